@@ -1,0 +1,11 @@
+package io.ablserve.server.train;
+
+/** The stage of ABL a training run is in. */
+public enum Phase {
+  /** Epochs t < T_te: training with the isolation loss. */
+  ISOLATION,
+  /** At T_te: every training sample ranked by its own loss, the lowest share isolated. */
+  ISOLATED,
+  /** Epochs t >= T_te: descent on the kept set, ascent on the isolated set. */
+  UNLEARNING
+}
