@@ -1,0 +1,88 @@
+package io.ablserve.server.session;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Timestamp;
+import io.ablserve.server.store.SessionStore;
+import io.ablserve.v1.SessionEvent;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * One session's append-only telemetry: gap-free sequence numbers from 0, stored through the {@link
+ * SessionStore}. The log is the only buffer: readers keep their own cursor and re-read after a
+ * subscriber signal, so a slow reader costs no memory and never holds up the writer.
+ */
+public final class EventLog {
+  private final String sessionId;
+  private final SessionStore store;
+  private final Clock clock;
+  private final List<Runnable> subscribers = new CopyOnWriteArrayList<>();
+  private long size; // guarded by this
+  private volatile boolean finished;
+
+  EventLog(String sessionId, SessionStore store, Clock clock) {
+    this.sessionId = requireNonNull(sessionId, "sessionId");
+    this.store = requireNonNull(store, "store");
+    this.clock = requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Stamps {@code event} with the next sequence number and the time, stores it and signals subscribers.
+   * {@code last} marks the session's terminal event; nothing may follow it.
+   */
+  void append(SessionEvent.Builder event, boolean last) {
+    synchronized (this) {
+      if (finished) {
+        throw new IllegalStateException("event log of session '" + sessionId + "' is closed");
+      }
+      store.appendEvent(sessionId, event.setSequence(size).setTime(timestamp(clock.instant())).build());
+      size++;
+      finished = last;
+    }
+    for (Runnable subscriber : subscribers) {
+      subscriber.run();
+    }
+  }
+
+  /** Up to {@code maxCount} events from {@code fromSequence}, in order. */
+  public List<SessionEvent> read(long fromSequence, int maxCount) {
+    return store.readEvents(sessionId, fromSequence, maxCount);
+  }
+
+  /** The number of events appended so far, which is also the next sequence number. */
+  public synchronized long size() {
+    return size;
+  }
+
+  /** True once the terminal event is in the log; no event will follow. */
+  public boolean isFinished() {
+    return finished;
+  }
+
+  /**
+   * Runs {@code onAppend} after every append, on the appending thread (the training thread): it must only
+   * schedule work, never do it.
+   */
+  public void subscribe(Runnable onAppend) {
+    subscribers.add(requireNonNull(onAppend, "onAppend"));
+  }
+
+  public void unsubscribe(Runnable onAppend) {
+    subscribers.remove(onAppend);
+  }
+
+  /** True for a session's terminal state event, the last one its log will hold. */
+  public static boolean isTerminal(SessionEvent event) {
+    return event.hasState() && TelemetryEvents.isTerminal(event.getState().getState());
+  }
+
+  static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder()
+        .setSeconds(instant.getEpochSecond())
+        .setNanos(instant.getNano())
+        .build();
+  }
+}

@@ -1,0 +1,8 @@
+package io.ablserve.server.session;
+
+/** No session has the requested id. */
+public final class SessionNotFoundException extends RuntimeException {
+  public SessionNotFoundException(String sessionId) {
+    super("session '" + sessionId + "' not found");
+  }
+}

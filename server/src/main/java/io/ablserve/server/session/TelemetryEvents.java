@@ -1,0 +1,105 @@
+package io.ablserve.server.session;
+
+import io.ablserve.server.train.EpochReport;
+import io.ablserve.server.train.IsolationReport;
+import io.ablserve.server.train.StepReport;
+import io.ablserve.server.train.TrainingOutcome;
+import io.ablserve.v1.EpochSummary;
+import io.ablserve.v1.FinalResult;
+import io.ablserve.v1.IsolationResult;
+import io.ablserve.v1.Phase;
+import io.ablserve.v1.PhaseChange;
+import io.ablserve.v1.SessionEvent;
+import io.ablserve.v1.SessionState;
+import io.ablserve.v1.StateChange;
+import io.ablserve.v1.StepMetrics;
+
+/** The training core's reports in their v1 event form (sequence and time are left to the log). */
+final class TelemetryEvents {
+  private TelemetryEvents() {}
+
+  static Phase phase(io.ablserve.server.train.Phase phase) {
+    return switch (phase) {
+      case ISOLATION -> Phase.PHASE_ISOLATION;
+      case ISOLATED -> Phase.PHASE_ISOLATED;
+      case UNLEARNING -> Phase.PHASE_UNLEARNING;
+    };
+  }
+
+  static SessionEvent.Builder phaseChange(io.ablserve.server.train.Phase phase, int epoch) {
+    return SessionEvent.newBuilder()
+        .setPhase(PhaseChange.newBuilder().setPhase(phase(phase)).setEpoch(epoch));
+  }
+
+  static SessionEvent.Builder step(StepReport r) {
+    return SessionEvent.newBuilder()
+        .setStep(
+            StepMetrics.newBuilder()
+                .setPhase(phase(r.phase()))
+                .setEpoch(r.epoch())
+                .setStep(r.step())
+                .setBatchLoss(r.batchLoss())
+                .setObjective(r.objective())
+                .setLearningRate(r.learningRate())
+                .setImagesPerSecond(r.imagesPerSecond()));
+  }
+
+  static SessionEvent.Builder epoch(EpochReport r) {
+    return SessionEvent.newBuilder()
+        .setEpoch(
+            EpochSummary.newBuilder()
+                .setPhase(phase(r.phase()))
+                .setEpoch(r.epoch())
+                .setCleanAccuracy(r.cleanAccuracy())
+                .setAttackSuccessRate(r.attackSuccessRate())
+                .setMeanLossPoisoned(r.meanLossPoisoned())
+                .setMeanLossClean(r.meanLossClean())
+                .setIsolationPrecision(r.isolationPrecision())
+                .setIsolationRecall(r.isolationRecall())
+                .setTrainElapsedMs(r.trainElapsedMs())
+                .setImagesPerSecond(r.imagesPerSecond()));
+  }
+
+  static SessionEvent.Builder isolation(IsolationReport r) {
+    // protoc suffixes these accessors with the field number: the repeated `poisoned` makes a
+    // getPoisonedCount() that clashes with the `poisoned_count` field.
+    IsolationResult.Builder result =
+        IsolationResult.newBuilder()
+            .setEpoch(r.epoch())
+            .setPrecision(r.precision())
+            .setRecall(r.recall())
+            .setTrainSize(r.trainSize())
+            .setPoisonedCount8(r.poisonedCount());
+    for (int i = 0; i < r.indices().length; i++) {
+      result.addIndices(r.indices()[i]).addLosses(r.losses()[i]).addPoisoned4(r.poisoned()[i]);
+    }
+    return SessionEvent.newBuilder().setIsolation(result);
+  }
+
+  static FinalResult result(TrainingOutcome o) {
+    return FinalResult.newBuilder()
+        .setCleanAccuracy(o.cleanAccuracy())
+        .setAttackSuccessRate(o.attackSuccessRate())
+        .setIsolationPrecision(o.isolationPrecision())
+        .setIsolationRecall(o.isolationRecall())
+        .setEpochs(o.epochs())
+        .setElapsedMs(o.elapsedMs())
+        .build();
+  }
+
+  static SessionEvent.Builder stateChange(SessionState state, String reason) {
+    return SessionEvent.newBuilder()
+        .setState(StateChange.newBuilder().setState(state).setReason(reason));
+  }
+
+  /** True for the states a session never leaves. */
+  static boolean isTerminal(SessionState state) {
+    return switch (state) {
+      case SESSION_STATE_SUCCEEDED,
+          SESSION_STATE_FAILED,
+          SESSION_STATE_CANCELLED,
+          SESSION_STATE_INTERRUPTED -> true;
+      default -> false;
+    };
+  }
+}

@@ -1,0 +1,149 @@
+package io.ablserve.server.session;
+
+import static java.util.Objects.requireNonNull;
+
+import io.ablserve.server.train.TrainingCancelledException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs queued sessions one at a time, first in first out, on a single training thread. One at a time is
+ * not a tuning choice: DJL's PyTorch GradientCollector is process-global, so two trainings in one JVM
+ * would record into each other's gradients.
+ */
+final class TrainingScheduler implements AutoCloseable {
+  private static final Logger logger = Logger.getLogger(TrainingScheduler.class.getName());
+
+  private final Trainer trainer;
+  private final int capacity;
+  private final LinkedBlockingQueue<TrainingSession> queue;
+  private final Thread thread;
+  private TrainingSession running; // guarded by this
+  private volatile boolean closed;
+
+  TrainingScheduler(Trainer trainer, int capacity) {
+    this.trainer = requireNonNull(trainer, "trainer");
+    this.capacity = capacity;
+    this.queue = new LinkedBlockingQueue<>(capacity);
+    this.thread = new Thread(this::trainForever, "ablserve-trainer");
+    thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** Queues {@code session}; QueueFullException when {@code capacity} sessions already wait. */
+  synchronized void submit(TrainingSession session) {
+    if (closed) {
+      throw new IllegalStateException("the server is shutting down");
+    }
+    if (!queue.offer(session)) {
+      throw new QueueFullException(capacity);
+    }
+  }
+
+  /** Sessions ahead of {@code session} in the queue (0 = next), or -1 when it is not queued. */
+  int positionOf(TrainingSession session) {
+    int position = 0;
+    for (TrainingSession queued : queue) {
+      if (queued == session) {
+        return position;
+      }
+      position++;
+    }
+    return -1;
+  }
+
+  /**
+   * Cancels {@code session}: a queued one at once, a running one within a training step.
+   * IllegalTransitionException when it has finished.
+   */
+  void cancel(TrainingSession session) {
+    session.requestCancel();
+    if (queue.remove(session)) {
+      session.cancelWhileQueued();
+    }
+  }
+
+  private void trainForever() {
+    while (!closed) {
+      TrainingSession session;
+      try {
+        session = queue.take();
+      } catch (InterruptedException e) {
+        break; // close() wakes an idle trainer this way
+      }
+      synchronized (this) {
+        if (closed) {
+          session.interrupt("server shut down before the session started");
+          break;
+        }
+        running = session;
+      }
+      if (session.start()) {
+        train(session);
+      }
+      synchronized (this) {
+        running = null;
+      }
+    }
+  }
+
+  private void train(TrainingSession session) {
+    ResolvedSession resolved = session.resolved();
+    try {
+      session.succeed(
+          trainer.train(
+              resolved.experiment(), resolved.device(), session, session::isCancelRequested));
+    } catch (TrainingCancelledException e) {
+      if (closed) {
+        session.interrupt("server shut down: " + e.getMessage());
+      } else {
+        session.cancelled(e.getMessage());
+      }
+    } catch (Exception | Error e) {
+      logger.log(Level.WARNING, "session " + session.id() + " failed", e);
+      String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+      if (closed) {
+        session.interrupt("server shut down: " + reason);
+      } else {
+        session.fail(reason);
+      }
+    }
+  }
+
+  /**
+   * Stops the trainer: the running session is cancelled and ends INTERRUPTED, queued ones are
+   * INTERRUPTED without running. Waits up to {@code timeout} for the run to notice.
+   */
+  void close(Duration timeout) throws InterruptedException {
+    TrainingSession current;
+    synchronized (this) {
+      closed = true;
+      current = running;
+    }
+    List<TrainingSession> waiting = new ArrayList<>();
+    queue.drainTo(waiting);
+    for (TrainingSession session : waiting) {
+      session.interrupt("server shut down before the session started");
+    }
+    if (current != null) {
+      current.requestCancelQuietly();
+    }
+    thread.interrupt();
+    thread.join(timeout.toMillis());
+    if (current != null) {
+      current.interrupt("server shut down");
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    close(Duration.ofSeconds(30));
+  }
+}

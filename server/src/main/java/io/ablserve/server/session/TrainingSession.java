@@ -1,0 +1,198 @@
+package io.ablserve.server.session;
+
+import static java.util.Objects.requireNonNull;
+
+import io.ablserve.server.store.SessionStore;
+import io.ablserve.server.train.EpochReport;
+import io.ablserve.server.train.IsolationReport;
+import io.ablserve.server.train.Phase;
+import io.ablserve.server.train.StepReport;
+import io.ablserve.server.train.TrainingListener;
+import io.ablserve.server.train.TrainingOutcome;
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionState;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One session's state machine: QUEUED -> RUNNING -> SUCCEEDED / FAILED / CANCELLED (or INTERRUPTED when
+ * the server stops). Every state change and training report becomes an event in its {@link EventLog}; the
+ * terminal state event is always the last one. It is the training run's listener.
+ */
+final class TrainingSession implements TrainingListener {
+  private final ResolvedSession resolved;
+  private final SessionStore store;
+  private final Clock clock;
+  private final EventLog events;
+  private final AtomicBoolean cancelRequested = new AtomicBoolean();
+  private final Session.Builder state; // guarded by this
+
+  TrainingSession(String id, ResolvedSession resolved, SessionStore store, Clock clock) {
+    this.resolved = requireNonNull(resolved, "resolved");
+    this.store = requireNonNull(store, "store");
+    this.clock = requireNonNull(clock, "clock");
+    this.events = new EventLog(id, store, clock);
+    this.state =
+        Session.newBuilder()
+            .setId(id)
+            .setConfig(resolved.config())
+            .setState(SessionState.SESSION_STATE_QUEUED)
+            .setQueuePosition(-1)
+            .setCreatedAt(EventLog.timestamp(clock.instant()))
+            .setDevice(resolved.device().toString());
+    store.put(state.build());
+    events.append(TelemetryEvents.stateChange(SessionState.SESSION_STATE_QUEUED, ""), false);
+  }
+
+  String id() {
+    return state.getId();
+  }
+
+  ResolvedSession resolved() {
+    return resolved;
+  }
+
+  EventLog events() {
+    return events;
+  }
+
+  /** Read by the training run between steps. */
+  boolean isCancelRequested() {
+    return cancelRequested.get();
+  }
+
+  /** The session as clients see it; {@code queuePosition} applies only while QUEUED. */
+  synchronized Session snapshot(int queuePosition) {
+    boolean queued = state.getState() == SessionState.SESSION_STATE_QUEUED;
+    return state.clone().setQueuePosition(queued ? queuePosition : -1).build();
+  }
+
+  synchronized SessionState state() {
+    return state.getState();
+  }
+
+  /**
+   * Asks a QUEUED or RUNNING session to stop; the trainer acts on it. IllegalTransitionException once the
+   * session has finished.
+   */
+  synchronized void requestCancel() {
+    if (TelemetryEvents.isTerminal(state.getState())) {
+      throw new IllegalTransitionException(
+          "session '" + id() + "' is already " + name(state.getState())
+              + "; only QUEUED or RUNNING sessions can be cancelled");
+    }
+    cancelRequested.set(true);
+  }
+
+  /** Asks the run to stop whatever the state, for a server shutting down. */
+  void requestCancelQuietly() {
+    cancelRequested.set(true);
+  }
+
+  /** QUEUED -> CANCELLED, for a session the scheduler took off its queue. */
+  synchronized void cancelWhileQueued() {
+    expect(SessionState.SESSION_STATE_QUEUED);
+    cancelRequested.set(true);
+    finish(SessionState.SESSION_STATE_CANCELLED, "cancelled while queued");
+  }
+
+  /** QUEUED -> RUNNING; false (and CANCELLED) when a cancel arrived as the trainer took the session. */
+  synchronized boolean start() {
+    expect(SessionState.SESSION_STATE_QUEUED);
+    if (cancelRequested.get()) {
+      finish(SessionState.SESSION_STATE_CANCELLED, "cancelled before training started");
+      return false;
+    }
+    state.setState(SessionState.SESSION_STATE_RUNNING).setStartedAt(EventLog.timestamp(clock.instant()));
+    store.put(state.build());
+    events.append(TelemetryEvents.stateChange(SessionState.SESSION_STATE_RUNNING, ""), false);
+    return true;
+  }
+
+  /** RUNNING -> SUCCEEDED, with the final figures logged just before the state event. */
+  synchronized void succeed(TrainingOutcome outcome) {
+    expect(SessionState.SESSION_STATE_RUNNING);
+    state.setResult(TelemetryEvents.result(outcome)).setEpoch(outcome.epochs());
+    events.append(io.ablserve.v1.SessionEvent.newBuilder().setResult(state.getResult()), false);
+    finish(SessionState.SESSION_STATE_SUCCEEDED, "");
+  }
+
+  /** RUNNING -> FAILED. */
+  synchronized void fail(String reason) {
+    expect(SessionState.SESSION_STATE_RUNNING);
+    state.setFailureReason(reason);
+    finish(SessionState.SESSION_STATE_FAILED, reason);
+  }
+
+  /** RUNNING -> CANCELLED, once the run has stopped. */
+  synchronized void cancelled(String reason) {
+    expect(SessionState.SESSION_STATE_RUNNING);
+    finish(SessionState.SESSION_STATE_CANCELLED, reason);
+  }
+
+  /** QUEUED or RUNNING -> INTERRUPTED, when the server stops; no-op for a finished session. */
+  synchronized void interrupt(String reason) {
+    if (!TelemetryEvents.isTerminal(state.getState())) {
+      finish(SessionState.SESSION_STATE_INTERRUPTED, reason);
+    }
+  }
+
+  @Override
+  public synchronized void onPhase(Phase phase, int epoch) {
+    if (isFinished()) {
+      return; // a run still reporting after the server interrupted its session
+    }
+    state.setPhase(TelemetryEvents.phase(phase)).setEpoch(epoch);
+    store.put(state.build());
+    events.append(TelemetryEvents.phaseChange(phase, epoch), false);
+  }
+
+  @Override
+  public synchronized void onStep(StepReport report) {
+    if (isFinished()) {
+      return; // a run still reporting after the server interrupted its session
+    }
+    if (report.epoch() != state.getEpoch()) {
+      state.setEpoch(report.epoch());
+      store.put(state.build());
+    }
+    events.append(TelemetryEvents.step(report), false);
+  }
+
+  @Override
+  public synchronized void onEpoch(EpochReport report) {
+    if (isFinished()) {
+      return; // a run still reporting after the server interrupted its session
+    }
+    events.append(TelemetryEvents.epoch(report), false);
+  }
+
+  @Override
+  public synchronized void onIsolation(IsolationReport report) {
+    if (isFinished()) {
+      return; // a run still reporting after the server interrupted its session
+    }
+    events.append(TelemetryEvents.isolation(report), false);
+  }
+
+  private boolean isFinished() {
+    return TelemetryEvents.isTerminal(state.getState());
+  }
+
+  private void finish(SessionState terminal, String reason) {
+    state.setState(terminal).setFinishedAt(EventLog.timestamp(clock.instant()));
+    store.put(state.build());
+    events.append(TelemetryEvents.stateChange(terminal, reason), true);
+  }
+
+  private void expect(SessionState expected) {
+    if (state.getState() != expected) {
+      throw new IllegalStateException(
+          "session '" + id() + "' is " + name(state.getState()) + ", expected " + name(expected));
+    }
+  }
+
+  private static String name(SessionState state) {
+    return state.name().substring("SESSION_STATE_".length());
+  }
+}

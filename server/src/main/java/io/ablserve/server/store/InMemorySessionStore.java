@@ -1,0 +1,74 @@
+package io.ablserve.server.store;
+
+import static java.util.Objects.requireNonNull;
+
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionEvent;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Keeps everything on the heap; sessions are lost when the process ends. */
+public final class InMemorySessionStore implements SessionStore {
+  private final Object lock = new Object();
+  // Insertion order is creation order; list() reverses it.
+  private final Map<String, Session> sessions = new LinkedHashMap<>();
+  private final Map<String, List<SessionEvent>> events = new LinkedHashMap<>();
+
+  @Override
+  public void put(Session session) {
+    requireNonNull(session, "session");
+    synchronized (lock) {
+      sessions.put(session.getId(), session);
+      events.putIfAbsent(session.getId(), new ArrayList<>());
+    }
+  }
+
+  @Override
+  public Optional<Session> find(String sessionId) {
+    synchronized (lock) {
+      return Optional.ofNullable(sessions.get(sessionId));
+    }
+  }
+
+  @Override
+  public List<Session> list() {
+    synchronized (lock) {
+      List<Session> newestFirst = new ArrayList<>(sessions.values());
+      Collections.reverse(newestFirst);
+      return newestFirst;
+    }
+  }
+
+  @Override
+  public void appendEvent(String sessionId, SessionEvent event) {
+    requireNonNull(event, "event");
+    synchronized (lock) {
+      List<SessionEvent> log = events.get(sessionId);
+      if (log == null) {
+        throw new IllegalStateException("no session '" + sessionId + "' to append to");
+      }
+      if (event.getSequence() != log.size()) {
+        throw new IllegalStateException(
+            "event sequence " + event.getSequence() + " would leave a gap after " + log.size());
+      }
+      log.add(event);
+    }
+  }
+
+  @Override
+  public List<SessionEvent> readEvents(String sessionId, long fromSequence, int maxCount) {
+    synchronized (lock) {
+      List<SessionEvent> log = events.getOrDefault(sessionId, List.of());
+      if (fromSequence >= log.size()) {
+        return List.of();
+      }
+      int from = (int) fromSequence;
+      int to = (int) Math.min(log.size(), (long) from + maxCount);
+      return List.copyOf(log.subList(from, to));
+    }
+  }
+}
