@@ -1,0 +1,131 @@
+package io.ablserve.server;
+
+import ai.djl.engine.Engine;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Stage;
+import io.ablserve.server.api.AblServer;
+import io.ablserve.server.api.GrpcServerModule;
+import io.ablserve.server.config.ConfigModule;
+import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.session.SessionModule;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Starts an ablserve server. Options left out fall back to {@code ABLSERVE_*} environment variables, then
+ * to {@link ServerConfig#DEFAULTS}. Prints {@code ablserve listening on HOST:PORT} once it serves; scripts
+ * read the real port from that line when started with {@code --port 0}.
+ */
+@Command(
+    name = "ablserve-server",
+    mixinStandardHelpOptions = true,
+    description = "Serves Anti-Backdoor Learning training sessions over gRPC.")
+public final class Main implements Callable<Integer> {
+
+  @Option(
+      names = "--port",
+      defaultValue = "${env:ABLSERVE_PORT}",
+      description = "TCP port; 0 picks a free one. Env ABLSERVE_PORT. Default 50051.")
+  Integer port;
+
+  @Option(
+      names = "--bind",
+      defaultValue = "${env:ABLSERVE_BIND}",
+      description = "Address to listen on. Env ABLSERVE_BIND. Default 127.0.0.1.")
+  String bindAddress;
+
+  @Option(
+      names = "--data-dir",
+      defaultValue = "${env:ABLSERVE_DATA_DIR}",
+      description = "Server state folder. Env ABLSERVE_DATA_DIR. Default ~/.ablserve.")
+  Path dataDir;
+
+  @Option(
+      names = "--device",
+      defaultValue = "${env:ABLSERVE_DEVICE}",
+      description = "Default device: cpu, gpu or gpu:N. Env ABLSERVE_DEVICE. Default cpu.")
+  String device;
+
+  @Option(
+      names = "--dataset",
+      split = ",",
+      defaultValue = "${env:ABLSERVE_DATASETS}",
+      paramLabel = "NAME=PATH",
+      description =
+          "A dataset folder of MNIST-layout IDX files, added to (or replacing by name) the default"
+              + " fashion-mnist=/usr/share/datasets/fashion-mnist. Repeatable. Env ABLSERVE_DATASETS"
+              + " (comma-separated).")
+  Map<String, Path> datasets;
+
+  @Option(
+      names = "--max-queued",
+      defaultValue = "${env:ABLSERVE_MAX_QUEUED}",
+      description = "Sessions that may wait for the trainer. Env ABLSERVE_MAX_QUEUED. Default 100.")
+  Integer maxQueuedSessions;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  /** The config these options describe, defaults filled from {@link ServerConfig#DEFAULTS}. */
+  ServerConfig config() {
+    ServerConfig d = ServerConfig.DEFAULTS;
+    Map<String, Path> roots = new LinkedHashMap<>(d.datasetRoots());
+    if (datasets != null) {
+      roots.putAll(datasets);
+    }
+    return new ServerConfig(
+        port != null ? port : d.port(),
+        bindAddress != null ? bindAddress : d.bindAddress(),
+        dataDir != null ? dataDir : d.dataDir(),
+        device != null ? device : d.defaultDevice(),
+        roots,
+        maxQueuedSessions != null ? maxQueuedSessions : d.maxQueuedSessions());
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    ServerConfig config = config();
+    Injector injector =
+        Guice.createInjector(
+            Stage.PRODUCTION,
+            new ConfigModule(config),
+            new GrpcServerModule(),
+            new SessionModule(),
+            new TrainingModule());
+    AblServer server = injector.getInstance(AblServer.class).start();
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    server.close();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "ablserve-shutdown"));
+    System.out.println("ablserve listening on " + config.bindAddress() + ":" + server.port());
+    System.out.flush();
+    Engine engine = Engine.getInstance();
+    System.out.println(
+        "ablserve device "
+            + config.defaultDevice()
+            + " (engine "
+            + engine.getEngineName()
+            + " "
+            + engine.getVersion()
+            + ", "
+            + engine.getGpuCount()
+            + " GPUs visible)");
+    System.out.flush();
+    server.awaitTermination();
+    return 0;
+  }
+}

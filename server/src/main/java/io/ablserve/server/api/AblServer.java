@@ -1,0 +1,71 @@
+package io.ablserve.server.api;
+
+import static java.util.Objects.requireNonNull;
+
+import io.ablserve.server.session.SessionManager;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The ablserve gRPC server: the bound services on whatever transport the {@link ServerBuilder} gives
+ * (Netty in production, in-process or Netty on port 0 in tests), plus the trainer's lifecycle.
+ */
+public final class AblServer implements AutoCloseable {
+  private final Server server;
+  private final HealthStatusManager health;
+  private final SessionManager sessions;
+
+  @Inject
+  public AblServer(
+      ServerBuilder<?> builder,
+      Set<BindableService> services,
+      HealthStatusManager health,
+      SessionManager sessions) {
+    requireNonNull(builder, "builder");
+    services.forEach(builder::addService);
+    this.server = builder.build();
+    this.health = requireNonNull(health, "health");
+    this.sessions = requireNonNull(sessions, "sessions");
+  }
+
+  /** Starts the trainer, then listens; health reports SERVING once calls can be taken. */
+  public AblServer start() throws IOException {
+    sessions.start();
+    server.start();
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+    return this;
+  }
+
+  /** The port actually bound (the real one when configured with 0); -1 for in-process transports. */
+  public int port() {
+    return server.getPort();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  /**
+   * Refuses new calls, stops the trainer (running and queued sessions end INTERRUPTED, which also ends
+   * their watch streams), then waits briefly for calls in flight.
+   */
+  @Override
+  public void close() throws InterruptedException {
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      sessions.close();
+    } finally {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package io.ablserve.server.api;
+
+import static java.util.Objects.requireNonNull;
+
+import io.ablserve.server.session.EventLog;
+import io.ablserve.v1.SessionEvent;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One WatchSession call: a cursor into the session's {@link EventLog} that sends while the client is
+ * ready and resumes when it is ready again, in the manner of grpc-java's {@code HealthServiceImpl.watch}
+ * and {@code manualflowcontrol}. The log is the only buffer, so a slow client costs no memory, and the
+ * training thread only ever schedules a drain, never performs one.
+ */
+final class SessionWatch {
+  /** Follow the log until its terminal event. */
+  static final long FOLLOW = Long.MAX_VALUE;
+
+  private static final Logger logger = Logger.getLogger(SessionWatch.class.getName());
+  private static final int READ_BATCH = 64;
+
+  private final EventLog log;
+  private final ServerCallStreamObserver<SessionEvent> observer;
+  private final Executor executor;
+  private final long endSequence;
+  private final Runnable signal = this::signal;
+  // Drains requested since the running one began; only the caller that moves it from 0 starts a drain,
+  // so drains never overlap and signals are never lost.
+  private final AtomicInteger pendingDrains = new AtomicInteger();
+  private long cursor; // touched only by the one running drain
+  private volatile boolean done;
+
+  private SessionWatch(
+      EventLog log,
+      ServerCallStreamObserver<SessionEvent> observer,
+      Executor executor,
+      long fromSequence,
+      long endSequence) {
+    this.log = log;
+    this.observer = observer;
+    this.executor = executor;
+    this.cursor = fromSequence;
+    this.endSequence = endSequence;
+  }
+
+  /**
+   * Streams {@code log} from {@code fromSequence} to {@code observer}: up to the terminal event when
+   * {@code follow}, else up to the log's end now. Must be called from the RPC method itself.
+   */
+  static void start(
+      EventLog log,
+      ServerCallStreamObserver<SessionEvent> observer,
+      Executor executor,
+      long fromSequence,
+      boolean follow) {
+    requireNonNull(log, "log");
+    requireNonNull(observer, "observer");
+    requireNonNull(executor, "executor");
+    SessionWatch watch =
+        new SessionWatch(log, observer, executor, fromSequence, follow ? FOLLOW : log.size());
+    observer.setOnCancelHandler(watch::stop);
+    observer.setOnReadyHandler(watch.signal);
+    log.subscribe(watch.signal);
+    watch.signal();
+  }
+
+  private void signal() {
+    if (pendingDrains.getAndIncrement() == 0) {
+      executor.execute(this::drain);
+    }
+  }
+
+  private void drain() {
+    int missed = 1;
+    do {
+      try {
+        drainOnce();
+      } catch (RuntimeException e) {
+        logger.log(Level.WARNING, "watch stream failed", e);
+        stop();
+        observer.onError(Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException());
+      }
+      missed = pendingDrains.addAndGet(-missed);
+    } while (missed != 0);
+  }
+
+  private void drainOnce() {
+    while (!done && observer.isReady()) {
+      boolean finished = log.isFinished(); // read before the events, so a terminal one is not missed
+      int max = (int) Math.min(READ_BATCH, endSequence - cursor);
+      List<SessionEvent> batch = max <= 0 ? List.of() : log.read(cursor, max);
+      if (batch.isEmpty()) {
+        if (finished || endSequence != FOLLOW) {
+          complete();
+        }
+        return; // following: the next append signals
+      }
+      for (SessionEvent event : batch) {
+        if (!observer.isReady()) {
+          return; // the ready handler signals
+        }
+        observer.onNext(event);
+        cursor = event.getSequence() + 1;
+        if (EventLog.isTerminal(event)) {
+          complete();
+          return;
+        }
+      }
+    }
+  }
+
+  private void complete() {
+    stop();
+    observer.onCompleted();
+  }
+
+  private void stop() {
+    done = true;
+    log.unsubscribe(signal);
+  }
+}
