@@ -1,0 +1,46 @@
+package io.ablserve.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ServerConfigTest {
+
+  @Test
+  void defaults_arePinned() {
+    ServerConfig d = ServerConfig.DEFAULTS;
+
+    assertThat(d.port()).isEqualTo(50051);
+    assertThat(d.bindAddress()).isEqualTo("127.0.0.1");
+    assertThat(d.dataDir()).isEqualTo(Path.of(System.getProperty("user.home"), ".ablserve"));
+    assertThat(d.defaultDevice()).isEqualTo("cpu");
+    assertThat(d.datasetRoots())
+        .containsExactly(Map.entry("fashion-mnist", Path.of("/usr/share/datasets/fashion-mnist")));
+    assertThat(d.maxQueuedSessions()).isEqualTo(100);
+  }
+
+  @Test
+  void rejectsPortOutOfRange() {
+    assertThatThrownBy(() -> withPort(65_536))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("port must be in [0, 65535]");
+    assertThat(withPort(0).port()).isZero();
+  }
+
+  @Test
+  void rejectsEmptyQueue() {
+    ServerConfig d = ServerConfig.DEFAULTS;
+    assertThatThrownBy(
+            () -> new ServerConfig(d.port(), d.bindAddress(), d.dataDir(), "cpu", d.datasetRoots(), 0))
+        .hasMessageContaining("max queued sessions must be >= 1");
+  }
+
+  private static ServerConfig withPort(int port) {
+    ServerConfig d = ServerConfig.DEFAULTS;
+    return new ServerConfig(
+        port, d.bindAddress(), d.dataDir(), d.defaultDevice(), d.datasetRoots(), d.maxQueuedSessions());
+  }
+}

@@ -1,0 +1,85 @@
+package io.ablserve.server.testing;
+
+import com.google.inject.Guice;
+import com.google.inject.Module;
+import io.ablserve.server.api.AblServer;
+import io.ablserve.server.api.GrpcServerModule;
+import io.ablserve.server.config.ConfigModule;
+import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.session.SessionModule;
+import io.ablserve.v1.SessionServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/** A real server wired like Main, with a test training module, and a channel to it. */
+public final class TestServer implements AutoCloseable {
+  /** How the tests reach the server. */
+  public enum Transport {
+    IN_PROCESS,
+    NETTY
+  }
+
+  public static final ServerConfig CONFIG =
+      new ServerConfig(
+          0,
+          "127.0.0.1",
+          ServerConfig.DEFAULTS.dataDir(),
+          "cpu",
+          ServerConfig.DEFAULTS.datasetRoots(),
+          ServerConfig.DEFAULTS.maxQueuedSessions());
+
+  private final AblServer server;
+  private final ManagedChannel channel;
+
+  private TestServer(AblServer server, ManagedChannel channel) {
+    this.server = server;
+    this.channel = channel;
+  }
+
+  /** Starts a server on {@code transport} with {@code config} and the given training module. */
+  public static TestServer start(Transport transport, ServerConfig config, Module training)
+      throws IOException {
+    String name = InProcessServerBuilder.generateName();
+    GrpcServerModule grpc =
+        transport == Transport.IN_PROCESS
+            ? GrpcServerModule.using(InProcessServerBuilder.forName(name))
+            : new GrpcServerModule(); // the production Netty transport, on port 0
+    AblServer server =
+        Guice.createInjector(new ConfigModule(config), grpc, new SessionModule(), training)
+            .getInstance(AblServer.class)
+            .start();
+    ManagedChannel channel =
+        transport == Transport.IN_PROCESS
+            ? InProcessChannelBuilder.forName(name).build()
+            : NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    return new TestServer(server, channel);
+  }
+
+  public ManagedChannel channel() {
+    return channel;
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  /** A blocking stub; each call gets a deadline so a hung server fails the test instead of hanging it. */
+  public SessionServiceGrpc.SessionServiceBlockingStub blocking() {
+    return SessionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  public SessionServiceGrpc.SessionServiceStub async() {
+    return SessionServiceGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    channel.shutdownNow();
+    server.close();
+    channel.awaitTermination(5, TimeUnit.SECONDS);
+  }
+}
