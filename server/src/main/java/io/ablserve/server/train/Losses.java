@@ -20,8 +20,8 @@ final class Losses {
     NDArray l = config.lossReduction() == LossReduction.BATCH_MEAN ? ce.mean() : ce;
     NDArray transformed =
         switch (config.isolationLoss()) {
-          case LGA -> l.sub(config.lgaGamma()).sign().mul(l);
-          case FLOODING -> l.sub(config.floodingLevel()).abs().add(config.floodingLevel());
+          case LGA -> l.sub((float) config.lgaGamma()).sign().mul(l);
+          case FLOODING -> l.sub((float) config.floodingLevel()).abs().add((float) config.floodingLevel());
         };
     return transformed.mean();
   }
