@@ -3,9 +3,24 @@ package io.ablserve.server.train;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetInfo;
+import io.ablserve.server.data.DatasetSplit;
+import io.ablserve.server.data.ImageSet;
+import io.ablserve.server.data.PoisonedSet;
+import io.ablserve.server.data.Poisoning;
+import io.ablserve.server.model.Models;
 import java.io.IOException;
+import java.util.Random;
 import java.util.function.BooleanSupplier;
 
 /** Loads an experiment's data, poisons it, builds its model and runs ABL on it. */
@@ -37,6 +52,34 @@ public final class ExperimentRunner {
   public TrainingOutcome run(
       Experiment experiment, Device device, TrainingListener listener, BooleanSupplier cancelled)
       throws IOException {
-    throw new UnsupportedOperationException("in progress");
+    DatasetSplit split = catalog.load(experiment.dataset());
+    // Separate seeded streams: the poisoned set does not depend on how training shuffles.
+    Random poisonRng = new Random(experiment.seed() ^ 0x5DEECE66DL);
+    PoisonedSet train = Poisoning.poisonTrain(split.train(), experiment.attack(), poisonRng);
+    ImageSet triggered = Poisoning.triggeredTest(split.test(), experiment.attack());
+    ImageSet shape = split.train();
+    Block block =
+        Models.create(
+            experiment.model(), shape.channels(), shape.height(), shape.width(), shape.numClasses());
+    AblConfig abl = experiment.abl();
+    Engine.getInstance().setRandomSeed((int) experiment.seed());
+    try (Model model = Model.newInstance("abl-" + experiment.model(), device)) {
+      model.setBlock(block);
+      Optimizer sgd =
+          Optimizer.sgd()
+              .setLearningRateTracker(Tracker.fixed((float) abl.learningRate()))
+              .optMomentum((float) abl.momentum())
+              .optWeightDecays((float) abl.weightDecay())
+              .build();
+      DefaultTrainingConfig trainingConfig =
+          new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+              .optOptimizer(sgd)
+              .optDevices(new Device[] {device});
+      try (Trainer trainer = model.newTrainer(trainingConfig)) {
+        trainer.initialize(new Shape(1, shape.channels(), shape.height(), shape.width()));
+        return new AblTrainer(abl, listener, cancelled)
+            .train(trainer, train, split.test(), triggered, new Random(experiment.seed()));
+      }
+    }
   }
 }

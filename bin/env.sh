@@ -1,0 +1,41 @@
+# Sourced by the launchers: the settings that make DJL/PyTorch fast and steady on a small CPU box.
+# glibc malloc otherwise maps and unmaps activation buffers every batch (millions of page faults,
+# +-20-40% throughput noise, measured in shared/BUILD-NOTES.md); these keep freed memory in the arena.
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
+export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-4294967296}"
+export MALLOC_TOP_PAD_="${MALLOC_TOP_PAD_:-268435456}"
+ABLSERVE_THREADS="${ABLSERVE_THREADS:-$(nproc)}"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$ABLSERVE_THREADS}"
+# DJL unpacks its native library here instead of ~/.djl.ai; offline: nothing is downloaded at run time.
+export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.cache/ablserve/djl}"
+ABLSERVE_JVM_OPTS="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=$ABLSERVE_THREADS -Dai.djl.pytorch.num_interop_threads=1 ${ABLSERVE_JVM_OPTS:-}"
+ABLSERVE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ABLSERVE_SERVER_JAR="$ABLSERVE_ROOT/server/target/ablserve-server.jar"
+ABLSERVE_CLI_JAR="$ABLSERVE_ROOT/client-java/target/ablserve-cli.jar"
+
+# Builds the runnable jars when they are missing or older than the sources.
+ablserve_build_if_needed() {
+  local stale=0
+  for jar in "$ABLSERVE_SERVER_JAR" "$ABLSERVE_CLI_JAR"; do
+    if [ ! -f "$jar" ] || [ -n "$(find "$ABLSERVE_ROOT"/proto "$ABLSERVE_ROOT"/server/src/main "$ABLSERVE_ROOT"/client-java/src/main "$ABLSERVE_ROOT"/pom.xml -newer "$jar" -type f -print -quit)" ]; then
+      stale=1
+    fi
+  done
+  if [ "$stale" = 1 ]; then
+    echo "building ablserve (mvn package, tests skipped)..." >&2
+    (cd "$ABLSERVE_ROOT" && mvn -B -q -DskipTests package) >&2
+  fi
+}
+
+# Installs the Fashion-MNIST IDX files (Debian package) when they are missing.
+ablserve_ensure_dataset() {
+  if [ ! -d /usr/share/datasets/fashion-mnist ]; then
+    if [ "$(id -u)" = 0 ]; then
+      echo "installing dataset-fashion-mnist (apt)..." >&2
+      (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist) >&2
+    else
+      echo "Fashion-MNIST is missing: run 'sudo apt-get install dataset-fashion-mnist'" >&2
+      return 1
+    fi
+  fi
+}

@@ -1,0 +1,52 @@
+package io.ablserve.server.model;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
+
+/** Builds the networks of {@link ModelArch}, uninitialised, for a given input shape and class count. */
+public final class Models {
+  private Models() {}
+
+  public static Block create(ModelArch arch, int channels, int height, int width, int numClasses) {
+    if (channels < 1 || height < 4 || width < 4 || numClasses < 2) {
+      throw new IllegalArgumentException(
+          "model input must be >= 1x4x4 with >= 2 classes, got " + channels + "x" + height + "x" + width
+              + " and " + numClasses + " classes");
+    }
+    return switch (arch) {
+      case SMALL_CNN -> smallCnn(numClasses);
+    };
+  }
+
+  /** conv(32)-BN-ReLU-pool, conv(64)-BN-ReLU-pool, dense(128)-ReLU, dense(classes). */
+  static Block smallCnn(int numClasses) {
+    return new SequentialBlock()
+        .addAll(convBlock(32))
+        .addAll(convBlock(64))
+        .add(Blocks.batchFlattenBlock())
+        .add(Linear.builder().setUnits(128).build())
+        .add(Activation.reluBlock())
+        .add(Linear.builder().setUnits(numClasses).build());
+  }
+
+  private static Block[] convBlock(int filters) {
+    return new Block[] {
+      Conv2d.builder()
+          .setKernelShape(new Shape(3, 3))
+          .optPadding(new Shape(1, 1))
+          .setFilters(filters)
+          .optBias(false)
+          .build(),
+      BatchNorm.builder().build(),
+      Activation.reluBlock(),
+      Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2))
+    };
+  }
+}

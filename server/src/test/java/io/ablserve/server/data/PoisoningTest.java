@@ -1,0 +1,101 @@
+package io.ablserve.server.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class PoisoningTest {
+  static final int SIZE = 6;
+
+  /** 100 grey (value 7) 6x6 images, labels cycling 0..9. */
+  static ImageSet greyImages() {
+    int n = 100;
+    byte[] pixels = new byte[n * SIZE * SIZE];
+    java.util.Arrays.fill(pixels, (byte) 7);
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) {
+      labels[i] = i % 10;
+    }
+    return new ImageSet(pixels, labels, 1, SIZE, SIZE, 10);
+  }
+
+  @Test
+  void badNets_poisonsExactlyTheRateOfNonTargetSamples_withPatchAndTargetLabel() {
+    ImageSet clean = greyImages();
+    AttackConfig attack = new AttackConfig(AttackKind.BADNETS, 3, 0.2, 2);
+
+    PoisonedSet poisoned = Poisoning.poisonTrain(clean, attack, new Random(1));
+
+    assertThat(poisoned.poisonedCount()).isEqualTo(20);
+    for (int i = 0; i < clean.size(); i++) {
+      int changedPixels = 0;
+      for (int p = 0; p < SIZE * SIZE; p++) {
+        int before = clean.pixels()[i * SIZE * SIZE + p];
+        int after = poisoned.images().pixels()[i * SIZE * SIZE + p];
+        if (before != after) {
+          changedPixels++;
+          int y = p / SIZE;
+          int x = p % SIZE;
+          // The 2x2 patch sits one pixel in from the bottom-right corner: rows and columns 3..4.
+          assertThat(y).isBetween(3, 4);
+          assertThat(x).isBetween(3, 4);
+          assertThat(after & 0xff).isEqualTo(255);
+        }
+      }
+      if (poisoned.poisoned()[i]) {
+        assertThat(changedPixels).isEqualTo(4);
+        assertThat(clean.labels()[i]).isNotEqualTo(3);
+        assertThat(poisoned.images().labels()[i]).isEqualTo(3);
+      } else {
+        assertThat(changedPixels).isZero();
+        assertThat(poisoned.images().labels()[i]).isEqualTo(clean.labels()[i]);
+      }
+    }
+    assertThat(clean.pixels()).containsOnly((byte) 7);
+  }
+
+  @Test
+  void badNets_isReproducibleWithTheSameSeed() {
+    AttackConfig attack = new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3);
+    boolean[] a = Poisoning.poisonTrain(greyImages(), attack, new Random(5)).poisoned();
+    boolean[] b = Poisoning.poisonTrain(greyImages(), attack, new Random(5)).poisoned();
+    boolean[] c = Poisoning.poisonTrain(greyImages(), attack, new Random(6)).poisoned();
+    assertThat(a).isEqualTo(b);
+    assertThat(a).isNotEqualTo(c);
+  }
+
+  @Test
+  void triggeredTest_keepsOnlyNonTargetImages_triggeredAndLabelledTarget() {
+    ImageSet test = greyImages();
+    AttackConfig attack = new AttackConfig(AttackKind.BADNETS, 3, 0.1, 2);
+
+    ImageSet triggered = Poisoning.triggeredTest(test, attack);
+
+    assertThat(triggered.size()).isEqualTo(90);
+    assertThat(triggered.labels()).containsOnly(3);
+    assertThat(triggered.pixels()[4 * SIZE + 4] & 0xff).isEqualTo(255);
+    assertThat(triggered.pixels()[0]).isEqualTo((byte) 7);
+  }
+
+  @Test
+  void none_leavesTheDataUntouched() {
+    ImageSet clean = greyImages();
+    AttackConfig none = new AttackConfig(AttackKind.NONE, 0, 0.1, 3);
+
+    PoisonedSet result = Poisoning.poisonTrain(clean, none, new Random(1));
+
+    assertThat(result.poisonedCount()).isZero();
+    assertThat(result.images()).isSameAs(clean);
+    assertThat(Poisoning.triggeredTest(clean, none).size()).isZero();
+  }
+
+  @Test
+  void badNets_rejectsTargetOutsideTheClasses() {
+    AttackConfig attack = new AttackConfig(AttackKind.BADNETS, 10, 0.1, 3);
+    assertThatThrownBy(() -> Poisoning.poisonTrain(greyImages(), attack, new Random(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("attack.target_label must be in [0, 10)");
+  }
+}

@@ -1,0 +1,40 @@
+package io.ablserve.server.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class IsolationTest {
+  @Test
+  void isolate_ranksLowestLossFirst_andScoresAgainstGroundTruth() {
+    float[] losses = {0.9f, 0.01f, 0.5f, 0.02f, 2.0f, 0.3f, 0.7f, 0.8f, 1.1f, 0.6f};
+    boolean[] poisoned = {false, true, false, true, false, false, false, false, false, true};
+
+    IsolationReport report = Isolation.isolate(losses, poisoned, 0.3, 4);
+
+    assertThat(report.indices()).containsExactly(1, 3, 5);
+    assertThat(report.losses()).containsExactly(0.01f, 0.02f, 0.3f);
+    assertThat(report.poisoned()).containsExactly(true, true, false);
+    assertThat(report.precision()).isEqualTo(2.0 / 3);
+    assertThat(report.recall()).isEqualTo(2.0 / 3);
+    assertThat(report.poisonedCount()).isEqualTo(3);
+    assertThat(report.epoch()).isEqualTo(4);
+  }
+
+  @Test
+  void isolatedCount_isTheRoundedRatio_atLeastOne() {
+    assertThat(Isolation.isolatedCount(0.01, 60_000)).isEqualTo(600);
+    assertThat(Isolation.isolatedCount(0.01, 6_050)).isEqualTo(61);
+    assertThat(Isolation.isolatedCount(0.01, 10)).isEqualTo(1);
+  }
+
+  @Test
+  void lowest_breaksTiesByIndex() {
+    assertThat(Isolation.lowest(new float[] {0.5f, 0.1f, 0.1f, 0.1f}, 0.5)).containsExactly(1, 2);
+  }
+
+  @Test
+  void complement_isEverythingElseInOrder() {
+    assertThat(Isolation.complement(new int[] {4, 1}, 6)).containsExactly(0, 2, 3, 5);
+  }
+}

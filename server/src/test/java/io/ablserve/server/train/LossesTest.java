@@ -1,0 +1,82 @@
+package io.ablserve.server.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.engine.Engine;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class LossesTest {
+  NDManager manager;
+
+  @BeforeEach
+  void open() {
+    manager = NDManager.newBaseManager();
+  }
+
+  @AfterEach
+  void close() {
+    manager.close();
+  }
+
+  static AblConfig config(IsolationLossKind kind, LossReduction reduction) {
+    return new AblConfig(10, 5, 0.01, kind, 0.5, 0.4, reduction, 0.01, 1, 128, 0.9, 1e-4, 10);
+  }
+
+  @Test
+  void crossEntropy_matchesHandComputedPerSampleValues() {
+    NDArray logits = manager.create(new float[] {2f, 0f, 0f, 0f, 0f, 3f}, new Shape(2, 3));
+    NDArray labels = manager.create(new long[] {0, 1});
+
+    float[] ce = Losses.crossEntropy(logits, labels).toFloatArray();
+
+    // -log(e^2 / (e^2 + 2)) and -log(1 / (2 + e^3))
+    assertThat(ce[0]).isCloseTo((float) -Math.log(Math.exp(2) / (Math.exp(2) + 2)), within(1e-5f));
+    assertThat(ce[1]).isCloseTo((float) Math.log(2 + Math.exp(3)), within(1e-5f));
+  }
+
+  @Test
+  void lgaPerSample_flipsTheSignOfSamplesBelowGamma() {
+    NDArray ce = manager.create(new float[] {0.1f, 2.0f});
+
+    float value = Losses.isolationObjective(ce, config(IsolationLossKind.LGA, LossReduction.PER_SAMPLE)).getFloat();
+
+    assertThat(value).isCloseTo((-0.1f + 2.0f) / 2, within(1e-6f));
+    assertThat(gradient(ce, IsolationLossKind.LGA, LossReduction.PER_SAMPLE)).containsExactly(-0.5f, 0.5f);
+  }
+
+  @Test
+  void lgaBatchMean_ascendsTheWholeBatchWhenTheMeanIsBelowGamma() {
+    NDArray ce = manager.create(new float[] {0.1f, 0.3f});
+
+    float value = Losses.isolationObjective(ce, config(IsolationLossKind.LGA, LossReduction.BATCH_MEAN)).getFloat();
+
+    assertThat(value).isCloseTo(-0.2f, within(1e-6f));
+    assertThat(gradient(ce, IsolationLossKind.LGA, LossReduction.BATCH_MEAN)).containsExactly(-0.5f, -0.5f);
+  }
+
+  @Test
+  void floodingPerSample_isAbsDistanceToTheFloodLevelPlusLevel() {
+    NDArray ce = manager.create(new float[] {0.1f, 1.0f});
+
+    float value = Losses.isolationObjective(ce, config(IsolationLossKind.FLOODING, LossReduction.PER_SAMPLE)).getFloat();
+
+    assertThat(value).isCloseTo(((0.3f + 0.4f) + (0.6f + 0.4f)) / 2, within(1e-6f));
+    assertThat(gradient(ce, IsolationLossKind.FLOODING, LossReduction.PER_SAMPLE)).containsExactly(-0.5f, 0.5f);
+  }
+
+  private float[] gradient(NDArray ce, IsolationLossKind kind, LossReduction reduction) {
+    NDArray leaf = ce.duplicate();
+    leaf.setRequiresGradient(true);
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      collector.backward(Losses.isolationObjective(leaf, config(kind, reduction)));
+    }
+    return leaf.getGradient().toFloatArray();
+  }
+}
