@@ -1,0 +1,126 @@
+package io.ablserve.server.api;
+
+import static io.ablserve.server.api.WatchSessionContract.assertEndsSucceeded;
+import static io.ablserve.server.api.WatchSessionContract.assertGapFreeFrom;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ablserve.server.TrainingModule;
+import io.ablserve.server.testing.Poll;
+import io.ablserve.server.testing.TestServer;
+import io.ablserve.v1.AblConfig;
+import io.ablserve.v1.CancelSessionRequest;
+import io.ablserve.v1.CreateSessionRequest;
+import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.FinalResult;
+import io.ablserve.v1.GetSessionRequest;
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionConfig;
+import io.ablserve.v1.SessionEvent;
+import io.ablserve.v1.SessionEvent.EventCase;
+import io.ablserve.v1.SessionState;
+import io.ablserve.v1.WatchSessionRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real ABL training (DJL, CPU) behind the production modules and the Netty transport, on a small
+ * Fashion-MNIST subset so each session takes seconds.
+ */
+@Tag("training")
+class RealTrainingSessionTest {
+  static TestServer server;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = TestServer.start(TestServer.Transport.NETTY, TestServer.CONFIG, new TrainingModule());
+  }
+
+  @AfterAll
+  static void stopServer() throws Exception {
+    server.close();
+  }
+
+  static Session create(int trainLimit) {
+    SessionConfig config =
+        SessionConfig.newBuilder()
+            .setDisplayName("e2e")
+            .setDataset(DatasetSpec.newBuilder().setTrainLimit(trainLimit).setTestLimit(500))
+            .setAbl(
+                AblConfig.newBuilder()
+                    .setEpochs(3)
+                    .setIsolationEpochs(1)
+                    .setBatchSize(64)
+                    .setStepReportInterval(5))
+            .setSeed(3)
+            .build();
+    return server.blocking().createSession(CreateSessionRequest.newBuilder().setConfig(config).build());
+  }
+
+  static List<SessionEvent> watch(String id, long from) {
+    List<SessionEvent> events = new ArrayList<>();
+    server
+        .blocking()
+        .watchSession(
+            WatchSessionRequest.newBuilder().setSessionId(id).setFromSequence(from).setFollow(true).build())
+        .forEachRemaining(events::add);
+    return events;
+  }
+
+  @Test
+  void realSession_streamsOrderedTelemetryAndEndsWithFinalResult() {
+    Session session = create(2000);
+
+    List<SessionEvent> events = watch(session.getId(), 0);
+
+    assertGapFreeFrom(0, events);
+    assertThat(events)
+        .extracting(SessionEvent::getEventCase)
+        .contains(EventCase.STEP, EventCase.EPOCH, EventCase.PHASE, EventCase.ISOLATION);
+    assertThat(events).filteredOn(SessionEvent::hasEpoch).hasSize(3);
+    // 1% of 2000 isolated at the turning epoch.
+    assertThat(events.stream().filter(SessionEvent::hasIsolation).findFirst().orElseThrow()
+            .getIsolation().getIndicesCount()).isEqualTo(20);
+    assertEndsSucceeded(events);
+    FinalResult result = events.get(events.size() - 2).getResult();
+    assertThat(result.getEpochs()).isEqualTo(3);
+    assertThat(result.getCleanAccuracy()).isBetween(0.3, 1.0);
+
+    Session done =
+        server.blocking().getSession(GetSessionRequest.newBuilder().setSessionId(session.getId()).build());
+    assertThat(done.getState()).isEqualTo(SessionState.SESSION_STATE_SUCCEEDED);
+    assertThat(done.getResult()).isEqualTo(result);
+
+    long k = events.size() / 2;
+    List<SessionEvent> replay = watch(session.getId(), k);
+    assertThat(replay.get(0).getSequence()).isEqualTo(k);
+    assertThat(replay).isEqualTo(events.subList((int) k, events.size()));
+  }
+
+  @Test
+  void realRunningSession_cancelledEndsItsStreamCancelled() throws Exception {
+    Session session = create(4000);
+    EventCollector watcher = new EventCollector();
+    server
+        .async()
+        .watchSession(
+            WatchSessionRequest.newBuilder().setSessionId(session.getId()).setFollow(true).build(),
+            watcher);
+    Poll.until(
+        "the first training step", Duration.ofSeconds(60), () -> watcher.received() >= 4);
+
+    Session cancelling =
+        server.blocking().cancelSession(
+            CancelSessionRequest.newBuilder().setSessionId(session.getId()).build());
+
+    assertThat(cancelling.getState()).isIn(SessionState.SESSION_STATE_RUNNING, SessionState.SESSION_STATE_CANCELLED);
+    List<SessionEvent> events = watcher.awaitCompleted();
+    assertGapFreeFrom(0, events);
+    assertThat(ServiceTestBase.lastState(events)).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+    assertThat(events).noneMatch(SessionEvent::hasResult);
+  }
+}
