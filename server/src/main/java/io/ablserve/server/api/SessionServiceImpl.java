@@ -8,6 +8,7 @@ import io.ablserve.server.session.IllegalTransitionException;
 import io.ablserve.server.session.QueueFullException;
 import io.ablserve.server.session.SessionManager;
 import io.ablserve.server.session.SessionNotFoundException;
+import io.ablserve.server.session.ShuttingDownException;
 import io.ablserve.v1.CancelSessionRequest;
 import io.ablserve.v1.CreateSessionRequest;
 import io.ablserve.v1.GetSessionRequest;
@@ -124,6 +125,8 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
       status = Status.FAILED_PRECONDITION;
     } else if (e instanceof QueueFullException) {
       status = Status.RESOURCE_EXHAUSTED;
+    } else if (e instanceof ShuttingDownException) {
+      status = Status.UNAVAILABLE;
     } else {
       logger.log(Level.WARNING, "request failed", e);
       status = Status.INTERNAL;

@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The sessions of this server: creates them from requests, queues them for the trainer, answers for their
  * state and cancels them. Errors are exceptions the API maps to status codes: IllegalArgumentException
  * (bad config), {@link SessionNotFoundException}, {@link IllegalTransitionException}, {@link
- * QueueFullException}.
+ * QueueFullException}, {@link ShuttingDownException}.
  */
 public final class SessionManager implements AutoCloseable {
   private final SessionConfigResolver resolver;
@@ -50,14 +50,13 @@ public final class SessionManager implements AutoCloseable {
   public Session create(SessionConfig config) throws IOException {
     ResolvedSession resolved = resolver.resolve(config);
     TrainingSession session =
-        new TrainingSession(UUID.randomUUID().toString(), resolved, store, clock);
-    live.put(session.id(), session);
-    try {
-      scheduler.submit(session);
-    } catch (RuntimeException e) {
-      session.interrupt("not queued: " + e.getMessage());
-      throw e;
-    }
+        scheduler.submit(
+            () -> {
+              TrainingSession created =
+                  new TrainingSession(UUID.randomUUID().toString(), resolved, store, clock);
+              live.put(created.id(), created);
+              return created;
+            });
     return snapshot(session);
   }
 

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -37,14 +38,20 @@ final class TrainingScheduler implements AutoCloseable {
     thread.start();
   }
 
-  /** Queues {@code session}; QueueFullException when {@code capacity} sessions already wait. */
-  synchronized void submit(TrainingSession session) {
+  /**
+   * Creates a session with {@code create} and queues it, or creates nothing: QueueFullException when
+   * {@code capacity} sessions already wait, ShuttingDownException once closing.
+   */
+  synchronized TrainingSession submit(Supplier<TrainingSession> create) {
     if (closed) {
-      throw new IllegalStateException("the server is shutting down");
+      throw new ShuttingDownException();
     }
-    if (!queue.offer(session)) {
+    if (queue.remainingCapacity() == 0) {
       throw new QueueFullException(capacity);
     }
+    TrainingSession session = create.get();
+    queue.add(session); // only this method adds, under this lock: the room checked above is still there
+    return session;
   }
 
   /** Sessions ahead of {@code session} in the queue (0 = next), or -1 when it is not queued. */

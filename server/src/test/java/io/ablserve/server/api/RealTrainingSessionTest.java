@@ -49,7 +49,7 @@ class RealTrainingSessionTest {
     SessionConfig config =
         SessionConfig.newBuilder()
             .setDisplayName("e2e")
-            .setDataset(DatasetSpec.newBuilder().setTrainLimit(trainLimit).setTestLimit(500))
+            .setDataset(DatasetSpec.newBuilder().setTrainLimit(trainLimit).setTestLimit(300))
             .setAbl(
                 AblConfig.newBuilder()
                     .setEpochs(3)
@@ -73,7 +73,7 @@ class RealTrainingSessionTest {
 
   @Test
   void realSession_streamsOrderedTelemetryAndEndsWithFinalResult() {
-    Session session = create(2000);
+    Session session = create(1500);
 
     List<SessionEvent> events = watch(session.getId(), 0);
 
@@ -82,9 +82,9 @@ class RealTrainingSessionTest {
         .extracting(SessionEvent::getEventCase)
         .contains(EventCase.STEP, EventCase.EPOCH, EventCase.PHASE, EventCase.ISOLATION);
     assertThat(events).filteredOn(SessionEvent::hasEpoch).hasSize(3);
-    // 1% of 2000 isolated at the turning epoch.
+    // 1% of 1500 isolated at the turning epoch.
     assertThat(events.stream().filter(SessionEvent::hasIsolation).findFirst().orElseThrow()
-            .getIsolation().getIndicesCount()).isEqualTo(20);
+            .getIsolation().getIndicesCount()).isEqualTo(15);
     assertEndsSucceeded(events);
     FinalResult result = events.get(events.size() - 2).getResult();
     assertThat(result.getEpochs()).isEqualTo(3);

@@ -190,6 +190,9 @@ abstract class SessionServiceContract extends ServiceTestBase {
     create(config(b -> b));
 
     assertStatus(() -> create(config(b -> b)), Status.Code.RESOURCE_EXHAUSTED, "queue is full");
+    assertThat(server.blocking().listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList())
+        .as("a refused session leaves no trace")
+        .hasSize(2);
   }
 
   // ---- Get, List, Cancel ----

@@ -1,0 +1,45 @@
+package io.ablserve.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ablserve.server.config.ServerConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class MainTest {
+
+  static ServerConfig parse(String... args) {
+    Main main = new Main();
+    new CommandLine(main).parseArgs(args);
+    return main.config();
+  }
+
+  @Test
+  void config_withoutOptionsIsTheDefaults() {
+    // Holds unless the test JVM runs with ABLSERVE_* variables set.
+    assertThat(parse()).isEqualTo(ServerConfig.DEFAULTS);
+  }
+
+  @Test
+  void config_takesOptionsAndAddsDatasetsToTheDefaultOne() {
+    ServerConfig config =
+        parse(
+            "--port", "0", "--bind", "0.0.0.0", "--data-dir", "/tmp/abl", "--device", "gpu:1",
+            "--dataset", "mnist=/data/mnist", "--dataset", "kmnist=/data/kmnist",
+            "--max-queued", "3");
+
+    assertThat(config.port()).isZero();
+    assertThat(config.bindAddress()).isEqualTo("0.0.0.0");
+    assertThat(config.dataDir()).isEqualTo(Path.of("/tmp/abl"));
+    assertThat(config.defaultDevice()).isEqualTo("gpu:1");
+    assertThat(config.maxQueuedSessions()).isEqualTo(3);
+    assertThat(config.datasetRoots())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "fashion-mnist", Path.of("/usr/share/datasets/fashion-mnist"),
+                "mnist", Path.of("/data/mnist"),
+                "kmnist", Path.of("/data/kmnist")));
+  }
+}
