@@ -78,8 +78,10 @@ public final class TestServer implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    channel.shutdownNow();
-    server.close();
-    channel.awaitTermination(5, TimeUnit.SECONDS);
+    try {
+      server.close(); // first, so open watch streams see their sessions end
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 }
