@@ -42,6 +42,7 @@ public final class SessionConfigResolver {
     this.devices = requireNonNull(devices, "devices");
     this.defaultDevice = requireNonNull(defaultDevice, "defaultDevice");
     this.validator = requireNonNull(validator, "validator");
+    devices.resolve(defaultDevice); // a bad server default fails at startup, not in every request
   }
 
   /**

@@ -68,7 +68,10 @@ class AblServerTest {
       requests.onCompleted();
 
       assertThat(services)
-          .contains(SessionServiceGrpc.SERVICE_NAME, HealthGrpc.SERVICE_NAME, ServerReflectionGrpc.SERVICE_NAME);
+          .contains(
+              SessionServiceGrpc.SERVICE_NAME,
+              HealthGrpc.SERVICE_NAME,
+              ServerReflectionGrpc.SERVICE_NAME);
     }
   }
 
@@ -80,7 +83,10 @@ class AblServerTest {
             TestServer.Transport.IN_PROCESS, TestServer.CONFIG, new TestingTrainingModule(trainer));
     String id =
         server.blocking()
-            .createSession(CreateSessionRequest.newBuilder().setConfig(SessionConfig.getDefaultInstance()).build())
+            .createSession(
+                CreateSessionRequest.newBuilder()
+                    .setConfig(SessionConfig.getDefaultInstance())
+                    .build())
             .getId();
     EventCollector watcher = new EventCollector();
     SessionServiceGrpc.newStub(server.channel())

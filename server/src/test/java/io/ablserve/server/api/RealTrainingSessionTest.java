@@ -117,7 +117,8 @@ class RealTrainingSessionTest {
         server.blocking().cancelSession(
             CancelSessionRequest.newBuilder().setSessionId(session.getId()).build());
 
-    assertThat(cancelling.getState()).isIn(SessionState.SESSION_STATE_RUNNING, SessionState.SESSION_STATE_CANCELLED);
+    assertThat(cancelling.getState())
+        .isIn(SessionState.SESSION_STATE_RUNNING, SessionState.SESSION_STATE_CANCELLED);
     List<SessionEvent> events = watcher.awaitCompleted();
     assertGapFreeFrom(0, events);
     assertThat(ServiceTestBase.lastState(events)).isEqualTo(SessionState.SESSION_STATE_CANCELLED);

@@ -80,7 +80,10 @@ abstract class SessionServiceContract extends ServiceTestBase {
             config(
                 b ->
                     b.setDataset(DatasetSpec.newBuilder().setTrainLimit(2000).setTestLimit(500))
-                        .setAttack(AttackSpec.newBuilder().setKind(AttackKind.ATTACK_KIND_NONE).setTargetLabel(9))
+                        .setAttack(
+                            AttackSpec.newBuilder()
+                                .setKind(AttackKind.ATTACK_KIND_NONE)
+                                .setTargetLabel(9))
                         .setAbl(
                             AblConfig.newBuilder()
                                 .setEpochs(3)
