@@ -21,8 +21,11 @@ public final class AblClientException extends RuntimeException {
   public static AblClientException from(StatusRuntimeException e) {
     Status status = e.getStatus();
     String description = status.getDescription();
-    if (description == null && status.getCause() != null) {
-      description = status.getCause().toString();
+    // A client-side failure (connection refused, unknown host) hides its reason in the cause.
+    Throwable cause = status.getCause();
+    if (cause != null && cause.getMessage() != null) {
+      description = description == null
+          ? cause.getMessage() : description + " (" + cause.getMessage() + ")";
     }
     return new AblClientException(status.getCode(), description, e);
   }

@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import io.ablserve.client.AblClient;
 import java.time.Duration;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -39,6 +41,13 @@ public final class AblCli implements Runnable {
     AblClient connect(String address, Duration deadline);
   }
 
+  /**
+   * Held strongly: java.util.logging forgets the level of a logger nobody references. grpc logs
+   * channel trouble (an unknown host) as a warning with a stack trace; the CLI already reports every
+   * failure as {@code error: CODE: description}.
+   */
+  private static final Logger GRPC_LOGGER = Logger.getLogger("io.grpc");
+
   private final ClientFactory clientFactory;
 
   @Spec CommandSpec spec;
@@ -62,6 +71,7 @@ public final class AblCli implements Runnable {
   }
 
   public static void main(String[] args) {
+    GRPC_LOGGER.setLevel(Level.OFF);
     System.exit(new CommandLine(new AblCli()).execute(args));
   }
 

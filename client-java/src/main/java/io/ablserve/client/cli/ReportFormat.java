@@ -12,6 +12,7 @@ import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionState;
 import io.ablserve.v1.StepMetrics;
 import com.google.protobuf.Timestamp;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -77,12 +78,12 @@ final class ReportFormat {
         + " queue_position=" + session.getQueuePosition();
   }
 
-  /** The resolved config, one setting per line; "(server default)" where the server echoed none. */
+  /** The resolved config, one setting per line; "default" where the server echoed no value. */
   static String config(SessionConfig config) {
     DatasetSpec dataset = config.getDataset();
     AttackSpec attack = config.getAttack();
     AblConfig abl = config.getAbl();
-    String device = config.getDevice().isEmpty() ? "(server default)" : config.getDevice();
+    String device = config.getDevice().isEmpty() ? "default" : config.getDevice();
     TextTable table = new TextTable("config", "");
     table.row("name", config.getDisplayName().isEmpty() ? NONE : config.getDisplayName());
     table.row("dataset", dataset.getName() + " (train " + limit(dataset.getTrainLimit())
@@ -90,11 +91,11 @@ final class ReportFormat {
     table.row("attack", enumName(attack.getKind().name(), "ATTACK_KIND_")
         + " target " + opt(attack.hasTargetLabel(), attack.getTargetLabel())
         + ", poison rate " + (attack.hasPoisonRate() ? percent(attack.getPoisonRate()) : "default")
-        + ", patch " + opt(attack.hasPatchSizePx(), attack.getPatchSizePx()) + "px");
+        + ", patch " + (attack.hasPatchSizePx() ? attack.getPatchSizePx() + "px" : "default"));
     table.row("model", enumName(config.getModel().getArch().name(), "MODEL_ARCH_"));
     table.row("epochs", opt(abl.hasEpochs(), abl.getEpochs())
         + " (isolation " + opt(abl.hasIsolationEpochs(), abl.getIsolationEpochs()) + ")");
-    table.row("isolation", enumName(abl.getIsolationLoss().name(), "ISOLATION_LOSS_")
+    table.row("isolation", "loss " + enumName(abl.getIsolationLoss().name(), "ISOLATION_LOSS_")
         + " " + enumName(abl.getLossReduction().name(), "LOSS_REDUCTION_")
         + ", ratio " + (abl.hasIsolationRatio() ? percent(abl.getIsolationRatio()) : "default")
         + ", gamma " + opt(abl.hasLgaGamma(), abl.getLgaGamma())
@@ -133,8 +134,8 @@ final class ReportFormat {
   }
 
   static String isolationLine(IsolationResult r) {
-    // protoc names poisoned_count's getter getPoisonedCount8: getPoisonedCount() is the size of the
-    // repeated `poisoned` field.
+    // `poisoned_count` and the repeated `poisoned` (whose count getter would be getPoisonedCount)
+    // collide in Java, so protoc suffixes both with their field numbers.
     return String.format(Locale.ROOT,
         "isolated %d of %d samples after epoch %d (%d poisoned in the training set):"
             + " precision %s recall %s",
@@ -203,10 +204,16 @@ final class ReportFormat {
   }
 
   private static String enumName(String name, String prefix) {
-    return name.endsWith("_UNSPECIFIED") ? "(server default)" : name.substring(prefix.length());
+    return name.endsWith("_UNSPECIFIED") ? "default" : name.substring(prefix.length());
   }
 
   private static String opt(boolean present, Object value) {
-    return present ? String.valueOf(value) : "(server default)";
+    if (!present) {
+      return "default";
+    }
+    // Hyperparameters as typed on the command line: 0.0001 and 1, not 1.0E-4 and 1.0.
+    return value instanceof Double d && Double.isFinite(d)
+        ? BigDecimal.valueOf(d).stripTrailingZeros().toPlainString()
+        : String.valueOf(value);
   }
 }

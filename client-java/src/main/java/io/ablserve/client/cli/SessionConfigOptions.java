@@ -20,10 +20,10 @@ import picocli.CommandLine.TypeConversionException;
  * dataset name has a client-side default.
  */
 final class SessionConfigOptions {
-  @Option(names = "--name", description = "Display name shown in listings.")
+  @Option(names = "--name", paramLabel = "NAME", description = "Display name shown in listings.")
   String name;
 
-  @Option(names = "--dataset", defaultValue = "fashion-mnist",
+  @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "fashion-mnist",
       description = "Server-side dataset name (default: ${DEFAULT-VALUE}).")
   String dataset;
 
@@ -49,7 +49,8 @@ final class SessionConfigOptions {
   @Option(names = "--patch-size", paramLabel = "PX", description = "BadNets patch side in pixels.")
   Integer patchSizePx;
 
-  @Option(names = "--epochs", paramLabel = "T", description = "Total epochs (isolation + unlearning).")
+  @Option(names = "--epochs", paramLabel = "T",
+      description = "Total epochs (isolation + unlearning).")
   Integer epochs;
 
   @Option(names = "--isolation-epochs", paramLabel = "T_TE",
@@ -69,35 +70,38 @@ final class SessionConfigOptions {
       description = "Apply the isolation loss per sample (paper) or to the batch mean (official code).")
   LossReduction lossReduction;
 
-  @Option(names = "--gamma", description = "LGA threshold, > 0.")
+  @Option(names = "--gamma", paramLabel = "GAMMA", description = "LGA threshold, > 0.")
   Double lgaGamma;
 
-  @Option(names = "--flooding-level", description = "Flooding level b, > 0.")
+  @Option(names = "--flooding-level", paramLabel = "B", description = "Flooding level b, > 0.")
   Double floodingLevel;
 
-  @Option(names = "--lr", description = "SGD learning rate, > 0.")
+  @Option(names = "--lr", paramLabel = "LR", description = "SGD learning rate, > 0.")
   Double learningRate;
 
-  @Option(names = "--momentum", description = "SGD momentum, in [0, 1).")
+  @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum, in [0, 1).")
   Double momentum;
 
-  @Option(names = "--weight-decay", description = "L2 weight decay, >= 0.")
+  @Option(names = "--weight-decay", paramLabel = "WD", description = "L2 weight decay, >= 0.")
   Double weightDecay;
 
-  @Option(names = "--unlearning-weight", description = "Weight of the ascent term when unlearning.")
+  @Option(names = "--unlearning-weight", paramLabel = "W",
+      description = "Weight of the ascent term when unlearning.")
   Double unlearningWeight;
 
-  @Option(names = "--batch-size", description = "Mini-batch size, in [1, 4096].")
+  @Option(names = "--batch-size", paramLabel = "N", description = "Mini-batch size, in [1, 4096].")
   Integer batchSize;
 
   @Option(names = "--step-report-interval", paramLabel = "N",
       description = "One step event every N steps.")
   Integer stepReportInterval;
 
-  @Option(names = "--seed", description = "Seed for poisoning, initialisation and shuffling.")
+  @Option(names = "--seed", paramLabel = "SEED",
+      description = "Seed for poisoning, initialisation and shuffling.")
   Long seed;
 
-  @Option(names = "--device", description = "cpu, gpu or gpu:N; the server's device if not given.")
+  @Option(names = "--device", paramLabel = "DEVICE",
+      description = "cpu, gpu or gpu:N; the server's device if not given.")
   String device;
 
   SessionConfig toConfig() {
