@@ -1,5 +1,6 @@
 package io.ablserve.server.data;
 
+import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -94,6 +95,7 @@ public final class Poisoning {
           "attack.wanet_cross_ratio " + attack.wanetCrossRatio() + " asks for " + count
               + " noise-mode samples but only " + n + " samples are left after poisoning");
     }
+    rest = Arrays.copyOf(rest, n);
     choosePrefix(rest, count, rng);
     for (int i = 0; i < count; i++) {
       wanet.applyNoisy(pixels, rest[i] * train.imageBytes(), train, rng);
