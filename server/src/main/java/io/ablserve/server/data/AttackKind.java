@@ -15,7 +15,10 @@ public enum AttackKind {
    * al. 2019).
    */
   SIG(true),
-  /** A fixed smooth warp of the image, label flipped, plus noisy-warp samples kept clean (Nguyen & Tran 2021). */
+  /**
+   * A fixed smooth warp, label flipped, plus noisy-warp samples that keep their label (Nguyen & Tran
+   * 2021).
+   */
   WANET(false);
 
   private final boolean cleanLabel;

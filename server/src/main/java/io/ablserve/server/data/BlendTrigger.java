@@ -37,7 +37,8 @@ public final class BlendTrigger implements Trigger {
     byte[] pattern = patternFor(shape);
     for (int i = 0; i < pattern.length; i++) {
       double blended = (1 - alpha) * (pixels[offset + i] & 0xff) + alpha * (pattern[i] & 0xff);
-      pixels[offset + i] = (byte) Math.round(blended);
+      // The nudge makes exact ties round up whatever error (1 - alpha) carries in binary.
+      pixels[offset + i] = (byte) Math.round(blended + 1e-9);
     }
   }
 

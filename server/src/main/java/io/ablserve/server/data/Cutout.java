@@ -24,11 +24,12 @@ public record Cutout(int channels, int height, int width, int size) implements A
     cut(pixels, offset, rng.nextInt(height), rng.nextInt(width));
   }
 
-  /** Zeroes the square whose top-left corner is {@code size / 2} up and left of ({@code centreY}, {@code centreX}). */
+  /** Zeroes the square whose top-left corner is {@code size / 2} up and left of the centre, clipped. */
   public void cut(byte[] pixels, int offset, int centreY, int centreX) {
     if (centreY < 0 || centreY >= height || centreX < 0 || centreX >= width) {
       throw new IllegalArgumentException(
-          "cutout centre (" + centreY + ", " + centreX + ") is outside the " + height + "x" + width + " image");
+          "cutout centre (" + centreY + ", " + centreX + ") is outside the " + height + "x" + width
+              + " image");
     }
     int top = Math.max(0, centreY - size / 2);
     int bottom = Math.min(height, centreY - size / 2 + size);

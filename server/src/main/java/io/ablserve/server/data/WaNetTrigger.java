@@ -115,7 +115,8 @@ public final class WaNetTrigger implements Trigger {
         double fy = sy[i] - y0;
         double v =
             (1 - fy) * ((1 - fx) * tap(src, plane, h, w, y0, x0) + fx * tap(src, plane, h, w, y0, x0 + 1))
-                + fy * ((1 - fx) * tap(src, plane, h, w, y0 + 1, x0) + fx * tap(src, plane, h, w, y0 + 1, x0 + 1));
+                + fy * ((1 - fx) * tap(src, plane, h, w, y0 + 1, x0)
+                    + fx * tap(src, plane, h, w, y0 + 1, x0 + 1));
         pixels[offset + plane + i] = (byte) Math.max(0, Math.min(255, Math.round(v)));
       }
     }
