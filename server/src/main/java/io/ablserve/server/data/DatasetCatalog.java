@@ -9,9 +9,9 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The datasets a server offers, by name. Each name maps to a folder of IDX files (MNIST layout:
- * {@code train-images-idx3-ubyte[.gz]}, {@code train-labels-idx1-ubyte[.gz]}, {@code t10k-...}). Loaded
- * datasets are kept in memory: sessions on the same data share one copy.
+ * The datasets a server offers, by name. Each name maps to a folder in one of the layouts of
+ * {@link DatasetFormat} (IDX, CIFAR-10 binary, GTSRB, NumPy npz, ImageFolder), recognised by its files.
+ * Loaded datasets are kept in memory: sessions on the same data share one copy.
  */
 public final class DatasetCatalog {
   private final Map<String, Path> roots;
@@ -46,7 +46,7 @@ public final class DatasetCatalog {
     }
     DatasetSplit split = loaded.get(name);
     if (split == null) {
-      split = IdxReader.readSplit(root);
+      split = DatasetFormat.detect(root).read(root);
       loaded.putIfAbsent(name, split);
     }
     return split;

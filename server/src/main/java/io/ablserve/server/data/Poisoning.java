@@ -1,17 +1,22 @@
 package io.ablserve.server.data;
 
+import java.util.Arrays;
 import java.util.Random;
 
 /**
- * All-to-one poisoning: a share of the training samples whose class is not the target get the trigger and
- * the target label; the test side triggers every test image whose true class is not the target.
+ * All-to-one poisoning. Dirty-label attacks trigger a share of the training samples whose class is not the
+ * target and relabel them to the target; clean-label attacks (SIG) trigger samples of the target class and
+ * keep every label. WaNet also warps an extra share of samples with noise and keeps their labels. The test
+ * side triggers every test image whose true class is not the target.
  */
 public final class Poisoning {
   private Poisoning() {}
 
   /**
-   * Poisons {@code round(poisonRate * size)} training samples chosen uniformly (seeded) among those whose
-   * label is not the target. The input is not modified.
+   * Poisons {@code round(poisonRate * size)} training samples chosen uniformly (seeded) among the
+   * candidates: samples outside the target class, or inside it for a clean-label attack. For WaNet,
+   * {@code round(wanetCrossRatio * poisonRate * size)} further samples chosen among the rest get the noisy
+   * warp and keep their labels. The input is not modified.
    */
   public static PoisonedSet poisonTrain(ImageSet train, AttackConfig attack, Random rng) {
     boolean[] poisoned = new boolean[train.size()];
@@ -19,32 +24,38 @@ public final class Poisoning {
       return new PoisonedSet(train, poisoned);
     }
     checkTarget(train, attack);
-    int[] candidates = nonTargetIndices(train, attack.targetLabel());
+    int target = attack.targetLabel();
+    boolean cleanLabel = attack.kind().cleanLabel();
+    int[] candidates = indicesWhere(train, target, cleanLabel);
     int count = (int) Math.round(attack.poisonRate() * train.size());
     if (count > candidates.length) {
       throw new IllegalArgumentException(
           "attack.poison_rate " + attack.poisonRate() + " asks for " + count + " poisoned samples but only "
-              + candidates.length + " are outside the target class");
+              + candidates.length + (cleanLabel
+                  ? " are in the target class " + target + ", the only ones " + attack.kind()
+                      + " poisons (clean label)"
+                  : " are outside the target class"));
     }
-    // Partial Fisher-Yates: the first `count` entries become a uniform sample without replacement.
-    for (int i = 0; i < count; i++) {
-      int j = i + rng.nextInt(candidates.length - i);
-      int t = candidates[i];
-      candidates[i] = candidates[j];
-      candidates[j] = t;
-    }
+    choosePrefix(candidates, count, rng);
     byte[] pixels = train.pixels().clone();
     int[] labels = train.labels().clone();
     Trigger trigger = Trigger.of(attack);
     for (int i = 0; i < count; i++) {
       int index = candidates[i];
       trigger.apply(pixels, index * train.imageBytes(), train);
-      labels[index] = attack.targetLabel();
+      if (!cleanLabel) {
+        labels[index] = target;
+      }
       poisoned[index] = true;
+    }
+    boolean[] noiseMode = new boolean[train.size()];
+    if (trigger instanceof WaNetTrigger wanet) {
+      warpNoiseMode(train, attack, wanet, pixels, poisoned, noiseMode, rng);
     }
     return new PoisonedSet(
         new ImageSet(pixels, labels, train.channels(), train.height(), train.width(), train.numClasses()),
-        poisoned);
+        poisoned,
+        noiseMode);
   }
 
   /**
@@ -52,7 +63,8 @@ public final class Poisoning {
    * with the target, so its accuracy is the attack success rate. Empty for NONE.
    */
   public static ImageSet triggeredTest(ImageSet test, AttackConfig attack) {
-    int[] keep = attack.kind() == AttackKind.NONE ? new int[0] : nonTargetIndices(test, attack.targetLabel());
+    int[] keep =
+        attack.kind() == AttackKind.NONE ? new int[0] : indicesWhere(test, attack.targetLabel(), false);
     if (keep.length > 0) {
       checkTarget(test, attack);
     }
@@ -67,6 +79,40 @@ public final class Poisoning {
     return new ImageSet(pixels, labels, test.channels(), test.height(), test.width(), test.numClasses());
   }
 
+  private static void warpNoiseMode(
+      ImageSet train, AttackConfig attack, WaNetTrigger wanet, byte[] pixels, boolean[] poisoned,
+      boolean[] noiseMode, Random rng) {
+    int count = (int) Math.round(attack.wanetCrossRatio() * attack.poisonRate() * train.size());
+    int[] rest = new int[train.size()];
+    int n = 0;
+    for (int i = 0; i < train.size(); i++) {
+      if (!poisoned[i]) {
+        rest[n++] = i;
+      }
+    }
+    if (count > n) {
+      throw new IllegalArgumentException(
+          "attack.wanet_cross_ratio " + attack.wanetCrossRatio() + " asks for " + count
+              + " noise-mode samples but only " + n + " samples are left after poisoning");
+    }
+    rest = Arrays.copyOf(rest, n);
+    choosePrefix(rest, count, rng);
+    for (int i = 0; i < count; i++) {
+      wanet.applyNoisy(pixels, rest[i] * train.imageBytes(), train, rng);
+      noiseMode[rest[i]] = true;
+    }
+  }
+
+  /** Partial Fisher-Yates: the first {@code count} entries become a uniform sample without replacement. */
+  private static void choosePrefix(int[] indices, int count, Random rng) {
+    for (int i = 0; i < count; i++) {
+      int j = i + rng.nextInt(indices.length - i);
+      int t = indices[i];
+      indices[i] = indices[j];
+      indices[j] = t;
+    }
+  }
+
   private static void checkTarget(ImageSet set, AttackConfig attack) {
     if (attack.targetLabel() >= set.numClasses()) {
       throw new IllegalArgumentException(
@@ -74,15 +120,16 @@ public final class Poisoning {
     }
   }
 
-  private static int[] nonTargetIndices(ImageSet set, int target) {
+  /** Indices of the samples whose label is (or, with {@code inTarget} false, is not) the target. */
+  private static int[] indicesWhere(ImageSet set, int target, boolean inTarget) {
     int n = 0;
     for (int label : set.labels()) {
-      n += label != target ? 1 : 0;
+      n += (label == target) == inTarget ? 1 : 0;
     }
     int[] out = new int[n];
     int k = 0;
     for (int i = 0; i < set.size(); i++) {
-      if (set.labels()[i] != target) {
+      if ((set.labels()[i] == target) == inTarget) {
         out[k++] = i;
       }
     }

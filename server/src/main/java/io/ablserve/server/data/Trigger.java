@@ -10,6 +10,10 @@ public interface Trigger {
   static Trigger of(AttackConfig attack) {
     return switch (attack.kind()) {
       case BADNETS -> new BadNetsTrigger(attack.patchSizePx());
+      case BLEND -> new BlendTrigger(attack.blendAlpha());
+      case TROJAN -> new TrojanTrigger();
+      case SIG -> new SigTrigger(attack.sigAmplitude(), attack.sigFrequency());
+      case WANET -> new WaNetTrigger(attack.wanetGridSize(), attack.wanetStrength());
       case NONE -> throw new IllegalArgumentException("attack NONE has no trigger");
     };
   }

@@ -14,6 +14,7 @@ import ai.djl.nn.pooling.Pool;
 public final class Models {
   private Models() {}
 
+  /** A fresh network for {@code channels x height x width} inputs; convolutions infer channels on initialise. */
   public static Block create(ModelArch arch, int channels, int height, int width, int numClasses) {
     if (channels < 1 || height < 4 || width < 4 || numClasses < 2) {
       throw new IllegalArgumentException(
@@ -22,6 +23,9 @@ public final class Models {
     }
     return switch (arch) {
       case SMALL_CNN -> smallCnn(numClasses);
+      case WRN_16_1 -> WideResNet.create(16, 1, numClasses);
+      case RESNET_18 -> CifarResNet.resNet18(numClasses);
+      case RESNET_34 -> CifarResNet.resNet34(numClasses);
     };
   }
 

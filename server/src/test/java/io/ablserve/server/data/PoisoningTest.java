@@ -98,4 +98,25 @@ class PoisoningTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("attack.target_label must be in [0, 10)");
   }
+
+  @Test
+  void everyAttack_triggeredTestExcludesTargetClassImages_andPoisoningIsSeeded() {
+    ImageSet images = TestImages.random(50, 3, 8, 8, 5, 3);
+    for (AttackKind kind : AttackKind.values()) {
+      if (kind == AttackKind.NONE) {
+        continue;
+      }
+      AttackConfig attack = AttackConfig.of(kind, 2, 0.1);
+
+      ImageSet triggered = Poisoning.triggeredTest(images, attack);
+      PoisonedSet a = Poisoning.poisonTrain(images, attack, new Random(7));
+      PoisonedSet b = Poisoning.poisonTrain(images, attack, new Random(7));
+
+      assertThat(triggered.size()).as(kind.name()).isEqualTo(40);
+      assertThat(triggered.labels()).as(kind.name()).containsOnly(2);
+      assertThat(a.poisonedCount()).as(kind.name()).isEqualTo(5);
+      assertThat(a.images().pixels()).as(kind.name()).isEqualTo(b.images().pixels());
+      assertThat(a.poisoned()).as(kind.name()).isEqualTo(b.poisoned());
+    }
+  }
 }

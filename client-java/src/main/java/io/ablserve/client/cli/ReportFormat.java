@@ -1,0 +1,219 @@
+package io.ablserve.client.cli;
+
+import io.ablserve.v1.AblConfig;
+import io.ablserve.v1.AttackSpec;
+import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.EpochSummary;
+import io.ablserve.v1.FinalResult;
+import io.ablserve.v1.IsolationResult;
+import io.ablserve.v1.Phase;
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionConfig;
+import io.ablserve.v1.SessionState;
+import io.ablserve.v1.StepMetrics;
+import com.google.protobuf.Timestamp;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Text the CLI prints, as pure functions of API messages so it is testable without a terminal. Epochs
+ * are shown one-based ("epoch 1/10" is the proto's epoch 0). The {@link #finalLine} and
+ * {@link #sessionLine} are the machine-readable ones: {@code key=value} pairs, fractions not percents.
+ */
+final class ReportFormat {
+  private static final String NONE = "-";
+
+  private ReportFormat() {}
+
+  /** A fraction in [0, 1] as a percentage with two decimals; "-" for NaN (e.g. no poison). */
+  static String percent(double fraction) {
+    return Double.isNaN(fraction) ? NONE : String.format(Locale.ROOT, "%.2f%%", fraction * 100);
+  }
+
+  static String loss(double value) {
+    return Double.isNaN(value) ? NONE : String.format(Locale.ROOT, "%.4f", value);
+  }
+
+  /** "850ms", "12.3s", "4m 05s", "1h 02m 03s". */
+  static String elapsed(long millis) {
+    Duration d = Duration.ofMillis(millis);
+    if (millis < 1_000) {
+      return millis + "ms";
+    }
+    if (millis < 60_000) {
+      return String.format(Locale.ROOT, "%.1fs", millis / 1000.0);
+    }
+    if (millis < 3_600_000) {
+      return String.format(Locale.ROOT, "%dm %02ds", d.toMinutes(), d.toSecondsPart());
+    }
+    return String.format(
+        Locale.ROOT, "%dh %02dm %02ds", d.toHours(), d.toMinutesPart(), d.toSecondsPart());
+  }
+
+  /** "RUNNING" for SESSION_STATE_RUNNING. */
+  static String state(SessionState state) {
+    return state.name().replaceFirst("^SESSION_STATE_", "");
+  }
+
+  /** "ISOLATION" for PHASE_ISOLATION; "-" when unspecified. */
+  static String phase(Phase phase) {
+    return phase == Phase.PHASE_UNSPECIFIED ? NONE : phase.name().replaceFirst("^PHASE_", "");
+  }
+
+  /** UTC, to the second: 2026-11-25T10:15:00Z; "-" when unset. */
+  static String timestamp(Timestamp time) {
+    if (time.getSeconds() == 0 && time.getNanos() == 0) {
+      return NONE;
+    }
+    return Instant.ofEpochSecond(time.getSeconds()).truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  /** Machine-readable: {@code session id=ID state=QUEUED queue_position=0}. */
+  static String sessionLine(Session session) {
+    return "session id=" + session.getId() + " state=" + state(session.getState())
+        + " queue_position=" + session.getQueuePosition();
+  }
+
+  /** The resolved config, one setting per line; "default" where the server echoed no value. */
+  static String config(SessionConfig config) {
+    DatasetSpec dataset = config.getDataset();
+    AttackSpec attack = config.getAttack();
+    AblConfig abl = config.getAbl();
+    String device = config.getDevice().isEmpty() ? "default" : config.getDevice();
+    TextTable table = new TextTable("config", "");
+    table.row("name", config.getDisplayName().isEmpty() ? NONE : config.getDisplayName());
+    table.row("dataset", dataset.getName() + " (train " + limit(dataset.getTrainLimit())
+        + ", test " + limit(dataset.getTestLimit()) + ")");
+    table.row("attack", enumName(attack.getKind().name(), "ATTACK_KIND_")
+        + " target " + opt(attack.hasTargetLabel(), attack.getTargetLabel())
+        + ", poison rate " + (attack.hasPoisonRate() ? percent(attack.getPoisonRate()) : "default")
+        + ", patch " + (attack.hasPatchSizePx() ? attack.getPatchSizePx() + "px" : "default"));
+    table.row("model", enumName(config.getModel().getArch().name(), "MODEL_ARCH_"));
+    table.row("epochs", opt(abl.hasEpochs(), abl.getEpochs())
+        + " (isolation " + opt(abl.hasIsolationEpochs(), abl.getIsolationEpochs()) + ")");
+    table.row("isolation", "loss " + enumName(abl.getIsolationLoss().name(), "ISOLATION_LOSS_")
+        + " " + enumName(abl.getLossReduction().name(), "LOSS_REDUCTION_")
+        + ", ratio " + (abl.hasIsolationRatio() ? percent(abl.getIsolationRatio()) : "default")
+        + ", gamma " + opt(abl.hasLgaGamma(), abl.getLgaGamma())
+        + ", flooding level " + opt(abl.hasFloodingLevel(), abl.getFloodingLevel()));
+    table.row("optimiser", "lr " + opt(abl.hasLearningRate(), abl.getLearningRate())
+        + ", momentum " + opt(abl.hasMomentum(), abl.getMomentum())
+        + ", weight decay " + opt(abl.hasWeightDecay(), abl.getWeightDecay())
+        + ", batch " + opt(abl.hasBatchSize(), abl.getBatchSize()));
+    table.row("unlearning weight", opt(abl.hasUnlearningWeight(), abl.getUnlearningWeight()));
+    table.row("seed", opt(config.hasSeed(), config.getSeed()));
+    table.row("device", device);
+    return table.render();
+  }
+
+  /** The progress bar's message: phase, epoch, last batch loss, last evaluated CA/ASR. */
+  static String progressMessage(StepMetrics step, EpochSummary lastEpoch) {
+    String message = phase(step.getPhase()) + " step " + step.getStep()
+        + " loss " + loss(step.getBatchLoss());
+    if (lastEpoch != null) {
+      message += " | CA " + percent(lastEpoch.getCleanAccuracy())
+          + " ASR " + percent(lastEpoch.getAttackSuccessRate());
+    }
+    return message;
+  }
+
+  /** One line per finished epoch. */
+  static String epochLine(EpochSummary e, int totalEpochs) {
+    return String.format(Locale.ROOT,
+        "epoch %s %-11s CA %7s  ASR %7s  loss poisoned %s clean %s  isolation precision %s"
+            + " recall %s  %s",
+        epochOf(e.getEpoch(), totalEpochs), phase(e.getPhase()),
+        percent(e.getCleanAccuracy()), percent(e.getAttackSuccessRate()),
+        loss(e.getMeanLossPoisoned()), loss(e.getMeanLossClean()),
+        percent(e.getIsolationPrecision()), percent(e.getIsolationRecall()),
+        elapsed(e.getTrainElapsedMs()));
+  }
+
+  static String isolationLine(IsolationResult r) {
+    // `poisoned_count` and the repeated `poisoned` (whose count getter would be getPoisonedCount)
+    // collide in Java, so protoc suffixes both with their field numbers.
+    return String.format(Locale.ROOT,
+        "isolated %d of %d samples after epoch %d (%d poisoned in the training set):"
+            + " precision %s recall %s",
+        r.getIndicesCount(), r.getTrainSize(), r.getEpoch() + 1, r.getPoisonedCount8(),
+        percent(r.getPrecision()), percent(r.getRecall()));
+  }
+
+  /** The human-readable result table. */
+  static String finalTable(FinalResult r) {
+    return new TextTable("result", "")
+        .alignRight(1)
+        .row("clean accuracy (CA)", percent(r.getCleanAccuracy()))
+        .row("attack success rate (ASR)", percent(r.getAttackSuccessRate()))
+        .row("isolation precision", percent(r.getIsolationPrecision()))
+        .row("isolation recall", percent(r.getIsolationRecall()))
+        .row("epochs", Integer.toString(r.getEpochs()))
+        .row("elapsed", elapsed(r.getElapsedMs()))
+        .render();
+  }
+
+  /**
+   * Machine-readable, always the last line of {@code run} and {@code watch}: {@code final
+   * state=SUCCEEDED ca=0.912300 asr=0.004100 isolation_precision=0.985000 isolation_recall=0.098500
+   * epochs=10 elapsed_ms=83400}; only {@code state=} when there is no result.
+   */
+  static String finalLine(SessionState state, FinalResult result) {
+    String line = "final state=" + state(state);
+    if (result == null) {
+      return line;
+    }
+    return line + String.format(Locale.ROOT,
+        " ca=%.6f asr=%.6f isolation_precision=%.6f isolation_recall=%.6f epochs=%d elapsed_ms=%d",
+        result.getCleanAccuracy(), result.getAttackSuccessRate(), result.getIsolationPrecision(),
+        result.getIsolationRecall(), result.getEpochs(), result.getElapsedMs());
+  }
+
+  /** The {@code list} table. */
+  static String sessionsTable(List<Session> sessions) {
+    TextTable table = new TextTable(
+        "ID", "NAME", "STATE", "PHASE", "EPOCH", "QUEUE", "CA", "ASR", "CREATED")
+        .alignRight(4, 5, 6, 7);
+    for (Session s : sessions) {
+      boolean running = s.getState() == SessionState.SESSION_STATE_RUNNING;
+      boolean queued = s.getState() == SessionState.SESSION_STATE_QUEUED;
+      int epochs = s.getConfig().getAbl().getEpochs();
+      table.row(
+          s.getId(),
+          s.getConfig().getDisplayName().isEmpty() ? NONE : s.getConfig().getDisplayName(),
+          state(s.getState()),
+          running ? phase(s.getPhase()) : NONE,
+          queued ? NONE : running ? epochOf(s.getEpoch(), epochs) : Integer.toString(s.getEpoch()),
+          s.getQueuePosition() >= 0 ? Integer.toString(s.getQueuePosition()) : NONE,
+          s.hasResult() ? percent(s.getResult().getCleanAccuracy()) : NONE,
+          s.hasResult() ? percent(s.getResult().getAttackSuccessRate()) : NONE,
+          timestamp(s.getCreatedAt()));
+    }
+    return table.render();
+  }
+
+  private static String epochOf(int zeroBasedEpoch, int totalEpochs) {
+    return (zeroBasedEpoch + 1) + "/" + (totalEpochs > 0 ? Integer.toString(totalEpochs) : "?");
+  }
+
+  private static String limit(int limit) {
+    return limit > 0 ? Integer.toString(limit) : "all";
+  }
+
+  private static String enumName(String name, String prefix) {
+    return name.endsWith("_UNSPECIFIED") ? "default" : name.substring(prefix.length());
+  }
+
+  private static String opt(boolean present, Object value) {
+    if (!present) {
+      return "default";
+    }
+    // Hyperparameters as typed on the command line: 0.0001 and 1, not 1.0E-4 and 1.0.
+    return value instanceof Double d && Double.isFinite(d)
+        ? BigDecimal.valueOf(d).stripTrailingZeros().toPlainString()
+        : String.valueOf(value);
+  }
+}

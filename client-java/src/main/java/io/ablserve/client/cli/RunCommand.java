@@ -1,0 +1,44 @@
+package io.ablserve.client.cli;
+
+import io.ablserve.client.AblClient;
+import io.ablserve.client.SessionEventStream;
+import io.ablserve.v1.Session;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Creates a session and follows it to the end. */
+@Command(
+    name = "run",
+    description = {
+      "Create an ABL session and follow it until it ends.",
+      "Options not given are left to the server's defaults; the resolved config is printed.",
+      "Ctrl-C cancels the session on the server unless --detach."
+    })
+final class RunCommand extends ClientCommand {
+  @Mixin SessionConfigOptions config;
+
+  @Option(names = "--no-progress", description = "No progress bar (for logs and pipes).")
+  boolean noProgress;
+
+  @Option(names = "--detach", description = "On Ctrl-C, leave the session running on the server.")
+  boolean detach;
+
+  @Override
+  int run(AblClient client, PrintWriter out, PrintWriter err) {
+    Session session = client.createSession(config.toConfig());
+    out.println(ReportFormat.sessionLine(session));
+    out.print(ReportFormat.config(session.getConfig()));
+    out.flush();
+
+    int epochs = session.getConfig().getAbl().getEpochs();
+    ProgressDisplay progress = noProgress ? ProgressDisplay.none() : ProgressDisplay.bar(err, epochs);
+    SessionFollower follower = new SessionFollower(client, out, progress, epochs);
+    try (CancelOnInterrupt onInterrupt =
+            new CancelOnInterrupt(client, session.getId(), err, detach).install();
+        SessionEventStream events = client.watch(session.getId(), 0, true)) {
+      return follower.follow(session.getId(), events);
+    }
+  }
+}

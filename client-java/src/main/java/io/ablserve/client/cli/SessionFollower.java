@@ -1,0 +1,98 @@
+package io.ablserve.client.cli;
+
+import io.ablserve.client.AblClient;
+import io.ablserve.client.SessionEventStream;
+import io.ablserve.v1.FinalResult;
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionEvent;
+import io.ablserve.v1.SessionState;
+import java.io.PrintWriter;
+
+/**
+ * Renders a session's event stream (shared by {@code run} and {@code watch}): a line per phase change,
+ * epoch, isolation and state change, the live bar, and at the end the result table and the
+ * machine-readable {@code final} line. Returns the command's exit code.
+ */
+final class SessionFollower {
+  private final AblClient client;
+  private final PrintWriter out;
+  private final ProgressDisplay progress;
+  private final int totalEpochs;
+
+  private SessionState lastState = SessionState.SESSION_STATE_UNSPECIFIED;
+  private FinalResult result;
+
+  SessionFollower(AblClient client, PrintWriter out, ProgressDisplay progress, int totalEpochs) {
+    this.client = client;
+    this.out = out;
+    this.progress = progress;
+    this.totalEpochs = totalEpochs;
+  }
+
+  int follow(String sessionId, SessionEventStream events) {
+    try (progress) {
+      while (events.hasNext()) {
+        render(events.next());
+      }
+    }
+    if (!isTerminal(lastState)) {
+      // Replay without --follow, or a stream cut short: the session itself says where it stands.
+      Session session = client.getSession(sessionId);
+      lastState = session.getState();
+      if (result == null && session.hasResult()) {
+        result = session.getResult();
+      }
+    }
+    if (result != null) {
+      out.println();
+      out.print(ReportFormat.finalTable(result));
+    }
+    out.println(ReportFormat.finalLine(lastState, result));
+    out.flush();
+    return exitCode(lastState);
+  }
+
+  private void render(SessionEvent event) {
+    switch (event.getEventCase()) {
+      case STEP -> progress.onStep(event.getStep());
+      case EPOCH -> {
+        print(ReportFormat.epochLine(event.getEpoch(), totalEpochs));
+        progress.onEpoch(event.getEpoch());
+      }
+      case PHASE -> print("phase " + ReportFormat.phase(event.getPhase().getPhase())
+          + " from epoch " + (event.getPhase().getEpoch() + 1));
+      case ISOLATION -> print(ReportFormat.isolationLine(event.getIsolation()));
+      case STATE -> {
+        lastState = event.getState().getState();
+        String reason = event.getState().getReason();
+        print("state " + ReportFormat.state(lastState) + (reason.isEmpty() ? "" : ": " + reason));
+        progress.onState(lastState);
+      }
+      case RESULT -> result = event.getResult();
+      case EVENT_NOT_SET -> { }
+    }
+  }
+
+  private void print(String line) {
+    progress.clearLine();
+    out.println(line);
+    out.flush();
+  }
+
+  static boolean isTerminal(SessionState state) {
+    return switch (state) {
+      case SESSION_STATE_SUCCEEDED, SESSION_STATE_FAILED, SESSION_STATE_CANCELLED,
+          SESSION_STATE_INTERRUPTED -> true;
+      default -> false;
+    };
+  }
+
+  /** Non-zero only for a session that ended without success; a still-running one is not an error. */
+  static int exitCode(SessionState state) {
+    return switch (state) {
+      case SESSION_STATE_FAILED, SESSION_STATE_CANCELLED, SESSION_STATE_INTERRUPTED ->
+          AblCli.EXIT_SESSION_NOT_SUCCEEDED;
+      default -> AblCli.EXIT_OK;
+    };
+  }
+}

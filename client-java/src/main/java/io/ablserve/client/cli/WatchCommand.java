@@ -1,0 +1,41 @@
+package io.ablserve.client.cli;
+
+import io.ablserve.client.AblClient;
+import io.ablserve.client.SessionEventStream;
+import io.ablserve.v1.Session;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Renders an existing session's events, as {@code run} does. */
+@Command(
+    name = "watch",
+    description = "Show a session's events from a sequence number; follow live ones until it ends.")
+final class WatchCommand extends ClientCommand {
+  @Parameters(index = "0", paramLabel = "ID", description = "Session id.")
+  String sessionId;
+
+  @Option(names = "--from", paramLabel = "N", defaultValue = "0",
+      description = "First event sequence number (default: ${DEFAULT-VALUE}, the start).")
+  long fromSequence;
+
+  @Option(names = "--no-follow", description = "Stop after the stored events.")
+  boolean noFollow;
+
+  @Option(names = "--no-progress", description = "No progress bar (for logs and pipes).")
+  boolean noProgress;
+
+  @Override
+  int run(AblClient client, PrintWriter out, PrintWriter err) {
+    Session session = client.getSession(sessionId);
+    out.println(ReportFormat.sessionLine(session));
+    out.flush();
+    int epochs = session.getConfig().getAbl().getEpochs();
+    ProgressDisplay progress = noProgress ? ProgressDisplay.none() : ProgressDisplay.bar(err, epochs);
+    SessionFollower follower = new SessionFollower(client, out, progress, epochs);
+    try (SessionEventStream events = client.watch(sessionId, fromSequence, !noFollow)) {
+      return follower.follow(sessionId, events);
+    }
+  }
+}

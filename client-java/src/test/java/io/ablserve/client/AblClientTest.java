@@ -1,0 +1,119 @@
+package io.ablserve.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionConfig;
+import io.ablserve.v1.SessionEvent;
+import io.ablserve.v1.SessionState;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class AblClientTest {
+  private final InProcessServer server = new InProcessServer();
+  private final AblClient client = new AblClient(server.channel, Duration.ofSeconds(5));
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    client.close();
+    server.close();
+  }
+
+  @Test
+  void unaryCalls_carryThePerCallDeadline() {
+    client.createSession(SessionConfig.getDefaultInstance());
+    client.getSession("s-1");
+    client.listSessions();
+
+    assertThat(server.service.deadlines).hasSize(3).allSatisfy(call -> {
+      Deadline deadline = call.getValue();
+      assertThat(deadline).as(call.getKey()).isNotNull();
+      assertThat(deadline.timeRemaining(TimeUnit.MILLISECONDS)).isBetween(1L, 5_000L);
+    });
+  }
+
+  @Test
+  void unaryCall_pastItsDeadline_failsWithDeadlineExceeded() {
+    AblClient impatient = new AblClient(server.channel, Duration.ofMillis(100));
+
+    assertThatThrownBy(() -> impatient.getSession(ScriptedSessionService.HANGING))
+        .isInstanceOfSatisfying(AblClientException.class,
+            e -> assertThat(e.code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+  }
+
+  @Test
+  void getSession_unknownId_throwsNotFoundWithTheServerDescription() {
+    assertThatThrownBy(() -> client.getSession("nope"))
+        .isInstanceOfSatisfying(AblClientException.class, e -> {
+          assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND);
+          assertThat(e.description()).isEqualTo("session nope not found");
+          assertThat(e).hasMessage("NOT_FOUND: session nope not found");
+        });
+  }
+
+  @Test
+  void createSession_returnsTheSessionWithResolvedDefaults() {
+    Session session = client.createSession(SessionConfig.getDefaultInstance());
+
+    assertThat(session.getId()).isEqualTo("s-1");
+    assertThat(session.getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
+    assertThat(session.getConfig().getAbl().getEpochs()).isEqualTo(3);
+  }
+
+  @Test
+  void watch_sendsFromSequenceAndFollow_withoutADeadline() {
+    client.createSession(SessionConfig.getDefaultInstance());
+
+    List<SessionEvent> events = new ArrayList<>();
+    try (SessionEventStream stream = client.watch("s-1", 5, true)) {
+      stream.forEachRemaining(events::add);
+    }
+
+    assertThat(server.service.watches.get(0).getFromSequence()).isEqualTo(5);
+    assertThat(server.service.watches.get(0).getFollow()).isTrue();
+    assertThat(events).extracting(SessionEvent::getSequence).containsExactly(5L, 6L, 7L, 8L, 9L, 10L);
+    assertThat(server.service.deadlines)
+        .filteredOn(call -> call.getKey().equals("WatchSession"))
+        .extracting(Map.Entry::getValue)
+        .containsExactly((Deadline) null);
+  }
+
+  @Test
+  void watch_closedFromAnotherThread_cancelsTheCallAndUnblocksTheReader() throws Exception {
+    SessionEventStream stream = client.watch(ScriptedSessionService.LIVE, 0, true);
+    assertThat(stream.next().getState().getState()).isEqualTo(SessionState.SESSION_STATE_RUNNING);
+    CompletableFuture<Boolean> blockedReader = CompletableFuture.supplyAsync(stream::hasNext);
+
+    stream.close();
+
+    assertThat(server.service.liveWatchCancelled.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(blockedReader).failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause()
+        .isInstanceOfSatisfying(AblClientException.class,
+            e -> assertThat(e.code()).isEqualTo(Status.Code.CANCELLED));
+  }
+
+  @Test
+  void close_leavesABorrowedChannelOpen() {
+    client.close();
+
+    assertThat(server.channel.isShutdown()).isFalse();
+  }
+
+  @Test
+  void forAddress_rejectsAnEmptyAddress() {
+    assertThatThrownBy(() -> AblClient.forAddress(" "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("host:port");
+  }
+}

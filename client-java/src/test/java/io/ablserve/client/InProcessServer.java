@@ -1,0 +1,32 @@
+package io.ablserve.client;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.TimeUnit;
+
+/** A {@link ScriptedSessionService} served in-process, with a channel to it. */
+public final class InProcessServer implements AutoCloseable {
+  public final ScriptedSessionService service = new ScriptedSessionService();
+  public final ManagedChannel channel;
+  private final Server server;
+
+  public InProcessServer() {
+    String name = InProcessServerBuilder.generateName();
+    try {
+      server = InProcessServerBuilder.forName(name).addService(service).build().start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    channel = InProcessChannelBuilder.forName(name).build();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,121 @@
+package io.ablserve.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Timestamp;
+import io.ablserve.v1.AblConfig;
+import io.ablserve.v1.AttackKind;
+import io.ablserve.v1.AttackSpec;
+import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.FinalResult;
+import io.ablserve.v1.IsolationLoss;
+import io.ablserve.v1.LossReduction;
+import io.ablserve.v1.ModelArch;
+import io.ablserve.v1.ModelSpec;
+import io.ablserve.v1.Phase;
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionConfig;
+import io.ablserve.v1.SessionState;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ReportFormatTest {
+  @Test
+  void percent_hasTwoDecimalsAndShowsNanAsADash() {
+    assertThat(ReportFormat.percent(0.91234)).isEqualTo("91.23%");
+    assertThat(ReportFormat.percent(1)).isEqualTo("100.00%");
+    assertThat(ReportFormat.percent(0)).isEqualTo("0.00%");
+    assertThat(ReportFormat.percent(Double.NaN)).isEqualTo("-");
+  }
+
+  @Test
+  void elapsed_scalesItsUnit() {
+    assertThat(ReportFormat.elapsed(850)).isEqualTo("850ms");
+    assertThat(ReportFormat.elapsed(12_345)).isEqualTo("12.3s");
+    assertThat(ReportFormat.elapsed(83_400)).isEqualTo("1m 23s");
+    assertThat(ReportFormat.elapsed(3_723_000)).isEqualTo("1h 02m 03s");
+  }
+
+  @Test
+  void finalTable_alignsTheFigures() {
+    FinalResult result = FinalResult.newBuilder()
+        .setCleanAccuracy(0.9123).setAttackSuccessRate(0.0041)
+        .setIsolationPrecision(1).setIsolationRecall(0.0985).setEpochs(10).setElapsedMs(83_400)
+        .build();
+
+    assertThat(ReportFormat.finalTable(result)).isEqualTo("""
+        result
+        clean accuracy (CA)         91.23%
+        attack success rate (ASR)    0.41%
+        isolation precision        100.00%
+        isolation recall             9.85%
+        epochs                          10
+        elapsed                     1m 23s
+        """);
+  }
+
+  @Test
+  void config_showsTheResolvedValues() {
+    SessionConfig resolved = SessionConfig.newBuilder()
+        .setDisplayName("demo")
+        .setDataset(DatasetSpec.newBuilder().setName("fashion-mnist").setTrainLimit(6000))
+        .setAttack(AttackSpec.newBuilder().setKind(AttackKind.ATTACK_KIND_BADNETS)
+            .setTargetLabel(0).setPoisonRate(0.1).setPatchSizePx(3))
+        .setModel(ModelSpec.newBuilder().setArch(ModelArch.MODEL_ARCH_SMALL_CNN))
+        .setAbl(AblConfig.newBuilder().setEpochs(10).setIsolationEpochs(5).setIsolationRatio(0.01)
+            .setIsolationLoss(IsolationLoss.ISOLATION_LOSS_LGA)
+            .setLossReduction(LossReduction.LOSS_REDUCTION_PER_SAMPLE)
+            .setLgaGamma(0.5).setFloodingLevel(0.5).setLearningRate(0.01).setUnlearningWeight(1)
+            .setBatchSize(128).setMomentum(0.9).setWeightDecay(1e-4))
+        .setSeed(0)
+        .setDevice("cpu")
+        .build();
+
+    assertThat(ReportFormat.config(resolved)).isEqualTo("""
+        config
+        name               demo
+        dataset            fashion-mnist (train 6000, test all)
+        attack             BADNETS target 0, poison rate 10.00%, patch 3px
+        model              SMALL_CNN
+        epochs             10 (isolation 5)
+        isolation          loss LGA PER_SAMPLE, ratio 1.00%, gamma 0.5, flooding level 0.5
+        optimiser          lr 0.01, momentum 0.9, weight decay 0.0001, batch 128
+        unlearning weight  1
+        seed               0
+        device             cpu
+        """);
+  }
+
+  @Test
+  void finalLine_withoutAResult_hasOnlyTheState() {
+    assertThat(ReportFormat.finalLine(SessionState.SESSION_STATE_CANCELLED, null))
+        .isEqualTo("final state=CANCELLED");
+  }
+
+  @Test
+  void sessionsTable_showsPhaseAndEpochOnlyWhileRunningAndQueuePositionOnlyWhileQueued() {
+    SessionConfig tenEpochs =
+        SessionConfig.newBuilder().setAbl(AblConfig.newBuilder().setEpochs(10)).build();
+    Session running = Session.newBuilder()
+        .setId("b2").setConfig(tenEpochs.toBuilder().setDisplayName("lga-sweep"))
+        .setState(SessionState.SESSION_STATE_RUNNING).setPhase(Phase.PHASE_UNLEARNING)
+        .setEpoch(6).setQueuePosition(-1)
+        .setCreatedAt(Timestamp.newBuilder().setSeconds(1_795_000_000).setNanos(5))
+        .build();
+    Session queued = Session.newBuilder()
+        .setId("c3").setConfig(tenEpochs).setState(SessionState.SESSION_STATE_QUEUED)
+        .setQueuePosition(0).build();
+
+    assertThat(ReportFormat.sessionsTable(List.of(queued, running))).isEqualTo("""
+        ID  NAME       STATE    PHASE       EPOCH  QUEUE  CA  ASR  CREATED
+        c3  -          QUEUED   -               -      0   -    -  -
+        b2  lga-sweep  RUNNING  UNLEARNING   7/10      -   -    -  2026-11-18T11:06:40Z
+        """);
+  }
+
+  @Test
+  void table_rendersHeaderOnlyForNoSessions() {
+    assertThat(ReportFormat.sessionsTable(List.of()))
+        .isEqualTo("ID  NAME  STATE  PHASE  EPOCH  QUEUE  CA  ASR  CREATED\n");
+  }
+}

@@ -1,0 +1,63 @@
+package io.ablserve.server.model;
+
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
+
+/**
+ * ResNet with basic blocks in its CIFAR form (3x3 stem, stride 1, no max pool), as in the ABL reference code
+ * and kuangliu/pytorch-cifar. ResNet-18 has 11,173,962 and ResNet-34 21,282,122 trainable parameters on
+ * 3x32x32 with 10 classes.
+ */
+final class CifarResNet {
+  private static final int[] WIDTHS = {64, 128, 256, 512};
+  private static final int[] STRIDES = {1, 2, 2, 2};
+
+  private CifarResNet() {}
+
+  /** ResNet-18: two basic blocks per stage. */
+  static Block resNet18(int numClasses) {
+    return create(new int[] {2, 2, 2, 2}, numClasses);
+  }
+
+  /** ResNet-34: 3, 4, 6 and 3 basic blocks per stage. */
+  static Block resNet34(int numClasses) {
+    return create(new int[] {3, 4, 6, 3}, numClasses);
+  }
+
+  private static Block create(int[] blocksPerStage, int numClasses) {
+    SequentialBlock net = new SequentialBlock()
+        .add(Residual.conv3x3(64, 1))
+        .add(BatchNorm.builder().build())
+        .add(Activation.reluBlock());
+    int inWidth = 64;
+    for (int stage = 0; stage < WIDTHS.length; stage++) {
+      for (int i = 0; i < blocksPerStage[stage]; i++) {
+        int stride = i == 0 ? STRIDES[stage] : 1;
+        net.add(basicBlock(inWidth, WIDTHS[stage], stride)).add(Activation.reluBlock());
+        inWidth = WIDTHS[stage];
+      }
+    }
+    return net.add(Pool.globalAvgPool2dBlock())
+        .add(Blocks.batchFlattenBlock())
+        .add(Linear.builder().setUnits(numClasses).build());
+  }
+
+  /** conv3x3-BN-ReLU-conv3x3-BN plus identity, or a 1x1 conv + BN projection when the shape changes. */
+  private static Block basicBlock(int inWidth, int outWidth, int stride) {
+    Block branch = new SequentialBlock()
+        .add(Residual.conv3x3(outWidth, stride))
+        .add(BatchNorm.builder().build())
+        .add(Activation.reluBlock())
+        .add(Residual.conv3x3(outWidth, 1))
+        .add(BatchNorm.builder().build());
+    Block shortcut = inWidth == outWidth && stride == 1
+        ? Blocks.identityBlock()
+        : new SequentialBlock().add(Residual.conv1x1(outWidth, stride)).add(BatchNorm.builder().build());
+    return Residual.sum(branch, shortcut);
+  }
+}

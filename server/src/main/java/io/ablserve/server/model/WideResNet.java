@@ -1,0 +1,67 @@
+package io.ablserve.server.model;
+
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
+
+/**
+ * Wide residual network for CIFAR-sized images (Zagoruyko and Komodakis 2016), pre-activation basic blocks
+ * without dropout, as in the ABL paper's reference code. WRN-16-1 on 3x32x32 with 10 classes has 175,066
+ * trainable parameters.
+ */
+final class WideResNet {
+  private WideResNet() {}
+
+  /** WRN-depth-widen: a 3x3 stem and three groups of (depth - 4) / 6 blocks of widths 16, 32, 64 x widen. */
+  static Block create(int depth, int widen, int numClasses) {
+    if ((depth - 4) % 6 != 0 || depth < 10 || widen < 1) {
+      throw new IllegalArgumentException("WRN depth must be 6n + 4 with n >= 1 and widen >= 1, got "
+          + depth + " and " + widen);
+    }
+    int blocksPerGroup = (depth - 4) / 6;
+    SequentialBlock net = new SequentialBlock().add(Residual.conv3x3(16, 1));
+    int inWidth = 16;
+    int[] widths = {16 * widen, 32 * widen, 64 * widen};
+    int[] strides = {1, 2, 2};
+    for (int group = 0; group < widths.length; group++) {
+      for (int i = 0; i < blocksPerGroup; i++) {
+        int stride = i == 0 ? strides[group] : 1;
+        net.add(block(inWidth, widths[group], stride));
+        inWidth = widths[group];
+      }
+    }
+    return net.add(BatchNorm.builder().build())
+        .add(Activation.reluBlock())
+        .add(Pool.globalAvgPool2dBlock())
+        .add(Blocks.batchFlattenBlock())
+        .add(Linear.builder().setUnits(numClasses).build());
+  }
+
+  /**
+   * BN-ReLU-conv3x3-BN-ReLU-conv3x3 plus a shortcut. When the shape changes, the 1x1 projection reads the
+   * pre-activated input (the first BN-ReLU is shared), matching the reference implementation.
+   */
+  private static Block block(int inWidth, int outWidth, int stride) {
+    boolean sameShape = inWidth == outWidth && stride == 1;
+    SequentialBlock tail = new SequentialBlock()
+        .add(Residual.conv3x3(outWidth, stride))
+        .add(BatchNorm.builder().build())
+        .add(Activation.reluBlock())
+        .add(Residual.conv3x3(outWidth, 1));
+    if (sameShape) {
+      SequentialBlock branch = new SequentialBlock()
+          .add(BatchNorm.builder().build())
+          .add(Activation.reluBlock())
+          .add(tail);
+      return Residual.sum(branch, Blocks.identityBlock());
+    }
+    return new SequentialBlock()
+        .add(BatchNorm.builder().build())
+        .add(Activation.reluBlock())
+        .add(Residual.sum(tail, Residual.conv1x1(outWidth, stride)));
+  }
+}
