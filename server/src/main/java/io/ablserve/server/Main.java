@@ -58,8 +58,8 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:ABLSERVE_DATASETS}",
       paramLabel = "NAME=PATH",
       description =
-          "A dataset folder of MNIST-layout IDX files, added to (or replacing by name) the default"
-              + " fashion-mnist=/usr/share/datasets/fashion-mnist. Repeatable. Env ABLSERVE_DATASETS"
+          "A dataset folder (IDX, CIFAR-10, GTSRB, npz or ImageFolder layout), added to (or"
+              + " replacing by name) the default fashion-mnist=/usr/share/datasets/fashion-mnist. Repeatable. Env ABLSERVE_DATASETS"
               + " (comma-separated).")
   Map<String, Path> datasets;
 

@@ -18,7 +18,8 @@ import java.util.TreeMap;
  *     {@code ${user.home}/.ablserve}.
  * @param defaultDevice device for sessions that name none: {@code cpu}, {@code gpu} or {@code gpu:N}.
  *     Default {@code cpu}.
- * @param datasetRoots dataset name to a folder of MNIST-layout IDX files. Default
+ * @param datasetRoots dataset name to a folder in a layout the dataset catalog recognises (IDX, CIFAR-10,
+ *     GTSRB, npz, ImageFolder). Default
  *     {@code fashion-mnist -> /usr/share/datasets/fashion-mnist}.
  * @param maxQueuedSessions sessions that may wait for the trainer; one more is refused with
  *     RESOURCE_EXHAUSTED. Default 100.

@@ -141,18 +141,11 @@ public final class SessionConfigResolver {
                 .setTestLimit(e.dataset().testLimit()))
         .setAttack(
             AttackSpec.newBuilder()
-                .setKind(
-                    switch (attack.kind()) {
-                      case NONE -> io.ablserve.v1.AttackKind.ATTACK_KIND_NONE;
-                      case BADNETS -> io.ablserve.v1.AttackKind.ATTACK_KIND_BADNETS;
-                    })
+                .setKind(apiAttackKind(attack.kind()))
                 .setTargetLabel(attack.targetLabel())
                 .setPoisonRate(attack.poisonRate())
                 .setPatchSizePx(attack.patchSizePx()))
-        .setModel(ModelSpec.newBuilder().setArch(
-                    switch (e.model()) {
-                      case SMALL_CNN -> io.ablserve.v1.ModelArch.MODEL_ARCH_SMALL_CNN;
-                    }))
+        .setModel(ModelSpec.newBuilder().setArch(apiModelArch(e.model())))
         .setAbl(
             io.ablserve.v1.AblConfig.newBuilder()
                 .setEpochs(abl.epochs())
@@ -179,5 +172,25 @@ public final class SessionConfigResolver {
         .setDevice(DeviceResolver.apiName(device))
         .setSeed(e.seed())
         .build();
+  }
+
+  // The training core knows more attacks and networks than the v1 API offers yet; only the API's can reach
+  // here. Listing every core value keeps the switches exhaustive, so a new one fails to compile until the
+  // proto and this mapping decide about it.
+  private static io.ablserve.v1.AttackKind apiAttackKind(AttackKind kind) {
+    return switch (kind) {
+      case NONE -> io.ablserve.v1.AttackKind.ATTACK_KIND_NONE;
+      case BADNETS -> io.ablserve.v1.AttackKind.ATTACK_KIND_BADNETS;
+      case BLEND, TROJAN, SIG, WANET -> throw new IllegalStateException(
+          "attack " + kind + " has no v1 API value");
+    };
+  }
+
+  private static io.ablserve.v1.ModelArch apiModelArch(ModelArch arch) {
+    return switch (arch) {
+      case SMALL_CNN -> io.ablserve.v1.ModelArch.MODEL_ARCH_SMALL_CNN;
+      case WRN_16_1, RESNET_18, RESNET_34 -> throw new IllegalStateException(
+          "model " + arch + " has no v1 API value");
+    };
   }
 }
