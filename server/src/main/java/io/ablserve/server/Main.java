@@ -59,8 +59,8 @@ public final class Main implements Callable<Integer> {
       paramLabel = "NAME=PATH",
       description =
           "A dataset folder (IDX, CIFAR-10, GTSRB, npz or ImageFolder layout), added to (or"
-              + " replacing by name) the default fashion-mnist=/usr/share/datasets/fashion-mnist. Repeatable. Env ABLSERVE_DATASETS"
-              + " (comma-separated).")
+              + " replacing by name) the default fashion-mnist=/usr/share/datasets/fashion-mnist."
+              + " Repeatable. Env ABLSERVE_DATASETS (comma-separated).")
   Map<String, Path> datasets;
 
   @Option(
