@@ -201,8 +201,8 @@ public final class ScriptedSessionService extends SessionServiceGrpc.SessionServ
     script.add(event(4).setEpoch(epoch(0, Phase.PHASE_ISOLATION, 0.80, 0.97)).build());
     script.add(event(5).setEpoch(epoch(1, Phase.PHASE_ISOLATION, 0.86, 0.99)).build());
     script.add(event(6).setIsolation(IsolationResult.newBuilder()
-        .setEpoch(1).addAllIndices(List.of(7, 3, 9)).addAllPoisoned4(List.of(true, true, false))
-        .setPrecision(2.0 / 3).setRecall(0.5).setTrainSize(100).setPoisonedCount8(4)).build());
+        .setEpoch(1).addAllIndices(List.of(7, 3, 9)).addAllPoisoned(List.of(true, true, false))
+        .setPrecision(2.0 / 3).setRecall(0.5).setTrainSize(100).setTrainPoisonedCount(4)).build());
     if (end == SessionState.SESSION_STATE_RUNNING) {
       return script;
     }

@@ -134,12 +134,10 @@ final class ReportFormat {
   }
 
   static String isolationLine(IsolationResult r) {
-    // `poisoned_count` and the repeated `poisoned` (whose count getter would be getPoisonedCount)
-    // collide in Java, so protoc suffixes both with their field numbers.
     return String.format(Locale.ROOT,
         "isolated %d of %d samples after epoch %d (%d poisoned in the training set):"
             + " precision %s recall %s",
-        r.getIndicesCount(), r.getTrainSize(), r.getEpoch() + 1, r.getPoisonedCount8(),
+        r.getIndicesCount(), r.getTrainSize(), r.getEpoch() + 1, r.getTrainPoisonedCount(),
         percent(r.getPrecision()), percent(r.getRecall()));
   }
 

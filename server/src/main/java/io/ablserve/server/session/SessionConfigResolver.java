@@ -8,9 +8,12 @@ import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.DatasetRef;
 import io.ablserve.server.model.ModelArch;
 import io.ablserve.server.train.AblConfig;
+import io.ablserve.server.train.Defense;
 import io.ablserve.server.train.Experiment;
 import io.ablserve.server.train.IsolationLossKind;
 import io.ablserve.server.train.LossReduction;
+import io.ablserve.server.train.Ranking;
+import io.ablserve.server.train.UnlearningMode;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.IsolationLoss;
@@ -74,59 +77,103 @@ public final class SessionConfigResolver {
           case ATTACK_KIND_UNSPECIFIED -> d.kind();
           case ATTACK_KIND_NONE -> AttackKind.NONE;
           case ATTACK_KIND_BADNETS -> AttackKind.BADNETS;
+          case ATTACK_KIND_BLEND -> AttackKind.BLEND;
+          case ATTACK_KIND_TROJAN -> AttackKind.TROJAN;
+          case ATTACK_KIND_SIG -> AttackKind.SIG;
+          case ATTACK_KIND_WANET -> AttackKind.WANET;
           case UNRECOGNIZED -> throw new IllegalArgumentException(
-              "attack.kind must be ATTACK_KIND_NONE or ATTACK_KIND_BADNETS, got "
+              "attack.kind must be one of NONE, BADNETS, BLEND, TROJAN, SIG, WANET, got "
                   + spec.getKindValue());
         };
     return new AttackConfig(
         kind,
         spec.hasTargetLabel() ? spec.getTargetLabel() : d.targetLabel(),
         spec.hasPoisonRate() ? spec.getPoisonRate() : d.poisonRate(),
-        spec.hasPatchSizePx() ? spec.getPatchSizePx() : d.patchSizePx());
+        spec.hasPatchSizePx() ? spec.getPatchSizePx() : d.patchSizePx(),
+        spec.hasBlendAlpha() ? spec.getBlendAlpha() : d.blendAlpha(),
+        spec.hasSigAmplitude() ? spec.getSigAmplitude() : d.sigAmplitude(),
+        spec.hasSigFrequency() ? spec.getSigFrequency() : d.sigFrequency(),
+        spec.hasWanetGridSize() ? spec.getWanetGridSize() : d.wanetGridSize(),
+        spec.hasWanetStrength() ? spec.getWanetStrength() : d.wanetStrength(),
+        spec.hasWanetCrossRatio() ? spec.getWanetCrossRatio() : d.wanetCrossRatio());
   }
 
   private static ModelArch model(ModelSpec spec) {
     return switch (spec.getArch()) {
       case MODEL_ARCH_UNSPECIFIED, MODEL_ARCH_SMALL_CNN -> ModelArch.SMALL_CNN;
+      case MODEL_ARCH_WRN_16_1 -> ModelArch.WRN_16_1;
+      case MODEL_ARCH_RESNET_18 -> ModelArch.RESNET_18;
+      case MODEL_ARCH_RESNET_34 -> ModelArch.RESNET_34;
       case UNRECOGNIZED -> throw new IllegalArgumentException(
-          "model.arch must be MODEL_ARCH_SMALL_CNN, got " + spec.getArchValue());
+          "model.arch must be one of SMALL_CNN, WRN_16_1, RESNET_18, RESNET_34, got "
+              + spec.getArchValue());
     };
   }
 
   private static AblConfig abl(io.ablserve.v1.AblConfig spec) {
     AblConfig d = AblConfig.DEFAULTS;
-    IsolationLossKind loss =
+    AblConfig.Builder b = AblConfig.builder();
+    if (spec.hasEpochs()) b.epochs(spec.getEpochs());
+    if (spec.hasIsolationEpochs()) b.isolationEpochs(spec.getIsolationEpochs());
+    if (spec.hasIsolationRatio()) b.isolationRatio(spec.getIsolationRatio());
+    if (spec.hasLgaGamma()) b.lgaGamma(spec.getLgaGamma());
+    if (spec.hasFloodingLevel()) b.floodingLevel(spec.getFloodingLevel());
+    if (spec.hasLearningRate()) b.learningRate(spec.getLearningRate());
+    if (spec.hasUnlearningWeight()) b.unlearningWeight(spec.getUnlearningWeight());
+    if (spec.hasBatchSize()) b.batchSize(spec.getBatchSize());
+    if (spec.hasMomentum()) b.momentum(spec.getMomentum());
+    if (spec.hasWeightDecay()) b.weightDecay(spec.getWeightDecay());
+    if (spec.hasStepReportInterval()) b.stepReportInterval(spec.getStepReportInterval());
+    if (spec.hasAscentEpochs()) b.ascentEpochs(spec.getAscentEpochs());
+    if (spec.hasSuspectFiltering()) b.suspectFiltering(spec.getSuspectFiltering());
+    if (spec.hasAugmentation()) b.augmentation(spec.getAugmentation());
+    b.isolationLoss(
         switch (spec.getIsolationLoss()) {
           case ISOLATION_LOSS_UNSPECIFIED -> d.isolationLoss();
           case ISOLATION_LOSS_LGA -> IsolationLossKind.LGA;
           case ISOLATION_LOSS_FLOODING -> IsolationLossKind.FLOODING;
-          case UNRECOGNIZED -> throw new IllegalArgumentException(
-              "abl.isolation_loss must be ISOLATION_LOSS_LGA or ISOLATION_LOSS_FLOODING, got "
-                  + spec.getIsolationLossValue());
-        };
-    LossReduction reduction =
+          case UNRECOGNIZED -> throw unknown("abl.isolation_loss", "LGA, FLOODING", spec.getIsolationLossValue());
+        });
+    b.lossReduction(
         switch (spec.getLossReduction()) {
           case LOSS_REDUCTION_UNSPECIFIED -> d.lossReduction();
           case LOSS_REDUCTION_PER_SAMPLE -> LossReduction.PER_SAMPLE;
           case LOSS_REDUCTION_BATCH_MEAN -> LossReduction.BATCH_MEAN;
-          case UNRECOGNIZED -> throw new IllegalArgumentException(
-              "abl.loss_reduction must be LOSS_REDUCTION_PER_SAMPLE or LOSS_REDUCTION_BATCH_MEAN, got "
-                  + spec.getLossReductionValue());
+          case UNRECOGNIZED -> throw unknown("abl.loss_reduction", "PER_SAMPLE, BATCH_MEAN", spec.getLossReductionValue());
+        });
+    b.defense(
+        switch (spec.getDefense()) {
+          case DEFENSE_UNSPECIFIED -> d.defense();
+          case DEFENSE_ABL -> Defense.ABL;
+          case DEFENSE_NONE -> Defense.NONE;
+          case UNRECOGNIZED -> throw unknown("abl.defense", "ABL, NONE", spec.getDefenseValue());
+        });
+    UnlearningMode mode =
+        switch (spec.getUnlearningMode()) {
+          case UNLEARNING_MODE_UNSPECIFIED -> d.unlearningMode();
+          case UNLEARNING_MODE_GGA -> UnlearningMode.GGA;
+          case UNLEARNING_MODE_FINETUNE_THEN_ASCENT -> UnlearningMode.FINETUNE_THEN_ASCENT;
+          case UNRECOGNIZED -> throw unknown(
+              "abl.unlearning_mode", "GGA, FINETUNE_THEN_ASCENT", spec.getUnlearningModeValue());
         };
-    return new AblConfig(
-        spec.hasEpochs() ? spec.getEpochs() : d.epochs(),
-        spec.hasIsolationEpochs() ? spec.getIsolationEpochs() : d.isolationEpochs(),
-        spec.hasIsolationRatio() ? spec.getIsolationRatio() : d.isolationRatio(),
-        loss,
-        spec.hasLgaGamma() ? spec.getLgaGamma() : d.lgaGamma(),
-        spec.hasFloodingLevel() ? spec.getFloodingLevel() : d.floodingLevel(),
-        reduction,
-        spec.hasLearningRate() ? spec.getLearningRate() : d.learningRate(),
-        spec.hasUnlearningWeight() ? spec.getUnlearningWeight() : d.unlearningWeight(),
-        spec.hasBatchSize() ? spec.getBatchSize() : d.batchSize(),
-        spec.hasMomentum() ? spec.getMomentum() : d.momentum(),
-        spec.hasWeightDecay() ? spec.getWeightDecay() : d.weightDecay(),
-        spec.hasStepReportInterval() ? spec.getStepReportInterval() : d.stepReportInterval());
+    b.unlearningMode(mode);
+    b.ranking(
+        switch (spec.getRanking()) {
+          case RANKING_UNSPECIFIED -> d.ranking();
+          case RANKING_GLOBAL -> Ranking.GLOBAL;
+          case RANKING_PER_CLASS -> Ranking.PER_CLASS;
+          case UNRECOGNIZED -> throw unknown("abl.ranking", "GLOBAL, PER_CLASS", spec.getRankingValue());
+        });
+    double learningRate = spec.hasLearningRate() ? spec.getLearningRate() : d.learningRate();
+    b.unlearningLearningRate(
+        spec.hasUnlearningLearningRate()
+            ? spec.getUnlearningLearningRate()
+            : AblConfig.defaultUnlearningLearningRate(mode, learningRate));
+    return b.build();
+  }
+
+  private static IllegalArgumentException unknown(String field, String allowed, int value) {
+    return new IllegalArgumentException(field + " must be one of " + allowed + ", got " + value);
   }
 
   private static SessionConfig echo(String displayName, Experiment e, Device device) {
@@ -144,7 +191,13 @@ public final class SessionConfigResolver {
                 .setKind(apiAttackKind(attack.kind()))
                 .setTargetLabel(attack.targetLabel())
                 .setPoisonRate(attack.poisonRate())
-                .setPatchSizePx(attack.patchSizePx()))
+                .setPatchSizePx(attack.patchSizePx())
+                .setBlendAlpha(attack.blendAlpha())
+                .setSigAmplitude(attack.sigAmplitude())
+                .setSigFrequency(attack.sigFrequency())
+                .setWanetGridSize(attack.wanetGridSize())
+                .setWanetStrength(attack.wanetStrength())
+                .setWanetCrossRatio(attack.wanetCrossRatio()))
         .setModel(ModelSpec.newBuilder().setArch(apiModelArch(e.model())))
         .setAbl(
             io.ablserve.v1.AblConfig.newBuilder()
@@ -168,29 +221,49 @@ public final class SessionConfigResolver {
                 .setBatchSize(abl.batchSize())
                 .setMomentum(abl.momentum())
                 .setWeightDecay(abl.weightDecay())
-                .setStepReportInterval(abl.stepReportInterval()))
+                .setStepReportInterval(abl.stepReportInterval())
+                .setDefense(
+                    switch (abl.defense()) {
+                      case ABL -> io.ablserve.v1.Defense.DEFENSE_ABL;
+                      case NONE -> io.ablserve.v1.Defense.DEFENSE_NONE;
+                    })
+                .setUnlearningMode(
+                    switch (abl.unlearningMode()) {
+                      case GGA -> io.ablserve.v1.UnlearningMode.UNLEARNING_MODE_GGA;
+                      case FINETUNE_THEN_ASCENT ->
+                          io.ablserve.v1.UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT;
+                    })
+                .setUnlearningLearningRate(abl.unlearningLearningRate())
+                .setAscentEpochs(abl.ascentEpochs())
+                .setRanking(
+                    switch (abl.ranking()) {
+                      case GLOBAL -> io.ablserve.v1.Ranking.RANKING_GLOBAL;
+                      case PER_CLASS -> io.ablserve.v1.Ranking.RANKING_PER_CLASS;
+                    })
+                .setSuspectFiltering(abl.suspectFiltering())
+                .setAugmentation(abl.augmentation()))
         .setDevice(DeviceResolver.apiName(device))
         .setSeed(e.seed())
         .build();
   }
 
-  // The training core knows more attacks and networks than the v1 API offers yet; only the API's can reach
-  // here. Listing every core value keeps the switches exhaustive, so a new one fails to compile until the
-  // proto and this mapping decide about it.
   private static io.ablserve.v1.AttackKind apiAttackKind(AttackKind kind) {
     return switch (kind) {
       case NONE -> io.ablserve.v1.AttackKind.ATTACK_KIND_NONE;
       case BADNETS -> io.ablserve.v1.AttackKind.ATTACK_KIND_BADNETS;
-      case BLEND, TROJAN, SIG, WANET -> throw new IllegalStateException(
-          "attack " + kind + " has no v1 API value");
+      case BLEND -> io.ablserve.v1.AttackKind.ATTACK_KIND_BLEND;
+      case TROJAN -> io.ablserve.v1.AttackKind.ATTACK_KIND_TROJAN;
+      case SIG -> io.ablserve.v1.AttackKind.ATTACK_KIND_SIG;
+      case WANET -> io.ablserve.v1.AttackKind.ATTACK_KIND_WANET;
     };
   }
 
   private static io.ablserve.v1.ModelArch apiModelArch(ModelArch arch) {
     return switch (arch) {
       case SMALL_CNN -> io.ablserve.v1.ModelArch.MODEL_ARCH_SMALL_CNN;
-      case WRN_16_1, RESNET_18, RESNET_34 -> throw new IllegalStateException(
-          "model " + arch + " has no v1 API value");
+      case WRN_16_1 -> io.ablserve.v1.ModelArch.MODEL_ARCH_WRN_16_1;
+      case RESNET_18 -> io.ablserve.v1.ModelArch.MODEL_ARCH_RESNET_18;
+      case RESNET_34 -> io.ablserve.v1.ModelArch.MODEL_ARCH_RESNET_34;
     };
   }
 }

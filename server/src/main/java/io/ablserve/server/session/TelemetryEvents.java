@@ -1,10 +1,12 @@
 package io.ablserve.server.session;
 
 import io.ablserve.server.train.EpochReport;
+import io.ablserve.server.train.FilterReport;
 import io.ablserve.server.train.IsolationReport;
 import io.ablserve.server.train.StepReport;
 import io.ablserve.server.train.TrainingOutcome;
 import io.ablserve.v1.EpochSummary;
+import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.FinalResult;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.Phase;
@@ -23,6 +25,7 @@ final class TelemetryEvents {
       case ISOLATION -> Phase.PHASE_ISOLATION;
       case ISOLATED -> Phase.PHASE_ISOLATED;
       case UNLEARNING -> Phase.PHASE_UNLEARNING;
+      case TRAINING -> Phase.PHASE_TRAINING;
     };
   }
 
@@ -61,19 +64,28 @@ final class TelemetryEvents {
   }
 
   static SessionEvent.Builder isolation(IsolationReport r) {
-    // protoc suffixes these accessors with the field number: the repeated `poisoned` makes a
-    // getPoisonedCount() that clashes with the `poisoned_count` field.
     IsolationResult.Builder result =
         IsolationResult.newBuilder()
             .setEpoch(r.epoch())
             .setPrecision(r.precision())
             .setRecall(r.recall())
             .setTrainSize(r.trainSize())
-            .setPoisonedCount8(r.poisonedCount());
+            .setTrainPoisonedCount(r.poisonedCount());
     for (int i = 0; i < r.indices().length; i++) {
-      result.addIndices(r.indices()[i]).addLosses(r.losses()[i]).addPoisoned4(r.poisoned()[i]);
+      result.addIndices(r.indices()[i]).addLosses(r.losses()[i]).addPoisoned(r.poisoned()[i]);
     }
     return SessionEvent.newBuilder().setIsolation(result);
+  }
+
+  static SessionEvent.Builder filter(FilterReport r) {
+    return SessionEvent.newBuilder()
+        .setFilter(
+            FilterResult.newBuilder()
+                .setEpoch(r.epoch())
+                .setRemovedCount(r.removedCount())
+                .setPrecision(r.precision())
+                .setRecall(r.recall())
+                .setKeptSize(r.keptSize()));
   }
 
   static FinalResult result(TrainingOutcome o) {

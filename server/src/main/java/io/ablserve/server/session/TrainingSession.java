@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.store.SessionStore;
 import io.ablserve.server.train.EpochReport;
+import io.ablserve.server.train.FilterReport;
 import io.ablserve.server.train.IsolationReport;
 import io.ablserve.server.train.Phase;
 import io.ablserve.server.train.StepReport;
@@ -173,6 +174,14 @@ final class TrainingSession implements TrainingListener {
       return; // a run still reporting after the server interrupted its session
     }
     events.append(TelemetryEvents.isolation(report), false);
+  }
+
+  @Override
+  public synchronized void onFilter(FilterReport report) {
+    if (isFinished()) {
+      return; // a run still reporting after the server interrupted its session
+    }
+    events.append(TelemetryEvents.filter(report), false);
   }
 
   private boolean isFinished() {

@@ -20,16 +20,29 @@ public record AblConfig(
     int batchSize,
     double momentum,
     double weightDecay,
-    int stepReportInterval) {
+    int stepReportInterval,
+    Defense defense,
+    UnlearningMode unlearningMode,
+    double unlearningLearningRate,
+    int ascentEpochs,
+    Ranking ranking,
+    boolean suspectFiltering,
+    boolean augmentation) {
+
+  /** The official code's learning rate for the ascent epochs of FINETUNE_THEN_ASCENT. */
+  public static final double OFFICIAL_ASCENT_LEARNING_RATE = 5e-4;
 
   public static final AblConfig DEFAULTS =
       new AblConfig(
           10, 5, 0.01, IsolationLossKind.LGA, 0.5, 0.5, LossReduction.PER_SAMPLE, 0.01, 1.0, 128, 0.9, 1e-4,
-          10);
+          10, Defense.ABL, UnlearningMode.GGA, 0.01, 1, Ranking.GLOBAL, true, true);
 
   public AblConfig {
     requireNonNull(isolationLoss, "isolationLoss");
     requireNonNull(lossReduction, "lossReduction");
+    requireNonNull(defense, "defense");
+    requireNonNull(unlearningMode, "unlearningMode");
+    requireNonNull(ranking, "ranking");
     check(epochs >= 2 && epochs <= 10_000, "abl.epochs must be in [2, 10000], got " + epochs);
     check(
         isolationEpochs >= 1 && isolationEpochs < epochs,
@@ -54,6 +67,18 @@ public record AblConfig(
     check(
         stepReportInterval >= 1,
         "abl.step_report_interval must be >= 1, got " + stepReportInterval);
+    check(
+        unlearningLearningRate > 0 && unlearningLearningRate <= 10,
+        "abl.unlearning_learning_rate must be in (0, 10], got " + unlearningLearningRate);
+    check(
+        ascentEpochs >= 1 && ascentEpochs <= epochs - isolationEpochs,
+        "abl.ascent_epochs must be in [1, epochs - isolation_epochs] = [1, " + (epochs - isolationEpochs)
+            + "], got " + ascentEpochs);
+  }
+
+  /** The unlearning learning rate a mode gets when none is given. */
+  public static double defaultUnlearningLearningRate(UnlearningMode mode, double learningRate) {
+    return mode == UnlearningMode.GGA ? learningRate : OFFICIAL_ASCENT_LEARNING_RATE;
   }
 
   /** The epochs spent unlearning, {@code T - T_te}. */
@@ -61,9 +86,93 @@ public record AblConfig(
     return epochs - isolationEpochs;
   }
 
+  /** A builder starting from these values. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  public static Builder builder() {
+    return DEFAULTS.toBuilder();
+  }
+
   private static void check(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);
+    }
+  }
+
+  /** Changes some values of a config; {@link #build()} validates the whole. */
+  public static final class Builder {
+    private int epochs;
+    private int isolationEpochs;
+    private double isolationRatio;
+    private IsolationLossKind isolationLoss;
+    private double lgaGamma;
+    private double floodingLevel;
+    private LossReduction lossReduction;
+    private double learningRate;
+    private double unlearningWeight;
+    private int batchSize;
+    private double momentum;
+    private double weightDecay;
+    private int stepReportInterval;
+    private Defense defense;
+    private UnlearningMode unlearningMode;
+    private double unlearningLearningRate;
+    private int ascentEpochs;
+    private Ranking ranking;
+    private boolean suspectFiltering;
+    private boolean augmentation;
+
+    private Builder(AblConfig c) {
+      epochs = c.epochs;
+      isolationEpochs = c.isolationEpochs;
+      isolationRatio = c.isolationRatio;
+      isolationLoss = c.isolationLoss;
+      lgaGamma = c.lgaGamma;
+      floodingLevel = c.floodingLevel;
+      lossReduction = c.lossReduction;
+      learningRate = c.learningRate;
+      unlearningWeight = c.unlearningWeight;
+      batchSize = c.batchSize;
+      momentum = c.momentum;
+      weightDecay = c.weightDecay;
+      stepReportInterval = c.stepReportInterval;
+      defense = c.defense;
+      unlearningMode = c.unlearningMode;
+      unlearningLearningRate = c.unlearningLearningRate;
+      ascentEpochs = c.ascentEpochs;
+      ranking = c.ranking;
+      suspectFiltering = c.suspectFiltering;
+      augmentation = c.augmentation;
+    }
+
+    public Builder epochs(int v) { epochs = v; return this; }
+    public Builder isolationEpochs(int v) { isolationEpochs = v; return this; }
+    public Builder isolationRatio(double v) { isolationRatio = v; return this; }
+    public Builder isolationLoss(IsolationLossKind v) { isolationLoss = v; return this; }
+    public Builder lgaGamma(double v) { lgaGamma = v; return this; }
+    public Builder floodingLevel(double v) { floodingLevel = v; return this; }
+    public Builder lossReduction(LossReduction v) { lossReduction = v; return this; }
+    public Builder learningRate(double v) { learningRate = v; return this; }
+    public Builder unlearningWeight(double v) { unlearningWeight = v; return this; }
+    public Builder batchSize(int v) { batchSize = v; return this; }
+    public Builder momentum(double v) { momentum = v; return this; }
+    public Builder weightDecay(double v) { weightDecay = v; return this; }
+    public Builder stepReportInterval(int v) { stepReportInterval = v; return this; }
+    public Builder defense(Defense v) { defense = v; return this; }
+    public Builder unlearningMode(UnlearningMode v) { unlearningMode = v; return this; }
+    public Builder unlearningLearningRate(double v) { unlearningLearningRate = v; return this; }
+    public Builder ascentEpochs(int v) { ascentEpochs = v; return this; }
+    public Builder ranking(Ranking v) { ranking = v; return this; }
+    public Builder suspectFiltering(boolean v) { suspectFiltering = v; return this; }
+    public Builder augmentation(boolean v) { augmentation = v; return this; }
+
+    public AblConfig build() {
+      return new AblConfig(
+          epochs, isolationEpochs, isolationRatio, isolationLoss, lgaGamma, floodingLevel, lossReduction,
+          learningRate, unlearningWeight, batchSize, momentum, weightDecay, stepReportInterval, defense,
+          unlearningMode, unlearningLearningRate, ascentEpochs, ranking, suspectFiltering, augmentation);
     }
   }
 }

@@ -5,13 +5,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.ablserve.server.data.AugmentationPolicy;
 import io.ablserve.server.data.ImageSet;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Random;
 
 /**
  * Turns samples of an {@link ImageSet} into normalised float batches on a device. Gathers the batch's
  * bytes on the host into one reused buffer (a quarter of the float size crosses to the device), then
- * converts and normalises with per-channel statistics of the training set.
+ * converts and normalises with per-channel statistics of the training set. With an augmentation policy,
+ * each gathered image is transformed on the host first (the transforms allocate nothing).
  */
 final class BatchLoader {
   private final ImageSet set;
@@ -20,14 +24,30 @@ final class BatchLoader {
   private final float[] std;
   private final ByteBuffer staging;
   private final long[] labelStaging;
+  private final AugmentationPolicy augmentation;
+  private final Random rng;
+  private final byte[] scratch;
 
   BatchLoader(ImageSet set, ChannelStats stats, int maxBatch, Device device) {
+    this(set, stats, maxBatch, device, AugmentationPolicy.NONE, null);
+  }
+
+  BatchLoader(
+      ImageSet set,
+      ChannelStats stats,
+      int maxBatch,
+      Device device,
+      AugmentationPolicy augmentation,
+      Random rng) {
     this.set = set;
     this.device = device;
     this.mean = stats.mean();
     this.std = stats.std();
     this.staging = ByteBuffer.allocateDirect(maxBatch * set.imageBytes());
     this.labelStaging = new long[maxBatch];
+    this.augmentation = augmentation;
+    this.rng = rng;
+    this.scratch = augmentation.transforms().isEmpty() ? null : new byte[maxBatch * set.imageBytes()];
   }
 
   ImageSet set() {
@@ -39,8 +59,17 @@ final class BatchLoader {
     int n = to - from;
     int bytes = set.imageBytes();
     staging.clear();
-    for (int i = from; i < to; i++) {
-      staging.put(set.pixels(), order[i] * bytes, bytes);
+    if (scratch == null) {
+      for (int i = from; i < to; i++) {
+        staging.put(set.pixels(), order[i] * bytes, bytes);
+      }
+    } else {
+      for (int i = from; i < to; i++) {
+        int offset = (i - from) * bytes;
+        System.arraycopy(set.pixels(), order[i] * bytes, scratch, offset, bytes);
+        augmentation.apply(scratch, offset, rng);
+      }
+      staging.put(scratch, 0, n * bytes);
     }
     staging.flip();
     Shape shape = new Shape(n, set.channels(), set.height(), set.width());
@@ -58,7 +87,7 @@ final class BatchLoader {
     for (int i = 0; i < n; i++) {
       labelStaging[i] = set.labels()[order[from + i]];
     }
-    long[] y = n == labelStaging.length ? labelStaging : java.util.Arrays.copyOf(labelStaging, n);
+    long[] y = n == labelStaging.length ? labelStaging : Arrays.copyOf(labelStaging, n);
     return manager.create(y).toDevice(device, false);
   }
 

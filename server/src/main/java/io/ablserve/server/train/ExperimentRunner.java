@@ -11,7 +11,7 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
+import io.ablserve.server.data.AugmentationPolicy;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetInfo;
 import io.ablserve.server.data.DatasetSplit;
@@ -65,9 +65,10 @@ public final class ExperimentRunner {
     Engine.getInstance().setRandomSeed((int) experiment.seed());
     try (Model model = Model.newInstance("abl-" + experiment.model(), device)) {
       model.setBlock(block);
+      LearningRate learningRate = new LearningRate(abl.learningRate());
       Optimizer sgd =
           Optimizer.sgd()
-              .setLearningRateTracker(Tracker.fixed((float) abl.learningRate()))
+              .setLearningRateTracker(learningRate)
               .optMomentum((float) abl.momentum())
               .optWeightDecays((float) abl.weightDecay())
               .build();
@@ -77,8 +78,14 @@ public final class ExperimentRunner {
               .optDevices(new Device[] {device});
       try (Trainer trainer = model.newTrainer(trainingConfig)) {
         trainer.initialize(new Shape(1, shape.channels(), shape.height(), shape.width()));
+        AugmentationPolicy augmentation =
+            abl.augmentation()
+                ? AugmentationPolicy.forDataset(experiment.dataset().name(), shape)
+                : AugmentationPolicy.NONE;
         return new AblTrainer(abl, listener, cancelled)
-            .train(trainer, train, split.test(), triggered, new Random(experiment.seed()));
+            .train(
+                trainer, learningRate, train, split.test(), triggered, augmentation,
+                new Random(experiment.seed()));
       }
     }
   }

@@ -7,5 +7,7 @@ public enum Phase {
   /** At T_te: every training sample ranked by its own loss, the lowest share isolated. */
   ISOLATED,
   /** Epochs t >= T_te: descent on the kept set, ascent on the isolated set. */
-  UNLEARNING
+  UNLEARNING,
+  /** Plain cross-entropy training of the undefended baseline ({@link Defense#NONE}). */
+  TRAINING
 }

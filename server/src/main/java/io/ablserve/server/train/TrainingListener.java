@@ -14,5 +14,7 @@ public interface TrainingListener {
 
   default void onIsolation(IsolationReport report) {}
 
+  default void onFilter(FilterReport report) {}
+
   TrainingListener NONE = new TrainingListener() {};
 }

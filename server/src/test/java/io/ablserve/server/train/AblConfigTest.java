@@ -7,11 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class AblConfigTest {
   static AblConfig withRatio(double ratio) {
-    AblConfig d = AblConfig.DEFAULTS;
-    return new AblConfig(
-        d.epochs(), d.isolationEpochs(), ratio, d.isolationLoss(), d.lgaGamma(), d.floodingLevel(),
-        d.lossReduction(), d.learningRate(), d.unlearningWeight(), d.batchSize(), d.momentum(),
-        d.weightDecay(), d.stepReportInterval());
+    return AblConfig.builder().isolationRatio(ratio).build();
   }
 
   @Test
@@ -31,6 +27,16 @@ class AblConfigTest {
     assertThat(d.weightDecay()).isEqualTo(1e-4);
     assertThat(d.stepReportInterval()).isEqualTo(10);
     assertThat(d.unlearningEpochs()).isEqualTo(5);
+    assertThat(d.defense()).isEqualTo(Defense.ABL);
+    assertThat(d.unlearningMode()).isEqualTo(UnlearningMode.GGA);
+    assertThat(d.unlearningLearningRate()).isEqualTo(0.01);
+    assertThat(d.ascentEpochs()).isEqualTo(1);
+    assertThat(d.ranking()).isEqualTo(Ranking.GLOBAL);
+    assertThat(d.suspectFiltering()).isTrue();
+    assertThat(d.augmentation()).isTrue();
+    assertThat(AblConfig.defaultUnlearningLearningRate(UnlearningMode.GGA, 0.05)).isEqualTo(0.05);
+    assertThat(AblConfig.defaultUnlearningLearningRate(UnlearningMode.FINETUNE_THEN_ASCENT, 0.05))
+        .isEqualTo(5e-4);
   }
 
   @Test
@@ -43,12 +49,14 @@ class AblConfigTest {
 
   @Test
   void rejectsIsolationEpochsNotBeforeTheLastEpoch() {
-    AblConfig d = AblConfig.DEFAULTS;
     assertThatThrownBy(
-            () ->
-                new AblConfig(
-                    5, 5, 0.01, d.isolationLoss(), 0.5, 0.5, d.lossReduction(), 0.01, 1, 128, 0.9,
-                    1e-4, 10))
+            () -> AblConfig.builder().epochs(5).isolationEpochs(5).build())
         .hasMessage("abl.isolation_epochs must be in [1, epochs) = [1, 5), got 5");
+  }
+
+  @Test
+  void rejectsAscentEpochsBeyondTheUnlearningEpochs() {
+    assertThatThrownBy(() -> AblConfig.builder().epochs(6).isolationEpochs(4).ascentEpochs(3).build())
+        .hasMessage("abl.ascent_epochs must be in [1, epochs - isolation_epochs] = [1, 2], got 3");
   }
 }

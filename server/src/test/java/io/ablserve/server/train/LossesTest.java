@@ -26,7 +26,7 @@ class LossesTest {
   }
 
   static AblConfig config(IsolationLossKind kind, LossReduction reduction) {
-    return new AblConfig(10, 5, 0.01, kind, 0.5, 0.4, reduction, 0.01, 1, 128, 0.9, 1e-4, 10);
+    return AblConfig.builder().isolationLoss(kind).floodingLevel(0.4).lossReduction(reduction).build();
   }
 
   @Test

@@ -9,6 +9,7 @@ final class RecordingListener implements TrainingListener {
   final List<EpochReport> epochs = new ArrayList<>();
   final List<StepReport> steps = new ArrayList<>();
   IsolationReport isolation;
+  FilterReport filter;
 
   @Override
   public void onPhase(Phase phase, int epoch) {
@@ -30,6 +31,15 @@ final class RecordingListener implements TrainingListener {
         report.epoch(), report.phase(), report.cleanAccuracy(), report.attackSuccessRate(),
         report.meanLossPoisoned(), report.meanLossClean(), report.isolationPrecision(),
         report.imagesPerSecond());
+  }
+
+  @Override
+  public void onFilter(FilterReport report) {
+    filter = report;
+    events.add(report);
+    System.out.printf(
+        "filtered %d: precision %.3f recall %.3f, %d kept%n",
+        report.removedCount(), report.precision(), report.recall(), report.keptSize());
   }
 
   @Override

@@ -1,0 +1,201 @@
+package io.ablserve.bench;
+
+import ai.djl.Device;
+import io.ablserve.server.data.AttackConfig;
+import io.ablserve.server.data.AttackKind;
+import io.ablserve.server.data.DatasetCatalog;
+import io.ablserve.server.data.DatasetRef;
+import io.ablserve.server.model.ModelArch;
+import io.ablserve.server.train.AblConfig;
+import io.ablserve.server.train.Defense;
+import io.ablserve.server.train.EpochReport;
+import io.ablserve.server.train.Experiment;
+import io.ablserve.server.train.ExperimentRunner;
+import io.ablserve.server.train.FilterReport;
+import io.ablserve.server.train.IsolationReport;
+import io.ablserve.server.train.Ranking;
+import io.ablserve.server.train.TrainingListener;
+import io.ablserve.server.train.TrainingOutcome;
+import io.ablserve.server.train.UnlearningMode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * One ABL evaluation run in process (the training core, no server): prints per-epoch curves and appends a
+ * result row (JSON lines) for bench/abl-eval.sh to tabulate.
+ */
+@Command(name = "abl-eval", mixinStandardHelpOptions = true)
+public final class AblEval implements Callable<Integer> {
+  @Option(names = "--dataset-dir", defaultValue = "/usr/share/datasets/fashion-mnist")
+  Path datasetDir;
+
+  @Option(names = "--train-limit", defaultValue = "0")
+  int trainLimit;
+
+  @Option(names = "--test-limit", defaultValue = "0")
+  int testLimit;
+
+  @Option(names = "--attack", defaultValue = "BADNETS")
+  AttackKind attack;
+
+  @Option(names = "--poison-rate", defaultValue = "0.1")
+  double poisonRate;
+
+  @Option(names = "--target", defaultValue = "0")
+  int target;
+
+  @Option(names = "--defense", defaultValue = "ABL")
+  Defense defense;
+
+  @Option(names = "--mode", description = "GGA or FINETUNE_THEN_ASCENT; unset: the default")
+  UnlearningMode mode;
+
+  @Option(names = "--ranking")
+  Ranking ranking;
+
+  @Option(names = "--epochs")
+  Integer epochs;
+
+  @Option(names = "--isolation-epochs")
+  Integer isolationEpochs;
+
+  @Option(names = "--isolation-ratio")
+  Double isolationRatio;
+
+  @Option(names = "--lr")
+  Double learningRate;
+
+  @Option(names = "--unlearning-lr")
+  Double unlearningLearningRate;
+
+  @Option(names = "--unlearning-weight")
+  Double unlearningWeight;
+
+  @Option(names = "--ascent-epochs")
+  Integer ascentEpochs;
+
+  @Option(names = "--batch-size")
+  Integer batchSize;
+
+  @Option(names = "--filter", negatable = true, description = "suspect filtering; unset: the default")
+  Boolean filter;
+
+  @Option(names = "--augment", negatable = true)
+  Boolean augment;
+
+  @Option(names = "--seed", defaultValue = "1")
+  long seed;
+
+  @Option(names = "--label", defaultValue = "")
+  String label;
+
+  @Option(names = "--results", description = "JSON-lines file the result row is appended to")
+  Path results;
+
+  @Override
+  public Integer call() throws IOException {
+    AblConfig.Builder b = AblConfig.builder().defense(defense);
+    if (epochs != null) b.epochs(epochs);
+    if (isolationEpochs != null) b.isolationEpochs(isolationEpochs);
+    if (isolationRatio != null) b.isolationRatio(isolationRatio);
+    if (learningRate != null) b.learningRate(learningRate);
+    if (mode != null) b.unlearningMode(mode);
+    if (ranking != null) b.ranking(ranking);
+    if (unlearningWeight != null) b.unlearningWeight(unlearningWeight);
+    if (ascentEpochs != null) b.ascentEpochs(ascentEpochs);
+    if (batchSize != null) b.batchSize(batchSize);
+    if (filter != null) b.suspectFiltering(filter);
+    if (augment != null) b.augmentation(augment);
+    AblConfig draft = b.build();
+    b.unlearningLearningRate(
+        unlearningLearningRate != null
+            ? unlearningLearningRate
+            : AblConfig.defaultUnlearningLearningRate(draft.unlearningMode(), draft.learningRate()));
+    AblConfig abl = b.build();
+    AttackConfig attackConfig =
+        new AttackConfig(
+            attack, target, poisonRate, AttackConfig.DEFAULTS.patchSizePx(), AttackConfig.DEFAULTS.blendAlpha(),
+            AttackConfig.DEFAULTS.sigAmplitude(), AttackConfig.DEFAULTS.sigFrequency(),
+            AttackConfig.DEFAULTS.wanetGridSize(), AttackConfig.DEFAULTS.wanetStrength(),
+            AttackConfig.DEFAULTS.wanetCrossRatio());
+    Experiment experiment =
+        new Experiment(
+            new DatasetRef("fashion-mnist", trainLimit, testLimit), attackConfig, ModelArch.SMALL_CNN, abl,
+            seed);
+    ExperimentRunner runner = new ExperimentRunner(new DatasetCatalog(Map.of("fashion-mnist", datasetDir)));
+    Curves curves = new Curves(System.out);
+    TrainingOutcome outcome = runner.run(experiment, Device.cpu(), curves, () -> false);
+    String row =
+        String.format(
+            Locale.ROOT,
+            "{\"label\":\"%s\",\"attack\":\"%s\",\"poison_rate\":%s,\"defense\":\"%s\",\"mode\":\"%s\","
+                + "\"epochs\":%d,\"isolation_epochs\":%d,\"ca\":%.4f,\"asr\":%.4f,\"precision\":%.4f,"
+                + "\"recall\":%.4f,\"filter_removed\":%d,\"filter_precision\":%.4f,\"filter_recall\":%.4f,"
+                + "\"elapsed_ms\":%d,\"curves\":\"%s\"}",
+            label, attack, poisonRate, defense, abl.unlearningMode(), abl.epochs(), abl.isolationEpochs(),
+            outcome.cleanAccuracy(), outcome.attackSuccessRate(), outcome.isolationPrecision(),
+            outcome.isolationRecall(), curves.filterRemoved, curves.filterPrecision, curves.filterRecall,
+            outcome.elapsedMs(), curves.compact.toString().trim());
+    System.out.println(row.replace("NaN", "null"));
+    if (results != null) {
+      Files.writeString(
+          results, row.replace("NaN", "null") + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+    return 0;
+  }
+
+  /** Prints each epoch and keeps a compact curve (epoch:CA/ASR/poison loss/clean loss). */
+  static final class Curves implements TrainingListener {
+    final PrintStream out;
+    final StringBuilder compact = new StringBuilder();
+    int filterRemoved;
+    double filterPrecision = Double.NaN;
+    double filterRecall = Double.NaN;
+
+    Curves(PrintStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public void onEpoch(EpochReport r) {
+      out.printf(
+          Locale.ROOT, "epoch %2d %-10s CA %.4f ASR %.4f loss poisoned %.3f clean %.3f  %.0f img/s%n",
+          r.epoch(), r.phase(), r.cleanAccuracy(), r.attackSuccessRate(), r.meanLossPoisoned(),
+          r.meanLossClean(), r.imagesPerSecond());
+      compact.append(
+          String.format(
+              Locale.ROOT, "%d:%.3f/%.3f/%.3f/%.3f ", r.epoch(), r.cleanAccuracy(), r.attackSuccessRate(),
+              r.meanLossPoisoned(), r.meanLossClean()));
+    }
+
+    @Override
+    public void onIsolation(IsolationReport r) {
+      out.printf(
+          Locale.ROOT, "isolated %d: precision %.4f recall %.4f%n", r.indices().length, r.precision(),
+          r.recall());
+    }
+
+    @Override
+    public void onFilter(FilterReport r) {
+      filterRemoved = r.removedCount();
+      filterPrecision = r.precision();
+      filterRecall = r.recall();
+      out.printf(
+          Locale.ROOT, "filtered %d: precision %.4f recall %.4f%n", r.removedCount(), r.precision(),
+          r.recall());
+    }
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new AblEval()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+  }
+}

@@ -1,0 +1,80 @@
+package io.ablserve.server.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.Trainer;
+import java.util.function.BooleanSupplier;
+
+/** Eval-mode passes (BatchNorm running statistics, no augmentation, no gradients). */
+final class Evaluator {
+  private final Trainer trainer;
+  private final BatchLoader train;
+  private final BatchLoader cleanTest;
+  private final BatchLoader triggeredTest;
+  private final BooleanSupplier cancelled;
+
+  Evaluator(
+      Trainer trainer,
+      BatchLoader train,
+      BatchLoader cleanTest,
+      BatchLoader triggeredTest,
+      BooleanSupplier cancelled) {
+    this.trainer = trainer;
+    this.train = train;
+    this.cleanTest = cleanTest;
+    this.triggeredTest = triggeredTest;
+    this.cancelled = cancelled;
+  }
+
+  BatchLoader train() {
+    return train;
+  }
+
+  /** Cross-entropy of each of the training {@code samples}, in their order. */
+  float[] sampleLosses(int[] samples) {
+    float[] out = new float[samples.length];
+    for (int from = 0; from < samples.length; from += AblTrainer.EVAL_BATCH) {
+      if (cancelled.getAsBoolean()) {
+        throw new TrainingCancelledException(-1, -1);
+      }
+      int to = Math.min(samples.length, from + AblTrainer.EVAL_BATCH);
+      try (NDManager batch = trainer.getManager().newSubManager()) {
+        NDArray logits = trainer.evaluate(new NDList(train.images(batch, samples, from, to))).singletonOrThrow();
+        float[] ce = Losses.crossEntropy(logits, train.labels(batch, samples, from, to)).toFloatArray();
+        System.arraycopy(ce, 0, out, from, ce.length);
+      }
+    }
+    return out;
+  }
+
+  double cleanAccuracy() {
+    return accuracy(cleanTest);
+  }
+
+  /** Accuracy on the triggered test set, whose labels are the target: the attack success rate. */
+  double attackSuccessRate() {
+    return accuracy(triggeredTest);
+  }
+
+  /** Share of {@code loader}'s samples whose predicted class equals their label; NaN when empty. */
+  private double accuracy(BatchLoader loader) {
+    int n = loader.set().size();
+    if (n == 0) {
+      return Double.NaN;
+    }
+    int[] all = AblTrainer.identity(n);
+    long correct = 0;
+    for (int from = 0; from < n; from += AblTrainer.EVAL_BATCH) {
+      int to = Math.min(n, from + AblTrainer.EVAL_BATCH);
+      try (NDManager batch = trainer.getManager().newSubManager()) {
+        NDArray logits = trainer.evaluate(new NDList(loader.images(batch, all, from, to))).singletonOrThrow();
+        long[] predicted = logits.argMax(1).toLongArray();
+        for (int i = 0; i < predicted.length; i++) {
+          correct += predicted[i] == loader.set().labels()[from + i] ? 1 : 0;
+        }
+      }
+    }
+    return (double) correct / n;
+  }
+}
