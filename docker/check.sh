@@ -4,7 +4,8 @@
 #   3. compose.yaml against the compose specification's JSON schema (check-jsonschema's vendored copy)
 #   4. docker/k8s/ manifests against Kubernetes' own schemas (kubernetes-validate, strict)
 #   5. the fat jar the images copy, started through the image's entrypoint and config file, answers the
-#      image's gRPC health probe (built with `mvn -DskipTests package` first when it is missing).
+#      image's gRPC health probe, and the image's CLI wrapper lists its sessions (the jars are built with
+#      `mvn -DskipTests package` first when missing).
 # Where a Docker engine answers, the images are also built. Exits non-zero on any failure.
 set -euo pipefail
 
@@ -31,7 +32,7 @@ step "hadolint docker/Dockerfile*"
 hadolint docker/Dockerfile docker/Dockerfile.cuda docker/Dockerfile.jupyter || fail hadolint
 
 step "shellcheck docker/bin docker/check.sh"
-shellcheck -x docker/bin/*.sh docker/check.sh || fail shellcheck
+shellcheck -x docker/bin/*.sh docker/bin/ablserve docker/check.sh || fail shellcheck
 
 step "compose.yaml against the compose specification schema"
 check-jsonschema --builtin-schema vendor.compose-spec docker/compose.yaml || fail compose-schema
@@ -49,7 +50,8 @@ fi
 
 step "fat jar: starts through the image's entrypoint and answers the image's gRPC health probe"
 JAR="$ROOT/server/target/ablserve-server.jar"
-if [ ! -f "$JAR" ]; then
+CLI_JAR="$ROOT/client-java/target/ablserve-cli.jar"
+if [ ! -f "$JAR" ] || [ ! -f "$CLI_JAR" ]; then
   mvn -B -q -DskipTests package
 fi
 work="$(mktemp -d)"
@@ -66,6 +68,7 @@ trap cleanup EXIT
 home="$work/opt-ablserve"
 mkdir -p "$home/probe" "$work/data"
 ln -s "$JAR" "$home/ablserve-server.jar"
+ln -s "$CLI_JAR" "$home/ablserve-cli.jar"
 cp -r docker/bin "$home/bin"
 javac -cp "$JAR" -d "$home/probe" docker/probe/*.java
 export ABLSERVE_HOME="$home" DJL_CACHE_DIR="$work/djl"
@@ -103,6 +106,11 @@ else
     echo "health probe: SERVING"
   else
     fail "health probe did not report SERVING"
+  fi
+  if ABLSERVE_PORT="$port" "$home/bin/ablserve" list; then
+    echo "the image's ablserve CLI wrapper reaches the server"
+  else
+    fail "ablserve list through docker/bin/ablserve failed"
   fi
   kill "$server_pid"
   wait "$server_pid" || true
