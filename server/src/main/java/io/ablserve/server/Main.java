@@ -9,6 +9,7 @@ import io.ablserve.server.api.GrpcServerModule;
 import io.ablserve.server.config.ConfigModule;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.session.SessionModule;
+import io.ablserve.server.store.StoreModule;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -98,6 +99,7 @@ public final class Main implements Callable<Integer> {
             new ConfigModule(config),
             new GrpcServerModule(),
             new SessionModule(),
+            new StoreModule(),
             new TrainingModule());
     AblServer server = injector.getInstance(AblServer.class).start();
     Runtime.getRuntime()

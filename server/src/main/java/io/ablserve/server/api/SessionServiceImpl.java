@@ -1,5 +1,6 @@
 package io.ablserve.server.api;
 
+import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
@@ -14,6 +15,7 @@ import io.ablserve.v1.CreateSessionRequest;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.ListSessionsResponse;
+import io.ablserve.v1.ResumeSessionRequest;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionServiceGrpc;
@@ -52,23 +54,28 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
 
   @Override
   public void createSession(CreateSessionRequest request, StreamObserver<Session> observer) {
-    unary(observer, () -> sessions.create(request.getConfig()));
+    unary(observer, () -> sessions.create(request.getConfig(), caller()));
   }
 
   @Override
   public void getSession(GetSessionRequest request, StreamObserver<Session> observer) {
-    unary(observer, () -> sessions.get(sessionId(request.getSessionId())));
+    unary(observer, () -> sessions.get(sessionId(request.getSessionId()), caller()));
   }
 
   @Override
   public void listSessions(
       ListSessionsRequest request, StreamObserver<ListSessionsResponse> observer) {
-    unary(observer, () -> ListSessionsResponse.newBuilder().addAllSessions(sessions.list()).build());
+    unary(observer, () -> ListSessionsResponse.newBuilder().addAllSessions(sessions.list(caller())).build());
   }
 
   @Override
   public void cancelSession(CancelSessionRequest request, StreamObserver<Session> observer) {
-    unary(observer, () -> sessions.cancel(sessionId(request.getSessionId())));
+    unary(observer, () -> sessions.cancel(sessionId(request.getSessionId()), caller()));
+  }
+
+  @Override
+  public void resumeSession(ResumeSessionRequest request, StreamObserver<Session> observer) {
+    unary(observer, () -> sessions.resume(sessionId(request.getSessionId()), caller()));
   }
 
   @Override
@@ -79,7 +86,7 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
         throw new IllegalArgumentException(
             "from_sequence must be >= 0, got " + request.getFromSequence());
       }
-      log = sessions.events(sessionId(request.getSessionId()));
+      log = sessions.events(sessionId(request.getSessionId()), caller());
     } catch (RuntimeException e) {
       observer.onError(toStatus(e));
       return;

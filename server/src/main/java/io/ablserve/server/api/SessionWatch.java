@@ -107,7 +107,7 @@ final class SessionWatch {
         }
         observer.onNext(event);
         cursor = event.getSequence() + 1;
-        if (EventLog.isTerminal(event)) {
+        if (log.isLast(event)) {
           complete();
           return;
         }

@@ -5,16 +5,18 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.ablserve.server.config.ServerConfig;
-import io.ablserve.server.store.InMemorySessionStore;
 import io.ablserve.server.store.SessionStore;
 import java.time.Clock;
 
-/** The session lifecycle: store, config resolution and the trainer's queue. Needs a {@link Trainer}. */
+/**
+ * The session lifecycle: config resolution and the trainer's queue. Needs a {@link Trainer} and a store
+ * module ({@code StoreModule} or {@code InMemoryStoreModule}).
+ */
 public final class SessionModule extends AbstractModule {
 
   @Override
   protected void configure() {
-    bind(SessionStore.class).to(InMemorySessionStore.class).in(Singleton.class);
+    bind(DatasetAccess.class).toInstance(DatasetAccess.OPEN);
     bind(Clock.class).toInstance(Clock.systemUTC());
   }
 
@@ -39,9 +41,11 @@ public final class SessionModule extends AbstractModule {
   SessionManager sessionManager(
       SessionConfigResolver resolver,
       SessionStore store,
+      DatasetAccess datasets,
       Trainer trainer,
       ServerConfig config,
       Clock clock) {
-    return new SessionManager(resolver, store, trainer, config.maxQueuedSessions(), clock);
+    return new SessionManager(
+        resolver, store, datasets, trainer, config.maxQueuedSessions(), clock);
   }
 }

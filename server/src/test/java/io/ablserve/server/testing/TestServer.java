@@ -7,6 +7,7 @@ import io.ablserve.server.api.GrpcServerModule;
 import io.ablserve.server.config.ConfigModule;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.session.SessionModule;
+import io.ablserve.server.store.InMemoryStoreModule;
 import io.ablserve.v1.SessionServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -40,16 +41,24 @@ public final class TestServer implements AutoCloseable {
     this.channel = channel;
   }
 
-  /** Starts a server on {@code transport} with {@code config} and the given training module. */
+  /** Starts a server on {@code transport} with {@code config}, the training module and heap stores. */
   public static TestServer start(Transport transport, ServerConfig config, Module training)
       throws IOException {
+    return start(transport, config, training, new InMemoryStoreModule());
+  }
+
+  /** Starts a server with the given store module, e.g. the durable one over a test folder. */
+  public static TestServer start(
+      Transport transport, ServerConfig config, Module training, Module store) throws IOException {
     String name = InProcessServerBuilder.generateName();
     GrpcServerModule grpc =
         transport == Transport.IN_PROCESS
             ? GrpcServerModule.using(InProcessServerBuilder.forName(name))
             : new GrpcServerModule(); // the production Netty transport, on port 0
     AblServer server =
-        Guice.createInjector(new ConfigModule(config), grpc, new SessionModule(), training)
+        Guice.createInjector(
+                new ConfigModule(config), grpc, new SessionModule(), store,
+                training)
             .getInstance(AblServer.class)
             .start();
     ManagedChannel channel =
