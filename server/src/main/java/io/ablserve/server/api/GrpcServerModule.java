@@ -70,6 +70,7 @@ public final class GrpcServerModule extends AbstractModule {
     Multibinder<BindableService> services =
         Multibinder.newSetBinder(binder(), BindableService.class);
     services.addBinding().to(SessionServiceImpl.class);
+    services.addBinding().to(DatasetServiceImpl.class);
     Multibinder.newSetBinder(binder(), AutoCloseable.class);
     bind(AblServer.class).in(Singleton.class);
   }

@@ -174,6 +174,13 @@ public final class SessionManager implements AutoCloseable {
             && found.getState() != SessionState.SESSION_STATE_RUNNING);
   }
 
+  /** True while a QUEUED or RUNNING session trains on {@code datasetName}. */
+  public boolean usesDataset(String datasetName) {
+    return live.values().stream()
+        .anyMatch(s -> !TelemetryEvents.isTerminal(s.state())
+            && s.resolved().experiment().dataset().name().equals(datasetName));
+  }
+
   /** The number of sessions in each state, over all users. */
   public Map<SessionState, Integer> countByState() {
     Map<SessionState, Integer> counts = new EnumMap<>(SessionState.class);

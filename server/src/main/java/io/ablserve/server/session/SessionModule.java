@@ -5,18 +5,22 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.data.DatasetCatalog;
+import io.ablserve.server.store.DatasetStore;
 import io.ablserve.server.store.SessionStore;
+import java.io.IOException;
 import java.time.Clock;
 
 /**
- * The session lifecycle: config resolution and the trainer's queue. Needs a {@link Trainer} and a store
- * module ({@code StoreModule} or {@code InMemoryStoreModule}).
+ * The session lifecycle: config resolution, the trainer's queue and uploaded datasets. Needs a {@link
+ * Trainer}, a {@link DatasetCatalog} and a store module ({@code StoreModule} or {@code
+ * InMemoryStoreModule}).
  */
 public final class SessionModule extends AbstractModule {
 
   @Override
   protected void configure() {
-    bind(DatasetAccess.class).toInstance(DatasetAccess.OPEN);
+    bind(DatasetAccess.class).to(UploadedDatasets.class);
     bind(Clock.class).toInstance(Clock.systemUTC());
   }
 
@@ -34,6 +38,14 @@ public final class SessionModule extends AbstractModule {
       ServerConfig config,
       SessionConfigResolver.ExperimentValidator validator) {
     return new SessionConfigResolver(devices, config.defaultDevice(), validator);
+  }
+
+  @Provides
+  @Singleton
+  UploadedDatasets uploadedDatasets(
+      DatasetStore store, DatasetCatalog catalog, ServerConfig config, Clock clock)
+      throws IOException {
+    return new UploadedDatasets(store, catalog, config, clock);
   }
 
   @Provides
