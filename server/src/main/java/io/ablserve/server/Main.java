@@ -9,6 +9,7 @@ import io.ablserve.server.api.GrpcServerModule;
 import io.ablserve.server.auth.Exposure;
 import io.ablserve.server.config.ConfigModule;
 import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.metrics.MetricsModule;
 import io.ablserve.server.session.SessionModule;
 import io.ablserve.server.store.StoreModule;
 import java.nio.file.Path;
@@ -151,6 +152,7 @@ public final class Main implements Callable<Integer> {
             new GrpcServerModule(),
             new SessionModule(),
             new StoreModule(),
+            new MetricsModule(),
             new TrainingModule());
     AblServer server = injector.getInstance(AblServer.class).start();
     Runtime.getRuntime()
@@ -166,6 +168,13 @@ public final class Main implements Callable<Integer> {
                 "ablserve-shutdown"));
     System.out.println("ablserve listening on " + config.bindAddress() + ":" + server.port());
     System.out.println("ablserve " + Exposure.describe(config));
+    injector
+        .getInstance(MetricsModule.MetricsEndpoint.class)
+        .port()
+        .ifPresent(
+            p ->
+                System.out.println(
+                    "ablserve metrics on http://" + config.bindAddress() + ":" + p + "/metrics"));
     System.out.flush();
     Engine engine = Engine.getInstance();
     System.out.println(

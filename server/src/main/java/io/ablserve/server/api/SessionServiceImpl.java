@@ -26,19 +26,22 @@ import java.util.concurrent.Executors;
 public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceImplBase {
   private final SessionManager sessions;
   private final Executor watchExecutor;
+  private final WatchCounter watchers;
 
   @Inject
-  public SessionServiceImpl(SessionManager sessions) {
+  public SessionServiceImpl(SessionManager sessions, WatchCounter watchers) {
     // Drains are short and never block; idle threads expire, so the pool needs no shutdown.
     this(
         sessions,
         Executors.newCachedThreadPool(
-            new ThreadFactoryBuilder().setDaemon(true).setNameFormat("ablserve-watch-%d").build()));
+            new ThreadFactoryBuilder().setDaemon(true).setNameFormat("ablserve-watch-%d").build()),
+        watchers);
   }
 
-  SessionServiceImpl(SessionManager sessions, Executor watchExecutor) {
+  SessionServiceImpl(SessionManager sessions, Executor watchExecutor, WatchCounter watchers) {
     this.sessions = requireNonNull(sessions, "sessions");
     this.watchExecutor = requireNonNull(watchExecutor, "watchExecutor");
+    this.watchers = requireNonNull(watchers, "watchers");
   }
 
   @Override
@@ -86,6 +89,7 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
         log,
         (ServerCallStreamObserver<SessionEvent>) observer,
         watchExecutor,
+        watchers,
         request.getFromSequence(),
         request.getFollow());
   }

@@ -2,10 +2,12 @@ package io.ablserve.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.inject.Module;
 import com.google.protobuf.ByteString;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.data.IdxFiles;
 import io.ablserve.server.data.NpyFiles;
+import io.ablserve.server.store.InMemoryStoreModule;
 import io.ablserve.server.store.StoreModule;
 import io.ablserve.server.testing.BearerToken;
 import io.ablserve.server.testing.ScriptedTrainer;
@@ -63,14 +65,14 @@ class DatasetUploadTest {
         .withMaxUploadBytes(MAX_UPLOAD);
   }
 
-  private void start(com.google.inject.Module store) throws Exception {
+  private void start(Module store) throws Exception {
     server =
         TestServer.start(
             TestServer.Transport.IN_PROCESS, config(), new TestingTrainingModule(trainer), store);
   }
 
   private void start() throws Exception {
-    start(new io.ablserve.server.store.InMemoryStoreModule());
+    start(new InMemoryStoreModule());
   }
 
   @AfterEach
@@ -88,9 +90,12 @@ class DatasetUploadTest {
     Path file = Files.createTempFile("upload", ".npz");
     Map<String, byte[]> members = new LinkedHashMap<>();
     int bytesPerPixel = imageDtype.equals("|u1") ? 1 : 4;
-    members.put("x_train", NpyFiles.npy(imageDtype, new long[] {n, 8, 8}, new byte[n * 64 * bytesPerPixel]));
+    members.put(
+        "x_train", NpyFiles.npy(imageDtype, new long[] {n, 8, 8}, new byte[n * 64 * bytesPerPixel]));
     members.put("y_train", NpyFiles.labels("|u1", new long[] {labelCount}, labels(labelCount)));
-    members.put("x_test", NpyFiles.npy(imageDtype, new long[] {n / 2, 8, 8}, new byte[n * 32 * bytesPerPixel]));
+    members.put(
+        "x_test",
+        NpyFiles.npy(imageDtype, new long[] {n / 2, 8, 8}, new byte[n * 32 * bytesPerPixel]));
     members.put("y_test", NpyFiles.labels("|u1", new long[] {n / 2}, labels(n / 2)));
     NpyFiles.writeNpz(file, members, true);
     byte[] bytes = Files.readAllBytes(file);
@@ -268,13 +273,16 @@ class DatasetUploadTest {
     String goodSha = sha256(good);
 
     ServiceTestBase.assertStatus(
-        () -> upload(ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, good, good.length, goodSha, good.length - 5),
+        () -> upload(
+            ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, good, good.length, goodSha, good.length - 5),
         Status.Code.INVALID_ARGUMENT, "truncated");
     ServiceTestBase.assertStatus(
-        () -> upload(ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, good, good.length, "ab".repeat(32), good.length),
+        () -> upload(
+            ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, good, good.length, "ab".repeat(32), good.length),
         Status.Code.INVALID_ARGUMENT, "sha256 mismatch");
     ServiceTestBase.assertStatus(
-        () -> upload(ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, good, good.length - 1, goodSha, good.length),
+        () -> upload(
+            ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, good, good.length - 1, goodSha, good.length),
         Status.Code.INVALID_ARGUMENT, "more than total_bytes");
     ServiceTestBase.assertStatus(
         () -> upload(ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, npz(12, "|u1", 11)),
@@ -294,7 +302,8 @@ class DatasetUploadTest {
         () -> upload(ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, big),
         Status.Code.RESOURCE_EXHAUSTED, "--max-upload-bytes");
     ServiceTestBase.assertStatus(
-        () -> upload(ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, big, MAX_UPLOAD, sha256(big), big.length),
+        () -> upload(
+            ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, big, MAX_UPLOAD, sha256(big), big.length),
         Status.Code.RESOURCE_EXHAUSTED, "--max-upload-bytes");
 
     assertThat(list(ALICE)).containsExactly(kept);
@@ -320,7 +329,8 @@ class DatasetUploadTest {
   void deleteDataset_removesItsFilesAndIsPrivate() throws Exception {
     start();
     Dataset dataset = upload(ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, npz(12, "|u1", 12));
-    DeleteDatasetRequest delete = DeleteDatasetRequest.newBuilder().setDatasetId(dataset.getId()).build();
+    DeleteDatasetRequest delete =
+        DeleteDatasetRequest.newBuilder().setDatasetId(dataset.getId()).build();
 
     ServiceTestBase.assertStatus(
         () -> datasets(BOB).deleteDataset(delete), Status.Code.NOT_FOUND, dataset.getId());

@@ -1,11 +1,13 @@
 package io.ablserve.server.testing;
 
 import com.google.inject.Guice;
+import com.google.inject.Injector;
 import com.google.inject.Module;
 import io.ablserve.server.api.AblServer;
 import io.ablserve.server.api.GrpcServerModule;
 import io.ablserve.server.config.ConfigModule;
 import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.metrics.MetricsModule;
 import io.ablserve.server.session.SessionModule;
 import io.ablserve.server.store.InMemoryStoreModule;
 import io.ablserve.v1.SessionServiceGrpc;
@@ -33,10 +35,12 @@ public final class TestServer implements AutoCloseable {
           ServerConfig.DEFAULTS.datasetRoots(),
           ServerConfig.DEFAULTS.maxQueuedSessions());
 
+  private final Injector injector;
   private final AblServer server;
   private final ManagedChannel channel;
 
-  private TestServer(AblServer server, ManagedChannel channel) {
+  private TestServer(Injector injector, AblServer server, ManagedChannel channel) {
+    this.injector = injector;
     this.server = server;
     this.channel = channel;
   }
@@ -55,17 +59,21 @@ public final class TestServer implements AutoCloseable {
         transport == Transport.IN_PROCESS
             ? GrpcServerModule.using(InProcessServerBuilder.forName(name))
             : new GrpcServerModule(); // the production Netty transport, on port 0
-    AblServer server =
+    Injector injector =
         Guice.createInjector(
-                new ConfigModule(config), grpc, new SessionModule(), store,
-                training)
-            .getInstance(AblServer.class)
-            .start();
+            new ConfigModule(config), grpc, new SessionModule(), store, new MetricsModule(),
+            training);
+    AblServer server = injector.getInstance(AblServer.class).start();
     ManagedChannel channel =
         transport == Transport.IN_PROCESS
             ? InProcessChannelBuilder.forName(name).build()
             : NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    return new TestServer(server, channel);
+    return new TestServer(injector, server, channel);
+  }
+
+  /** The port of the Prometheus endpoint, when the config asked for one. */
+  public int metricsPort() {
+    return injector.getInstance(MetricsModule.MetricsEndpoint.class).port().orElseThrow();
   }
 
   public ManagedChannel channel() {
