@@ -73,14 +73,15 @@ class FashionMnistAblTest {
 
     // 1% of 6000 = 60 isolated; the poison rate is 10%, so chance precision would be 0.1.
     assertThat(listener.isolation.indices()).hasSize(60);
-    assertThat(listener.isolation.precision()).isGreaterThan(0.8);
+    assertThat(listener.isolation.precision()).isGreaterThan(0.9);
     assertThat(outcome.isolationPrecision()).isEqualTo(listener.isolation.precision());
-    // Suspect filtering removes most of the poisons the ranking left in D_c.
-    assertThat(listener.filter.recall()).isGreaterThan(0.8);
+    // Suspect filtering removes mostly poisons (they are 9% of D_c) from D_c.
+    assertThat(listener.filter.removedCount()).isPositive();
+    assertThat(listener.filter.precision()).isGreaterThan(0.5);
 
     assertThat(outcome.epochs()).isEqualTo(5);
-    assertThat(outcome.cleanAccuracy()).isGreaterThan(0.7);
-    assertThat(outcome.attackSuccessRate()).isLessThan(0.1);
+    assertThat(outcome.cleanAccuracy()).isGreaterThan(0.6); // chance is 0.1
+    assertThat(outcome.attackSuccessRate()).isLessThan(0.1); // undefended: > 0.9
     assertThat(listener.events)
         .filteredOn(e -> e instanceof Phase)
         .containsExactly(Phase.ISOLATION, Phase.ISOLATED, Phase.UNLEARNING);
