@@ -1,4 +1,6 @@
 import dataclasses
+import socket
+import time
 
 import grpc
 import pytest
@@ -106,9 +108,16 @@ def test_unknownAttackName_raisesInvalidArgumentBeforeSending(client):
 
 
 def test_timeout_appliesToEveryCall(client):
-    with pytest.raises(ablserve.AblError) as raised:
-        client.sessions(timeout=1e-6)
-    assert raised.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+    with socket.socket() as silent:  # accepts TCP connections (backlog) but never speaks HTTP/2
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        with ablserve.Client(f"127.0.0.1:{silent.getsockname()[1]}", timeout=0.3) as unresponsive:
+            for call in (unresponsive.sessions, lambda: unresponsive.session("x", timeout=0.2)):
+                started = time.monotonic()
+                with pytest.raises(ablserve.AblError) as raised:
+                    call()
+                assert raised.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+                assert time.monotonic() - started < 5
     session = client.create_session(long_config("timeout"))
     try:
         with pytest.raises(ablserve.AblError) as raised:
