@@ -12,7 +12,9 @@ import io.ablserve.server.train.EpochReport;
 import io.ablserve.server.train.Experiment;
 import io.ablserve.server.train.ExperimentRunner;
 import io.ablserve.server.train.FilterReport;
+import io.ablserve.server.train.IsolationLossKind;
 import io.ablserve.server.train.IsolationReport;
+import io.ablserve.server.train.LossReduction;
 import io.ablserve.server.train.Ranking;
 import io.ablserve.server.train.TrainingListener;
 import io.ablserve.server.train.TrainingOutcome;
@@ -62,6 +64,15 @@ public final class AblEval implements Callable<Integer> {
   @Option(names = "--ranking")
   Ranking ranking;
 
+  @Option(names = "--reduction", description = "PER_SAMPLE or BATCH_MEAN; unset: the default")
+  LossReduction reduction;
+
+  @Option(names = "--loss", description = "LGA or FLOODING; unset: the default")
+  IsolationLossKind loss;
+
+  @Option(names = "--gamma")
+  Double gamma;
+
   @Option(names = "--epochs")
   Integer epochs;
 
@@ -110,6 +121,9 @@ public final class AblEval implements Callable<Integer> {
     if (learningRate != null) b.learningRate(learningRate);
     if (mode != null) b.unlearningMode(mode);
     if (ranking != null) b.ranking(ranking);
+    if (reduction != null) b.lossReduction(reduction);
+    if (loss != null) b.isolationLoss(loss);
+    if (gamma != null) b.lgaGamma(gamma).floodingLevel(gamma);
     if (unlearningWeight != null) b.unlearningWeight(unlearningWeight);
     if (ascentEpochs != null) b.ascentEpochs(ascentEpochs);
     if (batchSize != null) b.batchSize(batchSize);

@@ -6,12 +6,16 @@ import com.google.inject.Injector;
 import com.google.inject.Stage;
 import io.ablserve.server.api.AblServer;
 import io.ablserve.server.api.GrpcServerModule;
+import io.ablserve.server.auth.Exposure;
 import io.ablserve.server.config.ConfigModule;
 import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.metrics.MetricsModule;
 import io.ablserve.server.session.SessionModule;
+import io.ablserve.server.store.StoreModule;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -69,6 +73,43 @@ public final class Main implements Callable<Integer> {
       description = "Sessions that may wait for the trainer. Env ABLSERVE_MAX_QUEUED. Default 100.")
   Integer maxQueuedSessions;
 
+  @Option(
+      names = "--token-file",
+      defaultValue = "${env:ABLSERVE_TOKEN_FILE}",
+      paramLabel = "FILE",
+      description =
+          "Users: one 'TOKEN USER [admin]' per line, # comments. Without it every request acts as"
+              + " user 'local' and only a loopback --bind is allowed. Env ABLSERVE_TOKEN_FILE.")
+  Path tokenFile;
+
+  @Option(
+      names = "--tls-cert",
+      defaultValue = "${env:ABLSERVE_TLS_CERT}",
+      paramLabel = "PEM",
+      description = "Serve TLS with this certificate chain (with --tls-key). Env ABLSERVE_TLS_CERT.")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      defaultValue = "${env:ABLSERVE_TLS_KEY}",
+      paramLabel = "PEM",
+      description = "The certificate's PKCS#8 private key. Env ABLSERVE_TLS_KEY.")
+  Path tlsKey;
+
+  @Option(
+      names = "--max-upload-bytes",
+      defaultValue = "${env:ABLSERVE_MAX_UPLOAD_BYTES}",
+      description = "Largest dataset upload, in bytes. Env ABLSERVE_MAX_UPLOAD_BYTES. Default 2 GiB.")
+  Long maxUploadBytes;
+
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "${env:ABLSERVE_METRICS_PORT}",
+      description =
+          "Prometheus /metrics over HTTP on the --bind address: -1 off, 0 a free port."
+              + " Env ABLSERVE_METRICS_PORT. Default -1.")
+  Integer metricsPort;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -86,18 +127,32 @@ public final class Main implements Callable<Integer> {
         dataDir != null ? dataDir : d.dataDir(),
         device != null ? device : d.defaultDevice(),
         roots,
-        maxQueuedSessions != null ? maxQueuedSessions : d.maxQueuedSessions());
+        maxQueuedSessions != null ? maxQueuedSessions : d.maxQueuedSessions(),
+        tokenFile != null ? Optional.of(tokenFile) : d.tokenFile(),
+        tlsCert != null ? Optional.of(tlsCert) : d.tlsCert(),
+        tlsKey != null ? Optional.of(tlsKey) : d.tlsKey(),
+        maxUploadBytes != null ? maxUploadBytes : d.maxUploadBytes(),
+        metricsPort != null ? metricsPort : d.metricsPort());
   }
 
   @Override
   public Integer call() throws Exception {
-    ServerConfig config = config();
+    ServerConfig config;
+    try {
+      config = config();
+      Exposure.check(config);
+    } catch (IllegalArgumentException e) {
+      System.err.println("ablserve: " + e.getMessage());
+      return 2;
+    }
     Injector injector =
         Guice.createInjector(
             Stage.PRODUCTION,
             new ConfigModule(config),
             new GrpcServerModule(),
             new SessionModule(),
+            new StoreModule(),
+            new MetricsModule(),
             new TrainingModule());
     AblServer server = injector.getInstance(AblServer.class).start();
     Runtime.getRuntime()
@@ -112,6 +167,14 @@ public final class Main implements Callable<Integer> {
                 },
                 "ablserve-shutdown"));
     System.out.println("ablserve listening on " + config.bindAddress() + ":" + server.port());
+    System.out.println("ablserve " + Exposure.describe(config));
+    injector
+        .getInstance(MetricsModule.MetricsEndpoint.class)
+        .port()
+        .ifPresent(
+            p ->
+                System.out.println(
+                    "ablserve metrics on http://" + config.bindAddress() + ":" + p + "/metrics"));
     System.out.flush();
     Engine engine = Engine.getInstance();
     System.out.println(

@@ -23,18 +23,40 @@ class MainTest {
   }
 
   @Test
+  void call_refusesANonLoopbackBindWithoutATokenFile() throws Exception {
+    java.io.PrintStream saved = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true));
+    int exit;
+    try {
+      exit = new CommandLine(new Main()).execute("--bind", "0.0.0.0", "--port", "0");
+    } finally {
+      System.setErr(saved);
+    }
+    assertThat(exit).isEqualTo(2);
+    assertThat(captured.toString()).contains("refusing to listen on 0.0.0.0 without authentication");
+  }
+
+  @Test
   void config_takesOptionsAndAddsDatasetsToTheDefaultOne() {
     ServerConfig config =
         parse(
             "--port", "0", "--bind", "0.0.0.0", "--data-dir", "/tmp/abl", "--device", "gpu:1",
             "--dataset", "mnist=/data/mnist", "--dataset", "kmnist=/data/kmnist",
-            "--max-queued", "3");
+            "--max-queued", "3", "--token-file", "/etc/ablserve/tokens",
+            "--tls-cert", "/etc/ablserve/cert.pem", "--tls-key", "/etc/ablserve/key.pem",
+            "--max-upload-bytes", "1048576", "--metrics-port", "9400");
 
     assertThat(config.port()).isZero();
     assertThat(config.bindAddress()).isEqualTo("0.0.0.0");
     assertThat(config.dataDir()).isEqualTo(Path.of("/tmp/abl"));
     assertThat(config.defaultDevice()).isEqualTo("gpu:1");
     assertThat(config.maxQueuedSessions()).isEqualTo(3);
+    assertThat(config.tokenFile()).contains(Path.of("/etc/ablserve/tokens"));
+    assertThat(config.tlsCert()).contains(Path.of("/etc/ablserve/cert.pem"));
+    assertThat(config.tlsKey()).contains(Path.of("/etc/ablserve/key.pem"));
+    assertThat(config.maxUploadBytes()).isEqualTo(1_048_576);
+    assertThat(config.metricsPort()).isEqualTo(9400);
     assertThat(config.datasetRoots())
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(

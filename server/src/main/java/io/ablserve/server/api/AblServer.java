@@ -2,6 +2,7 @@ package io.ablserve.server.api;
 
 import static java.util.Objects.requireNonNull;
 
+import io.ablserve.server.auth.AuthInterceptor;
 import io.ablserve.server.session.SessionManager;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -12,27 +13,39 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The ablserve gRPC server: the bound services on whatever transport the {@link ServerBuilder} gives
  * (Netty in production, in-process or Netty on port 0 in tests), plus the trainer's lifecycle.
  */
 public final class AblServer implements AutoCloseable {
+  private static final Logger logger = Logger.getLogger(AblServer.class.getName());
+
   private final Server server;
   private final HealthStatusManager health;
   private final SessionManager sessions;
+  private final Set<AutoCloseable> resources;
 
+  /**
+   * {@code resources} (the database, the metrics endpoint) are closed after the trainer has stopped.
+   */
   @Inject
   public AblServer(
       ServerBuilder<?> builder,
       Set<BindableService> services,
+      AuthInterceptor auth,
       HealthStatusManager health,
-      SessionManager sessions) {
+      SessionManager sessions,
+      Set<AutoCloseable> resources) {
     requireNonNull(builder, "builder");
     services.forEach(builder::addService);
+    builder.intercept(requireNonNull(auth, "auth"));
     this.server = builder.build();
     this.health = requireNonNull(health, "health");
     this.sessions = requireNonNull(sessions, "sessions");
+    this.resources = Set.copyOf(resources);
   }
 
   /** Starts the trainer, then listens; health reports SERVING once calls can be taken. */
@@ -53,8 +66,9 @@ public final class AblServer implements AutoCloseable {
   }
 
   /**
-   * Refuses new calls, stops the trainer (running and queued sessions end INTERRUPTED, which also ends
-   * their watch streams), then waits briefly for calls in flight.
+   * Refuses new calls, stops the trainer (the running session ends INTERRUPTED, which also ends its watch
+   * streams; queued ones stay QUEUED for the next start), waits briefly for calls in flight, then closes
+   * the resources.
    */
   @Override
   public void close() throws InterruptedException {
@@ -65,6 +79,13 @@ public final class AblServer implements AutoCloseable {
     } finally {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+      for (AutoCloseable resource : resources) {
+        try {
+          resource.close();
+        } catch (Exception e) {
+          logger.log(Level.WARNING, "cannot close " + resource, e);
+        }
       }
     }
   }

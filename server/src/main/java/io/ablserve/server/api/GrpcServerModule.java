@@ -7,28 +7,52 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
+import io.ablserve.server.auth.AuthInterceptor;
+import io.ablserve.server.auth.Exposure;
+import io.ablserve.server.auth.TokenFile;
 import io.ablserve.server.config.ServerConfig;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The gRPC server: its transport, the v1 SessionService, health ({@code grpc.health.v1}) and server
- * reflection, so {@code grpcurl} works without the protos.
+ * The gRPC server: its transport (TLS when configured), bearer-token authentication, the v1 services,
+ * health ({@code grpc.health.v1}) and server reflection, so {@code grpcurl} works without the protos.
  */
 public final class GrpcServerModule extends AbstractModule {
   private final Function<ServerConfig, ServerBuilder<?>> transport;
 
-  /** Netty on the configured address and port. */
+  /**
+   * Netty on the configured address and port, with TLS when configured. Refuses a non-loopback address
+   * without a token file.
+   */
   public GrpcServerModule() {
-    this(
-        config ->
-            NettyServerBuilder.forAddress(
-                new InetSocketAddress(config.bindAddress(), config.port())));
+    this(GrpcServerModule::netty);
+  }
+
+  private static ServerBuilder<?> netty(ServerConfig config) {
+    Exposure.check(config);
+    InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
+    if (config.tlsCert().isEmpty()) {
+      return NettyServerBuilder.forAddress(address);
+    }
+    try {
+      return NettyServerBuilder.forAddress(
+          address,
+          TlsServerCredentials.create(
+              config.tlsCert().get().toFile(), config.tlsKey().orElseThrow().toFile()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read the TLS certificate or key: " + e.getMessage(), e);
+    }
   }
 
   private GrpcServerModule(Function<ServerConfig, ServerBuilder<?>> transport) {
@@ -43,15 +67,26 @@ public final class GrpcServerModule extends AbstractModule {
 
   @Override
   protected void configure() {
-    Multibinder.newSetBinder(binder(), BindableService.class)
-        .addBinding()
-        .to(SessionServiceImpl.class);
+    Multibinder<BindableService> services =
+        Multibinder.newSetBinder(binder(), BindableService.class);
+    services.addBinding().to(SessionServiceImpl.class);
+    services.addBinding().to(DatasetServiceImpl.class);
+    Multibinder.newSetBinder(binder(), AutoCloseable.class);
     bind(AblServer.class).in(Singleton.class);
   }
 
   @Provides
   ServerBuilder<?> serverBuilder(ServerConfig config) {
     return transport.apply(config);
+  }
+
+  @Provides
+  @Singleton
+  AuthInterceptor authInterceptor(ServerConfig config) throws IOException {
+    return new AuthInterceptor(
+        config.tokenFile().isPresent()
+            ? Optional.of(TokenFile.read(config.tokenFile().get()))
+            : Optional.empty());
   }
 
   @Provides

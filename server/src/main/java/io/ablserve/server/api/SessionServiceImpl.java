@@ -1,74 +1,75 @@
 package io.ablserve.server.api;
 
+import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.ablserve.server.session.EventLog;
-import io.ablserve.server.session.IllegalTransitionException;
-import io.ablserve.server.session.QueueFullException;
 import io.ablserve.server.session.SessionManager;
-import io.ablserve.server.session.SessionNotFoundException;
-import io.ablserve.server.session.ShuttingDownException;
 import io.ablserve.v1.CancelSessionRequest;
 import io.ablserve.v1.CreateSessionRequest;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.ListSessionsResponse;
+import io.ablserve.v1.ResumeSessionRequest;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionServiceGrpc;
 import io.ablserve.v1.WatchSessionRequest;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /** The v1 SessionService over a {@link SessionManager}; the proto comments are its reference. */
 public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceImplBase {
-  private static final Logger logger = Logger.getLogger(SessionServiceImpl.class.getName());
-
   private final SessionManager sessions;
   private final Executor watchExecutor;
+  private final WatchCounter watchers;
 
   @Inject
-  public SessionServiceImpl(SessionManager sessions) {
+  public SessionServiceImpl(SessionManager sessions, WatchCounter watchers) {
     // Drains are short and never block; idle threads expire, so the pool needs no shutdown.
     this(
         sessions,
         Executors.newCachedThreadPool(
-            new ThreadFactoryBuilder().setDaemon(true).setNameFormat("ablserve-watch-%d").build()));
+            new ThreadFactoryBuilder().setDaemon(true).setNameFormat("ablserve-watch-%d").build()),
+        watchers);
   }
 
-  SessionServiceImpl(SessionManager sessions, Executor watchExecutor) {
+  SessionServiceImpl(SessionManager sessions, Executor watchExecutor, WatchCounter watchers) {
     this.sessions = requireNonNull(sessions, "sessions");
     this.watchExecutor = requireNonNull(watchExecutor, "watchExecutor");
+    this.watchers = requireNonNull(watchers, "watchers");
   }
 
   @Override
   public void createSession(CreateSessionRequest request, StreamObserver<Session> observer) {
-    unary(observer, () -> sessions.create(request.getConfig()));
+    ApiCalls.unary(observer, () -> sessions.create(request.getConfig(), caller()));
   }
 
   @Override
   public void getSession(GetSessionRequest request, StreamObserver<Session> observer) {
-    unary(observer, () -> sessions.get(sessionId(request.getSessionId())));
+    ApiCalls.unary(observer, () -> sessions.get(sessionId(request.getSessionId()), caller()));
   }
 
   @Override
   public void listSessions(
       ListSessionsRequest request, StreamObserver<ListSessionsResponse> observer) {
-    unary(observer, () -> ListSessionsResponse.newBuilder().addAllSessions(sessions.list()).build());
+    ApiCalls.unary(
+        observer,
+        () -> ListSessionsResponse.newBuilder().addAllSessions(sessions.list(caller())).build());
   }
 
   @Override
   public void cancelSession(CancelSessionRequest request, StreamObserver<Session> observer) {
-    unary(observer, () -> sessions.cancel(sessionId(request.getSessionId())));
+    ApiCalls.unary(observer, () -> sessions.cancel(sessionId(request.getSessionId()), caller()));
+  }
+
+  @Override
+  public void resumeSession(ResumeSessionRequest request, StreamObserver<Session> observer) {
+    ApiCalls.unary(observer, () -> sessions.resume(sessionId(request.getSessionId()), caller()));
   }
 
   @Override
@@ -79,15 +80,16 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
         throw new IllegalArgumentException(
             "from_sequence must be >= 0, got " + request.getFromSequence());
       }
-      log = sessions.events(sessionId(request.getSessionId()));
+      log = sessions.events(sessionId(request.getSessionId()), caller());
     } catch (RuntimeException e) {
-      observer.onError(toStatus(e));
+      observer.onError(ApiCalls.toStatus(e));
       return;
     }
     SessionWatch.start(
         log,
         (ServerCallStreamObserver<SessionEvent>) observer,
         watchExecutor,
+        watchers,
         request.getFromSequence(),
         request.getFollow());
   }
@@ -97,40 +99,5 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
       throw new IllegalArgumentException("session_id must not be empty");
     }
     return id;
-  }
-
-  private interface Call<T> {
-    T call() throws IOException;
-  }
-
-  private static <T> void unary(StreamObserver<T> observer, Call<T> call) {
-    T response;
-    try {
-      response = call.call();
-    } catch (IOException | RuntimeException e) {
-      observer.onError(toStatus(e));
-      return;
-    }
-    observer.onNext(response);
-    observer.onCompleted();
-  }
-
-  private static StatusRuntimeException toStatus(Exception e) {
-    Status status;
-    if (e instanceof IllegalArgumentException) {
-      status = Status.INVALID_ARGUMENT;
-    } else if (e instanceof SessionNotFoundException) {
-      status = Status.NOT_FOUND;
-    } else if (e instanceof IllegalTransitionException) {
-      status = Status.FAILED_PRECONDITION;
-    } else if (e instanceof QueueFullException) {
-      status = Status.RESOURCE_EXHAUSTED;
-    } else if (e instanceof ShuttingDownException) {
-      status = Status.UNAVAILABLE;
-    } else {
-      logger.log(Level.WARNING, "request failed", e);
-      status = Status.INTERNAL;
-    }
-    return status.withDescription(e.getMessage()).asRuntimeException();
   }
 }

@@ -8,6 +8,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -30,19 +31,22 @@ final class SessionWatch {
   private final Executor executor;
   private final long endSequence;
   private final Runnable signal = this::signal;
+  private final WatchCounter counter;
   // Drains requested since the running one began; only the caller that moves it from 0 starts a drain,
   // so drains never overlap and signals are never lost.
   private final AtomicInteger pendingDrains = new AtomicInteger();
   private long cursor; // touched only by the one running drain
-  private volatile boolean done;
+  private final AtomicBoolean done = new AtomicBoolean();
 
   private SessionWatch(
       EventLog log,
       ServerCallStreamObserver<SessionEvent> observer,
       Executor executor,
+      WatchCounter counter,
       long fromSequence,
       long endSequence) {
     this.log = log;
+    this.counter = counter;
     this.observer = observer;
     this.executor = executor;
     this.cursor = fromSequence;
@@ -57,13 +61,17 @@ final class SessionWatch {
       EventLog log,
       ServerCallStreamObserver<SessionEvent> observer,
       Executor executor,
+      WatchCounter counter,
       long fromSequence,
       boolean follow) {
     requireNonNull(log, "log");
     requireNonNull(observer, "observer");
     requireNonNull(executor, "executor");
+    requireNonNull(counter, "counter");
     SessionWatch watch =
-        new SessionWatch(log, observer, executor, fromSequence, follow ? FOLLOW : log.size());
+        new SessionWatch(
+            log, observer, executor, counter, fromSequence, follow ? FOLLOW : log.size());
+    counter.opened();
     observer.setOnCancelHandler(watch::stop);
     observer.setOnReadyHandler(watch.signal);
     log.subscribe(watch.signal);
@@ -91,7 +99,7 @@ final class SessionWatch {
   }
 
   private void drainOnce() {
-    while (!done && observer.isReady()) {
+    while (!done.get() && observer.isReady()) {
       boolean finished = log.isFinished(); // read before the events, so a terminal one is not missed
       int max = (int) Math.min(READ_BATCH, endSequence - cursor);
       List<SessionEvent> batch = max <= 0 ? List.of() : log.read(cursor, max);
@@ -107,7 +115,7 @@ final class SessionWatch {
         }
         observer.onNext(event);
         cursor = event.getSequence() + 1;
-        if (EventLog.isTerminal(event)) {
+        if (log.isLast(event)) {
           complete();
           return;
         }
@@ -121,7 +129,9 @@ final class SessionWatch {
   }
 
   private void stop() {
-    done = true;
-    log.unsubscribe(signal);
+    if (done.compareAndSet(false, true)) {
+      log.unsubscribe(signal);
+      counter.closed();
+    }
   }
 }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -14,8 +15,9 @@ import java.util.TreeMap;
  * @param port TCP port to listen on, in [0, 65535]; 0 picks any free port (the real one is printed).
  *     Default 50051, the usual gRPC port.
  * @param bindAddress address to listen on. Default {@code 127.0.0.1}: training is not for the open network.
- * @param dataDir where the server keeps its own files (the session store). Default
- *     {@code ${user.home}/.ablserve}.
+ *     Any other than a loopback address needs a {@code tokenFile}.
+ * @param dataDir where the server keeps its own files: the session database {@code ablserve.db} and
+ *     uploaded datasets under {@code datasets/}. Default {@code ${user.home}/.ablserve}.
  * @param defaultDevice device for sessions that name none: {@code cpu}, {@code gpu} or {@code gpu:N}.
  *     Default {@code cpu}.
  * @param datasetRoots dataset name to a folder in a layout the dataset catalog recognises (IDX, CIFAR-10,
@@ -23,6 +25,16 @@ import java.util.TreeMap;
  *     {@code fashion-mnist -> /usr/share/datasets/fashion-mnist}.
  * @param maxQueuedSessions sessions that may wait for the trainer; one more is refused with
  *     RESOURCE_EXHAUSTED. Default 100.
+ * @param tokenFile the users and their bearer tokens (see {@code auth.TokenFile}). Default none: every
+ *     request acts as user {@code local}, and only a loopback bind address is allowed.
+ * @param tlsCert PEM certificate chain to serve TLS with; set together with {@code tlsKey}. Default none
+ *     (plaintext).
+ * @param tlsKey PEM private key (PKCS#8) of {@code tlsCert}. Default none.
+ * @param maxUploadBytes largest dataset upload accepted, in bytes, >= 1; a larger one is refused with
+ *     RESOURCE_EXHAUSTED. Unpacked, a zip may hold at most {@value #MAX_UNPACKED_RATIO} times this. Default
+ *     2 GiB.
+ * @param metricsPort port of the Prometheus endpoint ({@code http://bindAddress:PORT/metrics}): -1 turns
+ *     it off, 0 picks a free port (printed at start). Default -1.
  */
 public record ServerConfig(
     int port,
@@ -30,7 +42,15 @@ public record ServerConfig(
     Path dataDir,
     String defaultDevice,
     Map<String, Path> datasetRoots,
-    int maxQueuedSessions) {
+    int maxQueuedSessions,
+    Optional<Path> tokenFile,
+    Optional<Path> tlsCert,
+    Optional<Path> tlsKey,
+    long maxUploadBytes,
+    int metricsPort) {
+
+  /** How much larger than the upload an unpacked zip may be, against zip bombs. */
+  public static final int MAX_UNPACKED_RATIO = 8;
 
   public static final ServerConfig DEFAULTS =
       new ServerConfig(
@@ -39,13 +59,21 @@ public record ServerConfig(
           Path.of(System.getProperty("user.home"), ".ablserve"),
           "cpu",
           Map.of("fashion-mnist", Path.of("/usr/share/datasets/fashion-mnist")),
-          100);
+          100,
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty(),
+          2L << 30,
+          -1);
 
   public ServerConfig {
     requireNonNull(bindAddress, "bindAddress");
     requireNonNull(dataDir, "dataDir");
     requireNonNull(defaultDevice, "defaultDevice");
     requireNonNull(datasetRoots, "datasetRoots");
+    requireNonNull(tokenFile, "tokenFile");
+    requireNonNull(tlsCert, "tlsCert");
+    requireNonNull(tlsKey, "tlsKey");
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
     }
@@ -59,6 +87,54 @@ public record ServerConfig(
       throw new IllegalArgumentException(
           "max queued sessions must be >= 1, got " + maxQueuedSessions);
     }
+    if (tlsCert.isPresent() != tlsKey.isPresent()) {
+      throw new IllegalArgumentException("TLS needs both a certificate and a key, or neither");
+    }
+    if (maxUploadBytes < 1) {
+      throw new IllegalArgumentException("max upload bytes must be >= 1, got " + maxUploadBytes);
+    }
+    if (metricsPort < -1 || metricsPort > 65_535) {
+      throw new IllegalArgumentException(
+          "metrics port must be -1 (off) or in [0, 65535], got " + metricsPort);
+    }
     datasetRoots = Collections.unmodifiableMap(new TreeMap<>(datasetRoots));
+  }
+
+  /** The first six settings, the rest at their defaults. */
+  public ServerConfig(
+      int port,
+      String bindAddress,
+      Path dataDir,
+      String defaultDevice,
+      Map<String, Path> datasetRoots,
+      int maxQueuedSessions) {
+    this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        Optional.empty(), Optional.empty(), Optional.empty(), DEFAULTS.maxUploadBytes(),
+        DEFAULTS.metricsPort());
+  }
+
+  public ServerConfig withDataDir(Path dir) {
+    return new ServerConfig(port, bindAddress, dir, defaultDevice, datasetRoots, maxQueuedSessions,
+        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort);
+  }
+
+  public ServerConfig withTokenFile(Path file) {
+    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort);
+  }
+
+  public ServerConfig withTls(Path cert, Path key) {
+    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort);
+  }
+
+  public ServerConfig withMaxUploadBytes(long bytes) {
+    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        tokenFile, tlsCert, tlsKey, bytes, metricsPort);
+  }
+
+  public ServerConfig withMetricsPort(int metricsPort) {
+    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort);
   }
 }

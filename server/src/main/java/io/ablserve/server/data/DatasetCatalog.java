@@ -15,15 +15,41 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class DatasetCatalog {
   private final Map<String, Path> roots;
+  // Added at run time (uploads); kept apart so error messages list only the configured names.
+  private final Map<String, Path> registered = new ConcurrentHashMap<>();
   private final Map<String, DatasetSplit> loaded = new ConcurrentHashMap<>();
 
   public DatasetCatalog(Map<String, Path> roots) {
     this.roots = new TreeMap<>(requireNonNull(roots, "roots"));
   }
 
-  /** The names this catalog serves, sorted. */
+  /** The names this catalog was configured with, sorted. */
   public Iterable<String> names() {
     return roots.keySet();
+  }
+
+  /** True for a name the catalog was configured with (not one registered later). */
+  public boolean isConfigured(String name) {
+    return roots.containsKey(name);
+  }
+
+  /**
+   * Serves the dataset in {@code root} under {@code name} from now on, unlisted in error messages.
+   * IllegalArgumentException when the name is taken by another folder.
+   */
+  public void register(String name, Path root) {
+    requireNonNull(root, "root");
+    Path before = roots.containsKey(name) ? roots.get(name) : registered.putIfAbsent(name, root);
+    if (before != null && !before.equals(root)) {
+      throw new IllegalArgumentException("dataset name '" + name + "' is taken");
+    }
+  }
+
+  /** Stops serving a registered name and drops its loaded copy. */
+  public void unregister(String name) {
+    if (registered.remove(name) != null) {
+      loaded.remove(name);
+    }
   }
 
   /** The shape of a named dataset; IllegalArgumentException names the known datasets. */
@@ -39,7 +65,7 @@ public final class DatasetCatalog {
   }
 
   private DatasetSplit load(String name) throws IOException {
-    Path root = roots.get(name);
+    Path root = roots.containsKey(name) ? roots.get(name) : registered.get(name);
     if (root == null) {
       throw new IllegalArgumentException(
           "dataset.name '" + name + "' is unknown; this server has " + roots.keySet());

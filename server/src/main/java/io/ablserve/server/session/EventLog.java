@@ -24,9 +24,19 @@ public final class EventLog {
   private volatile boolean finished;
 
   EventLog(String sessionId, SessionStore store, Clock clock) {
+    this(sessionId, store, clock, 0, false);
+  }
+
+  /**
+   * The log of a session stored earlier, holding {@code size} events; appends go on from there.
+   * {@code finished} when its last event is terminal and nothing will be appended.
+   */
+  EventLog(String sessionId, SessionStore store, Clock clock, long size, boolean finished) {
     this.sessionId = requireNonNull(sessionId, "sessionId");
     this.store = requireNonNull(store, "store");
     this.clock = requireNonNull(clock, "clock");
+    this.size = size;
+    this.finished = finished;
   }
 
   /**
@@ -60,6 +70,14 @@ public final class EventLog {
   /** True once the terminal event is in the log; no event will follow. */
   public boolean isFinished() {
     return finished;
+  }
+
+  /**
+   * True when {@code event} is the log's final event. A resumed session's log holds an INTERRUPTED
+   * event followed by the new run's, so a terminal state alone does not end a watch.
+   */
+  public boolean isLast(SessionEvent event) {
+    return isTerminal(event) && finished && event.getSequence() == size() - 1;
   }
 
   /**

@@ -2,26 +2,36 @@ package io.ablserve.server.session;
 
 import static java.util.Objects.requireNonNull;
 
+import io.ablserve.server.auth.Principal;
 import io.ablserve.server.store.SessionStore;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
+import io.ablserve.v1.SessionState;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 
 /**
  * The sessions of this server: creates them from requests, queues them for the trainer, answers for their
- * state and cancels them. Errors are exceptions the API maps to status codes: IllegalArgumentException
- * (bad config), {@link SessionNotFoundException}, {@link IllegalTransitionException}, {@link
- * QueueFullException}, {@link ShuttingDownException}.
+ * state, cancels and resumes them, and on start takes over what an earlier process left in the store.
+ * Every call acts for a {@link Principal}; another user's session is reported as not found. Errors are
+ * exceptions the API maps to status codes: IllegalArgumentException (bad config), {@link
+ * SessionNotFoundException}, {@link IllegalTransitionException}, {@link QueueFullException}, {@link
+ * ShuttingDownException}.
  */
 public final class SessionManager implements AutoCloseable {
+  private static final Logger logger = Logger.getLogger(SessionManager.class.getName());
+
   private final SessionConfigResolver resolver;
   private final SessionStore store;
+  private final DatasetAccess datasets;
   private final Clock clock;
   private final TrainingScheduler scheduler;
   private final Map<String, TrainingSession> live = new ConcurrentHashMap<>();
@@ -29,48 +39,84 @@ public final class SessionManager implements AutoCloseable {
   public SessionManager(
       SessionConfigResolver resolver,
       SessionStore store,
+      DatasetAccess datasets,
       Trainer trainer,
       int maxQueuedSessions,
       Clock clock) {
     this.resolver = requireNonNull(resolver, "resolver");
     this.store = requireNonNull(store, "store");
+    this.datasets = requireNonNull(datasets, "datasets");
     this.clock = requireNonNull(clock, "clock");
     this.scheduler = new TrainingScheduler(requireNonNull(trainer, "trainer"), maxQueuedSessions);
   }
 
-  /** Starts the training thread. */
+  /**
+   * Takes over the stored sessions of an earlier process, then starts the training thread. Sessions it
+   * left QUEUED are queued again in their order; those it left RUNNING become INTERRUPTED (see {@link
+   * #resume}).
+   */
   public void start() {
+    List<Session> oldestFirst = new ArrayList<>(store.list());
+    java.util.Collections.reverse(oldestFirst);
+    for (Session stored : oldestFirst) {
+      switch (stored.getState()) {
+        case SESSION_STATE_RUNNING -> TrainingSession.interruptStored(
+            stored, store.eventCount(stored.getId()),
+            "server stopped while the session was running", store, clock);
+        case SESSION_STATE_QUEUED -> requeue(stored);
+        default -> {}
+      }
+    }
     scheduler.start();
   }
 
+  private void requeue(Session stored) {
+    long eventCount = store.eventCount(stored.getId());
+    try {
+      ResolvedSession resolved = resolver.resolve(stored.getConfig());
+      scheduler.submit(() -> track(
+          TrainingSession.restoreQueued(stored, eventCount, resolved, store, clock)));
+    } catch (IOException | RuntimeException e) {
+      // A dataset gone since, or a queue now smaller: kept as INTERRUPTED so its owner can resume it.
+      logger.warning("session " + stored.getId() + " cannot be queued again: " + e.getMessage());
+      TrainingSession.interruptStored(
+          stored, eventCount, "could not be queued again after a restart: " + e.getMessage(), store,
+          clock);
+    }
+  }
+
   /**
-   * Validates {@code config}, resolves its defaults and queues a new session. IOException when a
-   * configured dataset cannot be read.
+   * Validates {@code config}, resolves its defaults and queues a new session owned by {@code caller}.
+   * IOException when a configured dataset cannot be read.
    */
-  public Session create(SessionConfig config) throws IOException {
+  public Session create(SessionConfig config, Principal caller) throws IOException {
+    requireNonNull(caller, "caller");
+    datasets.checkUsable(config.getDataset().getName(), caller);
     ResolvedSession resolved = resolver.resolve(config);
     TrainingSession session =
         scheduler.submit(
-            () -> {
-              TrainingSession created =
-                  new TrainingSession(UUID.randomUUID().toString(), resolved, store, clock);
-              live.put(created.id(), created);
-              return created;
-            });
+            () -> track(
+                TrainingSession.create(
+                    UUID.randomUUID().toString(), caller.user(), resolved, store, clock)));
     return snapshot(session);
   }
 
-  public Session get(String sessionId) {
+  public Session get(String sessionId, Principal caller) {
     TrainingSession session = live.get(sessionId);
-    if (session != null) {
-      return snapshot(session);
+    Session found =
+        session != null
+            ? snapshot(session)
+            : store.find(sessionId).orElseThrow(() -> new SessionNotFoundException(sessionId));
+    if (!caller.canSee(found.getOwner())) {
+      throw new SessionNotFoundException(sessionId);
     }
-    return store.find(sessionId).orElseThrow(() -> new SessionNotFoundException(sessionId));
+    return found;
   }
 
-  /** All sessions, newest first. */
-  public List<Session> list() {
+  /** The sessions {@code caller} can see, newest first. */
+  public List<Session> list(Principal caller) {
     return store.list().stream()
+        .filter(stored -> caller.canSee(stored.getOwner()))
         .map(stored -> {
           TrainingSession session = live.get(stored.getId());
           return session == null ? stored : snapshot(session);
@@ -79,10 +125,10 @@ public final class SessionManager implements AutoCloseable {
   }
 
   /** Cancels a QUEUED or RUNNING session and returns its state right after. */
-  public Session cancel(String sessionId) {
+  public Session cancel(String sessionId, Principal caller) {
+    get(sessionId, caller); // NOT_FOUND for an unknown or invisible session
     TrainingSession session = live.get(sessionId);
     if (session == null) {
-      get(sessionId); // NOT_FOUND, or a stored session that finished before this process started
       throw new IllegalTransitionException(
           "session '" + sessionId + "' has finished; only QUEUED or RUNNING sessions can be cancelled");
     }
@@ -90,13 +136,74 @@ public final class SessionManager implements AutoCloseable {
     return snapshot(session);
   }
 
-  /** The event log of a session of this process. */
-  public EventLog events(String sessionId) {
-    TrainingSession session = live.get(sessionId);
-    if (session == null) {
-      throw new SessionNotFoundException(sessionId);
+  /**
+   * Queues an INTERRUPTED session again; it trains from scratch (there are no checkpoints yet).
+   * IllegalTransitionException in any other state.
+   */
+  public Session resume(String sessionId, Principal caller) throws IOException {
+    Session stored = get(sessionId, caller);
+    if (stored.getState() != SessionState.SESSION_STATE_INTERRUPTED) {
+      throw new IllegalTransitionException(
+          "session '" + sessionId + "' is " + stored.getState().name().substring(14)
+              + "; only INTERRUPTED sessions can be resumed");
     }
-    return session.events();
+    ResolvedSession resolved = resolver.resolve(stored.getConfig());
+    synchronized (this) { // two resumes of one session must not both queue it
+      Session current = store.find(sessionId).orElseThrow();
+      if (current.getState() != SessionState.SESSION_STATE_INTERRUPTED) {
+        throw new IllegalTransitionException(
+            "session '" + sessionId + "' was resumed already");
+      }
+      TrainingSession session =
+          scheduler.submit(() -> track(TrainingSession.resume(
+              current, store.eventCount(sessionId), resolved, store, clock)));
+      return snapshot(session);
+    }
+  }
+
+  /** The event log of a session {@code caller} can see, live or stored by an earlier process. */
+  public EventLog events(String sessionId, Principal caller) {
+    Session found = get(sessionId, caller);
+    TrainingSession session = live.get(sessionId);
+    if (session != null) {
+      return session.events();
+    }
+    // Stored sessions that are not live have ended: their logs are complete.
+    return new EventLog(sessionId, store, clock, store.eventCount(sessionId),
+        found.getState() != SessionState.SESSION_STATE_QUEUED
+            && found.getState() != SessionState.SESSION_STATE_RUNNING);
+  }
+
+  /** True while a QUEUED or RUNNING session trains on {@code datasetName}. */
+  public boolean usesDataset(String datasetName) {
+    return live.values().stream()
+        .anyMatch(s -> !TelemetryEvents.isTerminal(s.state())
+            && s.resolved().experiment().dataset().name().equals(datasetName));
+  }
+
+  /** The number of sessions in each state, over all users. */
+  public Map<SessionState, Integer> countByState() {
+    Map<SessionState, Integer> counts = new EnumMap<>(SessionState.class);
+    for (Session session : list(new Principal("metrics", true))) {
+      counts.merge(session.getState(), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  /** Sessions waiting for the trainer. */
+  public int queueLength() {
+    return scheduler.queueLength();
+  }
+
+  /** The running session's training throughput at its last step report; 0 when none runs. */
+  public double trainingImagesPerSecond() {
+    TrainingSession running = scheduler.running();
+    return running == null ? 0 : running.imagesPerSecond();
+  }
+
+  private TrainingSession track(TrainingSession session) {
+    live.put(session.id(), session);
+    return session;
   }
 
   private Session snapshot(TrainingSession session) {

@@ -5,16 +5,22 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.ablserve.server.config.ServerConfig;
-import io.ablserve.server.store.InMemorySessionStore;
+import io.ablserve.server.data.DatasetCatalog;
+import io.ablserve.server.store.DatasetStore;
 import io.ablserve.server.store.SessionStore;
+import java.io.IOException;
 import java.time.Clock;
 
-/** The session lifecycle: store, config resolution and the trainer's queue. Needs a {@link Trainer}. */
+/**
+ * The session lifecycle: config resolution, the trainer's queue and uploaded datasets. Needs a {@link
+ * Trainer}, a {@link DatasetCatalog} and a store module ({@code StoreModule} or {@code
+ * InMemoryStoreModule}).
+ */
 public final class SessionModule extends AbstractModule {
 
   @Override
   protected void configure() {
-    bind(SessionStore.class).to(InMemorySessionStore.class).in(Singleton.class);
+    bind(DatasetAccess.class).to(UploadedDatasets.class);
     bind(Clock.class).toInstance(Clock.systemUTC());
   }
 
@@ -36,12 +42,22 @@ public final class SessionModule extends AbstractModule {
 
   @Provides
   @Singleton
+  UploadedDatasets uploadedDatasets(
+      DatasetStore store, DatasetCatalog catalog, ServerConfig config, Clock clock)
+      throws IOException {
+    return new UploadedDatasets(store, catalog, config, clock);
+  }
+
+  @Provides
+  @Singleton
   SessionManager sessionManager(
       SessionConfigResolver resolver,
       SessionStore store,
+      DatasetAccess datasets,
       Trainer trainer,
       ServerConfig config,
       Clock clock) {
-    return new SessionManager(resolver, store, trainer, config.maxQueuedSessions(), clock);
+    return new SessionManager(
+        resolver, store, datasets, trainer, config.maxQueuedSessions(), clock);
   }
 }

@@ -4,8 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.train.TrainingCancelledException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -54,6 +52,14 @@ final class TrainingScheduler implements AutoCloseable {
     return session;
   }
 
+  int queueLength() {
+    return queue.size();
+  }
+
+  synchronized TrainingSession running() {
+    return running;
+  }
+
   /** Sessions ahead of {@code session} in the queue (0 = next), or -1 when it is not queued. */
   int positionOf(TrainingSession session) {
     int position = 0;
@@ -87,8 +93,7 @@ final class TrainingScheduler implements AutoCloseable {
       }
       synchronized (this) {
         if (closed) {
-          session.interrupt("server shut down before the session started");
-          break;
+          break; // it stays QUEUED in the store, for the next process
         }
         running = session;
       }
@@ -125,8 +130,8 @@ final class TrainingScheduler implements AutoCloseable {
   }
 
   /**
-   * Stops the trainer: the running session is cancelled and ends INTERRUPTED, queued ones are
-   * INTERRUPTED without running. Waits up to {@code timeout} for the run to notice.
+   * Stops the trainer: the running session is cancelled and ends INTERRUPTED; queued ones stay QUEUED in
+   * the store, for the next process to queue again. Waits up to {@code timeout} for the run to notice.
    */
   void close(Duration timeout) throws InterruptedException {
     TrainingSession current;
@@ -134,11 +139,7 @@ final class TrainingScheduler implements AutoCloseable {
       closed = true;
       current = running;
     }
-    List<TrainingSession> waiting = new ArrayList<>();
-    queue.drainTo(waiting);
-    for (TrainingSession session : waiting) {
-      session.interrupt("server shut down before the session started");
-    }
+    queue.clear();
     if (current != null) {
       current.requestCancelQuietly();
     }

@@ -28,25 +28,113 @@ final class TrainingSession implements TrainingListener {
   private final AtomicBoolean cancelRequested = new AtomicBoolean();
   private final Session.Builder state; // guarded by this
 
-  TrainingSession(String id, ResolvedSession resolved, SessionStore store, Clock clock) {
+  private volatile double imagesPerSecond;
+
+  private TrainingSession(
+      Session.Builder state, ResolvedSession resolved, SessionStore store, Clock clock, EventLog events) {
+    this.state = state;
     this.resolved = requireNonNull(resolved, "resolved");
     this.store = requireNonNull(store, "store");
     this.clock = requireNonNull(clock, "clock");
-    this.events = new EventLog(id, store, clock);
-    this.state =
+    this.events = events;
+  }
+
+  /** A new QUEUED session owned by {@code owner}, stored with its first event. */
+  static TrainingSession create(
+      String id, String owner, ResolvedSession resolved, SessionStore store, Clock clock) {
+    Session.Builder state =
         Session.newBuilder()
             .setId(id)
+            .setOwner(owner)
             .setConfig(resolved.config())
             .setState(SessionState.SESSION_STATE_QUEUED)
             .setQueuePosition(-1)
             .setCreatedAt(EventLog.timestamp(clock.instant()))
             .setDevice(resolved.device().toString());
+    TrainingSession session =
+        new TrainingSession(state, resolved, store, clock, new EventLog(id, store, clock));
     store.put(state.build());
-    events.append(TelemetryEvents.stateChange(SessionState.SESSION_STATE_QUEUED, ""), false);
+    session.events.append(TelemetryEvents.stateChange(SessionState.SESSION_STATE_QUEUED, ""), false);
+    return session;
   }
 
-  String id() {
+  /**
+   * A session stored QUEUED by an earlier process, queued again as it was; its log goes on after the
+   * {@code eventCount} events stored.
+   */
+  static TrainingSession restoreQueued(
+      Session stored, long eventCount, ResolvedSession resolved, SessionStore store, Clock clock) {
+    if (stored.getState() != SessionState.SESSION_STATE_QUEUED) {
+      throw new IllegalStateException("session '" + stored.getId() + "' is not QUEUED");
+    }
+    return new TrainingSession(
+        stored.toBuilder(), resolved, store, clock,
+        new EventLog(stored.getId(), store, clock, eventCount, false));
+  }
+
+  /**
+   * INTERRUPTED -> QUEUED: a stored interrupted session, to be trained again from scratch. Its log goes
+   * on after the INTERRUPTED event with a QUEUED one; the figures of the interrupted run are cleared.
+   */
+  static TrainingSession resume(
+      Session stored, long eventCount, ResolvedSession resolved, SessionStore store, Clock clock) {
+    if (stored.getState() != SessionState.SESSION_STATE_INTERRUPTED) {
+      throw new IllegalTransitionException(
+          "session '" + stored.getId() + "' is " + name(stored.getState())
+              + "; only INTERRUPTED sessions can be resumed");
+    }
+    Session.Builder state =
+        stored.toBuilder()
+            .setState(SessionState.SESSION_STATE_QUEUED)
+            .clearPhase()
+            .clearEpoch()
+            .clearStartedAt()
+            .clearFinishedAt()
+            .clearFailureReason()
+            .clearResult()
+            .setConfig(resolved.config())
+            .setDevice(resolved.device().toString());
+    TrainingSession session =
+        new TrainingSession(
+            state, resolved, store, clock,
+            new EventLog(stored.getId(), store, clock, eventCount, false));
+    store.put(state.build());
+    session.events.append(
+        TelemetryEvents.stateChange(
+            SessionState.SESSION_STATE_QUEUED, "resumed; training restarts from epoch 0"),
+        false);
+    return session;
+  }
+
+  /**
+   * QUEUED or RUNNING (as stored by a process that stopped) -> INTERRUPTED, with the state event
+   * continuing the stored log. Returns the stored session after.
+   */
+  static Session interruptStored(
+      Session stored, long eventCount, String reason, SessionStore store, Clock clock) {
+    Session interrupted =
+        stored.toBuilder()
+            .setState(SessionState.SESSION_STATE_INTERRUPTED)
+            .setQueuePosition(-1)
+            .setFinishedAt(EventLog.timestamp(clock.instant()))
+            .build();
+    store.put(interrupted);
+    new EventLog(stored.getId(), store, clock, eventCount, false)
+        .append(TelemetryEvents.stateChange(SessionState.SESSION_STATE_INTERRUPTED, reason), true);
+    return interrupted;
+  }
+
+  synchronized String id() {
     return state.getId();
+  }
+
+  synchronized String owner() {
+    return state.getOwner();
+  }
+
+  /** Training throughput at the last step report while RUNNING; 0 otherwise. */
+  double imagesPerSecond() {
+    return state() == SessionState.SESSION_STATE_RUNNING ? imagesPerSecond : 0;
   }
 
   ResolvedSession resolved() {
@@ -157,6 +245,7 @@ final class TrainingSession implements TrainingListener {
       state.setEpoch(report.epoch());
       store.put(state.build());
     }
+    imagesPerSecond = report.imagesPerSecond();
     events.append(TelemetryEvents.step(report), false);
   }
 

@@ -71,4 +71,11 @@ public final class InMemorySessionStore implements SessionStore {
       return List.copyOf(log.subList(from, to));
     }
   }
+
+  @Override
+  public long eventCount(String sessionId) {
+    synchronized (lock) {
+      return events.getOrDefault(sessionId, List.of()).size();
+    }
+  }
 }

@@ -7,8 +7,9 @@ import java.util.Optional;
 
 /**
  * Where sessions and their event logs are kept, in their wire form. The session layer writes through it
- * on every change, so a durable implementation can replace {@link InMemorySessionStore} without touching
- * the API. Implementations are thread-safe.
+ * on every change, so the durable {@link SqliteSessionStore} and the heap-only {@link
+ * InMemorySessionStore} are interchangeable. Implementations are thread-safe; failures of the medium are
+ * {@link StoreException}s.
  */
 public interface SessionStore {
 
@@ -28,4 +29,7 @@ public interface SessionStore {
 
   /** Up to {@code maxCount} events from sequence {@code fromSequence}, in order; empty past the end. */
   List<SessionEvent> readEvents(String sessionId, long fromSequence, int maxCount);
+
+  /** The size of a session's event log, which is also its next sequence number; 0 for no session. */
+  long eventCount(String sessionId);
 }

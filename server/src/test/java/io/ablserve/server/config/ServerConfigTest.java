@@ -20,6 +20,31 @@ class ServerConfigTest {
     assertThat(d.datasetRoots())
         .containsExactly(Map.entry("fashion-mnist", Path.of("/usr/share/datasets/fashion-mnist")));
     assertThat(d.maxQueuedSessions()).isEqualTo(100);
+    assertThat(d.tokenFile()).isEmpty();
+    assertThat(d.tlsCert()).isEmpty();
+    assertThat(d.tlsKey()).isEmpty();
+    assertThat(d.maxUploadBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
+    assertThat(d.metricsPort()).isEqualTo(-1);
+  }
+
+  @Test
+  void sixSettingConstructor_leavesTheRestAtDefaults() {
+    ServerConfig d = ServerConfig.DEFAULTS;
+    assertThat(new ServerConfig(d.port(), d.bindAddress(), d.dataDir(), d.defaultDevice(),
+            d.datasetRoots(), d.maxQueuedSessions()))
+        .isEqualTo(d);
+  }
+
+  @Test
+  void rejectsHalfATlsPairAndBadLimits() {
+    ServerConfig d = ServerConfig.DEFAULTS;
+    assertThatThrownBy(() -> new ServerConfig(d.port(), d.bindAddress(), d.dataDir(), "cpu",
+            d.datasetRoots(), 1, d.tokenFile(), java.util.Optional.of(Path.of("c.pem")),
+            java.util.Optional.empty(), 1, -1))
+        .hasMessageContaining("both a certificate and a key");
+    assertThatThrownBy(() -> d.withMaxUploadBytes(0)).hasMessageContaining("max upload bytes");
+    assertThatThrownBy(() -> d.withMetricsPort(-2)).hasMessageContaining("metrics port");
+    assertThat(d.withMetricsPort(0).metricsPort()).isZero();
   }
 
   @Test

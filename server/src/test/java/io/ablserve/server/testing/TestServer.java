@@ -1,12 +1,15 @@
 package io.ablserve.server.testing;
 
 import com.google.inject.Guice;
+import com.google.inject.Injector;
 import com.google.inject.Module;
 import io.ablserve.server.api.AblServer;
 import io.ablserve.server.api.GrpcServerModule;
 import io.ablserve.server.config.ConfigModule;
 import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.metrics.MetricsModule;
 import io.ablserve.server.session.SessionModule;
+import io.ablserve.server.store.InMemoryStoreModule;
 import io.ablserve.v1.SessionServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -32,31 +35,45 @@ public final class TestServer implements AutoCloseable {
           ServerConfig.DEFAULTS.datasetRoots(),
           ServerConfig.DEFAULTS.maxQueuedSessions());
 
+  private final Injector injector;
   private final AblServer server;
   private final ManagedChannel channel;
 
-  private TestServer(AblServer server, ManagedChannel channel) {
+  private TestServer(Injector injector, AblServer server, ManagedChannel channel) {
+    this.injector = injector;
     this.server = server;
     this.channel = channel;
   }
 
-  /** Starts a server on {@code transport} with {@code config} and the given training module. */
+  /** Starts a server on {@code transport} with {@code config}, the training module and heap stores. */
   public static TestServer start(Transport transport, ServerConfig config, Module training)
       throws IOException {
+    return start(transport, config, training, new InMemoryStoreModule());
+  }
+
+  /** Starts a server with the given store module, e.g. the durable one over a test folder. */
+  public static TestServer start(
+      Transport transport, ServerConfig config, Module training, Module store) throws IOException {
     String name = InProcessServerBuilder.generateName();
     GrpcServerModule grpc =
         transport == Transport.IN_PROCESS
             ? GrpcServerModule.using(InProcessServerBuilder.forName(name))
             : new GrpcServerModule(); // the production Netty transport, on port 0
-    AblServer server =
-        Guice.createInjector(new ConfigModule(config), grpc, new SessionModule(), training)
-            .getInstance(AblServer.class)
-            .start();
+    Injector injector =
+        Guice.createInjector(
+            new ConfigModule(config), grpc, new SessionModule(), store, new MetricsModule(),
+            training);
+    AblServer server = injector.getInstance(AblServer.class).start();
     ManagedChannel channel =
         transport == Transport.IN_PROCESS
             ? InProcessChannelBuilder.forName(name).build()
             : NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    return new TestServer(server, channel);
+    return new TestServer(injector, server, channel);
+  }
+
+  /** The port of the Prometheus endpoint, when the config asked for one. */
+  public int metricsPort() {
+    return injector.getInstance(MetricsModule.MetricsEndpoint.class).port().orElseThrow();
   }
 
   public ManagedChannel channel() {

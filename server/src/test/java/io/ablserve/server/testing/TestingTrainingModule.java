@@ -31,6 +31,13 @@ public final class TestingTrainingModule extends AbstractModule {
     return trainer;
   }
 
+  /** Uploaded datasets are registered here too; their ids are unique, so tests do not collide. */
+  @Provides
+  @Singleton
+  DatasetCatalog datasetCatalog() {
+    return CATALOG;
+  }
+
   @Provides
   @Singleton
   SessionConfigResolver.ExperimentValidator experimentValidator() {

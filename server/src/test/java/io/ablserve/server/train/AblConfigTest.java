@@ -19,7 +19,7 @@ class AblConfigTest {
     assertThat(d.isolationLoss()).isEqualTo(IsolationLossKind.LGA);
     assertThat(d.lgaGamma()).isEqualTo(0.5);
     assertThat(d.floodingLevel()).isEqualTo(0.5);
-    assertThat(d.lossReduction()).isEqualTo(LossReduction.PER_SAMPLE);
+    assertThat(d.lossReduction()).isEqualTo(LossReduction.BATCH_MEAN);
     assertThat(d.learningRate()).isEqualTo(0.01);
     assertThat(d.unlearningWeight()).isEqualTo(1.0);
     assertThat(d.batchSize()).isEqualTo(128);

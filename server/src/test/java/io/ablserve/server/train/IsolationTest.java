@@ -37,4 +37,17 @@ class IsolationTest {
   void complement_isEverythingElseInOrder() {
     assertThat(Isolation.complement(new int[] {4, 1}, 6)).containsExactly(0, 2, 3, 5);
   }
+
+  @Test
+  void perClassScores_divideByTheClassMedian_soAnEasyClassDoesNotFillTheIsolatedSet() {
+    // Class 1 is easy (all losses 0.05-0.07); class 0 is hard but holds two suspiciously low samples.
+    float[] losses = {1.0f, 0.08f, 1.2f, 0.09f, 0.9f, 0.05f, 0.06f, 0.07f, 0.05f, 0.06f};
+    int[] labels = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1};
+
+    float[] scores = Isolation.scores(losses, labels, 2, Ranking.PER_CLASS);
+
+    assertThat(Isolation.lowest(losses, 0.2)).containsExactly(5, 8); // global ranking: the easy class
+    assertThat(Isolation.lowest(scores, 0.2)).containsExactly(1, 3); // per class: the outliers
+    assertThat(Isolation.scores(losses, labels, 2, Ranking.GLOBAL)).isSameAs(losses);
+  }
 }

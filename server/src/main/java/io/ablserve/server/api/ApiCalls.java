@@ -1,0 +1,57 @@
+package io.ablserve.server.api;
+
+import io.ablserve.server.session.DatasetNotFoundException;
+import io.ablserve.server.session.IllegalTransitionException;
+import io.ablserve.server.session.QueueFullException;
+import io.ablserve.server.session.SessionNotFoundException;
+import io.ablserve.server.session.ShuttingDownException;
+import io.ablserve.server.session.UploadTooLargeException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** How the services answer: the session layer's exceptions as gRPC status codes, in one place. */
+final class ApiCalls {
+  private static final Logger logger = Logger.getLogger(ApiCalls.class.getName());
+
+  private ApiCalls() {}
+
+  interface Call<T> {
+    T call() throws IOException;
+  }
+
+  /** Answers a unary call with {@code call}'s result or its exception's status. */
+  static <T> void unary(StreamObserver<T> observer, Call<T> call) {
+    T response;
+    try {
+      response = call.call();
+    } catch (IOException | RuntimeException e) {
+      observer.onError(toStatus(e));
+      return;
+    }
+    observer.onNext(response);
+    observer.onCompleted();
+  }
+
+  static StatusRuntimeException toStatus(Exception e) {
+    Status status;
+    if (e instanceof IllegalArgumentException) {
+      status = Status.INVALID_ARGUMENT;
+    } else if (e instanceof SessionNotFoundException || e instanceof DatasetNotFoundException) {
+      status = Status.NOT_FOUND;
+    } else if (e instanceof IllegalTransitionException) {
+      status = Status.FAILED_PRECONDITION;
+    } else if (e instanceof QueueFullException || e instanceof UploadTooLargeException) {
+      status = Status.RESOURCE_EXHAUSTED;
+    } else if (e instanceof ShuttingDownException) {
+      status = Status.UNAVAILABLE;
+    } else {
+      logger.log(Level.WARNING, "request failed", e);
+      status = Status.INTERNAL;
+    }
+    return status.withDescription(e.getMessage()).asRuntimeException();
+  }
+}

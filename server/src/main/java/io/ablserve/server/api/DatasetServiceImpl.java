@@ -1,0 +1,133 @@
+package io.ablserve.server.api;
+
+import static io.ablserve.server.auth.AuthInterceptor.caller;
+import static java.util.Objects.requireNonNull;
+
+import io.ablserve.server.auth.Principal;
+import io.ablserve.server.session.DatasetUpload;
+import io.ablserve.server.session.SessionManager;
+import io.ablserve.server.session.UploadedDatasets;
+import io.ablserve.v1.Dataset;
+import io.ablserve.v1.DatasetServiceGrpc;
+import io.ablserve.v1.DeleteDatasetRequest;
+import io.ablserve.v1.DeleteDatasetResponse;
+import io.ablserve.v1.ListDatasetsRequest;
+import io.ablserve.v1.ListDatasetsResponse;
+import io.ablserve.v1.UploadDatasetRequest;
+import io.grpc.stub.StreamObserver;
+import jakarta.inject.Inject;
+import java.io.IOException;
+
+/** The v1 DatasetService over {@link UploadedDatasets}; the proto comments are its reference. */
+public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceImplBase {
+  private final UploadedDatasets datasets;
+  private final SessionManager sessions;
+
+  @Inject
+  public DatasetServiceImpl(UploadedDatasets datasets, SessionManager sessions) {
+    this.datasets = requireNonNull(datasets, "datasets");
+    this.sessions = requireNonNull(sessions, "sessions");
+  }
+
+  @Override
+  public StreamObserver<UploadDatasetRequest> uploadDataset(StreamObserver<Dataset> response) {
+    return new Upload(caller(), response);
+  }
+
+  @Override
+  public void listDatasets(
+      ListDatasetsRequest request, StreamObserver<ListDatasetsResponse> observer) {
+    ApiCalls.unary(
+        observer,
+        () -> ListDatasetsResponse.newBuilder().addAllDatasets(datasets.list(caller())).build());
+  }
+
+  @Override
+  public void deleteDataset(
+      DeleteDatasetRequest request, StreamObserver<DeleteDatasetResponse> observer) {
+    ApiCalls.unary(
+        observer,
+        () -> {
+          String id = request.getDatasetId();
+          if (id.isEmpty()) {
+            throw new IllegalArgumentException("dataset_id must not be empty");
+          }
+          datasets.delete(id, caller(), sessions::usesDataset);
+          return DeleteDatasetResponse.getDefaultInstance();
+        });
+  }
+
+  /**
+   * One UploadDataset call: metadata first, then chunks written as they come; the first failure answers
+   * the call and removes what was received.
+   */
+  private final class Upload implements StreamObserver<UploadDatasetRequest> {
+    private final Principal caller;
+    private final StreamObserver<Dataset> response;
+    private DatasetUpload upload;
+    private boolean answered;
+
+    Upload(Principal caller, StreamObserver<Dataset> response) {
+      this.caller = caller;
+      this.response = response;
+    }
+
+    @Override
+    public void onNext(UploadDatasetRequest request) {
+      if (answered) {
+        return; // already failed; the rest of the stream is ignored
+      }
+      try {
+        if (upload == null) {
+          if (!request.hasMetadata()) {
+            throw new IllegalArgumentException("the first message must carry the metadata");
+          }
+          upload = datasets.begin(request.getMetadata(), caller);
+        } else if (request.hasChunk()) {
+          upload.write(request.getChunk());
+        } else {
+          throw new IllegalArgumentException("only the first message may carry metadata");
+        }
+      } catch (IOException | RuntimeException e) {
+        fail(e);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      answered = true;
+      if (upload != null) {
+        upload.abort(); // the client went away: nothing of its upload stays
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      if (answered) {
+        return;
+      }
+      if (upload == null) {
+        fail(new IllegalArgumentException("the upload carried no metadata"));
+        return;
+      }
+      Dataset dataset;
+      try {
+        dataset = datasets.finish(upload);
+      } catch (IOException | RuntimeException e) {
+        fail(e);
+        return;
+      }
+      answered = true;
+      response.onNext(dataset);
+      response.onCompleted();
+    }
+
+    private void fail(Exception e) {
+      answered = true;
+      if (upload != null) {
+        upload.abort();
+      }
+      response.onError(ApiCalls.toStatus(e));
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.ablserve.server.metrics;
+
+import io.ablserve.server.api.WatchCounter;
+import io.ablserve.server.session.SessionManager;
+import io.ablserve.v1.SessionState;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.Map;
+
+/**
+ * The server's gauges, read from the session layer at scrape time, so nothing on the training path
+ * updates a metric: sessions by state, queue length, the running session's images/s and open watches.
+ */
+public final class ServerMetrics {
+  private ServerMetrics() {}
+
+  /** Registers the gauges with {@code registry}. */
+  public static void register(
+      PrometheusRegistry registry, SessionManager sessions, WatchCounter watchers) {
+    GaugeWithCallback.builder()
+        .name("ablserve_sessions")
+        .help("Sessions stored on this server, by state")
+        .labelNames("state")
+        .callback(
+            cb -> {
+              Map<SessionState, Integer> counts = sessions.countByState();
+              for (SessionState state : SessionState.values()) {
+                if (state != SessionState.SESSION_STATE_UNSPECIFIED
+                    && state != SessionState.UNRECOGNIZED) {
+                  cb.call(
+                      counts.getOrDefault(state, 0),
+                      state.name().substring("SESSION_STATE_".length()).toLowerCase());
+                }
+              }
+            })
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("ablserve_queue_length")
+        .help("Sessions waiting for the trainer")
+        .callback(cb -> cb.call(sessions.queueLength()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("ablserve_training_images_per_second")
+        .help("Throughput of the running session at its last step report; 0 when none runs")
+        .callback(cb -> cb.call(sessions.trainingImagesPerSecond()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("ablserve_active_watchers")
+        .help("Open WatchSession streams")
+        .callback(cb -> cb.call(watchers.open()))
+        .register(registry);
+  }
+}

@@ -1,0 +1,207 @@
+package io.ablserve.server.session;
+
+import static java.util.Objects.requireNonNull;
+
+import io.ablserve.server.auth.Principal;
+import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.data.DatasetCatalog;
+import io.ablserve.server.data.DatasetFormat;
+import io.ablserve.server.data.DatasetSplit;
+import io.ablserve.server.data.ImageSet;
+import io.ablserve.server.store.DatasetStore;
+import io.ablserve.v1.Dataset;
+import io.ablserve.v1.DatasetUploadMetadata;
+import io.ablserve.v1.UploadFormat;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The datasets users upload: staged under {@code <dataDir>/datasets/.incoming/}, checked (size, SHA-256,
+ * safe unpacking, and a full load by the same readers training uses), and only then moved in one step to
+ * {@code <dataDir>/datasets/<id>/}, recorded, and offered to sessions under their id. Uploads belong to
+ * their uploader; other users cannot see or train on them, admins can.
+ */
+public final class UploadedDatasets implements DatasetAccess {
+  private static final Logger logger = Logger.getLogger(UploadedDatasets.class.getName());
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
+  private static final int MAX_NAME_CHARS = 200;
+
+  private final DatasetStore store;
+  private final DatasetCatalog catalog;
+  private final Path root;
+  private final Path incoming;
+  private final long maxUploadBytes;
+  private final Clock clock;
+
+  /** Offers the recorded datasets to the catalog and clears uploads a stopped process left half-done. */
+  public UploadedDatasets(DatasetStore store, DatasetCatalog catalog, ServerConfig config, Clock clock)
+      throws IOException {
+    this.store = requireNonNull(store, "store");
+    this.catalog = requireNonNull(catalog, "catalog");
+    this.root = config.dataDir().resolve("datasets");
+    this.incoming = root.resolve(".incoming");
+    this.maxUploadBytes = config.maxUploadBytes();
+    this.clock = requireNonNull(clock, "clock");
+    DatasetUpload.deleteTree(incoming);
+    Files.createDirectories(incoming);
+    for (Dataset dataset : store.list()) {
+      Path folder = root.resolve(dataset.getId());
+      if (Files.isDirectory(folder)) {
+        catalog.register(dataset.getId(), folder);
+      } else {
+        logger.warning("dataset " + dataset.getId() + " is recorded but " + folder + " is missing");
+      }
+    }
+  }
+
+  @Override
+  public void checkUsable(String datasetName, Principal caller) {
+    if (catalog.isConfigured(datasetName)) {
+      return;
+    }
+    store.find(datasetName).ifPresent(dataset -> {
+      if (!caller.canSee(dataset.getOwner())) {
+        throw new IllegalArgumentException(
+            "dataset.name '" + datasetName + "' is unknown: neither a configured dataset nor one of"
+                + " your uploads");
+      }
+    });
+  }
+
+  /**
+   * Starts an upload described by {@code metadata}. IllegalArgumentException for bad metadata, {@link
+   * UploadTooLargeException} when {@code total_bytes} exceeds the limit.
+   */
+  public DatasetUpload begin(DatasetUploadMetadata metadata, Principal owner) throws IOException {
+    String name = metadata.getName();
+    if (name.isBlank() || name.length() > MAX_NAME_CHARS) {
+      throw new IllegalArgumentException(
+          "metadata.name must have 1 to " + MAX_NAME_CHARS + " characters, got " + name.length());
+    }
+    if (metadata.getFormat() != UploadFormat.UPLOAD_FORMAT_NPZ
+        && metadata.getFormat() != UploadFormat.UPLOAD_FORMAT_ZIP) {
+      throw new IllegalArgumentException(
+          "metadata.format must be UPLOAD_FORMAT_NPZ or UPLOAD_FORMAT_ZIP, got " + metadata.getFormat());
+    }
+    if (metadata.getTotalBytes() < 1) {
+      throw new IllegalArgumentException(
+          "metadata.total_bytes must be >= 1, got " + metadata.getTotalBytes());
+    }
+    if (metadata.getTotalBytes() > maxUploadBytes) {
+      throw new UploadTooLargeException(metadata.getTotalBytes(), maxUploadBytes);
+    }
+    if (!SHA256_HEX.matcher(metadata.getSha256()).matches()) {
+      throw new IllegalArgumentException(
+          "metadata.sha256 must be 64 hex digits, got '" + metadata.getSha256() + "'");
+    }
+    Path folder = Files.createDirectories(incoming.resolve(UUID.randomUUID().toString()));
+    return new DatasetUpload(metadata, owner, folder, maxUploadBytes);
+  }
+
+  /**
+   * Checks, unpacks and loads a complete upload, then publishes it. On any failure the upload's folder is
+   * gone and nothing was recorded: IllegalArgumentException with what was wrong with the data.
+   */
+  public Dataset finish(DatasetUpload upload) throws IOException {
+    try {
+      Path file = upload.complete();
+      Path unpacked = upload.folder().resolve("unpacked");
+      Files.createDirectories(unpacked);
+      if (upload.metadata().getFormat() == UploadFormat.UPLOAD_FORMAT_NPZ) {
+        Files.move(file, unpacked.resolve("dataset.npz"));
+      } else {
+        ZipExtraction.unzip(file, unpacked, maxUploadBytes * ServerConfig.MAX_UNPACKED_RATIO);
+        Files.delete(file);
+      }
+      Path dataRoot = soleFolder(unpacked);
+      DatasetFormat format;
+      DatasetSplit split;
+      try {
+        format = DatasetFormat.detect(dataRoot);
+        split = format.read(dataRoot);
+      } catch (IOException | RuntimeException e) {
+        // The readers name files by their full path; the client knows them by their place in the upload.
+        String message =
+            String.valueOf(e.getMessage())
+                .replace(dataRoot + "/", "")
+                .replace(dataRoot.toString(), "the upload");
+        throw new IllegalArgumentException("the dataset does not load: " + message, e);
+      }
+      String id = "ds-" + UUID.randomUUID().toString().replace("-", "");
+      Path published = root.resolve(id);
+      Files.move(dataRoot, published, StandardCopyOption.ATOMIC_MOVE);
+      Dataset dataset = record(id, upload, format, split);
+      try {
+        store.put(dataset);
+        catalog.register(id, published);
+      } catch (RuntimeException e) {
+        store.delete(id);
+        DatasetUpload.deleteTree(published);
+        throw e;
+      }
+      return dataset;
+    } finally {
+      upload.abort();
+    }
+  }
+
+  /** The datasets {@code caller} can see, newest first. */
+  public List<Dataset> list(Principal caller) {
+    return store.list().stream().filter(d -> caller.canSee(d.getOwner())).toList();
+  }
+
+  /**
+   * Removes a dataset the caller can see, its record first so no new session can pick it up.
+   * IllegalTransitionException while {@code inUse} says a waiting or running session needs it.
+   */
+  public void delete(String datasetId, Principal caller, Predicate<String> inUse) {
+    Dataset dataset =
+        store.find(datasetId)
+            .filter(d -> caller.canSee(d.getOwner()))
+            .orElseThrow(() -> new DatasetNotFoundException(datasetId));
+    if (inUse.test(datasetId)) {
+      throw new IllegalTransitionException(
+          "dataset '" + datasetId + "' is in use by a QUEUED or RUNNING session");
+    }
+    store.delete(dataset.getId());
+    catalog.unregister(dataset.getId());
+    DatasetUpload.deleteTree(root.resolve(dataset.getId()));
+  }
+
+  /** The folder holding the data: the unpacked root, or its only entry when that is a folder. */
+  private static Path soleFolder(Path unpacked) throws IOException {
+    try (Stream<Path> entries = Files.list(unpacked)) {
+      List<Path> all = entries.filter(p -> !p.getFileName().toString().equals("__MACOSX")).toList();
+      return all.size() == 1 && Files.isDirectory(all.get(0)) ? all.get(0) : unpacked;
+    }
+  }
+
+  private Dataset record(String id, DatasetUpload upload, DatasetFormat format, DatasetSplit split) {
+    ImageSet train = split.train();
+    return Dataset.newBuilder()
+        .setId(id)
+        .setName(upload.metadata().getName())
+        .setOwner(upload.owner().user())
+        .setFormat(upload.metadata().getFormat())
+        .setLayout(format.name())
+        .setSizeBytes(upload.metadata().getTotalBytes())
+        .setSha256(upload.metadata().getSha256().toLowerCase(java.util.Locale.ROOT))
+        .setTrainSamples(train.size())
+        .setTestSamples(split.test().size())
+        .setChannels(train.channels())
+        .setHeightPx(train.height())
+        .setWidthPx(train.width())
+        .setNumClasses(Math.max(train.numClasses(), split.test().numClasses()))
+        .setCreatedAt(EventLog.timestamp(clock.instant()))
+        .build();
+  }
+}

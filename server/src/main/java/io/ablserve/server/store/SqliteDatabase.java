@@ -1,0 +1,140 @@
+package io.ablserve.server.store;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The server's SQLite file ({@code <dataDir>/ablserve.db}): one connection in WAL mode, shared by the
+ * session and dataset stores and serialised by this object's lock. WAL with {@code synchronous=NORMAL}
+ * keeps a step event's commit off the disk's flush path; a power cut can lose the last commits but never
+ * corrupts the file.
+ */
+public final class SqliteDatabase implements AutoCloseable {
+  /** Bumped with every schema change; the file's {@code user_version}. */
+  static final int SCHEMA_VERSION = 1;
+
+  private static final String[] SCHEMA = {
+    // seq orders sessions by creation; session is the whole v1 Session, the other columns are copies
+    // for queries and for people reading the file with the sqlite3 shell.
+    """
+    CREATE TABLE IF NOT EXISTS sessions (
+      seq INTEGER PRIMARY KEY,
+      id TEXT NOT NULL UNIQUE,
+      owner TEXT NOT NULL,
+      state TEXT NOT NULL,
+      created_at_ms INTEGER NOT NULL,
+      updated_at_ms INTEGER NOT NULL,
+      config BLOB NOT NULL,
+      result BLOB,
+      session BLOB NOT NULL)""",
+    // The primary key makes a duplicate sequence number impossible, whatever the caller does.
+    """
+    CREATE TABLE IF NOT EXISTS events (
+      session_id TEXT NOT NULL REFERENCES sessions(id),
+      sequence INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      event BLOB NOT NULL,
+      PRIMARY KEY (session_id, sequence)) WITHOUT ROWID""",
+    """
+    CREATE TABLE IF NOT EXISTS datasets (
+      seq INTEGER PRIMARY KEY,
+      id TEXT NOT NULL UNIQUE,
+      owner TEXT NOT NULL,
+      name TEXT NOT NULL,
+      dataset BLOB NOT NULL)""",
+  };
+
+  private final Path file;
+  private final Connection connection; // guarded by this
+
+  private SqliteDatabase(Path file, Connection connection) {
+    this.file = file;
+    this.connection = connection;
+  }
+
+  /** Opens (creating when absent) the database file and brings its schema up to date. */
+  public static SqliteDatabase open(Path file) throws IOException {
+    requireNonNull(file, "file");
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    try {
+      Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (Statement s = connection.createStatement()) {
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("PRAGMA synchronous=NORMAL");
+        s.execute("PRAGMA foreign_keys=ON");
+        s.execute("PRAGMA busy_timeout=10000");
+        int version;
+        try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+          version = rs.next() ? rs.getInt(1) : 0;
+        }
+        if (version > SCHEMA_VERSION) {
+          connection.close();
+          throw new IOException(
+              file + " has schema version " + version + ", newer than this server's " + SCHEMA_VERSION
+                  + "; run a newer ablserve or another --data-dir");
+        }
+        for (String ddl : SCHEMA) {
+          s.execute(ddl);
+        }
+        s.execute("PRAGMA user_version=" + SCHEMA_VERSION);
+      }
+      return new SqliteDatabase(file, connection);
+    } catch (SQLException e) {
+      throw new IOException("cannot open the session database " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A unit of work on the connection. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  /** Runs {@code work} alone on the connection; {@code what} names it in the error. */
+  synchronized <T> T run(String what, Work<T> work) {
+    try {
+      return work.run(connection);
+    } catch (SQLException e) {
+      throw new StoreException("cannot " + what + " in " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs {@code work} in one transaction: all of it is stored, or none. */
+  synchronized <T> T transaction(String what, Work<T> work) {
+    return run(
+        what,
+        c -> {
+          c.setAutoCommit(false);
+          try {
+            T result = work.run(c);
+            c.commit();
+            return result;
+          } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+          } finally {
+            c.setAutoCommit(true);
+          }
+        });
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      throw new StoreException("cannot close " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

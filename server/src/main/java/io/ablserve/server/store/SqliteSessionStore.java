@@ -1,0 +1,171 @@
+package io.ablserve.server.store;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionEvent;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Sessions and their event logs in the server's {@link SqliteDatabase}, so they outlive the process. Each
+ * event is one row keyed by (session, sequence): a gap is refused here, a duplicate by the key itself.
+ */
+public final class SqliteSessionStore implements SessionStore {
+  private final SqliteDatabase db;
+
+  public SqliteSessionStore(SqliteDatabase db) {
+    this.db = requireNonNull(db, "db");
+  }
+
+  @Override
+  public void put(Session session) {
+    requireNonNull(session, "session");
+    db.run(
+        "store session " + session.getId(),
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  """
+                  INSERT INTO sessions
+                    (id, owner, state, created_at_ms, updated_at_ms, config, result, session)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                  ON CONFLICT (id) DO UPDATE SET
+                    owner = excluded.owner, state = excluded.state,
+                    updated_at_ms = excluded.updated_at_ms, config = excluded.config,
+                    result = excluded.result, session = excluded.session""")) {
+            s.setString(1, session.getId());
+            s.setString(2, session.getOwner());
+            s.setString(3, session.getState().name());
+            s.setLong(4, millis(session.getCreatedAt()));
+            s.setLong(5, System.currentTimeMillis());
+            s.setBytes(6, session.getConfig().toByteArray());
+            s.setBytes(7, session.hasResult() ? session.getResult().toByteArray() : null);
+            s.setBytes(8, session.toByteArray());
+            s.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public Optional<Session> find(String sessionId) {
+    return db.run(
+        "read session " + sessionId,
+        c -> {
+          try (PreparedStatement s = c.prepareStatement("SELECT session FROM sessions WHERE id = ?")) {
+            s.setString(1, sessionId);
+            try (ResultSet rs = s.executeQuery()) {
+              return rs.next() ? Optional.of(parseSession(rs.getBytes(1))) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  @Override
+  public List<Session> list() {
+    return db.run(
+        "list sessions",
+        c -> {
+          List<Session> sessions = new ArrayList<>();
+          try (PreparedStatement s =
+                  c.prepareStatement("SELECT session FROM sessions ORDER BY seq DESC");
+              ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+              sessions.add(parseSession(rs.getBytes(1)));
+            }
+          }
+          return sessions;
+        });
+  }
+
+  @Override
+  public void appendEvent(String sessionId, SessionEvent event) {
+    requireNonNull(event, "event");
+    db.transaction(
+        "append event " + event.getSequence() + " of session " + sessionId,
+        c -> {
+          long size = eventCount(c, sessionId);
+          if (event.getSequence() != size) {
+            throw new IllegalStateException(
+                "event sequence " + event.getSequence() + " of session '" + sessionId
+                    + "' would leave a gap or repeat one after " + size);
+          }
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "INSERT INTO events (session_id, sequence, kind, event) VALUES (?, ?, ?, ?)")) {
+            s.setString(1, sessionId);
+            s.setLong(2, event.getSequence());
+            s.setString(3, event.getEventCase().name());
+            s.setBytes(4, event.toByteArray());
+            s.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public List<SessionEvent> readEvents(String sessionId, long fromSequence, int maxCount) {
+    return db.run(
+        "read events of session " + sessionId,
+        c -> {
+          List<SessionEvent> events = new ArrayList<>();
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT event FROM events WHERE session_id = ? AND sequence >= ?"
+                      + " ORDER BY sequence LIMIT ?")) {
+            s.setString(1, sessionId);
+            s.setLong(2, fromSequence);
+            s.setInt(3, maxCount);
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                events.add(parseEvent(rs.getBytes(1)));
+              }
+            }
+          }
+          return events;
+        });
+  }
+
+  @Override
+  public long eventCount(String sessionId) {
+    return db.run("count events of session " + sessionId, c -> eventCount(c, sessionId));
+  }
+
+  private static long eventCount(java.sql.Connection c, String sessionId) throws SQLException {
+    // Sequences are gap-free from 0, so the next one is max + 1; the primary key answers it.
+    try (PreparedStatement s =
+        c.prepareStatement("SELECT MAX(sequence) FROM events WHERE session_id = ?")) {
+      s.setString(1, sessionId);
+      try (ResultSet rs = s.executeQuery()) {
+        long max = rs.getLong(1);
+        return rs.wasNull() ? 0 : max + 1;
+      }
+    }
+  }
+
+  private static long millis(com.google.protobuf.Timestamp t) {
+    return t.getSeconds() * 1000 + t.getNanos() / 1_000_000;
+  }
+
+  private static Session parseSession(byte[] bytes) throws SQLException {
+    try {
+      return Session.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new SQLException("stored session does not parse: " + e.getMessage(), e);
+    }
+  }
+
+  private static SessionEvent parseEvent(byte[] bytes) throws SQLException {
+    try {
+      return SessionEvent.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new SQLException("stored event does not parse: " + e.getMessage(), e);
+    }
+  }
+}

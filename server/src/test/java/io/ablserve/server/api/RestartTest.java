@@ -1,0 +1,194 @@
+package io.ablserve.server.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ablserve.server.store.StoreModule;
+import io.ablserve.server.testing.Poll;
+import io.ablserve.server.testing.ScriptedTrainer;
+import io.ablserve.server.testing.ServerProcess;
+import io.ablserve.server.testing.TestServer;
+import io.ablserve.server.testing.TestingTrainingModule;
+import io.ablserve.v1.AblConfig;
+import io.ablserve.v1.CreateSessionRequest;
+import io.ablserve.v1.GetSessionRequest;
+import io.ablserve.v1.ListSessionsRequest;
+import io.ablserve.v1.ResumeSessionRequest;
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionConfig;
+import io.ablserve.v1.SessionEvent;
+import io.ablserve.v1.SessionServiceGrpc;
+import io.ablserve.v1.SessionState;
+import io.ablserve.v1.WatchSessionRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The durable store across a real crash: a server process killed with SIGKILL mid-training, then a new
+ * server over the same data folder.
+ */
+class RestartTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir Path dataDir;
+
+  @Test
+  void killedServer_leavesRunningSessionInterruptedQueuedOnesRequeuedAndResumable() throws Exception {
+    String running;
+    String queued1;
+    String queued2;
+    List<SessionEvent> beforeCrash;
+    try (ServerProcess crashing =
+        ServerProcess.start("--port", "0", "--data-dir", dataDir.toString())) {
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", crashing.port()).usePlaintext().build();
+      try {
+        SessionServiceGrpc.SessionServiceBlockingStub stub = stub(channel);
+        // Real ABL on the full Fashion-MNIST: far from done when the process is killed.
+        running = create(stub, "running");
+        Poll.until("the real run to report its first phase", WAIT,
+            () -> watch(stub, running, 0, false).size() >= 3);
+        queued1 = create(stub, "queued-1");
+        queued2 = create(stub, "queued-2");
+        beforeCrash = watch(stub, running, 0, false);
+      } finally {
+        channel.shutdownNow();
+      }
+      crashing.kill();
+    }
+
+    ScriptedTrainer trainer = new ScriptedTrainer(2, true);
+    try (TestServer restarted = durable(trainer)) {
+      SessionServiceGrpc.SessionServiceBlockingStub stub = restarted.blocking();
+      assertThat(list(stub)).extracting(Session::getId).containsExactly(queued2, queued1, running);
+
+      Session interrupted = get(stub, running);
+      assertThat(interrupted.getState()).isEqualTo(SessionState.SESSION_STATE_INTERRUPTED);
+      List<SessionEvent> afterCrash = watch(stub, running, 0, true);
+      assertThat(afterCrash.subList(0, beforeCrash.size())).isEqualTo(beforeCrash);
+      assertGapFree(afterCrash);
+      assertThat(ServiceTestBase.lastState(afterCrash))
+          .isEqualTo(SessionState.SESSION_STATE_INTERRUPTED);
+
+      // The queue comes back in its order: the first queued session trains, the second waits.
+      assertThat(trainer.awaitStarted().dataset().trainLimit()).isEqualTo(1);
+      assertThat(get(stub, queued1).getState()).isEqualTo(SessionState.SESSION_STATE_RUNNING);
+      assertThat(get(stub, queued2).getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
+      assertThat(get(stub, queued2).getQueuePosition()).isZero();
+
+      // A bad request changes nothing stored.
+      ServiceTestBase.assertStatus(
+          () -> stub.createSession(CreateSessionRequest.newBuilder()
+              .setConfig(SessionConfig.newBuilder()
+                  .setAbl(AblConfig.newBuilder().setLearningRate(-1)))
+              .build()),
+          Status.Code.INVALID_ARGUMENT, "learning_rate");
+      ServiceTestBase.assertStatus(
+          () -> resume(stub, queued2), Status.Code.FAILED_PRECONDITION, "only INTERRUPTED");
+      assertThat(list(stub)).hasSize(3);
+
+      Session resumed = resume(stub, running);
+      assertThat(resumed.getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
+      assertThat(resumed.getEpoch()).isZero();
+      trainer.release();
+      List<SessionEvent> rerun = watch(stub, running, 0, true); // follows past the INTERRUPTED event
+      assertGapFree(rerun);
+      assertThat(rerun.subList(0, afterCrash.size())).isEqualTo(afterCrash);
+      SessionEvent requeued = rerun.get(afterCrash.size());
+      assertThat(requeued.getState().getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
+      assertThat(requeued.getState().getReason()).contains("epoch 0");
+      assertThat(ServiceTestBase.lastState(rerun)).isEqualTo(SessionState.SESSION_STATE_SUCCEEDED);
+      for (String id : List.of(queued1, queued2)) {
+        Poll.until(id + " to succeed", WAIT,
+            () -> get(stub, id).getState() == SessionState.SESSION_STATE_SUCCEEDED);
+      }
+    }
+
+    try (TestServer again = durable(new ScriptedTrainer(1, false))) {
+      SessionServiceGrpc.SessionServiceBlockingStub stub = again.blocking();
+      assertThat(list(stub))
+          .extracting(Session::getState)
+          .containsOnly(SessionState.SESSION_STATE_SUCCEEDED);
+      List<SessionEvent> stored = watch(stub, running, 0, true);
+      assertGapFree(stored);
+      assertThat(ServiceTestBase.lastState(stored)).isEqualTo(SessionState.SESSION_STATE_SUCCEEDED);
+    }
+  }
+
+  @Test
+  void gracefulStop_keepsQueuedSessionsQueuedForTheNextStart() throws Exception {
+    String queued;
+    ScriptedTrainer holding = new ScriptedTrainer(1, true);
+    try (TestServer first = durable(holding)) {
+      create(first.blocking(), "running");
+      holding.awaitStarted();
+      queued = create(first.blocking(), "queued");
+    }
+    ScriptedTrainer next = new ScriptedTrainer(1, false);
+    try (TestServer second = durable(next)) {
+      Poll.until("the queued session to succeed", WAIT,
+          () -> get(second.blocking(), queued).getState() == SessionState.SESSION_STATE_SUCCEEDED);
+      List<SessionEvent> events = watch(second.blocking(), queued, 0, true);
+      assertGapFree(events);
+      assertThat(events).extracting(e -> e.getState().getState())
+          .startsWith(SessionState.SESSION_STATE_QUEUED, SessionState.SESSION_STATE_RUNNING);
+    }
+  }
+
+  private TestServer durable(ScriptedTrainer trainer) throws Exception {
+    return TestServer.start(
+        TestServer.Transport.IN_PROCESS,
+        TestServer.CONFIG.withDataDir(dataDir),
+        new TestingTrainingModule(trainer),
+        new StoreModule());
+  }
+
+  private static void assertGapFree(List<SessionEvent> events) {
+    assertThat(events)
+        .extracting(SessionEvent::getSequence)
+        .containsExactlyElementsOf(LongStream.range(0, events.size()).boxed().toList());
+  }
+
+  private static SessionServiceGrpc.SessionServiceBlockingStub stub(ManagedChannel channel) {
+    return SessionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  private static String create(SessionServiceGrpc.SessionServiceBlockingStub stub, String name) {
+    // train_limit 1 marks the queued sessions apart from the real run, for the scripted trainer.
+    SessionConfig.Builder config = SessionConfig.newBuilder().setDisplayName(name);
+    if (!name.equals("running")) {
+      config.getDatasetBuilder().setTrainLimit(1);
+    }
+    return stub.createSession(CreateSessionRequest.newBuilder().setConfig(config).build()).getId();
+  }
+
+  private static Session get(SessionServiceGrpc.SessionServiceBlockingStub stub, String id) {
+    return stub.getSession(GetSessionRequest.newBuilder().setSessionId(id).build());
+  }
+
+  private static Session resume(SessionServiceGrpc.SessionServiceBlockingStub stub, String id) {
+    return stub.resumeSession(ResumeSessionRequest.newBuilder().setSessionId(id).build());
+  }
+
+  private static List<Session> list(SessionServiceGrpc.SessionServiceBlockingStub stub) {
+    return stub.listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList();
+  }
+
+  private static List<SessionEvent> watch(
+      SessionServiceGrpc.SessionServiceBlockingStub stub, String id, long from, boolean follow) {
+    List<SessionEvent> events = new ArrayList<>();
+    stub.watchSession(
+            WatchSessionRequest.newBuilder()
+                .setSessionId(id).setFromSequence(from).setFollow(follow).build())
+        .forEachRemaining(events::add);
+    return events;
+  }
+}
