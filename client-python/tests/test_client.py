@@ -9,7 +9,7 @@ import ablserve
 from conftest import long_config
 
 PUBLIC = {
-    "AblConfig", "AblError", "AttackConfig", "Client", "DatasetConfig", "EpochSummary", "FilterResult",
+    "AblConfig", "AblError", "AttackConfig", "Client", "Dataset", "DatasetConfig", "EpochSummary", "FilterResult",
     "FinalResult", "IsolationResult", "PhaseChange", "Session", "SessionConfig", "StateChange", "StepMetrics",
 }
 

@@ -23,24 +23,40 @@ def _sigint_when(condition, deadline_s=120.0):
     return thread
 
 
+def _streaming(session, monkeypatch):
+    """An event set once the session's event stream has delivered its first event, i.e. once wait/watch is
+    inside the loop whose Ctrl-C handling is under test (a signal sent earlier would hit the test itself)."""
+    inside = threading.Event()
+    events = session._events
+
+    def spy(*args, **kwargs):
+        for event in events(*args, **kwargs):
+            inside.set()
+            yield event
+
+    monkeypatch.setattr(session, "_events", spy)
+    return inside
+
+
 def test_wait_cancelsTheRunningSessionOnKeyboardInterruptOutsideATerminal(client, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO())  # not a TTY: "ask" cancels without asking
     session = client.create_session(long_config("interrupt wait"))
+    inside = _streaming(session, monkeypatch)
     observer = client.session(session.id)
-    sender = _sigint_when(lambda: observer.refresh().state == "running")
+    sender = _sigint_when(lambda: inside.is_set() and observer.refresh().state == "running")
     with pytest.raises(KeyboardInterrupt):
         session.wait(progress=False)
     sender.join()
     assert client.session(session.id).wait(progress=False, timeout=60).state == "cancelled"
 
 
-def test_watch_cancelsOnKeyboardInterruptWithOnInterruptCancel(client):
+def test_watch_cancelsOnKeyboardInterruptWithOnInterruptCancel(client, monkeypatch):
     session = client.create_session(long_config("interrupt watch"))
-    seen = []
-    sender = _sigint_when(lambda: len(seen) > 0)
+    inside = _streaming(session, monkeypatch)
+    sender = _sigint_when(inside.is_set)
     with pytest.raises(KeyboardInterrupt):
-        for event in session.watch(on_interrupt="cancel"):
-            seen.append(event)
+        for _ in session.watch(on_interrupt="cancel"):
+            pass
     sender.join()
     assert client.session(session.id).wait(progress=False, timeout=60).state == "cancelled"
 
@@ -52,11 +68,9 @@ def test_wait_asksOnATerminalAndDetachesWhenTheAnswerIsNo(client, monkeypatch):
     prompts = []
     monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or "n")
     session = client.create_session(long_config("interrupt ask"))
-    started = threading.Event()
-    sender = _sigint_when(started.is_set)
+    sender = _sigint_when(_streaming(session, monkeypatch).is_set)
     try:
         with pytest.raises(KeyboardInterrupt):
-            started.set()
             session.wait(progress=False)
         sender.join()
         assert prompts == [f"\ncancel remote session {session.id}? [Y/n] "]

@@ -63,3 +63,15 @@ def test_plot_outsideJupyter_drawsAStaticFigure(trained, tmp_path):
     assert isinstance(figure, matplotlib.figure.Figure)
     assert len(figure.axes) == 2
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_resume_refusesASessionThatWasNotInterrupted(trained):
+    import grpc
+
+    try:
+        trained.resume()
+    except ablserve.AblError as e:
+        assert e.code == grpc.StatusCode.FAILED_PRECONDITION
+        assert e.description
+    else:
+        raise AssertionError("resume of a succeeded session did not fail")

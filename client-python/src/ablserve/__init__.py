@@ -7,6 +7,7 @@
 """
 from ._client import Client
 from ._config import AblConfig, AttackConfig, DatasetConfig, SessionConfig
+from ._datasets import Dataset
 from ._errors import AblError
 from ._events import (
     EpochSummary,
@@ -24,6 +25,7 @@ __all__ = [
     "AblError",
     "AttackConfig",
     "Client",
+    "Dataset",
     "DatasetConfig",
     "EpochSummary",
     "FilterResult",

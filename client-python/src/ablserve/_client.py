@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import os
 from typing import Iterator, List, Optional, Union
 
 import grpc
 
+from . import _datasets
 from ._config import SessionConfig
+from ._datasets import Dataset
 from ._errors import translated
+from ._proto.v1 import datasets_pb2 as datasets_pb
+from ._proto.v1 import datasets_pb2_grpc as datasets_grpc
 from ._proto.v1 import session_pb2 as pb
 from ._proto.v1 import session_pb2_grpc as pb_grpc
 from ._session import Session
@@ -38,6 +43,7 @@ class Client:
             credentials = grpc.ssl_channel_credentials() if tls is True else tls
             self._channel = grpc.secure_channel(address, credentials)
         self._sessions = pb_grpc.SessionServiceStub(self._channel)
+        self._datasets = datasets_grpc.DatasetServiceStub(self._channel)
 
     def create_session(self, config: Optional[SessionConfig] = None, *, timeout: Optional[float] = None) -> Session:
         """Queues a training session and returns it at once (state "queued"), its config resolved by the server.
@@ -57,6 +63,42 @@ class Client:
         """Every session the server knows, newest first."""
         response = self._unary(self._sessions.ListSessions, pb.ListSessionsRequest(), timeout)
         return [Session(self, s) for s in response.sessions]
+
+    def upload_dataset(self, x, y=None, x_test=None, y_test=None, *, name: str, progress: bool = True,
+                       timeout: Optional[float] = None) -> Dataset:
+        """Uploads a dataset and returns it as the server loaded it (train on it with
+        ``DatasetConfig(name=dataset.id)``).
+
+        Either numpy arrays ``x, y, x_test, y_test`` (images uint8 of shape (N, H, W) or (N, H, W, C), labels
+        integers of shape (N,)), sent as an .npz, or ``x`` a path: an .npz holding x_train, y_train, x_test and
+        y_test, a .zip of a dataset folder, or the folder itself (IDX, CIFAR-10, GTSRB, npz or ImageFolder
+        layout), zipped on the fly. The bytes stream in 1 MiB chunks with a tqdm bar and a SHA-256 the server
+        checks. The server validates the data: a wrong dtype or mismatched lengths raise AblError
+        INVALID_ARGUMENT with its description; RESOURCE_EXHAUSTED above its upload limit. ``timeout`` defaults
+        to none (large uploads take long).
+        """
+        if isinstance(x, (str, os.PathLike)):
+            if not (y is None and x_test is None and y_test is None):
+                raise TypeError("upload_dataset(path) takes no arrays")
+            data, fmt = _datasets.open_file(x)
+        else:
+            if y is None or x_test is None or y_test is None:
+                raise TypeError("upload_dataset needs x, y, x_test and y_test arrays (or a path)")
+            data, fmt = _datasets.pack_arrays(x, y, x_test, y_test), datasets_pb.UPLOAD_FORMAT_NPZ
+        with data:
+            requests = _datasets.upload_requests(data, fmt, name, progress)
+            with translated():
+                response = self._datasets.UploadDataset(requests, timeout=timeout, metadata=self._metadata)
+        return _datasets.dataset_from_proto(response)
+
+    def datasets(self, *, timeout: Optional[float] = None) -> List[Dataset]:
+        """The datasets this user uploaded, newest first."""
+        response = self._unary(self._datasets.ListDatasets, datasets_pb.ListDatasetsRequest(), timeout)
+        return [_datasets.dataset_from_proto(d) for d in response.datasets]
+
+    def delete_dataset(self, dataset_id: str, *, timeout: Optional[float] = None) -> None:
+        """Removes an uploaded dataset (FAILED_PRECONDITION while a queued or running session uses it)."""
+        self._unary(self._datasets.DeleteDataset, datasets_pb.DeleteDatasetRequest(dataset_id=dataset_id), timeout)
 
     def close(self) -> None:
         """Closes the channel; open streams end."""

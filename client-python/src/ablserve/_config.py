@@ -74,8 +74,9 @@ class AblConfig:
     """LGA threshold gamma, > 0."""
     flooding_level: float = 0.5
     """Flooding level b, > 0."""
-    loss_reduction: str = "per_sample"
-    """"per_sample" (the paper's equation 3) or "batch_mean" (the official code)."""
+    loss_reduction: str = "batch_mean"
+    """"batch_mean" (the official code: the sign is taken on the batch-mean loss) or "per_sample" (the paper's
+    equation 3)."""
     learning_rate: float = 0.01
     """SGD learning rate of isolation and of the kept set during unlearning, in (0, 10]."""
     unlearning_weight: float = 1.0

@@ -28,7 +28,7 @@ class Session:
     "running", "succeeded", "failed", "cancelled", "interrupted"), ``phase`` ("isolation", "isolated",
     "unlearning", "training", or "" when not running), ``epoch``, ``queue_position`` (-1 unless queued),
     ``failure_reason``, ``created_at`` / ``started_at`` / ``finished_at`` (UTC datetimes or None),
-    ``result`` (a :class:`FinalResult` once succeeded, else None) and ``device``.
+    ``result`` (a :class:`FinalResult` once succeeded, else None), ``device`` and ``owner``.
 
     Methods that take ``timeout=`` default to the client's timeout for one request/response; the streaming
     ones (:meth:`watch`, :meth:`wait`) default to no deadline.
@@ -52,6 +52,7 @@ class Session:
         self.finished_at = _events.timestamp(m.finished_at)
         self.result: Optional[FinalResult] = _events.final_result(m.result) if m.HasField("result") else None
         self.device: str = m.device
+        self.owner: str = m.owner
 
     @property
     def done(self) -> bool:
@@ -69,6 +70,13 @@ class Session:
         AblError FAILED_PRECONDITION when it has already finished."""
         c = self._client
         self._update(c._unary(c._sessions.CancelSession, pb.CancelSessionRequest(session_id=self.id), timeout))
+        return self
+
+    def resume(self, *, timeout: Optional[float] = None) -> Session:
+        """Queues an "interrupted" session (the server stopped while it trained) again, from epoch 0; returns
+        self. AblError FAILED_PRECONDITION in any other state."""
+        c = self._client
+        self._update(c._unary(c._sessions.ResumeSession, pb.ResumeSessionRequest(session_id=self.id), timeout))
         return self
 
     def watch(self, from_sequence: int = 0, follow: bool = True, *, timeout: Optional[float] = None,

@@ -219,7 +219,7 @@ class SessionConfig(_message.Message):
     def __init__(self, display_name: _Optional[str] = ..., dataset: _Optional[_Union[DatasetSpec, _Mapping]] = ..., attack: _Optional[_Union[AttackSpec, _Mapping]] = ..., model: _Optional[_Union[ModelSpec, _Mapping]] = ..., abl: _Optional[_Union[AblConfig, _Mapping]] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class Session(_message.Message):
-    __slots__ = ("id", "config", "state", "phase", "epoch", "queue_position", "failure_reason", "created_at", "started_at", "finished_at", "result", "device")
+    __slots__ = ("id", "config", "state", "phase", "epoch", "queue_position", "failure_reason", "created_at", "started_at", "finished_at", "result", "device", "owner")
     ID_FIELD_NUMBER: _ClassVar[int]
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -232,6 +232,7 @@ class Session(_message.Message):
     FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     DEVICE_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
     id: str
     config: SessionConfig
     state: SessionState
@@ -244,7 +245,8 @@ class Session(_message.Message):
     finished_at: _timestamp_pb2.Timestamp
     result: FinalResult
     device: str
-    def __init__(self, id: _Optional[str] = ..., config: _Optional[_Union[SessionConfig, _Mapping]] = ..., state: _Optional[_Union[SessionState, str]] = ..., phase: _Optional[_Union[Phase, str]] = ..., epoch: _Optional[int] = ..., queue_position: _Optional[int] = ..., failure_reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[_Union[FinalResult, _Mapping]] = ..., device: _Optional[str] = ...) -> None: ...
+    owner: str
+    def __init__(self, id: _Optional[str] = ..., config: _Optional[_Union[SessionConfig, _Mapping]] = ..., state: _Optional[_Union[SessionState, str]] = ..., phase: _Optional[_Union[Phase, str]] = ..., epoch: _Optional[int] = ..., queue_position: _Optional[int] = ..., failure_reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[_Union[FinalResult, _Mapping]] = ..., device: _Optional[str] = ..., owner: _Optional[str] = ...) -> None: ...
 
 class CreateSessionRequest(_message.Message):
     __slots__ = ("config",)
@@ -283,6 +285,12 @@ class WatchSessionRequest(_message.Message):
     from_sequence: int
     follow: bool
     def __init__(self, session_id: _Optional[str] = ..., from_sequence: _Optional[int] = ..., follow: bool = ...) -> None: ...
+
+class ResumeSessionRequest(_message.Message):
+    __slots__ = ("session_id",)
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    def __init__(self, session_id: _Optional[str] = ...) -> None: ...
 
 class StepMetrics(_message.Message):
     __slots__ = ("phase", "epoch", "step", "batch_loss", "objective", "learning_rate", "images_per_second")

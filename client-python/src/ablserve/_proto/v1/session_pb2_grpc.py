@@ -62,6 +62,11 @@ class SessionServiceStub(object):
                 request_serializer=ablserve_dot_v1_dot_session__pb2.WatchSessionRequest.SerializeToString,
                 response_deserializer=ablserve_dot_v1_dot_session__pb2.SessionEvent.FromString,
                 _registered_method=True)
+        self.ResumeSession = channel.unary_unary(
+                '/ablserve.v1.SessionService/ResumeSession',
+                request_serializer=ablserve_dot_v1_dot_session__pb2.ResumeSessionRequest.SerializeToString,
+                response_deserializer=ablserve_dot_v1_dot_session__pb2.Session.FromString,
+                _registered_method=True)
 
 
 class SessionServiceServicer(object):
@@ -107,6 +112,15 @@ class SessionServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResumeSession(self, request, context):
+        """Unary. Queues an INTERRUPTED session again; FAILED_PRECONDITION in any other state. The session
+        restarts from scratch (epoch 0, a fresh model): there is no checkpoint to resume from yet. Its event
+        log goes on after the INTERRUPTED event with StateChange QUEUED, then the events of the new run.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SessionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -134,6 +148,11 @@ def add_SessionServiceServicer_to_server(servicer, server):
                     servicer.WatchSession,
                     request_deserializer=ablserve_dot_v1_dot_session__pb2.WatchSessionRequest.FromString,
                     response_serializer=ablserve_dot_v1_dot_session__pb2.SessionEvent.SerializeToString,
+            ),
+            'ResumeSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeSession,
+                    request_deserializer=ablserve_dot_v1_dot_session__pb2.ResumeSessionRequest.FromString,
+                    response_serializer=ablserve_dot_v1_dot_session__pb2.Session.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -273,6 +292,33 @@ class SessionService(object):
             '/ablserve.v1.SessionService/WatchSession',
             ablserve_dot_v1_dot_session__pb2.WatchSessionRequest.SerializeToString,
             ablserve_dot_v1_dot_session__pb2.SessionEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ablserve.v1.SessionService/ResumeSession',
+            ablserve_dot_v1_dot_session__pb2.ResumeSessionRequest.SerializeToString,
+            ablserve_dot_v1_dot_session__pb2.Session.FromString,
             options,
             channel_credentials,
             insecure,
