@@ -80,7 +80,8 @@ class AblClientTest {
 
     assertThat(server.service.watches.get(0).getFromSequence()).isEqualTo(5);
     assertThat(server.service.watches.get(0).getFollow()).isTrue();
-    assertThat(events).extracting(SessionEvent::getSequence).containsExactly(5L, 6L, 7L, 8L, 9L, 10L);
+    assertThat(events).extracting(SessionEvent::getSequence)
+        .containsExactly(5L, 6L, 7L, 8L, 9L, 10L, 11L);
     assertThat(server.service.deadlines)
         .filteredOn(call -> call.getKey().equals("WatchSession"))
         .extracting(Map.Entry::getValue)

@@ -3,6 +3,7 @@ package io.ablserve.client;
 import io.ablserve.v1.CancelSessionRequest;
 import io.ablserve.v1.CreateSessionRequest;
 import io.ablserve.v1.EpochSummary;
+import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.FinalResult;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.IsolationResult;
@@ -188,8 +189,8 @@ public final class ScriptedSessionService extends SessionServiceGrpc.SessionServ
   }
 
   /**
-   * Three epochs: two of isolation, the ranking, one of unlearning, then the given end; a RUNNING
-   * end stops after the ranking.
+   * Three epochs: two of isolation, the ranking, one of unlearning and the suspect filtering after it,
+   * then the given end; a RUNNING end stops after the ranking.
    */
   public static List<SessionEvent> trainingScript(SessionState end) {
     List<SessionEvent> script = new ArrayList<>();
@@ -213,23 +214,26 @@ public final class ScriptedSessionService extends SessionServiceGrpc.SessionServ
     script.add(event(7).setPhase(
         PhaseChange.newBuilder().setPhase(Phase.PHASE_UNLEARNING).setEpoch(2)).build());
     script.add(event(8).setEpoch(epoch(2, Phase.PHASE_UNLEARNING, 0.9123, 0.0041)).build());
-    script.add(event(9).setResult(RESULT).build());
-    script.add(state(10, SessionState.SESSION_STATE_SUCCEEDED, ""));
+    script.add(event(9).setFilter(FilterResult.newBuilder()
+        .setEpoch(2).setRemovedCount(1095).setPrecision(0.49).setRecall(0.989).setKeptSize(4845))
+        .build());
+    script.add(event(10).setResult(RESULT).build());
+    script.add(state(11, SessionState.SESSION_STATE_SUCCEEDED, ""));
     return script;
   }
 
-  static EpochSummary epoch(int epoch, Phase phase, double ca, double asr) {
+  public static EpochSummary epoch(int epoch, Phase phase, double ca, double asr) {
     return EpochSummary.newBuilder().setEpoch(epoch).setPhase(phase)
         .setCleanAccuracy(ca).setAttackSuccessRate(asr)
         .setMeanLossPoisoned(0.0012).setMeanLossClean(0.3456)
         .setIsolationPrecision(0.98).setIsolationRecall(0.098).setTrainElapsedMs(12_300).build();
   }
 
-  static SessionEvent state(long sequence, SessionState state, String reason) {
+  public static SessionEvent state(long sequence, SessionState state, String reason) {
     return event(sequence).setState(StateChange.newBuilder().setState(state).setReason(reason)).build();
   }
 
-  private static SessionEvent.Builder event(long sequence) {
+  public static SessionEvent.Builder event(long sequence) {
     return SessionEvent.newBuilder().setSequence(sequence);
   }
 }

@@ -1,9 +1,11 @@
 package io.ablserve.client.cli;
 
 import io.ablserve.v1.AblConfig;
+import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.EpochSummary;
+import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.FinalResult;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.Phase;
@@ -11,6 +13,7 @@ import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionState;
 import io.ablserve.v1.StepMetrics;
+import io.ablserve.v1.UnlearningMode;
 import com.google.protobuf.Timestamp;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -59,7 +62,7 @@ final class ReportFormat {
     return state.name().replaceFirst("^SESSION_STATE_", "");
   }
 
-  /** "ISOLATION" for PHASE_ISOLATION; "-" when unspecified. */
+  /** "ISOLATION" for PHASE_ISOLATION, "TRAINING" for PHASE_TRAINING; "-" when unspecified. */
   static String phase(Phase phase) {
     return phase == Phase.PHASE_UNSPECIFIED ? NONE : phase.name().replaceFirst("^PHASE_", "");
   }
@@ -78,21 +81,22 @@ final class ReportFormat {
         + " queue_position=" + session.getQueuePosition();
   }
 
-  /** The resolved config, one setting per line; "default" where the server echoed no value. */
+  /**
+   * The resolved config, one setting per line; "default" where the server echoed no value. The attack
+   * row shows only the parameters of its kind; unlearning and filtering rows show even with defense
+   * NONE, so that configs compare row by row.
+   */
   static String config(SessionConfig config) {
     DatasetSpec dataset = config.getDataset();
-    AttackSpec attack = config.getAttack();
     AblConfig abl = config.getAbl();
     String device = config.getDevice().isEmpty() ? "default" : config.getDevice();
     TextTable table = new TextTable("config", "");
     table.row("name", config.getDisplayName().isEmpty() ? NONE : config.getDisplayName());
     table.row("dataset", dataset.getName() + " (train " + limit(dataset.getTrainLimit())
         + ", test " + limit(dataset.getTestLimit()) + ")");
-    table.row("attack", enumName(attack.getKind().name(), "ATTACK_KIND_")
-        + " target " + opt(attack.hasTargetLabel(), attack.getTargetLabel())
-        + ", poison rate " + (attack.hasPoisonRate() ? percent(attack.getPoisonRate()) : "default")
-        + ", patch " + (attack.hasPatchSizePx() ? attack.getPatchSizePx() + "px" : "default"));
+    table.row("attack", attack(config.getAttack()));
     table.row("model", enumName(config.getModel().getArch().name(), "MODEL_ARCH_"));
+    table.row("defense", enumName(abl.getDefense().name(), "DEFENSE_"));
     table.row("epochs", opt(abl.hasEpochs(), abl.getEpochs())
         + " (isolation " + opt(abl.hasIsolationEpochs(), abl.getIsolationEpochs()) + ")");
     table.row("isolation", "loss " + enumName(abl.getIsolationLoss().name(), "ISOLATION_LOSS_")
@@ -100,14 +104,61 @@ final class ReportFormat {
         + ", ratio " + (abl.hasIsolationRatio() ? percent(abl.getIsolationRatio()) : "default")
         + ", gamma " + opt(abl.hasLgaGamma(), abl.getLgaGamma())
         + ", flooding level " + opt(abl.hasFloodingLevel(), abl.getFloodingLevel()));
+    table.row("ranking", enumName(abl.getRanking().name(), "RANKING_"));
     table.row("optimiser", "lr " + opt(abl.hasLearningRate(), abl.getLearningRate())
         + ", momentum " + opt(abl.hasMomentum(), abl.getMomentum())
         + ", weight decay " + opt(abl.hasWeightDecay(), abl.getWeightDecay())
         + ", batch " + opt(abl.hasBatchSize(), abl.getBatchSize()));
+    table.row("unlearning", unlearning(abl));
     table.row("unlearning weight", opt(abl.hasUnlearningWeight(), abl.getUnlearningWeight()));
+    table.row("suspect filtering", onOff(abl.hasSuspectFiltering(), abl.getSuspectFiltering()));
+    table.row("augmentation", onOff(abl.hasAugmentation(), abl.getAugmentation()));
     table.row("seed", opt(config.hasSeed(), config.getSeed()));
     table.row("device", device);
     return table.render();
+  }
+
+  /** "SIG target 0, poison rate 10.00%, amplitude 20, frequency 6"; "NONE" alone. */
+  private static String attack(AttackSpec a) {
+    AttackKind kind = a.getKind();
+    String row = enumName(kind.name(), "ATTACK_KIND_");
+    if (kind == AttackKind.ATTACK_KIND_NONE) {
+      return row;
+    }
+    row += " target " + opt(a.hasTargetLabel(), a.getTargetLabel())
+        + ", poison rate " + (a.hasPoisonRate() ? percent(a.getPoisonRate()) : "default");
+    // An unspecified kind is the server's default attack, whichever that is: show what was given.
+    boolean any = kind == AttackKind.ATTACK_KIND_UNSPECIFIED;
+    if (kind == AttackKind.ATTACK_KIND_BADNETS || any && a.hasPatchSizePx()) {
+      row += ", patch " + (a.hasPatchSizePx() ? a.getPatchSizePx() + "px" : "default");
+    }
+    if (kind == AttackKind.ATTACK_KIND_BLEND || any && a.hasBlendAlpha()) {
+      row += ", alpha " + opt(a.hasBlendAlpha(), a.getBlendAlpha());
+    }
+    if (kind == AttackKind.ATTACK_KIND_SIG || any && (a.hasSigAmplitude() || a.hasSigFrequency())) {
+      row += ", amplitude " + opt(a.hasSigAmplitude(), a.getSigAmplitude())
+          + ", frequency " + opt(a.hasSigFrequency(), a.getSigFrequency());
+    }
+    if (kind == AttackKind.ATTACK_KIND_WANET
+        || any && (a.hasWanetGridSize() || a.hasWanetStrength() || a.hasWanetCrossRatio())) {
+      row += ", grid " + opt(a.hasWanetGridSize(), a.getWanetGridSize())
+          + ", strength " + opt(a.hasWanetStrength(), a.getWanetStrength())
+          + ", cross ratio " + opt(a.hasWanetCrossRatio(), a.getWanetCrossRatio());
+    }
+    return row;
+  }
+
+  /** "GGA, lr 0.01" or "FINETUNE_THEN_ASCENT, lr 0.0005, ascent epochs 1". */
+  private static String unlearning(AblConfig abl) {
+    UnlearningMode mode = abl.getUnlearningMode();
+    String row = enumName(mode.name(), "UNLEARNING_MODE_")
+        + ", lr " + opt(abl.hasUnlearningLearningRate(), abl.getUnlearningLearningRate());
+    // The server echoes ascent_epochs for every mode; it means something only for this one.
+    if (mode == UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT
+        || mode == UnlearningMode.UNLEARNING_MODE_UNSPECIFIED && abl.hasAscentEpochs()) {
+      row += ", ascent epochs " + opt(abl.hasAscentEpochs(), abl.getAscentEpochs());
+    }
+    return row;
   }
 
   /** The progress bar's message: phase, epoch, last batch loss, last evaluated CA/ASR. */
@@ -139,6 +190,14 @@ final class ReportFormat {
             + " precision %s recall %s",
         r.getIndicesCount(), r.getTrainSize(), r.getEpoch() + 1, r.getTrainPoisonedCount(),
         percent(r.getPrecision()), percent(r.getRecall()));
+  }
+
+  /** Suspect filtering: "filtered 1095 suspects from the kept set after epoch 3: ...". */
+  static String filterLine(FilterResult r) {
+    return String.format(Locale.ROOT,
+        "filtered %d suspects from the kept set after epoch %d: precision %s recall %s, %d kept",
+        r.getRemovedCount(), r.getEpoch() + 1, percent(r.getPrecision()), percent(r.getRecall()),
+        r.getKeptSize());
   }
 
   /** The human-readable result table. */
@@ -203,6 +262,10 @@ final class ReportFormat {
 
   private static String enumName(String name, String prefix) {
     return name.endsWith("_UNSPECIFIED") ? "default" : name.substring(prefix.length());
+  }
+
+  private static String onOff(boolean present, boolean on) {
+    return !present ? "default" : on ? "on" : "off";
   }
 
   private static String opt(boolean present, Object value) {

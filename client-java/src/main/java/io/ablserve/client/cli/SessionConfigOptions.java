@@ -4,20 +4,20 @@ import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.Defense;
 import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.LossReduction;
+import io.ablserve.v1.ModelArch;
+import io.ablserve.v1.Ranking;
 import io.ablserve.v1.SessionConfig;
-import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
-import picocli.CommandLine.ITypeConverter;
+import io.ablserve.v1.UnlearningMode;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * The {@code run} options that make a {@link SessionConfig}. An option not given stays unset in the
  * request (boxed fields, null = unset), so the server applies and echoes its own default; only the
- * dataset name has a client-side default.
+ * dataset name has a client-side default. On/off settings are negatable flags held in a
+ * {@link Boolean} for the same reason: neither flag given leaves the field unset.
  */
 final class SessionConfigOptions {
   @Option(names = "--name", paramLabel = "NAME", description = "Display name shown in listings.")
@@ -35,8 +35,8 @@ final class SessionConfigOptions {
       description = "Evaluate on the first N test samples only.")
   Integer testLimit;
 
-  @Option(names = "--attack", paramLabel = "badnets|none", converter = AttackConverter.class,
-      description = "Poisoning of the training set.")
+  @Option(names = "--attack", paramLabel = "KIND", converter = ChoiceConverter.AttackChoice.class,
+      description = "Poisoning of the training set: none, badnets, blend, trojan, sig or wanet.")
   AttackKind attack;
 
   @Option(names = "--target", paramLabel = "CLASS", description = "The attack's target class.")
@@ -48,6 +48,39 @@ final class SessionConfigOptions {
 
   @Option(names = "--patch-size", paramLabel = "PX", description = "BadNets patch side in pixels.")
   Integer patchSizePx;
+
+  @Option(names = "--blend-alpha", paramLabel = "ALPHA",
+      description = "Blend opacity of the noise pattern, in (0, 1).")
+  Double blendAlpha;
+
+  @Option(names = "--sig-amplitude", paramLabel = "DELTA",
+      description = "SIG sinusoid amplitude in pixel units of 255, in (0, 255].")
+  Double sigAmplitude;
+
+  @Option(names = "--sig-frequency", paramLabel = "F",
+      description = "SIG sinusoid periods across the width, >= 1.")
+  Integer sigFrequency;
+
+  @Option(names = "--wanet-grid-size", paramLabel = "K",
+      description = "WaNet control grid side, >= 2.")
+  Integer wanetGridSize;
+
+  @Option(names = "--wanet-strength", paramLabel = "S",
+      description = "WaNet warping strength, in [0, 10].")
+  Double wanetStrength;
+
+  @Option(names = "--wanet-cross-ratio", paramLabel = "RATIO",
+      description = "WaNet noise-mode samples (true label kept) per poisoned sample, in [0, 10].")
+  Double wanetCrossRatio;
+
+  @Option(names = "--model", paramLabel = "ARCH", converter = ChoiceConverter.ModelChoice.class,
+      description = "Network: small-cnn, wrn-16-1, resnet-18 or resnet-34.")
+  ModelArch model;
+
+  @Option(names = "--defense", paramLabel = "abl|none",
+      converter = ChoiceConverter.DefenseChoice.class,
+      description = "ABL, or none: plain training, the undefended baseline.")
+  Defense defense;
 
   @Option(names = "--epochs", paramLabel = "T",
       description = "Total epochs (isolation + unlearning).")
@@ -61,12 +94,13 @@ final class SessionConfigOptions {
       description = "Share of the training set isolated, in (0, 1).")
   Double isolationRatio;
 
-  @Option(names = "--loss", paramLabel = "lga|flooding", converter = LossConverter.class,
+  @Option(names = "--loss", paramLabel = "lga|flooding",
+      converter = ChoiceConverter.LossChoice.class,
       description = "Isolation loss.")
   IsolationLoss isolationLoss;
 
   @Option(names = "--loss-reduction", paramLabel = "per-sample|batch-mean",
-      converter = ReductionConverter.class,
+      converter = ChoiceConverter.ReductionChoice.class,
       description = "Apply the isolation loss per sample (paper) or to the batch mean (official code).")
   LossReduction lossReduction;
 
@@ -75,6 +109,11 @@ final class SessionConfigOptions {
 
   @Option(names = "--flooding-level", paramLabel = "B", description = "Flooding level b, > 0.")
   Double floodingLevel;
+
+  @Option(names = "--ranking", paramLabel = "global|per-class",
+      converter = ChoiceConverter.RankingChoice.class,
+      description = "Isolate the lowest losses overall (paper) or relative to each class's median.")
+  Ranking ranking;
 
   @Option(names = "--lr", paramLabel = "LR", description = "SGD learning rate, > 0.")
   Double learningRate;
@@ -85,9 +124,34 @@ final class SessionConfigOptions {
   @Option(names = "--weight-decay", paramLabel = "WD", description = "L2 weight decay, >= 0.")
   Double weightDecay;
 
+  @Option(names = "--unlearning-mode", paramLabel = "MODE",
+      converter = ChoiceConverter.UnlearningModeChoice.class,
+      description = "gga (paper: descent on the kept set and ascent on the isolated set, jointly)"
+          + " or finetune-then-ascent (official code: fine-tune, then end with ascent epochs).")
+  UnlearningMode unlearningMode;
+
+  @Option(names = "--unlearning-lr", paramLabel = "LR",
+      description = "Learning rate of GGA unlearning or of the ascent epochs, > 0.")
+  Double unlearningLearningRate;
+
+  @Option(names = "--ascent-epochs", paramLabel = "N",
+      description = "finetune-then-ascent: epochs of pure ascent at the end.")
+  Integer ascentEpochs;
+
   @Option(names = "--unlearning-weight", paramLabel = "W",
       description = "Weight of the ascent term when unlearning.")
   Double unlearningWeight;
+
+  @Option(names = "--suspect-filtering", negatable = true,
+      description = "After the first unlearning epoch, drop from the kept set the poisons the"
+          + " ranking missed: samples of labels over-represented in the isolated set that still"
+          + " cost more than ln(classes). On unless the server is configured otherwise.")
+  Boolean suspectFiltering;
+
+  @Option(names = "--augmentation", negatable = true,
+      description = "Train-time augmentation chosen per dataset."
+          + " On unless the server is configured otherwise.")
+  Boolean augmentation;
 
   @Option(names = "--batch-size", paramLabel = "N", description = "Mini-batch size, in [1, 4096].")
   Integer batchSize;
@@ -124,23 +188,61 @@ final class SessionConfigOptions {
       data.setTestLimit(testLimit);
     }
 
-    if (attack != null || targetLabel != null || poisonRate != null || patchSizePx != null) {
-      AttackSpec.Builder spec = config.getAttackBuilder();
-      if (attack != null) {
-        spec.setKind(attack);
-      }
-      if (targetLabel != null) {
-        spec.setTargetLabel(targetLabel);
-      }
-      if (poisonRate != null) {
-        spec.setPoisonRate(poisonRate);
-      }
-      if (patchSizePx != null) {
-        spec.setPatchSizePx(patchSizePx);
-      }
+    if (model != null) {
+      config.getModelBuilder().setArch(model);
     }
 
+    AttackSpec attackSpec = attackSpec();
+    if (!attackSpec.equals(AttackSpec.getDefaultInstance())) {
+      config.setAttack(attackSpec);
+    }
+    AblConfig abl = ablConfig();
+    if (!abl.equals(AblConfig.getDefaultInstance())) {
+      config.setAbl(abl);
+    }
+    return config.build();
+  }
+
+  private AttackSpec attackSpec() {
+    AttackSpec.Builder spec = AttackSpec.newBuilder();
+    if (attack != null) {
+      spec.setKind(attack);
+    }
+    if (targetLabel != null) {
+      spec.setTargetLabel(targetLabel);
+    }
+    if (poisonRate != null) {
+      spec.setPoisonRate(poisonRate);
+    }
+    if (patchSizePx != null) {
+      spec.setPatchSizePx(patchSizePx);
+    }
+    if (blendAlpha != null) {
+      spec.setBlendAlpha(blendAlpha);
+    }
+    if (sigAmplitude != null) {
+      spec.setSigAmplitude(sigAmplitude);
+    }
+    if (sigFrequency != null) {
+      spec.setSigFrequency(sigFrequency);
+    }
+    if (wanetGridSize != null) {
+      spec.setWanetGridSize(wanetGridSize);
+    }
+    if (wanetStrength != null) {
+      spec.setWanetStrength(wanetStrength);
+    }
+    if (wanetCrossRatio != null) {
+      spec.setWanetCrossRatio(wanetCrossRatio);
+    }
+    return spec.build();
+  }
+
+  private AblConfig ablConfig() {
     AblConfig.Builder abl = AblConfig.newBuilder();
+    if (defense != null) {
+      abl.setDefense(defense);
+    }
     if (epochs != null) {
       abl.setEpochs(epochs);
     }
@@ -162,6 +264,9 @@ final class SessionConfigOptions {
     if (floodingLevel != null) {
       abl.setFloodingLevel(floodingLevel);
     }
+    if (ranking != null) {
+      abl.setRanking(ranking);
+    }
     if (learningRate != null) {
       abl.setLearningRate(learningRate);
     }
@@ -171,8 +276,23 @@ final class SessionConfigOptions {
     if (weightDecay != null) {
       abl.setWeightDecay(weightDecay);
     }
+    if (unlearningMode != null) {
+      abl.setUnlearningMode(unlearningMode);
+    }
+    if (unlearningLearningRate != null) {
+      abl.setUnlearningLearningRate(unlearningLearningRate);
+    }
+    if (ascentEpochs != null) {
+      abl.setAscentEpochs(ascentEpochs);
+    }
     if (unlearningWeight != null) {
       abl.setUnlearningWeight(unlearningWeight);
+    }
+    if (suspectFiltering != null) {
+      abl.setSuspectFiltering(suspectFiltering);
+    }
+    if (augmentation != null) {
+      abl.setAugmentation(augmentation);
     }
     if (batchSize != null) {
       abl.setBatchSize(batchSize);
@@ -180,45 +300,6 @@ final class SessionConfigOptions {
     if (stepReportInterval != null) {
       abl.setStepReportInterval(stepReportInterval);
     }
-    if (!abl.build().equals(AblConfig.getDefaultInstance())) {
-      config.setAbl(abl);
-    }
-    return config.build();
-  }
-
-  /** Case-insensitive choice among lower-case names, with the allowed names in the error. */
-  private static <E> E choose(String value, Map<String, E> choices) {
-    E choice = choices.get(value.toLowerCase(Locale.ROOT));
-    if (choice == null) {
-      throw new TypeConversionException(
-          "expected one of " + new TreeMap<>(choices).keySet() + " but was '" + value + "'");
-    }
-    return choice;
-  }
-
-  static final class AttackConverter implements ITypeConverter<AttackKind> {
-    @Override
-    public AttackKind convert(String value) {
-      return choose(value, Map.of(
-          "badnets", AttackKind.ATTACK_KIND_BADNETS, "none", AttackKind.ATTACK_KIND_NONE));
-    }
-  }
-
-  static final class LossConverter implements ITypeConverter<IsolationLoss> {
-    @Override
-    public IsolationLoss convert(String value) {
-      return choose(value, Map.of(
-          "lga", IsolationLoss.ISOLATION_LOSS_LGA,
-          "flooding", IsolationLoss.ISOLATION_LOSS_FLOODING));
-    }
-  }
-
-  static final class ReductionConverter implements ITypeConverter<LossReduction> {
-    @Override
-    public LossReduction convert(String value) {
-      return choose(value, Map.of(
-          "per-sample", LossReduction.LOSS_REDUCTION_PER_SAMPLE,
-          "batch-mean", LossReduction.LOSS_REDUCTION_BATCH_MEAN));
-    }
+    return abl.build();
   }
 }

@@ -10,8 +10,8 @@ import java.io.PrintWriter;
 
 /**
  * Renders a session's event stream (shared by {@code run} and {@code watch}): a line per phase change,
- * epoch, isolation and state change, the live bar, and at the end the result table and the
- * machine-readable {@code final} line. Returns the command's exit code.
+ * epoch, isolation, suspect filtering and state change, the live bar, and at the end the result table
+ * and the machine-readable {@code final} line. Returns the command's exit code.
  */
 final class SessionFollower {
   private final AblClient client;
@@ -62,6 +62,7 @@ final class SessionFollower {
       case PHASE -> print("phase " + ReportFormat.phase(event.getPhase().getPhase())
           + " from epoch " + (event.getPhase().getEpoch() + 1));
       case ISOLATION -> print(ReportFormat.isolationLine(event.getIsolation()));
+      case FILTER -> print(ReportFormat.filterLine(event.getFilter()));
       case STATE -> {
         lastState = event.getState().getState();
         String reason = event.getState().getReason();

@@ -8,10 +8,19 @@ import io.ablserve.client.InProcessServer;
 import io.ablserve.client.ScriptedSessionService;
 import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
+import io.ablserve.v1.AttackSpec;
+import io.ablserve.v1.Defense;
+import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.LossReduction;
+import io.ablserve.v1.ModelArch;
+import io.ablserve.v1.Phase;
+import io.ablserve.v1.PhaseChange;
+import io.ablserve.v1.Ranking;
+import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionState;
+import io.ablserve.v1.UnlearningMode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -61,8 +70,98 @@ class AblCliTest {
     assertThat(sent.hasAbl()).isFalse();
     assertThat(sent.getAbl().hasEpochs()).isFalse();
     assertThat(sent.hasAttack()).isFalse();
+    assertThat(sent.hasModel()).isFalse();
     assertThat(sent.hasSeed()).isFalse();
     assertThat(sent.getDevice()).isEmpty();
+  }
+
+  @Test
+  void run_leavesNewOptionsUnsetWhenNotGiven() {
+    execute("run", "--no-progress", "--epochs", "4");
+
+    AttackSpec attack = sentConfig().getAttack();
+    assertThat(attack.hasBlendAlpha()).isFalse();
+    assertThat(attack.hasSigAmplitude()).isFalse();
+    assertThat(attack.hasSigFrequency()).isFalse();
+    assertThat(attack.hasWanetGridSize()).isFalse();
+    assertThat(attack.hasWanetStrength()).isFalse();
+    assertThat(attack.hasWanetCrossRatio()).isFalse();
+    assertThat(sentConfig().getModel().getArch()).isEqualTo(ModelArch.MODEL_ARCH_UNSPECIFIED);
+    AblConfig abl = sentConfig().getAbl();
+    assertThat(abl).isEqualTo(AblConfig.newBuilder().setEpochs(4).build());
+    assertThat(abl.getDefense()).isEqualTo(Defense.DEFENSE_UNSPECIFIED);
+    assertThat(abl.getUnlearningMode()).isEqualTo(UnlearningMode.UNLEARNING_MODE_UNSPECIFIED);
+    assertThat(abl.getRanking()).isEqualTo(Ranking.RANKING_UNSPECIFIED);
+    assertThat(abl.hasUnlearningLearningRate()).isFalse();
+    assertThat(abl.hasAscentEpochs()).isFalse();
+    assertThat(abl.hasSuspectFiltering()).isFalse();
+    assertThat(abl.hasAugmentation()).isFalse();
+  }
+
+  @Test
+  void run_sendsTheAttackAndAblVariantOptions() {
+    execute("run", "--no-progress", "--attack", "WaNet", "--blend-alpha", "0.15",
+        "--sig-amplitude", "30", "--sig-frequency", "8", "--wanet-grid-size", "6",
+        "--wanet-strength", "0.75", "--wanet-cross-ratio", "1.5", "--model", "wrn-16-1",
+        "--defense", "abl", "--unlearning-mode", "finetune-then-ascent", "--unlearning-lr", "0.0005",
+        "--ascent-epochs", "2", "--ranking", "per-class", "--suspect-filtering",
+        "--no-augmentation");
+
+    SessionConfig sent = sentConfig();
+    assertThat(sent.getAttack()).isEqualTo(AttackSpec.newBuilder()
+        .setKind(AttackKind.ATTACK_KIND_WANET).setBlendAlpha(0.15).setSigAmplitude(30)
+        .setSigFrequency(8).setWanetGridSize(6).setWanetStrength(0.75).setWanetCrossRatio(1.5)
+        .build());
+    assertThat(sent.getModel().getArch()).isEqualTo(ModelArch.MODEL_ARCH_WRN_16_1);
+    assertThat(sent.getAbl()).isEqualTo(AblConfig.newBuilder()
+        .setDefense(Defense.DEFENSE_ABL)
+        .setUnlearningMode(UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT)
+        .setUnlearningLearningRate(0.0005).setAscentEpochs(2)
+        .setRanking(Ranking.RANKING_PER_CLASS)
+        .setSuspectFiltering(true).setAugmentation(false)
+        .build());
+  }
+
+  @Test
+  void run_negatableFlags_sendFalseWhenNegatedAndTrueWhenGiven() {
+    execute("run", "--no-progress", "--no-suspect-filtering", "--augmentation");
+
+    AblConfig abl = sentConfig().getAbl();
+    assertThat(abl.hasSuspectFiltering()).isTrue();
+    assertThat(abl.getSuspectFiltering()).isFalse();
+    assertThat(abl.hasAugmentation()).isTrue();
+    assertThat(abl.getAugmentation()).isTrue();
+  }
+
+  @Test
+  void run_mapsEveryChoiceCaseInsensitively() {
+    String[][] choices = {
+      {"--attack", "none"}, {"--attack", "BADNETS"}, {"--attack", "blend"}, {"--attack", "Trojan"},
+      {"--attack", "sig"}, {"--attack", "wanet"},
+      {"--model", "small-cnn"}, {"--model", "WRN-16-1"}, {"--model", "resnet-18"},
+      {"--model", "resnet-34"},
+      {"--defense", "abl"}, {"--defense", "None"},
+      {"--unlearning-mode", "gga"}, {"--unlearning-mode", "Finetune-Then-Ascent"},
+      {"--ranking", "global"}, {"--ranking", "PER-CLASS"},
+    };
+    for (String[] choice : choices) {
+      assertThat(execute("run", "--no-progress", choice[0], choice[1])).isZero();
+    }
+
+    List<SessionConfig> sent = server.service.creates.stream().map(r -> r.getConfig()).toList();
+    assertThat(sent.subList(0, 6)).extracting(c -> c.getAttack().getKind()).containsExactly(
+        AttackKind.ATTACK_KIND_NONE, AttackKind.ATTACK_KIND_BADNETS, AttackKind.ATTACK_KIND_BLEND,
+        AttackKind.ATTACK_KIND_TROJAN, AttackKind.ATTACK_KIND_SIG, AttackKind.ATTACK_KIND_WANET);
+    assertThat(sent.subList(6, 10)).extracting(c -> c.getModel().getArch()).containsExactly(
+        ModelArch.MODEL_ARCH_SMALL_CNN, ModelArch.MODEL_ARCH_WRN_16_1,
+        ModelArch.MODEL_ARCH_RESNET_18, ModelArch.MODEL_ARCH_RESNET_34);
+    assertThat(sent.subList(10, 12)).extracting(c -> c.getAbl().getDefense())
+        .containsExactly(Defense.DEFENSE_ABL, Defense.DEFENSE_NONE);
+    assertThat(sent.subList(12, 14)).extracting(c -> c.getAbl().getUnlearningMode())
+        .containsExactly(UnlearningMode.UNLEARNING_MODE_GGA,
+            UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT);
+    assertThat(sent.subList(14, 16)).extracting(c -> c.getAbl().getRanking())
+        .containsExactly(Ranking.RANKING_GLOBAL, Ranking.RANKING_PER_CLASS);
   }
 
   @Test
@@ -110,6 +209,8 @@ class AblCliTest {
         "isolated 3 of 100 samples after epoch 2 (4 poisoned in the training set):"
             + " precision 66.67% recall 50.00%");
     assertThat(printed).contains("phase UNLEARNING from epoch 3\n");
+    assertThat(printed).contains("filtered 1095 suspects from the kept set after epoch 3:"
+        + " precision 49.00% recall 98.90%, 4845 kept\n");
     assertThat(printed).containsPattern("(?m)^clean accuracy \\(CA\\) +91\\.23%$");
     assertThat(printed).containsPattern("(?m)^attack success rate \\(ASR\\) +0\\.41%$");
     assertThat(printed).containsPattern("(?m)^isolation precision +98\\.50%$");
@@ -152,8 +253,61 @@ class AblCliTest {
     int exit = execute("run", "--attack", "blended");
 
     assertThat(exit).isEqualTo(AblCli.EXIT_USAGE);
-    assertThat(err.toString()).contains("expected one of [badnets, none] but was 'blended'");
+    assertThat(err.toString()).contains("--attack").contains(
+        "expected one of [badnets, blend, none, sig, trojan, wanet] but was 'blended'");
     assertThat(server.service.creates).isEmpty();
+  }
+
+  @Test
+  void run_invalidModelOrUnlearningMode_isAUsageError() {
+    assertThat(execute("run", "--model", "wrn-28-10")).isEqualTo(AblCli.EXIT_USAGE);
+    assertThat(execute("run", "--unlearning-mode", "ascent")).isEqualTo(AblCli.EXIT_USAGE);
+
+    assertThat(err.toString())
+        .contains("expected one of [resnet-18, resnet-34, small-cnn, wrn-16-1] but was 'wrn-28-10'")
+        .contains("expected one of [finetune-then-ascent, gga] but was 'ascent'");
+    assertThat(server.service.creates).isEmpty();
+  }
+
+  @Test
+  void run_negatedFlagWithAValue_isAUsageError() {
+    assertThat(execute("run", "--no-augmentation=maybe")).isEqualTo(AblCli.EXIT_USAGE);
+    assertThat(server.service.creates).isEmpty();
+  }
+
+  @Test
+  void runHelp_listsTheNewOptions() {
+    assertThat(execute("run", "--help")).isZero();
+
+    // Descriptions wrap at the terminal width.
+    assertThat(out.toString().replaceAll("\\s+", " ")).contains(
+        "--attack=KIND", "none, badnets, blend, trojan, sig or wanet", "--blend-alpha=ALPHA",
+        "--sig-amplitude=DELTA", "--sig-frequency=F", "--wanet-grid-size=K", "--wanet-strength=S",
+        "--wanet-cross-ratio=RATIO", "--model=ARCH", "small-cnn, wrn-16-1, resnet-18 or resnet-34",
+        "--defense=abl|none", "--unlearning-mode=MODE", "--unlearning-lr=LR", "--ascent-epochs=N",
+        "--ranking=global|per-class", "--[no-]suspect-filtering", "--[no-]augmentation");
+  }
+
+  @Test
+  void watch_rendersPlainTrainingAndAFilterWithoutPoisons() {
+    server.service.addSession(
+        Session.newBuilder().setId("base").setState(SessionState.SESSION_STATE_SUCCEEDED).build(),
+        List.of(
+            ScriptedSessionService.event(0).setPhase(
+                PhaseChange.newBuilder().setPhase(Phase.PHASE_TRAINING)).build(),
+            ScriptedSessionService.event(1).setEpoch(
+                ScriptedSessionService.epoch(0, Phase.PHASE_TRAINING, 0.9, 0.05)).build(),
+            ScriptedSessionService.event(2).setFilter(FilterResult.newBuilder().setEpoch(2)
+                .setPrecision(Double.NaN).setRecall(Double.NaN).setKeptSize(5940)).build(),
+            ScriptedSessionService.state(3, SessionState.SESSION_STATE_SUCCEEDED, "")));
+
+    assertThat(execute("watch", "base", "--no-follow", "--no-progress")).isZero();
+
+    assertThat(out.toString())
+        .contains("phase TRAINING from epoch 1\n")
+        .contains("epoch 1/? TRAINING    CA  90.00%  ASR   5.00%")
+        .contains("filtered 0 suspects from the kept set after epoch 3: precision - recall -,"
+            + " 5940 kept\n");
   }
 
   @Test

@@ -7,15 +7,20 @@ import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.Defense;
+import io.ablserve.v1.EpochSummary;
+import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.FinalResult;
 import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.ModelSpec;
 import io.ablserve.v1.Phase;
+import io.ablserve.v1.Ranking;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionState;
+import io.ablserve.v1.UnlearningMode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -66,7 +71,10 @@ class ReportFormatTest {
             .setIsolationLoss(IsolationLoss.ISOLATION_LOSS_LGA)
             .setLossReduction(LossReduction.LOSS_REDUCTION_PER_SAMPLE)
             .setLgaGamma(0.5).setFloodingLevel(0.5).setLearningRate(0.01).setUnlearningWeight(1)
-            .setBatchSize(128).setMomentum(0.9).setWeightDecay(1e-4))
+            .setBatchSize(128).setMomentum(0.9).setWeightDecay(1e-4)
+            .setDefense(Defense.DEFENSE_ABL).setUnlearningMode(UnlearningMode.UNLEARNING_MODE_GGA)
+            .setUnlearningLearningRate(0.01).setAscentEpochs(1).setRanking(Ranking.RANKING_GLOBAL)
+            .setSuspectFiltering(true).setAugmentation(false))
         .setSeed(0)
         .setDevice("cpu")
         .build();
@@ -77,13 +85,102 @@ class ReportFormatTest {
         dataset            fashion-mnist (train 6000, test all)
         attack             BADNETS target 0, poison rate 10.00%, patch 3px
         model              SMALL_CNN
+        defense            ABL
         epochs             10 (isolation 5)
         isolation          loss LGA PER_SAMPLE, ratio 1.00%, gamma 0.5, flooding level 0.5
+        ranking            GLOBAL
         optimiser          lr 0.01, momentum 0.9, weight decay 0.0001, batch 128
+        unlearning         GGA, lr 0.01
         unlearning weight  1
+        suspect filtering  on
+        augmentation       off
         seed               0
         device             cpu
         """);
+  }
+
+  @Test
+  void config_unsetNewSettings_showAsDefault() {
+    String table = ReportFormat.config(SessionConfig.getDefaultInstance());
+
+    assertThat(table).containsPattern("(?m)^attack +default target default, poison rate default$")
+        .containsPattern("(?m)^model +default$")
+        .containsPattern("(?m)^defense +default$")
+        .containsPattern("(?m)^ranking +default$")
+        .containsPattern("(?m)^unlearning +default, lr default$")
+        .containsPattern("(?m)^suspect filtering +default$")
+        .containsPattern("(?m)^augmentation +default$");
+  }
+
+  @Test
+  void config_showsTheAttackParametersOfItsKindOnly() {
+    AttackSpec all = AttackSpec.newBuilder().setTargetLabel(0).setPoisonRate(0.1)
+        .setPatchSizePx(3).setBlendAlpha(0.2).setSigAmplitude(20).setSigFrequency(6)
+        .setWanetGridSize(4).setWanetStrength(0.5).setWanetCrossRatio(2).build();
+
+    assertThat(attackRow(all.toBuilder().setKind(AttackKind.ATTACK_KIND_NONE)))
+        .isEqualTo("NONE");
+    assertThat(attackRow(all.toBuilder().setKind(AttackKind.ATTACK_KIND_BADNETS)))
+        .isEqualTo("BADNETS target 0, poison rate 10.00%, patch 3px");
+    assertThat(attackRow(all.toBuilder().setKind(AttackKind.ATTACK_KIND_BLEND)))
+        .isEqualTo("BLEND target 0, poison rate 10.00%, alpha 0.2");
+    assertThat(attackRow(all.toBuilder().setKind(AttackKind.ATTACK_KIND_TROJAN)))
+        .isEqualTo("TROJAN target 0, poison rate 10.00%");
+    assertThat(attackRow(all.toBuilder().setKind(AttackKind.ATTACK_KIND_SIG)))
+        .isEqualTo("SIG target 0, poison rate 10.00%, amplitude 20, frequency 6");
+    assertThat(attackRow(all.toBuilder().setKind(AttackKind.ATTACK_KIND_WANET)))
+        .isEqualTo("WANET target 0, poison rate 10.00%, grid 4, strength 0.5, cross ratio 2");
+    assertThat(attackRow(AttackSpec.newBuilder().setBlendAlpha(0.3)))
+        .isEqualTo("default target default, poison rate default, alpha 0.3");
+  }
+
+  @Test
+  void config_showsAscentEpochsOnlyForFinetuneThenAscent() {
+    AblConfig.Builder abl = AblConfig.newBuilder()
+        .setUnlearningMode(UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT)
+        .setUnlearningLearningRate(5e-4).setAscentEpochs(2).setDefense(Defense.DEFENSE_NONE);
+
+    String table = ReportFormat.config(SessionConfig.newBuilder().setAbl(abl).build());
+
+    assertThat(table).containsPattern("(?m)^unlearning +FINETUNE_THEN_ASCENT, lr 0.0005,"
+        + " ascent epochs 2$").containsPattern("(?m)^defense +NONE$");
+  }
+
+  private static String attackRow(AttackSpec.Builder attack) {
+    String table = ReportFormat.config(SessionConfig.newBuilder().setAttack(attack).build());
+    return table.lines().filter(line -> line.startsWith("attack "))
+        .map(line -> line.substring("attack".length()).strip()).findFirst().orElseThrow();
+  }
+
+  @Test
+  void filterLine_showsCountsAndPercentagesOneBasedEpoch() {
+    FilterResult filter = FilterResult.newBuilder().setEpoch(2).setRemovedCount(1095)
+        .setPrecision(0.49).setRecall(0.989).setKeptSize(4845).build();
+
+    assertThat(ReportFormat.filterLine(filter)).isEqualTo(
+        "filtered 1095 suspects from the kept set after epoch 3: precision 49.00% recall 98.90%,"
+            + " 4845 kept");
+  }
+
+  @Test
+  void filterLine_withoutPoisons_showsDashes() {
+    FilterResult filter = FilterResult.newBuilder().setEpoch(5).setRemovedCount(0)
+        .setPrecision(Double.NaN).setRecall(Double.NaN).setKeptSize(5940).build();
+
+    assertThat(ReportFormat.filterLine(filter)).isEqualTo(
+        "filtered 0 suspects from the kept set after epoch 6: precision - recall -, 5940 kept");
+  }
+
+  @Test
+  void phase_namesPlainTrainingOfTheBaseline() {
+    assertThat(ReportFormat.phase(Phase.PHASE_TRAINING)).isEqualTo("TRAINING");
+    assertThat(ReportFormat.phase(Phase.PHASE_UNSPECIFIED)).isEqualTo("-");
+    assertThat(ReportFormat.epochLine(EpochSummary.newBuilder().setEpoch(0)
+        .setPhase(Phase.PHASE_TRAINING).setCleanAccuracy(0.9).setAttackSuccessRate(0.95)
+        .setMeanLossPoisoned(0.01).setMeanLossClean(0.3).setIsolationPrecision(0.5)
+        .setIsolationRecall(0.05).setTrainElapsedMs(850).build(), 10))
+        .isEqualTo("epoch 1/10 TRAINING    CA  90.00%  ASR  95.00%  loss poisoned 0.0100"
+            + " clean 0.3000  isolation precision 50.00% recall 5.00%  850ms");
   }
 
   @Test

@@ -1,0 +1,94 @@
+package io.ablserve.client.cli;
+
+import io.ablserve.v1.AttackKind;
+import io.ablserve.v1.Defense;
+import io.ablserve.v1.IsolationLoss;
+import io.ablserve.v1.LossReduction;
+import io.ablserve.v1.ModelArch;
+import io.ablserve.v1.Ranking;
+import io.ablserve.v1.UnlearningMode;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * A case-insensitive choice among kebab-case names for an API enum, with the allowed names in the
+ * error; one subclass per option, which picocli makes through its no-argument constructor.
+ */
+abstract class ChoiceConverter<E> implements ITypeConverter<E> {
+  private final Map<String, E> choices;
+
+  ChoiceConverter(Map<String, E> choices) {
+    this.choices = Map.copyOf(choices);
+  }
+
+  @Override
+  public final E convert(String value) {
+    E choice = choices.get(value.toLowerCase(Locale.ROOT));
+    if (choice == null) {
+      throw new TypeConversionException(
+          "expected one of " + new TreeMap<>(choices).keySet() + " but was '" + value + "'");
+    }
+    return choice;
+  }
+
+  static final class AttackChoice extends ChoiceConverter<AttackKind> {
+    AttackChoice() {
+      super(Map.of(
+          "none", AttackKind.ATTACK_KIND_NONE,
+          "badnets", AttackKind.ATTACK_KIND_BADNETS,
+          "blend", AttackKind.ATTACK_KIND_BLEND,
+          "trojan", AttackKind.ATTACK_KIND_TROJAN,
+          "sig", AttackKind.ATTACK_KIND_SIG,
+          "wanet", AttackKind.ATTACK_KIND_WANET));
+    }
+  }
+
+  static final class ModelChoice extends ChoiceConverter<ModelArch> {
+    ModelChoice() {
+      super(Map.of(
+          "small-cnn", ModelArch.MODEL_ARCH_SMALL_CNN,
+          "wrn-16-1", ModelArch.MODEL_ARCH_WRN_16_1,
+          "resnet-18", ModelArch.MODEL_ARCH_RESNET_18,
+          "resnet-34", ModelArch.MODEL_ARCH_RESNET_34));
+    }
+  }
+
+  static final class DefenseChoice extends ChoiceConverter<Defense> {
+    DefenseChoice() {
+      super(Map.of("abl", Defense.DEFENSE_ABL, "none", Defense.DEFENSE_NONE));
+    }
+  }
+
+  static final class LossChoice extends ChoiceConverter<IsolationLoss> {
+    LossChoice() {
+      super(Map.of(
+          "lga", IsolationLoss.ISOLATION_LOSS_LGA,
+          "flooding", IsolationLoss.ISOLATION_LOSS_FLOODING));
+    }
+  }
+
+  static final class ReductionChoice extends ChoiceConverter<LossReduction> {
+    ReductionChoice() {
+      super(Map.of(
+          "per-sample", LossReduction.LOSS_REDUCTION_PER_SAMPLE,
+          "batch-mean", LossReduction.LOSS_REDUCTION_BATCH_MEAN));
+    }
+  }
+
+  static final class RankingChoice extends ChoiceConverter<Ranking> {
+    RankingChoice() {
+      super(Map.of("global", Ranking.RANKING_GLOBAL, "per-class", Ranking.RANKING_PER_CLASS));
+    }
+  }
+
+  static final class UnlearningModeChoice extends ChoiceConverter<UnlearningMode> {
+    UnlearningModeChoice() {
+      super(Map.of(
+          "gga", UnlearningMode.UNLEARNING_MODE_GGA,
+          "finetune-then-ascent", UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT));
+    }
+  }
+}
