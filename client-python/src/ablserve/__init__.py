@@ -1,0 +1,39 @@
+"""Python client of ablserve: Anti-Backdoor Learning training sessions on a gRPC server.
+
+    with ablserve.Client("127.0.0.1:50051") as client:
+        session = client.create_session(ablserve.SessionConfig(abl=ablserve.AblConfig(epochs=4)))
+        session.wait()
+        print(session.metrics())
+"""
+from ._client import Client
+from ._config import AblConfig, AttackConfig, DatasetConfig, SessionConfig
+from ._datasets import Dataset
+from ._errors import AblError
+from ._events import (
+    EpochSummary,
+    FilterResult,
+    FinalResult,
+    IsolationResult,
+    PhaseChange,
+    StateChange,
+    StepMetrics,
+)
+from ._session import Session
+
+__all__ = [
+    "AblConfig",
+    "AblError",
+    "AttackConfig",
+    "Client",
+    "Dataset",
+    "DatasetConfig",
+    "EpochSummary",
+    "FilterResult",
+    "FinalResult",
+    "IsolationResult",
+    "PhaseChange",
+    "Session",
+    "SessionConfig",
+    "StateChange",
+    "StepMetrics",
+]

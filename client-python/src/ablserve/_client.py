@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import os
+from typing import Iterator, List, Optional, Union
+
+import grpc
+
+from . import _datasets
+from ._config import SessionConfig
+from ._datasets import Dataset
+from ._errors import translated
+from ._proto.v1 import datasets_pb2 as datasets_pb
+from ._proto.v1 import datasets_pb2_grpc as datasets_grpc
+from ._proto.v1 import session_pb2 as pb
+from ._proto.v1 import session_pb2_grpc as pb_grpc
+from ._session import Session
+
+DEFAULT_ADDRESS = "127.0.0.1:50051"
+
+
+class Client:
+    """A connection to an ablserve server.
+
+    ``address`` is ``host:port``; ``token`` is sent as ``authorization: Bearer <token>`` on every call;
+    ``timeout`` (seconds) is the deadline of each unary call unless the call passes its own ``timeout=``;
+    ``tls`` is False (plaintext), True (TLS with the system's roots) or a ``grpc.ChannelCredentials``.
+    Use it as a context manager, or call :meth:`close`. Every failed call raises :class:`AblError`.
+    """
+
+    def __init__(
+        self,
+        address: str = DEFAULT_ADDRESS,
+        token: Optional[str] = None,
+        timeout: float = 30.0,
+        tls: Union[bool, grpc.ChannelCredentials] = False,
+    ):
+        self.address = address
+        self.timeout = timeout
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        if tls is False:
+            self._channel = grpc.insecure_channel(address)
+        else:
+            credentials = grpc.ssl_channel_credentials() if tls is True else tls
+            self._channel = grpc.secure_channel(address, credentials)
+        self._sessions = pb_grpc.SessionServiceStub(self._channel)
+        self._datasets = datasets_grpc.DatasetServiceStub(self._channel)
+
+    def create_session(self, config: Optional[SessionConfig] = None, *, timeout: Optional[float] = None) -> Session:
+        """Queues a training session and returns it at once (state "queued"), its config resolved by the server.
+
+        Every field of ``config`` (default: ``SessionConfig()``) is sent; an invalid one raises AblError
+        INVALID_ARGUMENT naming the field and its allowed range.
+        """
+        request = pb.CreateSessionRequest(config=(config or SessionConfig()).to_proto())
+        return Session(self, self._unary(self._sessions.CreateSession, request, timeout))
+
+    def session(self, session_id: str, *, timeout: Optional[float] = None) -> Session:
+        """An existing session, by id (AblError NOT_FOUND for an unknown id)."""
+        return Session(self, self._unary(self._sessions.GetSession, pb.GetSessionRequest(session_id=session_id),
+                                         timeout))
+
+    def sessions(self, *, timeout: Optional[float] = None) -> List[Session]:
+        """Every session the server knows, newest first."""
+        response = self._unary(self._sessions.ListSessions, pb.ListSessionsRequest(), timeout)
+        return [Session(self, s) for s in response.sessions]
+
+    def upload_dataset(self, x, y=None, x_test=None, y_test=None, *, name: str, progress: bool = True,
+                       timeout: Optional[float] = None) -> Dataset:
+        """Uploads a dataset and returns it as the server loaded it (train on it with
+        ``DatasetConfig(name=dataset.id)``).
+
+        Either numpy arrays ``x, y, x_test, y_test`` (images uint8 of shape (N, H, W) or (N, H, W, C), labels
+        integers of shape (N,)), sent as an .npz, or ``x`` a path: an .npz holding x_train, y_train, x_test and
+        y_test, a .zip of a dataset folder, or the folder itself (IDX, CIFAR-10, GTSRB, npz or ImageFolder
+        layout), zipped on the fly. The bytes stream in 1 MiB chunks with a tqdm bar and a SHA-256 the server
+        checks. The server validates the data: a wrong dtype or mismatched lengths raise AblError
+        INVALID_ARGUMENT with its description; RESOURCE_EXHAUSTED above its upload limit. ``timeout`` defaults
+        to none (large uploads take long).
+        """
+        if isinstance(x, (str, os.PathLike)):
+            if not (y is None and x_test is None and y_test is None):
+                raise TypeError("upload_dataset(path) takes no arrays")
+            data, fmt = _datasets.open_file(x)
+        else:
+            if y is None or x_test is None or y_test is None:
+                raise TypeError("upload_dataset needs x, y, x_test and y_test arrays (or a path)")
+            data, fmt = _datasets.pack_arrays(x, y, x_test, y_test), datasets_pb.UPLOAD_FORMAT_NPZ
+        with data:
+            requests = _datasets.upload_requests(data, fmt, name, progress)
+            with translated():
+                response = self._datasets.UploadDataset(requests, timeout=timeout, metadata=self._metadata)
+        return _datasets.dataset_from_proto(response)
+
+    def datasets(self, *, timeout: Optional[float] = None) -> List[Dataset]:
+        """The datasets this user uploaded, newest first."""
+        response = self._unary(self._datasets.ListDatasets, datasets_pb.ListDatasetsRequest(), timeout)
+        return [_datasets.dataset_from_proto(d) for d in response.datasets]
+
+    def delete_dataset(self, dataset_id: str, *, timeout: Optional[float] = None) -> None:
+        """Removes an uploaded dataset (FAILED_PRECONDITION while a queued or running session uses it)."""
+        self._unary(self._datasets.DeleteDataset, datasets_pb.DeleteDatasetRequest(dataset_id=dataset_id), timeout)
+
+    def close(self) -> None:
+        """Closes the channel; open streams end."""
+        self._channel.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Client({self.address!r})"
+
+    def _unary(self, method, request, timeout: Optional[float]):
+        with translated():
+            return method(request, timeout=self.timeout if timeout is None else timeout, metadata=self._metadata)
+
+    def _watch(self, request: pb.WatchSessionRequest, timeout: Optional[float]) -> Iterator[pb.SessionEvent]:
+        """The raw event stream; ``timeout`` None means no deadline (a session may train for hours)."""
+        return self._sessions.WatchSession(request, timeout=timeout, metadata=self._metadata)

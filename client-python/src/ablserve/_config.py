@@ -1,0 +1,193 @@
+"""Typed session config. The defaults are the server's (``AblConfig.DEFAULTS``, ``AttackConfig.DEFAULTS``);
+a test pins them against what the server resolves for an empty request."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Optional
+
+import grpc
+
+from ._errors import AblError
+from ._proto.v1 import session_pb2 as pb
+
+ATTACKS = ("none", "badnets", "blend", "trojan", "sig", "wanet")
+MODELS = ("small_cnn", "wrn_16_1", "resnet_18", "resnet_34")
+ISOLATION_LOSSES = ("lga", "flooding")
+LOSS_REDUCTIONS = ("per_sample", "batch_mean")
+DEFENSES = ("abl", "none")
+UNLEARNING_MODES = ("gga", "finetune_then_ascent")
+RANKINGS = ("global", "per_class")
+
+
+@dataclass
+class DatasetConfig:
+    """A dataset the server knows by name, optionally cut to its first samples."""
+
+    name: str = "fashion-mnist"
+    """Server-side dataset name (the server's ``--dataset NAME=PATH`` list)."""
+    train_limit: int = 0
+    """Train on the first N training samples only; 0 means all."""
+    test_limit: int = 0
+    """Evaluate on the first N test samples only; 0 means all."""
+
+
+@dataclass
+class AttackConfig:
+    """All-to-one backdoor poisoning of the training set (the server records which samples it poisoned)."""
+
+    kind: str = "badnets"
+    """One of "none", "badnets", "blend", "trojan", "sig", "wanet"."""
+    target_label: int = 0
+    """The attacker's target class."""
+    poison_rate: float = 0.1
+    """Share of the training set poisoned, in (0, 1)."""
+    patch_size_px: int = 3
+    """BadNets patch side in pixels, >= 1."""
+    blend_alpha: float = 0.2
+    """Blend opacity, in (0, 1)."""
+    sig_amplitude: float = 20.0
+    """SIG amplitude in pixel units of 255, in (0, 255]."""
+    sig_frequency: int = 6
+    """SIG periods across the width, >= 1."""
+    wanet_grid_size: int = 4
+    """WaNet control grid side, >= 2."""
+    wanet_strength: float = 0.5
+    """WaNet warping strength, in [0, 10]."""
+    wanet_cross_ratio: float = 2.0
+    """WaNet noise-mode samples per poisoned sample, in [0, 10]."""
+
+
+@dataclass
+class AblConfig:
+    """Anti-Backdoor Learning hyperparameters (Li et al., NeurIPS 2021)."""
+
+    epochs: int = 10
+    """Total epochs T (isolation plus unlearning), in [2, 10000]."""
+    isolation_epochs: int = 5
+    """Turning epoch T_te: epochs of isolation training before ranking, in [1, epochs)."""
+    isolation_ratio: float = 0.01
+    """Share p of the training set isolated as D_b, in (0, 1)."""
+    isolation_loss: str = "lga"
+    """"lga" (local gradient ascent, sign(l - gamma) * l) or "flooding" (|l - b| + b)."""
+    lga_gamma: float = 0.5
+    """LGA threshold gamma, > 0."""
+    flooding_level: float = 0.5
+    """Flooding level b, > 0."""
+    loss_reduction: str = "batch_mean"
+    """"batch_mean" (the official code: the sign is taken on the batch-mean loss) or "per_sample" (the paper's
+    equation 3)."""
+    learning_rate: float = 0.01
+    """SGD learning rate of isolation and of the kept set during unlearning, in (0, 10]."""
+    unlearning_weight: float = 1.0
+    """Weight of the ascent term on the isolated set, > 0."""
+    batch_size: int = 128
+    """Mini-batch size, in [1, 4096]."""
+    momentum: float = 0.9
+    """SGD momentum, in [0, 1)."""
+    weight_decay: float = 1e-4
+    """L2 weight decay, >= 0."""
+    step_report_interval: int = 10
+    """One step event every N optimiser steps, >= 1."""
+    defense: str = "abl"
+    """"abl", or "none" for the undefended baseline with the same budget."""
+    unlearning_mode: str = "gga"
+    """"gga" (the paper) or "finetune_then_ascent" (the official code)."""
+    unlearning_learning_rate: Optional[float] = None
+    """Learning rate of unlearning; None lets the server choose: learning_rate for "gga", 5e-4 for the
+    ascent epochs of "finetune_then_ascent"."""
+    ascent_epochs: int = 1
+    """"finetune_then_ascent" only: epochs of pure ascent at the end."""
+    ranking: str = "global"
+    """"global" (lowest losses overall) or "per_class" (losses over their class median)."""
+    suspect_filtering: bool = True
+    """Drop from D_c the likely poisons the ranking missed, after the first unlearning epoch."""
+    augmentation: bool = True
+    """Train-time augmentation chosen per dataset; never during ranking or evaluation."""
+
+
+@dataclass
+class SessionConfig:
+    """Everything a session needs. Every field is sent, so the server trains exactly what this says."""
+
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    attack: AttackConfig = field(default_factory=AttackConfig)
+    abl: AblConfig = field(default_factory=AblConfig)
+    model: str = "small_cnn"
+    """One of "small_cnn", "wrn_16_1", "resnet_18", "resnet_34"."""
+    seed: int = 0
+    """Seed for poisoning, initialisation and shuffling (a fixed seed, not a random one)."""
+    device: str = ""
+    """"cpu", "gpu" or "gpu:N"; "" means the server's configured device."""
+    display_name: str = ""
+    """Free text shown in listings."""
+
+    def to_proto(self) -> pb.SessionConfig:
+        a, abl = self.attack, self.abl
+        abl_fields = {f.name: getattr(abl, f.name) for f in dataclasses.fields(abl)}
+        if abl_fields["unlearning_learning_rate"] is None:
+            del abl_fields["unlearning_learning_rate"]
+        for name, enum, values in (
+            ("isolation_loss", "ISOLATION_LOSS", ISOLATION_LOSSES),
+            ("loss_reduction", "LOSS_REDUCTION", LOSS_REDUCTIONS),
+            ("defense", "DEFENSE", DEFENSES),
+            ("unlearning_mode", "UNLEARNING_MODE", UNLEARNING_MODES),
+            ("ranking", "RANKING", RANKINGS),
+        ):
+            abl_fields[name] = _enum_value(f"abl.{name}", enum, abl_fields[name], values)
+        attack_fields = {f.name: getattr(a, f.name) for f in dataclasses.fields(a)}
+        attack_fields["kind"] = _enum_value("attack.kind", "ATTACK_KIND", a.kind, ATTACKS)
+        return pb.SessionConfig(
+            display_name=self.display_name,
+            dataset=pb.DatasetSpec(**dataclasses.asdict(self.dataset)),
+            attack=pb.AttackSpec(**attack_fields),
+            model=pb.ModelSpec(arch=_enum_value("model", "MODEL_ARCH", self.model, MODELS)),
+            abl=pb.AblConfig(**abl_fields),
+            device=self.device,
+            seed=self.seed,
+        )
+
+    @classmethod
+    def from_proto(cls, msg: pb.SessionConfig) -> SessionConfig:
+        """The config as the server resolved it (every default filled)."""
+        def values(dc, m, enums):
+            out = {}
+            for f in dataclasses.fields(dc):
+                if f.default is None and not m.HasField(f.name):
+                    out[f.name] = None
+                    continue
+                v = getattr(m, f.name)
+                if f.name in enums:
+                    v = _enum_name(enums[f.name], v)
+                out[f.name] = v
+            return dc(**out)
+
+        return cls(
+            dataset=values(DatasetConfig, msg.dataset, {}),
+            attack=values(AttackConfig, msg.attack, {"kind": "ATTACK_KIND"}),
+            abl=values(AblConfig, msg.abl, {
+                "isolation_loss": "ISOLATION_LOSS", "loss_reduction": "LOSS_REDUCTION", "defense": "DEFENSE",
+                "unlearning_mode": "UNLEARNING_MODE", "ranking": "RANKING"}),
+            model=_enum_name("MODEL_ARCH", msg.model.arch),
+            seed=msg.seed,
+            device=msg.device,
+            display_name=msg.display_name,
+        )
+
+
+def _enum_value(field_name: str, prefix: str, value: str, allowed: tuple) -> int:
+    if value not in allowed:
+        raise AblError(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            f"{field_name} must be one of {', '.join(repr(a) for a in allowed)}, got {value!r}")
+    return getattr(pb, f"{prefix}_{value.upper()}")
+
+
+def _enum_name(prefix: str, number: int) -> str:
+    from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+
+    wrapper: EnumTypeWrapper = getattr(pb, "".join(p.capitalize() for p in prefix.split("_")))
+    try:
+        return wrapper.Name(number)[len(prefix) + 1:].lower()
+    except ValueError:  # a value added to the server's API after these stubs were generated
+        return str(number)

@@ -1,0 +1,140 @@
+"""Loss / clean accuracy / attack success rate plots; matplotlib is imported only here (``ablserve[notebook]``)."""
+from __future__ import annotations
+
+import io
+import threading
+import time
+from typing import TYPE_CHECKING, List, Optional
+
+from ._errors import AblError
+from ._events import EpochSummary, Event, FinalResult, PhaseChange, StateChange, StepMetrics
+
+if TYPE_CHECKING:
+    from ._session import Session
+
+_FRAME_INTERVAL_S = 1.0
+
+
+def _matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as e:
+        raise ImportError("session.plot() needs matplotlib: pip install 'ablserve[notebook]'") from e
+
+
+def in_jupyter() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+class _Series:
+    def __init__(self) -> None:
+        self.steps: List[int] = []
+        self.losses: List[float] = []
+        self.epochs: List[int] = []
+        self.clean_accuracy: List[float] = []
+        self.attack_success_rate: List[float] = []
+        self.turning_epoch: Optional[int] = None
+        self.state = ""
+        self.note = ""
+
+    def add(self, event: Event) -> None:
+        if isinstance(event, StepMetrics):
+            self.steps.append(event.step)
+            self.losses.append(event.batch_loss)
+        elif isinstance(event, EpochSummary):
+            self.epochs.append(event.epoch)
+            self.clean_accuracy.append(event.clean_accuracy)
+            self.attack_success_rate.append(event.attack_success_rate)
+        elif isinstance(event, PhaseChange) and event.phase == "isolated":
+            self.turning_epoch = event.epoch
+        elif isinstance(event, StateChange):
+            self.state = event.state
+        elif isinstance(event, FinalResult):
+            self.note = f"CA {event.clean_accuracy:.3f}, ASR {event.attack_success_rate:.3f}"
+
+
+def _draw(fig, series: _Series, session_id: str) -> None:
+    fig.clear()
+    loss_ax, rate_ax = fig.subplots(1, 2)
+    loss_ax.plot(series.steps, series.losses, color="tab:blue", linewidth=1)
+    loss_ax.set_xlabel("step")
+    loss_ax.set_ylabel("batch cross-entropy")
+    loss_ax.set_title("training loss")
+    rate_ax.plot(series.epochs, series.clean_accuracy, "o-", color="tab:green", label="clean accuracy")
+    rate_ax.plot(series.epochs, series.attack_success_rate, "s-", color="tab:red", label="attack success rate")
+    if series.turning_epoch is not None:
+        rate_ax.axvline(series.turning_epoch - 0.5, color="grey", linestyle="--", label="isolation")
+    rate_ax.set_ylim(-0.02, 1.02)
+    rate_ax.set_xlabel("epoch")
+    rate_ax.set_title("per epoch")
+    rate_ax.legend(loc="best", fontsize="small")
+    fig.suptitle(" ".join(p for p in (f"session {session_id[:8]}", series.state, series.note) if p))
+    fig.tight_layout()
+
+
+def static_plot(session: Session, path: Optional[str], timeout: Optional[float]):
+    _matplotlib()
+    import matplotlib.pyplot as plt
+
+    series = _Series()
+    series.state = session.state
+    for event in session._events(0, False, timeout):
+        series.add(event)
+    fig = plt.figure(figsize=(10, 3.8))
+    _draw(fig, series, session.id)
+    if path is not None:
+        fig.savefig(path)
+    return fig
+
+
+class LivePlot:
+    """A Jupyter plot that a background thread redraws (at most once a second) as the session's events
+    arrive, until the session ends. It displays itself; ``join()`` waits for its final frame."""
+
+    def __init__(self, session: Session, timeout: Optional[float]):
+        _matplotlib()
+        from IPython.display import Image, display
+        from matplotlib.figure import Figure  # no pyplot: drawn off the main thread, never shown by a GUI
+
+        self._image = Image
+        self._session = session
+        self._series = _Series()
+        self._series.state = session.state
+        self.figure = Figure(figsize=(10, 3.8))
+        self._handle = display(self._render(), display_id=True)
+        self.thread = threading.Thread(target=self._follow, args=(timeout,), name=f"ablserve-plot-{session.id[:8]}",
+                                       daemon=True)
+        self.thread.start()
+
+    def join(self, timeout: Optional[float] = None) -> None:
+        self.thread.join(timeout)
+
+    def _render(self):
+        _draw(self.figure, self._series, self._session.id)
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        return self._image(data=buffer.getvalue(), format="png")
+
+    def _follow(self, timeout: Optional[float]) -> None:
+        last = 0.0
+        try:
+            for event in self._session._events(0, True, timeout):
+                self._series.add(event)
+                if time.monotonic() - last >= _FRAME_INTERVAL_S:
+                    self._handle.update(self._render())
+                    last = time.monotonic()
+        except AblError as e:
+            self._series.note = f"stream ended: {e}"
+        finally:
+            self._handle.update(self._render())
+
+    def _ipython_display_(self) -> None:
+        pass  # already displayed, and kept up to date, by the constructor
+
+    def __repr__(self) -> str:
+        return f"LivePlot(session={self._session.id!r}, following={self.thread.is_alive()})"

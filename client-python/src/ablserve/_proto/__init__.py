@@ -1,0 +1,1 @@
+"""Private: generated gRPC modules (see regen_stubs.py)."""

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import dataclasses
+import sys
+import threading
+from typing import TYPE_CHECKING, Iterator, List, Optional
+
+import grpc
+import pandas as pd
+
+from . import _events
+from ._config import SessionConfig
+from ._errors import AblError, translated
+from ._events import EpochSummary, Event, FinalResult, IsolationResult, StateChange, StepMetrics
+from ._proto.v1 import session_pb2 as pb
+
+if TYPE_CHECKING:
+    from ._client import Client
+
+ON_INTERRUPT = ("ask", "cancel", "detach")
+
+
+class Session:
+    """A training session on the server. Its attributes are a snapshot, renewed by :meth:`refresh`,
+    :meth:`cancel` and :meth:`wait`:
+
+    ``id``, ``config`` (the :class:`SessionConfig` as resolved by the server), ``state`` ("queued",
+    "running", "succeeded", "failed", "cancelled", "interrupted"), ``phase`` ("isolation", "isolated",
+    "unlearning", "training", or "" when not running), ``epoch``, ``queue_position`` (-1 unless queued),
+    ``failure_reason``, ``created_at`` / ``started_at`` / ``finished_at`` (UTC datetimes or None),
+    ``result`` (a :class:`FinalResult` once succeeded, else None), ``device`` and ``owner``.
+
+    Methods that take ``timeout=`` default to the client's timeout for one request/response; the streaming
+    ones (:meth:`watch`, :meth:`wait`) default to no deadline.
+    """
+
+    def __init__(self, client: Client, message: pb.Session):
+        self._client = client
+        self._live_plots: List[threading.Thread] = []
+        self._update(message)
+
+    def _update(self, m: pb.Session) -> None:
+        self.id: str = m.id
+        self.config: SessionConfig = SessionConfig.from_proto(m.config)
+        self.state: str = _events.state_name(m.state)
+        self.phase: str = "" if m.phase == pb.PHASE_UNSPECIFIED else _events.phase_name(m.phase)
+        self.epoch: int = m.epoch
+        self.queue_position: int = m.queue_position
+        self.failure_reason: str = m.failure_reason
+        self.created_at = _events.timestamp(m.created_at)
+        self.started_at = _events.timestamp(m.started_at)
+        self.finished_at = _events.timestamp(m.finished_at)
+        self.result: Optional[FinalResult] = _events.final_result(m.result) if m.HasField("result") else None
+        self.device: str = m.device
+        self.owner: str = m.owner
+
+    @property
+    def done(self) -> bool:
+        """Whether the session had finished (any terminal state) at the last snapshot."""
+        return self.state in _events.TERMINAL_STATES
+
+    def refresh(self, *, timeout: Optional[float] = None) -> Session:
+        """Fetches the current state; returns self."""
+        c = self._client
+        self._update(c._unary(c._sessions.GetSession, pb.GetSessionRequest(session_id=self.id), timeout))
+        return self
+
+    def cancel(self, *, timeout: Optional[float] = None) -> Session:
+        """Cancels a queued or running session (a running one stops within one training step); returns self.
+        AblError FAILED_PRECONDITION when it has already finished."""
+        c = self._client
+        self._update(c._unary(c._sessions.CancelSession, pb.CancelSessionRequest(session_id=self.id), timeout))
+        return self
+
+    def resume(self, *, timeout: Optional[float] = None) -> Session:
+        """Queues an "interrupted" session (the server stopped while it trained) again, from epoch 0; returns
+        self. AblError FAILED_PRECONDITION in any other state."""
+        c = self._client
+        self._update(c._unary(c._sessions.ResumeSession, pb.ResumeSessionRequest(session_id=self.id), timeout))
+        return self
+
+    def watch(self, from_sequence: int = 0, follow: bool = True, *, timeout: Optional[float] = None,
+              on_interrupt: str = "ask") -> Iterator[Event]:
+        """Iterates over the session's events as typed dataclasses (:class:`StepMetrics`, :class:`EpochSummary`,
+        :class:`PhaseChange`, :class:`IsolationResult`, :class:`FilterResult`, :class:`StateChange`,
+        :class:`FinalResult`), replayed from ``from_sequence``; with ``follow`` it then streams live ones and
+        ends after the final :class:`StateChange`, otherwise it ends after the replay.
+
+        Ctrl-C while waiting for an event is handled by ``on_interrupt`` (see :meth:`wait`), then re-raised.
+        """
+        _check_on_interrupt(on_interrupt)
+        return self._watch(self._events(from_sequence, follow, timeout), on_interrupt)
+
+    def _watch(self, events: Iterator[Event], on_interrupt: str) -> Iterator[Event]:
+        try:
+            while True:
+                try:
+                    event = next(events)
+                except StopIteration:
+                    return
+                except KeyboardInterrupt:
+                    events.close()
+                    self._interrupted(on_interrupt)
+                    raise
+                yield event
+        finally:
+            events.close()
+
+    def wait(self, progress: bool = True, *, timeout: Optional[float] = None, on_interrupt: str = "ask") -> Session:
+        """Blocks until the session finishes, showing a tqdm bar per phase (epochs, with the latest loss,
+        clean accuracy and attack success rate); returns the refreshed session (check ``state``).
+
+        Ctrl-C (KeyboardInterrupt, also the Jupyter stop button) never leaves an unknown session behind:
+        ``on_interrupt="ask"`` (default) asks ``cancel remote session <id>? [Y/n]`` when stdin is a terminal
+        and cancels it otherwise (Jupyter, scripts under CI); ``"cancel"`` always cancels; ``"detach"``
+        leaves it training and prints its id. The KeyboardInterrupt is re-raised afterwards.
+        """
+        from ._progress import PhaseProgress
+
+        _check_on_interrupt(on_interrupt)
+        bars = PhaseProgress(self) if progress else None
+        events = self._events(0, True, timeout)
+        try:
+            for event in events:
+                if bars is not None:
+                    bars.update(event)
+        except KeyboardInterrupt:
+            events.close()
+            if bars is not None:
+                bars.close()
+            self._interrupted(on_interrupt)
+            raise
+        finally:
+            events.close()
+            if bars is not None:
+                bars.close()
+        for thread in self._live_plots:
+            thread.join()
+        return self.refresh()
+
+    def metrics(self, level: str = "epoch", *, timeout: Optional[float] = None) -> pd.DataFrame:
+        """The metrics recorded so far as a DataFrame, one row per event.
+
+        ``level="epoch"``: phase, epoch, clean_accuracy, attack_success_rate, mean_loss_poisoned,
+        mean_loss_clean, isolation_precision, isolation_recall, train_elapsed_ms, images_per_second, time.
+        ``level="step"``: phase, epoch, step, batch_loss, objective, learning_rate, images_per_second, time.
+        """
+        kinds = {"epoch": EpochSummary, "step": StepMetrics}
+        if level not in kinds:
+            raise ValueError(f"level must be 'epoch' or 'step', got {level!r}")
+        kind = kinds[level]
+        columns = [f.name for f in dataclasses.fields(kind) if f.name not in ("sequence", "time")] + ["time"]
+        rows = [dataclasses.asdict(e) for e in self._events(0, False, timeout) if isinstance(e, kind)]
+        return pd.DataFrame(rows, columns=columns)
+
+    def isolation(self, *, timeout: Optional[float] = None) -> IsolationResult:
+        """The isolated set D_b as numpy arrays (``indices``, ``losses``, ``poisoned``) with its precision and
+        recall. AblError FAILED_PRECONDITION before the turning epoch or for a session without isolation."""
+        for event in self._events(0, False, timeout):
+            if isinstance(event, IsolationResult):
+                return event
+        raise AblError(grpc.StatusCode.FAILED_PRECONDITION,
+                       f"session {self.id} has no isolation result (state {self.refresh().state},"
+                       f" defense {self.config.abl.defense!r}, turning epoch {self.config.abl.isolation_epochs})")
+
+    def plot(self, live: Optional[bool] = None, path: Optional[str] = None, *, timeout: Optional[float] = None):
+        """Plots the training loss per step and the clean accuracy / attack success rate per epoch.
+
+        In Jupyter (``live`` None or True) it displays a plot that follows the session from a background
+        thread, so the kernel stays free, and returns a handle whose ``join()`` waits for the final frame
+        (:meth:`wait` joins it too). Elsewhere it draws what has been recorded so far and returns the
+        matplotlib Figure (``plt.show()`` to see it); ``path`` also saves it. Needs ``ablserve[notebook]``.
+        """
+        from . import _plot
+
+        if live is None:
+            live = _plot.in_jupyter()
+        if live:
+            handle = _plot.LivePlot(self, timeout)
+            self._live_plots.append(handle.thread)
+            return handle
+        return _plot.static_plot(self, path, timeout)
+
+    def _events(self, from_sequence: int, follow: bool, timeout: Optional[float]) -> Iterator[Event]:
+        request = pb.WatchSessionRequest(session_id=self.id, from_sequence=from_sequence, follow=follow)
+        call = self._client._watch(request, timeout)
+        try:
+            with translated():
+                for message in call:
+                    event = _events.from_proto(message)
+                    if isinstance(event, StateChange):
+                        self.state = event.state
+                    if event is not None:
+                        yield event
+        finally:
+            call.cancel()
+
+    def _interrupted(self, on_interrupt: str) -> None:
+        if self.done:
+            return
+        cancel = on_interrupt == "cancel"
+        if on_interrupt == "ask":
+            cancel = True
+            if sys.stdin is not None and sys.stdin.isatty():
+                try:
+                    cancel = input(f"\ncancel remote session {self.id}? [Y/n] ").strip().lower() not in ("n", "no")
+                except (KeyboardInterrupt, EOFError):
+                    cancel = True
+        if not cancel:
+            print(f"session {self.id} keeps running on the server; client.session({self.id!r}) finds it again",
+                  file=sys.stderr)
+            return
+        try:
+            self.cancel()
+            print(f"cancelled remote session {self.id}", file=sys.stderr)
+        except AblError as e:
+            if e.code != grpc.StatusCode.FAILED_PRECONDITION:  # not "already finished"
+                print(f"could not cancel remote session {self.id}: {e}", file=sys.stderr)
+
+    def __repr__(self) -> str:
+        return f"Session(id={self.id!r}, state={self.state!r}, phase={self.phase!r}, epoch={self.epoch})"
+
+
+def _check_on_interrupt(value: str) -> None:
+    if value not in ON_INTERRUPT:
+        raise ValueError(f"on_interrupt must be one of {ON_INTERRUPT}, got {value!r}")

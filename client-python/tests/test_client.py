@@ -1,0 +1,145 @@
+import dataclasses
+import socket
+import time
+
+import grpc
+import pytest
+
+import ablserve
+from conftest import long_config
+
+PUBLIC = {
+    "AblConfig", "AblError", "AttackConfig", "Client", "Dataset", "DatasetConfig", "EpochSummary", "FilterResult",
+    "FinalResult", "IsolationResult", "PhaseChange", "Session", "SessionConfig", "StateChange", "StepMetrics",
+}
+
+
+def test_publicSurface_isWhatAllLists():
+    assert set(ablserve.__all__) == PUBLIC
+    assert all(hasattr(ablserve, name) for name in ablserve.__all__)
+
+
+def test_client_isAContextManager(server_address):
+    with ablserve.Client(server_address, timeout=5) as client:
+        assert isinstance(client.sessions(), list)
+    with pytest.raises(ValueError):  # grpc refuses calls on a closed channel
+        client.sessions()
+
+
+def test_configDefaults_areTheServers(client):
+    session = client.create_session(ablserve.SessionConfig(display_name="defaults"))
+    try:
+        resolved = session.config
+        expected = ablserve.SessionConfig(display_name="defaults")
+        # The two values the server resolves rather than defaults: its device and GGA's unlearning rate.
+        expected.device = resolved.device
+        expected.abl.unlearning_learning_rate = expected.abl.learning_rate
+        assert resolved == expected
+        assert resolved.device == "cpu"
+    finally:
+        session.cancel()
+
+
+def test_createSession_returnsQueuedSessionWithResolvedConfig(client):
+    config = long_config("create")
+    session = client.create_session(config)
+    try:
+        assert session.state in ("queued", "running")
+        assert session.id
+        assert session.config.abl.epochs == 200
+        assert session.config.dataset == config.dataset
+        assert session.created_at is not None
+        assert session.result is None
+    finally:
+        session.cancel()
+
+
+def test_sessionAndSessions_findCreatedSessions(client):
+    session = client.create_session(long_config("lookup"))
+    try:
+        assert client.session(session.id).config == session.config
+        listed = client.sessions()
+        assert session.id in [s.id for s in listed]
+        assert listed == sorted(listed, key=lambda s: s.created_at, reverse=True)
+    finally:
+        session.cancel()
+
+
+def test_cancel_cancelsAndRefusesTwice(client):
+    session = client.create_session(long_config("cancel"))
+    session.cancel()
+    assert session.wait(progress=False, timeout=120).state == "cancelled"
+    with pytest.raises(ablserve.AblError) as raised:
+        session.cancel()
+    assert raised.value.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert raised.value.description
+
+
+def test_unknownSession_raisesNotFoundWithServerDescription(client):
+    with pytest.raises(ablserve.AblError) as raised:
+        client.session("no-such-session")
+    assert raised.value.code == grpc.StatusCode.NOT_FOUND
+    assert "no-such-session" in raised.value.description
+    assert str(raised.value).startswith("NOT_FOUND: ")
+
+
+def test_negativeLearningRate_raisesInvalidArgumentWithServerDescription(client):
+    config = ablserve.SessionConfig(abl=ablserve.AblConfig(learning_rate=-0.1))
+    with pytest.raises(ablserve.AblError) as raised:
+        client.create_session(config)
+    assert raised.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert raised.value.description == "abl.learning_rate must be in (0, 10], got -0.1"
+
+
+def test_isolationEpochsNotBelowEpochs_raisesInvalidArgument(client):
+    config = ablserve.SessionConfig(abl=ablserve.AblConfig(epochs=3, isolation_epochs=3))
+    with pytest.raises(ablserve.AblError) as raised:
+        client.create_session(config)
+    assert raised.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "abl.isolation_epochs" in raised.value.description
+
+
+def test_unknownAttackName_raisesInvalidArgumentBeforeSending(client):
+    config = ablserve.SessionConfig(attack=ablserve.AttackConfig("badnet"))
+    with pytest.raises(ablserve.AblError) as raised:
+        client.create_session(config)
+    assert raised.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "attack.kind must be one of" in raised.value.description
+
+
+def test_timeout_appliesToEveryCall(client):
+    with socket.socket() as silent:  # accepts TCP connections (backlog) but never speaks HTTP/2
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        with ablserve.Client(f"127.0.0.1:{silent.getsockname()[1]}", timeout=0.3) as unresponsive:
+            for call in (unresponsive.sessions, lambda: unresponsive.session("x", timeout=0.2)):
+                started = time.monotonic()
+                with pytest.raises(ablserve.AblError) as raised:
+                    call()
+                assert raised.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+                assert time.monotonic() - started < 5
+    session = client.create_session(long_config("timeout"))
+    try:
+        with pytest.raises(ablserve.AblError) as raised:
+            for _ in session.watch(follow=True, timeout=0.5):
+                pass
+        assert raised.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+    finally:
+        session.cancel()
+
+
+def test_token_isSentAsBearerMetadata(server_address):
+    # The server on main does not check tokens yet; the header must not disturb it.
+    with ablserve.Client(server_address, token="s3cret") as client:
+        assert client._metadata == (("authorization", "Bearer s3cret"),)
+        client.sessions()
+
+
+def test_sessionConfig_roundTripsThroughProto():
+    config = ablserve.SessionConfig(
+        attack=ablserve.AttackConfig("wanet", target_label=3, wanet_grid_size=5),
+        abl=ablserve.AblConfig(isolation_loss="flooding", unlearning_mode="finetune_then_ascent",
+                               ranking="per_class", unlearning_learning_rate=1e-3, suspect_filtering=False),
+        model="resnet_18", seed=11, device="cpu", display_name="x")
+    assert ablserve.SessionConfig.from_proto(config.to_proto()) == config
+    assert dataclasses.replace(config) == config
