@@ -63,8 +63,14 @@ abstract class SessionServiceContract extends ServiceTestBase {
     assertThat(abl.getIsolationEpochs()).isEqualTo(5);
     assertThat(abl.getIsolationRatio()).isEqualTo(0.01);
     assertThat(abl.getIsolationLoss()).isEqualTo(IsolationLoss.ISOLATION_LOSS_LGA);
-    assertThat(abl.getLossReduction()).isEqualTo(LossReduction.LOSS_REDUCTION_PER_SAMPLE);
+    assertThat(abl.getLossReduction()).isEqualTo(LossReduction.LOSS_REDUCTION_BATCH_MEAN);
     assertThat(abl.getLearningRate()).isEqualTo(0.01);
+    assertThat(abl.getDefense()).isEqualTo(io.ablserve.v1.Defense.DEFENSE_ABL);
+    assertThat(abl.getUnlearningMode()).isEqualTo(io.ablserve.v1.UnlearningMode.UNLEARNING_MODE_GGA);
+    assertThat(abl.getUnlearningLearningRate()).isEqualTo(0.01);
+    assertThat(abl.getRanking()).isEqualTo(io.ablserve.v1.Ranking.RANKING_GLOBAL);
+    assertThat(abl.getSuspectFiltering()).isTrue();
+    assertThat(abl.getAugmentation()).isTrue();
     assertThat(abl.getBatchSize()).isEqualTo(128);
     assertThat(abl.hasMomentum()).isTrue();
     assertThat(resolved.hasSeed()).isTrue();
