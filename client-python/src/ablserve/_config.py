@@ -101,7 +101,7 @@ class AblConfig:
     ranking: str = "global"
     """"global" (lowest losses overall) or "per_class" (losses over their class median)."""
     suspect_filtering: bool = True
-    """Drop from D_c the likely poisons the ranking missed, after the first unlearning epoch."""
+    """Drop from D_c the likely poisons the ranking missed, after each unlearning (GGA) epoch."""
     augmentation: bool = True
     """Train-time augmentation chosen per dataset; never during ranking or evaluation."""
 

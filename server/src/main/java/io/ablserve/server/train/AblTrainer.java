@@ -21,8 +21,8 @@ import java.util.function.BooleanSupplier;
  *       the lowest share {@code p} is the isolated set D_b, the rest D_c.
  *   <li>Unlearning, {@code t >= T_te}: GGA, each step descending the mean loss of a D_c batch while
  *       ascending the mean loss of a few D_b samples; or the official split, fine-tuning on D_c and then
- *       ascending on D_b alone. With suspect filtering, the poisons the ranking missed leave D_c after the
- *       first GGA epoch ({@link SuspectFilter}).
+ *       ascending on D_b alone. With suspect filtering, the poisons the ranking missed leave D_c after
+ *       each GGA epoch ({@link SuspectFilter}).
  * </ol>
  *
  * With {@link Defense#NONE} it trains plainly, the undefended baseline. Telemetry leaves through the
@@ -112,7 +112,7 @@ public final class AblTrainer {
       learningRate.set(config.unlearningLearningRate());
       for (int epoch = turning; epoch < config.epochs(); epoch++) {
         last = epochs.run(Phase.UNLEARNING, epoch, shuffled(kept, rng), shuffled(isolated, rng), Objective.GGA);
-        if (epoch == turning && config.suspectFiltering()) {
+        if (config.suspectFiltering() && epoch < config.epochs() - 1) {
           kept = filterSuspects(evaluator, epoch, kept, isolated, data.poisoned());
         }
       }
@@ -136,9 +136,9 @@ public final class AblTrainer {
     ImageSet train = evaluator.train().set();
     boolean[] labels = SuspectFilter.suspectLabels(isolated, train.labels(), train.numClasses());
     int[] candidates = SuspectFilter.candidates(kept, train.labels(), labels);
-    float uniformGuess = (float) Math.log(train.numClasses());
     boolean[] removed =
-        SuspectFilter.removed(candidates, evaluator.sampleLosses(candidates), uniformGuess, poisoned.length);
+        SuspectFilter.removed(
+            candidates, evaluator.sampleLosses(candidates), SuspectFilter.LOSS_THRESHOLD, poisoned.length);
     int[] remaining = Arrays.stream(kept).filter(i -> !removed[i]).toArray();
     int removedCount = kept.length - remaining.length;
     int hits = 0;
