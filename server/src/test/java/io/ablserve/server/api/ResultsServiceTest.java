@@ -223,6 +223,41 @@ class ResultsServiceTest {
   }
 
   @Test
+  void evaluate_whileASessionTrains_leavesThatTrainingUntouched() throws Exception {
+    // The same config and seed as `trained`: CPU training is deterministic, so any interference shows.
+    String id = sessions(ALICE).createSession(request(1000, 3, 1)).getId();
+    int duringTraining = 0;
+    SessionState state;
+    while (!isTerminal(state = state(id))) {
+      EvaluateResponse response = results(ALICE).evaluate(evaluation().build());
+      assertThat(response.getCleanAccuracy()).isEqualTo(finalResult().getCleanAccuracy());
+      duringTraining += state == SessionState.SESSION_STATE_RUNNING ? 1 : 0;
+    }
+
+    assertThat(state).isEqualTo(SessionState.SESSION_STATE_SUCCEEDED);
+    assertThat(duringTraining).isPositive();
+    FinalResult again =
+        sessions(ALICE).getSession(GetSessionRequest.newBuilder().setSessionId(id).build()).getResult();
+    assertThat(again.toBuilder().clearElapsedMs().build())
+        .isEqualTo(finalResult().toBuilder().clearElapsedMs().build());
+    assertThat(
+            results(ALICE).getIsolation(GetIsolationRequest.newBuilder().setSessionId(id).build())
+                .getIndicesList())
+        .isEqualTo(
+            results(ALICE).getIsolation(
+                GetIsolationRequest.newBuilder().setSessionId(trained.getId()).build())
+                .getIndicesList());
+  }
+
+  private static SessionState state(String id) {
+    return sessions(ALICE).getSession(GetSessionRequest.newBuilder().setSessionId(id).build()).getState();
+  }
+
+  private static boolean isTerminal(SessionState state) {
+    return state != SessionState.SESSION_STATE_QUEUED && state != SessionState.SESSION_STATE_RUNNING;
+  }
+
+  @Test
   void getIsolation_returnsTheIsolationResultEvent() {
     IsolationResult isolation =
         results(ALICE).getIsolation(
