@@ -15,7 +15,7 @@ cells = [
 This notebook asks an ablserve server to poison 10% of a small Fashion-MNIST training set with BadNets (a white
 3x3 patch, label set to class 0) and to train on it with ABL (Li et al., NeurIPS 2021): an epoch of
 isolation training, ranking every sample by its loss to isolate the lowest 2%, then unlearning. It follows the
-session live, reads its metrics as a DataFrame and looks at the isolated samples.
+session live, reads its metrics as a DataFrame, looks at the isolated samples and exports the trained model.
 
 Start a server first (`bin/ablserve-server` in the repository, or the docker image); the notebook connects to
 `$ABLSERVE_ADDRESS`, by default `127.0.0.1:50051`. Install the client with `pip install './client-python[notebook]'`."""),
@@ -84,6 +84,20 @@ for ax, index, loss, poisoned in zip(axes.flat, isolated.indices[:shown], isolat
 fig.suptitle("isolated samples, lowest loss first (red: poisoned)")
 plt.show()"""),
     new_code_cell("session.result"),
+    new_markdown_cell("""## The trained model
+
+The server saved the model when the session succeeded. `export_model` downloads its parameters (DJL's format)
+next to `metadata.json`, which says how to feed them: the architecture, the input shape and the per-channel
+normalisation of the training set. `evaluate` runs the saved model on the server, here on 2000 test images,
+clean and with the BadNets trigger."""),
+    new_code_cell("""import json
+
+params = session.export_model("quickstart-model", progress=False)
+print(f"{params} ({params.stat().st_size} bytes)")
+metadata = json.loads((params.parent / "metadata.json").read_text())
+{k: metadata[k] for k in ("arch", "inputChannels", "inputHeightPx", "inputWidthPx", "numClasses", "pixelMean",
+                          "pixelStd")}"""),
+    new_code_cell("""session.evaluate(dataset=ablserve.DatasetConfig("fashion-mnist", test_limit=2000), attack=config.attack)"""),
 ]
 nb = new_notebook(cells=cells, metadata={
     "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},

@@ -26,3 +26,6 @@ def test_quickstartNotebook_runsAndShowsPlotsAndMetrics(server_address, monkeypa
     assert len(images) >= 2  # the live plot and the grid of isolated samples
     text = "".join(o.get("text", "") for o in outputs)
     assert "succeeded" in text
+    assert "model-0000.params" in text and (tmp_path / "quickstart-model" / "metadata.json").is_file()
+    plain = "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
+    assert "Evaluation(clean_accuracy=" in plain

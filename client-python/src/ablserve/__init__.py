@@ -4,6 +4,7 @@
         session = client.create_session(ablserve.SessionConfig(abl=ablserve.AblConfig(epochs=4)))
         session.wait()
         print(session.metrics())
+        session.export_model("model/")     # DJL parameters and metadata.json
 """
 from ._client import Client
 from ._config import AblConfig, AttackConfig, DatasetConfig, SessionConfig
@@ -18,6 +19,8 @@ from ._events import (
     StateChange,
     StepMetrics,
 )
+from ._results import Evaluation
+from ._servers import least_loaded
 from ._session import Session
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "Dataset",
     "DatasetConfig",
     "EpochSummary",
+    "Evaluation",
     "FilterResult",
     "FinalResult",
     "IsolationResult",
@@ -36,4 +40,5 @@ __all__ = [
     "SessionConfig",
     "StateChange",
     "StepMetrics",
+    "least_loaded",
 ]

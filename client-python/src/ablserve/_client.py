@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import os
-from typing import Iterator, List, Optional, Union
+from typing import Iterator, List, Optional, Tuple, Union
 
 import grpc
 
@@ -11,6 +11,7 @@ from ._datasets import Dataset
 from ._errors import translated
 from ._proto.v1 import datasets_pb2 as datasets_pb
 from ._proto.v1 import datasets_pb2_grpc as datasets_grpc
+from ._proto.v1 import results_pb2_grpc as results_grpc
 from ._proto.v1 import session_pb2 as pb
 from ._proto.v1 import session_pb2_grpc as pb_grpc
 from ._session import Session
@@ -44,6 +45,7 @@ class Client:
             self._channel = grpc.secure_channel(address, credentials)
         self._sessions = pb_grpc.SessionServiceStub(self._channel)
         self._datasets = datasets_grpc.DatasetServiceStub(self._channel)
+        self._results = results_grpc.ResultsServiceStub(self._channel)
 
     def create_session(self, config: Optional[SessionConfig] = None, *, timeout: Optional[float] = None) -> Session:
         """Queues a training session and returns it at once (state "queued"), its config resolved by the server.
@@ -99,6 +101,15 @@ class Client:
     def delete_dataset(self, dataset_id: str, *, timeout: Optional[float] = None) -> None:
         """Removes an uploaded dataset (FAILED_PRECONDITION while a queued or running session uses it)."""
         self._unary(self._datasets.DeleteDataset, datasets_pb.DeleteDatasetRequest(dataset_id=dataset_id), timeout)
+
+    def load(self, *, timeout: Optional[float] = None) -> Tuple[int, int]:
+        """``(queued, running)``: how many sessions wait for this server's trainer and how many train.
+
+        Counted over the sessions this client's token can see: all of them on a server without a token file
+        or for an admin token, only this user's otherwise.
+        """
+        states = [s.state for s in self.sessions(timeout=timeout)]
+        return states.count("queued"), states.count("running")
 
     def close(self) -> None:
         """Closes the channel; open streams end."""

@@ -135,12 +135,10 @@ class SessionConfig:
             ("ranking", "RANKING", RANKINGS),
         ):
             abl_fields[name] = _enum_value(f"abl.{name}", enum, abl_fields[name], values)
-        attack_fields = {f.name: getattr(a, f.name) for f in dataclasses.fields(a)}
-        attack_fields["kind"] = _enum_value("attack.kind", "ATTACK_KIND", a.kind, ATTACKS)
         return pb.SessionConfig(
             display_name=self.display_name,
             dataset=pb.DatasetSpec(**dataclasses.asdict(self.dataset)),
-            attack=pb.AttackSpec(**attack_fields),
+            attack=attack_to_proto(a),
             model=pb.ModelSpec(arch=_enum_value("model", "MODEL_ARCH", self.model, MODELS)),
             abl=pb.AblConfig(**abl_fields),
             device=self.device,
@@ -173,6 +171,13 @@ class SessionConfig:
             device=msg.device,
             display_name=msg.display_name,
         )
+
+
+def attack_to_proto(a: AttackConfig) -> pb.AttackSpec:
+    """Every field of ``a`` (AblError INVALID_ARGUMENT for an unknown kind)."""
+    fields = {f.name: getattr(a, f.name) for f in dataclasses.fields(a)}
+    fields["kind"] = _enum_value("attack.kind", "ATTACK_KIND", a.kind, ATTACKS)
+    return pb.AttackSpec(**fields)
 
 
 def _enum_value(field_name: str, prefix: str, value: str, allowed: tuple) -> int:

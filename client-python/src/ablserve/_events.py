@@ -64,10 +64,11 @@ class PhaseChange:
 
 @dataclass(frozen=True)
 class IsolationResult:
-    """The isolated set D_b chosen at the turning epoch, lowest loss first, with the ground truth."""
+    """The isolated set D_b chosen at the turning epoch, lowest loss first, with the ground truth.
+    ``sequence`` and ``time`` are the event's; None when fetched by :meth:`Session.isolation`."""
 
-    sequence: int
-    time: datetime
+    sequence: Optional[int]
+    time: Optional[datetime]
     epoch: int
     indices: np.ndarray
     """Training-set indices (int32) of the isolated samples."""
@@ -140,6 +141,13 @@ def final_result(m: pb.FinalResult, sequence: Optional[int] = None, time: Option
                        m.epochs, m.elapsed_ms, sequence, time)
 
 
+def isolation_result(m: pb.IsolationResult, sequence: Optional[int] = None,
+                     time: Optional[datetime] = None) -> IsolationResult:
+    return IsolationResult(sequence, time, m.epoch, np.asarray(m.indices, dtype=np.int32),
+                           np.asarray(m.losses, dtype=np.float32), np.asarray(m.poisoned, dtype=bool),
+                           m.precision, m.recall, m.train_size, m.train_poisoned_count)
+
+
 def from_proto(e: pb.SessionEvent) -> Optional[Event]:
     """The typed event, or None for a kind added to the API after these stubs were generated."""
     seq, t = e.sequence, timestamp(e.time)
@@ -156,10 +164,7 @@ def from_proto(e: pb.SessionEvent) -> Optional[Event]:
     if kind == "phase":
         return PhaseChange(seq, t, phase_name(e.phase.phase), e.phase.epoch)
     if kind == "isolation":
-        m = e.isolation
-        return IsolationResult(seq, t, m.epoch, np.asarray(m.indices, dtype=np.int32),
-                               np.asarray(m.losses, dtype=np.float32), np.asarray(m.poisoned, dtype=bool),
-                               m.precision, m.recall, m.train_size, m.train_poisoned_count)
+        return isolation_result(e.isolation, seq, t)
     if kind == "filter":
         m = e.filter
         return FilterResult(seq, t, m.epoch, m.removed_count, m.precision, m.recall, m.kept_size)

@@ -2,17 +2,21 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import os
 import threading
-from typing import TYPE_CHECKING, Iterator, List, Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, List, Optional, Union
 
 import grpc
 import pandas as pd
 
-from . import _events
-from ._config import SessionConfig
+from . import _events, _results
+from ._config import AttackConfig, DatasetConfig, SessionConfig
 from ._errors import AblError, translated
 from ._events import EpochSummary, Event, FinalResult, IsolationResult, StateChange, StepMetrics
+from ._proto.v1 import results_pb2 as rpb
 from ._proto.v1 import session_pb2 as pb
+from ._results import Evaluation
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -155,13 +159,62 @@ class Session:
 
     def isolation(self, *, timeout: Optional[float] = None) -> IsolationResult:
         """The isolated set D_b as numpy arrays (``indices``, ``losses``, ``poisoned``) with its precision and
-        recall. AblError FAILED_PRECONDITION before the turning epoch or for a session without isolation."""
+        recall; its ``sequence`` and ``time`` are None. AblError FAILED_PRECONDITION before the turning epoch
+        or for a session without isolation."""
+        c = self._client
+        try:
+            m = c._unary(c._results.GetIsolation, rpb.GetIsolationRequest(session_id=self.id), timeout)
+        except AblError as e:
+            if e.code != grpc.StatusCode.UNIMPLEMENTED:
+                raise
+            return self._isolation_from_events(timeout)  # a server older than the ResultsService
+        return _events.isolation_result(m)
+
+    def _isolation_from_events(self, timeout: Optional[float]) -> IsolationResult:
+        found = None
         for event in self._events(0, False, timeout):
             if isinstance(event, IsolationResult):
-                return event
-        raise AblError(grpc.StatusCode.FAILED_PRECONDITION,
-                       f"session {self.id} has no isolation result (state {self.refresh().state},"
-                       f" defense {self.config.abl.defense!r}, turning epoch {self.config.abl.isolation_epochs})")
+                found = event
+        if found is None:
+            raise AblError(grpc.StatusCode.FAILED_PRECONDITION,
+                           f"session {self.id} has no isolation result (state {self.refresh().state},"
+                           f" defense {self.config.abl.defense!r},"
+                           f" turning epoch {self.config.abl.isolation_epochs})")
+        return found
+
+    def export_model(self, path: Union[str, os.PathLike], *, progress: bool = True,
+                     timeout: Optional[float] = None) -> Path:
+        """Downloads the trained model of a "succeeded" session into the folder ``path`` (created if missing):
+        DJL's parameter file (e.g. ``model-0000.params``, checked against the server's size and SHA-256) and
+        ``metadata.json`` (architecture, input shape, classes, the per-channel ``pixelMean``/``pixelStd``
+        the model was trained with, dataset, final figures, the resolved config). Returns the parameter
+        file's path. AblError FAILED_PRECONDITION for a session that did not succeed. ``timeout`` defaults
+        to none.
+        """
+        c = self._client
+        call = c._results.ExportModel(rpb.ExportModelRequest(session_id=self.id), timeout=timeout,
+                                      metadata=c._metadata)
+        try:
+            return _results.write_export(call, path, progress)
+        finally:
+            call.cancel()
+
+    def evaluate(self, dataset: Union[None, str, DatasetConfig] = None,
+                 attack: Union[None, str, AttackConfig] = None, *,
+                 timeout: Optional[float] = None) -> Evaluation:
+        """Evaluates the trained model of a "succeeded" session on the server, in eval mode on the device it
+        trained on, and returns an :class:`Evaluation` (``clean_accuracy``, ``attack_success_rate``,
+        ``test_size``, ``triggered_size``, ``dataset``).
+
+        ``dataset``: None for the session's own test set; a dataset name (or uploaded dataset id) for its whole
+        test split; a :class:`DatasetConfig` for its first ``test_limit`` test samples (0: all). ``attack``:
+        None for clean accuracy only (``attack_success_rate`` is then NaN); an attack kind such as
+        ``"badnets"`` (server defaults) or an :class:`AttackConfig` to also measure the attack success rate
+        on that trigger, e.g. ``session.config.attack``.
+        """
+        c = self._client
+        request = _results.evaluate_request(self.id, dataset, attack)
+        return _results.evaluation_from_proto(c._unary(c._results.Evaluate, request, timeout))
 
     def plot(self, live: Optional[bool] = None, path: Optional[str] = None, *, timeout: Optional[float] = None):
         """Plots the training loss per step and the clean accuracy / attack success rate per epoch.

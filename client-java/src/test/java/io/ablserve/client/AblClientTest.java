@@ -3,20 +3,30 @@ package io.ablserve.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.util.JsonFormat;
+import io.ablserve.v1.AttackKind;
+import io.ablserve.v1.AttackSpec;
+import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.EvaluateResponse;
+import io.ablserve.v1.ModelMetadata;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionState;
 import io.grpc.Deadline;
 import io.grpc.Status;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AblClientTest {
   private final InProcessServer server = new InProcessServer();
@@ -116,5 +126,60 @@ class AblClientTest {
     assertThatThrownBy(() -> AblClient.forAddress(" "))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("host:port");
+  }
+
+  @Test
+  void exportModel_writesTheParamsFileAndItsMetadataJson(@TempDir Path dir) throws Exception {
+    ModelMetadata metadata = client.exportModel("s-1", dir.resolve("out"));
+
+    assertThat(metadata).isEqualTo(ScriptedResultsService.metadata());
+    assertThat(Files.readAllBytes(dir.resolve("out/model-0000.params")))
+        .isEqualTo(ScriptedResultsService.PARAMS);
+    ModelMetadata.Builder json = ModelMetadata.newBuilder();
+    JsonFormat.parser().merge(Files.readString(dir.resolve("out/metadata.json")), json);
+    assertThat(json.build()).isEqualTo(metadata);
+    try (Stream<Path> files = Files.list(dir.resolve("out"))) {
+      assertThat(files).hasSize(2); // no partial file left behind
+    }
+  }
+
+  @Test
+  void exportModel_bytesThatDoNotMatchTheChecksum_areDataLossAndWriteNothing(@TempDir Path dir) {
+    server.results.corrupt = true;
+
+    assertThatThrownBy(() -> client.exportModel("s-1", dir))
+        .isInstanceOfSatisfying(AblClientException.class,
+            e -> assertThat(e.code()).isEqualTo(Status.Code.DATA_LOSS));
+    assertThat(dir).isEmptyDirectory();
+  }
+
+  @Test
+  void exportModel_unknownSession_isNotFound(@TempDir Path dir) {
+    assertThatThrownBy(() -> client.exportModel("nope", dir))
+        .isInstanceOfSatisfying(AblClientException.class,
+            e -> assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND));
+    assertThat(dir).isEmptyDirectory();
+  }
+
+  @Test
+  void evaluate_sendsOnlyWhatWasGiven() {
+    EvaluateResponse clean = client.evaluate("s-1", null, null);
+    client.evaluate(
+        "s-1", DatasetSpec.newBuilder().setTestLimit(100).build(),
+        AttackSpec.newBuilder().setKind(AttackKind.ATTACK_KIND_BLEND).build());
+
+    assertThat(clean.getAttackSuccessRate()).isNaN();
+    assertThat(server.results.evaluations.get(0).hasDataset()).isFalse();
+    assertThat(server.results.evaluations.get(0).hasAttack()).isFalse();
+    assertThat(server.results.evaluations.get(1).getDataset().getTestLimit()).isEqualTo(100);
+    assertThat(server.results.evaluations.get(1).getAttack().getKind())
+        .isEqualTo(AttackKind.ATTACK_KIND_BLEND);
+  }
+
+  @Test
+  void getIsolation_beforeIsolation_isFailedPrecondition() {
+    assertThatThrownBy(() -> client.getIsolation("s-1"))
+        .isInstanceOfSatisfying(AblClientException.class,
+            e -> assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION));
   }
 }

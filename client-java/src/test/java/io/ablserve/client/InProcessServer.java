@@ -8,16 +8,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.TimeUnit;
 
-/** A {@link ScriptedSessionService} served in-process, with a channel to it. */
+/** A {@link ScriptedSessionService} and a {@link ScriptedResultsService} in-process, with a channel. */
 public final class InProcessServer implements AutoCloseable {
   public final ScriptedSessionService service = new ScriptedSessionService();
+  public final ScriptedResultsService results = new ScriptedResultsService();
   public final ManagedChannel channel;
   private final Server server;
 
   public InProcessServer() {
     String name = InProcessServerBuilder.generateName();
     try {
-      server = InProcessServerBuilder.forName(name).addService(service).build().start();
+      server =
+          InProcessServerBuilder.forName(name).addService(service).addService(results).build().start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -14,7 +14,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code ablserve} command line: {@code run}, {@code watch}, {@code list}, {@code cancel}. Usable
+ * The {@code ablserve} command line: {@code run}, {@code watch}, {@code list}, {@code cancel}, {@code
+ * export}, {@code evaluate}. Usable
  * in-process as {@code new CommandLine(new AblCli()).execute(args)}, with the picocli writers as its
  * output. Exit codes: {@value #EXIT_OK} ok, {@value #EXIT_SESSION_NOT_SUCCEEDED} the session ended
  * FAILED, CANCELLED or INTERRUPTED, {@value #EXIT_USAGE} bad usage, {@value #EXIT_RPC_ERROR} a gRPC
@@ -27,7 +28,7 @@ import picocli.CommandLine.Spec;
     description = "Run and watch Anti-Backdoor Learning sessions on an ablserve server.",
     subcommands = {
       RunCommand.class, WatchCommand.class, ListCommand.class, CancelCommand.class,
-      HelpCommand.class
+      ExportCommand.class, EvaluateCommand.class, HelpCommand.class
     })
 public final class AblCli implements Runnable {
   public static final int EXIT_OK = 0;
@@ -67,7 +68,8 @@ public final class AblCli implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing subcommand: run, watch, list, cancel");
+    throw new ParameterException(
+        spec.commandLine(), "Missing subcommand: run, watch, list, cancel, export, evaluate");
   }
 
   public static void main(String[] args) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.ablserve.client.AblClient;
 import io.ablserve.client.InProcessServer;
+import io.ablserve.client.ScriptedResultsService;
 import io.ablserve.client.ScriptedSessionService;
 import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
@@ -23,11 +24,13 @@ import io.ablserve.v1.SessionState;
 import io.ablserve.v1.UnlearningMode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class AblCliTest {
@@ -398,5 +401,35 @@ class AblCliTest {
   void noSubcommand_isAUsageError() {
     assertThat(execute()).isEqualTo(AblCli.EXIT_USAGE);
     assertThat(err.toString()).contains("Missing subcommand");
+  }
+
+  @Test
+  void export_writesTheModelAndPrintsWhatItIs(@TempDir Path dir) {
+    int code = execute("export", "s-1", "--out", dir.toString());
+
+    assertThat(code).as(err.toString()).isEqualTo(AblCli.EXIT_OK);
+    assertThat(dir.resolve("model-0000.params")).hasBinaryContent(ScriptedResultsService.PARAMS);
+    assertThat(dir.resolve("metadata.json")).exists();
+    assertThat(out.toString()).contains("model-0000.params (2500 bytes)", "SMALL_CNN", "ca=0.800000");
+  }
+
+  @Test
+  void evaluate_withAttack_printsOneLineForScripts() {
+    int code = execute("evaluate", "s-1", "--attack", "badnets", "--target", "2");
+
+    assertThat(code).as(err.toString()).isEqualTo(AblCli.EXIT_OK);
+    assertThat(out.toString()).isEqualTo(
+        "clean_accuracy=0.812500 attack_success_rate=0.031250 test_size=1000 triggered_size=900"
+            + " dataset=fashion-mnist" + System.lineSeparator());
+    assertThat(server.results.evaluations.get(0).hasDataset()).isFalse();
+    assertThat(server.results.evaluations.get(0).getAttack().getTargetLabel()).isEqualTo(2);
+  }
+
+  @Test
+  void export_unknownSession_printsTheErrorAndExitsWithRpcError(@TempDir Path dir) {
+    int code = execute("export", "nope", "--out", dir.toString());
+
+    assertThat(code).isEqualTo(AblCli.EXIT_RPC_ERROR);
+    assertThat(err.toString()).contains("error: NOT_FOUND: session 'nope' not found");
   }
 }

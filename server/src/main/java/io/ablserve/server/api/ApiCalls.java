@@ -10,6 +10,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.util.concurrent.CancellationException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -48,6 +49,8 @@ final class ApiCalls {
       status = Status.RESOURCE_EXHAUSTED;
     } else if (e instanceof ShuttingDownException) {
       status = Status.UNAVAILABLE;
+    } else if (e instanceof CancellationException) {
+      status = Status.CANCELLED; // the caller went away; nobody reads this
     } else {
       logger.log(Level.WARNING, "request failed", e);
       status = Status.INTERNAL;

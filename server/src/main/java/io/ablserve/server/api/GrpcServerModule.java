@@ -71,6 +71,7 @@ public final class GrpcServerModule extends AbstractModule {
         Multibinder.newSetBinder(binder(), BindableService.class);
     services.addBinding().to(SessionServiceImpl.class);
     services.addBinding().to(DatasetServiceImpl.class);
+    services.addBinding().to(ResultsServiceImpl.class);
     Multibinder.newSetBinder(binder(), AutoCloseable.class);
     bind(AblServer.class).in(Singleton.class);
   }

@@ -70,7 +70,7 @@ public final class SessionConfigResolver {
         experiment, device, echo(request.getDisplayName(), experiment, device));
   }
 
-  private static AttackConfig attack(AttackSpec spec) {
+  static AttackConfig attack(AttackSpec spec) {
     AttackConfig d = AttackConfig.DEFAULTS;
     AttackKind kind =
         switch (spec.getKind()) {
@@ -98,7 +98,7 @@ public final class SessionConfigResolver {
         spec.hasWanetCrossRatio() ? spec.getWanetCrossRatio() : d.wanetCrossRatio());
   }
 
-  private static ModelArch model(ModelSpec spec) {
+  static ModelArch model(ModelSpec spec) {
     return switch (spec.getArch()) {
       case MODEL_ARCH_UNSPECIFIED, MODEL_ARCH_SMALL_CNN -> ModelArch.SMALL_CNN;
       case MODEL_ARCH_WRN_16_1 -> ModelArch.WRN_16_1;

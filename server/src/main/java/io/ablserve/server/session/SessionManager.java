@@ -41,13 +41,14 @@ public final class SessionManager implements AutoCloseable {
       SessionStore store,
       DatasetAccess datasets,
       Trainer trainer,
+      SavedModels models,
       int maxQueuedSessions,
       Clock clock) {
     this.resolver = requireNonNull(resolver, "resolver");
     this.store = requireNonNull(store, "store");
     this.datasets = requireNonNull(datasets, "datasets");
     this.clock = requireNonNull(clock, "clock");
-    this.scheduler = new TrainingScheduler(requireNonNull(trainer, "trainer"), maxQueuedSessions);
+    this.scheduler = new TrainingScheduler(trainer, models, maxQueuedSessions);
   }
 
   /**

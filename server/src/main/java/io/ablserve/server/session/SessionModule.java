@@ -12,7 +12,8 @@ import java.io.IOException;
 import java.time.Clock;
 
 /**
- * The session lifecycle: config resolution, the trainer's queue and uploaded datasets. Needs a {@link
+ * The session lifecycle: config resolution, the trainer's queue, uploaded datasets and the results
+ * (saved models) of finished sessions. Needs a {@link
  * Trainer}, a {@link DatasetCatalog} and a store module ({@code StoreModule} or {@code
  * InMemoryStoreModule}).
  */
@@ -50,14 +51,32 @@ public final class SessionModule extends AbstractModule {
 
   @Provides
   @Singleton
+  SavedModels savedModels(ServerConfig config) {
+    return new SavedModels(config.dataDir());
+  }
+
+  @Provides
+  @Singleton
   SessionManager sessionManager(
       SessionConfigResolver resolver,
       SessionStore store,
       DatasetAccess datasets,
       Trainer trainer,
+      SavedModels models,
       ServerConfig config,
       Clock clock) {
     return new SessionManager(
-        resolver, store, datasets, trainer, config.maxQueuedSessions(), clock);
+        resolver, store, datasets, trainer, models, config.maxQueuedSessions(), clock);
+  }
+
+  @Provides
+  @Singleton
+  SessionResults sessionResults(
+      SessionManager sessions,
+      SavedModels models,
+      DatasetAccess datasets,
+      DatasetCatalog catalog,
+      DeviceResolver devices) {
+    return new SessionResults(sessions, models, datasets, catalog, devices);
   }
 }

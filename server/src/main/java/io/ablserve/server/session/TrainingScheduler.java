@@ -18,14 +18,16 @@ final class TrainingScheduler implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(TrainingScheduler.class.getName());
 
   private final Trainer trainer;
+  private final SavedModels models;
   private final int capacity;
   private final LinkedBlockingQueue<TrainingSession> queue;
   private final Thread thread;
   private TrainingSession running; // guarded by this
   private volatile boolean closed;
 
-  TrainingScheduler(Trainer trainer, int capacity) {
+  TrainingScheduler(Trainer trainer, SavedModels models, int capacity) {
     this.trainer = requireNonNull(trainer, "trainer");
+    this.models = requireNonNull(models, "models");
     this.capacity = capacity;
     this.queue = new LinkedBlockingQueue<>(capacity);
     this.thread = new Thread(this::trainForever, "ablserve-trainer");
@@ -111,7 +113,8 @@ final class TrainingScheduler implements AutoCloseable {
     try {
       session.succeed(
           trainer.train(
-              resolved.experiment(), resolved.device(), session, session::isCancelRequested));
+              resolved.experiment(), resolved.device(), session, session::isCancelRequested,
+              models.sinkFor(session.id(), resolved.config())));
     } catch (TrainingCancelledException e) {
       if (closed) {
         session.interrupt("server shut down: " + e.getMessage());

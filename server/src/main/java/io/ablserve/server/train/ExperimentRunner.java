@@ -52,6 +52,17 @@ public final class ExperimentRunner {
   public TrainingOutcome run(
       Experiment experiment, Device device, TrainingListener listener, BooleanSupplier cancelled)
       throws IOException {
+    return run(experiment, device, listener, cancelled, ModelSink.NONE);
+  }
+
+  /** {@link #run(Experiment, Device, TrainingListener, BooleanSupplier)}, then the model to {@code sink}. */
+  public TrainingOutcome run(
+      Experiment experiment,
+      Device device,
+      TrainingListener listener,
+      BooleanSupplier cancelled,
+      ModelSink sink)
+      throws IOException {
     DatasetSplit split = catalog.load(experiment.dataset());
     // Separate seeded streams: the poisoned set does not depend on how training shuffles.
     Random poisonRng = new Random(experiment.seed() ^ 0x5DEECE66DL);
@@ -82,10 +93,20 @@ public final class ExperimentRunner {
             abl.augmentation()
                 ? AugmentationPolicy.forDataset(experiment.dataset().name(), shape)
                 : AugmentationPolicy.NONE;
-        return new AblTrainer(abl, listener, cancelled)
-            .train(
-                trainer, learningRate, train, split.test(), triggered, augmentation,
-                new Random(experiment.seed()));
+        TrainingOutcome outcome =
+            new AblTrainer(abl, listener, cancelled)
+                .train(
+                    trainer, learningRate, train, split.test(), triggered, augmentation,
+                    new Random(experiment.seed()));
+        // The trainer normalised with these statistics; they are a pure function of the training set.
+        BatchLoader.ChannelStats stats = BatchLoader.ChannelStats.of(train.images());
+        sink.accept(
+            model,
+            new NetworkSpec(
+                experiment.model(), shape.channels(), shape.height(), shape.width(),
+                shape.numClasses(), stats.mean(), stats.std()),
+            outcome);
+        return outcome;
       }
     }
   }

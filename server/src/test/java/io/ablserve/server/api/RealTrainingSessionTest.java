@@ -19,6 +19,7 @@ import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionEvent.EventCase;
 import io.ablserve.v1.SessionState;
 import io.ablserve.v1.WatchSessionRequest;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real ABL training (DJL, CPU) behind the production modules and the Netty transport, on a small
@@ -33,11 +35,14 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("training")
 class RealTrainingSessionTest {
+  @TempDir static Path dataDir; // succeeded sessions save their models here
   static TestServer server;
 
   @BeforeAll
   static void startServer() throws Exception {
-    server = TestServer.start(TestServer.Transport.NETTY, TestServer.CONFIG, new TrainingModule());
+    server =
+        TestServer.start(
+            TestServer.Transport.NETTY, TestServer.CONFIG.withDataDir(dataDir), new TrainingModule());
   }
 
   @AfterAll

@@ -5,6 +5,7 @@ import io.ablserve.server.session.Trainer;
 import io.ablserve.server.train.EpochReport;
 import io.ablserve.server.train.Experiment;
 import io.ablserve.server.train.IsolationReport;
+import io.ablserve.server.train.ModelSink;
 import io.ablserve.server.train.Phase;
 import io.ablserve.server.train.StepReport;
 import io.ablserve.server.train.TrainingCancelledException;
@@ -58,7 +59,11 @@ public final class ScriptedTrainer implements Trainer {
 
   @Override
   public TrainingOutcome train(
-      Experiment experiment, Device device, TrainingListener listener, BooleanSupplier cancelled)
+      Experiment experiment,
+      Device device,
+      TrainingListener listener,
+      BooleanSupplier cancelled,
+      ModelSink sink)
       throws IOException {
     listener.onPhase(Phase.ISOLATION, 0);
     for (int step = 0; step < steps; step++) {

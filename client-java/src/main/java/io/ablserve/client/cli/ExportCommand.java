@@ -1,0 +1,41 @@
+package io.ablserve.client.cli;
+
+import io.ablserve.client.AblClient;
+import io.ablserve.v1.ModelMetadata;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "export",
+    description = "Download a succeeded session's trained model (DJL .params file and metadata.json).")
+final class ExportCommand extends ClientCommand {
+  @Parameters(index = "0", paramLabel = "ID", description = "Session id.")
+  String sessionId;
+
+  @Option(names = "--out", paramLabel = "DIR", required = true,
+      description = "Folder to write the model into; created if missing.")
+  Path outDir;
+
+  @Override
+  int run(AblClient client, PrintWriter out, PrintWriter err) {
+    ModelMetadata metadata;
+    try {
+      metadata = client.exportModel(sessionId, outDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write into " + outDir + ": " + e.getMessage(), e);
+    }
+    out.printf(Locale.ROOT,
+        "exported %s (%d bytes) and %s: %s, %dx%dx%d input, %d classes, ca=%.6f asr=%.6f%n",
+        outDir.resolve(metadata.getParamsFile()), metadata.getParamsBytes(), AblClient.METADATA_FILE,
+        metadata.getArch().name().replaceFirst("^MODEL_ARCH_", ""), metadata.getInputChannels(),
+        metadata.getInputHeightPx(), metadata.getInputWidthPx(), metadata.getNumClasses(),
+        metadata.getCleanAccuracy(), metadata.getAttackSuccessRate());
+    return AblCli.EXIT_OK;
+  }
+}

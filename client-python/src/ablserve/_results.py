@@ -1,0 +1,94 @@
+"""What a finished session leaves behind: its trained model and that model's evaluation (ResultsService)."""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Union
+
+import grpc
+from google.protobuf import json_format
+from tqdm.auto import tqdm
+
+from ._config import ATTACKS, AttackConfig, DatasetConfig, attack_to_proto
+from ._errors import AblError, translated
+from ._proto.v1 import results_pb2 as rpb
+from ._proto.v1 import session_pb2 as pb
+
+METADATA_FILE = "metadata.json"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A session's saved model evaluated on a test set (:meth:`Session.evaluate`)."""
+
+    clean_accuracy: float
+    """Accuracy on the clean test set, in [0, 1]."""
+    attack_success_rate: float
+    """Share of the triggered test images classified as the target, in [0, 1]; NaN without an attack."""
+    test_size: int
+    triggered_size: int
+    """Triggered test images (every test image outside the target class); 0 without an attack."""
+    dataset: str
+    """The dataset evaluated (the session's own when none was named)."""
+
+
+def evaluate_request(session_id: str, dataset: Union[None, str, DatasetConfig],
+                     attack: Union[None, str, AttackConfig]) -> rpb.EvaluateRequest:
+    request = rpb.EvaluateRequest(session_id=session_id)
+    if isinstance(dataset, str):
+        request.dataset.CopyFrom(pb.DatasetSpec(name=dataset))
+    elif isinstance(dataset, DatasetConfig):
+        request.dataset.CopyFrom(pb.DatasetSpec(name=dataset.name, test_limit=dataset.test_limit))
+    elif dataset is not None:
+        raise TypeError(f"dataset must be None, a name or a DatasetConfig, got {type(dataset).__name__}")
+    if isinstance(attack, str):
+        if attack not in ATTACKS:
+            raise AblError(grpc.StatusCode.INVALID_ARGUMENT,
+                           f"attack must be one of {', '.join(repr(a) for a in ATTACKS)}, got {attack!r}")
+        request.attack.CopyFrom(pb.AttackSpec(kind=getattr(pb, f"ATTACK_KIND_{attack.upper()}")))
+    elif isinstance(attack, AttackConfig):
+        request.attack.CopyFrom(attack_to_proto(attack))
+    elif attack is not None:
+        raise TypeError(f"attack must be None, a kind or an AttackConfig, got {type(attack).__name__}")
+    return request
+
+
+def evaluation_from_proto(m: rpb.EvaluateResponse) -> Evaluation:
+    return Evaluation(m.clean_accuracy, m.attack_success_rate, m.test_size, m.triggered_size, m.dataset)
+
+
+def write_export(chunks: Iterator[rpb.ExportModelChunk], directory: Union[str, os.PathLike],
+                 progress: bool) -> Path:
+    """Writes an ExportModel stream into ``directory``: the parameter file (checked against the announced size
+    and SHA-256, AblError DATA_LOSS otherwise) and ``metadata.json``. Returns the parameter file's path."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    with translated():
+        first = next(chunks, None)
+        if first is None or first.WhichOneof("part") != "metadata":
+            raise AblError(grpc.StatusCode.INTERNAL, "the export did not start with the model's metadata")
+        metadata = first.metadata
+        partial = out / (metadata.params_file + ".partial")
+        digest, size = hashlib.sha256(), 0
+        try:
+            with open(partial, "wb") as f, tqdm(total=metadata.params_bytes, unit="B", unit_scale=True,
+                                                desc=f"export {metadata.session_id[:8]}",
+                                                disable=not progress) as bar:
+                for chunk in chunks:
+                    f.write(chunk.chunk)
+                    digest.update(chunk.chunk)
+                    size += len(chunk.chunk)
+                    bar.update(len(chunk.chunk))
+            if size != metadata.params_bytes or digest.hexdigest() != metadata.params_sha256.lower():
+                raise AblError(grpc.StatusCode.DATA_LOSS,
+                               f"received {size} bytes with SHA-256 {digest.hexdigest()}, expected"
+                               f" {metadata.params_bytes} bytes with {metadata.params_sha256}")
+            params = out / metadata.params_file
+            os.replace(partial, params)
+        finally:
+            if partial.exists():
+                partial.unlink()
+    (out / METADATA_FILE).write_text(json_format.MessageToJson(metadata) + "\n")
+    return params

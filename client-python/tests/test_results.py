@@ -1,0 +1,135 @@
+"""The ResultsService calls (export_model, evaluate, isolation) and the multi-server helper (least_loaded)."""
+import json
+import math
+import socket
+from concurrent import futures
+
+import grpc
+import pytest
+
+import ablserve
+from ablserve._proto.v1 import session_pb2 as pb
+from ablserve._proto.v1 import session_pb2_grpc as pb_grpc
+from conftest import long_config
+
+
+def test_exportModel_writesTheParamsFileOfTheAnnouncedSizeAndItsMetadata(trained, tmp_path):
+    params = trained.export_model(tmp_path / "model", progress=False)
+
+    metadata = json.loads((tmp_path / "model" / "metadata.json").read_text())
+    assert params == tmp_path / "model" / metadata["paramsFile"]
+    assert params.stat().st_size == int(metadata["paramsBytes"]) > 10_000
+    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == sorted([params.name, "metadata.json"])
+    assert metadata["sessionId"] == trained.id and metadata["modelName"] == "model"
+    assert metadata["arch"] == "MODEL_ARCH_SMALL_CNN"
+    assert (metadata["inputChannels"], metadata["inputHeightPx"], metadata["inputWidthPx"]) == (1, 28, 28)
+    assert metadata["numClasses"] == 10 and len(metadata["pixelMean"]) == len(metadata["pixelStd"]) == 1
+    assert metadata["cleanAccuracy"] == trained.result.clean_accuracy
+
+
+def test_evaluate_onTheSessionsTestSet_reproducesItsFinalFigures(trained):
+    clean = trained.evaluate()
+    attacked = trained.evaluate(attack=trained.config.attack)
+
+    assert isinstance(clean, ablserve.Evaluation)
+    assert 0 <= clean.clean_accuracy <= 1 and math.isnan(clean.attack_success_rate)
+    assert (clean.test_size, clean.triggered_size, clean.dataset) == (200, 0, "fashion-mnist")
+    assert clean.clean_accuracy == trained.result.clean_accuracy
+    assert 0 <= attacked.attack_success_rate <= 1 and 0 < attacked.triggered_size < 200
+    assert attacked.attack_success_rate == trained.result.attack_success_rate
+
+
+def test_evaluate_takesADatasetConfigAndAnAttackKind(trained):
+    e = trained.evaluate(dataset=ablserve.DatasetConfig("fashion-mnist", test_limit=50), attack="blend")
+
+    assert e.test_size == 50
+    assert 0 <= e.clean_accuracy <= 1 and 0 <= e.attack_success_rate <= 1
+
+
+def test_evaluate_unknownAttackKind_raisesInvalidArgumentBeforeSending(trained):
+    with pytest.raises(ablserve.AblError) as raised:
+        trained.evaluate(attack="rowhammer")
+    assert raised.value.code == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_resultsOfASessionThatDidNotSucceed_raiseFailedPrecondition(client, tmp_path):
+    session = client.create_session(long_config("not succeeded")).cancel()
+    for call in (lambda: session.export_model(tmp_path, progress=False), session.evaluate, session.isolation):
+        with pytest.raises(ablserve.AblError) as raised:
+            call()
+        assert raised.value.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_load_countsQueuedAndRunningSessions(client):
+    queued, running = client.load()
+    assert queued >= 0 and running in (0, 1)
+
+
+class _FakeServer(pb_grpc.SessionServiceServicer):
+    """A SessionService whose ListSessions reports a fixed queue."""
+
+    def __init__(self, queued: int, running: int):
+        self.sessions = [pb.Session(id=f"q{i}", state=pb.SESSION_STATE_QUEUED) for i in range(queued)]
+        self.sessions += [pb.Session(id=f"r{i}", state=pb.SESSION_STATE_RUNNING) for i in range(running)]
+        self.sessions.append(pb.Session(id="done", state=pb.SESSION_STATE_SUCCEEDED))
+
+    def ListSessions(self, request, context):
+        return pb.ListSessionsResponse(sessions=self.sessions)
+
+
+@pytest.fixture
+def fake_servers():
+    """Starts fake servers with the given (queued, running) loads; returns their addresses."""
+    started = []
+
+    def start(*loads):
+        addresses = []
+        for queued, running in loads:
+            server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+            pb_grpc.add_SessionServiceServicer_to_server(_FakeServer(queued, running), server)
+            port = server.add_insecure_port("127.0.0.1:0")
+            server.start()
+            started.append(server)
+            addresses.append(f"127.0.0.1:{port}")
+        return addresses
+
+    yield start
+    for server in started:
+        server.stop(None)
+
+
+def _unreachable() -> str:
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens on it
+        s.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{s.getsockname()[1]}"
+
+
+def test_leastLoaded_picksTheServerWithFewestQueuedPlusRunning(fake_servers):
+    busy, idle = fake_servers((3, 1), (0, 1))
+
+    assert ablserve.least_loaded([busy, idle]) == idle
+    with ablserve.Client(busy) as client:
+        assert client.load() == (3, 1)
+
+
+def test_leastLoaded_onATie_picksTheFirst(fake_servers):
+    a, b = fake_servers((1, 0), (0, 1))
+
+    assert ablserve.least_loaded([b, a]) == b
+
+
+def test_leastLoaded_skipsUnreachableServers(fake_servers, server_address):
+    (busy,) = fake_servers((50, 1))
+
+    assert ablserve.least_loaded([_unreachable(), busy], timeout=2) == busy
+    assert ablserve.least_loaded([_unreachable(), server_address], timeout=5) == server_address
+
+
+def test_leastLoaded_noServerAnswers_raisesUnavailableNamingEach():
+    down = [_unreachable(), _unreachable()]
+
+    with pytest.raises(ablserve.AblError) as raised:
+        ablserve.least_loaded(down, timeout=2)
+    assert raised.value.code == grpc.StatusCode.UNAVAILABLE
+    assert all(address in raised.value.description for address in down)

@@ -1,0 +1,160 @@
+package io.ablserve.server.session;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import io.ablserve.server.auth.Principal;
+import io.ablserve.server.data.AttackConfig;
+import io.ablserve.server.data.AttackKind;
+import io.ablserve.server.data.DatasetCatalog;
+import io.ablserve.server.data.DatasetRef;
+import io.ablserve.server.data.ImageSet;
+import io.ablserve.server.data.Poisoning;
+import io.ablserve.server.train.ModelEvaluation;
+import io.ablserve.server.train.NetworkSpec;
+import io.ablserve.v1.AttackSpec;
+import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.EvaluateResponse;
+import io.ablserve.v1.IsolationResult;
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionEvent;
+import io.ablserve.v1.SessionState;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What finished sessions leave behind, for the callers who can see them: the saved model, its evaluation
+ * on a test set, the isolation result. A session in the wrong state for a result is an {@link
+ * IllegalTransitionException}; another user's, a {@link SessionNotFoundException}.
+ */
+public final class SessionResults {
+  private static final int EVENT_PAGE = 1000;
+  private static final AttackConfig NO_ATTACK =
+      AttackConfig.of(AttackKind.NONE, 0, AttackConfig.DEFAULTS.poisonRate());
+
+  private final SessionManager sessions;
+  private final SavedModels models;
+  private final DatasetAccess datasets;
+  private final DatasetCatalog catalog;
+  private final DeviceResolver devices;
+  // One evaluation at a time: each holds a model and a test set on the device, beside any training run.
+  private final ReentrantLock evaluating = new ReentrantLock();
+
+  public SessionResults(
+      SessionManager sessions,
+      SavedModels models,
+      DatasetAccess datasets,
+      DatasetCatalog catalog,
+      DeviceResolver devices) {
+    this.sessions = requireNonNull(sessions, "sessions");
+    this.models = requireNonNull(models, "models");
+    this.datasets = requireNonNull(datasets, "datasets");
+    this.catalog = requireNonNull(catalog, "catalog");
+    this.devices = requireNonNull(devices, "devices");
+  }
+
+  /** The saved model of a SUCCEEDED session. */
+  public SavedModels.SavedModel model(String sessionId, Principal caller) {
+    Session session = sessions.get(sessionId, caller);
+    if (session.getState() != SessionState.SESSION_STATE_SUCCEEDED) {
+      throw new IllegalTransitionException(
+          "session '" + sessionId + "' is " + name(session.getState())
+              + "; only SUCCEEDED sessions have a trained model");
+    }
+    return models.find(sessionId).orElseThrow(() -> new IllegalTransitionException(
+        "session '" + sessionId + "' has no saved model: it finished before this server saved models"));
+  }
+
+  /**
+   * Evaluates the saved model of a SUCCEEDED session on the test split of {@code dataset} (absent: the
+   * session's own test set; unnamed: the session's dataset) and, when {@code attack} is present, on its
+   * triggered test set; on the session's device. IllegalArgumentException names the bad field. {@code
+   * cancelled} stops it between batches.
+   */
+  public EvaluateResponse evaluate(
+      String sessionId,
+      Optional<DatasetSpec> dataset,
+      Optional<AttackSpec> attack,
+      Principal caller,
+      BooleanSupplier cancelled)
+      throws IOException {
+    SavedModels.SavedModel saved = model(sessionId, caller);
+    Session session = sessions.get(sessionId, caller);
+    DatasetSpec own = session.getConfig().getDataset();
+    DatasetSpec spec = dataset.orElse(own);
+    String name = spec.getName().isEmpty() ? own.getName() : spec.getName();
+    datasets.checkUsable(name, caller);
+    ImageSet test = catalog.load(new DatasetRef(name, 0, spec.getTestLimit())).test();
+    NetworkSpec network = saved.network();
+    checkFits(name, test, network);
+    AttackConfig attackConfig =
+        attack.map(SessionConfigResolver::attack).orElse(NO_ATTACK);
+    ImageSet triggered = Poisoning.triggeredTest(test, attackConfig);
+    Device device = devices.resolve(session.getConfig().getDevice());
+    evaluating.lock();
+    try (Model model =
+        ModelEvaluation.load(saved.dir(), saved.metadata().getModelName(), network, device)) {
+      return EvaluateResponse.newBuilder()
+          .setCleanAccuracy(ModelEvaluation.accuracy(model, network, test, cancelled))
+          .setAttackSuccessRate(
+              attackConfig.kind() == AttackKind.NONE
+                  ? Double.NaN
+                  : ModelEvaluation.accuracy(model, network, triggered, cancelled))
+          .setTestSize(test.size())
+          .setTriggeredSize(triggered.size())
+          .setDataset(name)
+          .build();
+    } finally {
+      evaluating.unlock();
+    }
+  }
+
+  /** The last isolation result in a session's log. */
+  public IsolationResult isolation(String sessionId, Principal caller) {
+    EventLog log = sessions.events(sessionId, caller);
+    IsolationResult found = null;
+    long size = log.size();
+    for (long from = 0; from < size; from += EVENT_PAGE) {
+      List<SessionEvent> page = log.read(from, EVENT_PAGE);
+      for (SessionEvent event : page) {
+        if (event.hasIsolation()) {
+          found = event.getIsolation();
+        }
+      }
+    }
+    if (found == null) {
+      Session session = sessions.get(sessionId, caller);
+      throw new IllegalTransitionException(
+          "session '" + sessionId + "' has no isolation result: it is " + name(session.getState())
+              + (session.getConfig().getAbl().getDefense() == io.ablserve.v1.Defense.DEFENSE_NONE
+                  ? " and trains without ABL (defense NONE)"
+                  : ", and isolation happens at the turning epoch "
+                      + session.getConfig().getAbl().getIsolationEpochs()));
+    }
+    return found;
+  }
+
+  private static void checkFits(String name, ImageSet test, NetworkSpec network) {
+    if (test.channels() != network.channels()
+        || test.height() != network.height()
+        || test.width() != network.width()) {
+      throw new IllegalArgumentException(
+          "dataset.name '" + name + "' has " + test.channels() + "x" + test.height() + "x"
+              + test.width() + " images but the model takes " + network.channels() + "x"
+              + network.height() + "x" + network.width());
+    }
+    if (test.numClasses() > network.numClasses()) {
+      throw new IllegalArgumentException(
+          "dataset.name '" + name + "' has " + test.numClasses() + " classes but the model has "
+              + network.numClasses());
+    }
+  }
+
+  private static String name(SessionState state) {
+    return state.name().substring("SESSION_STATE_".length());
+  }
+}
