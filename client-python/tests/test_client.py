@@ -136,6 +136,21 @@ def test_token_isSentAsBearerMetadata(server_address):
         client.sessions()
 
 
+def test_token_comesFromTheEnvironmentWhenNotGiven(server_address, tmp_path, monkeypatch):
+    # compose mounts the server's token file into JupyterLab and names it in ABLSERVE_TOKEN_FILE.
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("# lab tokens\n0123456789abcdef0123 alice admin\nfedcba9876543210fedc bob\n")
+    monkeypatch.delenv("ABLSERVE_TOKEN", raising=False)
+    monkeypatch.setenv("ABLSERVE_TOKEN_FILE", str(tokens))
+    with ablserve.Client(server_address) as client:
+        assert client._metadata == (("authorization", "Bearer 0123456789abcdef0123"),)
+    monkeypatch.setenv("ABLSERVE_TOKEN", "from-env-0123456789")
+    with ablserve.Client(server_address) as client:
+        assert client._metadata == (("authorization", "Bearer from-env-0123456789"),)
+    with ablserve.Client(server_address, token="explicit-0123456789") as client:
+        assert client._metadata == (("authorization", "Bearer explicit-0123456789"),)
+
+
 def test_sessionConfig_roundTripsThroughProto():
     config = ablserve.SessionConfig(
         attack=ablserve.AttackConfig("wanet", target_label=3, wanet_grid_size=5),

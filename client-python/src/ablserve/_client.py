@@ -37,6 +37,7 @@ class Client:
     ):
         self.address = address
         self.timeout = timeout
+        token = token if token is not None else _token_from_environment()
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         if tls is False:
             self._channel = grpc.insecure_channel(address)
@@ -131,3 +132,19 @@ class Client:
     def _watch(self, request: pb.WatchSessionRequest, timeout: Optional[float]) -> Iterator[pb.SessionEvent]:
         """The raw event stream; ``timeout`` None means no deadline (a session may train for hours)."""
         return self._sessions.WatchSession(request, timeout=timeout, metadata=self._metadata)
+
+
+def _token_from_environment() -> Optional[str]:
+    """``ABLSERVE_TOKEN``, else the first token of the file ``ABLSERVE_TOKEN_FILE`` names (the server's
+    ``TOKEN USER [admin]`` format, as compose mounts it into JupyterLab), else None."""
+    token = os.environ.get("ABLSERVE_TOKEN")
+    if token:
+        return token
+    path = os.environ.get("ABLSERVE_TOKEN_FILE")
+    if path and os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    return line.split()[0]
+    return None
