@@ -58,6 +58,7 @@ public final class SessionModule extends AbstractModule {
       ServerConfig config,
       Clock clock) {
     return new SessionManager(
-        resolver, store, datasets, trainer, config.maxQueuedSessions(), clock);
+        resolver, store, datasets, trainer, config.maxQueuedSessions(), config.dataDir(),
+        config.resumeInterrupted(), clock);
   }
 }

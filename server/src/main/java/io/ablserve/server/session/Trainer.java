@@ -1,6 +1,7 @@
 package io.ablserve.server.session;
 
 import ai.djl.Device;
+import io.ablserve.server.train.Checkpoints;
 import io.ablserve.server.train.Experiment;
 import io.ablserve.server.train.TrainingListener;
 import io.ablserve.server.train.TrainingOutcome;
@@ -8,12 +9,17 @@ import java.io.IOException;
 import java.util.function.BooleanSupplier;
 
 /**
- * Runs one experiment to the end; {@code ExperimentRunner::run} in production. Throws {@link
+ * Runs one experiment to the end, saving a checkpoint after every epoch into {@code checkpoints} and going
+ * on from the latest one it holds; {@code ExperimentRunner::run} in production. Throws {@link
  * io.ablserve.server.train.TrainingCancelledException} within one step of {@code cancelled} turning true.
  */
 @FunctionalInterface
 public interface Trainer {
   TrainingOutcome train(
-      Experiment experiment, Device device, TrainingListener listener, BooleanSupplier cancelled)
+      Experiment experiment,
+      Device device,
+      TrainingListener listener,
+      BooleanSupplier cancelled,
+      Checkpoints checkpoints)
       throws IOException;
 }

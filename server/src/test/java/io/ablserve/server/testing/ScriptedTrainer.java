@@ -2,6 +2,7 @@ package io.ablserve.server.testing;
 
 import ai.djl.Device;
 import io.ablserve.server.session.Trainer;
+import io.ablserve.server.train.Checkpoints;
 import io.ablserve.server.train.EpochReport;
 import io.ablserve.server.train.Experiment;
 import io.ablserve.server.train.IsolationReport;
@@ -58,7 +59,11 @@ public final class ScriptedTrainer implements Trainer {
 
   @Override
   public TrainingOutcome train(
-      Experiment experiment, Device device, TrainingListener listener, BooleanSupplier cancelled)
+      Experiment experiment,
+      Device device,
+      TrainingListener listener,
+      BooleanSupplier cancelled,
+      Checkpoints checkpoints)
       throws IOException {
     listener.onPhase(Phase.ISOLATION, 0);
     for (int step = 0; step < steps; step++) {
