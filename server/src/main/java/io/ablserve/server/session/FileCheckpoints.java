@@ -90,6 +90,9 @@ final class FileCheckpoints implements Checkpoints {
     for (Path old : older) {
       deleteRecursively(old);
     }
+    for (Path leftover : leftovers()) {
+      deleteRecursively(leftover);
+    }
   }
 
   @Override
@@ -183,6 +186,13 @@ final class FileCheckpoints implements Checkpoints {
           .filter(p -> p.getFileName().toString().matches("\\d{6}") && Files.isDirectory(p))
           .sorted(Comparator.comparingLong(FileCheckpoints::number))
           .toList();
+    }
+  }
+
+  /** Temporary folders of saves a crash cut short. */
+  private List<Path> leftovers() throws IOException {
+    try (Stream<Path> children = Files.list(folder)) {
+      return children.filter(p -> p.getFileName().toString().startsWith(".tmp-")).toList();
     }
   }
 
