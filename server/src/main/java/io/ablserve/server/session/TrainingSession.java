@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One session's state machine: QUEUED -> RUNNING -> SUCCEEDED / FAILED / CANCELLED (or INTERRUPTED when
- * the server stops). Every state change and training report becomes an event in its {@link EventLog}; the
+ * the server stops; INTERRUPTED -> QUEUED on resume, and RUNNING -> QUEUED for a session a dead process
+ * left running, both going on from the last checkpoint). Every state change and training report becomes an event in its {@link EventLog}; the
  * terminal state event is always the last one. It is the training run's listener.
  */
 final class TrainingSession implements TrainingListener {

@@ -162,9 +162,15 @@ public final class AblTrainer {
     return progress.outcome(start);
   }
 
-  /** The seed of epoch {@code epoch}'s shuffling and augmentation. */
+  /**
+   * The seed of epoch {@code epoch}'s shuffling and augmentation, mixed (SplitMix64's finaliser) so that
+   * consecutive epochs do not seed {@link Random}'s LCG with neighbouring values.
+   */
   static long epochSeed(long seed, int epoch) {
-    return seed * 1_000_003L + epoch;
+    long z = seed * 0x9E3779B97F4A7C15L + (epoch + 1) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   /** Drops from {@code kept} the suspects {@link SuspectFilter} finds, and reports them. */

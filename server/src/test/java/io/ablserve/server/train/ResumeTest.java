@@ -49,7 +49,7 @@ class ResumeTest {
             new DatasetCatalog(Map.of("fashion-mnist", FashionMnistAblTest.FASHION_MNIST)));
     Experiment experiment =
         new Experiment(
-            new DatasetRef("fashion-mnist", 2000, 500),
+            new DatasetRef("fashion-mnist", 1200, 300),
             new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3),
             ModelArch.SMALL_CNN,
             AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(5).isolationEpochs(2).build(),
