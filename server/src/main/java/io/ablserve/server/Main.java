@@ -8,6 +8,7 @@ import io.ablserve.server.api.AblServer;
 import io.ablserve.server.api.GrpcServerModule;
 import io.ablserve.server.auth.Exposure;
 import io.ablserve.server.config.ConfigModule;
+import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.metrics.MetricsModule;
 import io.ablserve.server.session.SessionModule;
@@ -110,6 +111,16 @@ public final class Main implements Callable<Integer> {
               + " Env ABLSERVE_METRICS_PORT. Default -1.")
   Integer metricsPort;
 
+  @Option(
+      names = "--resume-interrupted",
+      defaultValue = "${env:ABLSERVE_RESUME_INTERRUPTED}",
+      paramLabel = "auto|manual",
+      description =
+          "A session the last process died running: auto queues it again from its last epoch's"
+              + " checkpoint; manual leaves it INTERRUPTED until ResumeSession."
+              + " Env ABLSERVE_RESUME_INTERRUPTED. Default auto.")
+  String resumeInterrupted;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -132,7 +143,17 @@ public final class Main implements Callable<Integer> {
         tlsCert != null ? Optional.of(tlsCert) : d.tlsCert(),
         tlsKey != null ? Optional.of(tlsKey) : d.tlsKey(),
         maxUploadBytes != null ? maxUploadBytes : d.maxUploadBytes(),
-        metricsPort != null ? metricsPort : d.metricsPort());
+        metricsPort != null ? metricsPort : d.metricsPort(),
+        resumeInterrupted != null ? resumeMode(resumeInterrupted) : d.resumeInterrupted());
+  }
+
+  private static ResumeInterrupted resumeMode(String value) {
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "auto" -> ResumeInterrupted.AUTO;
+      case "manual" -> ResumeInterrupted.MANUAL;
+      default -> throw new IllegalArgumentException(
+          "--resume-interrupted must be auto or manual, got '" + value + "'");
+    };
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.ablserve.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.config.ServerConfig;
 import java.nio.file.Path;
 import java.util.Map;
@@ -20,6 +21,16 @@ class MainTest {
   void config_withoutOptionsIsTheDefaults() {
     // Holds unless the test JVM runs with ABLSERVE_* variables set.
     assertThat(parse()).isEqualTo(ServerConfig.DEFAULTS);
+  }
+
+  @Test
+  void resumeInterrupted_parsesAutoAndManual() {
+    assertThat(parse("--resume-interrupted", "manual").resumeInterrupted())
+        .isEqualTo(ResumeInterrupted.MANUAL);
+    assertThat(parse("--resume-interrupted", "AUTO").resumeInterrupted())
+        .isEqualTo(ResumeInterrupted.AUTO);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("--resume-interrupted", "later"))
+        .hasMessageContaining("auto or manual");
   }
 
   @Test

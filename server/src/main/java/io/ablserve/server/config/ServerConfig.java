@@ -35,6 +35,10 @@ import java.util.TreeMap;
  *     2 GiB.
  * @param metricsPort port of the Prometheus endpoint ({@code http://bindAddress:PORT/metrics}): -1 turns
  *     it off, 0 picks a free port (printed at start). Default -1.
+ * @param resumeInterrupted what a starting server does with a session an earlier process died running:
+ *     {@code AUTO} queues it again to go on from its last per-epoch checkpoint (kept under {@code
+ *     dataDir/sessions/ID/checkpoint/}); {@code MANUAL} marks it INTERRUPTED until ResumeSession, which goes
+ *     on from the checkpoint too. Default {@code AUTO}.
  */
 public record ServerConfig(
     int port,
@@ -47,7 +51,8 @@ public record ServerConfig(
     Optional<Path> tlsCert,
     Optional<Path> tlsKey,
     long maxUploadBytes,
-    int metricsPort) {
+    int metricsPort,
+    ResumeInterrupted resumeInterrupted) {
 
   /** How much larger than the upload an unpacked zip may be, against zip bombs. */
   public static final int MAX_UNPACKED_RATIO = 8;
@@ -64,7 +69,8 @@ public record ServerConfig(
           Optional.empty(),
           Optional.empty(),
           2L << 30,
-          -1);
+          -1,
+          ResumeInterrupted.AUTO);
 
   public ServerConfig {
     requireNonNull(bindAddress, "bindAddress");
@@ -74,6 +80,7 @@ public record ServerConfig(
     requireNonNull(tokenFile, "tokenFile");
     requireNonNull(tlsCert, "tlsCert");
     requireNonNull(tlsKey, "tlsKey");
+    requireNonNull(resumeInterrupted, "resumeInterrupted");
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
     }
@@ -110,31 +117,40 @@ public record ServerConfig(
       int maxQueuedSessions) {
     this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         Optional.empty(), Optional.empty(), Optional.empty(), DEFAULTS.maxUploadBytes(),
-        DEFAULTS.metricsPort());
+        DEFAULTS.metricsPort(), DEFAULTS.resumeInterrupted());
   }
 
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(port, bindAddress, dir, defaultDevice, datasetRoots, maxQueuedSessions,
-        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort);
+        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
+        resumeInterrupted);
   }
 
   public ServerConfig withTokenFile(Path file) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort);
+        Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort,
+        resumeInterrupted);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort);
+        tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort,
+        resumeInterrupted);
   }
 
   public ServerConfig withMaxUploadBytes(long bytes) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        tokenFile, tlsCert, tlsKey, bytes, metricsPort);
+        tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted);
   }
 
   public ServerConfig withMetricsPort(int metricsPort) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort);
+        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
+        resumeInterrupted);
+  }
+
+  public ServerConfig withResumeInterrupted(ResumeInterrupted mode) {
+    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode);
   }
 }

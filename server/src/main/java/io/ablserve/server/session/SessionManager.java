@@ -3,17 +3,21 @@ package io.ablserve.server.session;
 import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.auth.Principal;
+import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.store.SessionStore;
+import io.ablserve.server.train.TrainingState;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionState;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
@@ -33,6 +37,8 @@ public final class SessionManager implements AutoCloseable {
   private final SessionStore store;
   private final DatasetAccess datasets;
   private final Clock clock;
+  private final Path dataDir;
+  private final ResumeInterrupted resumeInterrupted;
   private final TrainingScheduler scheduler;
   private final Map<String, TrainingSession> live = new ConcurrentHashMap<>();
 
@@ -43,32 +49,71 @@ public final class SessionManager implements AutoCloseable {
       Trainer trainer,
       SavedModels models,
       int maxQueuedSessions,
+      Path dataDir,
+      ResumeInterrupted resumeInterrupted,
       Clock clock) {
     this.resolver = requireNonNull(resolver, "resolver");
     this.store = requireNonNull(store, "store");
     this.datasets = requireNonNull(datasets, "datasets");
     this.clock = requireNonNull(clock, "clock");
-    this.scheduler = new TrainingScheduler(trainer, models, maxQueuedSessions);
+    this.dataDir = requireNonNull(dataDir, "dataDir");
+    this.resumeInterrupted = requireNonNull(resumeInterrupted, "resumeInterrupted");
+    this.scheduler =
+        new TrainingScheduler(requireNonNull(trainer, "trainer"), models, dataDir, maxQueuedSessions);
   }
 
   /**
    * Takes over the stored sessions of an earlier process, then starts the training thread. Sessions it
-   * left QUEUED are queued again in their order; those it left RUNNING become INTERRUPTED (see {@link
-   * #resume}).
+   * left QUEUED are queued again in their order; those it left RUNNING, the process having died under
+   * them, are queued again to go on from their last checkpoint ({@link ResumeInterrupted#AUTO}) or become
+   * INTERRUPTED until resumed ({@link ResumeInterrupted#MANUAL}, see {@link #resume}).
    */
   public void start() {
     List<Session> oldestFirst = new ArrayList<>(store.list());
     java.util.Collections.reverse(oldestFirst);
     for (Session stored : oldestFirst) {
       switch (stored.getState()) {
-        case SESSION_STATE_RUNNING -> TrainingSession.interruptStored(
-            stored, store.eventCount(stored.getId()),
-            "server stopped while the session was running", store, clock);
+        case SESSION_STATE_RUNNING -> {
+          if (resumeInterrupted == ResumeInterrupted.AUTO) {
+            resumeAfterRestart(stored);
+          } else {
+            TrainingSession.interruptStored(
+                stored, store.eventCount(stored.getId()),
+                "server stopped while the session was running", store, clock);
+          }
+        }
         case SESSION_STATE_QUEUED -> requeue(stored);
         default -> {}
       }
     }
     scheduler.start();
+  }
+
+  private void resumeAfterRestart(Session stored) {
+    long eventCount = store.eventCount(stored.getId());
+    try {
+      ResolvedSession resolved = resolver.resolve(stored.getConfig());
+      Optional<Integer> epoch = checkpointEpoch(stored.getId(), eventCount);
+      scheduler.submit(() -> track(TrainingSession.resumeAfterRestart(
+          stored, eventCount, epoch, resolved, store, clock)));
+    } catch (IOException | RuntimeException e) {
+      logger.warning("session " + stored.getId() + " cannot be resumed after a restart: " + e.getMessage());
+      TrainingSession.interruptStored(
+          stored, eventCount,
+          "server stopped while the session was running; could not be queued again: " + e.getMessage(),
+          store, clock);
+    }
+  }
+
+  /** The epoch of the session's latest readable checkpoint, logging where its telemetry stood. */
+  private Optional<Integer> checkpointEpoch(String sessionId, long eventCount) {
+    FileCheckpoints checkpoints =
+        new FileCheckpoints(FileCheckpoints.folder(dataDir, sessionId), () -> eventCount - 1);
+    Optional<Integer> epoch = checkpoints.latest().map(TrainingState::epoch);
+    epoch.ifPresent(e -> logger.info(
+        "session " + sessionId + " goes on from its checkpoint after epoch " + e + " (event #"
+            + checkpoints.lastEventSequence() + " then; its log holds " + eventCount + " events)"));
+    return epoch;
   }
 
   private void requeue(Session stored) {
@@ -138,8 +183,8 @@ public final class SessionManager implements AutoCloseable {
   }
 
   /**
-   * Queues an INTERRUPTED session again; it trains from scratch (there are no checkpoints yet).
-   * IllegalTransitionException in any other state.
+   * Queues an INTERRUPTED session again; it goes on from its last checkpoint, or trains from scratch
+   * without one. IllegalTransitionException in any other state.
    */
   public Session resume(String sessionId, Principal caller) throws IOException {
     Session stored = get(sessionId, caller);
@@ -155,9 +200,11 @@ public final class SessionManager implements AutoCloseable {
         throw new IllegalTransitionException(
             "session '" + sessionId + "' was resumed already");
       }
+      long eventCount = store.eventCount(sessionId);
+      Optional<Integer> epoch = checkpointEpoch(sessionId, eventCount);
       TrainingSession session =
           scheduler.submit(() -> track(TrainingSession.resume(
-              current, store.eventCount(sessionId), resolved, store, clock)));
+              current, eventCount, epoch, resolved, store, clock)));
       return snapshot(session);
     }
   }

@@ -1,6 +1,7 @@
 package io.ablserve.server.session;
 
 import ai.djl.Device;
+import io.ablserve.server.train.Checkpoints;
 import io.ablserve.server.train.Experiment;
 import io.ablserve.server.train.ModelSink;
 import io.ablserve.server.train.TrainingListener;
@@ -9,7 +10,8 @@ import java.io.IOException;
 import java.util.function.BooleanSupplier;
 
 /**
- * Runs one experiment to the end and hands the trained model to {@code sink}; {@code
+ * Runs one experiment to the end, saving a checkpoint after every epoch into {@code checkpoints} and going
+ * on from the latest one it holds, and hands the trained model to {@code sink}; {@code
  * ExperimentRunner::run} in production. Throws {@link
  * io.ablserve.server.train.TrainingCancelledException} within one step of {@code cancelled} turning true.
  */
@@ -20,6 +22,7 @@ public interface Trainer {
       Device device,
       TrainingListener listener,
       BooleanSupplier cancelled,
+      Checkpoints checkpoints,
       ModelSink sink)
       throws IOException;
 }

@@ -3,6 +3,7 @@ package io.ablserve.server.session;
 import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.train.TrainingCancelledException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Supplier;
@@ -19,15 +20,18 @@ final class TrainingScheduler implements AutoCloseable {
 
   private final Trainer trainer;
   private final SavedModels models;
+  private final Path dataDir;
   private final int capacity;
   private final LinkedBlockingQueue<TrainingSession> queue;
   private final Thread thread;
   private TrainingSession running; // guarded by this
   private volatile boolean closed;
 
-  TrainingScheduler(Trainer trainer, SavedModels models, int capacity) {
+  /** Runs sessions with {@code trainer}; checkpoints live under {@code dataDir}, models in {@code models}. */
+  TrainingScheduler(Trainer trainer, SavedModels models, Path dataDir, int capacity) {
     this.trainer = requireNonNull(trainer, "trainer");
     this.models = requireNonNull(models, "models");
+    this.dataDir = requireNonNull(dataDir, "dataDir");
     this.capacity = capacity;
     this.queue = new LinkedBlockingQueue<>(capacity);
     this.thread = new Thread(this::trainForever, "ablserve-trainer");
@@ -108,18 +112,26 @@ final class TrainingScheduler implements AutoCloseable {
     }
   }
 
+  /**
+   * Trains {@code session} from its latest checkpoint, if any. Its checkpoints are kept only while it may
+   * still be resumed: deleted once it succeeds, fails or is cancelled, kept when the server stops it.
+   */
   private void train(TrainingSession session) {
     ResolvedSession resolved = session.resolved();
+    FileCheckpoints checkpoints = checkpoints(dataDir, session);
     try {
       session.succeed(
           trainer.train(
               resolved.experiment(), resolved.device(), session, session::isCancelRequested,
+              checkpoints,
               models.sinkFor(session.id(), resolved.config())));
+      checkpoints.delete();
     } catch (TrainingCancelledException e) {
       if (closed) {
         session.interrupt("server shut down: " + e.getMessage());
       } else {
         session.cancelled(e.getMessage());
+        checkpoints.delete();
       }
     } catch (Exception | Error e) {
       logger.log(Level.WARNING, "session " + session.id() + " failed", e);
@@ -128,8 +140,15 @@ final class TrainingScheduler implements AutoCloseable {
         session.interrupt("server shut down: " + reason);
       } else {
         session.fail(reason);
+        checkpoints.delete();
       }
     }
+  }
+
+  /** The checkpoints of {@code session}, each recording the last event it had logged. */
+  static FileCheckpoints checkpoints(Path dataDir, TrainingSession session) {
+    return new FileCheckpoints(
+        FileCheckpoints.folder(dataDir, session.id()), () -> session.events().size() - 1);
   }
 
   /**

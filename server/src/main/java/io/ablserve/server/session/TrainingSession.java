@@ -13,11 +13,13 @@ import io.ablserve.server.train.TrainingOutcome;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionState;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One session's state machine: QUEUED -> RUNNING -> SUCCEEDED / FAILED / CANCELLED (or INTERRUPTED when
- * the server stops). Every state change and training report becomes an event in its {@link EventLog}; the
+ * the server stops; INTERRUPTED -> QUEUED on resume, and RUNNING -> QUEUED for a session a dead process
+ * left running, both going on from the last checkpoint). Every state change and training report becomes an event in its {@link EventLog}; the
  * terminal state event is always the last one. It is the training run's listener.
  */
 final class TrainingSession implements TrainingListener {
@@ -27,12 +29,25 @@ final class TrainingSession implements TrainingListener {
   private final EventLog events;
   private final AtomicBoolean cancelRequested = new AtomicBoolean();
   private final Session.Builder state; // guarded by this
+  /** The reason logged with the RUNNING event: how far a resumed run already got. */
+  private final String startReason;
 
   private volatile double imagesPerSecond;
 
   private TrainingSession(
       Session.Builder state, ResolvedSession resolved, SessionStore store, Clock clock, EventLog events) {
+    this(state, resolved, store, clock, events, "");
+  }
+
+  private TrainingSession(
+      Session.Builder state,
+      ResolvedSession resolved,
+      SessionStore store,
+      Clock clock,
+      EventLog events,
+      String startReason) {
     this.state = state;
+    this.startReason = requireNonNull(startReason, "startReason");
     this.resolved = requireNonNull(resolved, "resolved");
     this.store = requireNonNull(store, "store");
     this.clock = requireNonNull(clock, "clock");
@@ -73,36 +88,79 @@ final class TrainingSession implements TrainingListener {
   }
 
   /**
-   * INTERRUPTED -> QUEUED: a stored interrupted session, to be trained again from scratch. Its log goes
-   * on after the INTERRUPTED event with a QUEUED one; the figures of the interrupted run are cleared.
+   * INTERRUPTED -> QUEUED: a stored interrupted session, to be trained again from its checkpoint after
+   * epoch {@code checkpointEpoch}, or from scratch without one. Its log goes on after the INTERRUPTED
+   * event with a QUEUED one.
    */
   static TrainingSession resume(
-      Session stored, long eventCount, ResolvedSession resolved, SessionStore store, Clock clock) {
+      Session stored,
+      long eventCount,
+      Optional<Integer> checkpointEpoch,
+      ResolvedSession resolved,
+      SessionStore store,
+      Clock clock) {
     if (stored.getState() != SessionState.SESSION_STATE_INTERRUPTED) {
       throw new IllegalTransitionException(
           "session '" + stored.getId() + "' is " + name(stored.getState())
               + "; only INTERRUPTED sessions can be resumed");
     }
+    return requeue(stored, eventCount, checkpointEpoch, "resumed", resolved, store, clock);
+  }
+
+  /**
+   * RUNNING (as stored by a process that died) -> QUEUED, to go on from its checkpoint after epoch
+   * {@code checkpointEpoch}, or from scratch without one. Its log goes on after the last event the dead
+   * process wrote: events of a partly run epoch stay, and the epoch runs again after them.
+   */
+  static TrainingSession resumeAfterRestart(
+      Session stored,
+      long eventCount,
+      Optional<Integer> checkpointEpoch,
+      ResolvedSession resolved,
+      SessionStore store,
+      Clock clock) {
+    if (stored.getState() != SessionState.SESSION_STATE_RUNNING) {
+      throw new IllegalStateException("session '" + stored.getId() + "' is not RUNNING");
+    }
+    return requeue(
+        stored, eventCount, checkpointEpoch, "server restarted while the session was running",
+        resolved, store, clock);
+  }
+
+  private static TrainingSession requeue(
+      Session stored,
+      long eventCount,
+      Optional<Integer> checkpointEpoch,
+      String why,
+      ResolvedSession resolved,
+      SessionStore store,
+      Clock clock) {
     Session.Builder state =
         stored.toBuilder()
             .setState(SessionState.SESSION_STATE_QUEUED)
-            .clearPhase()
-            .clearEpoch()
             .clearStartedAt()
             .clearFinishedAt()
             .clearFailureReason()
             .clearResult()
             .setConfig(resolved.config())
             .setDevice(resolved.device().toString());
+    String from;
+    String startReason;
+    if (checkpointEpoch.isPresent()) {
+      from = "training goes on from the checkpoint after epoch " + checkpointEpoch.get();
+      startReason = "resumed from checkpoint after epoch " + checkpointEpoch.get();
+    } else {
+      state.clearPhase().clearEpoch();
+      from = "training restarts from epoch 0";
+      startReason = "";
+    }
     TrainingSession session =
         new TrainingSession(
             state, resolved, store, clock,
-            new EventLog(stored.getId(), store, clock, eventCount, false));
+            new EventLog(stored.getId(), store, clock, eventCount, false), startReason);
     store.put(state.build());
     session.events.append(
-        TelemetryEvents.stateChange(
-            SessionState.SESSION_STATE_QUEUED, "resumed; training restarts from epoch 0"),
-        false);
+        TelemetryEvents.stateChange(SessionState.SESSION_STATE_QUEUED, why + "; " + from), false);
     return session;
   }
 
@@ -194,7 +252,7 @@ final class TrainingSession implements TrainingListener {
     }
     state.setState(SessionState.SESSION_STATE_RUNNING).setStartedAt(EventLog.timestamp(clock.instant()));
     store.put(state.build());
-    events.append(TelemetryEvents.stateChange(SessionState.SESSION_STATE_RUNNING, ""), false);
+    events.append(TelemetryEvents.stateChange(SessionState.SESSION_STATE_RUNNING, startReason), false);
     return true;
   }
 

@@ -7,9 +7,15 @@ import ai.djl.training.Trainer;
 import io.ablserve.server.data.AugmentationPolicy;
 import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.data.PoisonedSet;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Anti-Backdoor Learning (Li et al., NeurIPS 2021) on one model.
@@ -30,6 +36,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class AblTrainer {
   static final int EVAL_BATCH = 512;
+  private static final Logger logger = Logger.getLogger(AblTrainer.class.getName());
 
   private final AblConfig config;
   private final TrainingListener listener;
@@ -43,19 +50,24 @@ public final class AblTrainer {
 
   /**
    * Trains {@code trainer}'s model on {@code data} for {@code config.epochs()} epochs and evaluates it each
-   * epoch on the clean and triggered test sets. {@code learningRate} must be the optimizer's tracker;
-   * {@code rng} drives shuffling and augmentation.
+   * epoch on the clean and triggered test sets, saving a checkpoint after each. With {@code from}, the
+   * model and optimizer already hold its parameters and the run goes on after its epoch, its ranking
+   * restored rather than computed again. Each epoch's shuffling and augmentation draw from a generator
+   * seeded with ({@code seed}, epoch), so a resumed run shuffles as an uninterrupted one would.
    */
   public TrainingOutcome train(
       Trainer trainer,
-      LearningRate learningRate,
+      MomentumSgd sgd,
       PoisonedSet data,
       ImageSet cleanTest,
       ImageSet triggeredTest,
       AugmentationPolicy augmentation,
-      Random rng) {
+      long seed,
+      Optional<TrainingState> from,
+      Checkpoints checkpoints) {
     long start = System.nanoTime();
     Device device = trainer.getDevices()[0];
+    LearningRate learningRate = sgd.learningRate();
     ImageSet train = data.images();
     BatchLoader.ChannelStats stats = BatchLoader.ChannelStats.of(train);
     int maxBatch = Math.max(EVAL_BATCH, 2 * config.batchSize());
@@ -67,6 +79,7 @@ public final class AblTrainer {
             new BatchLoader(cleanTest, stats, EVAL_BATCH, device),
             new BatchLoader(triggeredTest, stats, EVAL_BATCH, device),
             cancelled);
+    Random rng = new Random(seed);
     Epochs epochs =
         new Epochs(
             config,
@@ -78,56 +91,86 @@ public final class AblTrainer {
             data.poisoned(),
             listener,
             cancelled);
+    Progress progress = new Progress(trainer, sgd, epochs, checkpoints, rng, seed);
+    from.ifPresent(progress::restore);
+    int next = progress.epoch + 1;
     int[] all = identity(train.size());
 
     if (config.defense() == Defense.NONE) {
-      listener.onPhase(Phase.TRAINING, 0);
-      learningRate.set(config.learningRate());
-      EpochReport last = null;
-      for (int epoch = 0; epoch < config.epochs(); epoch++) {
-        last = epochs.run(Phase.TRAINING, epoch, shuffled(all, rng), new int[0], Objective.DESCENT);
+      if (next == 0) {
+        listener.onPhase(Phase.TRAINING, 0);
       }
-      return outcome(last, Double.NaN, Double.NaN, start);
+      learningRate.set(config.learningRate());
+      for (int epoch = next; epoch < config.epochs(); epoch++) {
+        progress.beginEpoch(epoch);
+        epochs.run(Phase.TRAINING, epoch, shuffled(all, rng), new int[0], Objective.DESCENT);
+        progress.endEpoch(Phase.TRAINING);
+      }
+      return progress.outcome(start);
     }
 
-    listener.onPhase(Phase.ISOLATION, 0);
+    if (next == 0) {
+      listener.onPhase(Phase.ISOLATION, 0);
+    }
     learningRate.set(config.learningRate());
-    for (int epoch = 0; epoch < config.isolationEpochs(); epoch++) {
+    for (int epoch = next; epoch < config.isolationEpochs(); epoch++) {
+      progress.beginEpoch(epoch);
       epochs.run(Phase.ISOLATION, epoch, shuffled(all, rng), new int[0], Objective.ISOLATION);
+      progress.endEpoch(Phase.ISOLATION);
     }
 
     int turning = config.isolationEpochs();
-    listener.onPhase(Phase.ISOLATED, turning);
-    float[] losses = evaluator.sampleLosses(all);
-    float[] scores = Isolation.scores(losses, train.labels(), train.numClasses(), config.ranking());
-    IsolationReport isolation =
-        Isolation.isolate(scores, losses, data.poisoned(), config.isolationRatio(), turning);
-    listener.onIsolation(isolation);
-    int[] isolated = Isolation.sorted(isolation.indices());
-    int[] kept = Isolation.complement(isolated, all.length);
+    if (!progress.ranked) {
+      listener.onPhase(Phase.ISOLATED, turning);
+      float[] losses = evaluator.sampleLosses(all);
+      float[] scores = Isolation.scores(losses, train.labels(), train.numClasses(), config.ranking());
+      IsolationReport isolation =
+          Isolation.isolate(scores, losses, data.poisoned(), config.isolationRatio(), turning);
+      listener.onIsolation(isolation);
+      listener.onPhase(Phase.UNLEARNING, turning);
+      int[] isolated = Isolation.sorted(isolation.indices());
+      progress.ranked(isolated, Isolation.complement(isolated, all.length), isolation);
+    }
 
-    listener.onPhase(Phase.UNLEARNING, turning);
-    EpochReport last = null;
     if (config.unlearningMode() == UnlearningMode.GGA) {
       learningRate.set(config.unlearningLearningRate());
-      for (int epoch = turning; epoch < config.epochs(); epoch++) {
-        last = epochs.run(Phase.UNLEARNING, epoch, shuffled(kept, rng), shuffled(isolated, rng), Objective.GGA);
+      for (int epoch = Math.max(next, turning); epoch < config.epochs(); epoch++) {
+        progress.beginEpoch(epoch);
+        epochs.run(
+            Phase.UNLEARNING, epoch, shuffled(progress.kept, rng), shuffled(progress.isolated, rng),
+            Objective.GGA);
         if (config.suspectFiltering() && epoch < config.epochs() - 1) {
-          kept = filterSuspects(evaluator, epoch, kept, isolated, data.poisoned());
+          progress.kept = filterSuspects(evaluator, epoch, progress.kept, progress.isolated, data.poisoned());
         }
+        progress.endEpoch(Phase.UNLEARNING);
       }
     } else {
       int ascentFrom = config.epochs() - config.ascentEpochs();
       learningRate.set(config.learningRate());
-      for (int epoch = turning; epoch < ascentFrom; epoch++) {
-        last = epochs.run(Phase.UNLEARNING, epoch, shuffled(kept, rng), new int[0], Objective.DESCENT);
+      for (int epoch = Math.max(next, turning); epoch < ascentFrom; epoch++) {
+        progress.beginEpoch(epoch);
+        epochs.run(Phase.UNLEARNING, epoch, shuffled(progress.kept, rng), new int[0], Objective.DESCENT);
+        progress.endEpoch(Phase.UNLEARNING);
       }
       learningRate.set(config.unlearningLearningRate());
-      for (int epoch = ascentFrom; epoch < config.epochs(); epoch++) {
-        last = epochs.run(Phase.UNLEARNING, epoch, shuffled(isolated, rng), new int[0], Objective.ASCENT);
+      for (int epoch = Math.max(next, ascentFrom); epoch < config.epochs(); epoch++) {
+        progress.beginEpoch(epoch);
+        epochs.run(Phase.UNLEARNING, epoch, shuffled(progress.isolated, rng), new int[0], Objective.ASCENT);
+        progress.endEpoch(Phase.UNLEARNING);
       }
     }
-    return outcome(last, isolation.precision(), isolation.recall(), start);
+    return progress.outcome(start);
+  }
+
+  /**
+   * The seed of epoch {@code epoch}'s shuffling and augmentation, mixed (SplitMix64's finaliser) so that
+   * consecutive epochs do not seed {@link Random}'s LCG with neighbouring values.
+   */
+  static long epochSeed(long seed, int epoch) {
+    long z = seed * 0x9E3779B97F4A7C15L + (epoch + 1) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   /** Drops from {@code kept} the suspects {@link SuspectFilter} finds, and reports them. */
@@ -157,14 +200,95 @@ public final class AblTrainer {
     return remaining;
   }
 
-  private TrainingOutcome outcome(EpochReport last, double precision, double recall, long start) {
-    return new TrainingOutcome(
-        last.cleanAccuracy(),
-        last.attackSuccessRate(),
-        precision,
-        recall,
-        config.epochs(),
-        (System.nanoTime() - start) / 1_000_000);
+  /**
+   * Where the run stands: the last finished epoch, the ranking's sets and figures, the last test metrics.
+   * Saved as a {@link TrainingState} after every epoch and after the ranking.
+   */
+  private final class Progress {
+    private final Trainer trainer;
+    private final MomentumSgd sgd;
+    private final Epochs epochs;
+    private final Checkpoints checkpoints;
+    private final Random rng;
+    private final long seed;
+    int epoch = -1;
+    private int running;
+    boolean ranked;
+    int[] isolated = new int[0];
+    int[] kept = new int[0];
+    double precision = Double.NaN;
+    double recall = Double.NaN;
+    double cleanAccuracy = Double.NaN;
+    double attackSuccessRate = Double.NaN;
+
+    Progress(Trainer trainer, MomentumSgd sgd, Epochs epochs, Checkpoints checkpoints, Random rng, long seed) {
+      this.trainer = trainer;
+      this.sgd = sgd;
+      this.epochs = epochs;
+      this.checkpoints = checkpoints;
+      this.rng = rng;
+      this.seed = seed;
+    }
+
+    void restore(TrainingState state) {
+      epoch = state.epoch();
+      ranked = state.ranked();
+      isolated = state.isolated();
+      kept = state.kept();
+      precision = state.isolationPrecision();
+      recall = state.isolationRecall();
+      cleanAccuracy = state.cleanAccuracy();
+      attackSuccessRate = state.attackSuccessRate();
+      epochs.resumeAt(state.step());
+    }
+
+    void beginEpoch(int next) {
+      running = next;
+      rng.setSeed(epochSeed(seed, next));
+    }
+
+    void endEpoch(Phase phase) {
+      epoch = running;
+      cleanAccuracy = epochs.last().cleanAccuracy();
+      attackSuccessRate = epochs.last().attackSuccessRate();
+      save(phase);
+    }
+
+    void ranked(int[] isolated, int[] kept, IsolationReport isolation) {
+      this.ranked = true;
+      this.isolated = isolated;
+      this.kept = kept;
+      this.precision = isolation.precision();
+      this.recall = isolation.recall();
+      save(Phase.UNLEARNING);
+    }
+
+    private void save(Phase phase) {
+      try {
+        ByteArrayOutputStream parameters = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(parameters)) {
+          trainer.getModel().getBlock().saveParameters(out);
+        }
+        checkpoints.save(
+            new TrainingState(
+                epoch, phase, isolated, kept, epochs.step(), precision, recall, cleanAccuracy,
+                attackSuccessRate, parameters.toByteArray(),
+                sgd.saveState(trainer.getModel().getBlock())));
+      } catch (IOException e) {
+        // Training goes on: a failed checkpoint costs a longer redo after a crash, not the run.
+        logger.log(Level.WARNING, "checkpoint after epoch " + epoch + " not saved", e);
+      }
+    }
+
+    TrainingOutcome outcome(long start) {
+      return new TrainingOutcome(
+          cleanAccuracy,
+          attackSuccessRate,
+          precision,
+          recall,
+          config.epochs(),
+          (System.nanoTime() - start) / 1_000_000);
+    }
   }
 
   static int[] identity(int n) {

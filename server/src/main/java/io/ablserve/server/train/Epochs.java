@@ -23,6 +23,7 @@ final class Epochs {
   /** Each sample's cross-entropy the last time it was trained on this epoch (NaN if not this epoch). */
   private final float[] trainLoss;
   private long step;
+  private EpochReport last;
 
   Epochs(
       AblConfig config,
@@ -94,7 +95,23 @@ final class Epochs {
     long trainNanos = System.nanoTime() - epochStart;
     EpochReport report = summary(phase, epoch, trainNanos, images);
     listener.onEpoch(report);
+    last = report;
     return report;
+  }
+
+  /** Steps taken so far over all epochs; the next step's number. */
+  long step() {
+    return step;
+  }
+
+  /** Continues the step count of a resumed run. */
+  void resumeAt(long step) {
+    this.step = step;
+  }
+
+  /** The report of the last epoch run. */
+  EpochReport last() {
+    return last;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.ablserve.server.train;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.Device;
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.Shape;
@@ -10,7 +11,6 @@ import ai.djl.nn.Block;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
 import io.ablserve.server.data.AugmentationPolicy;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetInfo;
@@ -19,7 +19,10 @@ import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.data.PoisonedSet;
 import io.ablserve.server.data.Poisoning;
 import io.ablserve.server.model.Models;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 
@@ -46,21 +49,26 @@ public final class ExperimentRunner {
   }
 
   /**
-   * Runs the experiment to the end on {@code device}. Throws {@link TrainingCancelledException} within one
-   * step of {@code cancelled} turning true.
+   * Runs the experiment to the end on {@code device}, without checkpoints. Throws {@link
+   * TrainingCancelledException} within one step of {@code cancelled} turning true.
    */
   public TrainingOutcome run(
       Experiment experiment, Device device, TrainingListener listener, BooleanSupplier cancelled)
       throws IOException {
-    return run(experiment, device, listener, cancelled, ModelSink.NONE);
+    return run(experiment, device, listener, cancelled, Checkpoints.NONE, ModelSink.NONE);
   }
 
-  /** {@link #run(Experiment, Device, TrainingListener, BooleanSupplier)}, then the model to {@code sink}. */
+  /**
+   * Runs the experiment to the end on {@code device}, saving a checkpoint after every epoch; when {@code
+   * checkpoints} holds one, goes on from it; hands the trained model to {@code sink}. Throws {@link
+   * TrainingCancelledException} within one step of {@code cancelled} turning true.
+   */
   public TrainingOutcome run(
       Experiment experiment,
       Device device,
       TrainingListener listener,
       BooleanSupplier cancelled,
+      Checkpoints checkpoints,
       ModelSink sink)
       throws IOException {
     DatasetSplit split = catalog.load(experiment.dataset());
@@ -74,21 +82,25 @@ public final class ExperimentRunner {
             experiment.model(), shape.channels(), shape.height(), shape.width(), shape.numClasses());
     AblConfig abl = experiment.abl();
     Engine.getInstance().setRandomSeed((int) experiment.seed());
+    Optional<TrainingState> from = checkpoints.latest();
     try (Model model = Model.newInstance("abl-" + experiment.model(), device)) {
       model.setBlock(block);
-      LearningRate learningRate = new LearningRate(abl.learningRate());
-      Optimizer sgd =
-          Optimizer.sgd()
-              .setLearningRateTracker(learningRate)
-              .optMomentum((float) abl.momentum())
-              .optWeightDecays((float) abl.weightDecay())
-              .build();
+      if (from.isPresent()) {
+        // Before the trainer initialises: initialisation keeps loaded parameters, while the trainer's
+        // parameter store would keep serving the old arrays if they were replaced after it.
+        loadParameters(block, model, from.get());
+      }
+      MomentumSgd sgd =
+          MomentumSgd.create(new LearningRate(abl.learningRate()), abl.momentum(), abl.weightDecay());
       DefaultTrainingConfig trainingConfig =
           new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
               .optOptimizer(sgd)
               .optDevices(new Device[] {device});
       try (Trainer trainer = model.newTrainer(trainingConfig)) {
         trainer.initialize(new Shape(1, shape.channels(), shape.height(), shape.width()));
+        if (from.isPresent()) {
+          loadOptimizer(sgd, block, from.get());
+        }
         AugmentationPolicy augmentation =
             abl.augmentation()
                 ? AugmentationPolicy.forDataset(experiment.dataset().name(), shape)
@@ -96,8 +108,8 @@ public final class ExperimentRunner {
         TrainingOutcome outcome =
             new AblTrainer(abl, listener, cancelled)
                 .train(
-                    trainer, learningRate, train, split.test(), triggered, augmentation,
-                    new Random(experiment.seed()));
+                    trainer, sgd, train, split.test(), triggered, augmentation, experiment.seed(), from,
+                    checkpoints);
         // The trainer normalised with these statistics; they are a pure function of the training set.
         BatchLoader.ChannelStats stats = BatchLoader.ChannelStats.of(train.images());
         sink.accept(
@@ -108,6 +120,22 @@ public final class ExperimentRunner {
             outcome);
         return outcome;
       }
+    }
+  }
+
+  private static void loadParameters(Block block, Model model, TrainingState state) throws IOException {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state.parameters()))) {
+      block.loadParameters(model.getNDManager(), in);
+    } catch (MalformedModelException e) {
+      throw new IOException("checkpoint does not fit the model: " + e.getMessage(), e);
+    }
+  }
+
+  private static void loadOptimizer(MomentumSgd sgd, Block block, TrainingState state) throws IOException {
+    try {
+      sgd.loadState(block, state.optimizer());
+    } catch (MalformedModelException e) {
+      throw new IOException("checkpoint's optimizer state does not fit the model: " + e.getMessage(), e);
     }
   }
 }

@@ -2,6 +2,7 @@ package io.ablserve.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.store.StoreModule;
 import io.ablserve.server.testing.Poll;
 import io.ablserve.server.testing.ScriptedTrainer;
@@ -146,7 +147,7 @@ class RestartTest {
   private TestServer durable(ScriptedTrainer trainer) throws Exception {
     return TestServer.start(
         TestServer.Transport.IN_PROCESS,
-        TestServer.CONFIG.withDataDir(dataDir),
+        TestServer.CONFIG.withDataDir(dataDir).withResumeInterrupted(ResumeInterrupted.MANUAL),
         new TestingTrainingModule(trainer),
         new StoreModule());
   }

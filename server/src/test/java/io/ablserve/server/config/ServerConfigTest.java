@@ -25,6 +25,7 @@ class ServerConfigTest {
     assertThat(d.tlsKey()).isEmpty();
     assertThat(d.maxUploadBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
     assertThat(d.metricsPort()).isEqualTo(-1);
+    assertThat(d.resumeInterrupted()).isEqualTo(ResumeInterrupted.AUTO);
   }
 
   @Test
@@ -40,7 +41,7 @@ class ServerConfigTest {
     ServerConfig d = ServerConfig.DEFAULTS;
     assertThatThrownBy(() -> new ServerConfig(d.port(), d.bindAddress(), d.dataDir(), "cpu",
             d.datasetRoots(), 1, d.tokenFile(), java.util.Optional.of(Path.of("c.pem")),
-            java.util.Optional.empty(), 1, -1))
+            java.util.Optional.empty(), 1, -1, ResumeInterrupted.AUTO))
         .hasMessageContaining("both a certificate and a key");
     assertThatThrownBy(() -> d.withMaxUploadBytes(0)).hasMessageContaining("max upload bytes");
     assertThatThrownBy(() -> d.withMetricsPort(-2)).hasMessageContaining("metrics port");

@@ -2,6 +2,7 @@ package io.ablserve.server.testing;
 
 import ai.djl.Device;
 import io.ablserve.server.session.Trainer;
+import io.ablserve.server.train.Checkpoints;
 import io.ablserve.server.train.EpochReport;
 import io.ablserve.server.train.Experiment;
 import io.ablserve.server.train.IsolationReport;
@@ -63,6 +64,7 @@ public final class ScriptedTrainer implements Trainer {
       Device device,
       TrainingListener listener,
       BooleanSupplier cancelled,
+      Checkpoints checkpoints,
       ModelSink sink)
       throws IOException {
     listener.onPhase(Phase.ISOLATION, 0);

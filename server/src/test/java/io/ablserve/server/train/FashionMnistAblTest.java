@@ -80,8 +80,11 @@ class FashionMnistAblTest {
     assertThat(listener.filter.precision()).isGreaterThan(0.5);
 
     assertThat(outcome.epochs()).isEqualTo(5);
-    assertThat(outcome.cleanAccuracy()).isGreaterThan(0.6); // chance is 0.1
-    assertThat(outcome.attackSuccessRate()).isLessThan(0.1); // undefended: > 0.9
+    // One seed of a 5-epoch run: the figures move with the shuffling stream. Seed 7 gave CA 0.679 / ASR
+    // 0.001 with one Random for the whole run, CA 0.599 / ASR 0.101 with each epoch reseeded from (seed,
+    // epoch) for exact resumes; the bounds leave room for such draws, still far from undefended.
+    assertThat(outcome.cleanAccuracy()).isGreaterThan(0.55); // chance is 0.1
+    assertThat(outcome.attackSuccessRate()).isLessThan(0.15); // undefended: > 0.9
     assertThat(listener.events)
         .filteredOn(e -> e instanceof Phase)
         .containsExactly(Phase.ISOLATION, Phase.ISOLATED, Phase.UNLEARNING);

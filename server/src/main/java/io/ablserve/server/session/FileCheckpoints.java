@@ -1,0 +1,257 @@
+package io.ablserve.server.session;
+
+import static java.util.Objects.requireNonNull;
+
+import io.ablserve.server.train.Checkpoints;
+import io.ablserve.server.train.Phase;
+import io.ablserve.server.train.TrainingState;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.LongSupplier;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
+
+/**
+ * One session's checkpoints on disk, {@code <dataDir>/sessions/<id>/checkpoint/}. Each is written into a
+ * hidden temporary folder, flushed, then renamed to the next number ({@code 000007/}) in one atomic step,
+ * and the older ones are deleted: a reader sees a whole checkpoint or none. {@code state.properties},
+ * written last, holds the scalars, the last event sequence number the session had written, and a CRC-32
+ * of every binary file; a checkpoint that fails those checks is skipped with a log line.
+ */
+final class FileCheckpoints implements Checkpoints {
+  private static final Logger logger = Logger.getLogger(FileCheckpoints.class.getName());
+  private static final String STATE = "state.properties";
+  private static final List<String> FILES =
+      List.of("parameters.bin", "optimizer.bin", "isolated.bin", "kept.bin");
+
+  private final Path folder;
+  private final LongSupplier lastEventSequence;
+
+  /** Checkpoints in {@code folder}; each records {@code lastEventSequence} as it is saved. */
+  FileCheckpoints(Path folder, LongSupplier lastEventSequence) {
+    this.folder = requireNonNull(folder, "folder");
+    this.lastEventSequence = requireNonNull(lastEventSequence, "lastEventSequence");
+  }
+
+  /** The checkpoint folder of session {@code sessionId} under the server's {@code dataDir}. */
+  static Path folder(Path dataDir, String sessionId) {
+    return dataDir.resolve("sessions").resolve(sessionId).resolve("checkpoint");
+  }
+
+  @Override
+  public void save(TrainingState state) throws IOException {
+    Files.createDirectories(folder);
+    List<Path> older = numbered();
+    long number = older.isEmpty() ? 0 : number(older.get(older.size() - 1)) + 1;
+    Path temporary = folder.resolve(".tmp-" + name(number));
+    deleteRecursively(temporary);
+    Files.createDirectory(temporary);
+    byte[][] contents = {
+      state.parameters(), state.optimizer(), ints(state.isolated()), ints(state.kept())
+    };
+    Properties properties = new Properties();
+    for (int i = 0; i < FILES.size(); i++) {
+      write(temporary.resolve(FILES.get(i)), contents[i]);
+      properties.setProperty("crc32." + FILES.get(i), Long.toString(crc(contents[i])));
+    }
+    properties.setProperty("epoch", Integer.toString(state.epoch()));
+    properties.setProperty("phase", state.phase().name());
+    properties.setProperty("step", Long.toString(state.step()));
+    properties.setProperty("isolation_precision", Double.toString(state.isolationPrecision()));
+    properties.setProperty("isolation_recall", Double.toString(state.isolationRecall()));
+    properties.setProperty("clean_accuracy", Double.toString(state.cleanAccuracy()));
+    properties.setProperty("attack_success_rate", Double.toString(state.attackSuccessRate()));
+    properties.setProperty("last_event_sequence", Long.toString(lastEventSequence.getAsLong()));
+    ByteArrayOutputStream text = new ByteArrayOutputStream();
+    try (Writer out = new OutputStreamWriter(text, StandardCharsets.UTF_8)) {
+      properties.store(out, "ablserve checkpoint");
+    }
+    write(temporary.resolve(STATE), text.toByteArray());
+    Files.move(temporary, folder.resolve(name(number)), StandardCopyOption.ATOMIC_MOVE);
+    for (Path old : older) {
+      deleteRecursively(old);
+    }
+    for (Path leftover : leftovers()) {
+      deleteRecursively(leftover);
+    }
+  }
+
+  @Override
+  public Optional<TrainingState> latest() {
+    List<Path> saved;
+    try {
+      saved = numbered();
+    } catch (IOException e) {
+      logger.warning("checkpoints in " + folder + " unreadable: " + e);
+      return Optional.empty();
+    }
+    for (int i = saved.size() - 1; i >= 0; i--) {
+      try {
+        return Optional.of(read(saved.get(i)));
+      } catch (IOException | RuntimeException e) {
+        logger.warning("checkpoint " + saved.get(i) + " ignored, it is damaged: " + e.getMessage());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The last event sequence number recorded with the latest checkpoint, or -1. */
+  long lastEventSequence() {
+    try {
+      List<Path> saved = numbered();
+      if (saved.isEmpty()) {
+        return -1;
+      }
+      return Long.parseLong(properties(saved.get(saved.size() - 1)).getProperty("last_event_sequence"));
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Removes every checkpoint of this session, for a session that will not be resumed. */
+  void delete() {
+    try {
+      deleteRecursively(folder);
+    } catch (IOException e) {
+      logger.warning("checkpoints in " + folder + " not deleted: " + e);
+    }
+  }
+
+  private TrainingState read(Path checkpoint) throws IOException {
+    Properties properties = properties(checkpoint);
+    byte[][] contents = new byte[FILES.size()][];
+    for (int i = 0; i < FILES.size(); i++) {
+      contents[i] = Files.readAllBytes(checkpoint.resolve(FILES.get(i)));
+      String expected = properties.getProperty("crc32." + FILES.get(i));
+      if (expected == null || Long.parseLong(expected) != crc(contents[i])) {
+        throw new IOException(FILES.get(i) + " does not match its checksum");
+      }
+    }
+    return new TrainingState(
+        Integer.parseInt(required(properties, "epoch")),
+        Phase.valueOf(required(properties, "phase")),
+        ints(contents[2]),
+        ints(contents[3]),
+        Long.parseLong(required(properties, "step")),
+        Double.parseDouble(required(properties, "isolation_precision")),
+        Double.parseDouble(required(properties, "isolation_recall")),
+        Double.parseDouble(required(properties, "clean_accuracy")),
+        Double.parseDouble(required(properties, "attack_success_rate")),
+        contents[0],
+        contents[1]);
+  }
+
+  private static Properties properties(Path checkpoint) throws IOException {
+    Properties properties = new Properties();
+    try (Reader in = Files.newBufferedReader(checkpoint.resolve(STATE), StandardCharsets.UTF_8)) {
+      properties.load(in);
+    }
+    return properties;
+  }
+
+  private static String required(Properties properties, String key) throws IOException {
+    String value = properties.getProperty(key);
+    if (value == null) {
+      throw new IOException("state.properties lacks " + key);
+    }
+    return value;
+  }
+
+  /** Complete checkpoints, oldest first; temporary folders of an interrupted save are not among them. */
+  private List<Path> numbered() throws IOException {
+    if (!Files.isDirectory(folder)) {
+      return List.of();
+    }
+    try (Stream<Path> children = Files.list(folder)) {
+      return children
+          .filter(p -> p.getFileName().toString().matches("\\d{6}") && Files.isDirectory(p))
+          .sorted(Comparator.comparingLong(FileCheckpoints::number))
+          .toList();
+    }
+  }
+
+  /** Temporary folders of saves a crash cut short. */
+  private List<Path> leftovers() throws IOException {
+    try (Stream<Path> children = Files.list(folder)) {
+      return children.filter(p -> p.getFileName().toString().startsWith(".tmp-")).toList();
+    }
+  }
+
+  private static long number(Path checkpoint) {
+    return Long.parseLong(checkpoint.getFileName().toString());
+  }
+
+  private static String name(long number) {
+    return String.format("%06d", number);
+  }
+
+  private static void write(Path file, byte[] content) throws IOException {
+    try (FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ByteBuffer buffer = ByteBuffer.wrap(content);
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+      channel.force(true); // on disk before the rename makes it visible
+    }
+  }
+
+  private static long crc(byte[] content) {
+    CRC32 crc = new CRC32();
+    crc.update(content);
+    return crc.getValue();
+  }
+
+  private static byte[] ints(int[] values) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(4 + 4 * values.length);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(values.length);
+      for (int v : values) {
+        out.writeInt(v);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a byte array does not fail
+    }
+    return bytes.toByteArray();
+  }
+
+  private static int[] ints(byte[] bytes) throws IOException {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      int[] values = new int[in.readInt()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = in.readInt();
+      }
+      return values;
+    }
+  }
+
+  private static void deleteRecursively(Path path) throws IOException {
+    if (!Files.exists(path)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(path)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package io.ablserve.server.train;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Everything a run needs to go on after epoch {@code epoch} as if it had never stopped. Shuffling and
+ * augmentation are reseeded from (seed, epoch) at the start of every epoch, so no random state is kept.
+ *
+ * @param epoch the last finished epoch; the run continues with {@code epoch + 1}
+ * @param phase the phase that epoch belonged to ({@link Phase#UNLEARNING} once the ranking is done)
+ * @param isolated the isolated set D_b, sorted; empty before the ranking
+ * @param kept the kept set D_c after suspect filtering, sorted; empty before the ranking
+ * @param step the global step counter after that epoch
+ * @param isolationPrecision the ranking's precision; NaN before it
+ * @param isolationRecall the ranking's recall; NaN before it
+ * @param cleanAccuracy that epoch's clean accuracy; NaN for a checkpoint taken at the ranking
+ * @param attackSuccessRate that epoch's attack success rate; NaN for a checkpoint taken at the ranking
+ * @param parameters the model's parameters, DJL's {@code Block.saveParameters} format
+ * @param optimizer the optimizer's momentum buffers ({@link MomentumSgd})
+ */
+public record TrainingState(
+    int epoch,
+    Phase phase,
+    int[] isolated,
+    int[] kept,
+    long step,
+    double isolationPrecision,
+    double isolationRecall,
+    double cleanAccuracy,
+    double attackSuccessRate,
+    byte[] parameters,
+    byte[] optimizer) {
+  public TrainingState {
+    requireNonNull(phase, "phase");
+    requireNonNull(isolated, "isolated");
+    requireNonNull(kept, "kept");
+    requireNonNull(parameters, "parameters");
+    requireNonNull(optimizer, "optimizer");
+    if (epoch < -1) {
+      throw new IllegalArgumentException("epoch must be >= -1, got " + epoch);
+    }
+  }
+
+  /** True once the ranking is done: its sets are restored, not computed again. */
+  public boolean ranked() {
+    return phase == Phase.UNLEARNING;
+  }
+}

@@ -1,0 +1,113 @@
+package io.ablserve.server.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import io.ablserve.server.data.AttackConfig;
+import io.ablserve.server.data.AttackKind;
+import io.ablserve.server.data.DatasetCatalog;
+import io.ablserve.server.data.DatasetRef;
+import io.ablserve.server.model.ModelArch;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A run stopped after an epoch and resumed from that epoch's checkpoint ends where an uninterrupted run
+ * with the same seed ends: same parameters, momentum, sets, step numbers and per-epoch shuffling.
+ */
+@Tag("training")
+class ResumeTest {
+
+  /** Keeps every checkpoint in memory; the latest is the last saved. */
+  static final class MemoryCheckpoints implements Checkpoints {
+    final List<TrainingState> saved = new ArrayList<>();
+
+    @Override
+    public void save(TrainingState state) {
+      saved.add(state);
+    }
+
+    @Override
+    public Optional<TrainingState> latest() {
+      return saved.isEmpty() ? Optional.empty() : Optional.of(saved.get(saved.size() - 1));
+    }
+  }
+
+  @Test
+  void resumedAfterAnUnlearningEpoch_endsLikeAnUninterruptedRun() throws Exception {
+    Assumptions.assumeTrue(Files.isDirectory(FashionMnistAblTest.FASHION_MNIST));
+    ExperimentRunner runner =
+        new ExperimentRunner(
+            new DatasetCatalog(Map.of("fashion-mnist", FashionMnistAblTest.FASHION_MNIST)));
+    Experiment experiment =
+        new Experiment(
+            new DatasetRef("fashion-mnist", 1200, 300),
+            new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3),
+            ModelArch.SMALL_CNN,
+            AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(5).isolationEpochs(2).build(),
+            11);
+
+    RecordingListener straight = new RecordingListener();
+    MemoryCheckpoints straightCheckpoints = new MemoryCheckpoints();
+    TrainingOutcome expected =
+        runner.run(experiment, Device.cpu(), straight, () -> false, straightCheckpoints, ModelSink.NONE);
+    // Each of the 5 epochs, plus one right after the ranking.
+    assertThat(straightCheckpoints.saved)
+        .extracting(TrainingState::epoch)
+        .containsExactly(0, 1, 1, 2, 3, 4);
+
+    // Stop at the first step after the checkpoint of epoch 2, the first unlearning epoch.
+    MemoryCheckpoints checkpoints = new MemoryCheckpoints();
+    AtomicBoolean stop = new AtomicBoolean();
+    Checkpoints stopAfterEpoch2 =
+        new Checkpoints() {
+          @Override
+          public void save(TrainingState state) {
+            checkpoints.save(state);
+            stop.set(state.epoch() == 2);
+          }
+
+          @Override
+          public Optional<TrainingState> latest() {
+            return checkpoints.latest();
+          }
+        };
+    assertThatThrownBy(
+            () -> runner.run(experiment, Device.cpu(), new RecordingListener(), stop::get, stopAfterEpoch2, ModelSink.NONE))
+        .isInstanceOf(TrainingCancelledException.class);
+    TrainingState at = checkpoints.latest().orElseThrow();
+    assertThat(at.epoch()).isEqualTo(2);
+    assertThat(at.phase()).isEqualTo(Phase.UNLEARNING);
+
+    RecordingListener resumed = new RecordingListener();
+    TrainingOutcome outcome = runner.run(experiment, Device.cpu(), resumed, () -> false, checkpoints, ModelSink.NONE);
+
+    assertThat(resumed.isolation).isNull(); // the ranking is restored, not reported again
+    assertThat(resumed.events).doesNotContain(Phase.ISOLATION, Phase.ISOLATED, Phase.UNLEARNING);
+    assertThat(resumed.epochs).extracting(EpochReport::epoch).containsExactly(3, 4);
+    assertThat(resumed.steps.get(0).step()).isGreaterThanOrEqualTo(at.step());
+    assertThat(resumed.steps).extracting(StepReport::step)
+        .containsExactlyElementsOf(
+            straight.steps.stream().filter(s -> s.epoch() >= 3).map(StepReport::step).toList());
+    System.out.printf(
+        "uninterrupted CA=%.4f ASR=%.4f, resumed CA=%.4f ASR=%.4f%n",
+        expected.cleanAccuracy(), expected.attackSuccessRate(), outcome.cleanAccuracy(),
+        outcome.attackSuccessRate());
+    assertThat(outcome.cleanAccuracy()).isCloseTo(expected.cleanAccuracy(), within(0.01));
+    assertThat(outcome.attackSuccessRate()).isCloseTo(expected.attackSuccessRate(), within(0.01));
+    assertThat(outcome.isolationPrecision()).isEqualTo(expected.isolationPrecision());
+    assertThat(outcome.isolationRecall()).isEqualTo(expected.isolationRecall());
+  }
+
+  private static org.assertj.core.data.Offset<Double> within(double offset) {
+    return org.assertj.core.data.Offset.offset(offset);
+  }
+}
