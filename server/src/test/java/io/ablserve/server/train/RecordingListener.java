@@ -9,7 +9,7 @@ final class RecordingListener implements TrainingListener {
   final List<EpochReport> epochs = new ArrayList<>();
   final List<StepReport> steps = new ArrayList<>();
   IsolationReport isolation;
-  FilterReport filter;
+  final List<FilterReport> filters = new ArrayList<>();
 
   @Override
   public void onPhase(Phase phase, int epoch) {
@@ -35,7 +35,7 @@ final class RecordingListener implements TrainingListener {
 
   @Override
   public void onFilter(FilterReport report) {
-    filter = report;
+    filters.add(report);
     events.add(report);
     System.out.printf(
         "filtered %d: precision %.3f recall %.3f, %d kept%n",
