@@ -114,8 +114,12 @@ class SessionServiceServicer(object):
 
     def ResumeSession(self, request, context):
         """Unary. Queues an INTERRUPTED session again; FAILED_PRECONDITION in any other state. The session
-        restarts from scratch (epoch 0, a fresh model): there is no checkpoint to resume from yet. Its event
-        log goes on after the INTERRUPTED event with StateChange QUEUED, then the events of the new run.
+        goes on from the checkpoint saved after its last finished epoch (model, momentum, isolated and kept
+        sets, step count), or restarts from epoch 0 without one. Its event log goes on after the INTERRUPTED
+        event with StateChange QUEUED, then StateChange RUNNING ("resumed from checkpoint after epoch N") and
+        the events of the epochs still to run. A server started with --resume-interrupted=auto (the default)
+        does this by itself for a session it finds RUNNING, left by a process that died: no INTERRUPTED event
+        then, and the events a partly run epoch had logged stay, followed by those of its rerun.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
