@@ -135,12 +135,7 @@ public final class AblEval implements Callable<Integer> {
             ? unlearningLearningRate
             : AblConfig.defaultUnlearningLearningRate(draft.unlearningMode(), draft.learningRate()));
     AblConfig abl = b.build();
-    AttackConfig attackConfig =
-        new AttackConfig(
-            attack, target, poisonRate, AttackConfig.DEFAULTS.patchSizePx(), AttackConfig.DEFAULTS.blendAlpha(),
-            AttackConfig.DEFAULTS.sigAmplitude(), AttackConfig.DEFAULTS.sigFrequency(),
-            AttackConfig.DEFAULTS.wanetGridSize(), AttackConfig.DEFAULTS.wanetStrength(),
-            AttackConfig.DEFAULTS.wanetCrossRatio());
+    AttackConfig attackConfig = AttackConfig.of(attack, target, poisonRate);
     Experiment experiment =
         new Experiment(
             new DatasetRef("fashion-mnist", trainLimit, testLimit), attackConfig, ModelArch.SMALL_CNN, abl,
