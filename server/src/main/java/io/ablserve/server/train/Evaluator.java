@@ -34,17 +34,13 @@ final class Evaluator {
   /** Cross-entropy of each of the training {@code samples}, in their order. */
   float[] sampleLosses(int[] samples) {
     float[] out = new float[samples.length];
-    for (int from = 0; from < samples.length; from += AblTrainer.EVAL_BATCH) {
-      if (cancelled.getAsBoolean()) {
-        throw new TrainingCancelledException(-1, -1);
-      }
-      int to = Math.min(samples.length, from + AblTrainer.EVAL_BATCH);
-      try (NDManager batch = trainer.getManager().newSubManager()) {
-        NDArray logits = trainer.evaluate(new NDList(train.images(batch, samples, from, to))).singletonOrThrow();
-        float[] ce = Losses.crossEntropy(logits, train.labels(batch, samples, from, to)).toFloatArray();
-        System.arraycopy(ce, 0, out, from, ce.length);
-      }
-    }
+    forEachBatch(
+        train,
+        samples,
+        (from, to, logits, batch) -> {
+          float[] ce = Losses.crossEntropy(logits, train.labels(batch, samples, from, to)).toFloatArray();
+          System.arraycopy(ce, 0, out, from, ce.length);
+        });
     return out;
   }
 
@@ -63,18 +59,37 @@ final class Evaluator {
     if (n == 0) {
       return Double.NaN;
     }
-    int[] all = AblTrainer.identity(n);
-    long correct = 0;
-    for (int from = 0; from < n; from += AblTrainer.EVAL_BATCH) {
-      int to = Math.min(n, from + AblTrainer.EVAL_BATCH);
+    int[] labels = loader.set().labels();
+    long[] correct = {0};
+    forEachBatch(
+        loader,
+        AblTrainer.identity(n),
+        (from, to, logits, batch) -> {
+          long[] predicted = logits.argMax(1).toLongArray();
+          for (int i = 0; i < predicted.length; i++) {
+            correct[0] += predicted[i] == labels[from + i] ? 1 : 0;
+          }
+        });
+    return (double) correct[0] / n;
+  }
+
+  /** Eval-mode logits of {@code samples[from..to)}, batch by batch, each batch in its own sub-manager. */
+  private void forEachBatch(BatchLoader loader, int[] samples, BatchLogits consumer) {
+    for (int from = 0; from < samples.length; from += AblTrainer.EVAL_BATCH) {
+      if (cancelled.getAsBoolean()) {
+        throw new TrainingCancelledException(-1, -1);
+      }
+      int to = Math.min(samples.length, from + AblTrainer.EVAL_BATCH);
       try (NDManager batch = trainer.getManager().newSubManager()) {
-        NDArray logits = trainer.evaluate(new NDList(loader.images(batch, all, from, to))).singletonOrThrow();
-        long[] predicted = logits.argMax(1).toLongArray();
-        for (int i = 0; i < predicted.length; i++) {
-          correct += predicted[i] == loader.set().labels()[from + i] ? 1 : 0;
-        }
+        NDArray logits =
+            trainer.evaluate(new NDList(loader.images(batch, samples, from, to))).singletonOrThrow();
+        consumer.accept(from, to, logits, batch);
       }
     }
-    return (double) correct / n;
+  }
+
+  @FunctionalInterface
+  private interface BatchLogits {
+    void accept(int from, int to, NDArray logits, NDManager batch);
   }
 }
