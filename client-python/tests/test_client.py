@@ -155,7 +155,8 @@ def test_sessionConfig_roundTripsThroughProto():
     config = ablserve.SessionConfig(
         attack=ablserve.AttackConfig("wanet", target_label=3, wanet_grid_size=5),
         abl=ablserve.AblConfig(isolation_loss="flooding", unlearning_mode="finetune_then_ascent",
-                               ranking="per_class", unlearning_learning_rate=1e-3, suspect_filtering=False),
+                               ranking="per_class", unlearning_learning_rate=1e-3, suspect_filtering=False,
+                               isolation_expansion=True, isolate_early=True),
         model="resnet_18", seed=11, device="cpu", display_name="x")
     assert ablserve.SessionConfig.from_proto(config.to_proto()) == config
     assert dataclasses.replace(config) == config

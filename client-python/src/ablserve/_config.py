@@ -104,6 +104,12 @@ class AblConfig:
     """Drop from D_c the likely poisons the ranking missed, after each unlearning (GGA) epoch."""
     augmentation: bool = True
     """Train-time augmentation chosen per dataset; never during ranking or evaluation."""
+    isolation_expansion: bool = False
+    """At the turning epoch, also isolate the samples of D_b's over-represented label whose activations
+    cluster with the isolated ones: the poisons the 1% ranking left behind."""
+    isolate_early: bool = False
+    """Isolate as soon as the loss gap opens (60% of the set the ranking picks carries one label, two epochs
+    in a row) instead of at isolation_epochs, which stays the latest turning epoch."""
 
 
 @dataclass

@@ -84,7 +84,7 @@ class IsolationResult:
 
 @dataclass(frozen=True)
 class FilterResult:
-    """Samples dropped from D_c by suspect filtering."""
+    """Samples that left D_c: dropped by suspect filtering, or moved into D_b by isolation expansion."""
 
     sequence: int
     time: datetime
@@ -93,6 +93,8 @@ class FilterResult:
     precision: float
     recall: float
     kept_size: int
+    expansion: bool = False
+    """True for isolation expansion (moved into D_b at the turning epoch), False for suspect filtering."""
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ def from_proto(e: pb.SessionEvent) -> Optional[Event]:
         return isolation_result(e.isolation, seq, t)
     if kind == "filter":
         m = e.filter
-        return FilterResult(seq, t, m.epoch, m.removed_count, m.precision, m.recall, m.kept_size)
+        return FilterResult(seq, t, m.epoch, m.removed_count, m.precision, m.recall, m.kept_size, m.expansion)
     if kind == "state":
         return StateChange(seq, t, state_name(e.state.state), e.state.reason)
     if kind == "result":

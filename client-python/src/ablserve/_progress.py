@@ -44,7 +44,8 @@ class PhaseProgress:
             tqdm.write(f"isolated {len(event.indices)} of {event.train_size} samples at epoch {event.epoch}:"
                        f" precision {event.precision:.3f}, recall {event.recall:.3f}", file=sys.stderr)
         elif isinstance(event, FilterResult):
-            tqdm.write(f"suspect filtering removed {event.removed_count} samples: precision {event.precision:.3f},"
+            what = "isolation expansion moved" if event.expansion else "suspect filtering removed"
+            tqdm.write(f"{what} {event.removed_count} samples: precision {event.precision:.3f},"
                        f" recall {event.recall:.3f}", file=sys.stderr)
         elif isinstance(event, StateChange) and event.state not in ("queued", "running"):
             self.close()

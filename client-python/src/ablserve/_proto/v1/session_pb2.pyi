@@ -157,7 +157,7 @@ class ModelSpec(_message.Message):
     def __init__(self, arch: _Optional[_Union[ModelArch, str]] = ...) -> None: ...
 
 class AblConfig(_message.Message):
-    __slots__ = ("epochs", "isolation_epochs", "isolation_ratio", "isolation_loss", "lga_gamma", "flooding_level", "loss_reduction", "learning_rate", "unlearning_weight", "batch_size", "momentum", "weight_decay", "step_report_interval", "defense", "unlearning_mode", "unlearning_learning_rate", "ascent_epochs", "ranking", "suspect_filtering", "augmentation")
+    __slots__ = ("epochs", "isolation_epochs", "isolation_ratio", "isolation_loss", "lga_gamma", "flooding_level", "loss_reduction", "learning_rate", "unlearning_weight", "batch_size", "momentum", "weight_decay", "step_report_interval", "defense", "unlearning_mode", "unlearning_learning_rate", "ascent_epochs", "ranking", "suspect_filtering", "augmentation", "isolation_expansion", "isolate_early")
     EPOCHS_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_EPOCHS_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_RATIO_FIELD_NUMBER: _ClassVar[int]
@@ -178,6 +178,8 @@ class AblConfig(_message.Message):
     RANKING_FIELD_NUMBER: _ClassVar[int]
     SUSPECT_FILTERING_FIELD_NUMBER: _ClassVar[int]
     AUGMENTATION_FIELD_NUMBER: _ClassVar[int]
+    ISOLATION_EXPANSION_FIELD_NUMBER: _ClassVar[int]
+    ISOLATE_EARLY_FIELD_NUMBER: _ClassVar[int]
     epochs: int
     isolation_epochs: int
     isolation_ratio: float
@@ -198,7 +200,9 @@ class AblConfig(_message.Message):
     ranking: Ranking
     suspect_filtering: bool
     augmentation: bool
-    def __init__(self, epochs: _Optional[int] = ..., isolation_epochs: _Optional[int] = ..., isolation_ratio: _Optional[float] = ..., isolation_loss: _Optional[_Union[IsolationLoss, str]] = ..., lga_gamma: _Optional[float] = ..., flooding_level: _Optional[float] = ..., loss_reduction: _Optional[_Union[LossReduction, str]] = ..., learning_rate: _Optional[float] = ..., unlearning_weight: _Optional[float] = ..., batch_size: _Optional[int] = ..., momentum: _Optional[float] = ..., weight_decay: _Optional[float] = ..., step_report_interval: _Optional[int] = ..., defense: _Optional[_Union[Defense, str]] = ..., unlearning_mode: _Optional[_Union[UnlearningMode, str]] = ..., unlearning_learning_rate: _Optional[float] = ..., ascent_epochs: _Optional[int] = ..., ranking: _Optional[_Union[Ranking, str]] = ..., suspect_filtering: bool = ..., augmentation: bool = ...) -> None: ...
+    isolation_expansion: bool
+    isolate_early: bool
+    def __init__(self, epochs: _Optional[int] = ..., isolation_epochs: _Optional[int] = ..., isolation_ratio: _Optional[float] = ..., isolation_loss: _Optional[_Union[IsolationLoss, str]] = ..., lga_gamma: _Optional[float] = ..., flooding_level: _Optional[float] = ..., loss_reduction: _Optional[_Union[LossReduction, str]] = ..., learning_rate: _Optional[float] = ..., unlearning_weight: _Optional[float] = ..., batch_size: _Optional[int] = ..., momentum: _Optional[float] = ..., weight_decay: _Optional[float] = ..., step_report_interval: _Optional[int] = ..., defense: _Optional[_Union[Defense, str]] = ..., unlearning_mode: _Optional[_Union[UnlearningMode, str]] = ..., unlearning_learning_rate: _Optional[float] = ..., ascent_epochs: _Optional[int] = ..., ranking: _Optional[_Union[Ranking, str]] = ..., suspect_filtering: bool = ..., augmentation: bool = ..., isolation_expansion: bool = ..., isolate_early: bool = ...) -> None: ...
 
 class SessionConfig(_message.Message):
     __slots__ = ("display_name", "dataset", "attack", "model", "abl", "device", "seed")
@@ -363,18 +367,20 @@ class IsolationResult(_message.Message):
     def __init__(self, epoch: _Optional[int] = ..., indices: _Optional[_Iterable[int]] = ..., losses: _Optional[_Iterable[float]] = ..., poisoned: _Optional[_Iterable[bool]] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., train_size: _Optional[int] = ..., train_poisoned_count: _Optional[int] = ...) -> None: ...
 
 class FilterResult(_message.Message):
-    __slots__ = ("epoch", "removed_count", "precision", "recall", "kept_size")
+    __slots__ = ("epoch", "removed_count", "precision", "recall", "kept_size", "expansion")
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     REMOVED_COUNT_FIELD_NUMBER: _ClassVar[int]
     PRECISION_FIELD_NUMBER: _ClassVar[int]
     RECALL_FIELD_NUMBER: _ClassVar[int]
     KEPT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    EXPANSION_FIELD_NUMBER: _ClassVar[int]
     epoch: int
     removed_count: int
     precision: float
     recall: float
     kept_size: int
-    def __init__(self, epoch: _Optional[int] = ..., removed_count: _Optional[int] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., kept_size: _Optional[int] = ...) -> None: ...
+    expansion: bool
+    def __init__(self, epoch: _Optional[int] = ..., removed_count: _Optional[int] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., kept_size: _Optional[int] = ..., expansion: bool = ...) -> None: ...
 
 class StateChange(_message.Message):
     __slots__ = ("state", "reason")

@@ -100,6 +100,12 @@ public final class AblEval implements Callable<Integer> {
   @Option(names = "--filter", negatable = true, description = "suspect filtering; unset: the default")
   Boolean filter;
 
+  @Option(names = "--expand", negatable = true, description = "isolation expansion; unset: the default")
+  Boolean expand;
+
+  @Option(names = "--isolate-early", negatable = true, description = "early isolation; unset: the default")
+  Boolean isolateEarly;
+
   @Option(names = "--augment", negatable = true)
   Boolean augment;
 
@@ -120,6 +126,8 @@ public final class AblEval implements Callable<Integer> {
     if (isolationRatio != null) b.isolationRatio(isolationRatio);
     if (learningRate != null) b.learningRate(learningRate);
     if (mode != null) b.unlearningMode(mode);
+    if (expand != null) b.isolationExpansion(expand);
+    if (isolateEarly != null) b.isolateEarly(isolateEarly);
     if (ranking != null) b.ranking(ranking);
     if (reduction != null) b.lossReduction(reduction);
     if (loss != null) b.isolationLoss(loss);
@@ -147,12 +155,14 @@ public final class AblEval implements Callable<Integer> {
         String.format(
             Locale.ROOT,
             "{\"label\":\"%s\",\"attack\":\"%s\",\"poison_rate\":%s,\"defense\":\"%s\",\"mode\":\"%s\","
-                + "\"epochs\":%d,\"isolation_epochs\":%d,\"ca\":%.4f,\"asr\":%.4f,\"precision\":%.4f,"
-                + "\"recall\":%.4f,\"filter_removed\":%d,\"filter_precision\":%.4f,\"filter_recall\":%.4f,"
+                + "\"epochs\":%d,\"isolation_epochs\":%d,\"turning_epoch\":%d,\"ca\":%.4f,\"asr\":%.4f,\"precision\":%.4f,"
+                + "\"recall\":%.4f,\"expanded\":%d,\"expansion_precision\":%.4f,\"expansion_recall\":%.4f,"
+                + "\"filter_removed\":%d,\"filter_precision\":%.4f,\"filter_recall\":%.4f,"
                 + "\"elapsed_ms\":%d,\"curves\":\"%s\"}",
             label, attack, poisonRate, defense, abl.unlearningMode(), abl.epochs(), abl.isolationEpochs(),
-            outcome.cleanAccuracy(), outcome.attackSuccessRate(), outcome.isolationPrecision(),
-            outcome.isolationRecall(), curves.filterRemoved, curves.filterPrecision, curves.filterRecall,
+            curves.turningEpoch, outcome.cleanAccuracy(), outcome.attackSuccessRate(), outcome.isolationPrecision(),
+            outcome.isolationRecall(), curves.expanded, curves.expansionPrecision, curves.expansionRecall,
+            curves.filterRemoved, curves.filterPrecision, curves.filterRecall,
             outcome.elapsedMs(), curves.compact.toString().trim());
     System.out.println(row.replace("NaN", "null"));
     if (results != null) {
@@ -169,6 +179,10 @@ public final class AblEval implements Callable<Integer> {
     int filterRemoved;
     double filterPrecision = Double.NaN;
     double filterRecall = Double.NaN;
+    int expanded;
+    int turningEpoch = -1;
+    double expansionPrecision = Double.NaN;
+    double expansionRecall = Double.NaN;
 
     Curves(PrintStream out) {
       this.out = out;
@@ -177,9 +191,9 @@ public final class AblEval implements Callable<Integer> {
     @Override
     public void onEpoch(EpochReport r) {
       out.printf(
-          Locale.ROOT, "epoch %2d %-10s CA %.4f ASR %.4f loss poisoned %.3f clean %.3f  %.0f img/s%n",
+          Locale.ROOT, "epoch %2d %-10s CA %.4f ASR %.4f loss poisoned %.3f clean %.3f  isolating now %.2f  %.0f img/s%n",
           r.epoch(), r.phase(), r.cleanAccuracy(), r.attackSuccessRate(), r.meanLossPoisoned(),
-          r.meanLossClean(), r.imagesPerSecond());
+          r.meanLossClean(), r.isolationPrecision(), r.imagesPerSecond());
       compact.append(
           String.format(
               Locale.ROOT, "%d:%.3f/%.3f/%.3f/%.3f ", r.epoch(), r.cleanAccuracy(), r.attackSuccessRate(),
@@ -188,6 +202,7 @@ public final class AblEval implements Callable<Integer> {
 
     @Override
     public void onIsolation(IsolationReport r) {
+      turningEpoch = r.epoch();
       out.printf(
           Locale.ROOT, "isolated %d: precision %.4f recall %.4f%n", r.indices().length, r.precision(),
           r.recall());
@@ -195,6 +210,15 @@ public final class AblEval implements Callable<Integer> {
 
     @Override
     public void onFilter(FilterReport r) {
+      if (r.expansion()) {
+        expanded = r.removedCount();
+        expansionPrecision = r.precision();
+        expansionRecall = r.recall();
+        out.printf(
+            Locale.ROOT, "expanded %d: precision %.4f recall %.4f%n", r.removedCount(), r.precision(),
+            r.recall());
+        return;
+      }
       filterRemoved = r.removedCount();
       filterPrecision = r.precision();
       filterRecall = r.recall();

@@ -192,10 +192,15 @@ final class ReportFormat {
         percent(r.getPrecision()), percent(r.getRecall()));
   }
 
-  /** Suspect filtering: "filtered 1095 suspects from the kept set after epoch 3: ...". */
+  /**
+   * Suspect filtering, "filtered 1095 suspects from the kept set after epoch 3: ...", or isolation
+   * expansion, "isolated 890 more samples by their activations at epoch 5: ...".
+   */
   static String filterLine(FilterResult r) {
     return String.format(Locale.ROOT,
-        "filtered %d suspects from the kept set after epoch %d: precision %s recall %s, %d kept",
+        r.getExpansion()
+            ? "isolated %d more samples by their activations at epoch %d: precision %s recall %s, %d kept"
+            : "filtered %d suspects from the kept set after epoch %d: precision %s recall %s, %d kept",
         r.getRemovedCount(), r.getEpoch() + 1, percent(r.getPrecision()), percent(r.getRecall()),
         r.getKeptSize());
   }

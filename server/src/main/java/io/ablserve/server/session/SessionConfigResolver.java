@@ -127,6 +127,8 @@ public final class SessionConfigResolver {
     if (spec.hasAscentEpochs()) b.ascentEpochs(spec.getAscentEpochs());
     if (spec.hasSuspectFiltering()) b.suspectFiltering(spec.getSuspectFiltering());
     if (spec.hasAugmentation()) b.augmentation(spec.getAugmentation());
+    if (spec.hasIsolationExpansion()) b.isolationExpansion(spec.getIsolationExpansion());
+    if (spec.hasIsolateEarly()) b.isolateEarly(spec.getIsolateEarly());
     b.isolationLoss(
         switch (spec.getIsolationLoss()) {
           case ISOLATION_LOSS_UNSPECIFIED -> d.isolationLoss();
@@ -241,7 +243,9 @@ public final class SessionConfigResolver {
                       case PER_CLASS -> io.ablserve.v1.Ranking.RANKING_PER_CLASS;
                     })
                 .setSuspectFiltering(abl.suspectFiltering())
-                .setAugmentation(abl.augmentation()))
+                .setAugmentation(abl.augmentation())
+                .setIsolationExpansion(abl.isolationExpansion())
+                .setIsolateEarly(abl.isolateEarly()))
         .setDevice(DeviceResolver.apiName(device))
         .setSeed(e.seed())
         .build();

@@ -85,7 +85,8 @@ final class TelemetryEvents {
                 .setRemovedCount(r.removedCount())
                 .setPrecision(r.precision())
                 .setRecall(r.recall())
-                .setKeptSize(r.keptSize()));
+                .setKeptSize(r.keptSize())
+                .setExpansion(r.expansion()));
   }
 
   static FinalResult result(TrainingOutcome o) {

@@ -27,7 +27,9 @@ public record AblConfig(
     int ascentEpochs,
     Ranking ranking,
     boolean suspectFiltering,
-    boolean augmentation) {
+    boolean augmentation,
+    boolean isolationExpansion,
+    boolean isolateEarly) {
 
   /** The official code's learning rate for the ascent epochs of FINETUNE_THEN_ASCENT. */
   public static final double OFFICIAL_ASCENT_LEARNING_RATE = 5e-4;
@@ -35,7 +37,7 @@ public record AblConfig(
   public static final AblConfig DEFAULTS =
       new AblConfig(
           10, 5, 0.01, IsolationLossKind.LGA, 0.5, 0.5, LossReduction.BATCH_MEAN, 0.01, 1.0, 128, 0.9, 1e-4,
-          10, Defense.ABL, UnlearningMode.GGA, 0.01, 1, Ranking.GLOBAL, true, true);
+          10, Defense.ABL, UnlearningMode.GGA, 0.01, 1, Ranking.GLOBAL, true, true, false, false);
 
   public AblConfig {
     requireNonNull(isolationLoss, "isolationLoss");
@@ -123,6 +125,8 @@ public record AblConfig(
     private Ranking ranking;
     private boolean suspectFiltering;
     private boolean augmentation;
+    private boolean isolationExpansion;
+    private boolean isolateEarly;
 
     private Builder(AblConfig c) {
       epochs = c.epochs;
@@ -145,6 +149,8 @@ public record AblConfig(
       ranking = c.ranking;
       suspectFiltering = c.suspectFiltering;
       augmentation = c.augmentation;
+      isolationExpansion = c.isolationExpansion;
+      isolateEarly = c.isolateEarly;
     }
 
     public Builder epochs(int v) { epochs = v; return this; }
@@ -167,12 +173,15 @@ public record AblConfig(
     public Builder ranking(Ranking v) { ranking = v; return this; }
     public Builder suspectFiltering(boolean v) { suspectFiltering = v; return this; }
     public Builder augmentation(boolean v) { augmentation = v; return this; }
+    public Builder isolationExpansion(boolean v) { isolationExpansion = v; return this; }
+    public Builder isolateEarly(boolean v) { isolateEarly = v; return this; }
 
     public AblConfig build() {
       return new AblConfig(
           epochs, isolationEpochs, isolationRatio, isolationLoss, lgaGamma, floodingLevel, lossReduction,
           learningRate, unlearningWeight, batchSize, momentum, weightDecay, stepReportInterval, defense,
-          unlearningMode, unlearningLearningRate, ascentEpochs, ranking, suspectFiltering, augmentation);
+          unlearningMode, unlearningLearningRate, ascentEpochs, ranking, suspectFiltering, augmentation,
+          isolationExpansion, isolateEarly);
     }
   }
 }

@@ -16,6 +16,7 @@ import java.util.Random;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.IntStream;
 
 /**
  * Anti-Backdoor Learning (Li et al., NeurIPS 2021) on one model.
@@ -36,6 +37,13 @@ import java.util.logging.Logger;
  */
 public final class AblTrainer {
   static final int EVAL_BATCH = 512;
+  /**
+   * Early isolation ranks after every isolation epoch and isolates once the loss gap has opened on one
+   * label: at least this share of the set it would isolate carries a single label, the same label as one
+   * epoch before. All-to-one poisons share their target label, and once learned they crowd the bottom of
+   * the ranking; before that, the lowest losses spread over the easy classes.
+   */
+  static final double EARLY_ISOLATION_LABEL_SHARE = 0.6;
   private static final Logger logger = Logger.getLogger(AblTrainer.class.getName());
 
   private final AblConfig config;
@@ -113,23 +121,50 @@ public final class AblTrainer {
       listener.onPhase(Phase.ISOLATION, 0);
     }
     learningRate.set(config.learningRate());
-    for (int epoch = next; epoch < config.isolationEpochs(); epoch++) {
+    int turning = config.isolationEpochs();
+    float[] losses = null; // the ranking's losses, when early isolation already measured them
+    int previousLabel = -1; // the label that dominated last epoch's ranking, -1 for none
+    for (int epoch = next; epoch < config.isolationEpochs() && !progress.ranked; epoch++) {
       progress.beginEpoch(epoch);
       epochs.run(Phase.ISOLATION, epoch, shuffled(all, rng), new int[0], Objective.ISOLATION);
       progress.endEpoch(Phase.ISOLATION);
+      if (config.isolateEarly() && epoch + 1 < config.isolationEpochs()) {
+        float[] now = evaluator.sampleLosses(all);
+        int label =
+            Isolation.dominantLabel(
+                Isolation.lowest(scores(now, train), config.isolationRatio()), train.labels(),
+                train.numClasses(), EARLY_ISOLATION_LABEL_SHARE);
+        if (label >= 0 && label == previousLabel) {
+          turning = epoch + 1;
+          losses = now;
+          break;
+        }
+        previousLabel = label;
+      }
+    }
+    if (progress.ranked) {
+      turning = next; // resumed after the ranking, which may have come early: unlearning goes on from here
     }
 
-    int turning = config.isolationEpochs();
     if (!progress.ranked) {
       listener.onPhase(Phase.ISOLATED, turning);
-      float[] losses = evaluator.sampleLosses(all);
-      float[] scores = Isolation.scores(losses, train.labels(), train.numClasses(), config.ranking());
+      if (losses == null) {
+        losses = evaluator.sampleLosses(all);
+      }
       IsolationReport isolation =
-          Isolation.isolate(scores, losses, data.poisoned(), config.isolationRatio(), turning);
+          Isolation.isolate(scores(losses, train), losses, data.poisoned(), config.isolationRatio(), turning);
       listener.onIsolation(isolation);
       listener.onPhase(Phase.UNLEARNING, turning);
       int[] isolated = Isolation.sorted(isolation.indices());
-      progress.ranked(isolated, Isolation.complement(isolated, all.length), isolation);
+      int[] kept = Isolation.complement(isolated, all.length);
+      if (config.isolationExpansion()) {
+        int[] moved =
+            Expansion.expand(isolated, kept, train.labels(), train.numClasses(), evaluator::sampleFeatures);
+        int[] remaining = leaving(turning, kept, mask(moved, all.length), data.poisoned(), true);
+        isolated = IntStream.concat(IntStream.of(isolated), IntStream.of(moved)).sorted().toArray();
+        kept = remaining;
+      }
+      progress.ranked(isolated, kept, isolation);
     }
 
     if (config.unlearningMode() == UnlearningMode.GGA) {
@@ -173,6 +208,10 @@ public final class AblTrainer {
     return z ^ (z >>> 31);
   }
 
+  private float[] scores(float[] losses, ImageSet train) {
+    return Isolation.scores(losses, train.labels(), train.numClasses(), config.ranking());
+  }
+
   /** Drops from {@code kept} the suspects {@link SuspectFilter} finds, and reports them. */
   private int[] filterSuspects(
       Evaluator evaluator, int epoch, int[] kept, int[] isolated, boolean[] poisoned) {
@@ -182,13 +221,21 @@ public final class AblTrainer {
     boolean[] removed =
         SuspectFilter.removed(
             candidates, evaluator.sampleLosses(candidates), SuspectFilter.LOSS_THRESHOLD, poisoned.length);
-    int[] remaining = Arrays.stream(kept).filter(i -> !removed[i]).toArray();
+    return leaving(epoch, kept, removed, poisoned, false);
+  }
+
+  /**
+   * {@code kept} without the samples flagged in {@code leaving}; reports them, scored against the ground
+   * truth, as filtered or ({@code expansion}) moved into D_b.
+   */
+  private int[] leaving(int epoch, int[] kept, boolean[] leaving, boolean[] poisoned, boolean expansion) {
+    int[] remaining = Arrays.stream(kept).filter(i -> !leaving[i]).toArray();
     int removedCount = kept.length - remaining.length;
     int hits = 0;
     int poisonsInKept = 0;
     for (int i : kept) {
       poisonsInKept += poisoned[i] ? 1 : 0;
-      hits += poisoned[i] && removed[i] ? 1 : 0;
+      hits += poisoned[i] && leaving[i] ? 1 : 0;
     }
     listener.onFilter(
         new FilterReport(
@@ -196,8 +243,17 @@ public final class AblTrainer {
             removedCount,
             removedCount == 0 ? Double.NaN : (double) hits / removedCount,
             poisonsInKept == 0 ? Double.NaN : (double) hits / poisonsInKept,
-            remaining.length));
+            remaining.length,
+            expansion));
     return remaining;
+  }
+
+  private static boolean[] mask(int[] indices, int n) {
+    boolean[] out = new boolean[n];
+    for (int i : indices) {
+      out[i] = true;
+    }
+    return out;
   }
 
   /**

@@ -3,7 +3,12 @@ package io.ablserve.server.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /** Eval-mode passes (BatchNorm running statistics, no augmentation, no gradients). */
@@ -41,6 +46,39 @@ final class Evaluator {
           float[] ce = Losses.crossEntropy(logits, train.labels(batch, samples, from, to)).toFloatArray();
           System.arraycopy(ce, 0, out, from, ce.length);
         });
+    return out;
+  }
+
+  /**
+   * The penultimate activations of each of the training {@code samples} (the input of the model's last
+   * block, its classifier), in their order: eval mode, no augmentation. Every model of {@link
+   * io.ablserve.server.model.Models} is a sequence ending in a linear classifier.
+   */
+  float[][] sampleFeatures(int[] samples) {
+    if (!(trainer.getModel().getBlock() instanceof SequentialBlock net) || net.getChildren().size() < 2) {
+      throw new IllegalStateException("features need a sequential model ending in its classifier");
+    }
+    List<Block> body = net.getChildren().values().subList(0, net.getChildren().size() - 1);
+    ParameterStore parameters = new ParameterStore(trainer.getManager(), false);
+    float[][] out = new float[samples.length][];
+    for (int from = 0; from < samples.length; from += AblTrainer.EVAL_BATCH) {
+      if (cancelled.getAsBoolean()) {
+        throw new TrainingCancelledException(-1, -1);
+      }
+      int to = Math.min(samples.length, from + AblTrainer.EVAL_BATCH);
+      try (NDManager batch = trainer.getManager().newSubManager()) {
+        NDList x = new NDList(train.images(batch, samples, from, to));
+        for (Block block : body) {
+          x = block.forward(parameters, x, false);
+        }
+        NDArray features = x.singletonOrThrow();
+        int dim = (int) (features.size() / (to - from));
+        float[] flat = features.toFloatArray();
+        for (int i = from; i < to; i++) {
+          out[i] = Arrays.copyOfRange(flat, (i - from) * dim, (i - from + 1) * dim);
+        }
+      }
+    }
     return out;
   }
 

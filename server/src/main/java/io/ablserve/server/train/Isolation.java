@@ -80,6 +80,23 @@ final class Isolation {
     return IntStream.range(0, n).filter(i -> !out[i]).toArray();
   }
 
+  /**
+   * The label that at least {@code share} of {@code samples} carry, or -1 when none does (or there are no
+   * samples).
+   */
+  static int dominantLabel(int[] samples, int[] labels, int numClasses, double share) {
+    int[] counts = new int[numClasses];
+    for (int i : samples) {
+      counts[labels[i]]++;
+    }
+    for (int c = 0; c < numClasses; c++) {
+      if (samples.length > 0 && counts[c] >= share * samples.length) {
+        return c;
+      }
+    }
+    return -1;
+  }
+
   static int[] sorted(int[] indices) {
     int[] copy = indices.clone();
     Arrays.sort(copy);

@@ -71,6 +71,8 @@ abstract class SessionServiceContract extends ServiceTestBase {
     assertThat(abl.getRanking()).isEqualTo(io.ablserve.v1.Ranking.RANKING_GLOBAL);
     assertThat(abl.getSuspectFiltering()).isTrue();
     assertThat(abl.getAugmentation()).isTrue();
+    assertThat(abl.getIsolationExpansion()).isFalse();
+    assertThat(abl.getIsolateEarly()).isFalse();
     assertThat(abl.getBatchSize()).isEqualTo(128);
     assertThat(abl.hasMomentum()).isTrue();
     assertThat(resolved.hasSeed()).isTrue();

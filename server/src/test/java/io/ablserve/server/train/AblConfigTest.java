@@ -34,6 +34,8 @@ class AblConfigTest {
     assertThat(d.ranking()).isEqualTo(Ranking.GLOBAL);
     assertThat(d.suspectFiltering()).isTrue();
     assertThat(d.augmentation()).isTrue();
+    assertThat(d.isolationExpansion()).isFalse();
+    assertThat(d.isolateEarly()).isFalse();
     assertThat(AblConfig.defaultUnlearningLearningRate(UnlearningMode.GGA, 0.05)).isEqualTo(0.05);
     assertThat(AblConfig.defaultUnlearningLearningRate(UnlearningMode.FINETUNE_THEN_ASCENT, 0.05))
         .isEqualTo(5e-4);

@@ -93,6 +93,41 @@ class FashionMnistAblTest {
   }
 
   @Test
+  void isolationExpansion_isolatesThePoisonsTheRankingLeft_beforeUnlearning() throws Exception {
+    RecordingListener listener = new RecordingListener();
+    TrainingOutcome outcome =
+        runner.run(
+            badNets(shortRun().epochs(4).isolationEpochs(2).isolationExpansion(true).build()),
+            Device.cpu(), listener, () -> false);
+
+    // 60 isolated by the ranking; 540 poisons left in D_c (9% of it). The expansion comes first, at the
+    // turning epoch, then suspect filtering after the first two GGA epochs.
+    FilterReport expansion = listener.filters.get(0);
+    assertThat(expansion.expansion()).isTrue();
+    assertThat(expansion.epoch()).isEqualTo(2);
+    assertThat(expansion.precision()).isGreaterThan(0.9);
+    assertThat(expansion.recall()).isGreaterThan(0.8);
+    assertThat(listener.filters.subList(1, listener.filters.size())).noneMatch(FilterReport::expansion);
+    assertThat(outcome.attackSuccessRate()).isLessThan(0.05); // undefended: > 0.9
+    assertThat(outcome.cleanAccuracy()).isGreaterThan(0.6);
+  }
+
+  @Test
+  void isolateEarly_turnsAsSoonAsTheRankingSettlesOnOneLabel() throws Exception {
+    RecordingListener listener = new RecordingListener();
+    runner.run(
+        badNets(shortRun().epochs(5).isolationEpochs(4).isolateEarly(true).build()),
+        Device.cpu(), listener, () -> false);
+
+    // BadNets is learned within the first epoch (see above): the ranking's lowest 1% is the target label
+    // from then on, so isolation comes at epoch 2, not at the latest turning epoch 4.
+    assertThat(listener.isolation.epoch()).isEqualTo(2);
+    assertThat(listener.isolation.precision()).isGreaterThan(0.9);
+    assertThat(listener.epochs).extracting(EpochReport::phase)
+        .containsExactly(Phase.ISOLATION, Phase.ISOLATION, Phase.UNLEARNING, Phase.UNLEARNING, Phase.UNLEARNING);
+  }
+
+  @Test
   void cancellation_stopsWithinOneStep() {
     AtomicLong lastStep = new AtomicLong(-1);
     TrainingListener countSteps =

@@ -50,4 +50,14 @@ class IsolationTest {
     assertThat(Isolation.lowest(scores, 0.2)).containsExactly(1, 3); // per class: the outliers
     assertThat(Isolation.scores(losses, labels, 2, Ranking.GLOBAL)).isSameAs(losses);
   }
+
+  @Test
+  void dominantLabel_isTheLabelCarriedByAtLeastTheShare_orMinusOne() {
+    int[] labels = {0, 1, 1, 2, 1, 0, 1};
+
+    assertThat(Isolation.dominantLabel(new int[] {1, 2, 4, 3}, labels, 3, 0.6)).isEqualTo(1); // 3 of 4
+    assertThat(Isolation.dominantLabel(new int[] {1, 2, 0, 3, 5}, labels, 3, 0.6)).isEqualTo(-1); // 2 of 5
+    assertThat(Isolation.dominantLabel(new int[] {1, 2, 0, 5}, labels, 3, 0.5)).isEqualTo(0); // ties: first
+    assertThat(Isolation.dominantLabel(new int[0], labels, 3, 0.6)).isEqualTo(-1);
+  }
 }
