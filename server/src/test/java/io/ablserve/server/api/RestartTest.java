@@ -144,6 +144,44 @@ class RestartTest {
     }
   }
 
+  @Test
+  void gracefulStop_keepsQueuedPrioritiesAndOrderForTheNextStart() throws Exception {
+    String low;
+    String first;
+    String high;
+    String second;
+    ScriptedTrainer holding = new ScriptedTrainer(1, true);
+    try (TestServer before = durable(holding)) {
+      SessionServiceGrpc.SessionServiceBlockingStub stub = before.blocking();
+      create(stub, "running");
+      holding.awaitStarted();
+      low = create(stub, 1, -3);
+      first = create(stub, 2, 0);
+      high = create(stub, 3, 7);
+      second = create(stub, 4, 0);
+    }
+
+    ScriptedTrainer next = new ScriptedTrainer(1, true);
+    try (TestServer after = durable(next)) {
+      SessionServiceGrpc.SessionServiceBlockingStub stub = after.blocking();
+      assertThat(next.awaitStarted().dataset().trainLimit()).isEqualTo(3);
+      assertThat(get(stub, high).getState()).isEqualTo(SessionState.SESSION_STATE_RUNNING);
+      assertThat(List.of(first, second, low))
+          .extracting(id -> get(stub, id).getQueuePosition())
+          .containsExactly(0, 1, 2);
+      assertThat(List.of(low, first, high, second))
+          .extracting(id -> get(stub, id).getPriority())
+          .containsExactly(-3, 0, 7, 0);
+
+      next.release();
+      List<Integer> rest = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        rest.add(next.awaitStarted().dataset().trainLimit());
+      }
+      assertThat(rest).containsExactly(2, 4, 1);
+    }
+  }
+
   private TestServer durable(ScriptedTrainer trainer) throws Exception {
     return TestServer.start(
         TestServer.Transport.IN_PROCESS,
@@ -169,6 +207,16 @@ class RestartTest {
       config.getDatasetBuilder().setTrainLimit(1);
     }
     return stub.createSession(CreateSessionRequest.newBuilder().setConfig(config).build()).getId();
+  }
+
+  /** A queued session told apart by its {@code trainLimit}, at {@code priority}. */
+  private static String create(
+      SessionServiceGrpc.SessionServiceBlockingStub stub, int trainLimit, int priority) {
+    SessionConfig.Builder config = SessionConfig.newBuilder();
+    config.getDatasetBuilder().setTrainLimit(trainLimit);
+    return stub.createSession(
+            CreateSessionRequest.newBuilder().setConfig(config).setPriority(priority).build())
+        .getId();
   }
 
   private static Session get(SessionServiceGrpc.SessionServiceBlockingStub stub, String id) {
