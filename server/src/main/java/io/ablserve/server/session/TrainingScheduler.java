@@ -53,6 +53,9 @@ final class TrainingScheduler implements AutoCloseable {
    * owner} already has the per-user limit waiting, ShuttingDownException once closing.
    */
   synchronized TrainingSession submit(String owner, Supplier<TrainingSession> create) {
+    if (closed) {
+      throw new ShuttingDownException();
+    }
     if (perUserLimit.isPresent() && queue.countOwnedBy(owner) >= perUserLimit.getAsInt()) {
       throw new UserQueueLimitException(owner, perUserLimit.getAsInt());
     }
