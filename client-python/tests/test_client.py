@@ -55,6 +55,23 @@ def test_createSession_returnsQueuedSessionWithResolvedConfig(client):
         session.cancel()
 
 
+def test_createSession_queuesByPriorityAndRejectsOneOutOfRange(client):
+    first = client.create_session(long_config("priority-first"))
+    low = client.create_session(long_config("priority-low"), priority=-1)
+    high = client.create_session(long_config("priority-high"), priority=3)
+    try:
+        assert (first.priority, low.priority, high.priority) == (0, -1, 3)
+        # Created last, high trains before low: -1 (running) or a smaller position, never behind it.
+        assert low.refresh().queue_position > high.refresh().queue_position
+        with pytest.raises(ablserve.AblError) as raised:
+            client.create_session(long_config("priority-too-high"), priority=101)
+        assert raised.value.code == grpc.StatusCode.INVALID_ARGUMENT
+        assert raised.value.description == "priority must be in [-100, 100], got 101"
+    finally:
+        for session in (high, low, first):
+            session.cancel()
+
+
 def test_sessionAndSessions_findCreatedSessions(client):
     session = client.create_session(long_config("lookup"))
     try:

@@ -48,13 +48,17 @@ class Client:
         self._datasets = datasets_grpc.DatasetServiceStub(self._channel)
         self._results = results_grpc.ResultsServiceStub(self._channel)
 
-    def create_session(self, config: Optional[SessionConfig] = None, *, timeout: Optional[float] = None) -> Session:
+    def create_session(self, config: Optional[SessionConfig] = None, *, priority: int = 0,
+                       timeout: Optional[float] = None) -> Session:
         """Queues a training session and returns it at once (state "queued"), its config resolved by the server.
 
         Every field of ``config`` (default: ``SessionConfig()``) is sent; an invalid one raises AblError
-        INVALID_ARGUMENT naming the field and its allowed range.
+        INVALID_ARGUMENT naming the field and its allowed range. ``priority`` (-100 to 100) orders the queue:
+        the highest trains next, first come first served within a priority; a running session is never
+        preempted. A full queue, or a user who already has the server's ``--max-queued-per-user`` sessions
+        queued, raises AblError RESOURCE_EXHAUSTED.
         """
-        request = pb.CreateSessionRequest(config=(config or SessionConfig()).to_proto())
+        request = pb.CreateSessionRequest(config=(config or SessionConfig()).to_proto(), priority=priority)
         return Session(self, self._unary(self._sessions.CreateSession, request, timeout))
 
     def session(self, session_id: str, *, timeout: Optional[float] = None) -> Session:

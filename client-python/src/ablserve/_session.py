@@ -30,8 +30,8 @@ class Session:
 
     ``id``, ``config`` (the :class:`SessionConfig` as resolved by the server), ``state`` ("queued",
     "running", "succeeded", "failed", "cancelled", "interrupted"), ``phase`` ("isolation", "isolated",
-    "unlearning", "training", or "" when not running), ``epoch``, ``queue_position`` (-1 unless queued),
-    ``failure_reason``, ``created_at`` / ``started_at`` / ``finished_at`` (UTC datetimes or None),
+    "unlearning", "training", or "" when not running), ``epoch``, ``queue_position`` (the sessions that will
+    train first, in priority order; -1 unless queued), ``priority`` (as created), ``failure_reason``, ``created_at`` / ``started_at`` / ``finished_at`` (UTC datetimes or None),
     ``result`` (a :class:`FinalResult` once succeeded, else None), ``device`` and ``owner``.
 
     Methods that take ``timeout=`` default to the client's timeout for one request/response; the streaming
@@ -50,6 +50,7 @@ class Session:
         self.phase: str = "" if m.phase == pb.PHASE_UNSPECIFIED else _events.phase_name(m.phase)
         self.epoch: int = m.epoch
         self.queue_position: int = m.queue_position
+        self.priority: int = m.priority
         self.failure_reason: str = m.failure_reason
         self.created_at = _events.timestamp(m.created_at)
         self.started_at = _events.timestamp(m.started_at)

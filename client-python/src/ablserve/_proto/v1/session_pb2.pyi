@@ -223,7 +223,7 @@ class SessionConfig(_message.Message):
     def __init__(self, display_name: _Optional[str] = ..., dataset: _Optional[_Union[DatasetSpec, _Mapping]] = ..., attack: _Optional[_Union[AttackSpec, _Mapping]] = ..., model: _Optional[_Union[ModelSpec, _Mapping]] = ..., abl: _Optional[_Union[AblConfig, _Mapping]] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class Session(_message.Message):
-    __slots__ = ("id", "config", "state", "phase", "epoch", "queue_position", "failure_reason", "created_at", "started_at", "finished_at", "result", "device", "owner")
+    __slots__ = ("id", "config", "state", "phase", "epoch", "queue_position", "failure_reason", "created_at", "started_at", "finished_at", "result", "device", "priority", "owner")
     ID_FIELD_NUMBER: _ClassVar[int]
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -236,6 +236,7 @@ class Session(_message.Message):
     FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     DEVICE_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
     id: str
     config: SessionConfig
@@ -249,14 +250,17 @@ class Session(_message.Message):
     finished_at: _timestamp_pb2.Timestamp
     result: FinalResult
     device: str
+    priority: int
     owner: str
-    def __init__(self, id: _Optional[str] = ..., config: _Optional[_Union[SessionConfig, _Mapping]] = ..., state: _Optional[_Union[SessionState, str]] = ..., phase: _Optional[_Union[Phase, str]] = ..., epoch: _Optional[int] = ..., queue_position: _Optional[int] = ..., failure_reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[_Union[FinalResult, _Mapping]] = ..., device: _Optional[str] = ..., owner: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., config: _Optional[_Union[SessionConfig, _Mapping]] = ..., state: _Optional[_Union[SessionState, str]] = ..., phase: _Optional[_Union[Phase, str]] = ..., epoch: _Optional[int] = ..., queue_position: _Optional[int] = ..., failure_reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[_Union[FinalResult, _Mapping]] = ..., device: _Optional[str] = ..., priority: _Optional[int] = ..., owner: _Optional[str] = ...) -> None: ...
 
 class CreateSessionRequest(_message.Message):
-    __slots__ = ("config",)
+    __slots__ = ("config", "priority")
     CONFIG_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
     config: SessionConfig
-    def __init__(self, config: _Optional[_Union[SessionConfig, _Mapping]] = ...) -> None: ...
+    priority: int
+    def __init__(self, config: _Optional[_Union[SessionConfig, _Mapping]] = ..., priority: _Optional[int] = ...) -> None: ...
 
 class GetSessionRequest(_message.Message):
     __slots__ = ("session_id",)

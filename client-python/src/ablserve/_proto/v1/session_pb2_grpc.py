@@ -77,6 +77,9 @@ class SessionServiceServicer(object):
     def CreateSession(self, request, context):
         """Unary. Validates the config, queues a new session and returns it at once (state QUEUED), with every
         unset option resolved to the server default. INVALID_ARGUMENT names the bad field and its allowed range.
+        RESOURCE_EXHAUSTED when the queue is full (the server's --max-queued) or when the caller already has
+        the most QUEUED sessions one user may have (--max-queued-per-user, applied on a server with a token
+        file); the description says which limit, its value and the user. A refused session leaves no trace.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -117,7 +120,9 @@ class SessionServiceServicer(object):
         goes on from the checkpoint saved after its last finished epoch (model, momentum, isolated and kept
         sets, step count), or restarts from epoch 0 without one. Its event log goes on after the INTERRUPTED
         event with StateChange QUEUED, then StateChange RUNNING ("resumed from checkpoint after epoch N") and
-        the events of the epochs still to run. A server started with --resume-interrupted=auto (the default)
+        the events of the epochs still to run. It keeps its priority and goes behind the sessions of that
+        priority already queued; RESOURCE_EXHAUSTED (it stays INTERRUPTED) on CreateSession's queue limits,
+        counted for its owner. A server started with --resume-interrupted=auto (the default)
         does this by itself for a session it finds RUNNING, left by a process that died: no INTERRUPTED event
         then, and the events a partly run epoch had logged stay, followed by those of its rerun.
         """

@@ -6,7 +6,12 @@ import com.google.protobuf.util.JsonFormat;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.CancelSessionRequest;
 import io.ablserve.v1.CreateSessionRequest;
+import io.ablserve.v1.Dataset;
+import io.ablserve.v1.DatasetServiceGrpc;
+import io.ablserve.v1.DatasetServiceGrpc.DatasetServiceBlockingStub;
+import io.ablserve.v1.DatasetServiceGrpc.DatasetServiceStub;
 import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.DeleteDatasetRequest;
 import io.ablserve.v1.EvaluateRequest;
 import io.ablserve.v1.EvaluateResponse;
 import io.ablserve.v1.ExportModelChunk;
@@ -14,6 +19,7 @@ import io.ablserve.v1.ExportModelRequest;
 import io.ablserve.v1.GetIsolationRequest;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.IsolationResult;
+import io.ablserve.v1.ListDatasetsRequest;
 import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.ModelMetadata;
 import io.ablserve.v1.ResultsServiceGrpc;
@@ -24,13 +30,17 @@ import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionServiceGrpc;
 import io.ablserve.v1.SessionServiceGrpc.SessionServiceBlockingStub;
 import io.ablserve.v1.WatchSessionRequest;
+import io.grpc.CallCredentials;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -46,12 +56,14 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 
 /**
- * A blocking client of the ablserve {@code SessionService} and {@code ResultsService}. Every unary call
- * and every model export carries the per-call
- * deadline given at construction; {@link #watch} carries none, since it follows a training run, and is
- * stopped by closing the returned stream instead.
+ * A blocking client of the ablserve {@code SessionService}, {@code DatasetService} and {@code
+ * ResultsService}. Every unary call and every model export carries the per-call deadline given at
+ * construction; {@link #watch} carries none, since it follows a training run, and is stopped by closing
+ * the returned stream instead; neither does {@link #uploadDataset}, since large files take long. {@link
+ * #builder(String)} connects with a bearer token and TLS, as a shared server needs.
  *
  * <p>Every failed call throws {@link AblClientException} with the gRPC status code and the server's
  * description; no {@code StatusRuntimeException} escapes.
@@ -65,22 +77,27 @@ public final class AblClient implements AutoCloseable {
 
   private final SessionServiceBlockingStub stub;
   private final ResultsServiceBlockingStub results;
+  private final DatasetServiceBlockingStub datasets;
+  private final DatasetServiceStub uploads;
   private final Duration deadline;
   private final ManagedChannel ownedChannel;
 
   /** A client on a channel the caller owns and closes. */
   public AblClient(Channel channel, Duration deadline) {
-    this(channel, deadline, null);
+    this(channel, deadline, null, null);
   }
 
-  private AblClient(Channel channel, Duration deadline, ManagedChannel ownedChannel) {
+  private AblClient(
+      Channel channel, Duration deadline, ManagedChannel ownedChannel, CallCredentials token) {
     requireNonNull(channel, "channel");
     requireNonNull(deadline, "deadline");
     if (deadline.isNegative() || deadline.isZero()) {
       throw new IllegalArgumentException("deadline must be positive, got " + deadline);
     }
-    this.stub = SessionServiceGrpc.newBlockingStub(channel);
-    this.results = ResultsServiceGrpc.newBlockingStub(channel);
+    this.stub = SessionServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
+    this.results = ResultsServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
+    this.datasets = DatasetServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
+    this.uploads = DatasetServiceGrpc.newStub(channel).withCallCredentials(token);
     this.deadline = deadline;
     this.ownedChannel = ownedChannel;
   }
@@ -92,18 +109,116 @@ public final class AblClient implements AutoCloseable {
 
   /** A client on a new plaintext channel to {@code host:port}, closed by {@link #close()}. */
   public static AblClient forAddress(String address, Duration deadline) {
+    return builder(address).deadline(deadline).build();
+  }
+
+  /** Settings for a client on a new channel to {@code host:port}: plaintext, no token, 30 s. */
+  public static Builder builder(String address) {
     requireNonNull(address, "address");
     if (address.isBlank()) {
       throw new IllegalArgumentException("address must be host:port, got an empty string");
     }
-    ManagedChannel channel =
-        Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build();
-    return new AblClient(channel, deadline, channel);
+    return new Builder(address);
   }
 
-  /** Queues a new session; the returned session's config has every default resolved. */
+  /**
+   * How a client connects: {@link #token} for a server with a token file, {@link #tls} or {@link
+   * #trustedCertificates} for one that serves TLS.
+   */
+  public static final class Builder {
+    private final String address;
+    private Duration deadline = DEFAULT_DEADLINE;
+    private String token;
+    private boolean tls;
+    private Path trustedCertificates;
+    private String authority;
+
+    private Builder(String address) {
+      this.address = address;
+    }
+
+    /** The deadline of each unary call and model export. Default {@link #DEFAULT_DEADLINE}. */
+    public Builder deadline(Duration deadline) {
+      this.deadline = requireNonNull(deadline, "deadline");
+      return this;
+    }
+
+    /** Sends {@code authorization: Bearer TOKEN} with every call. */
+    public Builder token(String token) {
+      requireNonNull(token, "token");
+      new BearerToken(token); // refuses a malformed token here, not at the first call
+      this.token = token;
+      return this;
+    }
+
+    /** Sends the first token of {@code file}, as {@link TokenFile#firstToken} reads it. */
+    public Builder tokenFile(Path file) throws IOException {
+      return token(TokenFile.firstToken(requireNonNull(file, "file")));
+    }
+
+    /** TLS, trusting the system's certificate authorities (or those of {@link #trustedCertificates}). */
+    public Builder tls(boolean tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /** TLS, trusting the certificate authorities in this PEM file (a lab's own CA) instead. */
+    public Builder trustedCertificates(Path pemFile) {
+      this.trustedCertificates = requireNonNull(pemFile, "pemFile");
+      this.tls = true;
+      return this;
+    }
+
+    /**
+     * The host name the server's certificate must carry, when the address does not (an SSH tunnel to
+     * localhost, an IP address). TLS only.
+     */
+    public Builder authority(String authority) {
+      this.authority = requireNonNull(authority, "authority");
+      return this;
+    }
+
+    /** Opens the channel; {@link AblClient#close()} closes it. */
+    public AblClient build() {
+      ChannelCredentials credentials;
+      if (!tls) {
+        if (authority != null) {
+          throw new IllegalArgumentException("an authority to verify needs TLS");
+        }
+        credentials = InsecureChannelCredentials.create();
+      } else if (trustedCertificates == null) {
+        credentials = TlsChannelCredentials.create();
+      } else {
+        try {
+          credentials =
+              TlsChannelCredentials.newBuilder().trustManager(trustedCertificates.toFile()).build();
+        } catch (IOException e) {
+          throw new IllegalArgumentException(
+              "cannot read the CA certificates in " + trustedCertificates + ": " + e.getMessage(), e);
+        }
+      }
+      ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(address, credentials);
+      if (authority != null) {
+        builder.overrideAuthority(authority);
+      }
+      ManagedChannel channel = builder.build();
+      return new AblClient(
+          channel, deadline, channel, token == null ? null : new BearerToken(token));
+    }
+  }
+
+  /** Queues a new session at priority 0; its config comes back with every default resolved. */
   public Session createSession(SessionConfig config) {
-    CreateSessionRequest request = CreateSessionRequest.newBuilder().setConfig(config).build();
+    return createSession(config, 0);
+  }
+
+  /**
+   * Queues a new session at {@code priority} (-100 to 100; higher trains first, first come first served
+   * within a priority); its config comes back with every default resolved.
+   */
+  public Session createSession(SessionConfig config, int priority) {
+    CreateSessionRequest request =
+        CreateSessionRequest.newBuilder().setConfig(config).setPriority(priority).build();
     return unary(s -> s.createSession(request));
   }
 
@@ -217,6 +332,36 @@ public final class AblClient implements AutoCloseable {
     return results(r -> r.getIsolation(request));
   }
 
+  /**
+   * Uploads a dataset for sessions to train on (name its id in {@link DatasetSpec#getName()}): an .npz
+   * holding x_train, y_train, x_test and y_test, a .zip of a dataset folder, or the folder itself (IDX,
+   * CIFAR-10, GTSRB, npz or ImageFolder layout), zipped on the fly. Streams 1 MiB chunks under flow
+   * control with the file's SHA-256, which the server checks; {@code progress} hears the bytes sent so
+   * far. No deadline. Returns the dataset as the server loaded it; {@code INVALID_ARGUMENT} with the
+   * loader's message for bad data, {@code RESOURCE_EXHAUSTED} above the server's upload limit.
+   */
+  public Dataset uploadDataset(Path path, String name, LongConsumer progress) throws IOException {
+    requireNonNull(path, "path");
+    requireNonNull(name, "name");
+    requireNonNull(progress, "progress");
+    return DatasetUploadCall.upload(uploads, path, name, progress);
+  }
+
+  /** The datasets this user uploaded (an admin: everyone's), newest first. */
+  public List<Dataset> listDatasets() {
+    return datasetCall(d -> d.listDatasets(ListDatasetsRequest.getDefaultInstance()))
+        .getDatasetsList();
+  }
+
+  /**
+   * Removes an uploaded dataset; {@code NOT_FOUND} for another user's, {@code FAILED_PRECONDITION} while a
+   * queued or running session uses it.
+   */
+  public void deleteDataset(String datasetId) {
+    DeleteDatasetRequest request = DeleteDatasetRequest.newBuilder().setDatasetId(datasetId).build();
+    datasetCall(d -> d.deleteDataset(request));
+  }
+
   /** The deadline applied to each unary call. */
   public Duration deadline() {
     return deadline;
@@ -242,6 +387,14 @@ public final class AblClient implements AutoCloseable {
   private <T> T results(Function<ResultsServiceBlockingStub, T> call) {
     try {
       return call.apply(results.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
+    } catch (StatusRuntimeException e) {
+      throw AblClientException.from(e);
+    }
+  }
+
+  private <T> T datasetCall(Function<DatasetServiceBlockingStub, T> call) {
+    try {
+      return call.apply(datasets.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
     } catch (StatusRuntimeException e) {
       throw AblClientException.from(e);
     }

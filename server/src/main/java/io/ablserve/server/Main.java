@@ -75,6 +75,14 @@ public final class Main implements Callable<Integer> {
   Integer maxQueuedSessions;
 
   @Option(
+      names = "--max-queued-per-user",
+      defaultValue = "${env:ABLSERVE_MAX_QUEUED_PER_USER}",
+      description =
+          "Sessions one user of the --token-file (admins too) may have queued; more are refused with"
+              + " RESOURCE_EXHAUSTED. Env ABLSERVE_MAX_QUEUED_PER_USER. Default 4.")
+  Integer maxQueuedPerUser;
+
+  @Option(
       names = "--token-file",
       defaultValue = "${env:ABLSERVE_TOKEN_FILE}",
       paramLabel = "FILE",
@@ -139,6 +147,7 @@ public final class Main implements Callable<Integer> {
         device != null ? device : d.defaultDevice(),
         roots,
         maxQueuedSessions != null ? maxQueuedSessions : d.maxQueuedSessions(),
+        maxQueuedPerUser != null ? maxQueuedPerUser : d.maxQueuedPerUser(),
         tokenFile != null ? Optional.of(tokenFile) : d.tokenFile(),
         tlsCert != null ? Optional.of(tlsCert) : d.tlsCert(),
         tlsKey != null ? Optional.of(tlsKey) : d.tlsKey(),

@@ -54,7 +54,7 @@ class MainTest {
         parse(
             "--port", "0", "--bind", "0.0.0.0", "--data-dir", "/tmp/abl", "--device", "gpu:1",
             "--dataset", "mnist=/data/mnist", "--dataset", "kmnist=/data/kmnist",
-            "--max-queued", "3", "--token-file", "/etc/ablserve/tokens",
+            "--max-queued", "3", "--max-queued-per-user", "2", "--token-file", "/etc/ablserve/tokens",
             "--tls-cert", "/etc/ablserve/cert.pem", "--tls-key", "/etc/ablserve/key.pem",
             "--max-upload-bytes", "1048576", "--metrics-port", "9400");
 
@@ -63,6 +63,7 @@ class MainTest {
     assertThat(config.dataDir()).isEqualTo(Path.of("/tmp/abl"));
     assertThat(config.defaultDevice()).isEqualTo("gpu:1");
     assertThat(config.maxQueuedSessions()).isEqualTo(3);
+    assertThat(config.maxQueuedPerUser()).isEqualTo(2);
     assertThat(config.tokenFile()).contains(Path.of("/etc/ablserve/tokens"));
     assertThat(config.tlsCert()).contains(Path.of("/etc/ablserve/cert.pem"));
     assertThat(config.tlsKey()).contains(Path.of("/etc/ablserve/key.pem"));

@@ -3,7 +3,7 @@ package io.ablserve.client.cli;
 import static java.util.Objects.requireNonNull;
 
 import io.ablserve.client.AblClient;
-import java.time.Duration;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code ablserve} command line: {@code run}, {@code watch}, {@code list}, {@code cancel}, {@code
- * export}, {@code evaluate}. Usable
+ * export}, {@code evaluate}, {@code upload}, {@code datasets}. Usable
  * in-process as {@code new CommandLine(new AblCli()).execute(args)}, with the picocli writers as its
  * output. Exit codes: {@value #EXIT_OK} ok, {@value #EXIT_SESSION_NOT_SUCCEEDED} the session ended
  * FAILED, CANCELLED or INTERRUPTED, {@value #EXIT_USAGE} bad usage, {@value #EXIT_RPC_ERROR} a gRPC
@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
     description = "Run and watch Anti-Backdoor Learning sessions on an ablserve server.",
     subcommands = {
       RunCommand.class, WatchCommand.class, ListCommand.class, CancelCommand.class,
-      ExportCommand.class, EvaluateCommand.class, HelpCommand.class
+      ExportCommand.class, EvaluateCommand.class, UploadCommand.class, DatasetsCommand.class,
+      HelpCommand.class
     })
 public final class AblCli implements Runnable {
   public static final int EXIT_OK = 0;
@@ -39,7 +40,7 @@ public final class AblCli implements Runnable {
   /** Makes the client a command talks through; tests pass one on an in-process channel. */
   @FunctionalInterface
   public interface ClientFactory {
-    AblClient connect(String address, Duration deadline);
+    AblClient connect(ConnectionSettings settings);
   }
 
   /**
@@ -50,26 +51,38 @@ public final class AblCli implements Runnable {
   private static final Logger GRPC_LOGGER = Logger.getLogger("io.grpc");
 
   private final ClientFactory clientFactory;
+  private final Map<String, String> env;
 
   @Spec CommandSpec spec;
 
-  /** Connects to {@code --address} over plaintext. */
+  /** Connects as the options and the process's environment say. */
   public AblCli() {
-    this(AblClient::forAddress);
+    this(ConnectionSettings::connect, System.getenv());
   }
 
   public AblCli(ClientFactory clientFactory) {
+    this(clientFactory, System.getenv());
+  }
+
+  /** Reads {@code ABLSERVE_TOKEN} and {@code ABLSERVE_TOKEN_FILE} from {@code env}. */
+  public AblCli(ClientFactory clientFactory, Map<String, String> env) {
     this.clientFactory = requireNonNull(clientFactory, "clientFactory");
+    this.env = Map.copyOf(requireNonNull(env, "env"));
   }
 
   ClientFactory clientFactory() {
     return clientFactory;
   }
 
+  Map<String, String> env() {
+    return env;
+  }
+
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "Missing subcommand: run, watch, list, cancel, export, evaluate");
+        spec.commandLine(),
+        "Missing subcommand: run, watch, list, cancel, export, evaluate, upload, datasets");
   }
 
   public static void main(String[] args) {

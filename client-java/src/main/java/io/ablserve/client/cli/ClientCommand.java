@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -16,8 +15,6 @@ import picocli.CommandLine.Spec;
  * so that {@code new CommandLine(new AblCli()).execute(args)} behaves like {@code main}.
  */
 abstract class ClientCommand implements Callable<Integer> {
-  @ParentCommand AblCli cli;
-
   @Mixin ConnectionOptions connection;
 
   @Spec CommandSpec spec;
@@ -33,12 +30,19 @@ abstract class ClientCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--deadline-seconds must be > 0, got " + connection.deadlineSeconds);
     }
+    // The root, not the parent: `datasets delete` is a subcommand of a subcommand.
+    AblCli cli = spec.root().userObject() instanceof AblCli root ? root : new AblCli();
+    ConnectionSettings settings;
+    try {
+      settings = connection.resolve(cli.env());
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
     AblClient client;
     try {
-      AblCli.ClientFactory factory = cli == null ? AblClient::forAddress : cli.clientFactory();
-      client = factory.connect(connection.address, connection.deadline());
+      client = cli.clientFactory().connect(settings);
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "--address: " + e.getMessage(), e);
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     try (client) {
       return run(client, out, err);

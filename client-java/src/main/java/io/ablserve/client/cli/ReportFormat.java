@@ -3,6 +3,7 @@ package io.ablserve.client.cli;
 import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
+import io.ablserve.v1.Dataset;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.EpochSummary;
 import io.ablserve.v1.FilterResult;
@@ -78,7 +79,7 @@ final class ReportFormat {
   /** Machine-readable: {@code session id=ID state=QUEUED queue_position=0}. */
   static String sessionLine(Session session) {
     return "session id=" + session.getId() + " state=" + state(session.getState())
-        + " queue_position=" + session.getQueuePosition();
+        + " queue_position=" + session.getQueuePosition() + " priority=" + session.getPriority();
   }
 
   /**
@@ -237,8 +238,8 @@ final class ReportFormat {
   /** The {@code list} table. */
   static String sessionsTable(List<Session> sessions) {
     TextTable table = new TextTable(
-        "ID", "NAME", "STATE", "PHASE", "EPOCH", "QUEUE", "CA", "ASR", "CREATED")
-        .alignRight(4, 5, 6, 7);
+        "ID", "NAME", "STATE", "PHASE", "EPOCH", "QUEUE", "PRIO", "CA", "ASR", "CREATED")
+        .alignRight(4, 5, 6, 7, 8);
     for (Session s : sessions) {
       boolean running = s.getState() == SessionState.SESSION_STATE_RUNNING;
       boolean queued = s.getState() == SessionState.SESSION_STATE_QUEUED;
@@ -250,11 +251,39 @@ final class ReportFormat {
           running ? phase(s.getPhase()) : NONE,
           queued ? NONE : running ? epochOf(s.getEpoch(), epochs) : Integer.toString(s.getEpoch()),
           s.getQueuePosition() >= 0 ? Integer.toString(s.getQueuePosition()) : NONE,
+          Integer.toString(s.getPriority()),
           s.hasResult() ? percent(s.getResult().getCleanAccuracy()) : NONE,
           s.hasResult() ? percent(s.getResult().getAttackSuccessRate()) : NONE,
           timestamp(s.getCreatedAt()));
     }
     return table.render();
+  }
+
+  /** One line per dataset for scripts: {@code dataset id=... name=... layout=... train=... ...}. */
+  static String datasetLine(Dataset d) {
+    return "dataset id=" + d.getId() + " name=" + d.getName() + " layout=" + d.getLayout()
+        + " train=" + d.getTrainSamples() + " test=" + d.getTestSamples()
+        + " shape=" + shape(d) + " classes=" + d.getNumClasses()
+        + " bytes=" + d.getSizeBytes() + " sha256=" + d.getSha256();
+  }
+
+  static String datasetsTable(List<Dataset> datasets) {
+    TextTable table = new TextTable(
+        "ID", "NAME", "OWNER", "LAYOUT", "TRAIN", "TEST", "SHAPE", "CLASSES", "MB", "CREATED")
+        .alignRight(4, 5, 7, 8);
+    for (Dataset d : datasets) {
+      table.row(
+          d.getId(), d.getName(), d.getOwner(), d.getLayout(),
+          Integer.toString(d.getTrainSamples()), Integer.toString(d.getTestSamples()), shape(d),
+          Integer.toString(d.getNumClasses()),
+          String.format(Locale.ROOT, "%.1f", d.getSizeBytes() / 1e6),
+          timestamp(d.getCreatedAt()));
+    }
+    return table.render();
+  }
+
+  private static String shape(Dataset d) {
+    return d.getChannels() + "x" + d.getHeightPx() + "x" + d.getWidthPx();
   }
 
   private static String epochOf(int zeroBasedEpoch, int totalEpochs) {

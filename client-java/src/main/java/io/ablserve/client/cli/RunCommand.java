@@ -25,9 +25,14 @@ final class RunCommand extends ClientCommand {
   @Option(names = "--detach", description = "On Ctrl-C, leave the session running on the server.")
   boolean detach;
 
+  @Option(names = "--priority", paramLabel = "N", defaultValue = "0",
+      description = "Queue priority, -100 to 100: higher trains first, first come first served"
+          + " within a priority (default: ${DEFAULT-VALUE}).")
+  int priority;
+
   @Override
   int run(AblClient client, PrintWriter out, PrintWriter err) {
-    Session session = client.createSession(config.toConfig());
+    Session session = client.createSession(config.toConfig(), priority);
     out.println(ReportFormat.sessionLine(session));
     out.print(ReportFormat.config(session.getConfig()));
     out.flush();

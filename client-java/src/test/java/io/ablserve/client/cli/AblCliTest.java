@@ -1,6 +1,7 @@
 package io.ablserve.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.ablserve.client.AblClient;
@@ -28,6 +29,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,11 +49,11 @@ class AblCliTest {
   }
 
   private int execute(String... args) {
-    AblCli cli = new AblCli((address, deadline) -> {
-      addresses.add(address);
-      deadlines.add(deadline);
-      return new AblClient(server.channel, deadline);
-    });
+    AblCli cli = new AblCli(settings -> {
+      addresses.add(settings.address());
+      deadlines.add(settings.deadline());
+      return new AblClient(server.channel, settings.deadline());
+    }, Map.of());
     return new CommandLine(cli)
         .setOut(new PrintWriter(out, true))
         .setErr(new PrintWriter(err, true))
@@ -203,7 +206,7 @@ class AblCliTest {
     assertThat(exit).isZero();
     assertThat(err.toString()).isEmpty();
     String printed = out.toString();
-    assertThat(printed).startsWith("session id=s-1 state=QUEUED queue_position=0\n");
+    assertThat(printed).startsWith("session id=s-1 state=QUEUED queue_position=0 priority=0\n");
     assertThat(printed).containsPattern("(?m)^epochs +3 \\(isolation 2\\)$");
     assertThat(printed).containsPattern("(?m)^optimiser +lr default, ");
     assertThat(printed).contains("epoch 1/3 ISOLATION   CA  80.00%  ASR  97.00%");
@@ -279,6 +282,36 @@ class AblCliTest {
   }
 
   @Test
+  void run_sendsThePriority_zeroWhenNotGiven() {
+    execute("run", "--no-progress", "--priority", "-7");
+    execute("run", "--no-progress");
+
+    assertThat(server.service.creates).extracting(r -> r.getPriority()).containsExactly(-7, 0);
+  }
+
+  @Test
+  void connectionOptions_reachTheClientFactoryResolved() {
+    List<ConnectionSettings> seen = new ArrayList<>();
+    AblCli cli = new AblCli(settings -> {
+      seen.add(settings);
+      return new AblClient(server.channel, settings.deadline());
+    }, Map.of("ABLSERVE_TOKEN", "from-env"));
+    CommandLine line = new CommandLine(cli).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+
+    line.execute("list", "--ca-cert", "/etc/lab/ca.pem", "--authority", "gpu1.lab");
+    line.execute("list", "--tls", "--token", "from-option");
+    line.execute("list");
+
+    assertThat(seen).extracting(ConnectionSettings::token, ConnectionSettings::tls,
+            ConnectionSettings::caCertificates, ConnectionSettings::authority)
+        .containsExactly(
+            tuple(Optional.of("from-env"), true, Optional.of(Path.of("/etc/lab/ca.pem")),
+                Optional.of("gpu1.lab")),
+            tuple(Optional.of("from-option"), true, Optional.empty(), Optional.empty()),
+            tuple(Optional.of("from-env"), false, Optional.empty(), Optional.empty()));
+  }
+
+  @Test
   void runHelp_listsTheNewOptions() {
     assertThat(execute("run", "--help")).isZero();
 
@@ -288,7 +321,9 @@ class AblCliTest {
         "--sig-amplitude=DELTA", "--sig-frequency=F", "--wanet-grid-size=K", "--wanet-strength=S",
         "--wanet-cross-ratio=RATIO", "--model=ARCH", "small-cnn, wrn-16-1, resnet-18 or resnet-34",
         "--defense=abl|none", "--unlearning-mode=MODE", "--unlearning-lr=LR", "--ascent-epochs=N",
-        "--ranking=global|per-class", "--[no-]suspect-filtering", "--[no-]augmentation");
+        "--ranking=global|per-class", "--[no-]suspect-filtering", "--[no-]augmentation",
+        "--priority=N", "--token=TOKEN", "--token-file=FILE", "--tls", "--ca-cert=PEM",
+        "--authority=HOST");
   }
 
   @Test
@@ -380,8 +415,8 @@ class AblCliTest {
     assertThat(execute("list")).isZero();
 
     assertThat(out.toString()).isEqualTo("""
-        ID   NAME  STATE      PHASE  EPOCH  QUEUE      CA    ASR  CREATED
-        s-1  demo  SUCCEEDED  -          0      -  91.23%  0.41%  -
+        ID   NAME  STATE      PHASE  EPOCH  QUEUE  PRIO      CA    ASR  CREATED
+        s-1  demo  SUCCEEDED  -          0      -     0  91.23%  0.41%  -
         """);
   }
 

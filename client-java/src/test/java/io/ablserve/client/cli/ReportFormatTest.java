@@ -201,18 +201,18 @@ class ReportFormatTest {
         .build();
     Session queued = Session.newBuilder()
         .setId("c3").setConfig(tenEpochs).setState(SessionState.SESSION_STATE_QUEUED)
-        .setQueuePosition(0).build();
+        .setQueuePosition(0).setPriority(5).build();
 
     assertThat(ReportFormat.sessionsTable(List.of(queued, running))).isEqualTo("""
-        ID  NAME       STATE    PHASE       EPOCH  QUEUE  CA  ASR  CREATED
-        c3  -          QUEUED   -               -      0   -    -  -
-        b2  lga-sweep  RUNNING  UNLEARNING   7/10      -   -    -  2026-11-18T11:06:40Z
+        ID  NAME       STATE    PHASE       EPOCH  QUEUE  PRIO  CA  ASR  CREATED
+        c3  -          QUEUED   -               -      0     5   -    -  -
+        b2  lga-sweep  RUNNING  UNLEARNING   7/10      -     0   -    -  2026-11-18T11:06:40Z
         """);
   }
 
   @Test
   void table_rendersHeaderOnlyForNoSessions() {
     assertThat(ReportFormat.sessionsTable(List.of()))
-        .isEqualTo("ID  NAME  STATE  PHASE  EPOCH  QUEUE  CA  ASR  CREATED\n");
+        .isEqualTo("ID  NAME  STATE  PHASE  EPOCH  QUEUE  PRIO  CA  ASR  CREATED\n");
   }
 }

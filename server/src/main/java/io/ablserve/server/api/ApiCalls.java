@@ -6,6 +6,7 @@ import io.ablserve.server.session.QueueFullException;
 import io.ablserve.server.session.SessionNotFoundException;
 import io.ablserve.server.session.ShuttingDownException;
 import io.ablserve.server.session.UploadTooLargeException;
+import io.ablserve.server.session.UserQueueLimitException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -45,7 +46,9 @@ final class ApiCalls {
       status = Status.NOT_FOUND;
     } else if (e instanceof IllegalTransitionException) {
       status = Status.FAILED_PRECONDITION;
-    } else if (e instanceof QueueFullException || e instanceof UploadTooLargeException) {
+    } else if (e instanceof QueueFullException
+        || e instanceof UserQueueLimitException
+        || e instanceof UploadTooLargeException) {
       status = Status.RESOURCE_EXHAUSTED;
     } else if (e instanceof ShuttingDownException) {
       status = Status.UNAVAILABLE;

@@ -46,7 +46,7 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
 
   @Override
   public void createSession(CreateSessionRequest request, StreamObserver<Session> observer) {
-    ApiCalls.unary(observer, () -> sessions.create(request.getConfig(), caller()));
+    ApiCalls.unary(observer, () -> sessions.create(request.getConfig(), request.getPriority(), caller()));
   }
 
   @Override

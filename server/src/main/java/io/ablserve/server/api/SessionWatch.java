@@ -114,6 +114,7 @@ final class SessionWatch {
           return; // the ready handler signals
         }
         observer.onNext(event);
+        counter.sent();
         cursor = event.getSequence() + 1;
         if (log.isLast(event)) {
           complete();

@@ -2,11 +2,13 @@ package io.ablserve.server.api;
 
 import com.google.inject.Singleton;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** The number of WatchSession streams open now, for the metrics. */
+/** The WatchSession streams open now and the events handed to them so far, for the metrics. */
 @Singleton
 public final class WatchCounter {
   private final AtomicInteger open = new AtomicInteger();
+  private final AtomicLong eventsSent = new AtomicLong();
 
   void opened() {
     open.incrementAndGet();
@@ -16,7 +18,19 @@ public final class WatchCounter {
     open.decrementAndGet();
   }
 
+  void sent() {
+    eventsSent.incrementAndGet();
+  }
+
   public int open() {
     return open.get();
+  }
+
+  /**
+   * Events handed to gRPC on all streams since the start. A stream only gets events while its client
+   * keeps up (flow control), so for a client that stops reading this stops growing.
+   */
+  public long eventsSent() {
+    return eventsSent.get();
   }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 
 /**
@@ -25,6 +26,12 @@ import java.util.TreeMap;
  *     {@code fashion-mnist -> /usr/share/datasets/fashion-mnist}.
  * @param maxQueuedSessions sessions that may wait for the trainer; one more is refused with
  *     RESOURCE_EXHAUSTED. Default 100.
+ * @param maxQueuedPerUser sessions one user may have waiting for the trainer, >= 1; one more (created or
+ *     resumed) is refused with RESOURCE_EXHAUSTED naming the user and the limit. Applies to every user of
+ *     the {@code tokenFile}, admins too: admin rights are about seeing everyone's sessions, not about a
+ *     bigger share of the queue. A server without a token file has one user, {@code local}, bounded by
+ *     {@code maxQueuedSessions} alone (see {@link #queuedPerUserLimit}). Sessions an earlier process had
+ *     queued are queued again after a restart even above a since lowered limit. Default 4.
  * @param tokenFile the users and their bearer tokens (see {@code auth.TokenFile}). Default none: every
  *     request acts as user {@code local}, and only a loopback bind address is allowed.
  * @param tlsCert PEM certificate chain to serve TLS with; set together with {@code tlsKey}. Default none
@@ -47,6 +54,7 @@ public record ServerConfig(
     String defaultDevice,
     Map<String, Path> datasetRoots,
     int maxQueuedSessions,
+    int maxQueuedPerUser,
     Optional<Path> tokenFile,
     Optional<Path> tlsCert,
     Optional<Path> tlsKey,
@@ -65,6 +73,7 @@ public record ServerConfig(
           "cpu",
           Map.of("fashion-mnist", Path.of("/usr/share/datasets/fashion-mnist")),
           100,
+          4,
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
@@ -94,6 +103,10 @@ public record ServerConfig(
       throw new IllegalArgumentException(
           "max queued sessions must be >= 1, got " + maxQueuedSessions);
     }
+    if (maxQueuedPerUser < 1) {
+      throw new IllegalArgumentException(
+          "max queued sessions per user must be >= 1, got " + maxQueuedPerUser);
+    }
     if (tlsCert.isPresent() != tlsKey.isPresent()) {
       throw new IllegalArgumentException("TLS needs both a certificate and a key, or neither");
     }
@@ -116,41 +129,54 @@ public record ServerConfig(
       Map<String, Path> datasetRoots,
       int maxQueuedSessions) {
     this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        Optional.empty(), Optional.empty(), Optional.empty(), DEFAULTS.maxUploadBytes(),
+        DEFAULTS.maxQueuedPerUser(), Optional.empty(), Optional.empty(), Optional.empty(), DEFAULTS.maxUploadBytes(),
         DEFAULTS.metricsPort(), DEFAULTS.resumeInterrupted());
   }
 
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(port, bindAddress, dir, defaultDevice, datasetRoots, maxQueuedSessions,
-        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
         resumeInterrupted);
   }
 
   public ServerConfig withTokenFile(Path file) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort,
+        maxQueuedPerUser, Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort,
         resumeInterrupted);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort,
+        maxQueuedPerUser, tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort,
         resumeInterrupted);
   }
 
   public ServerConfig withMaxUploadBytes(long bytes) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted);
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted);
   }
 
   public ServerConfig withMetricsPort(int metricsPort) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
         resumeInterrupted);
+  }
+
+  public ServerConfig withMaxQueuedPerUser(int limit) {
+    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted);
+  }
+
+  /**
+   * The per-user limit on queued sessions in force: {@code maxQueuedPerUser} on a server with a token
+   * file, none without one (its single user is bounded by {@code maxQueuedSessions}).
+   */
+  public OptionalInt queuedPerUserLimit() {
+    return tokenFile.isPresent() ? OptionalInt.of(maxQueuedPerUser) : OptionalInt.empty();
   }
 
   public ServerConfig withResumeInterrupted(ResumeInterrupted mode) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode);
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode);
   }
 }

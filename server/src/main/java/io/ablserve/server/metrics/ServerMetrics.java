@@ -3,13 +3,15 @@ package io.ablserve.server.metrics;
 import io.ablserve.server.api.WatchCounter;
 import io.ablserve.server.session.SessionManager;
 import io.ablserve.v1.SessionState;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Map;
 
 /**
  * The server's gauges, read from the session layer at scrape time, so nothing on the training path
- * updates a metric: sessions by state, queue length, the running session's images/s and open watches.
+ * updates a metric: sessions by state, queue length, the running session's images/s, open watches and
+ * the events sent to them.
  */
 public final class ServerMetrics {
   private ServerMetrics() {}
@@ -48,6 +50,11 @@ public final class ServerMetrics {
         .name("ablserve_active_watchers")
         .help("Open WatchSession streams")
         .callback(cb -> cb.call(watchers.open()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("ablserve_watch_events_sent")
+        .help("Events handed to WatchSession streams; flow control holds back a client that stops reading")
+        .callback(cb -> cb.call(watchers.eventsSent()))
         .register(registry);
   }
 }

@@ -18,6 +18,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
@@ -28,9 +29,14 @@ import java.util.logging.Logger;
  * Every call acts for a {@link Principal}; another user's session is reported as not found. Errors are
  * exceptions the API maps to status codes: IllegalArgumentException (bad config), {@link
  * SessionNotFoundException}, {@link IllegalTransitionException}, {@link QueueFullException}, {@link
- * ShuttingDownException}.
+ * UserQueueLimitException}, {@link ShuttingDownException}.
  */
 public final class SessionManager implements AutoCloseable {
+  /** The lowest queue priority a session may have. */
+  public static final int MIN_PRIORITY = -100;
+  /** The highest queue priority a session may have. */
+  public static final int MAX_PRIORITY = 100;
+
   private static final Logger logger = Logger.getLogger(SessionManager.class.getName());
 
   private final SessionConfigResolver resolver;
@@ -42,6 +48,10 @@ public final class SessionManager implements AutoCloseable {
   private final TrainingScheduler scheduler;
   private final Map<String, TrainingSession> live = new ConcurrentHashMap<>();
 
+  /**
+   * At most {@code maxQueuedSessions} sessions wait for the trainer, and at most {@code
+   * maxQueuedPerUser} of one user's when given.
+   */
   public SessionManager(
       SessionConfigResolver resolver,
       SessionStore store,
@@ -49,6 +59,7 @@ public final class SessionManager implements AutoCloseable {
       Trainer trainer,
       SavedModels models,
       int maxQueuedSessions,
+      OptionalInt maxQueuedPerUser,
       Path dataDir,
       ResumeInterrupted resumeInterrupted,
       Clock clock) {
@@ -59,12 +70,14 @@ public final class SessionManager implements AutoCloseable {
     this.dataDir = requireNonNull(dataDir, "dataDir");
     this.resumeInterrupted = requireNonNull(resumeInterrupted, "resumeInterrupted");
     this.scheduler =
-        new TrainingScheduler(requireNonNull(trainer, "trainer"), models, dataDir, maxQueuedSessions);
+        new TrainingScheduler(
+            requireNonNull(trainer, "trainer"), models, dataDir, maxQueuedSessions, maxQueuedPerUser);
   }
 
   /**
    * Takes over the stored sessions of an earlier process, then starts the training thread. Sessions it
-   * left QUEUED are queued again in their order; those it left RUNNING, the process having died under
+   * left QUEUED are queued again with their priorities, in their order within a priority, whatever the
+   * per-user limit is now; those it left RUNNING, the process having died under
    * them, are queued again to go on from their last checkpoint ({@link ResumeInterrupted#AUTO}) or become
    * INTERRUPTED until resumed ({@link ResumeInterrupted#MANUAL}, see {@link #resume}).
    */
@@ -94,7 +107,7 @@ public final class SessionManager implements AutoCloseable {
     try {
       ResolvedSession resolved = resolver.resolve(stored.getConfig());
       Optional<Integer> epoch = checkpointEpoch(stored.getId(), eventCount);
-      scheduler.submit(() -> track(TrainingSession.resumeAfterRestart(
+      scheduler.restore(() -> track(TrainingSession.resumeAfterRestart(
           stored, eventCount, epoch, resolved, store, clock)));
     } catch (IOException | RuntimeException e) {
       logger.warning("session " + stored.getId() + " cannot be resumed after a restart: " + e.getMessage());
@@ -120,7 +133,7 @@ public final class SessionManager implements AutoCloseable {
     long eventCount = store.eventCount(stored.getId());
     try {
       ResolvedSession resolved = resolver.resolve(stored.getConfig());
-      scheduler.submit(() -> track(
+      scheduler.restore(() -> track(
           TrainingSession.restoreQueued(stored, eventCount, resolved, store, clock)));
     } catch (IOException | RuntimeException e) {
       // A dataset gone since, or a queue now smaller: kept as INTERRUPTED so its owner can resume it.
@@ -132,18 +145,24 @@ public final class SessionManager implements AutoCloseable {
   }
 
   /**
-   * Validates {@code config}, resolves its defaults and queues a new session owned by {@code caller}.
+   * Validates {@code config} and {@code priority} (in [{@value #MIN_PRIORITY}, {@value
+   * #MAX_PRIORITY}]), resolves the config's defaults and queues a new session owned by {@code caller}.
    * IOException when a configured dataset cannot be read.
    */
-  public Session create(SessionConfig config, Principal caller) throws IOException {
+  public Session create(SessionConfig config, int priority, Principal caller) throws IOException {
     requireNonNull(caller, "caller");
+    if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+      throw new IllegalArgumentException(
+          "priority must be in [" + MIN_PRIORITY + ", " + MAX_PRIORITY + "], got " + priority);
+    }
     datasets.checkUsable(config.getDataset().getName(), caller);
     ResolvedSession resolved = resolver.resolve(config);
     TrainingSession session =
         scheduler.submit(
+            caller.user(),
             () -> track(
                 TrainingSession.create(
-                    UUID.randomUUID().toString(), caller.user(), resolved, store, clock)));
+                    UUID.randomUUID().toString(), caller.user(), priority, resolved, store, clock)));
     return snapshot(session);
   }
 
@@ -203,7 +222,7 @@ public final class SessionManager implements AutoCloseable {
       long eventCount = store.eventCount(sessionId);
       Optional<Integer> epoch = checkpointEpoch(sessionId, eventCount);
       TrainingSession session =
-          scheduler.submit(() -> track(TrainingSession.resume(
+          scheduler.submit(current.getOwner(), () -> track(TrainingSession.resume(
               current, eventCount, epoch, resolved, store, clock)));
       return snapshot(session);
     }

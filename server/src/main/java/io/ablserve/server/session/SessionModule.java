@@ -66,8 +66,8 @@ public final class SessionModule extends AbstractModule {
       ServerConfig config,
       Clock clock) {
     return new SessionManager(
-        resolver, store, datasets, trainer, models, config.maxQueuedSessions(), config.dataDir(),
-        config.resumeInterrupted(), clock);
+        resolver, store, datasets, trainer, models, config.maxQueuedSessions(),
+        config.queuedPerUserLimit(), config.dataDir(), config.resumeInterrupted(), clock);
   }
 
   @Provides

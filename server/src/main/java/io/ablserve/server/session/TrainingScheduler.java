@@ -5,15 +5,15 @@ import static java.util.Objects.requireNonNull;
 import io.ablserve.server.train.TrainingCancelledException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.OptionalInt;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Runs queued sessions one at a time, first in first out, on a single training thread. One at a time is
- * not a tuning choice: DJL's PyTorch GradientCollector is process-global, so two trainings in one JVM
- * would record into each other's gradients.
+ * Runs queued sessions one at a time on a single training thread, highest priority first and first in
+ * first out within a priority. One at a time is not a tuning choice: DJL's PyTorch GradientCollector is
+ * process-global, so two trainings in one JVM would record into each other's gradients.
  */
 final class TrainingScheduler implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(TrainingScheduler.class.getName());
@@ -22,18 +22,23 @@ final class TrainingScheduler implements AutoCloseable {
   private final SavedModels models;
   private final Path dataDir;
   private final int capacity;
-  private final LinkedBlockingQueue<TrainingSession> queue;
+  private final OptionalInt perUserLimit;
+  private final TrainingQueue<TrainingSession> queue = new TrainingQueue<>();
   private final Thread thread;
   private TrainingSession running; // guarded by this
   private volatile boolean closed;
 
-  /** Runs sessions with {@code trainer}; checkpoints live under {@code dataDir}, models in {@code models}. */
-  TrainingScheduler(Trainer trainer, SavedModels models, Path dataDir, int capacity) {
+  /**
+   * Runs sessions with {@code trainer}; checkpoints live under {@code dataDir}, models in {@code models}.
+   * At most {@code capacity} sessions wait, and at most {@code perUserLimit} of one user's, when given.
+   */
+  TrainingScheduler(
+      Trainer trainer, SavedModels models, Path dataDir, int capacity, OptionalInt perUserLimit) {
     this.trainer = requireNonNull(trainer, "trainer");
     this.models = requireNonNull(models, "models");
     this.dataDir = requireNonNull(dataDir, "dataDir");
     this.capacity = capacity;
-    this.queue = new LinkedBlockingQueue<>(capacity);
+    this.perUserLimit = requireNonNull(perUserLimit, "perUserLimit");
     this.thread = new Thread(this::trainForever, "ablserve-trainer");
     thread.setDaemon(true);
   }
@@ -43,18 +48,34 @@ final class TrainingScheduler implements AutoCloseable {
   }
 
   /**
-   * Creates a session with {@code create} and queues it, or creates nothing: QueueFullException when
-   * {@code capacity} sessions already wait, ShuttingDownException once closing.
+   * Creates a session of {@code owner}'s with {@code create} and queues it, or creates nothing:
+   * QueueFullException when {@code capacity} sessions already wait, UserQueueLimitException when {@code
+   * owner} already has the per-user limit waiting, ShuttingDownException once closing.
    */
-  synchronized TrainingSession submit(Supplier<TrainingSession> create) {
+  synchronized TrainingSession submit(String owner, Supplier<TrainingSession> create) {
     if (closed) {
       throw new ShuttingDownException();
     }
-    if (queue.remainingCapacity() == 0) {
+    if (perUserLimit.isPresent() && queue.countOwnedBy(owner) >= perUserLimit.getAsInt()) {
+      throw new UserQueueLimitException(owner, perUserLimit.getAsInt());
+    }
+    return restore(create);
+  }
+
+  /**
+   * Queues a session an earlier process had accepted, created with {@code create}, whatever its owner
+   * has queued since: only the queue's capacity and shutdown can refuse it, as in {@link #submit}.
+   */
+  synchronized TrainingSession restore(Supplier<TrainingSession> create) {
+    if (closed) {
+      throw new ShuttingDownException();
+    }
+    if (queue.size() >= capacity) {
       throw new QueueFullException(capacity);
     }
     TrainingSession session = create.get();
-    queue.add(session); // only this method adds, under this lock: the room checked above is still there
+    // Only this object adds, under its lock: the room checked above is still there.
+    queue.add(session, session.owner(), session.priority());
     return session;
   }
 
@@ -66,16 +87,9 @@ final class TrainingScheduler implements AutoCloseable {
     return running;
   }
 
-  /** Sessions ahead of {@code session} in the queue (0 = next), or -1 when it is not queued. */
+  /** Sessions that will train before {@code session} (0 = next), or -1 when it is not queued. */
   int positionOf(TrainingSession session) {
-    int position = 0;
-    for (TrainingSession queued : queue) {
-      if (queued == session) {
-        return position;
-      }
-      position++;
-    }
-    return -1;
+    return queue.positionOf(session);
   }
 
   /**

@@ -56,11 +56,17 @@ final class TrainingSession implements TrainingListener {
 
   /** A new QUEUED session owned by {@code owner}, stored with its first event. */
   static TrainingSession create(
-      String id, String owner, ResolvedSession resolved, SessionStore store, Clock clock) {
+      String id,
+      String owner,
+      int priority,
+      ResolvedSession resolved,
+      SessionStore store,
+      Clock clock) {
     Session.Builder state =
         Session.newBuilder()
             .setId(id)
             .setOwner(owner)
+            .setPriority(priority)
             .setConfig(resolved.config())
             .setState(SessionState.SESSION_STATE_QUEUED)
             .setQueuePosition(-1)
@@ -188,6 +194,11 @@ final class TrainingSession implements TrainingListener {
 
   synchronized String owner() {
     return state.getOwner();
+  }
+
+  /** Its queue priority, kept from creation through restarts and resumes. */
+  synchronized int priority() {
+    return state.getPriority();
   }
 
   /** Training throughput at the last step report while RUNNING; 0 otherwise. */

@@ -18,8 +18,11 @@ import java.sql.Statement;
  * corrupts the file.
  */
 public final class SqliteDatabase implements AutoCloseable {
-  /** Bumped with every schema change; the file's {@code user_version}. */
-  static final int SCHEMA_VERSION = 1;
+  /**
+   * Bumped with every schema change; the file's {@code user_version}. 2: {@code sessions.priority}, added
+   * to version 1 files by {@link #migrate}.
+   */
+  static final int SCHEMA_VERSION = 2;
 
   private static final String[] SCHEMA = {
     // seq orders sessions by creation; session is the whole v1 Session, the other columns are copies
@@ -34,7 +37,8 @@ public final class SqliteDatabase implements AutoCloseable {
       updated_at_ms INTEGER NOT NULL,
       config BLOB NOT NULL,
       result BLOB,
-      session BLOB NOT NULL)""",
+      session BLOB NOT NULL,
+      priority INTEGER NOT NULL DEFAULT 0)""",
     // The primary key makes a duplicate sequence number impossible, whatever the caller does.
     """
     CREATE TABLE IF NOT EXISTS events (
@@ -87,12 +91,36 @@ public final class SqliteDatabase implements AutoCloseable {
         for (String ddl : SCHEMA) {
           s.execute(ddl);
         }
+        migrate(s);
         s.execute("PRAGMA user_version=" + SCHEMA_VERSION);
       }
       return new SqliteDatabase(file, connection);
     } catch (SQLException e) {
       throw new IOException("cannot open the session database " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Brings tables an older server created up to {@link #SCHEMA}, which {@code CREATE TABLE IF NOT
+   * EXISTS} leaves as they are. Columns are looked up rather than inferred from {@code user_version}, so
+   * a migration cut short runs again. A session stored before priorities existed has priority 0, in its
+   * column as in its protobuf, where the field is absent.
+   */
+  private static void migrate(Statement s) throws SQLException {
+    if (!hasColumn(s, "sessions", "priority")) {
+      s.execute("ALTER TABLE sessions ADD COLUMN priority INTEGER NOT NULL DEFAULT 0");
+    }
+  }
+
+  private static boolean hasColumn(Statement s, String table, String column) throws SQLException {
+    try (ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+      while (rs.next()) {
+        if (rs.getString("name").equalsIgnoreCase(column)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** A unit of work on the connection. */

@@ -33,12 +33,13 @@ public final class SqliteSessionStore implements SessionStore {
               c.prepareStatement(
                   """
                   INSERT INTO sessions
-                    (id, owner, state, created_at_ms, updated_at_ms, config, result, session)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    (id, owner, state, created_at_ms, updated_at_ms, config, result, session, priority)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                   ON CONFLICT (id) DO UPDATE SET
                     owner = excluded.owner, state = excluded.state,
                     updated_at_ms = excluded.updated_at_ms, config = excluded.config,
-                    result = excluded.result, session = excluded.session""")) {
+                    result = excluded.result, session = excluded.session,
+                    priority = excluded.priority""")) {
             s.setString(1, session.getId());
             s.setString(2, session.getOwner());
             s.setString(3, session.getState().name());
@@ -47,6 +48,7 @@ public final class SqliteSessionStore implements SessionStore {
             s.setBytes(6, session.getConfig().toByteArray());
             s.setBytes(7, session.hasResult() ? session.getResult().toByteArray() : null);
             s.setBytes(8, session.toByteArray());
+            s.setInt(9, session.getPriority());
             s.executeUpdate();
           }
           return null;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.store.StoreModule;
+import io.ablserve.server.testing.BearerToken;
 import io.ablserve.server.testing.Poll;
 import io.ablserve.server.testing.ScriptedTrainer;
 import io.ablserve.server.testing.ServerProcess;
@@ -23,6 +24,7 @@ import io.ablserve.v1.WatchSessionRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -144,6 +146,102 @@ class RestartTest {
     }
   }
 
+  @Test
+  void gracefulStop_keepsQueuedPrioritiesAndOrderForTheNextStart() throws Exception {
+    String low;
+    String first;
+    String high;
+    String second;
+    ScriptedTrainer holding = new ScriptedTrainer(1, true);
+    try (TestServer before = durable(holding)) {
+      SessionServiceGrpc.SessionServiceBlockingStub stub = before.blocking();
+      create(stub, "running");
+      holding.awaitStarted();
+      low = create(stub, 1, -3);
+      first = create(stub, 2, 0);
+      high = create(stub, 3, 7);
+      second = create(stub, 4, 0);
+    }
+
+    ScriptedTrainer next = new ScriptedTrainer(1, true);
+    try (TestServer after = durable(next)) {
+      SessionServiceGrpc.SessionServiceBlockingStub stub = after.blocking();
+      assertThat(next.awaitStarted().dataset().trainLimit()).isEqualTo(3);
+      assertThat(get(stub, high).getState()).isEqualTo(SessionState.SESSION_STATE_RUNNING);
+      assertThat(List.of(first, second, low))
+          .extracting(id -> get(stub, id).getQueuePosition())
+          .containsExactly(0, 1, 2);
+      assertThat(List.of(low, first, high, second))
+          .extracting(id -> get(stub, id).getPriority())
+          .containsExactly(-3, 0, 7, 0);
+
+      next.release();
+      List<Integer> rest = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        rest.add(next.awaitStarted().dataset().trainLimit());
+      }
+      assertThat(rest).containsExactly(2, 4, 1);
+    }
+  }
+
+  @Test
+  void restart_queuesAgainAboveALoweredPerUserLimit_whileResumeCountsAgainstIt() throws Exception {
+    Path tokens = Files.writeString(dataDir.resolve("tokens"), ALICE + " alice\n");
+    String running;
+    List<String> queued = new ArrayList<>();
+    ScriptedTrainer holding = new ScriptedTrainer(1, true);
+    try (TestServer before = durable(holding, tokens, 3)) {
+      SessionServiceGrpc.SessionServiceBlockingStub alice = asAlice(before);
+      running = create(alice, "running");
+      holding.awaitStarted();
+      for (int limit = 1; limit <= 3; limit++) {
+        queued.add(create(alice, limit, 0));
+      }
+    }
+
+    ScriptedTrainer next = new ScriptedTrainer(1, true);
+    try (TestServer after = durable(next, tokens, 1)) {
+      SessionServiceGrpc.SessionServiceBlockingStub alice = asAlice(after);
+      next.awaitStarted();
+      assertThat(queued)
+          .extracting(id -> get(alice, id).getState())
+          .as("all three come back, though alice may now queue one")
+          .containsExactly(SessionState.SESSION_STATE_RUNNING, SessionState.SESSION_STATE_QUEUED,
+              SessionState.SESSION_STATE_QUEUED);
+      ServiceTestBase.assertStatus(() -> create(alice, 9, 0), Status.Code.RESOURCE_EXHAUSTED,
+          "user 'alice' already has 1 sessions queued");
+      ServiceTestBase.assertStatus(() -> resume(alice, running), Status.Code.RESOURCE_EXHAUSTED,
+          "user 'alice'");
+      assertThat(get(alice, running).getState()).isEqualTo(SessionState.SESSION_STATE_INTERRUPTED);
+      assertThat(list(alice)).hasSize(4);
+
+      next.release();
+      for (String id : queued) {
+        Poll.until(id + " to succeed", WAIT,
+            () -> get(alice, id).getState() == SessionState.SESSION_STATE_SUCCEEDED);
+      }
+      assertThat(resume(alice, running).getState())
+          .as("with nothing queued, the resume is taken (the idle trainer may start it at once)")
+          .isIn(SessionState.SESSION_STATE_QUEUED, SessionState.SESSION_STATE_RUNNING);
+    }
+  }
+
+  private static final String ALICE = "alice-token-0123456789";
+
+  private TestServer durable(ScriptedTrainer trainer, Path tokens, int maxQueuedPerUser)
+      throws Exception {
+    return TestServer.start(
+        TestServer.Transport.IN_PROCESS,
+        TestServer.CONFIG.withDataDir(dataDir).withResumeInterrupted(ResumeInterrupted.MANUAL)
+            .withTokenFile(tokens).withMaxQueuedPerUser(maxQueuedPerUser),
+        new TestingTrainingModule(trainer),
+        new StoreModule());
+  }
+
+  private static SessionServiceGrpc.SessionServiceBlockingStub asAlice(TestServer server) {
+    return server.blocking().withCallCredentials(new BearerToken(ALICE));
+  }
+
   private TestServer durable(ScriptedTrainer trainer) throws Exception {
     return TestServer.start(
         TestServer.Transport.IN_PROCESS,
@@ -169,6 +267,16 @@ class RestartTest {
       config.getDatasetBuilder().setTrainLimit(1);
     }
     return stub.createSession(CreateSessionRequest.newBuilder().setConfig(config).build()).getId();
+  }
+
+  /** A queued session told apart by its {@code trainLimit}, at {@code priority}. */
+  private static String create(
+      SessionServiceGrpc.SessionServiceBlockingStub stub, int trainLimit, int priority) {
+    SessionConfig.Builder config = SessionConfig.newBuilder();
+    config.getDatasetBuilder().setTrainLimit(trainLimit);
+    return stub.createSession(
+            CreateSessionRequest.newBuilder().setConfig(config).setPriority(priority).build())
+        .getId();
   }
 
   private static Session get(SessionServiceGrpc.SessionServiceBlockingStub stub, String id) {

@@ -77,6 +77,11 @@ abstract class ServiceTestBase {
     return server.blocking().createSession(CreateSessionRequest.newBuilder().setConfig(config).build());
   }
 
+  Session create(SessionConfig config, int priority) {
+    return server.blocking().createSession(
+        CreateSessionRequest.newBuilder().setConfig(config).setPriority(priority).build());
+  }
+
   Session get(String id) {
     return server.blocking().getSession(GetSessionRequest.newBuilder().setSessionId(id).build());
   }

@@ -206,6 +206,44 @@ abstract class SessionServiceContract extends ServiceTestBase {
         .hasSize(2);
   }
 
+  @Test
+  void createSession_rejectsPriorityOutOfRange() throws Exception {
+    start(new ScriptedTrainer(1, false));
+    assertStatus(() -> create(config(b -> b), 101), Status.Code.INVALID_ARGUMENT,
+        "priority must be in [-100, 100], got 101");
+    assertStatus(() -> create(config(b -> b), Integer.MIN_VALUE), Status.Code.INVALID_ARGUMENT,
+        "priority must be in [-100, 100]");
+    assertThat(server.blocking().listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList())
+        .isEmpty();
+  }
+
+  @Test
+  void queuedSessions_trainByPriorityThenInArrivalOrder() throws Exception {
+    start(new ScriptedTrainer(1, true));
+    create(config(b -> b));
+    trainer.awaitStarted();
+
+    // train_limit tells the runs apart in the scripted trainer.
+    Session low = create(config(b -> b.setDataset(DatasetSpec.newBuilder().setTrainLimit(1))), -1);
+    Session first = create(config(b -> b.setDataset(DatasetSpec.newBuilder().setTrainLimit(2))), 0);
+    Session second = create(config(b -> b.setDataset(DatasetSpec.newBuilder().setTrainLimit(3))), 0);
+    Session urgent = create(config(b -> b.setDataset(DatasetSpec.newBuilder().setTrainLimit(4))), 100);
+
+    assertThat(urgent.getPriority()).isEqualTo(100);
+    assertThat(get(low.getId()).getPriority()).isEqualTo(-1);
+    assertThat(urgent.getQueuePosition()).isZero();
+    assertThat(get(first.getId()).getQueuePosition()).isEqualTo(1);
+    assertThat(get(second.getId()).getQueuePosition()).isEqualTo(2);
+    assertThat(get(low.getId()).getQueuePosition()).isEqualTo(3);
+
+    trainer.release();
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      order.add(trainer.awaitStarted().dataset().trainLimit());
+    }
+    assertThat(order).containsExactly(4, 2, 3, 1);
+  }
+
   // ---- Get, List, Cancel ----
 
   @Test

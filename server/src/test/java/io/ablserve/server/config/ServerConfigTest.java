@@ -20,6 +20,7 @@ class ServerConfigTest {
     assertThat(d.datasetRoots())
         .containsExactly(Map.entry("fashion-mnist", Path.of("/usr/share/datasets/fashion-mnist")));
     assertThat(d.maxQueuedSessions()).isEqualTo(100);
+    assertThat(d.maxQueuedPerUser()).isEqualTo(4);
     assertThat(d.tokenFile()).isEmpty();
     assertThat(d.tlsCert()).isEmpty();
     assertThat(d.tlsKey()).isEmpty();
@@ -40,7 +41,7 @@ class ServerConfigTest {
   void rejectsHalfATlsPairAndBadLimits() {
     ServerConfig d = ServerConfig.DEFAULTS;
     assertThatThrownBy(() -> new ServerConfig(d.port(), d.bindAddress(), d.dataDir(), "cpu",
-            d.datasetRoots(), 1, d.tokenFile(), java.util.Optional.of(Path.of("c.pem")),
+            d.datasetRoots(), 1, 1, d.tokenFile(), java.util.Optional.of(Path.of("c.pem")),
             java.util.Optional.empty(), 1, -1, ResumeInterrupted.AUTO))
         .hasMessageContaining("both a certificate and a key");
     assertThatThrownBy(() -> d.withMaxUploadBytes(0)).hasMessageContaining("max upload bytes");
@@ -62,6 +63,19 @@ class ServerConfigTest {
     assertThatThrownBy(
             () -> new ServerConfig(d.port(), d.bindAddress(), d.dataDir(), "cpu", d.datasetRoots(), 0))
         .hasMessageContaining("max queued sessions must be >= 1");
+  }
+
+  @Test
+  void rejectsAnEmptyPerUserQueue() {
+    assertThatThrownBy(() -> ServerConfig.DEFAULTS.withMaxQueuedPerUser(0))
+        .hasMessageContaining("max queued sessions per user must be >= 1, got 0");
+  }
+
+  @Test
+  void perUserLimit_appliesOnlyWithATokenFile() {
+    ServerConfig d = ServerConfig.DEFAULTS.withMaxQueuedPerUser(2);
+    assertThat(d.queuedPerUserLimit()).isEmpty();
+    assertThat(d.withTokenFile(Path.of("tokens")).queuedPerUserLimit()).hasValue(2);
   }
 
   private static ServerConfig withPort(int port) {

@@ -1,5 +1,7 @@
 package io.ablserve.server.metrics;
 
+import static io.ablserve.server.testing.PrometheusScrape.scrape;
+import static io.ablserve.server.testing.PrometheusScrape.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ablserve.server.testing.Poll;
@@ -13,38 +15,12 @@ import io.ablserve.v1.SessionServiceGrpc;
 import io.ablserve.v1.WatchSessionRequest;
 import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The Prometheus endpoint, scraped over real HTTP as Prometheus would. */
 class MetricsTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
-  private final HttpClient http = HttpClient.newHttpClient();
-
-  private String scrape(int port) throws Exception {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                .timeout(Duration.ofSeconds(10))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
-    return response.body();
-  }
-
-  /** The value of the sample line that starts with {@code series}, e.g. {@code foo{state="queued"}}. */
-  private static double value(String scrape, String series) {
-    return scrape
-        .lines()
-        .filter(line -> line.startsWith(series + " "))
-        .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).trim()))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no " + series + " in\n" + scrape));
-  }
 
   @Test
   void gauges_followSessionsQueueThroughputAndWatchers() throws Exception {
@@ -60,6 +36,7 @@ class MetricsTest {
       assertThat(value(before, "ablserve_queue_length")).isZero();
       assertThat(value(before, "ablserve_training_images_per_second")).isZero();
       assertThat(value(before, "ablserve_active_watchers")).isZero();
+      assertThat(value(before, "ablserve_watch_events_sent_total")).isZero();
 
       CreateSessionRequest create =
           CreateSessionRequest.newBuilder().setConfig(SessionConfig.getDefaultInstance()).build();
@@ -84,7 +61,9 @@ class MetricsTest {
                       }));
 
       Poll.until("the watch to be counted", WAIT,
-          () -> value(scrapeQuietly(port), "ablserve_active_watchers") == 1);
+          () -> value(scrape(port), "ablserve_active_watchers") == 1);
+      Poll.until("events to reach the watch", WAIT,
+          () -> value(scrape(port), "ablserve_watch_events_sent_total") >= 1);
       String during = scrape(port);
       assertThat(value(during, "ablserve_sessions{state=\"running\"}")).isEqualTo(1);
       assertThat(value(during, "ablserve_sessions{state=\"queued\"}")).isEqualTo(1);
@@ -93,19 +72,11 @@ class MetricsTest {
 
       watching.cancel(null);
       Poll.until("the cancelled watch to be forgotten", WAIT,
-          () -> value(scrapeQuietly(port), "ablserve_active_watchers") == 0);
+          () -> value(scrape(port), "ablserve_active_watchers") == 0);
       trainer.release();
       Poll.until("both sessions to succeed", WAIT,
-          () -> value(scrapeQuietly(port), "ablserve_sessions{state=\"succeeded\"}") == 2);
+          () -> value(scrape(port), "ablserve_sessions{state=\"succeeded\"}") == 2);
       assertThat(value(scrape(port), "ablserve_training_images_per_second")).isZero();
-    }
-  }
-
-  private String scrapeQuietly(int port) {
-    try {
-      return scrape(port);
-    } catch (Exception e) {
-      throw new AssertionError(e);
     }
   }
 }

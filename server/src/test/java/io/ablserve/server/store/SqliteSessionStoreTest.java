@@ -2,6 +2,7 @@ package io.ablserve.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.ablserve.v1.Dataset;
 import io.ablserve.v1.FinalResult;
@@ -10,6 +11,11 @@ import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionState;
 import io.ablserve.v1.StateChange;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,6 +97,61 @@ class SqliteSessionStoreTest {
       assertThat(store.list()).extracting(Dataset::getId).containsExactly("d2");
       assertThat(store.find("d2").orElseThrow().getOwner()).isEqualTo("bob");
     }
+  }
+
+  @Test
+  void open_aVersion1File_addsThePriorityColumnAndKeepsItsSessions() throws Exception {
+    Path file = dir.resolve("ablserve.db");
+    Session stored = session("old", SessionState.SESSION_STATE_QUEUED);
+    // The schema of the server before priorities, with a session it queued.
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
+      s.execute(
+          """
+          CREATE TABLE sessions (
+            seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, owner TEXT NOT NULL,
+            state TEXT NOT NULL, created_at_ms INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL,
+            config BLOB NOT NULL, result BLOB, session BLOB NOT NULL)""");
+      try (PreparedStatement insert = c.prepareStatement(
+          "INSERT INTO sessions (id, owner, state, created_at_ms, updated_at_ms, config, session)"
+              + " VALUES ('old', 'alice', 'SESSION_STATE_QUEUED', 1, 1, x'', ?)")) {
+        insert.setBytes(1, stored.toByteArray());
+        insert.executeUpdate();
+      }
+      s.execute("PRAGMA user_version=1");
+    }
+
+    try (SqliteDatabase db = SqliteDatabase.open(file)) {
+      SqliteSessionStore store = new SqliteSessionStore(db);
+      assertThat(store.find("old")).contains(stored);
+      assertThat(store.find("old").orElseThrow().getPriority()).isZero();
+      assertThat(priorityColumn(db, "old")).isZero();
+      store.put(session("new", SessionState.SESSION_STATE_QUEUED).toBuilder().setPriority(7).build());
+      assertThat(priorityColumn(db, "new")).isEqualTo(7);
+      int version = db.run("read schema version", c -> {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+          return rs.getInt(1);
+        }
+      });
+      assertThat(version).isEqualTo(SqliteDatabase.SCHEMA_VERSION);
+    }
+    try (SqliteDatabase db = SqliteDatabase.open(file)) {
+      SqliteSessionStore store = new SqliteSessionStore(db);
+      assertThat(store.list()).extracting(Session::getId, Session::getPriority)
+          .containsExactly(tuple("new", 7), tuple("old", 0));
+    }
+  }
+
+  private static int priorityColumn(SqliteDatabase db, String id) {
+    return db.run("read priority", c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT priority FROM sessions WHERE id = ?")) {
+        s.setString(1, id);
+        try (ResultSet rs = s.executeQuery()) {
+          assertThat(rs.next()).isTrue();
+          return rs.getInt(1);
+        }
+      }
+    });
   }
 
   @Test

@@ -1,0 +1,34 @@
+package io.ablserve.client.cli;
+
+import io.ablserve.client.AblClient;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** Lists the caller's uploaded datasets; {@code datasets delete ID} removes one. */
+@Command(
+    name = "datasets",
+    description = "List your uploaded datasets (an admin: everyone's), newest first.",
+    subcommands = DatasetsCommand.Delete.class)
+final class DatasetsCommand extends ClientCommand {
+  @Override
+  int run(AblClient client, PrintWriter out, PrintWriter err) {
+    out.print(ReportFormat.datasetsTable(client.listDatasets()));
+    return AblCli.EXIT_OK;
+  }
+
+  @Command(
+      name = "delete",
+      description = "Remove an uploaded dataset (refused while a queued or running session uses it).")
+  static final class Delete extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "ID", description = "Dataset id.")
+    String datasetId;
+
+    @Override
+    int run(AblClient client, PrintWriter out, PrintWriter err) {
+      client.deleteDataset(datasetId);
+      out.println("deleted dataset " + datasetId);
+      return AblCli.EXIT_OK;
+    }
+  }
+}

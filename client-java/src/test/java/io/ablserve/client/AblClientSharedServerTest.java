@@ -1,0 +1,117 @@
+package io.ablserve.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ablserve.v1.AblConfig;
+import io.ablserve.v1.Dataset;
+import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionConfig;
+import io.grpc.Status;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link AblClient} built with a token file and a lab's CA against a real TLS server. */
+class AblClientSharedServerTest {
+  @TempDir static Path dir;
+  static RealServer server;
+  static AblClient alice;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = RealServer.start(dir);
+    alice = AblClient.builder(server.address())
+        .deadline(Duration.ofSeconds(60))
+        .tokenFile(server.tokens)
+        .trustedCertificates(server.caCertificate)
+        .authority(RealServer.AUTHORITY)
+        .build();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    alice.close();
+    server.close();
+  }
+
+  private static Path zipOf(Path folder, Path zip) throws Exception {
+    try (OutputStream raw = Files.newOutputStream(zip);
+        ZipOutputStream out = new ZipOutputStream(raw);
+        Stream<Path> files = Files.list(folder)) {
+      for (Path file : files.sorted().toList()) {
+        out.putNextEntry(new ZipEntry(file.getFileName().toString()));
+        Files.copy(file, out);
+        out.closeEntry();
+      }
+    }
+    return zip;
+  }
+
+  @Test
+  void uploadDataset_streamsAZipWithProgressAndTheServerLoadsIt() throws Exception {
+    Path zip = zipOf(TinyIdxDataset.write(dir.resolve("idx"), 120, 9), dir.resolve("idx.zip"));
+    List<Long> progress = new ArrayList<>();
+
+    Dataset dataset = alice.uploadDataset(zip, "zipped", progress::add);
+
+    assertThat(dataset.getId()).startsWith("ds-");
+    assertThat(dataset.getOwner()).isEqualTo("alice");
+    assertThat(dataset.getTrainSamples()).isEqualTo(120);
+    assertThat(dataset.getSizeBytes()).isEqualTo(Files.size(zip));
+    assertThat(progress).isSorted().last().isEqualTo(Files.size(zip));
+    assertThat(alice.listDatasets()).extracting(Dataset::getId).contains(dataset.getId());
+
+    Session session = alice.createSession(
+        SessionConfig.newBuilder()
+            .setDataset(DatasetSpec.newBuilder().setName(dataset.getId()))
+            .setAbl(AblConfig.newBuilder().setEpochs(200).setIsolationEpochs(100))
+            .build(),
+        -4);
+    assertThat(session.getPriority()).isEqualTo(-4);
+    assertThatThrownBy(() -> alice.deleteDataset(dataset.getId()))
+        .isInstanceOfSatisfying(AblClientException.class,
+            e -> assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+    alice.cancelSession(session.getId());
+  }
+
+  @Test
+  void uploadDataset_badDataIsTheServersInvalidArgument_andAnUnknownKindIsRefusedBeforeSending()
+      throws Exception {
+    Path junk = Files.write(dir.resolve("junk.zip"), new byte[] {1, 2, 3, 4});
+    assertThatThrownBy(() -> alice.uploadDataset(junk, "junk", sent -> {}))
+        .isInstanceOfSatisfying(AblClientException.class,
+            e -> assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+
+    Path text = Files.writeString(dir.resolve("data.csv"), "1,2,3\n");
+    assertThatThrownBy(() -> alice.uploadDataset(text, "csv", sent -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(".npz file, a .zip of a dataset folder, or the folder itself");
+  }
+
+  @Test
+  void deleteDataset_ofAnUnknownIdIsNotFound() {
+    assertThatThrownBy(() -> alice.deleteDataset("ds-00000000000000000000000000000000"))
+        .isInstanceOfSatisfying(AblClientException.class,
+            e -> assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND));
+  }
+
+  @Test
+  void builder_refusesAMalformedTokenAndAnAuthorityWithoutTls() {
+    assertThatThrownBy(() -> AblClient.builder(server.address()).token("two words"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> AblClient.builder(server.address()).authority("x").build())
+        .hasMessageContaining("needs TLS");
+  }
+}

@@ -1,0 +1,154 @@
+package io.ablserve.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ablserve.client.RealServer;
+import io.ablserve.client.TinyIdxDataset;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The CLI against a real server with a token file and TLS (its own CA), as a lab member uses it:
+ * upload, list and delete a dataset, train on it at a priority, with the token from an option, a file or
+ * the environment.
+ */
+@Tag("training")
+class SharedServerCliTest {
+  private static final Pattern DATASET_ID = Pattern.compile("dataset id=(ds-[0-9a-f]+) ");
+
+  @TempDir static Path dir;
+  static RealServer server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = RealServer.start(dir);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.close();
+  }
+
+  /** The output, error output and exit code of one command. */
+  record Result(int exit, String out, String err) {}
+
+  private static Result execute(Map<String, String> env, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = new CommandLine(new AblCli(ConnectionSettings::connect, env))
+        .setOut(new PrintWriter(out, true))
+        .setErr(new PrintWriter(err, true))
+        .execute(args);
+    return new Result(exit, out.toString(), err.toString());
+  }
+
+  /** {@code args} with the TLS options of this server (its CA, the name its certificate carries). */
+  private static String[] tls(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--address", server.address(), "--ca-cert", server.caCertificate.toString(),
+        "--authority", RealServer.AUTHORITY));
+    return all.toArray(String[]::new);
+  }
+
+  @Test
+  void uploadRunAtPriorityListAndDelete_withTheTokenFromAFile() throws Exception {
+    Path folder = TinyIdxDataset.write(dir.resolve("tiny"), 200, 3);
+    String tokenFile = server.tokens.toString(); // the server's own file: its first token is alice's
+
+    Result upload = execute(Map.of(),
+        tls("upload", folder.toString(), "--name", "tiny", "--token-file", tokenFile));
+    assertThat(upload.exit()).as(upload.err()).isZero();
+    assertThat(upload.err()).as("the progress bar, on stderr").contains("upload tiny");
+    assertThat(upload.out())
+        .contains(" name=tiny layout=IDX train=200 test=200 shape=1x28x28 classes=10 ");
+    Matcher id = DATASET_ID.matcher(upload.out());
+    assertThat(id.find()).isTrue();
+    String datasetId = id.group(1);
+
+    Result listed = execute(Map.of(), tls("datasets", "--token-file", tokenFile));
+    assertThat(listed.exit()).as(listed.err()).isZero();
+    assertThat(listed.out()).containsPattern("(?m)^" + datasetId + " +tiny +alice +IDX +200 +200 ");
+
+    Result run = execute(Map.of(), tls("run", "--no-progress", "--token-file", tokenFile,
+        "--dataset", datasetId, "--epochs", "2", "--isolation-epochs", "1", "--batch-size", "50",
+        "--priority", "7"));
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out())
+        .containsPattern("(?m)^session id=\\S+ state=(QUEUED|RUNNING) queue_position=-?\\d priority=7$");
+    assertThat(run.out()).contains("final state=SUCCEEDED");
+
+    Result deleted = execute(Map.of(), tls("datasets", "delete", datasetId, "--token-file", tokenFile));
+    assertThat(deleted.exit()).as(deleted.err()).isZero();
+    assertThat(deleted.out()).isEqualTo("deleted dataset " + datasetId + "\n");
+    assertThat(execute(Map.of(), tls("datasets", "--token-file", tokenFile)).out())
+        .doesNotContain(datasetId);
+  }
+
+  @Test
+  void token_comesFromTheOptionTheFileOrTheEnvironment_inThePythonClientsOrder() throws Exception {
+    Path bobsFile = Files.writeString(dir.resolve("bob-token"), "# mine\n" + RealServer.BOB_TOKEN + "\n");
+
+    assertThat(execute(Map.of("ABLSERVE_TOKEN", RealServer.BOB_TOKEN), tls("list")).exit()).isZero();
+    assertThat(execute(Map.of("ABLSERVE_TOKEN_FILE", bobsFile.toString()), tls("list")).exit())
+        .isZero();
+    assertThat(execute(Map.of("ABLSERVE_TOKEN", "not-a-known-token"),
+            tls("list", "--token-file", bobsFile.toString())).exit())
+        .as("an option beats the environment")
+        .isZero();
+    assertThat(execute(Map.of("ABLSERVE_TOKEN", RealServer.BOB_TOKEN,
+            "ABLSERVE_TOKEN_FILE", dir.resolve("missing").toString()), tls("list")).exit())
+        .as("ABLSERVE_TOKEN beats ABLSERVE_TOKEN_FILE, as in the Python client")
+        .isZero();
+
+    Result none = execute(Map.of(), tls("list"));
+    assertThat(none.exit()).isEqualTo(AblCli.EXIT_RPC_ERROR);
+    assertThat(none.err()).isEqualTo(
+        "error: UNAUTHENTICATED: missing 'authorization: Bearer TOKEN' metadata\n");
+    Result unknown = execute(Map.of("ABLSERVE_TOKEN", "not-a-known-token"), tls("list"));
+    assertThat(unknown.err()).isEqualTo("error: UNAUTHENTICATED: unknown bearer token\n");
+    Result missingFile =
+        execute(Map.of("ABLSERVE_TOKEN_FILE", dir.resolve("missing").toString()), tls("list"));
+    assertThat(missingFile.exit()).isEqualTo(AblCli.EXIT_USAGE);
+    assertThat(missingFile.err()).startsWith("ABLSERVE_TOKEN_FILE: no file ");
+    Result both = execute(Map.of(),
+        tls("list", "--token", RealServer.BOB_TOKEN, "--token-file", bobsFile.toString()));
+    assertThat(both.exit()).isEqualTo(AblCli.EXIT_USAGE);
+    assertThat(both.err()).startsWith("--token and --token-file: give one of them");
+  }
+
+  @Test
+  void tls_isRequiredAndTheCertificateMustBeTrustedAndNamed() {
+    Map<String, String> bob = Map.of("ABLSERVE_TOKEN", RealServer.BOB_TOKEN);
+
+    Result plaintext = execute(bob, "list", "--address", server.address());
+    assertThat(plaintext.exit()).isEqualTo(AblCli.EXIT_RPC_ERROR);
+    assertThat(plaintext.err()).startsWith("error: UNAVAILABLE: ");
+    Result systemRoots = execute(bob, "list", "--address", server.address(), "--tls",
+        "--authority", RealServer.AUTHORITY);
+    assertThat(systemRoots.exit()).isEqualTo(AblCli.EXIT_RPC_ERROR);
+    assertThat(systemRoots.err()).startsWith("error: UNAVAILABLE: ");
+    Result wrongName = execute(bob, "list", "--address", server.address(),
+        "--ca-cert", server.caCertificate.toString());
+    assertThat(wrongName.exit()).as("127.0.0.1 is not in the certificate")
+        .isEqualTo(AblCli.EXIT_RPC_ERROR);
+    Result authorityWithoutTls =
+        execute(bob, "list", "--address", server.address(), "--authority", RealServer.AUTHORITY);
+    assertThat(authorityWithoutTls.exit()).isEqualTo(AblCli.EXIT_USAGE);
+    assertThat(authorityWithoutTls.err()).startsWith("--authority: needs --tls or --ca-cert");
+
+    assertThat(execute(bob, tls("list")).exit()).isZero();
+  }
+}

@@ -1,0 +1,99 @@
+package io.ablserve.server.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class TrainingQueueTest {
+  private final TrainingQueue<String> queue = new TrainingQueue<>();
+
+  private List<String> drain() throws InterruptedException {
+    List<String> taken = new ArrayList<>();
+    while (queue.size() > 0) {
+      taken.add(queue.take());
+    }
+    return taken;
+  }
+
+  @Test
+  void take_highestPriorityFirstThenFirstComeFirstServed() throws Exception {
+    queue.add("a-low", "alice", -5);
+    queue.add("b-zero", "bob", 0);
+    queue.add("a-high", "alice", 10);
+    queue.add("b-zero-later", "bob", 0);
+    queue.add("r-high-later", "root", 10);
+
+    assertThat(drain()).containsExactly("a-high", "r-high-later", "b-zero", "b-zero-later", "a-low");
+  }
+
+  @Test
+  void positionOf_countsWhatWillBeTakenBefore() {
+    queue.add("first", "alice", 0);
+    queue.add("second", "alice", 0);
+    assertThat(queue.positionOf("second")).isEqualTo(1);
+
+    queue.add("urgent", "bob", 1);
+
+    assertThat(queue.positionOf("urgent")).isZero();
+    assertThat(queue.positionOf("first")).isEqualTo(1);
+    assertThat(queue.positionOf("second")).isEqualTo(2);
+    assertThat(queue.positionOf("never-added")).isEqualTo(-1);
+  }
+
+  @Test
+  void remove_takesAnItemOutOnceAndMovesTheOthersUp() throws Exception {
+    queue.add("first", "alice", 0);
+    queue.add("second", "alice", 0);
+    queue.add("third", "bob", 0);
+
+    assertThat(queue.remove("second")).isTrue();
+    assertThat(queue.remove("second")).isFalse();
+
+    assertThat(queue.positionOf("third")).isEqualTo(1);
+    assertThat(queue.positionOf("second")).isEqualTo(-1);
+    assertThat(drain()).containsExactly("first", "third");
+  }
+
+  @Test
+  void countOwnedBy_countsOnlyWhatIsStillQueued() throws Exception {
+    queue.add("a1", "alice", 0);
+    queue.add("a2", "alice", 3);
+    queue.add("b1", "bob", 0);
+    assertThat(queue.countOwnedBy("alice")).isEqualTo(2);
+
+    queue.take(); // a2, the higher priority
+
+    assertThat(queue.countOwnedBy("alice")).isEqualTo(1);
+    assertThat(queue.countOwnedBy("bob")).isEqualTo(1);
+    assertThat(queue.countOwnedBy("carol")).isZero();
+  }
+
+  @Test
+  void take_waitsForAnAdd() throws Exception {
+    CompletableFuture<String> taken = new CompletableFuture<>();
+    Thread taker = new Thread(() -> {
+      try {
+        taken.complete(queue.take());
+      } catch (InterruptedException e) {
+        taken.completeExceptionally(e);
+      }
+    });
+    taker.start();
+
+    queue.add("late", "alice", 0);
+
+    assertThat(taken.get(10, TimeUnit.SECONDS)).isEqualTo("late");
+  }
+
+  @Test
+  void add_refusesAnItemQueuedAlready() {
+    queue.add("once", "alice", 0);
+    assertThatThrownBy(() -> queue.add("once", "alice", 1)).hasMessageContaining("queued already");
+    assertThat(queue.size()).isEqualTo(1);
+  }
+}
