@@ -98,16 +98,16 @@ class AblConfig:
     ascent epochs of "finetune_then_ascent"."""
     ascent_epochs: int = 1
     """"finetune_then_ascent" only: epochs of pure ascent at the end."""
-    ranking: str = "global"
+    ranking: str = "per_class"
     """"global" (lowest losses overall) or "per_class" (losses over their class median)."""
     suspect_filtering: bool = True
     """Drop from D_c the likely poisons the ranking missed, after each unlearning (GGA) epoch."""
     augmentation: bool = True
     """Train-time augmentation chosen per dataset; never during ranking or evaluation."""
-    isolation_expansion: bool = False
+    isolation_expansion: bool = True
     """At the turning epoch, also isolate the samples of D_b's over-represented label whose activations
     cluster with the isolated ones: the poisons the 1% ranking left behind."""
-    isolate_early: bool = False
+    isolate_early: bool = True
     """Isolate as soon as the loss gap opens (60% of the set the ranking picks carries one label, two epochs
     in a row) instead of at isolation_epochs, which stays the latest turning epoch."""
 

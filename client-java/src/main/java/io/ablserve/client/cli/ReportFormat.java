@@ -114,6 +114,8 @@ final class ReportFormat {
     table.row("unlearning weight", opt(abl.hasUnlearningWeight(), abl.getUnlearningWeight()));
     table.row("suspect filtering", onOff(abl.hasSuspectFiltering(), abl.getSuspectFiltering()));
     table.row("augmentation", onOff(abl.hasAugmentation(), abl.getAugmentation()));
+    table.row("isolation expansion", onOff(abl.hasIsolationExpansion(), abl.getIsolationExpansion()));
+    table.row("isolate early", onOff(abl.hasIsolateEarly(), abl.getIsolateEarly()));
     table.row("seed", opt(config.hasSeed(), config.getSeed()));
     table.row("device", device);
     return table.render();

@@ -148,6 +148,16 @@ final class SessionConfigOptions {
           + " cost more than ln(classes). On unless the server is configured otherwise.")
   Boolean suspectFiltering;
 
+  @Option(names = "--isolation-expansion", negatable = true,
+      description = "At the turning epoch, also isolate the samples of the isolated set's"
+          + " over-represented label whose activations cluster with the isolated ones. On by default.")
+  Boolean isolationExpansion;
+
+  @Option(names = "--isolate-early", negatable = true,
+      description = "Isolate as soon as the ranking settles on one label, rather than at"
+          + " --isolation-epochs (then the latest turning epoch). On by default.")
+  Boolean isolateEarly;
+
   @Option(names = "--augmentation", negatable = true,
       description = "Train-time augmentation chosen per dataset."
           + " On unless the server is configured otherwise.")
@@ -293,6 +303,12 @@ final class SessionConfigOptions {
     }
     if (augmentation != null) {
       abl.setAugmentation(augmentation);
+    }
+    if (isolationExpansion != null) {
+      abl.setIsolationExpansion(isolationExpansion);
+    }
+    if (isolateEarly != null) {
+      abl.setIsolateEarly(isolateEarly);
     }
     if (batchSize != null) {
       abl.setBatchSize(batchSize);

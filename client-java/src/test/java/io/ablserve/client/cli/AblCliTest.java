@@ -130,9 +130,14 @@ class AblCliTest {
 
   @Test
   void run_negatableFlags_sendFalseWhenNegatedAndTrueWhenGiven() {
-    execute("run", "--no-progress", "--no-suspect-filtering", "--augmentation");
+    execute("run", "--no-progress", "--no-suspect-filtering", "--augmentation", "--no-isolation-expansion",
+        "--isolate-early");
 
     AblConfig abl = sentConfig().getAbl();
+    assertThat(abl.hasIsolationExpansion()).isTrue();
+    assertThat(abl.getIsolationExpansion()).isFalse();
+    assertThat(abl.hasIsolateEarly()).isTrue();
+    assertThat(abl.getIsolateEarly()).isTrue();
     assertThat(abl.hasSuspectFiltering()).isTrue();
     assertThat(abl.getSuspectFiltering()).isFalse();
     assertThat(abl.hasAugmentation()).isTrue();
@@ -322,7 +327,7 @@ class AblCliTest {
         "--wanet-cross-ratio=RATIO", "--model=ARCH", "small-cnn, wrn-16-1, resnet-18 or resnet-34",
         "--defense=abl|none", "--unlearning-mode=MODE", "--unlearning-lr=LR", "--ascent-epochs=N",
         "--ranking=global|per-class", "--[no-]suspect-filtering", "--[no-]augmentation",
-        "--priority=N", "--token=TOKEN", "--token-file=FILE", "--tls", "--ca-cert=PEM",
+        "--[no-]isolation-expansion", "--[no-]isolate-early", "--priority=N", "--token=TOKEN", "--token-file=FILE", "--tls", "--ca-cert=PEM",
         "--authority=HOST");
   }
 

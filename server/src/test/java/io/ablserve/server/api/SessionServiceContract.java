@@ -68,11 +68,11 @@ abstract class SessionServiceContract extends ServiceTestBase {
     assertThat(abl.getDefense()).isEqualTo(io.ablserve.v1.Defense.DEFENSE_ABL);
     assertThat(abl.getUnlearningMode()).isEqualTo(io.ablserve.v1.UnlearningMode.UNLEARNING_MODE_GGA);
     assertThat(abl.getUnlearningLearningRate()).isEqualTo(0.01);
-    assertThat(abl.getRanking()).isEqualTo(io.ablserve.v1.Ranking.RANKING_GLOBAL);
+    assertThat(abl.getRanking()).isEqualTo(io.ablserve.v1.Ranking.RANKING_PER_CLASS);
     assertThat(abl.getSuspectFiltering()).isTrue();
     assertThat(abl.getAugmentation()).isTrue();
-    assertThat(abl.getIsolationExpansion()).isFalse();
-    assertThat(abl.getIsolateEarly()).isFalse();
+    assertThat(abl.getIsolationExpansion()).isTrue();
+    assertThat(abl.getIsolateEarly()).isTrue();
     assertThat(abl.getBatchSize()).isEqualTo(128);
     assertThat(abl.hasMomentum()).isTrue();
     assertThat(resolved.hasSeed()).isTrue();

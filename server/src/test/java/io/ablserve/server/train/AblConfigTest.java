@@ -31,11 +31,11 @@ class AblConfigTest {
     assertThat(d.unlearningMode()).isEqualTo(UnlearningMode.GGA);
     assertThat(d.unlearningLearningRate()).isEqualTo(0.01);
     assertThat(d.ascentEpochs()).isEqualTo(1);
-    assertThat(d.ranking()).isEqualTo(Ranking.GLOBAL);
+    assertThat(d.ranking()).isEqualTo(Ranking.PER_CLASS);
     assertThat(d.suspectFiltering()).isTrue();
     assertThat(d.augmentation()).isTrue();
-    assertThat(d.isolationExpansion()).isFalse();
-    assertThat(d.isolateEarly()).isFalse();
+    assertThat(d.isolationExpansion()).isTrue();
+    assertThat(d.isolateEarly()).isTrue();
     assertThat(AblConfig.defaultUnlearningLearningRate(UnlearningMode.GGA, 0.05)).isEqualTo(0.05);
     assertThat(AblConfig.defaultUnlearningLearningRate(UnlearningMode.FINETUNE_THEN_ASCENT, 0.05))
         .isEqualTo(5e-4);

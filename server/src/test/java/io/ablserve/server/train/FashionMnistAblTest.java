@@ -60,10 +60,12 @@ class FashionMnistAblTest {
   }
 
   @Test
-  void abl_isolatesThePoison_andUnlearnsTheBackdoor() throws Exception {
+  void ablWithoutExpansion_isolatesThePoison_andSuspectFilteringFindsTheRest() throws Exception {
     RecordingListener listener = new RecordingListener();
     TrainingOutcome outcome =
-        runner.run(badNets(shortRun().epochs(5).isolationEpochs(2).build()), Device.cpu(), listener, () -> false);
+        runner.run(
+            badNets(shortRun().epochs(5).isolationEpochs(2).isolationExpansion(false).build()),
+            Device.cpu(), listener, () -> false);
 
     EpochReport lastIsolationEpoch = listener.epochs.get(1);
     assertThat(lastIsolationEpoch.phase()).isEqualTo(Phase.ISOLATION);

@@ -107,6 +107,55 @@ class ResumeTest {
     assertThat(outcome.isolationRecall()).isEqualTo(expected.isolationRecall());
   }
 
+  @Test
+  void resumedAfterAnEarlyIsolation_goesOnUnlearningWithoutIsolatingAgain() throws Exception {
+    Assumptions.assumeTrue(Files.isDirectory(FashionMnistAblTest.FASHION_MNIST));
+    ExperimentRunner runner =
+        new ExperimentRunner(
+            new DatasetCatalog(Map.of("fashion-mnist", FashionMnistAblTest.FASHION_MNIST)));
+    Experiment experiment =
+        new Experiment(
+            new DatasetRef("fashion-mnist", 3000, 300),
+            new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3),
+            ModelArch.SMALL_CNN,
+            AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(6).isolationEpochs(4)
+                .isolateEarly(true).isolationExpansion(true).build(),
+            11);
+    RecordingListener straight = new RecordingListener();
+    TrainingOutcome expected = runner.run(experiment, Device.cpu(), straight, () -> false);
+    int turning = straight.isolation.epoch();
+    assertThat(turning).isLessThan(4); // BadNets settles the ranking on its target label early
+
+    // Stop right after the first unlearning epoch's checkpoint, then resume: the isolation epochs left
+    // before the latest turning epoch (4) must not run again.
+    MemoryCheckpoints checkpoints = new MemoryCheckpoints();
+    AtomicBoolean stop = new AtomicBoolean();
+    Checkpoints stopAfterTurning =
+        new Checkpoints() {
+          @Override
+          public void save(TrainingState state) {
+            checkpoints.save(state);
+            stop.set(state.epoch() == turning);
+          }
+
+          @Override
+          public Optional<TrainingState> latest() {
+            return checkpoints.latest();
+          }
+        };
+    assertThatThrownBy(
+            () -> runner.run(experiment, Device.cpu(), new RecordingListener(), stop::get, stopAfterTurning, ModelSink.NONE))
+        .isInstanceOf(TrainingCancelledException.class);
+    RecordingListener resumed = new RecordingListener();
+    TrainingOutcome outcome = runner.run(experiment, Device.cpu(), resumed, () -> false, checkpoints, ModelSink.NONE);
+
+    assertThat(resumed.epochs).allMatch(e -> e.phase() == Phase.UNLEARNING);
+    assertThat(resumed.epochs).extracting(EpochReport::epoch)
+        .containsExactlyElementsOf(java.util.stream.IntStream.range(turning + 1, 6).boxed().toList());
+    assertThat(outcome.cleanAccuracy()).isCloseTo(expected.cleanAccuracy(), within(0.01));
+    assertThat(outcome.attackSuccessRate()).isCloseTo(expected.attackSuccessRate(), within(0.01));
+  }
+
   private static org.assertj.core.data.Offset<Double> within(double offset) {
     return org.assertj.core.data.Offset.offset(offset);
   }
