@@ -74,28 +74,31 @@ class ReportFormatTest {
             .setBatchSize(128).setMomentum(0.9).setWeightDecay(1e-4)
             .setDefense(Defense.DEFENSE_ABL).setUnlearningMode(UnlearningMode.UNLEARNING_MODE_GGA)
             .setUnlearningLearningRate(0.01).setAscentEpochs(1).setRanking(Ranking.RANKING_GLOBAL)
-            .setSuspectFiltering(true).setAugmentation(false))
+            .setSuspectFiltering(true).setAugmentation(false).setIsolationExpansion(true)
+            .setIsolateEarly(false))
         .setSeed(0)
         .setDevice("cpu")
         .build();
 
     assertThat(ReportFormat.config(resolved)).isEqualTo("""
         config
-        name               demo
-        dataset            fashion-mnist (train 6000, test all)
-        attack             BADNETS target 0, poison rate 10.00%, patch 3px
-        model              SMALL_CNN
-        defense            ABL
-        epochs             10 (isolation 5)
-        isolation          loss LGA PER_SAMPLE, ratio 1.00%, gamma 0.5, flooding level 0.5
-        ranking            GLOBAL
-        optimiser          lr 0.01, momentum 0.9, weight decay 0.0001, batch 128
-        unlearning         GGA, lr 0.01
-        unlearning weight  1
-        suspect filtering  on
-        augmentation       off
-        seed               0
-        device             cpu
+        name                 demo
+        dataset              fashion-mnist (train 6000, test all)
+        attack               BADNETS target 0, poison rate 10.00%, patch 3px
+        model                SMALL_CNN
+        defense              ABL
+        epochs               10 (isolation 5)
+        isolation            loss LGA PER_SAMPLE, ratio 1.00%, gamma 0.5, flooding level 0.5
+        ranking              GLOBAL
+        optimiser            lr 0.01, momentum 0.9, weight decay 0.0001, batch 128
+        unlearning           GGA, lr 0.01
+        unlearning weight    1
+        suspect filtering    on
+        augmentation         off
+        isolation expansion  on
+        isolate early        off
+        seed                 0
+        device               cpu
         """);
   }
 
