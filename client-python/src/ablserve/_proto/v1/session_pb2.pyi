@@ -157,7 +157,7 @@ class ModelSpec(_message.Message):
     def __init__(self, arch: _Optional[_Union[ModelArch, str]] = ...) -> None: ...
 
 class AblConfig(_message.Message):
-    __slots__ = ("epochs", "isolation_epochs", "isolation_ratio", "isolation_loss", "lga_gamma", "flooding_level", "loss_reduction", "learning_rate", "unlearning_weight", "batch_size", "momentum", "weight_decay", "step_report_interval", "defense", "unlearning_mode", "unlearning_learning_rate", "ascent_epochs", "ranking", "suspect_filtering", "augmentation", "isolation_expansion", "isolate_early")
+    __slots__ = ("epochs", "isolation_epochs", "isolation_ratio", "isolation_loss", "lga_gamma", "flooding_level", "loss_reduction", "learning_rate", "unlearning_weight", "batch_size", "momentum", "weight_decay", "step_report_interval", "defense", "unlearning_mode", "unlearning_learning_rate", "ascent_epochs", "ranking", "suspect_filtering", "augmentation", "isolation_expansion", "isolate_early", "final_decay_epochs")
     EPOCHS_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_EPOCHS_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_RATIO_FIELD_NUMBER: _ClassVar[int]
@@ -180,6 +180,7 @@ class AblConfig(_message.Message):
     AUGMENTATION_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_EXPANSION_FIELD_NUMBER: _ClassVar[int]
     ISOLATE_EARLY_FIELD_NUMBER: _ClassVar[int]
+    FINAL_DECAY_EPOCHS_FIELD_NUMBER: _ClassVar[int]
     epochs: int
     isolation_epochs: int
     isolation_ratio: float
@@ -202,7 +203,8 @@ class AblConfig(_message.Message):
     augmentation: bool
     isolation_expansion: bool
     isolate_early: bool
-    def __init__(self, epochs: _Optional[int] = ..., isolation_epochs: _Optional[int] = ..., isolation_ratio: _Optional[float] = ..., isolation_loss: _Optional[_Union[IsolationLoss, str]] = ..., lga_gamma: _Optional[float] = ..., flooding_level: _Optional[float] = ..., loss_reduction: _Optional[_Union[LossReduction, str]] = ..., learning_rate: _Optional[float] = ..., unlearning_weight: _Optional[float] = ..., batch_size: _Optional[int] = ..., momentum: _Optional[float] = ..., weight_decay: _Optional[float] = ..., step_report_interval: _Optional[int] = ..., defense: _Optional[_Union[Defense, str]] = ..., unlearning_mode: _Optional[_Union[UnlearningMode, str]] = ..., unlearning_learning_rate: _Optional[float] = ..., ascent_epochs: _Optional[int] = ..., ranking: _Optional[_Union[Ranking, str]] = ..., suspect_filtering: bool = ..., augmentation: bool = ..., isolation_expansion: bool = ..., isolate_early: bool = ...) -> None: ...
+    final_decay_epochs: int
+    def __init__(self, epochs: _Optional[int] = ..., isolation_epochs: _Optional[int] = ..., isolation_ratio: _Optional[float] = ..., isolation_loss: _Optional[_Union[IsolationLoss, str]] = ..., lga_gamma: _Optional[float] = ..., flooding_level: _Optional[float] = ..., loss_reduction: _Optional[_Union[LossReduction, str]] = ..., learning_rate: _Optional[float] = ..., unlearning_weight: _Optional[float] = ..., batch_size: _Optional[int] = ..., momentum: _Optional[float] = ..., weight_decay: _Optional[float] = ..., step_report_interval: _Optional[int] = ..., defense: _Optional[_Union[Defense, str]] = ..., unlearning_mode: _Optional[_Union[UnlearningMode, str]] = ..., unlearning_learning_rate: _Optional[float] = ..., ascent_epochs: _Optional[int] = ..., ranking: _Optional[_Union[Ranking, str]] = ..., suspect_filtering: bool = ..., augmentation: bool = ..., isolation_expansion: bool = ..., isolate_early: bool = ..., final_decay_epochs: _Optional[int] = ...) -> None: ...
 
 class SessionConfig(_message.Message):
     __slots__ = ("display_name", "dataset", "attack", "model", "abl", "device", "seed")

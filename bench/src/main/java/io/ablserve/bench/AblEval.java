@@ -106,6 +106,9 @@ public final class AblEval implements Callable<Integer> {
   @Option(names = "--isolate-early", negatable = true, description = "early isolation; unset: the default")
   Boolean isolateEarly;
 
+  @Option(names = "--final-decay-epochs", description = "epochs at a tenth of the learning rate; unset: the default")
+  Integer finalDecayEpochs;
+
   @Option(names = "--augment", negatable = true)
   Boolean augment;
 
@@ -128,6 +131,7 @@ public final class AblEval implements Callable<Integer> {
     if (mode != null) b.unlearningMode(mode);
     if (expand != null) b.isolationExpansion(expand);
     if (isolateEarly != null) b.isolateEarly(isolateEarly);
+    if (finalDecayEpochs != null) b.finalDecayEpochs(finalDecayEpochs);
     if (ranking != null) b.ranking(ranking);
     if (reduction != null) b.lossReduction(reduction);
     if (loss != null) b.isolationLoss(loss);

@@ -158,6 +158,11 @@ final class SessionConfigOptions {
           + " --isolation-epochs (then the latest turning epoch). On by default.")
   Boolean isolateEarly;
 
+  @Option(names = "--final-decay-epochs", paramLabel = "N",
+      description = "The last N epochs of plain training, GGA or fine-tuning run at a tenth of their"
+          + " learning rate. 0 by default.")
+  Integer finalDecayEpochs;
+
   @Option(names = "--augmentation", negatable = true,
       description = "Train-time augmentation chosen per dataset."
           + " On unless the server is configured otherwise.")
@@ -309,6 +314,9 @@ final class SessionConfigOptions {
     }
     if (isolateEarly != null) {
       abl.setIsolateEarly(isolateEarly);
+    }
+    if (finalDecayEpochs != null) {
+      abl.setFinalDecayEpochs(finalDecayEpochs);
     }
     if (batchSize != null) {
       abl.setBatchSize(batchSize);

@@ -111,7 +111,7 @@ class AblCliTest {
         "--wanet-strength", "0.75", "--wanet-cross-ratio", "1.5", "--model", "wrn-16-1",
         "--defense", "abl", "--unlearning-mode", "finetune-then-ascent", "--unlearning-lr", "0.0005",
         "--ascent-epochs", "2", "--ranking", "per-class", "--suspect-filtering",
-        "--no-augmentation");
+        "--no-augmentation", "--final-decay-epochs", "2");
 
     SessionConfig sent = sentConfig();
     assertThat(sent.getAttack()).isEqualTo(AttackSpec.newBuilder()
@@ -124,7 +124,7 @@ class AblCliTest {
         .setUnlearningMode(UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT)
         .setUnlearningLearningRate(0.0005).setAscentEpochs(2)
         .setRanking(Ranking.RANKING_PER_CLASS)
-        .setSuspectFiltering(true).setAugmentation(false)
+        .setSuspectFiltering(true).setAugmentation(false).setFinalDecayEpochs(2)
         .build());
   }
 
@@ -327,7 +327,7 @@ class AblCliTest {
         "--wanet-cross-ratio=RATIO", "--model=ARCH", "small-cnn, wrn-16-1, resnet-18 or resnet-34",
         "--defense=abl|none", "--unlearning-mode=MODE", "--unlearning-lr=LR", "--ascent-epochs=N",
         "--ranking=global|per-class", "--[no-]suspect-filtering", "--[no-]augmentation",
-        "--[no-]isolation-expansion", "--[no-]isolate-early", "--priority=N", "--token=TOKEN", "--token-file=FILE", "--tls", "--ca-cert=PEM",
+        "--[no-]isolation-expansion", "--[no-]isolate-early", "--final-decay-epochs=N", "--priority=N", "--token=TOKEN", "--token-file=FILE", "--tls", "--ca-cert=PEM",
         "--authority=HOST");
   }
 

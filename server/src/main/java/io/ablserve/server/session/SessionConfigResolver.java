@@ -129,6 +129,7 @@ public final class SessionConfigResolver {
     if (spec.hasAugmentation()) b.augmentation(spec.getAugmentation());
     if (spec.hasIsolationExpansion()) b.isolationExpansion(spec.getIsolationExpansion());
     if (spec.hasIsolateEarly()) b.isolateEarly(spec.getIsolateEarly());
+    if (spec.hasFinalDecayEpochs()) b.finalDecayEpochs(spec.getFinalDecayEpochs());
     b.isolationLoss(
         switch (spec.getIsolationLoss()) {
           case ISOLATION_LOSS_UNSPECIFIED -> d.isolationLoss();
@@ -245,7 +246,8 @@ public final class SessionConfigResolver {
                 .setSuspectFiltering(abl.suspectFiltering())
                 .setAugmentation(abl.augmentation())
                 .setIsolationExpansion(abl.isolationExpansion())
-                .setIsolateEarly(abl.isolateEarly()))
+                .setIsolateEarly(abl.isolateEarly())
+                .setFinalDecayEpochs(abl.finalDecayEpochs()))
         .setDevice(DeviceResolver.apiName(device))
         .setSeed(e.seed())
         .build();

@@ -29,7 +29,8 @@ public record AblConfig(
     boolean suspectFiltering,
     boolean augmentation,
     boolean isolationExpansion,
-    boolean isolateEarly) {
+    boolean isolateEarly,
+    int finalDecayEpochs) {
 
   /** The official code's learning rate for the ascent epochs of FINETUNE_THEN_ASCENT. */
   public static final double OFFICIAL_ASCENT_LEARNING_RATE = 5e-4;
@@ -37,7 +38,7 @@ public record AblConfig(
   public static final AblConfig DEFAULTS =
       new AblConfig(
           10, 5, 0.01, IsolationLossKind.LGA, 0.5, 0.5, LossReduction.BATCH_MEAN, 0.01, 1.0, 128, 0.9, 1e-4,
-          10, Defense.ABL, UnlearningMode.GGA, 0.01, 1, Ranking.PER_CLASS, true, true, true, true);
+          10, Defense.ABL, UnlearningMode.GGA, 0.01, 1, Ranking.PER_CLASS, true, true, true, true, 0);
 
   public AblConfig {
     requireNonNull(isolationLoss, "isolationLoss");
@@ -76,11 +77,23 @@ public record AblConfig(
         ascentEpochs >= 1 && ascentEpochs <= epochs - isolationEpochs,
         "abl.ascent_epochs must be in [1, epochs - isolation_epochs] = [1, " + (epochs - isolationEpochs)
             + "], got " + ascentEpochs);
+    check(
+        finalDecayEpochs >= 0 && finalDecayEpochs <= epochs - isolationEpochs,
+        "abl.final_decay_epochs must be in [0, epochs - isolation_epochs] = [0, "
+            + (epochs - isolationEpochs) + "], got " + finalDecayEpochs);
   }
 
   /** The unlearning learning rate a mode gets when none is given. */
   public static double defaultUnlearningLearningRate(UnlearningMode mode, double learningRate) {
     return mode == UnlearningMode.GGA ? learningRate : OFFICIAL_ASCENT_LEARNING_RATE;
+  }
+
+  /**
+   * The learning rate of epoch {@code epoch} for a stage whose rate is {@code base}: a tenth of it in the
+   * last {@code finalDecayEpochs} epochs of the run.
+   */
+  public double decayed(double base, int epoch) {
+    return epoch >= epochs - finalDecayEpochs ? base / 10 : base;
   }
 
   /** The epochs spent unlearning, {@code T - T_te}. */
@@ -127,6 +140,7 @@ public record AblConfig(
     private boolean augmentation;
     private boolean isolationExpansion;
     private boolean isolateEarly;
+    private int finalDecayEpochs;
 
     private Builder(AblConfig c) {
       epochs = c.epochs;
@@ -151,6 +165,7 @@ public record AblConfig(
       augmentation = c.augmentation;
       isolationExpansion = c.isolationExpansion;
       isolateEarly = c.isolateEarly;
+      finalDecayEpochs = c.finalDecayEpochs;
     }
 
     public Builder epochs(int v) { epochs = v; return this; }
@@ -175,13 +190,14 @@ public record AblConfig(
     public Builder augmentation(boolean v) { augmentation = v; return this; }
     public Builder isolationExpansion(boolean v) { isolationExpansion = v; return this; }
     public Builder isolateEarly(boolean v) { isolateEarly = v; return this; }
+    public Builder finalDecayEpochs(int v) { finalDecayEpochs = v; return this; }
 
     public AblConfig build() {
       return new AblConfig(
           epochs, isolationEpochs, isolationRatio, isolationLoss, lgaGamma, floodingLevel, lossReduction,
           learningRate, unlearningWeight, batchSize, momentum, weightDecay, stepReportInterval, defense,
           unlearningMode, unlearningLearningRate, ascentEpochs, ranking, suspectFiltering, augmentation,
-          isolationExpansion, isolateEarly);
+          isolationExpansion, isolateEarly, finalDecayEpochs);
     }
   }
 }

@@ -108,9 +108,9 @@ public final class AblTrainer {
       if (next == 0) {
         listener.onPhase(Phase.TRAINING, 0);
       }
-      learningRate.set(config.learningRate());
       for (int epoch = next; epoch < config.epochs(); epoch++) {
         progress.beginEpoch(epoch);
+        learningRate.set(config.decayed(config.learningRate(), epoch));
         epochs.run(Phase.TRAINING, epoch, shuffled(all, rng), new int[0], Objective.DESCENT);
         progress.endEpoch(Phase.TRAINING);
       }
@@ -168,9 +168,9 @@ public final class AblTrainer {
     }
 
     if (config.unlearningMode() == UnlearningMode.GGA) {
-      learningRate.set(config.unlearningLearningRate());
       for (int epoch = Math.max(next, turning); epoch < config.epochs(); epoch++) {
         progress.beginEpoch(epoch);
+        learningRate.set(config.decayed(config.unlearningLearningRate(), epoch));
         epochs.run(
             Phase.UNLEARNING, epoch, shuffled(progress.kept, rng), shuffled(progress.isolated, rng),
             Objective.GGA);
@@ -181,9 +181,9 @@ public final class AblTrainer {
       }
     } else {
       int ascentFrom = config.epochs() - config.ascentEpochs();
-      learningRate.set(config.learningRate());
       for (int epoch = Math.max(next, turning); epoch < ascentFrom; epoch++) {
         progress.beginEpoch(epoch);
+        learningRate.set(config.decayed(config.learningRate(), epoch));
         epochs.run(Phase.UNLEARNING, epoch, shuffled(progress.kept, rng), new int[0], Objective.DESCENT);
         progress.endEpoch(Phase.UNLEARNING);
       }
