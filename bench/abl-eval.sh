@@ -5,16 +5,17 @@
 #   and 50% x {no defence, ABL defaults}.
 # Rows go to bench/results/abl-eval.jsonl; bench/tabulate.py turns them into the tables of RESULTS.md.
 # Size: TRAIN_LIMIT (default 10000) training and TEST_LIMIT (2000) test images, the default 10 epochs.
-# JOBS runs (default: one per core) go at once, each on ABLSERVE_THREADS=1 intra-op thread.
+# JOBS runs (default: one per core) go at once, each on ABLSERVE_THREADS=1 intra-op thread. APPEND=1 keeps
+# the rows already in the results file; SKIP is a regex of run labels not to run (e.g. those kept).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=bench/results/abl-eval.jsonl
 mkdir -p bench/results bench/target/abl-eval
-: > "$out"
+[ "${APPEND:-0}" = 1 ] || : > "$out"
 export TRAIN_LIMIT="${TRAIN_LIMIT:-10000}" TEST_LIMIT="${TEST_LIMIT:-2000}" SEED="${SEED:-1}"
 export ABLSERVE_THREADS="${ABLSERVE_THREADS:-1}"
 bench/run-eval.sh --help > /dev/null # compiles once, before the parallel runs
-paper="--ranking GLOBAL --no-isolate-early --no-expand --no-filter"
+paper="--ranking GLOBAL --no-isolate-early --no-expand --no-filter --final-decay-epochs 0"
 official="$paper --mode FINETUNE_THEN_ASCENT"
 {
   # SIG is clean-label: it can only poison target-class images, about 10% of the data, so it gets 8%.
@@ -31,7 +32,7 @@ official="$paper --mode FINETUNE_THEN_ASCENT"
       echo "$attack@$rate abl|--attack $attack --poison-rate $rate"
     done
   done
-} | xargs -d '\n' -P "${JOBS:-$(nproc)}" -I{} bash -c '
+} | grep -Ev "^(${SKIP:-^$})\|" | xargs -d '\n' -P "${JOBS:-$(nproc)}" -I{} bash -c '
   label="${1%%|*}"; args="${1#*|}"; log="bench/target/abl-eval/${label// /_}.log"
   echo "== $label" >&2
   # shellcheck disable=SC2086

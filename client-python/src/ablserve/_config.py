@@ -110,7 +110,7 @@ class AblConfig:
     isolate_early: bool = True
     """Isolate as soon as the loss gap opens (60% of the set the ranking picks carries one label, two epochs
     in a row) instead of at isolation_epochs, which stays the latest turning epoch."""
-    final_decay_epochs: int = 0
+    final_decay_epochs: int = 2
     """The last N epochs of plain training, GGA or fine-tuning run at a tenth of their learning rate."""
 
 

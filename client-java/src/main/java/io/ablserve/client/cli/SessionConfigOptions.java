@@ -160,7 +160,7 @@ final class SessionConfigOptions {
 
   @Option(names = "--final-decay-epochs", paramLabel = "N",
       description = "The last N epochs of plain training, GGA or fine-tuning run at a tenth of their"
-          + " learning rate. 0 by default.")
+          + " learning rate. 2 by default.")
   Integer finalDecayEpochs;
 
   @Option(names = "--augmentation", negatable = true,

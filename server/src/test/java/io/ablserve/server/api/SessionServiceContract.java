@@ -73,6 +73,7 @@ abstract class SessionServiceContract extends ServiceTestBase {
     assertThat(abl.getAugmentation()).isTrue();
     assertThat(abl.getIsolationExpansion()).isTrue();
     assertThat(abl.getIsolateEarly()).isTrue();
+    assertThat(abl.getFinalDecayEpochs()).isEqualTo(2);
     assertThat(abl.getBatchSize()).isEqualTo(128);
     assertThat(abl.hasMomentum()).isTrue();
     assertThat(resolved.hasSeed()).isTrue();

@@ -36,7 +36,7 @@ class AblConfigTest {
     assertThat(d.augmentation()).isTrue();
     assertThat(d.isolationExpansion()).isTrue();
     assertThat(d.isolateEarly()).isTrue();
-    assertThat(d.finalDecayEpochs()).isZero();
+    assertThat(d.finalDecayEpochs()).isEqualTo(2);
     assertThat(AblConfig.defaultUnlearningLearningRate(UnlearningMode.GGA, 0.05)).isEqualTo(0.05);
     assertThat(AblConfig.defaultUnlearningLearningRate(UnlearningMode.FINETUNE_THEN_ASCENT, 0.05))
         .isEqualTo(5e-4);
@@ -70,8 +70,8 @@ class AblConfigTest {
     assertThat(c.decayed(0.01, 7)).isEqualTo(0.01);
     assertThat(c.decayed(0.01, 8)).isEqualTo(0.001);
     assertThat(c.decayed(0.01, 9)).isEqualTo(0.001);
-    assertThat(AblConfig.DEFAULTS.decayed(0.01, 9)).isEqualTo(0.01); // default 0: no decay
-    assertThatThrownBy(() -> AblConfig.builder().epochs(10).isolationEpochs(5).finalDecayEpochs(6).build())
-        .hasMessage("abl.final_decay_epochs must be in [0, epochs - isolation_epochs] = [0, 5], got 6");
+    assertThat(c.toBuilder().finalDecayEpochs(0).build().decayed(0.01, 9)).isEqualTo(0.01);
+    assertThatThrownBy(() -> AblConfig.builder().epochs(10).isolationEpochs(5).finalDecayEpochs(11).build())
+        .hasMessage("abl.final_decay_epochs must be in [0, epochs] = [0, 10], got 11");
   }
 }
