@@ -64,7 +64,10 @@ class FashionMnistAblTest {
     RecordingListener listener = new RecordingListener();
     TrainingOutcome outcome =
         runner.run(
-            badNets(shortRun().epochs(5).isolationEpochs(2).isolationExpansion(false).build()),
+            // The configuration before expansion became the default: filtering alone finds the rest.
+            badNets(
+                shortRun().epochs(5).isolationEpochs(2).isolationExpansion(false).isolateEarly(false)
+                    .ranking(Ranking.GLOBAL).finalDecayEpochs(0).build()),
             Device.cpu(), listener, () -> false);
 
     EpochReport lastIsolationEpoch = listener.epochs.get(1);
@@ -77,11 +80,13 @@ class FashionMnistAblTest {
     assertThat(listener.isolation.indices()).hasSize(60);
     assertThat(listener.isolation.precision()).isGreaterThan(0.9);
     assertThat(outcome.isolationPrecision()).isEqualTo(listener.isolation.precision());
-    // The first suspect filtering (after the first GGA epoch) removes mostly poisons, which are 9% of D_c;
-    // later passes, after every GGA epoch but the last, find what is left.
+    // The first suspect filtering (after the first GGA epoch) removes poisons far above their 9% share of
+    // D_c (precision 0.69 on two intra-op threads, 0.49 on one: the first GGA epoch's damage to clean
+    // samples of the target class depends on the arithmetic); later passes find what is left.
     assertThat(listener.filters).hasSize(2);
     assertThat(listener.filters.get(0).removedCount()).isPositive();
-    assertThat(listener.filters.get(0).precision()).isGreaterThan(0.5);
+    assertThat(listener.filters.get(0).precision()).isGreaterThan(0.4);
+    assertThat(listener.filters.get(0).recall()).isGreaterThan(0.9);
 
     assertThat(outcome.epochs()).isEqualTo(5);
     // One seed of a 5-epoch run: the figures move with the shuffling stream. Seed 7 gave CA 0.679 / ASR
