@@ -43,10 +43,7 @@ class ResumeTest {
 
   @Test
   void resumedAfterAnUnlearningEpoch_endsLikeAnUninterruptedRun() throws Exception {
-    Assumptions.assumeTrue(Files.isDirectory(FashionMnistAblTest.FASHION_MNIST));
-    ExperimentRunner runner =
-        new ExperimentRunner(
-            new DatasetCatalog(Map.of("fashion-mnist", FashionMnistAblTest.FASHION_MNIST)));
+    ExperimentRunner runner = runner();
     Experiment experiment =
         new Experiment(
             new DatasetRef("fashion-mnist", 1200, 300),
@@ -65,24 +62,7 @@ class ResumeTest {
         .containsExactly(0, 1, 1, 2, 3, 4);
 
     // Stop at the first step after the checkpoint of epoch 2, the first unlearning epoch.
-    MemoryCheckpoints checkpoints = new MemoryCheckpoints();
-    AtomicBoolean stop = new AtomicBoolean();
-    Checkpoints stopAfterEpoch2 =
-        new Checkpoints() {
-          @Override
-          public void save(TrainingState state) {
-            checkpoints.save(state);
-            stop.set(state.epoch() == 2);
-          }
-
-          @Override
-          public Optional<TrainingState> latest() {
-            return checkpoints.latest();
-          }
-        };
-    assertThatThrownBy(
-            () -> runner.run(experiment, Device.cpu(), new RecordingListener(), stop::get, stopAfterEpoch2, ModelSink.NONE))
-        .isInstanceOf(TrainingCancelledException.class);
+    MemoryCheckpoints checkpoints = stoppedAfterEpoch(runner, experiment, 2);
     TrainingState at = checkpoints.latest().orElseThrow();
     assertThat(at.epoch()).isEqualTo(2);
     assertThat(at.phase()).isEqualTo(Phase.UNLEARNING);
@@ -109,10 +89,7 @@ class ResumeTest {
 
   @Test
   void resumedAfterAnEarlyIsolation_goesOnUnlearningWithoutIsolatingAgain() throws Exception {
-    Assumptions.assumeTrue(Files.isDirectory(FashionMnistAblTest.FASHION_MNIST));
-    ExperimentRunner runner =
-        new ExperimentRunner(
-            new DatasetCatalog(Map.of("fashion-mnist", FashionMnistAblTest.FASHION_MNIST)));
+    ExperimentRunner runner = runner();
     Experiment experiment =
         new Experiment(
             new DatasetRef("fashion-mnist", 3000, 300),
@@ -128,24 +105,7 @@ class ResumeTest {
 
     // Stop right after the first unlearning epoch's checkpoint, then resume: the isolation epochs left
     // before the latest turning epoch (4) must not run again.
-    MemoryCheckpoints checkpoints = new MemoryCheckpoints();
-    AtomicBoolean stop = new AtomicBoolean();
-    Checkpoints stopAfterTurning =
-        new Checkpoints() {
-          @Override
-          public void save(TrainingState state) {
-            checkpoints.save(state);
-            stop.set(state.epoch() == turning);
-          }
-
-          @Override
-          public Optional<TrainingState> latest() {
-            return checkpoints.latest();
-          }
-        };
-    assertThatThrownBy(
-            () -> runner.run(experiment, Device.cpu(), new RecordingListener(), stop::get, stopAfterTurning, ModelSink.NONE))
-        .isInstanceOf(TrainingCancelledException.class);
+    MemoryCheckpoints checkpoints = stoppedAfterEpoch(runner, experiment, turning);
     RecordingListener resumed = new RecordingListener();
     TrainingOutcome outcome = runner.run(experiment, Device.cpu(), resumed, () -> false, checkpoints, ModelSink.NONE);
 
@@ -154,6 +114,38 @@ class ResumeTest {
         .containsExactlyElementsOf(java.util.stream.IntStream.range(turning + 1, 6).boxed().toList());
     assertThat(outcome.cleanAccuracy()).isCloseTo(expected.cleanAccuracy(), within(0.01));
     assertThat(outcome.attackSuccessRate()).isCloseTo(expected.attackSuccessRate(), within(0.01));
+  }
+
+  private static ExperimentRunner runner() {
+    Assumptions.assumeTrue(Files.isDirectory(FashionMnistAblTest.FASHION_MNIST));
+    return new ExperimentRunner(
+        new DatasetCatalog(Map.of("fashion-mnist", FashionMnistAblTest.FASHION_MNIST)));
+  }
+
+  /**
+   * The checkpoints of a run of {@code experiment} cancelled at its first step after saving the checkpoint
+   * of {@code epoch}.
+   */
+  private static MemoryCheckpoints stoppedAfterEpoch(ExperimentRunner runner, Experiment experiment, int epoch) {
+    MemoryCheckpoints checkpoints = new MemoryCheckpoints();
+    AtomicBoolean stop = new AtomicBoolean();
+    Checkpoints stopAfter =
+        new Checkpoints() {
+          @Override
+          public void save(TrainingState state) {
+            checkpoints.save(state);
+            stop.set(state.epoch() == epoch);
+          }
+
+          @Override
+          public Optional<TrainingState> latest() {
+            return checkpoints.latest();
+          }
+        };
+    assertThatThrownBy(
+            () -> runner.run(experiment, Device.cpu(), new RecordingListener(), stop::get, stopAfter, ModelSink.NONE))
+        .isInstanceOf(TrainingCancelledException.class);
+    return checkpoints;
   }
 
   private static org.assertj.core.data.Offset<Double> within(double offset) {
