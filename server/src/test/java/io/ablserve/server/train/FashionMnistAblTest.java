@@ -120,6 +120,27 @@ class FashionMnistAblTest {
   }
 
   @Test
+  void abl_onCleanData_expandsNothing_andSoFiltersNothing() throws Exception {
+    RecordingListener listener = new RecordingListener();
+    // One poisoned image in 6000: nothing to isolate. The ranking still picks 60 samples, of easy classes.
+    Experiment clean =
+        new Experiment(
+            new DatasetRef("fashion-mnist", 6000, 1000),
+            new AttackConfig(AttackKind.BADNETS, 0, 1.0 / 6000, 3),
+            ModelArch.SMALL_CNN,
+            shortRun().epochs(4).isolationEpochs(2).build(),
+            7);
+
+    runner.run(clean, Device.cpu(), listener, () -> false);
+
+    // The picked samples are typical of their classes: no label stands apart, none is expanded, and
+    // suspect filtering, which would follow a confirmed label, drops no clean sample.
+    assertThat(listener.filters).hasSize(1);
+    assertThat(listener.filters.get(0).expansion()).isTrue();
+    assertThat(listener.filters.get(0).removedCount()).isZero();
+  }
+
+  @Test
   void isolateEarly_turnsAsSoonAsTheRankingSettlesOnOneLabel() throws Exception {
     RecordingListener listener = new RecordingListener();
     runner.run(
