@@ -12,7 +12,7 @@ rounds=2
 if [ "${1:-}" != "--" ] && [ -n "${1:-}" ]; then rounds="$1"; shift; fi
 [ "${1:-}" = "--" ] && shift
 dir="bench/target/ab-$(git rev-parse --short "$base")"
-if [ ! -d "$dir/server/target/classes" ]; then
+if [ ! -d "$dir/bench/target/classes" ]; then
   rm -rf "$dir" && mkdir -p "$dir"
   git archive "$base" | tar -x -C "$dir"
   (cd "$dir" && mvn -B -q -o -pl proto,server,bench -am compile) >&2

@@ -59,7 +59,7 @@ public final class TrainingProbe implements AutoCloseable {
     sgd.learningRate().set(config.learningRate());
     epochs =
         new Epochs(
-            config, trainer, sgd.learningRate(), plain, plain, quiet, new boolean[train.size()],
+            config, trainer, sgd, sgd.learningRate(), plain, plain, quiet, new boolean[train.size()],
             TrainingListener.NONE, () -> false);
     rng = new Random(seed);
     all = AblTrainer.identity(train.size());
