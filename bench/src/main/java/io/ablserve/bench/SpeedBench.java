@@ -246,7 +246,18 @@ public final class SpeedBench implements Callable<Integer> {
     }
   }
 
-  private record Direct(long wallMs, Timed timed, TrainingOutcome outcome) {}
+  private record Direct(long wallMs, long cpuMs, Timed timed, TrainingOutcome outcome) {}
+
+  /**
+   * CPU time of the whole process (training, gRPC, SQLite, GC, JIT), in ms. With one intra-op thread it
+   * measures the work a run costs even where other processes share the cores.
+   */
+  static long processCpuMs() {
+    return ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime()
+        / 1_000_000;
+  }
 
   private Direct direct(ExperimentRunner runner, Experiment experiment, TrainingListener extra)
       throws java.io.IOException {
@@ -270,9 +281,10 @@ public final class SpeedBench implements Callable<Integer> {
           }
         };
     long t = System.nanoTime();
+    long cpu = processCpuMs();
     TrainingOutcome outcome =
         runner.run(experiment, Device.cpu(), both, () -> false, Checkpoints.NONE, ModelSink.NONE);
-    return new Direct((System.nanoTime() - t) / 1_000_000, timed, outcome);
+    return new Direct((System.nanoTime() - t) / 1_000_000, processCpuMs() - cpu, timed, outcome);
   }
 
   private ExperimentRunner runner() {
@@ -315,6 +327,11 @@ public final class SpeedBench implements Callable<Integer> {
     row.put("abl_train_loop_ms", a.timed().trainMs);
     row.put("plain_train_loop_ms", p.timed().trainMs);
     row.put("abl_ranking_ms", a.timed().rankingMs);
+    row.put("abl_cpu_ms", abl.stream().map(Direct::cpuMs).toList());
+    row.put("plain_cpu_ms", plain.stream().map(Direct::cpuMs).toList());
+    row.put("cpu_value",
+        abl.stream().mapToLong(Direct::cpuMs).min().orElseThrow()
+            / (double) plain.stream().mapToLong(Direct::cpuMs).min().orElseThrow());
     row.put("abl_runs_ms", abl.stream().map(Direct::wallMs).toList());
     row.put("plain_runs_ms", plain.stream().map(Direct::wallMs).toList());
     row.put("abl_ca", a.outcome().cleanAccuracy());
@@ -337,6 +354,8 @@ public final class SpeedBench implements Callable<Integer> {
     Path dataDir = Files.createTempDirectory("ablserve-speed-");
     List<Long> directMs = new ArrayList<>();
     List<Long> serverMs = new ArrayList<>();
+    List<Long> directCpuMs = new ArrayList<>();
+    List<Long> serverCpuMs = new ArrayList<>();
     List<Double> directRates = new ArrayList<>();
     List<Double> serverRates = new ArrayList<>();
     try (ServerUnderTest server = new ServerUnderTest(dataDir, Map.of("fashion-mnist", fashionMnist))) {
@@ -345,6 +364,8 @@ public final class SpeedBench implements Callable<Integer> {
       for (int i = 0; i < repeats; i++) {
         Direct d = direct(runner, experiment(Defense.ABL, sessionTrain, sessionTest), TrainingListener.NONE);
         directMs.add(d.wallMs());
+        directCpuMs.add(d.cpuMs());
+        long cpu = processCpuMs();
         directRates.add(mean(d.timed().rates));
         List<Double> rates = new ArrayList<>();
         ServerUnderTest.Run run =
@@ -357,6 +378,7 @@ public final class SpeedBench implements Callable<Integer> {
                 });
         check(run);
         serverMs.add(run.wallMs());
+        serverCpuMs.add(processCpuMs() - cpu);
         serverRates.add(mean(rates));
       }
     } finally {
@@ -376,6 +398,11 @@ public final class SpeedBench implements Callable<Integer> {
     row.put("direct_wall_ms", bestDirect);
     row.put("server_runs_ms", serverMs);
     row.put("direct_runs_ms", directMs);
+    row.put("server_cpu_ms", serverCpuMs);
+    row.put("direct_cpu_ms", directCpuMs);
+    row.put("cpu_value",
+        serverCpuMs.stream().min(Long::compare).orElseThrow()
+            / (double) directCpuMs.stream().min(Long::compare).orElseThrow());
     row.put("server_step_images_per_s", serverRates);
     row.put("direct_epoch_images_per_s", directRates);
     row.put("watchers", 1);
