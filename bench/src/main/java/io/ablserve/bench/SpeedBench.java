@@ -104,7 +104,7 @@ public final class SpeedBench implements Callable<Integer> {
     switch (mode) {
       case "micro" -> {
         for (ModelArch arch : models) {
-          micro(arch);
+          onFreshThread(() -> micro(arch));
         }
       }
       case "sessions" -> {
@@ -115,6 +115,34 @@ public final class SpeedBench implements Callable<Integer> {
           new CommandLine(this), "mode must be micro or sessions, got " + mode);
     }
     return 0;
+  }
+
+  /** Work that may throw. */
+  private interface Work {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code work} on a new thread and waits: the server trains on its own thread, not on the one that
+   * loaded the engine, and PyTorch keeps per-thread state (grad mode) that differs between the two.
+   */
+  private static void onFreshThread(Work work) throws Exception {
+    Exception[] failure = new Exception[1];
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                work.run();
+              } catch (Exception e) {
+                failure[0] = e;
+              }
+            },
+            "speed-bench-trainer");
+    thread.start();
+    thread.join();
+    if (failure[0] != null) {
+      throw failure[0];
+    }
   }
 
   /** The dataset name, folder and size of a model's micro benchmark. */

@@ -3,6 +3,7 @@ package io.ablserve.server.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.Trainer;
 import java.util.function.BooleanSupplier;
 
@@ -73,8 +74,23 @@ final class Evaluator {
     return (double) correct[0] / n;
   }
 
-  /** Eval-mode logits of {@code samples[from..to)}, batch by batch, each batch in its own sub-manager. */
+  /**
+   * Eval-mode logits of {@code samples[from..to)}, batch by batch, each batch in its own sub-manager, with
+   * PyTorch's grad mode off. Grad mode is per thread and on by default: DJL turns it off only on the
+   * thread that loaded the engine, so on the server's training thread every eval batch recorded an
+   * autograd graph (the trainer's parameters require gradients), time and memory for nothing.
+   */
   private void forEachBatch(BatchLoader loader, int[] samples, BatchLogits consumer) {
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      forEachBatchWithoutGradients(loader, samples, consumer);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  private void forEachBatchWithoutGradients(BatchLoader loader, int[] samples, BatchLogits consumer) {
     for (int from = 0; from < samples.length; from += AblTrainer.EVAL_BATCH) {
       if (cancelled.getAsBoolean()) {
         throw new TrainingCancelledException(-1, -1);
