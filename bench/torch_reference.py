@@ -82,15 +82,16 @@ def wrn(depth=16, widen=1, classes=10, channels=3):
 class Loader:
     """Gathers a batch's uint8 images, converts and normalises per channel (ablserve's BatchLoader)."""
 
-    def __init__(self, x, y):
-        self.x, self.y = x, y
+    def __init__(self, x, y, device):
+        self.x, self.y, self.device = x, y, device
         scaled = x.reshape(len(x), x.shape[1], -1).astype(np.float64) / 255
         self.mean = torch.tensor(scaled.mean(axis=(0, 2)), dtype=torch.float32).view(1, -1, 1, 1)
         self.std = torch.tensor(np.maximum(scaled.std(axis=(0, 2)), 1e-3), dtype=torch.float32).view(1, -1, 1, 1)
+        self.mean, self.std = self.mean.to(device), self.std.to(device)
 
     def batch(self, index):
-        xb = torch.from_numpy(self.x[index]).float().div_(255).sub_(self.mean).div_(self.std)
-        return xb, torch.from_numpy(self.y[index])
+        xb = torch.from_numpy(self.x[index]).to(self.device).float().div_(255).sub_(self.mean).div_(self.std)
+        return xb, torch.from_numpy(self.y[index]).to(self.device)
 
 
 def main():
@@ -104,6 +105,7 @@ def main():
     p.add_argument("--eval-batch", type=int, default=512)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     p.add_argument("--results", default=None)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -115,13 +117,19 @@ def main():
     else:
         x, y = cifar_binary(a.data, a.train_limit)
         model, dataset = wrn(), a.dataset or "cifar-synthetic"
-    data = Loader(x, y)
+    dev = torch.device(a.device)
+    model = model.to(dev)
+    data = Loader(x, y, dev)
     n = len(x)
+
+    def sync():
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
     rng = np.random.default_rng(a.seed)
     common = {"engine": "pytorch", "engine_version": f"PyTorch {torch.__version__} (eager)",
               "threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads(),
-              "model": a.model, "dataset": dataset, "images": n, "batch_size": a.batch_size,
+              "model": a.model, "dataset": dataset, "device": a.device, "images": n, "batch_size": a.batch_size,
               "malloc_mmap_threshold": os.environ.get("MALLOC_MMAP_THRESHOLD_")}
 
     def emit(row):
@@ -136,15 +144,18 @@ def main():
         model.train()
         order = rng.permutation(n)
         start, cpu_start = time.perf_counter(), time.process_time()
-        for i in range(0, n, a.batch_size):
+        for step, i in enumerate(range(0, n, a.batch_size)):
             xb, yb = data.batch(order[i:i + a.batch_size])
             ce = F.cross_entropy(model(xb), yb, reduction="none")
             loss = ce.mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            ce.detach().numpy()  # the DJL loop reads the per-sample losses and the objective back every step
-            loss.item()
+            # As the DJL loop: the per-sample losses back every step, the objective every 10th (reported) one.
+            ce.detach().cpu().numpy()
+            if step % 10 == 0:
+                loss.item()
+        sync()
         rates.append(n / (time.perf_counter() - start))
         cpu += (time.process_time() - cpu_start) if epoch > 0 else 0.0
     measured = rates[1:]
@@ -160,7 +171,7 @@ def main():
         with torch.no_grad():
             for i in range(0, n, a.eval_batch):
                 xb, yb = data.batch(everything[i:i + a.eval_batch])
-                correct += int((model(xb).argmax(1).numpy() == yb.numpy()).sum())
+                correct += int((model(xb).argmax(1).cpu().numpy() == yb.cpu().numpy()).sum())
         return correct / n
 
     def ranking():
@@ -168,7 +179,7 @@ def main():
         with torch.no_grad():
             for i in range(0, n, a.eval_batch):
                 xb, yb = data.batch(everything[i:i + a.eval_batch])
-                out[i:i + len(yb)] = F.cross_entropy(model(xb), yb, reduction="none").numpy()
+                out[i:i + len(yb)] = F.cross_entropy(model(xb), yb, reduction="none").cpu().numpy()
         return out
 
     for name, fn, per_image in (("inference", inference, True), ("ranking", ranking, False)):

@@ -86,6 +86,9 @@ public final class SpeedBench implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1")
   long seed;
 
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N, as the server takes it")
+  String device;
+
   @Option(names = "--results", description = "JSON-lines file rows are appended to")
   Path results;
 
@@ -162,7 +165,7 @@ public final class SpeedBench implements Callable<Integer> {
             .load(new DatasetRef(data.name(), data.train(), 1))
             .train();
     AblConfig config = AblConfig.builder().batchSize(batchSize).augmentation(false).build();
-    try (TrainingProbe probe = TrainingProbe.open(train, arch, config, seed, Device.cpu())) {
+    try (TrainingProbe probe = TrainingProbe.open(train, arch, config, seed, device())) {
       List<Double> rates = new ArrayList<>();
       double warmRate = 0;
       long images = 0;
@@ -226,6 +229,7 @@ public final class SpeedBench implements Callable<Integer> {
 
   private Map<String, Object> common(String bench, ModelArch arch, Data data, int images) {
     Map<String, Object> row = ResultLog.row(bench);
+    row.put("device", device);
     row.put("model", arch.name().toLowerCase(Locale.ROOT));
     row.put("dataset", data.name());
     row.put("images", images);
@@ -311,8 +315,12 @@ public final class SpeedBench implements Callable<Integer> {
     long t = System.nanoTime();
     long cpu = processCpuMs();
     TrainingOutcome outcome =
-        runner.run(experiment, Device.cpu(), both, () -> false, Checkpoints.NONE, ModelSink.NONE);
+        runner.run(experiment, device(), both, () -> false, Checkpoints.NONE, ModelSink.NONE);
     return new Direct((System.nanoTime() - t) / 1_000_000, processCpuMs() - cpu, timed, outcome);
+  }
+
+  private Device device() {
+    return Device.fromName(device);
   }
 
   private ExperimentRunner runner() {
@@ -326,7 +334,7 @@ public final class SpeedBench implements Callable<Integer> {
             new DatasetRef("fashion-mnist", Math.min(2000, sessionTrain), 500),
             AttackConfig.of(AttackKind.BADNETS, 0, 0.1), ModelArch.SMALL_CNN,
             AblConfig.builder().epochs(2).isolationEpochs(1).batchSize(batchSize).build(), seed),
-        Device.cpu(), TrainingListener.NONE, () -> false);
+        device(), TrainingListener.NONE, () -> false);
   }
 
   /** ABL against DEFENSE_NONE, same data, epochs and seed, alternating plain, ABL, plain, ABL. */
@@ -456,6 +464,7 @@ public final class SpeedBench implements Callable<Integer> {
                 .setIsolationEpochs(Math.max(1, epochs / 2))
                 .setBatchSize(abl.batchSize()))
         .setSeed(seed)
+        .setDevice(device)
         .build();
   }
 
