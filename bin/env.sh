@@ -1,7 +1,9 @@
 # Sourced by the launchers: the settings that make DJL/PyTorch fast and steady on a small CPU box.
 # glibc malloc otherwise maps and unmaps activation buffers every batch (millions of page faults,
 # +-20-40% throughput noise, measured in shared/BUILD-NOTES.md); these keep freed memory in the arena.
-export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
+# The threshold is 128 MiB, not 32: an eval batch of 512 WRN-16-1 images has 33.5 MB activations, which
+# were still mapped and unmapped per op (1.46M page faults vs 0.47M, eval +84% by CPU time; bench/RESULTS.md).
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-134217728}"
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-4294967296}"
 export MALLOC_TOP_PAD_="${MALLOC_TOP_PAD_:-268435456}"
 ABLSERVE_THREADS="${ABLSERVE_THREADS:-$(nproc)}"

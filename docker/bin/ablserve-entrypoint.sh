@@ -6,7 +6,8 @@ set -eu
 . "${ABLSERVE_HOME:-/opt/ablserve}/bin/ablserve-config.sh"
 
 # glibc malloc otherwise maps and unmaps activation buffers every batch; these keep them in the arena.
-export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
+# 128 MiB: a batch of 512 WRN-16-1 eval images has 33.5 MB activations (bench/RESULTS.md, issue #8).
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-134217728}"
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-4294967296}"
 export MALLOC_TOP_PAD_="${MALLOC_TOP_PAD_:-268435456}"
 # nproc sees the container's cpuset, not a CPU quota: set ABLSERVE_THREADS under a quota (--cpus, limits).

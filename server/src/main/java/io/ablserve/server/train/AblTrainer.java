@@ -92,6 +92,7 @@ public final class AblTrainer {
         new Epochs(
             config,
             trainer,
+            sgd,
             learningRate,
             plain,
             new BatchLoader(train, stats, maxBatch, device, augmentation, rng),

@@ -8,21 +8,28 @@ import ai.djl.ndarray.types.Shape;
 import io.ablserve.server.data.AugmentationPolicy;
 import io.ablserve.server.data.ImageSet;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Turns samples of an {@link ImageSet} into normalised float batches on a device. Gathers the batch's
- * bytes on the host into one reused buffer (a quarter of the float size crosses to the device), then
- * converts and normalises with per-channel statistics of the training set. With an augmentation policy,
- * each gathered image is transformed on the host first (the transforms allocate nothing).
+ * Turns samples of an {@link ImageSet} into normalised float batches on a device. Gathers and normalises
+ * the batch on the host in one pass, through a per-channel table of the 256 normalised pixel values (the
+ * same float operations, in the same order, as dividing by 255, subtracting the mean and dividing by the
+ * standard deviation), into one reused buffer: one native array per batch instead of a uint8 array, a type
+ * conversion and three element-wise passes over it (5% of a small-CNN training step in the profile, see
+ * bench/RESULTS.md). With an augmentation policy, each gathered image is transformed on the host first (the
+ * transforms allocate nothing).
  */
 final class BatchLoader {
   private final ImageSet set;
   private final Device device;
-  private final float[] mean;
-  private final float[] std;
+  /** Normalised value of pixel byte {@code v} in channel {@code c}: {@code table[c * 256 + v]}. */
+  private final float[] table;
   private final ByteBuffer staging;
+  private final FloatBuffer floats;
+  private final float[] row;
   private final long[] labelStaging;
   private final AugmentationPolicy augmentation;
   private final Random rng;
@@ -41,44 +48,68 @@ final class BatchLoader {
       Random rng) {
     this.set = set;
     this.device = device;
-    this.mean = stats.mean();
-    this.std = stats.std();
-    this.staging = ByteBuffer.allocateDirect(maxBatch * set.imageBytes());
+    this.table = table(stats, set.channels());
+    this.staging = ByteBuffer.allocateDirect(maxBatch * set.imageBytes() * Float.BYTES).order(ByteOrder.nativeOrder());
+    this.floats = staging.asFloatBuffer();
+    this.row = new float[set.imageBytes()];
     this.labelStaging = new long[maxBatch];
     this.augmentation = augmentation;
     this.rng = rng;
-    this.scratch = augmentation.transforms().isEmpty() ? null : new byte[maxBatch * set.imageBytes()];
+    this.scratch = augmentation.transforms().isEmpty() ? null : new byte[set.imageBytes()];
   }
 
   ImageSet set() {
     return set;
   }
 
-  /** Images {@code order[from..to)} as a float32 NCHW array owned by {@code manager}. */
+  /**
+   * Images {@code order[from..to)} as a float32 NCHW array owned by {@code manager}. On the CPU the array
+   * may share this loader's buffer: it is valid until the next call, so close it with its batch.
+   */
   NDArray images(NDManager manager, int[] order, int from, int to) {
     int n = to - from;
     int bytes = set.imageBytes();
-    staging.clear();
-    if (scratch == null) {
-      for (int i = from; i < to; i++) {
-        staging.put(set.pixels(), order[i] * bytes, bytes);
+    byte[] source = set.pixels();
+    floats.clear();
+    for (int i = from; i < to; i++) {
+      int offset = order[i] * bytes;
+      if (scratch != null) {
+        System.arraycopy(source, offset, scratch, 0, bytes);
+        augmentation.apply(scratch, 0, rng);
+        normalise(scratch, 0);
+      } else {
+        normalise(source, offset);
       }
-    } else {
-      for (int i = from; i < to; i++) {
-        int offset = (i - from) * bytes;
-        System.arraycopy(set.pixels(), order[i] * bytes, scratch, offset, bytes);
-        augmentation.apply(scratch, offset, rng);
-      }
-      staging.put(scratch, 0, n * bytes);
+      floats.put(row);
     }
-    staging.flip();
+    staging.clear().limit(n * bytes * Float.BYTES);
     Shape shape = new Shape(n, set.channels(), set.height(), set.width());
-    // The uint8 array may alias `staging`; the float conversion copies before the buffer is reused.
-    NDArray raw = manager.create(staging, shape, DataType.UINT8);
-    NDArray x = raw.toDevice(device, false).toType(DataType.FLOAT32, false);
-    NDArray m = manager.create(mean, new Shape(1, mean.length, 1, 1)).toDevice(device, false);
-    NDArray s = manager.create(std, new Shape(1, std.length, 1, 1)).toDevice(device, false);
-    return x.divi(255f).subi(m).divi(s);
+    return manager.create(staging, shape, DataType.FLOAT32).toDevice(device, false);
+  }
+
+  /** Fills {@link #row} with the normalised pixels of the image at {@code offset} in {@code pixels}. */
+  private void normalise(byte[] pixels, int offset) {
+    int plane = set.height() * set.width();
+    for (int c = 0, k = 0; c < set.channels(); c++) {
+      int base = c * 256;
+      for (int end = k + plane; k < end; k++) {
+        row[k] = table[base + (pixels[offset + k] & 0xff)];
+      }
+    }
+  }
+
+  /**
+   * The normalised value of every pixel byte per channel, computed as the device computed it before: float
+   * division by 255, minus the channel mean, divided by the channel standard deviation.
+   */
+  private static float[] table(ChannelStats stats, int channels) {
+    float[] table = new float[channels * 256];
+    for (int c = 0; c < channels; c++) {
+      for (int v = 0; v < 256; v++) {
+        table[c * 256 + v] = ((float) v / 255f - stats.mean()[c]) / stats.std()[c];
+      }
+    }
+    return table;
   }
 
   /** Labels {@code order[from..to)} as an int64 vector owned by {@code manager}. */

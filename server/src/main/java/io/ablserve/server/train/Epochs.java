@@ -3,9 +3,12 @@ package io.ablserve.server.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
+import ai.djl.training.optimizer.Optimizer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
@@ -22,12 +25,16 @@ final class Epochs {
   private final BooleanSupplier cancelled;
   /** Each sample's cross-entropy the last time it was trained on this epoch (NaN if not this epoch). */
   private final float[] trainLoss;
+  private final Optimizer optimizer;
+  /** The parameters training updates (BatchNorm's running statistics are not among them). */
+  private final List<Parameter> trainable;
   private long step;
   private EpochReport last;
 
   Epochs(
       AblConfig config,
       Trainer trainer,
+      Optimizer optimizer,
       LearningRate learningRate,
       BatchLoader plain,
       BatchLoader augmented,
@@ -45,6 +52,11 @@ final class Epochs {
     this.listener = listener;
     this.cancelled = cancelled;
     this.trainLoss = new float[poisoned.length];
+    this.optimizer = optimizer;
+    this.trainable =
+        trainer.getModel().getBlock().getParameters().values().stream()
+            .filter(Parameter::requiresGradient)
+            .toList();
   }
 
   /**
@@ -77,11 +89,14 @@ final class Epochs {
         cursor = (cursor + 1) % isolated.length;
       }
       int n = clean + perStepIsolated;
+      boolean report = step % config.stepReportInterval() == 0;
       double[] losses =
-          step(train, indices, n, ce -> objective.apply(ce, clean, perStepIsolated, config, numClasses));
+          step(
+              train, indices, n, ce -> objective.apply(ce, clean, perStepIsolated, config, numClasses),
+              report);
       images += n;
       reportImages += n;
-      if (step % config.stepReportInterval() == 0) {
+      if (report) {
         long now = System.nanoTime();
         listener.onStep(
             new StepReport(
@@ -116,10 +131,11 @@ final class Epochs {
 
   /**
    * Forward, backward and update on {@code indices[0..n)}; records each sample's loss and returns the
-   * batch's mean cross-entropy and the objective's value.
+   * batch's mean cross-entropy and, when {@code report}, the objective's value (NaN otherwise: reading it
+   * back is a device synchronisation that only the step reports need).
    */
   private double[] step(
-      BatchLoader train, int[] indices, int n, Function<NDArray, NDArray> objective) {
+      BatchLoader train, int[] indices, int n, Function<NDArray, NDArray> objective, boolean report) {
     try (NDManager batch = trainer.getManager().newSubManager()) {
       NDArray x = train.images(batch, indices, 0, n);
       NDArray y = train.labels(batch, indices, 0, n);
@@ -131,15 +147,29 @@ final class Epochs {
         NDArray loss = objective.apply(ce);
         collector.backward(loss);
         perSample = ce.toFloatArray();
-        value = loss.getFloat();
+        value = report ? loss.getFloat() : Float.NaN;
       }
-      trainer.step();
+      update();
       double sum = 0;
       for (int i = 0; i < n; i++) {
         trainLoss[indices[i]] = perSample[i];
         sum += perSample[i];
       }
       return new double[] {sum / n, value};
+    }
+  }
+
+  /**
+   * Updates every trainable parameter from its gradient, which the native update then zeroes: {@code
+   * Trainer.step()} on one device, without the copy of every gradient that DJL's {@code
+   * LocalParameterServer} makes first to reduce across devices (a run trains on one).
+   */
+  private void update() {
+    for (Parameter parameter : trainable) {
+      NDArray weight = parameter.getArray();
+      try (NDArray gradient = weight.getGradient()) {
+        optimizer.update(parameter.getId(), weight, gradient);
+      }
     }
   }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import java.util.Arrays;
@@ -61,6 +62,17 @@ final class Evaluator {
     List<Block> body = net.getChildren().values().subList(0, net.getChildren().size() - 1);
     ParameterStore parameters = new ParameterStore(trainer.getManager(), false);
     float[][] out = new float[samples.length][];
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      features(body, parameters, samples, out);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+    return out;
+  }
+
+  private void features(List<Block> body, ParameterStore parameters, int[] samples, float[][] out) {
     for (int from = 0; from < samples.length; from += AblTrainer.EVAL_BATCH) {
       if (cancelled.getAsBoolean()) {
         throw new TrainingCancelledException(-1, -1);
@@ -79,7 +91,6 @@ final class Evaluator {
         }
       }
     }
-    return out;
   }
 
   double cleanAccuracy() {
@@ -111,8 +122,23 @@ final class Evaluator {
     return (double) correct[0] / n;
   }
 
-  /** Eval-mode logits of {@code samples[from..to)}, batch by batch, each batch in its own sub-manager. */
+  /**
+   * Eval-mode logits of {@code samples[from..to)}, batch by batch, each batch in its own sub-manager, with
+   * PyTorch's grad mode off. Grad mode is per thread and on by default: DJL turns it off only on the
+   * thread that loaded the engine, so on the server's training thread every eval batch recorded an
+   * autograd graph (the trainer's parameters require gradients), time and memory for nothing.
+   */
   private void forEachBatch(BatchLoader loader, int[] samples, BatchLogits consumer) {
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      forEachBatchWithoutGradients(loader, samples, consumer);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  private void forEachBatchWithoutGradients(BatchLoader loader, int[] samples, BatchLogits consumer) {
     for (int from = 0; from < samples.length; from += AblTrainer.EVAL_BATCH) {
       if (cancelled.getAsBoolean()) {
         throw new TrainingCancelledException(-1, -1);

@@ -60,16 +60,16 @@ class GgaTest {
     try (Model model = Model.newInstance("gga-test")) {
       model.setBlock(Models.create(ModelArch.SMALL_CNN, 1, 28, 28, 10));
       LearningRate lr = new LearningRate(0.005);
+      Optimizer sgd = Optimizer.sgd().setLearningRateTracker(lr).optMomentum(0.9f).build();
       DefaultTrainingConfig trainingConfig =
-          new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-              .optOptimizer(Optimizer.sgd().setLearningRateTracker(lr).optMomentum(0.9f).build());
+          new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd);
       try (Trainer trainer = model.newTrainer(trainingConfig)) {
         trainer.initialize(new Shape(1, 1, 28, 28));
         BatchLoader.ChannelStats stats = BatchLoader.ChannelStats.of(set);
         BatchLoader loader = new BatchLoader(set, stats, 512, Device.cpu());
         Evaluator evaluator = new Evaluator(trainer, loader, loader, loader, () -> false);
         Epochs epochs =
-            new Epochs(config, trainer, lr, loader,
+            new Epochs(config, trainer, sgd, lr, loader,
                 new BatchLoader(set, stats, 512, Device.cpu(), AugmentationPolicy.NONE, rng), evaluator,
                 poisoned, TrainingListener.NONE, () -> false);
         // Learn task and backdoor for one epoch: the isolated loss falls below the cap ln(10) but is not

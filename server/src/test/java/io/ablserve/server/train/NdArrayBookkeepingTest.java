@@ -1,0 +1,82 @@
+package io.ablserve.server.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.ablserve.server.data.AttackConfig;
+import io.ablserve.server.data.AttackKind;
+import io.ablserve.server.data.CifarFiles;
+import io.ablserve.server.data.DatasetCatalog;
+import io.ablserve.server.data.DatasetRef;
+import io.ablserve.server.model.ModelArch;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A session leaves DJL's native bookkeeping as it found it: every NDArray it made lived in a manager that
+ * closed with its batch, phase or model. The CI-sized form of bench/memory.sh, which watches RSS over a
+ * 20-epoch session and 10 sessions in a row.
+ */
+@Tag("training")
+class NdArrayBookkeepingTest {
+
+  /** NDArrays attached to any manager under DJL's system manager, sub-managers included. */
+  static int liveArrays() {
+    try (NDManager probe = NDManager.newBaseManager()) {
+      return probe.getParentManager().getManagedArrays().size();
+    }
+  }
+
+  @Test
+  void liveArrays_countsAnArrayLeftInALongLivedManager() {
+    int before = liveArrays();
+    try (NDManager longLived = NDManager.newBaseManager()) {
+      NDArray leaked = longLived.create(new float[] {1, 2, 3});
+      assertThat(liveArrays()).isEqualTo(before + 1);
+      leaked.close();
+      assertThat(liveArrays()).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void ablSession_returnsNdArrayCountToItsBaseline_andHoldsItFlatAcrossEpochs(@TempDir Path folder)
+      throws Exception {
+    CifarFiles.writeDataset(folder, 24, 3);
+    ExperimentRunner runner = new ExperimentRunner(new DatasetCatalog(Map.of("cifar", folder)));
+    Experiment experiment =
+        new Experiment(
+            new DatasetRef("cifar", 0, 0),
+            AttackConfig.of(AttackKind.BADNETS, 0, 0.1),
+            ModelArch.SMALL_CNN,
+            // Isolation, the ranking, GGA with a suspect-filter pass, augmentation: every path of a session.
+            AblConfig.builder().epochs(3).isolationEpochs(1).isolationRatio(0.05).batchSize(32).build(),
+            5);
+    // A first session pays DJL's one-time allocations, which are not a session's to return.
+    runner.run(experiment, Device.cpu(), TrainingListener.NONE, () -> false);
+    int baseline = liveArrays();
+
+    List<Integer> atEpochEnd = new ArrayList<>();
+    runner.run(
+        experiment,
+        Device.cpu(),
+        new TrainingListener() {
+          @Override
+          public void onEpoch(EpochReport report) {
+            atEpochEnd.add(liveArrays());
+          }
+        },
+        () -> false);
+
+    assertThat(liveArrays()).as("NDArrays left after the session").isEqualTo(baseline);
+    // While the model lives it holds its parameters, BatchNorm statistics and momentum buffers, and
+    // nothing that grows with the steps or epochs taken.
+    assertThat(atEpochEnd).hasSize(3).allMatch(count -> count.equals(atEpochEnd.get(0)));
+  }
+}
