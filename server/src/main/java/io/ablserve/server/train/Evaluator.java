@@ -62,13 +62,7 @@ final class Evaluator {
     List<Block> body = net.getChildren().values().subList(0, net.getChildren().size() - 1);
     ParameterStore parameters = new ParameterStore(trainer.getManager(), false);
     float[][] out = new float[samples.length][];
-    boolean gradMode = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      features(body, parameters, samples, out);
-    } finally {
-      JniUtils.setGradMode(gradMode);
-    }
+    withoutGradients(() -> features(body, parameters, samples, out));
     return out;
   }
 
@@ -129,10 +123,15 @@ final class Evaluator {
    * autograd graph (the trainer's parameters require gradients), time and memory for nothing.
    */
   private void forEachBatch(BatchLoader loader, int[] samples, BatchLogits consumer) {
+    withoutGradients(() -> forEachBatchWithoutGradients(loader, samples, consumer));
+  }
+
+  /** Runs {@code pass} with this thread's PyTorch grad mode off, restoring it after. */
+  private static void withoutGradients(Runnable pass) {
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      forEachBatchWithoutGradients(loader, samples, consumer);
+      pass.run();
     } finally {
       JniUtils.setGradMode(gradMode);
     }

@@ -13,7 +13,7 @@ import java.util.stream.IntStream;
  * activations. Among the samples of a suspect label, two-means on the unit-normalised activations, started
  * from D_b's members of that label and from the rest of the label, splits the trigger's cluster from the
  * clean class's (activation clustering, Chen et al. 2018, seeded by ABL's ranking rather than blind). A
- * label is split only when its isolated members stand apart from the rest of it ({@link #standsApart}):
+ * label is split only when its isolated members stand apart from the rest of it (cosine of means below {@link #MAX_SEED_COSINE}):
  * the easiest clean samples of a class, which the ranking also picks, do not.
  */
 final class Expansion {
@@ -71,14 +71,9 @@ final class Expansion {
   }
 
   /**
-   * Whether the first {@code seeds} of the unit-normalised {@code rows} stand apart from the others: the
-   * cosine between the two groups' means is below {@link #MAX_SEED_COSINE}. Normalises the rows in place.
+   * The cosine between the mean of the first {@code seeds} rows and the others' mean, the rows normalised to
+   * unit length in place.
    */
-  static boolean standsApart(float[][] rows, int seeds) {
-    return seedCosine(rows, seeds) < MAX_SEED_COSINE;
-  }
-
-  /** The cosine between the mean of the first {@code seeds} unit-normalised rows and the others' mean. */
   static double seedCosine(float[][] rows, int seeds) {
     for (float[] f : rows) {
       normalise(f);

@@ -93,8 +93,8 @@ class ExpansionTest {
 
     assertThat(Expansion.expand(isolated, Isolation.complement(isolated, n), labels, 4, s -> rows(features, s)))
         .isEmpty();
-    assertThat(Expansion.standsApart(rows(features, new int[] {0, 4, 8, 12, 16, 20, 24, 28, 32, 36}), 3))
-        .isFalse();
+    assertThat(Expansion.seedCosine(rows(features, new int[] {0, 4, 8, 12, 16, 20, 24, 28, 32, 36}), 3))
+        .isGreaterThanOrEqualTo(Expansion.MAX_SEED_COSINE);
   }
 
   @Test
