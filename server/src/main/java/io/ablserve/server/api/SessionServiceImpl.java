@@ -24,16 +24,21 @@ import java.util.concurrent.Executors;
 
 /** The v1 SessionService over a {@link SessionManager}; the proto comments are its reference. */
 public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceImplBase {
+  static final int WATCH_THREADS = 2;
+
   private final SessionManager sessions;
   private final Executor watchExecutor;
   private final WatchCounter watchers;
 
   @Inject
   public SessionServiceImpl(SessionManager sessions, WatchCounter watchers) {
-    // Drains are short and never block; idle threads expire, so the pool needs no shutdown.
+    // Drains are short and never block, so two threads serve every watcher in turn: an event appended
+    // while fifty watch wakes two threads rather than fifty, each of which would preempt a training
+    // thread (bench/RESULTS.md, watchers). Daemon threads: the pool needs no shutdown.
     this(
         sessions,
-        Executors.newCachedThreadPool(
+        Executors.newFixedThreadPool(
+            WATCH_THREADS,
             new ThreadFactoryBuilder().setDaemon(true).setNameFormat("ablserve-watch-%d").build()),
         watchers);
   }

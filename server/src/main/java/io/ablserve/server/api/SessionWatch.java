@@ -25,6 +25,8 @@ final class SessionWatch {
 
   private static final Logger logger = Logger.getLogger(SessionWatch.class.getName());
   private static final int READ_BATCH = 64;
+  // A replay from the store takes turns with the live watchers on the shared executor.
+  private static final int BATCHES_PER_DRAIN = 8;
 
   private final EventLog log;
   private final ServerCallStreamObserver<SessionEvent> observer;
@@ -88,7 +90,12 @@ final class SessionWatch {
     int missed = 1;
     do {
       try {
-        drainOnce();
+        if (!drainOnce()) {
+          // More to send: yield to the other watchers sharing the executor and go on after them. The
+          // count is left as it is, so no second drain starts meanwhile and no signal is lost.
+          executor.execute(this::drain);
+          return;
+        }
       } catch (RuntimeException e) {
         logger.log(Level.WARNING, "watch stream failed", e);
         stop();
@@ -98,8 +105,15 @@ final class SessionWatch {
     } while (missed != 0);
   }
 
-  private void drainOnce() {
-    while (!done.get() && observer.isReady()) {
+  /**
+   * Sends until the client is not ready, the log has nothing new or {@link #BATCHES_PER_DRAIN} batches
+   * went out; false in the last case, when there may be more to send at once.
+   */
+  private boolean drainOnce() {
+    for (int batches = 0; batches < BATCHES_PER_DRAIN; batches++) {
+      if (done.get() || !observer.isReady()) {
+        return true;
+      }
       boolean finished = log.isFinished(); // read before the events, so a terminal one is not missed
       int max = (int) Math.min(READ_BATCH, endSequence - cursor);
       List<SessionEvent> batch = max <= 0 ? List.of() : log.read(cursor, max);
@@ -107,21 +121,22 @@ final class SessionWatch {
         if (finished || endSequence != FOLLOW) {
           complete();
         }
-        return; // following: the next append signals
+        return true; // following: the next append signals
       }
       for (SessionEvent event : batch) {
         if (!observer.isReady()) {
-          return; // the ready handler signals
+          return true; // the ready handler signals
         }
         observer.onNext(event);
         counter.sent();
         cursor = event.getSequence() + 1;
         if (log.isLast(event)) {
           complete();
-          return;
+          return true;
         }
       }
     }
+    return false;
   }
 
   private void complete() {

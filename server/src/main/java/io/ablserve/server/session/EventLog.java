@@ -7,6 +7,7 @@ import io.ablserve.server.store.SessionStore;
 import io.ablserve.v1.SessionEvent;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -14,12 +15,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * One session's append-only telemetry: gap-free sequence numbers from 0, stored through the {@link
  * SessionStore}. The log is the only buffer: readers keep their own cursor and re-read after a
  * subscriber signal, so a slow reader costs no memory and never holds up the writer.
+ *
+ * <p>The last {@link #TAIL} appended events are also kept in memory, so live watchers, who read what was
+ * just appended, are served without the store: fifty of them no longer make fifty database reads per
+ * event, each parsing the event again and waiting on the database lock the training thread writes under.
+ * Readers further behind (a replay from sequence 0, a stalled client) read the store.
  */
 public final class EventLog {
+  /** How many of the latest events stay in memory: about a minute of step events at every step. */
+  static final int TAIL = 1024;
+
   private final String sessionId;
   private final SessionStore store;
   private final Clock clock;
   private final List<Runnable> subscribers = new CopyOnWriteArrayList<>();
+  private final SessionEvent[] tail = new SessionEvent[TAIL]; // sequence s at s % TAIL; guarded by this
+  private long tailStart; // the first sequence number held in tail; guarded by this
   private long size; // guarded by this
   private volatile boolean finished;
 
@@ -36,6 +47,7 @@ public final class EventLog {
     this.store = requireNonNull(store, "store");
     this.clock = requireNonNull(clock, "clock");
     this.size = size;
+    this.tailStart = size;
     this.finished = finished;
   }
 
@@ -48,8 +60,11 @@ public final class EventLog {
       if (finished) {
         throw new IllegalStateException("event log of session '" + sessionId + "' is closed");
       }
-      store.appendEvent(sessionId, event.setSequence(size).setTime(timestamp(clock.instant())).build());
+      SessionEvent stored = event.setSequence(size).setTime(timestamp(clock.instant())).build();
+      store.appendEvent(sessionId, stored);
+      tail[(int) (size % TAIL)] = stored;
       size++;
+      tailStart = Math.max(tailStart, size - TAIL);
       finished = last;
     }
     for (Runnable subscriber : subscribers) {
@@ -59,6 +74,16 @@ public final class EventLog {
 
   /** Up to {@code maxCount} events from {@code fromSequence}, in order. */
   public List<SessionEvent> read(long fromSequence, int maxCount) {
+    synchronized (this) {
+      if (fromSequence >= tailStart) {
+        int count = (int) Math.max(0, Math.min(maxCount, size - fromSequence));
+        List<SessionEvent> events = new ArrayList<>(count);
+        for (long sequence = fromSequence; sequence < fromSequence + count; sequence++) {
+          events.add(tail[(int) (sequence % TAIL)]);
+        }
+        return events;
+      }
+    }
     return store.readEvents(sessionId, fromSequence, maxCount);
   }
 
