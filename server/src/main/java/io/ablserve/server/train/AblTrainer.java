@@ -38,9 +38,9 @@ import java.util.stream.IntStream;
 public final class AblTrainer {
   static final int EVAL_BATCH = 512;
   /**
-   * Early isolation ranks after every isolation epoch and isolates once the loss gap has opened on one
-   * label: at least this share of the set it would isolate carries a single label, the same label as one
-   * epoch before. All-to-one poisons share their target label, and once learned they crowd the bottom of
+   * Early isolation ranks the losses of every isolation epoch and isolates once the loss gap has opened
+   * on one label: at least this share of the set it would isolate carries a single label, the same label
+   * as one epoch before. All-to-one poisons share their target label, and once learned they crowd the bottom of
    * the ranking; before that, the lowest losses spread over the easy classes.
    */
   static final double EARLY_ISOLATION_LABEL_SHARE = 0.6;
@@ -123,21 +123,20 @@ public final class AblTrainer {
     }
     learningRate.set(config.learningRate());
     int turning = config.isolationEpochs();
-    float[] losses = null; // the ranking's losses, when early isolation already measured them
     int previousLabel = -1; // the label that dominated last epoch's ranking, -1 for none
     for (int epoch = next; epoch < config.isolationEpochs() && !progress.ranked; epoch++) {
       progress.beginEpoch(epoch);
       epochs.run(Phase.ISOLATION, epoch, shuffled(all, rng), new int[0], Objective.ISOLATION);
       progress.endEpoch(Phase.ISOLATION);
       if (config.isolateEarly() && epoch + 1 < config.isolationEpochs()) {
-        float[] now = evaluator.sampleLosses(all);
+        // The check reads the losses the epoch's steps recorded anyway (every sample trains once per
+        // isolation epoch), not a pass of its own: two extra passes made ABL 1.13x plain training.
         int label =
             Isolation.dominantLabel(
-                Isolation.lowest(scores(now, train), config.isolationRatio()), train.labels(),
-                train.numClasses(), EARLY_ISOLATION_LABEL_SHARE);
+                Isolation.lowest(scores(epochs.lastLosses(), train), config.isolationRatio()),
+                train.labels(), train.numClasses(), EARLY_ISOLATION_LABEL_SHARE);
         if (label >= 0 && label == previousLabel) {
           turning = epoch + 1;
-          losses = now;
           break;
         }
         previousLabel = label;
@@ -149,9 +148,7 @@ public final class AblTrainer {
 
     if (!progress.ranked) {
       listener.onPhase(Phase.ISOLATED, turning);
-      if (losses == null) {
-        losses = evaluator.sampleLosses(all);
-      }
+      float[] losses = evaluator.sampleLosses(all);
       IsolationReport isolation =
           Isolation.isolate(scores(losses, train), losses, data.poisoned(), config.isolationRatio(), turning);
       listener.onIsolation(isolation);

@@ -114,6 +114,14 @@ final class Epochs {
     return report;
   }
 
+  /**
+   * Each sample's cross-entropy as its step computed it in the last epoch run, before that step's update;
+   * NaN for samples the epoch did not train on. A copy.
+   */
+  float[] lastLosses() {
+    return trainLoss.clone();
+  }
+
   /** Steps taken so far over all epochs; the next step's number. */
   long step() {
     return step;
