@@ -107,6 +107,8 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     p.add_argument("--results", default=None)
+    p.add_argument("--profile", default=None,
+                   help="after the measured epochs, profile one more and write DIR/pytorch-<model>.json")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
@@ -139,11 +141,9 @@ def main():
             with open(a.results, "a") as f:
                 f.write(line + "\n")
 
-    rates, cpu = [], 0.0
-    for epoch in range(a.epochs + 1):
+    def train_epoch():
         model.train()
         order = rng.permutation(n)
-        start, cpu_start = time.perf_counter(), time.process_time()
         for step, i in enumerate(range(0, n, a.batch_size)):
             xb, yb = data.batch(order[i:i + a.batch_size])
             ce = F.cross_entropy(model(xb), yb, reduction="none")
@@ -156,12 +156,23 @@ def main():
             if step % 10 == 0:
                 loss.item()
         sync()
+
+    rates, cpu = [], 0.0
+    for epoch in range(a.epochs + 1):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        train_epoch()
         rates.append(n / (time.perf_counter() - start))
         cpu += (time.process_time() - cpu_start) if epoch > 0 else 0.0
     measured = rates[1:]
     # cpu_value: images per second of process CPU time; with one thread, the work done whatever else runs.
     emit({"bench": "train", "value": n * len(measured) / sum(n / r for r in measured), "unit": "images/s",
           "per_epoch": measured, "warmup_epoch": rates[0], "cpu_value": n * len(measured) / cpu})
+    if a.profile:
+        # The same profiler DJL's JniUtils.startProfile drives (the legacy autograd profiler), one epoch.
+        os.makedirs(a.profile, exist_ok=True)
+        with torch.autograd.profiler.profile() as prof:
+            train_epoch()
+        prof.export_chrome_trace(os.path.join(a.profile, f"pytorch-{a.model}.json"))
 
     model.eval()
     everything = np.arange(n)

@@ -1,6 +1,7 @@
 package io.ablserve.bench;
 
 import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.DatasetCatalog;
@@ -88,6 +89,10 @@ public final class SpeedBench implements Callable<Integer> {
 
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N, as the server takes it")
   String device;
+
+  @Option(names = "--profile", description = "micro: after the measured epochs, train one more under"
+      + " libtorch's profiler and write its Chrome trace to DIR/ablserve-<model>.json (bench/op_profile.py)")
+  Path profileDir;
 
   @Option(names = "--results", description = "JSON-lines file rows are appended to")
   Path results;
@@ -191,6 +196,13 @@ public final class SpeedBench implements Callable<Integer> {
       row.put("warmup_epoch", warmRate);
       row.put("cpu_value", images / (cpuNanos / 1e9));
       log.write(row);
+      if (profileDir != null) {
+        Files.createDirectories(profileDir);
+        JniUtils.startProfile(false, false, false);
+        probe.trainEpoch(epochs + 1);
+        JniUtils.stopProfile(
+            profileDir.resolve("ablserve-" + arch.name().toLowerCase(Locale.ROOT) + ".json").toString());
+      }
 
       double[] inference = new double[2];
       double cpuSeconds = 0;

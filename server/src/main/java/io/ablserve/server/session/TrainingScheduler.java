@@ -2,6 +2,7 @@ package io.ablserve.server.session;
 
 import static java.util.Objects.requireNonNull;
 
+import io.ablserve.server.train.NativeMemory;
 import io.ablserve.server.train.TrainingCancelledException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -119,6 +120,7 @@ final class TrainingScheduler implements AutoCloseable {
       }
       if (session.start()) {
         train(session);
+        NativeMemory.trim(); // the session's tensors are gone: give their memory back while idle
       }
       synchronized (this) {
         running = null;

@@ -317,6 +317,7 @@ public final class AblTrainer {
       cleanAccuracy = epochs.last().cleanAccuracy();
       attackSuccessRate = epochs.last().attackSuccessRate();
       save(phase);
+      NativeMemory.trim(); // between epochs no batch is alive: the arenas' cache goes back to the system
     }
 
     void ranked(int[] isolated, int[] kept, IsolationReport isolation) {
