@@ -3,7 +3,7 @@
 #   five attacks at 10% poisoning x {no defence, ABL defaults, ABL as the paper specifies it (global
 #   ranking at T_te, GGA, no expansion or filtering), the official code's recipe}, and BadNets / Blend at 1%
 #   and 50% x {no defence, ABL defaults}.
-# Rows go to bench/results/abl-eval.jsonl; bench/tabulate.py turns them into the tables of RESULTS.md.
+# Rows go to bench/results/abl-eval.jsonl; bench/abl_table.py turns them into the tables of RESULTS.md.
 # Size: TRAIN_LIMIT (default 10000) training and TEST_LIMIT (2000) test images, the default 10 epochs.
 # JOBS runs (default: one per core) go at once, each on ABLSERVE_THREADS=1 intra-op thread. APPEND=1 keeps
 # the rows already in the results file; SKIP is a regex of run labels not to run (e.g. those kept).
@@ -39,4 +39,4 @@ official="$paper --mode FINETUNE_THEN_ASCENT"
   bench/run-eval.sh --train-limit "$TRAIN_LIMIT" --test-limit "$TEST_LIMIT" --seed "$SEED" --label "$label" \
     --results bench/results/abl-eval.jsonl $args > "$log" 2>&1 || { echo "FAILED: $label (see $log)" >&2; exit 255; }
 ' _ {}
-python3 bench/tabulate.py "$out"
+python3 bench/abl_table.py "$out"

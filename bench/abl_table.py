@@ -1,4 +1,6 @@
 """Turns bench/results/abl-eval.jsonl rows into the markdown tables of bench/RESULTS.md."""
+# Named abl_table, not tabulate: bench/ is first on the path of the Python scripts here, and torch
+# (bench/torch_reference.py) imports the tabulate package.
 import json
 import sys
 
