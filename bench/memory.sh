@@ -19,11 +19,11 @@ BENCH_JVM_OPTS="-XX:NativeMemoryTracking=summary ${BENCH_JVM_OPTS:-}" bench_java
   --sessions "${SESSIONS:-10}" --results "$out" | grep -v '^{' || true
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
-print("| run | samples (warm-up) | RSS after warm-up | RSS drift | RSS spread | NMT drift | heap drift | live NDArrays |")
-print("|---|---|---|---|---|---|---|---|")
+print("| run | samples (warm-up) | RSS after warm-up | RSS drift | RSS spread | NMT drift | heap drift | heap committed drift | live NDArrays |")
+print("|---|---|---|---|---|---|---|---|---|")
 for r in map(json.loads, open(sys.argv[1])):
     w = r["warmup_samples"]
     print(f"| {r['bench']} | {r['samples']} ({w}) | {r['rss_kb'][min(w, len(r['rss_kb']) - 1)] / 1024:.0f} MiB | "
           f"{r['rss_kb_drift_pct']:+.1f}% | {r['rss_kb_spread_pct']:.1f}% | {r['nmt_committed_kb_drift_pct']:+.1f}% | "
-          f"{r['heap_used_kb_drift_pct']:+.1f}% | {r['live_ndarrays'][w:]} |")
+          f"{r['heap_used_kb_drift_pct']:+.1f}% | {r['heap_committed_kb_drift_pct']:+.1f}% | {r['live_ndarrays'][w:]} |")
 PY

@@ -103,8 +103,8 @@ public final class MemoryBench implements Callable<Integer> {
 
   private static void print(String what, ProcessMemory m) {
     System.err.printf(
-        Locale.ROOT, "%-10s rss %7d KiB  nmt %7d KiB  heap %7d KiB  ndarrays %d%n", what, m.rssKb(),
-        m.nmtCommittedKb(), m.heapUsedKb(), m.liveNdArrays());
+        Locale.ROOT, "%-10s rss %7d KiB  nmt %7d KiB  heap %7d KiB (committed %7d KiB)  ndarrays %d%n", what,
+        m.rssKb(), m.nmtCommittedKb(), m.heapUsedKb(), m.heapCommittedKb(), m.liveNdArrays());
   }
 
   /** Series and their drift after the first {@code warmup} samples: last vs first kept, and max vs min. */
@@ -120,6 +120,7 @@ public final class MemoryBench implements Callable<Integer> {
     series(row, "rss_kb", samples, warmup, ProcessMemory::rssKb);
     series(row, "nmt_committed_kb", samples, warmup, ProcessMemory::nmtCommittedKb);
     series(row, "heap_used_kb", samples, warmup, ProcessMemory::heapUsedKb);
+    series(row, "heap_committed_kb", samples, warmup, ProcessMemory::heapCommittedKb);
     series(row, "live_ndarrays", samples, warmup, m -> m.liveNdArrays());
     return row;
   }

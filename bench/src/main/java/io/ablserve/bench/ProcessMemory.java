@@ -14,11 +14,13 @@ import javax.management.ObjectName;
  * arenas alike), the JVM's own native memory by Native Memory Tracking when it is on, the Java heap in
  * use, and the NDArrays DJL's managers still hold.
  */
-record ProcessMemory(long rssKb, long nmtCommittedKb, long heapUsedKb, int liveNdArrays) {
+record ProcessMemory(
+    long rssKb, long nmtCommittedKb, long heapUsedKb, long heapCommittedKb, int liveNdArrays) {
   private static final Pattern NMT_TOTAL = Pattern.compile("Total: reserved=(\\d+)KB, committed=(\\d+)KB");
 
   static ProcessMemory sample() {
-    return new ProcessMemory(readRssKb(), readNmtCommittedKb(), readHeapUsedKb(), countLiveNdArrays());
+    return new ProcessMemory(
+        readRssKb(), readNmtCommittedKb(), readHeapUsedKb(), readHeapCommittedKb(), countLiveNdArrays());
   }
 
   /** VmRSS of /proc/self/status, in KiB; -1 where there is no procfs. */
@@ -58,6 +60,11 @@ record ProcessMemory(long rssKb, long nmtCommittedKb, long heapUsedKb, int liveN
 
   static long readHeapUsedKb() {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1024;
+  }
+
+  /** The Java heap the collector has committed (part of NMT's total), in KiB. */
+  static long readHeapCommittedKb() {
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024;
   }
 
   /** NDArrays attached to any manager under DJL's system manager, sub-managers included. */
