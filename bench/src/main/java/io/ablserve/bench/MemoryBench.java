@@ -8,10 +8,16 @@ import io.ablserve.v1.SessionState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.LongSummaryStatistics;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToLongFunction;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,16 +67,42 @@ public final class MemoryBench implements Callable<Integer> {
         new ServerUnderTest(dataDir, Map.of("fashion-mnist", fashionMnist))) {
       ProcessMemory started = sampleAfterGc();
       List<ProcessMemory> perEpoch = new ArrayList<>();
-      check(
-          server.run(
-              session(epochs, isolationEpochs),
-              e -> {
-                if (e.hasEpoch()) {
-                  perEpoch.add(sampleAfterGc());
-                  print("epoch " + e.getEpoch().getEpoch(), perEpoch.get(perEpoch.size() - 1));
-                }
-              }));
-      log.write(report("memory_long_session", started, perEpoch, warmupEpochs));
+      // RSS every 10 ms, by the number of epoch events seen so far: an epoch's low (after the trim that
+      // ends the one before) and high, which do not depend on when the watcher hears of the epoch.
+      AtomicInteger epochsSeen = new AtomicInteger();
+      List<long[]> rssByEpoch = Collections.synchronizedList(new ArrayList<>());
+      ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+      sampler.scheduleAtFixedRate(
+          () -> rssByEpoch.add(new long[] {epochsSeen.get(), ProcessMemory.readRssKb()}),
+          0, 10, TimeUnit.MILLISECONDS);
+      try {
+        check(
+            server.run(
+                session(epochs, isolationEpochs),
+                e -> {
+                  if (e.hasEpoch()) {
+                    perEpoch.add(sampleAfterGc());
+                    epochsSeen.incrementAndGet();
+                    print("epoch " + e.getEpoch().getEpoch(), perEpoch.get(perEpoch.size() - 1));
+                  }
+                }));
+      } finally {
+        sampler.shutdownNow();
+      }
+      Map<String, Object> longSession = report("memory_long_session", started, perEpoch, warmupEpochs);
+      List<Long> lows = new ArrayList<>();
+      List<Long> highs = new ArrayList<>();
+      for (int epoch = 1; epoch < epochsSeen.get(); epoch++) { // samples while epoch `epoch` trained
+        int index = epoch;
+        LongSummaryStatistics rss =
+            rssByEpoch.stream().filter(r -> r[0] == index).mapToLong(r -> r[1]).summaryStatistics();
+        lows.add(rss.getMin());
+        highs.add(rss.getMax());
+      }
+      series(longSession, "rss_low_kb", lows, warmupEpochs - 1);
+      series(longSession, "rss_high_kb", highs, warmupEpochs - 1);
+      System.err.println("RSS low / high per epoch (MiB): " + mib(lows) + " / " + mib(highs));
+      log.write(longSession);
 
       List<ProcessMemory> perSession = new ArrayList<>();
       for (int i = 0; i < sessions; i++) {
@@ -125,10 +157,17 @@ public final class MemoryBench implements Callable<Integer> {
     return row;
   }
 
+  private static List<Long> mib(List<Long> kb) {
+    return kb.stream().map(v -> v / 1024).toList();
+  }
+
   private static void series(
       Map<String, Object> row, String name, List<ProcessMemory> samples, int warmup,
       ToLongFunction<ProcessMemory> value) {
-    List<Long> all = samples.stream().map(value::applyAsLong).toList();
+    series(row, name, samples.stream().map(value::applyAsLong).toList(), warmup);
+  }
+
+  private static void series(Map<String, Object> row, String name, List<Long> all, int warmup) {
     row.put(name, all);
     List<Long> kept = all.subList(Math.min(warmup, all.size() - 1), all.size());
     long first = kept.get(0);
