@@ -30,7 +30,7 @@ public final class EventLog {
   private final Clock clock;
   private final List<Runnable> subscribers = new CopyOnWriteArrayList<>();
   private final SessionEvent[] tail = new SessionEvent[TAIL]; // sequence s at s % TAIL; guarded by this
-  private long tailStart; // the first sequence number held in tail; guarded by this
+  private final long firstAppended; // this object's first append; earlier events are only in the store
   private long size; // guarded by this
   private volatile boolean finished;
 
@@ -47,7 +47,7 @@ public final class EventLog {
     this.store = requireNonNull(store, "store");
     this.clock = requireNonNull(clock, "clock");
     this.size = size;
-    this.tailStart = size;
+    this.firstAppended = size;
     this.finished = finished;
   }
 
@@ -64,7 +64,6 @@ public final class EventLog {
       store.appendEvent(sessionId, stored);
       tail[(int) (size % TAIL)] = stored;
       size++;
-      tailStart = Math.max(tailStart, size - TAIL);
       finished = last;
     }
     for (Runnable subscriber : subscribers) {
@@ -75,7 +74,7 @@ public final class EventLog {
   /** Up to {@code maxCount} events from {@code fromSequence}, in order. */
   public List<SessionEvent> read(long fromSequence, int maxCount) {
     synchronized (this) {
-      if (fromSequence >= tailStart) {
+      if (fromSequence >= Math.max(firstAppended, size - TAIL)) {
         int count = (int) Math.max(0, Math.min(maxCount, size - fromSequence));
         List<SessionEvent> events = new ArrayList<>(count);
         for (long sequence = fromSequence; sequence < fromSequence + count; sequence++) {

@@ -40,8 +40,8 @@ public final class AblTrainer {
   /**
    * Early isolation ranks the losses of every isolation epoch and isolates once the loss gap has opened
    * on one label: at least this share of the set it would isolate carries a single label, the same label
-   * as one epoch before. All-to-one poisons share their target label, and once learned they crowd the bottom of
-   * the ranking; before that, the lowest losses spread over the easy classes.
+   * as one epoch before. All-to-one poisons share their target label, and once learned they crowd the
+   * bottom of the ranking; before that, the lowest losses spread over the easy classes.
    */
   static final double EARLY_ISOLATION_LABEL_SHARE = 0.6;
   private static final Logger logger = Logger.getLogger(AblTrainer.class.getName());
