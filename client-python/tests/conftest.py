@@ -18,7 +18,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 120
 _LISTENING = re.compile(r"^ablserve listening on (\S+)")
 
-# A session that trains in about 10 s on two cores: 1000 images, one isolation epoch, two unlearning epochs.
+# A session that trains in about 10 s on two cores: 1000 images, one isolation epoch, then two of unlearning,
+# or of plain training when the backdoor check confirms nothing.
 SMALL = ablserve.SessionConfig(
     dataset=ablserve.DatasetConfig("fashion-mnist", train_limit=1000, test_limit=200),
     attack=ablserve.AttackConfig("badnets", poison_rate=0.1),

@@ -9,9 +9,9 @@ import ablserve
 from conftest import long_config
 
 PUBLIC = {
-    "AblConfig", "AblError", "AttackConfig", "Client", "Dataset", "DatasetConfig", "EpochSummary", "Evaluation",
-    "FilterResult", "FinalResult", "IsolationResult", "PhaseChange", "Session", "SessionConfig", "StateChange",
-    "StepMetrics", "least_loaded",
+    "AblConfig", "AblError", "AttackConfig", "BackdoorVerdict", "Client", "Dataset", "DatasetConfig", "EpochSummary",
+    "Evaluation", "FilterResult", "FinalResult", "IsolationResult", "PhaseChange", "Session", "SessionConfig",
+    "StateChange", "StepMetrics", "least_loaded",
 }
 
 

@@ -10,14 +10,20 @@ import pandas as pd  # noqa: E402
 import ablserve  # noqa: E402
 
 
+def _after_turn(session: ablserve.Session) -> str:
+    """The phase after the turning epoch: unlearning once a backdoor is confirmed, else plain training."""
+    return "unlearning" if session.result.verdict.confirmed else "training"
+
+
 def test_wait_showsAProgressBarPerPhaseAndReturnsTheFinishedSession(trained, capsys):
     session = trained.wait(progress=True, timeout=60)
     assert session is trained
     assert session.state == "succeeded"
     assert session.result.epochs == 3
     err = capsys.readouterr().err
-    assert "isolation" in err and "unlearning" in err
+    assert "isolation" in err and _after_turn(session) in err
     assert "isolated 20 of 1000 samples" in err
+    assert str(session.result.verdict) in err
 
 
 def test_watch_replaysTypedEventsInSequenceAndEndsWithTheFinalState(trained):
@@ -27,7 +33,8 @@ def test_watch_replaysTypedEventsInSequenceAndEndsWithTheFinalState(trained):
     assert {ablserve.StateChange, ablserve.PhaseChange, ablserve.StepMetrics, ablserve.EpochSummary,
             ablserve.IsolationResult, ablserve.FinalResult} <= kinds
     assert events[-1] == ablserve.StateChange(events[-1].sequence, events[-1].time, "succeeded", "")
-    assert [e.phase for e in events if isinstance(e, ablserve.PhaseChange)] == ["isolation", "isolated", "unlearning"]
+    assert [e.phase for e in events if isinstance(e, ablserve.PhaseChange)] == [
+        "isolation", "isolated", _after_turn(trained)]
 
 
 def test_watch_startsAtFromSequence(trained):
@@ -39,7 +46,7 @@ def test_metrics_areDataFramesOfEpochsAndSteps(trained):
     epochs = trained.metrics()
     assert isinstance(epochs, pd.DataFrame)
     assert list(epochs["epoch"]) == [0, 1, 2]
-    assert list(epochs["phase"]) == ["isolation", "unlearning", "unlearning"]
+    assert list(epochs["phase"]) == ["isolation"] + [_after_turn(trained)] * 2
     assert epochs["clean_accuracy"].between(0, 1).all()
     assert epochs["attack_success_rate"].between(0, 1).all()
     steps = trained.metrics("step")

@@ -11,6 +11,7 @@ from ._config import AblConfig, AttackConfig, DatasetConfig, SessionConfig
 from ._datasets import Dataset
 from ._errors import AblError
 from ._events import (
+    BackdoorVerdict,
     EpochSummary,
     FilterResult,
     FinalResult,
@@ -27,6 +28,7 @@ __all__ = [
     "AblConfig",
     "AblError",
     "AttackConfig",
+    "BackdoorVerdict",
     "Client",
     "Dataset",
     "DatasetConfig",

@@ -100,16 +100,20 @@ class AblConfig:
     """"finetune_then_ascent" only: epochs of pure ascent at the end."""
     ranking: str = "per_class"
     """"global" (lowest losses overall) or "per_class" (losses over their class median)."""
-    suspect_filtering: bool = True
-    """Drop from D_c the likely poisons the ranking missed, after each unlearning (GGA) epoch."""
+    suspect_filtering: bool = False
+    """Drop from D_c the likely poisons the ranking missed, after each unlearning (GGA) epoch. Off by default:
+    GGA itself raises the loss of clean target-class images, and the filter dropped many of them."""
     augmentation: bool = True
     """Train-time augmentation chosen per dataset; never during ranking or evaluation."""
     isolation_expansion: bool = True
-    """At the turning epoch, also isolate the samples of D_b's over-represented label whose activations
-    cluster with the isolated ones: the poisons the 1% ranking left behind."""
+    """The backdoor check at the turning epoch: split each label in two by its penultimate activations and
+    weigh the low-loss half's separation, loss gap and the spread of its runner-up classes; confirmed (see :class:`BackdoorVerdict`), D_b becomes the backdoor's cluster and
+    GGA unlearns it; not confirmed, nothing is ascended and the session trains plainly from the turning epoch
+    (phase "training"). Off, D_b is the ranking's pick, ascended whatever it holds (the paper's recipe)."""
     isolate_early: bool = True
     """Isolate as soon as the loss gap opens (60% of the set the ranking picks carries one label, two epochs
-    in a row) instead of at isolation_epochs, which stays the latest turning epoch."""
+    in a row, and with isolation_expansion the backdoor check confirms it) instead of at isolation_epochs,
+    which stays the latest turning epoch."""
     final_decay_epochs: int = 2
     """The last N epochs of plain training, GGA or fine-tuning run at a tenth of their learning rate."""
 

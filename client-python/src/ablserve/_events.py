@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 import numpy as np
 
@@ -50,6 +50,9 @@ class EpochSummary:
     isolation_recall: float
     train_elapsed_ms: int
     images_per_second: float
+    class_accuracy: Tuple[float, ...] = ()
+    """Clean test accuracy of each class, indexed by label (NaN: no test image of it); empty from a server
+    older than the field."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,42 @@ class PhaseChange:
     time: datetime
     phase: str
     epoch: int
+
+
+@dataclass(frozen=True)
+class BackdoorVerdict:
+    """The backdoor check at the turning epoch (``AblConfig.isolation_expansion``): each label is split in two
+    by its penultimate activations, and a backdoor is confirmed when a label's low-loss cluster stands apart
+    from the rest of it, was learned far faster, and its runner-up classes spread over the other classes
+    (``evidence``, the product of the three, reaches ``threshold``). Confirmed, ABL
+    ascends on ``ascended_count`` samples; otherwise it trains plainly from the turning epoch ("training").
+    ``str()`` gives a one-line account."""
+
+    confirmed: bool
+    label: int
+    """The confirmed label (the backdoor's target), or unconfirmed the strongest one; -1 when no label had a
+    candidate cluster."""
+    evidence: float
+    """That label's evidence: its cluster's separation x loss gap x runner-up diversity (NaN when ``label`` is -1)."""
+    threshold: float
+    margin: float
+    """``evidence - threshold``: how far the decision lay from flipping; >= 0 when confirmed."""
+    ascended_count: int
+    """Samples ascended as the backdoor's (D_b)."""
+    suspect_count: int
+    """Samples that joined the backdoor's cluster without standing clearly apart: left out of training."""
+    class_evidence: Tuple[float, ...]
+    """Each label's evidence, indexed by label; NaN for labels without a candidate cluster."""
+
+    def __str__(self) -> str:
+        if self.confirmed:
+            return (f"backdoor confirmed at label {self.label}: evidence {self.evidence:.2f} >= threshold"
+                    f" {self.threshold:.2f} (margin {self.margin:+.2f}); {self.ascended_count} samples ascended,"
+                    f" {self.suspect_count} suspects left out of training")
+        if self.label < 0:
+            return "no backdoor confirmed (no label split into a cluster and a rest)"
+        return (f"no backdoor confirmed (evidence {self.evidence:.2f} < threshold {self.threshold:.2f},"
+                f" strongest label {self.label})")
 
 
 @dataclass(frozen=True)
@@ -80,6 +119,8 @@ class IsolationResult:
     recall: float
     train_size: int
     train_poisoned_count: int
+    verdict: Optional[BackdoorVerdict] = None
+    """The backdoor check on this ranking; None when none ran (``isolation_expansion`` off)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +160,10 @@ class FinalResult:
     elapsed_ms: int
     sequence: Optional[int] = None
     time: Optional[datetime] = None
+    class_accuracy: Tuple[float, ...] = ()
+    """The last epoch's clean accuracy of each class, indexed by label: a defence that kills a class shows it."""
+    verdict: Optional[BackdoorVerdict] = None
+    """Whether a backdoor was confirmed; None when no check ran (defense "none", ``isolation_expansion`` off)."""
 
 
 Event = Union[StepMetrics, EpochSummary, PhaseChange, IsolationResult, FilterResult, StateChange, FinalResult]
@@ -138,16 +183,25 @@ def timestamp(ts) -> Optional[datetime]:
     return datetime.fromtimestamp(ts.seconds + ts.nanos / 1e9, tz=timezone.utc)
 
 
+def backdoor_verdict(m: pb.BackdoorVerdict) -> Optional[BackdoorVerdict]:
+    """None when no check ran (also for an unset field, from a server older than the check)."""
+    if not m.tested:
+        return None
+    return BackdoorVerdict(m.confirmed, m.label, m.evidence, m.threshold, m.margin, m.ascended_count,
+                           m.suspect_count, tuple(m.class_evidence))
+
+
 def final_result(m: pb.FinalResult, sequence: Optional[int] = None, time: Optional[datetime] = None) -> FinalResult:
     return FinalResult(m.clean_accuracy, m.attack_success_rate, m.isolation_precision, m.isolation_recall,
-                       m.epochs, m.elapsed_ms, sequence, time)
+                       m.epochs, m.elapsed_ms, sequence, time, tuple(m.class_accuracy), backdoor_verdict(m.verdict))
 
 
 def isolation_result(m: pb.IsolationResult, sequence: Optional[int] = None,
                      time: Optional[datetime] = None) -> IsolationResult:
     return IsolationResult(sequence, time, m.epoch, np.asarray(m.indices, dtype=np.int32),
                            np.asarray(m.losses, dtype=np.float32), np.asarray(m.poisoned, dtype=bool),
-                           m.precision, m.recall, m.train_size, m.train_poisoned_count)
+                           m.precision, m.recall, m.train_size, m.train_poisoned_count,
+                           backdoor_verdict(m.verdict))
 
 
 def from_proto(e: pb.SessionEvent) -> Optional[Event]:
@@ -162,7 +216,7 @@ def from_proto(e: pb.SessionEvent) -> Optional[Event]:
         m = e.epoch
         return EpochSummary(seq, t, phase_name(m.phase), m.epoch, m.clean_accuracy, m.attack_success_rate,
                             m.mean_loss_poisoned, m.mean_loss_clean, m.isolation_precision, m.isolation_recall,
-                            m.train_elapsed_ms, m.images_per_second)
+                            m.train_elapsed_ms, m.images_per_second, tuple(m.class_accuracy))
     if kind == "phase":
         return PhaseChange(seq, t, phase_name(e.phase.phase), e.phase.epoch)
     if kind == "isolation":

@@ -56,6 +56,9 @@ class _Series:
             self.state = event.state
         elif isinstance(event, FinalResult):
             self.note = f"CA {event.clean_accuracy:.3f}, ASR {event.attack_success_rate:.3f}"
+            if event.verdict is not None:
+                v = event.verdict
+                self.note += f", backdoor at label {v.label}" if v.confirmed else ", no backdoor confirmed"
 
 
 def _draw(fig, series: _Series, session_id: str) -> None:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import math
 import sys
 from typing import TYPE_CHECKING, Optional
 
 from tqdm.auto import tqdm
 
-from ._events import EpochSummary, Event, FilterResult, IsolationResult, PhaseChange, StateChange, StepMetrics
+from ._events import (EpochSummary, Event, FilterResult, FinalResult, IsolationResult, PhaseChange, StateChange,
+                      StepMetrics)
 
 if TYPE_CHECKING:
     from ._session import Session
@@ -13,7 +15,9 @@ if TYPE_CHECKING:
 
 class PhaseProgress:
     """One tqdm bar per training phase, counting epochs, with the latest loss, clean accuracy (CA) and attack
-    success rate (ASR) as its postfix; the isolation and filtering outcomes are written between bars."""
+    success rate (ASR) as its postfix; the isolation, backdoor check, filtering and final outcomes are written
+    between bars. An ABL session goes isolation -> isolated -> unlearning, or -> training when no backdoor was
+    confirmed; the baseline trains throughout."""
 
     def __init__(self, session: Session):
         self._session = session
@@ -24,10 +28,11 @@ class PhaseProgress:
         abl = self._session.config.abl
         if isinstance(event, PhaseChange):
             self.close()
-            totals = {"isolation": abl.isolation_epochs, "unlearning": abl.epochs - abl.isolation_epochs,
-                      "training": abl.epochs}
+            # A phase after the turning epoch runs to the end, from wherever the turn came (isolate_early).
+            totals = {"isolation": abl.isolation_epochs, "unlearning": abl.epochs - event.epoch,
+                      "training": abl.epochs - event.epoch}
             if event.phase in totals:
-                self._bar = tqdm(total=totals[event.phase], desc=f"{event.phase:<10}", unit="epoch",
+                self._bar = tqdm(total=max(totals[event.phase], 1), desc=f"{event.phase:<10}", unit="epoch",
                                  dynamic_ncols=True)
                 self._postfix = {}
         elif isinstance(event, StepMetrics) and self._bar is not None:
@@ -43,10 +48,15 @@ class PhaseProgress:
         elif isinstance(event, IsolationResult):
             tqdm.write(f"isolated {len(event.indices)} of {event.train_size} samples at epoch {event.epoch}:"
                        f" precision {event.precision:.3f}, recall {event.recall:.3f}", file=sys.stderr)
+            if event.verdict is not None:
+                tqdm.write(str(event.verdict), file=sys.stderr)
         elif isinstance(event, FilterResult):
-            what = "isolation expansion moved" if event.expansion else "suspect filtering removed"
+            what = "the backdoor's cluster (D_b) ascends" if event.expansion else "left out of training:"
             tqdm.write(f"{what} {event.removed_count} samples: precision {event.precision:.3f},"
                        f" recall {event.recall:.3f}", file=sys.stderr)
+        elif isinstance(event, FinalResult):
+            self.close()
+            tqdm.write(summary(event), file=sys.stderr)
         elif isinstance(event, StateChange) and event.state not in ("queued", "running"):
             self.close()
             reason = f" ({event.reason})" if event.reason else ""
@@ -56,3 +66,15 @@ class PhaseProgress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def summary(result: FinalResult) -> str:
+    """The final figures in one line: "CA 0.912 (lowest class 6: 0.712), ASR 0.004 after 10 epochs; backdoor
+    confirmed at label 0: ..." (the lowest class when reported, the verdict when a backdoor check ran)."""
+    line = f"CA {result.clean_accuracy:.3f}"
+    tested = [(a, c) for c, a in enumerate(result.class_accuracy) if not math.isnan(a)]
+    if tested:
+        lowest, label = min(tested)
+        line += f" (lowest class {label}: {lowest:.3f})"
+    line += f", ASR {result.attack_success_rate:.3f} after {result.epochs} epochs"
+    return line if result.verdict is None else f"{line}; {result.verdict}"

@@ -147,16 +147,25 @@ class Session:
         """The metrics recorded so far as a DataFrame, one row per event.
 
         ``level="epoch"``: phase, epoch, clean_accuracy, attack_success_rate, mean_loss_poisoned,
-        mean_loss_clean, isolation_precision, isolation_recall, train_elapsed_ms, images_per_second, time.
+        mean_loss_clean, isolation_precision, isolation_recall, train_elapsed_ms, images_per_second, then the
+        clean accuracy of each class as the float columns ``class_accuracy_0`` .. ``class_accuracy_<N-1>``
+        (indexed by label; ``df.filter(like="class_accuracy_")`` selects them), then time.
         ``level="step"``: phase, epoch, step, batch_loss, objective, learning_rate, images_per_second, time.
         """
         kinds = {"epoch": EpochSummary, "step": StepMetrics}
         if level not in kinds:
             raise ValueError(f"level must be 'epoch' or 'step', got {level!r}")
         kind = kinds[level]
-        columns = [f.name for f in dataclasses.fields(kind) if f.name not in ("sequence", "time")] + ["time"]
-        rows = [dataclasses.asdict(e) for e in self._events(0, False, timeout) if isinstance(e, kind)]
-        return pd.DataFrame(rows, columns=columns)
+        events = [e for e in self._events(0, False, timeout) if isinstance(e, kind)]
+        columns = [f.name for f in dataclasses.fields(kind) if f.name not in ("sequence", "time", "class_accuracy")]
+        rows = [dataclasses.asdict(e) for e in events]
+        if kind is EpochSummary:
+            # One column per class rather than one of tuples: they plot, filter and aggregate like the others.
+            classes = max((len(e.class_accuracy) for e in events), default=0)
+            columns += [f"class_accuracy_{c}" for c in range(classes)]
+            for row in rows:
+                row.update((f"class_accuracy_{c}", a) for c, a in enumerate(row.pop("class_accuracy")))
+        return pd.DataFrame(rows, columns=columns + ["time"])
 
     def isolation(self, *, timeout: Optional[float] = None) -> IsolationResult:
         """The isolated set D_b as numpy arrays (``indices``, ``losses``, ``poisoned``) with its precision and

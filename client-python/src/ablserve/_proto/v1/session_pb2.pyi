@@ -321,7 +321,7 @@ class StepMetrics(_message.Message):
     def __init__(self, phase: _Optional[_Union[Phase, str]] = ..., epoch: _Optional[int] = ..., step: _Optional[int] = ..., batch_loss: _Optional[float] = ..., objective: _Optional[float] = ..., learning_rate: _Optional[float] = ..., images_per_second: _Optional[float] = ...) -> None: ...
 
 class EpochSummary(_message.Message):
-    __slots__ = ("phase", "epoch", "clean_accuracy", "attack_success_rate", "mean_loss_poisoned", "mean_loss_clean", "isolation_precision", "isolation_recall", "train_elapsed_ms", "images_per_second")
+    __slots__ = ("phase", "epoch", "clean_accuracy", "attack_success_rate", "mean_loss_poisoned", "mean_loss_clean", "isolation_precision", "isolation_recall", "train_elapsed_ms", "images_per_second", "class_accuracy")
     PHASE_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     CLEAN_ACCURACY_FIELD_NUMBER: _ClassVar[int]
@@ -332,6 +332,7 @@ class EpochSummary(_message.Message):
     ISOLATION_RECALL_FIELD_NUMBER: _ClassVar[int]
     TRAIN_ELAPSED_MS_FIELD_NUMBER: _ClassVar[int]
     IMAGES_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    CLASS_ACCURACY_FIELD_NUMBER: _ClassVar[int]
     phase: Phase
     epoch: int
     clean_accuracy: float
@@ -342,7 +343,30 @@ class EpochSummary(_message.Message):
     isolation_recall: float
     train_elapsed_ms: int
     images_per_second: float
-    def __init__(self, phase: _Optional[_Union[Phase, str]] = ..., epoch: _Optional[int] = ..., clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., mean_loss_poisoned: _Optional[float] = ..., mean_loss_clean: _Optional[float] = ..., isolation_precision: _Optional[float] = ..., isolation_recall: _Optional[float] = ..., train_elapsed_ms: _Optional[int] = ..., images_per_second: _Optional[float] = ...) -> None: ...
+    class_accuracy: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, phase: _Optional[_Union[Phase, str]] = ..., epoch: _Optional[int] = ..., clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., mean_loss_poisoned: _Optional[float] = ..., mean_loss_clean: _Optional[float] = ..., isolation_precision: _Optional[float] = ..., isolation_recall: _Optional[float] = ..., train_elapsed_ms: _Optional[int] = ..., images_per_second: _Optional[float] = ..., class_accuracy: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class BackdoorVerdict(_message.Message):
+    __slots__ = ("tested", "confirmed", "label", "evidence", "threshold", "margin", "ascended_count", "suspect_count", "class_evidence")
+    TESTED_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMED_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_FIELD_NUMBER: _ClassVar[int]
+    ASCENDED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SUSPECT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CLASS_EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    tested: bool
+    confirmed: bool
+    label: int
+    evidence: float
+    threshold: float
+    margin: float
+    ascended_count: int
+    suspect_count: int
+    class_evidence: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, tested: bool = ..., confirmed: bool = ..., label: _Optional[int] = ..., evidence: _Optional[float] = ..., threshold: _Optional[float] = ..., margin: _Optional[float] = ..., ascended_count: _Optional[int] = ..., suspect_count: _Optional[int] = ..., class_evidence: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class PhaseChange(_message.Message):
     __slots__ = ("phase", "epoch")
@@ -353,7 +377,7 @@ class PhaseChange(_message.Message):
     def __init__(self, phase: _Optional[_Union[Phase, str]] = ..., epoch: _Optional[int] = ...) -> None: ...
 
 class IsolationResult(_message.Message):
-    __slots__ = ("epoch", "indices", "losses", "poisoned", "precision", "recall", "train_size", "train_poisoned_count")
+    __slots__ = ("epoch", "indices", "losses", "poisoned", "precision", "recall", "train_size", "train_poisoned_count", "verdict")
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     INDICES_FIELD_NUMBER: _ClassVar[int]
     LOSSES_FIELD_NUMBER: _ClassVar[int]
@@ -362,6 +386,7 @@ class IsolationResult(_message.Message):
     RECALL_FIELD_NUMBER: _ClassVar[int]
     TRAIN_SIZE_FIELD_NUMBER: _ClassVar[int]
     TRAIN_POISONED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
     epoch: int
     indices: _containers.RepeatedScalarFieldContainer[int]
     losses: _containers.RepeatedScalarFieldContainer[float]
@@ -370,7 +395,8 @@ class IsolationResult(_message.Message):
     recall: float
     train_size: int
     train_poisoned_count: int
-    def __init__(self, epoch: _Optional[int] = ..., indices: _Optional[_Iterable[int]] = ..., losses: _Optional[_Iterable[float]] = ..., poisoned: _Optional[_Iterable[bool]] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., train_size: _Optional[int] = ..., train_poisoned_count: _Optional[int] = ...) -> None: ...
+    verdict: BackdoorVerdict
+    def __init__(self, epoch: _Optional[int] = ..., indices: _Optional[_Iterable[int]] = ..., losses: _Optional[_Iterable[float]] = ..., poisoned: _Optional[_Iterable[bool]] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., train_size: _Optional[int] = ..., train_poisoned_count: _Optional[int] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ...) -> None: ...
 
 class FilterResult(_message.Message):
     __slots__ = ("epoch", "removed_count", "precision", "recall", "kept_size", "expansion")
@@ -397,20 +423,24 @@ class StateChange(_message.Message):
     def __init__(self, state: _Optional[_Union[SessionState, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class FinalResult(_message.Message):
-    __slots__ = ("clean_accuracy", "attack_success_rate", "isolation_precision", "isolation_recall", "epochs", "elapsed_ms")
+    __slots__ = ("clean_accuracy", "attack_success_rate", "isolation_precision", "isolation_recall", "epochs", "elapsed_ms", "class_accuracy", "verdict")
     CLEAN_ACCURACY_FIELD_NUMBER: _ClassVar[int]
     ATTACK_SUCCESS_RATE_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_PRECISION_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_RECALL_FIELD_NUMBER: _ClassVar[int]
     EPOCHS_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_MS_FIELD_NUMBER: _ClassVar[int]
+    CLASS_ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
     clean_accuracy: float
     attack_success_rate: float
     isolation_precision: float
     isolation_recall: float
     epochs: int
     elapsed_ms: int
-    def __init__(self, clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., isolation_precision: _Optional[float] = ..., isolation_recall: _Optional[float] = ..., epochs: _Optional[int] = ..., elapsed_ms: _Optional[int] = ...) -> None: ...
+    class_accuracy: _containers.RepeatedScalarFieldContainer[float]
+    verdict: BackdoorVerdict
+    def __init__(self, clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., isolation_precision: _Optional[float] = ..., isolation_recall: _Optional[float] = ..., epochs: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., class_accuracy: _Optional[_Iterable[float]] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ...) -> None: ...
 
 class SessionEvent(_message.Message):
     __slots__ = ("sequence", "time", "step", "epoch", "phase", "isolation", "state", "result", "filter")

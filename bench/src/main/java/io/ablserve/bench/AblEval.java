@@ -24,7 +24,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -162,18 +164,36 @@ public final class AblEval implements Callable<Integer> {
                 + "\"epochs\":%d,\"isolation_epochs\":%d,\"turning_epoch\":%d,\"ca\":%.4f,\"asr\":%.4f,\"precision\":%.4f,"
                 + "\"recall\":%.4f,\"expanded\":%d,\"expansion_precision\":%.4f,\"expansion_recall\":%.4f,"
                 + "\"filter_removed\":%d,\"filter_precision\":%.4f,\"filter_recall\":%.4f,"
-                + "\"elapsed_ms\":%d,\"curves\":\"%s\"}",
+                + "\"elapsed_ms\":%d,\"target\":%d,\"seed\":%d,\"target_ca\":%.4f,\"min_class_ca\":%.4f,"
+                + "\"verdict\":\"%s\",\"verdict_label\":%d,\"evidence\":%.3f,\"margin\":%.3f,"
+                + "\"ascended\":%d,\"suspects\":%d,\"grown\":%d,\"grown_poisons\":%d,\"class_evidence\":\"%s\",\"class_ca\":\"%s\",\"curves\":\"%s\"}",
             label, attack, poisonRate, defense, abl.unlearningMode(), abl.epochs(), abl.isolationEpochs(),
             curves.turningEpoch, outcome.cleanAccuracy(), outcome.attackSuccessRate(), outcome.isolationPrecision(),
             outcome.isolationRecall(), curves.expanded, curves.expansionPrecision, curves.expansionRecall,
             curves.filterRemoved, curves.filterPrecision, curves.filterRecall,
-            outcome.elapsedMs(), curves.compact.toString().trim());
+            outcome.elapsedMs(), target, seed, classAt(outcome.classAccuracy(), target),
+            Arrays.stream(outcome.classAccuracy()).min().orElse(Double.NaN),
+            !outcome.verdict().tested() ? "untested" : outcome.verdict().confirmed() ? "confirmed" : "none",
+            outcome.verdict().label(), outcome.verdict().evidence(), outcome.verdict().margin(),
+            outcome.verdict().ascendedCount(), outcome.verdict().suspectCount(), curves.grown, curves.grownPoisons,
+            join(outcome.verdict().classEvidence()), join(outcome.classAccuracy()),
+            curves.compact.toString().trim());
     System.out.println(row.replace("NaN", "null"));
     if (results != null) {
       Files.writeString(
           results, row.replace("NaN", "null") + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
     return 0;
+  }
+
+  private static double classAt(double[] values, int index) {
+    return index < values.length ? values[index] : Double.NaN;
+  }
+
+  private static String join(double[] values) {
+    return Arrays.stream(values)
+        .mapToObj(v -> String.format(Locale.ROOT, "%.3f", v))
+        .collect(Collectors.joining(" "));
   }
 
   /** Prints each epoch and keeps a compact curve (epoch:CA/ASR/poison loss/clean loss). */
@@ -184,6 +204,8 @@ public final class AblEval implements Callable<Integer> {
     double filterPrecision = Double.NaN;
     double filterRecall = Double.NaN;
     int expanded;
+    int grown;
+    long grownPoisons;
     int turningEpoch = -1;
     double expansionPrecision = Double.NaN;
     double expansionRecall = Double.NaN;
@@ -214,6 +236,13 @@ public final class AblEval implements Callable<Integer> {
 
     @Override
     public void onFilter(FilterReport r) {
+      if (r.expansion() && expanded > 0) {
+        // After the turn: poisons the check's cluster missed, moved into D_b after a GGA epoch.
+        grown += r.removedCount();
+        grownPoisons += Math.round(r.removedCount() * r.precision());
+        out.printf(Locale.ROOT, "D_b grew by %d: precision %.4f%n", r.removedCount(), r.precision());
+        return;
+      }
       if (r.expansion()) {
         expanded = r.removedCount();
         expansionPrecision = r.precision();

@@ -3,6 +3,7 @@ package io.ablserve.client.cli;
 import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
+import io.ablserve.v1.BackdoorVerdict;
 import io.ablserve.v1.Dataset;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.EpochSummary;
@@ -208,17 +209,65 @@ final class ReportFormat {
         r.getKeptSize());
   }
 
-  /** The human-readable result table. */
-  static String finalTable(FinalResult r) {
-    return new TextTable("result", "")
+  /**
+   * The human-readable result table: the clean accuracy with its breakdown by class (the attack's
+   * {@code targetLabel} marked; -1 when unknown or there is no attack), then, below it, the backdoor
+   * check's {@link #verdictLine} when one ran.
+   */
+  static String finalTable(FinalResult r, int targetLabel) {
+    TextTable table = new TextTable("result", "")
         .alignRight(1)
-        .row("clean accuracy (CA)", percent(r.getCleanAccuracy()))
+        .row("clean accuracy (CA)", percent(r.getCleanAccuracy()));
+    for (int label = 0; label < r.getClassAccuracyCount(); label++) {
+      table.row("  class " + label + (label == targetLabel ? " (target)" : ""),
+          percent(r.getClassAccuracy(label)));
+    }
+    String rendered = table
         .row("attack success rate (ASR)", percent(r.getAttackSuccessRate()))
         .row("isolation precision", percent(r.getIsolationPrecision()))
         .row("isolation recall", percent(r.getIsolationRecall()))
         .row("epochs", Integer.toString(r.getEpochs()))
         .row("elapsed", elapsed(r.getElapsedMs()))
         .render();
+    return r.getVerdict().getTested()
+        ? rendered + verdictLine(r.getVerdict(), targetLabel) + "\n"
+        : rendered;
+  }
+
+  /**
+   * The backdoor check in one line: "backdoor confirmed at label 0: evidence 9.10 >= threshold 6.00
+   * (margin +3.10); 890 samples ascended, 12 suspects left out of training", or "no backdoor confirmed
+   * (evidence 2.31 < threshold 6.00, strongest label 3)". A confirmed label other than the
+   * attack's {@code targetLabel} (-1: unknown) is pointed out.
+   */
+  static String verdictLine(BackdoorVerdict v, int targetLabel) {
+    if (!v.getTested()) {
+      return "no backdoor check";
+    }
+    if (v.getConfirmed()) {
+      String line = String.format(Locale.ROOT,
+          "backdoor confirmed at label %d: evidence %.2f >= threshold %.2f (margin %+.2f);"
+              + " %d samples ascended, %d suspects left out of training",
+          v.getLabel(), v.getEvidence(), v.getThreshold(), v.getMargin(), v.getAscendedCount(),
+          v.getSuspectCount());
+      return targetLabel >= 0 && targetLabel != v.getLabel()
+          ? line + " (the attack's target is " + targetLabel + ")"
+          : line;
+    }
+    if (v.getLabel() < 0) {
+      return "no backdoor confirmed (no label split into a cluster and a rest)";
+    }
+    return String.format(Locale.ROOT,
+        "no backdoor confirmed (evidence %.2f < threshold %.2f, strongest label %d)",
+        v.getEvidence(), v.getThreshold(), v.getLabel());
+  }
+
+  /** The attack's target label as the resolved config gives it; -1 without an attack or a target. */
+  static int targetLabel(SessionConfig config) {
+    AttackSpec attack = config.getAttack();
+    return attack.getKind() == AttackKind.ATTACK_KIND_NONE || !attack.hasTargetLabel()
+        ? -1
+        : attack.getTargetLabel();
   }
 
   /**

@@ -39,7 +39,8 @@ final class RunCommand extends ClientCommand {
 
     int epochs = session.getConfig().getAbl().getEpochs();
     ProgressDisplay progress = noProgress ? ProgressDisplay.none() : ProgressDisplay.bar(err, epochs);
-    SessionFollower follower = new SessionFollower(client, out, progress, epochs);
+    SessionFollower follower = new SessionFollower(
+        client, out, progress, epochs, ReportFormat.targetLabel(session.getConfig()));
     try (CancelOnInterrupt onInterrupt =
             new CancelOnInterrupt(client, session.getId(), err, detach).install();
         SessionEventStream events = client.watch(session.getId(), 0, true)) {

@@ -10,23 +10,27 @@ import java.io.PrintWriter;
 
 /**
  * Renders a session's event stream (shared by {@code run} and {@code watch}): a line per phase change,
- * epoch, isolation, suspect filtering and state change, the live bar, and at the end the result table
- * and the machine-readable {@code final} line. Returns the command's exit code.
+ * epoch, isolation (with the backdoor check's verdict), filtering and state change, the live bar, and at
+ * the end the result table and the machine-readable {@code final} line. Returns the command's exit code.
  */
 final class SessionFollower {
   private final AblClient client;
   private final PrintWriter out;
   private final ProgressDisplay progress;
   private final int totalEpochs;
+  private final int targetLabel;
 
   private SessionState lastState = SessionState.SESSION_STATE_UNSPECIFIED;
   private FinalResult result;
 
-  SessionFollower(AblClient client, PrintWriter out, ProgressDisplay progress, int totalEpochs) {
+  /** {@code targetLabel}: the attack's, marked in the per-class accuracy; -1 when unknown. */
+  SessionFollower(
+      AblClient client, PrintWriter out, ProgressDisplay progress, int totalEpochs, int targetLabel) {
     this.client = client;
     this.out = out;
     this.progress = progress;
     this.totalEpochs = totalEpochs;
+    this.targetLabel = targetLabel;
   }
 
   int follow(String sessionId, SessionEventStream events) {
@@ -45,7 +49,7 @@ final class SessionFollower {
     }
     if (result != null) {
       out.println();
-      out.print(ReportFormat.finalTable(result));
+      out.print(ReportFormat.finalTable(result, targetLabel));
     }
     out.println(ReportFormat.finalLine(lastState, result));
     out.flush();
@@ -61,7 +65,12 @@ final class SessionFollower {
       }
       case PHASE -> print("phase " + ReportFormat.phase(event.getPhase().getPhase())
           + " from epoch " + (event.getPhase().getEpoch() + 1));
-      case ISOLATION -> print(ReportFormat.isolationLine(event.getIsolation()));
+      case ISOLATION -> {
+        print(ReportFormat.isolationLine(event.getIsolation()));
+        if (event.getIsolation().getVerdict().getTested()) {
+          print(ReportFormat.verdictLine(event.getIsolation().getVerdict(), targetLabel));
+        }
+      }
       case FILTER -> print(ReportFormat.filterLine(event.getFilter()));
       case STATE -> {
         lastState = event.getState().getState();

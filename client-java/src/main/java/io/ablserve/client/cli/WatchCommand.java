@@ -33,7 +33,8 @@ final class WatchCommand extends ClientCommand {
     out.flush();
     int epochs = session.getConfig().getAbl().getEpochs();
     ProgressDisplay progress = noProgress ? ProgressDisplay.none() : ProgressDisplay.bar(err, epochs);
-    SessionFollower follower = new SessionFollower(client, out, progress, epochs);
+    SessionFollower follower = new SessionFollower(
+        client, out, progress, epochs, ReportFormat.targetLabel(session.getConfig()));
     try (SessionEventStream events = client.watch(sessionId, fromSequence, !noFollow)) {
       return follower.follow(sessionId, events);
     }

@@ -11,9 +11,11 @@ import io.ablserve.client.ScriptedSessionService;
 import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
+import io.ablserve.v1.BackdoorVerdict;
 import io.ablserve.v1.Defense;
 import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.IsolationLoss;
+import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.Phase;
@@ -31,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -351,6 +354,34 @@ class AblCliTest {
         .contains("epoch 1/? TRAINING    CA  90.00%  ASR   5.00%")
         .contains("filtered 0 suspects from the kept set after epoch 3: precision - recall -,"
             + " 5940 kept\n");
+  }
+
+  @Test
+  void watch_unconfirmedBackdoor_printsTheVerdictAfterTheRankingAndUnderThePerClassTable() {
+    BackdoorVerdict rejected = BackdoorVerdict.newBuilder().setTested(true).setLabel(3)
+        .setEvidence(2.31).setThreshold(6).setMargin(-3.69).build();
+    SessionConfig targetTwo = SessionConfig.newBuilder().setAttack(AttackSpec.newBuilder()
+        .setKind(AttackKind.ATTACK_KIND_BADNETS).setTargetLabel(2)).build();
+    server.service.addSession(
+        Session.newBuilder().setId("plain").setConfig(targetTwo)
+            .setState(SessionState.SESSION_STATE_SUCCEEDED).build(),
+        List.of(
+            ScriptedSessionService.event(0).setIsolation(IsolationResult.newBuilder().setEpoch(1)
+                .addIndices(7).setTrainSize(100).setVerdict(rejected)).build(),
+            ScriptedSessionService.event(1).setPhase(
+                PhaseChange.newBuilder().setPhase(Phase.PHASE_TRAINING).setEpoch(2)).build(),
+            ScriptedSessionService.event(2).setResult(ScriptedSessionService.RESULT.toBuilder()
+                .addAllClassAccuracy(List.of(0.9, 0.8, 0.7)).setVerdict(rejected)).build(),
+            ScriptedSessionService.state(3, SessionState.SESSION_STATE_SUCCEEDED, "")));
+
+    assertThat(execute("watch", "plain", "--no-follow", "--no-progress")).isZero();
+
+    String verdict = "no backdoor confirmed (evidence 2.31 < threshold 6.00, strongest label 3)\n";
+    assertThat(out.toString())
+        .contains("isolated 1 of 100 samples after epoch 2 (0 poisoned in the training set):"
+            + " precision 0.00% recall 0.00%\n" + verdict + "phase TRAINING from epoch 3\n")
+        .containsPattern("(?m)^  class 2 \\(target\\) +70\\.00%$")
+        .containsPattern("(?m)^elapsed +1m 23s\\n" + Pattern.quote(verdict) + "final state=SUCCEEDED");
   }
 
   @Test

@@ -6,6 +6,7 @@ import com.google.protobuf.Timestamp;
 import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
+import io.ablserve.v1.BackdoorVerdict;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.Defense;
 import io.ablserve.v1.EpochSummary;
@@ -48,7 +49,7 @@ class ReportFormatTest {
         .setIsolationPrecision(1).setIsolationRecall(0.0985).setEpochs(10).setElapsedMs(83_400)
         .build();
 
-    assertThat(ReportFormat.finalTable(result)).isEqualTo("""
+    assertThat(ReportFormat.finalTable(result, -1)).isEqualTo("""
         result
         clean accuracy (CA)         91.23%
         attack success rate (ASR)    0.41%
@@ -57,6 +58,82 @@ class ReportFormatTest {
         epochs                          10
         elapsed                     1m 23s
         """);
+  }
+
+  private static final BackdoorVerdict CONFIRMED = BackdoorVerdict.newBuilder()
+      .setTested(true).setConfirmed(true).setLabel(0).setEvidence(9.1).setThreshold(6)
+      .setMargin(3.1).setAscendedCount(890).setSuspectCount(12)
+      .addAllClassEvidence(List.of(9.1, Double.NaN, 2.0)).build();
+
+  @Test
+  void finalTable_breaksDownTheCleanAccuracyByClassMarksTheTargetAndShowsTheVerdict() {
+    FinalResult result = FinalResult.newBuilder()
+        .setCleanAccuracy(0.9123).setAttackSuccessRate(0.0041)
+        .setIsolationPrecision(1).setIsolationRecall(0.0985).setEpochs(10).setElapsedMs(83_400)
+        .addAllClassAccuracy(List.of(0.851, 0.97, Double.NaN)).setVerdict(CONFIRMED)
+        .build();
+
+    assertThat(ReportFormat.finalTable(result, 0)).isEqualTo("""
+        result
+        clean accuracy (CA)         91.23%
+          class 0 (target)          85.10%
+          class 1                   97.00%
+          class 2                        -
+        attack success rate (ASR)    0.41%
+        isolation precision        100.00%
+        isolation recall             9.85%
+        epochs                          10
+        elapsed                     1m 23s
+        backdoor confirmed at label 0: evidence 9.10 >= threshold 6.00 (margin +3.10);\
+         890 samples ascended, 12 suspects left out of training
+        """);
+  }
+
+  @Test
+  void finalTable_unconfirmedVerdict_saysNoBackdoorWithSeparationAndThreshold() {
+    FinalResult result = FinalResult.newBuilder().setEpochs(10)
+        .addAllClassAccuracy(List.of(0.9, 0.8))
+        .setVerdict(BackdoorVerdict.newBuilder().setTested(true).setLabel(3).setEvidence(2.314)
+            .setThreshold(6).setMargin(-3.686))
+        .build();
+
+    assertThat(ReportFormat.finalTable(result, -1))
+        .containsPattern("(?m)^  class 0 +90\\.00%$")
+        .doesNotContain("(target)")
+        .containsPattern("(?m)^elapsed +0ms$")
+        .endsWith("0ms\nno backdoor confirmed (evidence 2.31 < threshold 6.00,"
+            + " strongest label 3)\n");
+  }
+
+  @Test
+  void finalTable_withoutACheck_showsNoVerdict() {
+    FinalResult untested = FinalResult.newBuilder().setEpochs(10)
+        .setVerdict(BackdoorVerdict.getDefaultInstance()).build();
+
+    assertThat(ReportFormat.finalTable(untested, 0)).containsPattern("(?m)^elapsed +0ms\\n\\z")
+        .doesNotContain("backdoor").doesNotContain("class");
+  }
+
+  @Test
+  void verdictLine_pointsOutAConfirmedLabelOtherThanTheTargetAndAnUntestableRanking() {
+    assertThat(ReportFormat.verdictLine(CONFIRMED, 2)).endsWith(
+        "12 suspects left out of training (the attack's target is 2)");
+    assertThat(ReportFormat.verdictLine(CONFIRMED, -1)).endsWith("left out of training");
+    assertThat(ReportFormat.verdictLine(BackdoorVerdict.newBuilder().setTested(true).setLabel(-1)
+        .setEvidence(Double.NaN).setThreshold(6).build(), 0))
+        .isEqualTo("no backdoor confirmed (no label split into a cluster and a rest)");
+  }
+
+  @Test
+  void targetLabel_isTheAttacksUnlessThereIsNoAttack() {
+    AttackSpec badnets = AttackSpec.newBuilder()
+        .setKind(AttackKind.ATTACK_KIND_BADNETS).setTargetLabel(2).build();
+
+    assertThat(ReportFormat.targetLabel(SessionConfig.newBuilder().setAttack(badnets).build()))
+        .isEqualTo(2);
+    assertThat(ReportFormat.targetLabel(SessionConfig.newBuilder()
+        .setAttack(badnets.toBuilder().setKind(AttackKind.ATTACK_KIND_NONE)).build())).isEqualTo(-1);
+    assertThat(ReportFormat.targetLabel(SessionConfig.getDefaultInstance())).isEqualTo(-1);
   }
 
   @Test

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.ablserve.server.train.Checkpoints;
 import io.ablserve.server.train.Phase;
 import io.ablserve.server.train.TrainingState;
+import io.ablserve.server.train.Verdict;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -21,12 +22,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 
@@ -80,6 +83,16 @@ final class FileCheckpoints implements Checkpoints {
     properties.setProperty("isolation_recall", Double.toString(state.isolationRecall()));
     properties.setProperty("clean_accuracy", Double.toString(state.cleanAccuracy()));
     properties.setProperty("attack_success_rate", Double.toString(state.attackSuccessRate()));
+    properties.setProperty("class_accuracy", doubles(state.classAccuracy()));
+    Verdict verdict = state.verdict();
+    properties.setProperty("verdict.tested", Boolean.toString(verdict.tested()));
+    properties.setProperty("verdict.confirmed", Boolean.toString(verdict.confirmed()));
+    properties.setProperty("verdict.label", Integer.toString(verdict.label()));
+    properties.setProperty("verdict.evidence", Double.toString(verdict.evidence()));
+    properties.setProperty("verdict.threshold", Double.toString(verdict.threshold()));
+    properties.setProperty("verdict.ascended", Integer.toString(verdict.ascendedCount()));
+    properties.setProperty("verdict.suspects", Integer.toString(verdict.suspectCount()));
+    properties.setProperty("verdict.class_evidence", doubles(verdict.classEvidence()));
     properties.setProperty("last_event_sequence", Long.toString(lastEventSequence.getAsLong()));
     ByteArrayOutputStream text = new ByteArrayOutputStream();
     try (Writer out = new OutputStreamWriter(text, StandardCharsets.UTF_8)) {
@@ -156,8 +169,34 @@ final class FileCheckpoints implements Checkpoints {
         Double.parseDouble(required(properties, "isolation_recall")),
         Double.parseDouble(required(properties, "clean_accuracy")),
         Double.parseDouble(required(properties, "attack_success_rate")),
+        doubles(properties.getProperty("class_accuracy", "")),
+        verdict(properties),
         contents[0],
         contents[1]);
+  }
+
+  /** The verdict a checkpoint recorded; {@link Verdict#NOT_TESTED} for one saved before verdicts existed. */
+  private static Verdict verdict(Properties p) {
+    if (!Boolean.parseBoolean(p.getProperty("verdict.tested", "false"))) {
+      return Verdict.NOT_TESTED;
+    }
+    return new Verdict(
+        true,
+        Boolean.parseBoolean(p.getProperty("verdict.confirmed")),
+        Integer.parseInt(p.getProperty("verdict.label")),
+        Double.parseDouble(p.getProperty("verdict.evidence")),
+        Double.parseDouble(p.getProperty("verdict.threshold")),
+        Integer.parseInt(p.getProperty("verdict.ascended")),
+        Integer.parseInt(p.getProperty("verdict.suspects")),
+        doubles(p.getProperty("verdict.class_evidence", "")));
+  }
+
+  private static String doubles(double[] values) {
+    return Arrays.stream(values).mapToObj(Double::toString).collect(Collectors.joining(","));
+  }
+
+  private static double[] doubles(String text) {
+    return text.isEmpty() ? new double[0] : Arrays.stream(text.split(",")).mapToDouble(Double::parseDouble).toArray();
   }
 
   private static Properties properties(Path checkpoint) throws IOException {

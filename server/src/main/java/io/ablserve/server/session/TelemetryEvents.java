@@ -1,10 +1,13 @@
 package io.ablserve.server.session;
 
+import com.google.common.primitives.Doubles;
 import io.ablserve.server.train.EpochReport;
 import io.ablserve.server.train.FilterReport;
 import io.ablserve.server.train.IsolationReport;
 import io.ablserve.server.train.StepReport;
 import io.ablserve.server.train.TrainingOutcome;
+import io.ablserve.server.train.Verdict;
+import io.ablserve.v1.BackdoorVerdict;
 import io.ablserve.v1.EpochSummary;
 import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.FinalResult;
@@ -60,7 +63,8 @@ final class TelemetryEvents {
                 .setIsolationPrecision(r.isolationPrecision())
                 .setIsolationRecall(r.isolationRecall())
                 .setTrainElapsedMs(r.trainElapsedMs())
-                .setImagesPerSecond(r.imagesPerSecond()));
+                .setImagesPerSecond(r.imagesPerSecond())
+                .addAllClassAccuracy(Doubles.asList(r.classAccuracy())));
   }
 
   static SessionEvent.Builder isolation(IsolationReport r) {
@@ -70,7 +74,8 @@ final class TelemetryEvents {
             .setPrecision(r.precision())
             .setRecall(r.recall())
             .setTrainSize(r.trainSize())
-            .setTrainPoisonedCount(r.poisonedCount());
+            .setTrainPoisonedCount(r.poisonedCount())
+            .setVerdict(verdict(r.verdict()));
     for (int i = 0; i < r.indices().length; i++) {
       result.addIndices(r.indices()[i]).addLosses(r.losses()[i]).addPoisoned(r.poisoned()[i]);
     }
@@ -97,6 +102,25 @@ final class TelemetryEvents {
         .setIsolationRecall(o.isolationRecall())
         .setEpochs(o.epochs())
         .setElapsedMs(o.elapsedMs())
+        .addAllClassAccuracy(Doubles.asList(o.classAccuracy()))
+        .setVerdict(verdict(o.verdict()))
+        .build();
+  }
+
+  static BackdoorVerdict verdict(Verdict v) {
+    if (!v.tested()) {
+      return BackdoorVerdict.getDefaultInstance();
+    }
+    return BackdoorVerdict.newBuilder()
+        .setTested(true)
+        .setConfirmed(v.confirmed())
+        .setLabel(v.label())
+        .setEvidence(v.evidence())
+        .setThreshold(v.threshold())
+        .setMargin(v.margin())
+        .setAscendedCount(v.ascendedCount())
+        .setSuspectCount(v.suspectCount())
+        .addAllClassEvidence(Doubles.asList(v.classEvidence()))
         .build();
   }
 

@@ -38,7 +38,7 @@ public record AblConfig(
   public static final AblConfig DEFAULTS =
       new AblConfig(
           10, 5, 0.01, IsolationLossKind.LGA, 0.5, 0.5, LossReduction.BATCH_MEAN, 0.01, 1.0, 128, 0.9, 1e-4,
-          10, Defense.ABL, UnlearningMode.GGA, 0.01, 1, Ranking.PER_CLASS, true, true, true, true, 2);
+          10, Defense.ABL, UnlearningMode.GGA, 0.01, 1, Ranking.PER_CLASS, false, true, true, true, 2);
 
   public AblConfig {
     requireNonNull(isolationLoss, "isolationLoss");

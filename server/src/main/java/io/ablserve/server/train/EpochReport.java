@@ -2,7 +2,7 @@ package io.ablserve.server.train;
 
 /**
  * End-of-epoch metrics: clean accuracy and attack success rate on the test sets, the mean training loss of
- * poisoned and clean samples (the paper's Fig. 1), and how well isolating now would do.
+ * poisoned and clean samples (the paper's Fig. 1), how well isolating now would do, and the clean accuracy of each class (indexed by label).
  */
 public record EpochReport(
     Phase phase,
@@ -14,4 +14,5 @@ public record EpochReport(
     double isolationPrecision,
     double isolationRecall,
     long trainElapsedMs,
-    double imagesPerSecond) {}
+    double imagesPerSecond,
+    double[] classAccuracy) {}

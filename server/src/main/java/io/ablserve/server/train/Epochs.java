@@ -202,16 +202,18 @@ final class Epochs {
       }
     }
     IsolationReport wouldIsolate = Isolation.isolate(ranked, poisoned, config.isolationRatio(), epoch);
+    double[] accuracy = evaluator.cleanAccuracyByClass();
     return new EpochReport(
         phase,
         epoch,
-        evaluator.cleanAccuracy(),
+        accuracy[accuracy.length - 1],
         evaluator.attackSuccessRate(),
         poisonedN == 0 ? Double.NaN : poisonedSum / poisonedN,
         cleanN == 0 ? Double.NaN : cleanSum / cleanN,
         wouldIsolate.precision(),
         wouldIsolate.recall(),
         trainNanos / 1_000_000,
-        images / Math.max(1e-9, trainNanos / 1e9));
+        images / Math.max(1e-9, trainNanos / 1e9),
+        Arrays.copyOf(accuracy, accuracy.length - 1));
   }
 }

@@ -87,8 +87,66 @@ final class Evaluator {
     }
   }
 
+  /**
+   * The class predicted for each of the training {@code samples}; with {@code excluded} >= 0, the best
+   * class other than that one.
+   */
+  int[] trainPredictions(int[] samples, int excluded) {
+    int[] out = new int[samples.length];
+    forEachBatch(
+        train,
+        samples,
+        (from, to, logits, batch) -> {
+          float[] flat = logits.toFloatArray();
+          int classes = flat.length / (to - from);
+          for (int i = 0; i < to - from; i++) {
+            int best = -1;
+            for (int k = 0; k < classes; k++) {
+              if (k != excluded && (best < 0 || flat[i * classes + k] > flat[i * classes + best])) {
+                best = k;
+              }
+            }
+            out[from + i] = best;
+          }
+        });
+    return out;
+  }
+
   double cleanAccuracy() {
     return accuracy(cleanTest);
+  }
+
+  /**
+   * Accuracy on the clean test set, overall (last entry) and of each class by label (the first {@code
+   * numClasses} entries; NaN for a class without test images), from one pass.
+   */
+  double[] cleanAccuracyByClass() {
+    int numClasses = cleanTest.set().numClasses();
+    int n = cleanTest.set().size();
+    long[] correct = new long[numClasses];
+    long[] total = new long[numClasses];
+    int[] labels = cleanTest.set().labels();
+    if (n > 0) {
+      forEachBatch(
+          cleanTest,
+          AblTrainer.identity(n),
+          (from, to, logits, batch) -> {
+            long[] predicted = logits.argMax(1).toLongArray();
+            for (int i = 0; i < predicted.length; i++) {
+              int label = labels[from + i];
+              total[label]++;
+              correct[label] += predicted[i] == label ? 1 : 0;
+            }
+          });
+    }
+    double[] out = new double[numClasses + 1];
+    long allCorrect = 0;
+    for (int c = 0; c < numClasses; c++) {
+      out[c] = total[c] == 0 ? Double.NaN : (double) correct[c] / total[c];
+      allCorrect += correct[c];
+    }
+    out[numClasses] = n == 0 ? Double.NaN : (double) allCorrect / n;
+    return out;
   }
 
   /** Accuracy on the triggered test set, whose labels are the target: the attack success rate. */

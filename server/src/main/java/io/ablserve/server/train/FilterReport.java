@@ -6,4 +6,20 @@ package io.ablserve.server.train;
  * ({@code expansion}) moves them into D_b.
  */
 public record FilterReport(
-    int epoch, int removedCount, double precision, double recall, int keptSize, boolean expansion) {}
+    int epoch, int removedCount, double precision, double recall, int keptSize, boolean expansion) {
+
+  /**
+   * The {@code samples} that left D_c at {@code epoch}, scored against all {@code poisoned} samples: with the
+   * backdoor check, the ascended set (expansion) and the suspects left out.
+   */
+  static FilterReport of(int epoch, int[] samples, int keptSize, boolean[] poisoned, boolean expansion) {
+    int hits = 0;
+    for (int i : samples) {
+      hits += poisoned[i] ? 1 : 0;
+    }
+    int total = Isolation.count(poisoned);
+    return new FilterReport(
+        epoch, samples.length, samples.length == 0 ? Double.NaN : (double) hits / samples.length,
+        total == 0 ? Double.NaN : (double) hits / total, keptSize, expansion);
+  }
+}

@@ -64,7 +64,7 @@ final class Isolation {
     double precision = (double) hits / indices.length;
     double recall = poisonedCount == 0 ? Double.NaN : (double) hits / poisonedCount;
     return new IsolationReport(
-        epoch, indices, picked, flags, precision, recall, losses.length, poisonedCount);
+        epoch, indices, picked, flags, precision, recall, losses.length, poisonedCount, Verdict.NOT_TESTED);
   }
 
   static IsolationReport isolate(float[] losses, boolean[] poisoned, double ratio, int epoch) {

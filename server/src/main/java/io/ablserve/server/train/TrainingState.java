@@ -7,14 +7,16 @@ import static java.util.Objects.requireNonNull;
  * augmentation are reseeded from (seed, epoch) at the start of every epoch, so no random state is kept.
  *
  * @param epoch the last finished epoch; the run continues with {@code epoch + 1}
- * @param phase the phase that epoch belonged to ({@link Phase#UNLEARNING} once the ranking is done)
- * @param isolated the isolated set D_b, sorted; empty before the ranking
+ * @param phase the phase that epoch belonged to
+ * @param isolated the isolated set D_b, sorted; empty before the ranking and when no backdoor was confirmed
  * @param kept the kept set D_c after suspect filtering, sorted; empty before the ranking
  * @param step the global step counter after that epoch
  * @param isolationPrecision the ranking's precision; NaN before it
  * @param isolationRecall the ranking's recall; NaN before it
  * @param cleanAccuracy that epoch's clean accuracy; NaN for a checkpoint taken at the ranking
  * @param attackSuccessRate that epoch's attack success rate; NaN for a checkpoint taken at the ranking
+ * @param classAccuracy that epoch's clean accuracy of each class, by label; empty at the ranking
+ * @param verdict the backdoor check's verdict; {@link Verdict#NOT_TESTED} before the ranking or without it
  * @param parameters the model's parameters, DJL's {@code Block.saveParameters} format
  * @param optimizer the optimizer's momentum buffers ({@link MomentumSgd})
  */
@@ -28,12 +30,16 @@ public record TrainingState(
     double isolationRecall,
     double cleanAccuracy,
     double attackSuccessRate,
+    double[] classAccuracy,
+    Verdict verdict,
     byte[] parameters,
     byte[] optimizer) {
   public TrainingState {
     requireNonNull(phase, "phase");
     requireNonNull(isolated, "isolated");
     requireNonNull(kept, "kept");
+    requireNonNull(classAccuracy, "classAccuracy");
+    requireNonNull(verdict, "verdict");
     requireNonNull(parameters, "parameters");
     requireNonNull(optimizer, "optimizer");
     if (epoch < -1) {
@@ -43,6 +49,6 @@ public record TrainingState(
 
   /** True once the ranking is done: its sets are restored, not computed again. */
   public boolean ranked() {
-    return phase == Phase.UNLEARNING;
+    return kept.length > 0;
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ablserve.server.train.Phase;
 import io.ablserve.server.train.TrainingState;
+import io.ablserve.server.train.Verdict;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +64,13 @@ class FileCheckpointsTest {
     assertThat(read.isolationRecall()).isNaN();
     assertThat(read.cleanAccuracy()).isEqualTo(0.5);
     assertThat(read.attackSuccessRate()).isEqualTo(0.25);
+    assertThat(read.classAccuracy()).containsExactly(0.5, 0.25);
+    assertThat(read.verdict().confirmed()).isTrue();
+    assertThat(read.verdict().label()).isEqualTo(3);
+    assertThat(read.verdict().evidence()).isEqualTo(8.25);
+    assertThat(read.verdict().ascendedCount()).isEqualTo(3);
+    assertThat(read.verdict().suspectCount()).isEqualTo(1);
+    assertThat(read.verdict().classEvidence()).containsExactly(Double.NaN, 8.25);
     assertThat(read.parameters()).containsExactly(state.parameters());
     assertThat(read.optimizer()).containsExactly(state.optimizer());
     assertThat(checkpoints.lastEventSequence()).isEqualTo(41);
@@ -149,7 +157,8 @@ class FileCheckpointsTest {
     java.util.Arrays.fill(parameters, fill);
     return new TrainingState(
         epoch, Phase.UNLEARNING, new int[] {1, 5, 9}, new int[] {0, 2, 3}, 300, 0.75, Double.NaN, 0.5,
-        0.25, parameters, new byte[] {fill, 2, 3});
+        0.25, new double[] {0.5, 0.25}, new Verdict(true, true, 3, 8.25, 6.0, 3, 1, new double[] {Double.NaN, 8.25}),
+        parameters, new byte[] {fill, 2, 3});
   }
 
   private static List<String> children(Path folder) throws IOException {

@@ -12,6 +12,7 @@ import io.ablserve.server.train.StepReport;
 import io.ablserve.server.train.TrainingCancelledException;
 import io.ablserve.server.train.TrainingListener;
 import io.ablserve.server.train.TrainingOutcome;
+import io.ablserve.server.train.Verdict;
 import java.io.IOException;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -25,7 +26,9 @@ import java.util.function.BooleanSupplier;
  * isolation, unlearning and an outcome. Tests use it to hold a session RUNNING as long as they need.
  */
 public final class ScriptedTrainer implements Trainer {
-  public static final TrainingOutcome OUTCOME = new TrainingOutcome(0.9, 0.05, 0.8, 0.7, 2, 123);
+  public static final TrainingOutcome OUTCOME = new TrainingOutcome(
+          0.9, 0.05, 0.8, 0.7, new double[] {0.95, 0.85},
+          new Verdict(true, true, 0, 9.5, 6.0, 2, 0, new double[] {9.5, Double.NaN}), 2, 123);
 
   private final int steps;
   private final boolean hold;
@@ -85,14 +88,14 @@ public final class ScriptedTrainer implements Trainer {
     if (failure != null) {
       throw failure;
     }
-    listener.onEpoch(new EpochReport(Phase.ISOLATION, 0, 0.8, 0.9, 0.1, 1.2, 0.5, 0.4, 100, 1000));
+    listener.onEpoch(new EpochReport(Phase.ISOLATION, 0, 0.8, 0.9, 0.1, 1.2, 0.5, 0.4, 100, 1000, new double[] {0.9, 0.7}));
     listener.onPhase(Phase.ISOLATED, 1);
     listener.onIsolation(
         new IsolationReport(
             1, new int[] {7, 3}, new float[] {0.01f, 0.02f}, new boolean[] {true, false}, 0.5, 0.1,
-            steps, 10));
+            steps, 10, OUTCOME.verdict()));
     listener.onPhase(Phase.UNLEARNING, 1);
-    listener.onEpoch(new EpochReport(Phase.UNLEARNING, 1, 0.9, 0.05, 3.0, 0.3, 0.8, 0.7, 100, 1000));
+    listener.onEpoch(new EpochReport(Phase.UNLEARNING, 1, 0.9, 0.05, 3.0, 0.3, 0.8, 0.7, 100, 1000, OUTCOME.classAccuracy()));
     return OUTCOME;
   }
 }

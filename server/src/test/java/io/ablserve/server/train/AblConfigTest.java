@@ -32,7 +32,7 @@ class AblConfigTest {
     assertThat(d.unlearningLearningRate()).isEqualTo(0.01);
     assertThat(d.ascentEpochs()).isEqualTo(1);
     assertThat(d.ranking()).isEqualTo(Ranking.PER_CLASS);
-    assertThat(d.suspectFiltering()).isTrue();
+    assertThat(d.suspectFiltering()).isFalse();
     assertThat(d.augmentation()).isTrue();
     assertThat(d.isolationExpansion()).isTrue();
     assertThat(d.isolateEarly()).isTrue();

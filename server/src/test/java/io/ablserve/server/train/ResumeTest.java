@@ -49,7 +49,9 @@ class ResumeTest {
             new DatasetRef("fashion-mnist", 1200, 300),
             new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3),
             ModelArch.SMALL_CNN,
-            AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(5).isolationEpochs(2).build(),
+            // The paper's recipe: unlearning follows the ranking, whatever the backdoor check would say.
+            AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(5).isolationEpochs(2)
+                .isolationExpansion(false).build(),
             11);
 
     RecordingListener straight = new RecordingListener();
@@ -96,7 +98,7 @@ class ResumeTest {
             new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3),
             ModelArch.SMALL_CNN,
             AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(6).isolationEpochs(4)
-                .isolateEarly(true).isolationExpansion(true).build(),
+                .isolateEarly(true).isolationExpansion(false).build(),
             11);
     RecordingListener straight = new RecordingListener();
     TrainingOutcome expected = runner.run(experiment, Device.cpu(), straight, () -> false);
@@ -114,6 +116,41 @@ class ResumeTest {
         .containsExactlyElementsOf(java.util.stream.IntStream.range(turning + 1, 6).boxed().toList());
     assertThat(outcome.cleanAccuracy()).isCloseTo(expected.cleanAccuracy(), within(0.01));
     assertThat(outcome.attackSuccessRate()).isCloseTo(expected.attackSuccessRate(), within(0.01));
+  }
+
+  @Test
+  void resumedAfterAnUnconfirmedCheck_goesOnTrainingPlainly_andKeepsTheVerdict() throws Exception {
+    ExperimentRunner runner = runner();
+    Experiment experiment =
+        new Experiment(
+            new DatasetRef("fashion-mnist", 1200, 300),
+            new AttackConfig(AttackKind.NONE, 0, 0.1, 3),
+            ModelArch.SMALL_CNN,
+            AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(5).isolationEpochs(2).build(),
+            11);
+    RecordingListener straight = new RecordingListener();
+    TrainingOutcome expected = runner.run(experiment, Device.cpu(), straight, () -> false);
+    assertThat(expected.verdict().tested()).isTrue();
+    assertThat(expected.verdict().confirmed()).isFalse();
+
+    MemoryCheckpoints checkpoints = stoppedAfterEpoch(runner, experiment, 2);
+    TrainingState at = checkpoints.latest().orElseThrow();
+    assertThat(at.phase()).isEqualTo(Phase.TRAINING);
+    assertThat(at.ranked()).isTrue();
+    assertThat(at.isolated()).isEmpty();
+    assertThat(at.kept()).hasSize(1200); // every sample trains
+    RecordingListener resumed = new RecordingListener();
+    TrainingOutcome outcome = runner.run(experiment, Device.cpu(), resumed, () -> false, checkpoints, ModelSink.NONE);
+
+    assertThat(resumed.isolation).isNull();
+    assertThat(resumed.epochs).extracting(EpochReport::phase).containsOnly(Phase.TRAINING);
+    assertThat(resumed.epochs).extracting(EpochReport::epoch).containsExactly(3, 4);
+    // The verdict is restored from the checkpoint, not lost with the process.
+    assertThat(outcome.verdict().tested()).isTrue();
+    assertThat(outcome.verdict().confirmed()).isFalse();
+    assertThat(outcome.verdict().evidence()).isEqualTo(expected.verdict().evidence());
+    assertThat(outcome.classAccuracy()).hasSize(10);
+    assertThat(outcome.cleanAccuracy()).isCloseTo(expected.cleanAccuracy(), within(0.01));
   }
 
   private static ExperimentRunner runner() {
