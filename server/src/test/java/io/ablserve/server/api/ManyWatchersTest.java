@@ -110,7 +110,11 @@ class ManyWatchersTest {
                     .setEpochs(3)
                     .setIsolationEpochs(1)
                     .setBatchSize(4)
-                    .setStepReportInterval(1))
+                    .setStepReportInterval(1)
+                    // The paper's recipe with suspect filtering: every kind of event, FILTER included, comes
+                    // whatever the backdoor check would decide on so small a set.
+                    .setIsolationExpansion(false)
+                    .setSuspectFiltering(true))
             .setSeed(11)
             .build();
     Session session =

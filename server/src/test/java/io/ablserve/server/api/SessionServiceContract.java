@@ -69,7 +69,7 @@ abstract class SessionServiceContract extends ServiceTestBase {
     assertThat(abl.getUnlearningMode()).isEqualTo(io.ablserve.v1.UnlearningMode.UNLEARNING_MODE_GGA);
     assertThat(abl.getUnlearningLearningRate()).isEqualTo(0.01);
     assertThat(abl.getRanking()).isEqualTo(io.ablserve.v1.Ranking.RANKING_PER_CLASS);
-    assertThat(abl.getSuspectFiltering()).isTrue();
+    assertThat(abl.getSuspectFiltering()).isFalse();
     assertThat(abl.getAugmentation()).isTrue();
     assertThat(abl.getIsolationExpansion()).isTrue();
     assertThat(abl.getIsolateEarly()).isTrue();
