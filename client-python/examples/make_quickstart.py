@@ -40,10 +40,15 @@ epoch, and keeps redrawing from a background thread while the session trains, so
 `wait()` shows a progress bar per phase; interrupting the kernel during `wait()` cancels the remote session."""),
     new_code_cell("session.plot()"),
     new_code_cell("session.wait()"),
-    new_markdown_cell("""After isolation the backdoor is unlearned: the ASR should fall while the CA holds. One row per epoch
-(`session.metrics("step")` gives one per reported step):"""),
+    new_markdown_cell("""After isolation the backdoor check decides. Confirmed, the backdoor's samples are unlearned and the ASR
+should fall while the CA holds; not confirmed, nothing is ascended and the session trains plainly ("training"
+phase), so a clean dataset costs nothing. The verdict says which, on what evidence and how far from its
+threshold:"""),
+    new_code_cell("""print(session.result.verdict)"""),
+    new_markdown_cell("""One row per epoch (`session.metrics("step")` gives one per reported step), with the clean accuracy of
+every class in the `class_accuracy_*` columns:"""),
     new_code_cell("""metrics = session.metrics()
-metrics[["phase", "epoch", "clean_accuracy", "attack_success_rate", "isolation_precision", "isolation_recall"]]"""),
+metrics[["phase", "epoch", "clean_accuracy", "attack_success_rate", "class_accuracy_0"]]"""),
     new_markdown_cell("""## The isolated samples
 
 `isolation()` gives the isolated set as numpy arrays, lowest loss first, with the server's ground truth of

@@ -125,7 +125,8 @@ class IsolationResult:
 
 @dataclass(frozen=True)
 class FilterResult:
-    """Samples that left D_c: dropped by suspect filtering, or moved into D_b by isolation expansion."""
+    """Samples that left D_c: at the turning epoch of a confirmed backdoor, D_b as ascended (``expansion``) and
+    the suspects left out of training; after a GGA epoch, those dropped by suspect filtering (opt-in)."""
 
     sequence: int
     time: datetime
@@ -135,7 +136,7 @@ class FilterResult:
     recall: float
     kept_size: int
     expansion: bool = False
-    """True for isolation expansion (moved into D_b at the turning epoch), False for suspect filtering."""
+    """True for D_b as ascended (the backdoor check's confirmed set), False for samples left out of training."""
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,8 @@ class PhaseProgress:
             if event.verdict is not None:
                 tqdm.write(str(event.verdict), file=sys.stderr)
         elif isinstance(event, FilterResult):
-            what = "the backdoor's cluster (D_b) ascends" if event.expansion else "left out of training:"
-            tqdm.write(f"{what} {event.removed_count} samples: precision {event.precision:.3f},"
+            what = "ascended as the backdoor's (D_b)" if event.expansion else "left out of training"
+            tqdm.write(f"{event.removed_count} samples {what}: precision {event.precision:.3f},"
                        f" recall {event.recall:.3f}", file=sys.stderr)
         elif isinstance(event, FinalResult):
             self.close()
