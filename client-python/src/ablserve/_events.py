@@ -86,7 +86,8 @@ class BackdoorVerdict:
     ascended_count: int
     """Samples ascended as the backdoor's (D_b)."""
     suspect_count: int
-    """Samples that joined the backdoor's cluster without standing clearly apart: left out of training."""
+    """Suspects, left out of training: samples that joined the backdoor's cluster without standing clearly
+    apart, and the label's other samples whose loss looks like the cluster's."""
     class_evidence: Tuple[float, ...]
     """Each label's evidence, indexed by label; NaN for labels without a candidate cluster."""
 

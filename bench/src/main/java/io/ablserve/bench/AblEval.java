@@ -166,7 +166,7 @@ public final class AblEval implements Callable<Integer> {
                 + "\"filter_removed\":%d,\"filter_precision\":%.4f,\"filter_recall\":%.4f,"
                 + "\"elapsed_ms\":%d,\"target\":%d,\"seed\":%d,\"target_ca\":%.4f,\"min_class_ca\":%.4f,"
                 + "\"verdict\":\"%s\",\"verdict_label\":%d,\"evidence\":%.3f,\"margin\":%.3f,"
-                + "\"ascended\":%d,\"suspects\":%d,\"grown\":%d,\"grown_poisons\":%d,\"class_evidence\":\"%s\",\"class_ca\":\"%s\",\"curves\":\"%s\"}",
+                + "\"ascended\":%d,\"suspects\":%d,\"class_evidence\":\"%s\",\"class_ca\":\"%s\",\"curves\":\"%s\"}",
             label, attack, poisonRate, defense, abl.unlearningMode(), abl.epochs(), abl.isolationEpochs(),
             curves.turningEpoch, outcome.cleanAccuracy(), outcome.attackSuccessRate(), outcome.isolationPrecision(),
             outcome.isolationRecall(), curves.expanded, curves.expansionPrecision, curves.expansionRecall,
@@ -175,7 +175,7 @@ public final class AblEval implements Callable<Integer> {
             Arrays.stream(outcome.classAccuracy()).min().orElse(Double.NaN),
             !outcome.verdict().tested() ? "untested" : outcome.verdict().confirmed() ? "confirmed" : "none",
             outcome.verdict().label(), outcome.verdict().evidence(), outcome.verdict().margin(),
-            outcome.verdict().ascendedCount(), outcome.verdict().suspectCount(), curves.grown, curves.grownPoisons,
+            outcome.verdict().ascendedCount(), outcome.verdict().suspectCount(),
             join(outcome.verdict().classEvidence()), join(outcome.classAccuracy()),
             curves.compact.toString().trim());
     System.out.println(row.replace("NaN", "null"));
@@ -204,8 +204,6 @@ public final class AblEval implements Callable<Integer> {
     double filterPrecision = Double.NaN;
     double filterRecall = Double.NaN;
     int expanded;
-    int grown;
-    long grownPoisons;
     int turningEpoch = -1;
     double expansionPrecision = Double.NaN;
     double expansionRecall = Double.NaN;
@@ -236,13 +234,6 @@ public final class AblEval implements Callable<Integer> {
 
     @Override
     public void onFilter(FilterReport r) {
-      if (r.expansion() && expanded > 0) {
-        // After the turn: poisons the check's cluster missed, moved into D_b after a GGA epoch.
-        grown += r.removedCount();
-        grownPoisons += Math.round(r.removedCount() * r.precision());
-        out.printf(Locale.ROOT, "D_b grew by %d: precision %.4f%n", r.removedCount(), r.precision());
-        return;
-      }
       if (r.expansion()) {
         expanded = r.removedCount();
         expansionPrecision = r.precision();

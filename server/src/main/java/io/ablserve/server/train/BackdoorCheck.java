@@ -82,11 +82,11 @@ final class BackdoorCheck {
       double diversity,
       double lossGap) {
     int[] cluster() {
-      return IntStream.range(0, members.length).filter(i -> inCluster[i]).map(i -> members[i]).toArray();
+      return pick(members, inCluster, true);
     }
 
     int[] rest() {
-      return IntStream.range(0, members.length).filter(i -> !inCluster[i]).map(i -> members[i]).toArray();
+      return pick(members, inCluster, false);
     }
 
     /**
@@ -120,27 +120,27 @@ final class BackdoorCheck {
       if (seeds < MIN_SAMPLES || members.length - seeds < MIN_SAMPLES) {
         continue;
       }
-      float[][] rows = features.apply(members);
-      boolean[] inCluster = TwoMeans.split(rows, seeds);
-      if (median(losses, members, inCluster, true) > median(losses, members, inCluster, false)) {
-        for (int i = 0; i < inCluster.length; i++) {
-          inCluster[i] = !inCluster[i];
-        }
-      }
-      int size = count(inCluster);
-      if (size < MIN_SAMPLES || members.length - size < MIN_SAMPLES || size > MAX_SHARE * members.length) {
-        continue;
-      }
-      int[] cluster = IntStream.range(0, members.length).filter(i -> inCluster[i]).map(i -> members[i]).toArray();
-      double diversity = diversity(runnerUp.predict(cluster, label), label, numClasses);
-      double lossGap =
-          Math.max(0, Math.log(
-              Math.max(median(losses, members, inCluster, false), 1e-12)
-                  / Math.max(median(losses, members, inCluster, true), 1e-12)));
       float[] memberLosses = new float[members.length];
       for (int i = 0; i < members.length; i++) {
         memberLosses[i] = losses[members[i]];
       }
+      float[][] rows = features.apply(members);
+      boolean[] inCluster = TwoMeans.split(rows, seeds);
+      if (median(memberLosses, inCluster, true) > median(memberLosses, inCluster, false)) {
+        for (int i = 0; i < inCluster.length; i++) {
+          inCluster[i] = !inCluster[i];
+        }
+      }
+      int size = Isolation.count(inCluster);
+      if (size < MIN_SAMPLES || members.length - size < MIN_SAMPLES || size > MAX_SHARE * members.length) {
+        continue;
+      }
+      int[] cluster = pick(members, inCluster, true);
+      double diversity = diversity(runnerUp.predict(cluster, label), label, numClasses);
+      double lossGap =
+          Math.max(0, Math.log(
+              Math.max(median(memberLosses, inCluster, false), 1e-12)
+                  / Math.max(median(memberLosses, inCluster, true), 1e-12)));
       Candidate candidate = measured(label, members, inCluster, rows, memberLosses, diversity, lossGap);
       logger.info(
           String.format(
@@ -223,9 +223,9 @@ final class BackdoorCheck {
     int dim = rows[0].length;
     double[] cluster = new double[dim];
     double[] rest = new double[dim];
-    int clusterSize = count(inCluster);
+    int clusterSize = Isolation.count(inCluster);
     for (int i = 0; i < rows.length; i++) {
-      double norm = Math.sqrt(dot(rows[i], rows[i]));
+      double norm = Math.sqrt(TwoMeans.dot(rows[i], rows[i]));
       double[] into = inCluster[i] ? cluster : rest;
       for (int d = 0; d < dim; d++) {
         into[d] += norm == 0 ? 0 : rows[i][d] / norm;
@@ -234,7 +234,7 @@ final class BackdoorCheck {
     int restSize = rows.length - clusterSize;
     double[] projection = new double[rows.length];
     for (int i = 0; i < rows.length; i++) {
-      double norm = Math.sqrt(dot(rows[i], rows[i]));
+      double norm = Math.sqrt(TwoMeans.dot(rows[i], rows[i]));
       double p = 0;
       for (int d = 0; d < dim; d++) {
         p += (norm == 0 ? 0 : rows[i][d] / norm) * (cluster[d] / clusterSize - rest[d] / restSize);
@@ -278,13 +278,6 @@ final class BackdoorCheck {
     return values.length == 0 ? Double.NaN : values[values.length / 2];
   }
 
-  private static double median(float[] losses, int[] members, boolean[] flags, boolean which) {
-    double[] values =
-        IntStream.range(0, members.length).filter(i -> flags[i] == which).mapToDouble(i -> losses[members[i]])
-            .sorted().toArray();
-    return values.length == 0 ? Double.NaN : values[values.length / 2];
-  }
-
   /** Mean and variance of the {@code values} whose flag equals {@code which}. */
   private static double[] moments(double[] values, boolean[] flags, boolean which) {
     double sum = 0;
@@ -305,19 +298,8 @@ final class BackdoorCheck {
     return new double[] {mean, squares / n};
   }
 
-  private static int count(boolean[] flags) {
-    int n = 0;
-    for (boolean f : flags) {
-      n += f ? 1 : 0;
-    }
-    return n;
-  }
-
-  private static double dot(float[] a, float[] b) {
-    double sum = 0;
-    for (int i = 0; i < a.length; i++) {
-      sum += a[i] * b[i];
-    }
-    return sum;
+  /** The {@code members} whose flag equals {@code which}, in their order. */
+  private static int[] pick(int[] members, boolean[] flags, boolean which) {
+    return IntStream.range(0, members.length).filter(i -> flags[i] == which).map(i -> members[i]).toArray();
   }
 }

@@ -118,17 +118,36 @@ final class Evaluator {
 
   /**
    * Accuracy on the clean test set, overall (last entry) and of each class by label (the first {@code
-   * numClasses} entries; NaN for a class without test images), from one pass.
+   * numClasses} entries), from one pass.
    */
   double[] cleanAccuracyByClass() {
-    int numClasses = cleanTest.set().numClasses();
-    int n = cleanTest.set().size();
+    return accuracyByClass(cleanTest);
+  }
+
+  /** Accuracy on the triggered test set, whose labels are the target: the attack success rate. */
+  double attackSuccessRate() {
+    return accuracy(triggeredTest);
+  }
+
+  /** Share of {@code loader}'s samples whose predicted class equals their label; NaN when empty. */
+  private double accuracy(BatchLoader loader) {
+    double[] byClass = accuracyByClass(loader);
+    return byClass[byClass.length - 1];
+  }
+
+  /**
+   * The share of {@code loader}'s samples of each class (by label) whose predicted class is their label, NaN
+   * for a class without samples, then the share over all samples (NaN when empty).
+   */
+  private double[] accuracyByClass(BatchLoader loader) {
+    int numClasses = loader.set().numClasses();
+    int n = loader.set().size();
     long[] correct = new long[numClasses];
     long[] total = new long[numClasses];
-    int[] labels = cleanTest.set().labels();
+    int[] labels = loader.set().labels();
     if (n > 0) {
       forEachBatch(
-          cleanTest,
+          loader,
           AblTrainer.identity(n),
           (from, to, logits, batch) -> {
             long[] predicted = logits.argMax(1).toLongArray();
@@ -147,31 +166,6 @@ final class Evaluator {
     }
     out[numClasses] = n == 0 ? Double.NaN : (double) allCorrect / n;
     return out;
-  }
-
-  /** Accuracy on the triggered test set, whose labels are the target: the attack success rate. */
-  double attackSuccessRate() {
-    return accuracy(triggeredTest);
-  }
-
-  /** Share of {@code loader}'s samples whose predicted class equals their label; NaN when empty. */
-  private double accuracy(BatchLoader loader) {
-    int n = loader.set().size();
-    if (n == 0) {
-      return Double.NaN;
-    }
-    int[] labels = loader.set().labels();
-    long[] correct = {0};
-    forEachBatch(
-        loader,
-        AblTrainer.identity(n),
-        (from, to, logits, batch) -> {
-          long[] predicted = logits.argMax(1).toLongArray();
-          for (int i = 0; i < predicted.length; i++) {
-            correct[0] += predicted[i] == labels[from + i] ? 1 : 0;
-          }
-        });
-    return (double) correct[0] / n;
   }
 
   /**

@@ -14,7 +14,8 @@ import static java.util.Objects.requireNonNull;
  * @param evidence that label's evidence; NaN when no label had a candidate
  * @param threshold the evidence that confirms
  * @param ascendedCount samples that stand clearly in the trigger's cluster: ascended (D_b)
- * @param suspectCount samples that joined the cluster without standing clearly in it: left out of training
+ * @param suspectCount suspects left out of training: the cluster's members that do not stand clearly apart,
+ *     and the label's other samples whose loss looks like the cluster's
  * @param classEvidence each label's evidence, NaN where the label had no candidate cluster
  */
 public record Verdict(
