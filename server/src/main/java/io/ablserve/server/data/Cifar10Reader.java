@@ -28,14 +28,15 @@ public final class Cifar10Reader {
 
   private Cifar10Reader() {}
 
-  /** Reads all five training batches and the test batch; every one must be present. */
-  public static DatasetSplit readSplit(Path folder) throws IOException {
+  /** Reads all five training batches and the test batch, under {@code limits}; every one must be present. */
+  public static DatasetSplit readSplit(Path folder, DatasetLimits limits) throws IOException {
     Path batches = batchFolder(folder);
     List<Path> train = new ArrayList<>();
     for (String name : TRAIN_BATCHES) {
       train.add(existing(batches, name));
     }
-    return new DatasetSplit(read(train), read(List.of(existing(batches, TEST_BATCH))));
+    DecodeBudget budget = limits.decodeBudget();
+    return new DatasetSplit(read(train, budget), read(List.of(existing(batches, TEST_BATCH)), budget));
   }
 
   /** The folder that holds the batch files: {@code cifar-10-batches-bin/} inside {@code folder} if present. */
@@ -44,8 +45,8 @@ public final class Cifar10Reader {
     return Files.isDirectory(nested) ? nested : folder;
   }
 
-  /** Reads batch files into one set, records in file order. */
-  public static ImageSet read(List<Path> batches) throws IOException {
+  /** Reads batch files into one set, records in file order, claiming its size from {@code budget} first. */
+  static ImageSet read(List<Path> batches, DecodeBudget budget) throws IOException {
     long[] records = new long[batches.size()];
     long total = 0;
     for (int i = 0; i < records.length; i++) {
@@ -56,6 +57,7 @@ public final class Cifar10Reader {
       throw new DatasetFormatException(
           batches + " hold " + total + " images, more than one array of pixel bytes holds");
     }
+    budget.claim(total * RECORD_BYTES, batches + " (" + total + " records)");
     byte[] pixels = new byte[(int) total * IMAGE_BYTES];
     int[] labels = new int[(int) total];
     byte[] record = new byte[RECORD_BYTES];

@@ -15,12 +15,20 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class DatasetCatalog {
   private final Map<String, Path> roots;
+  private final DatasetLimits limits;
   // Added at run time (uploads); kept apart so error messages list only the configured names.
   private final Map<String, Path> registered = new ConcurrentHashMap<>();
   private final Map<String, DatasetSplit> loaded = new ConcurrentHashMap<>();
 
-  public DatasetCatalog(Map<String, Path> roots) {
+  /** A catalog that reads its datasets under {@code limits}. */
+  public DatasetCatalog(Map<String, Path> roots, DatasetLimits limits) {
     this.roots = new TreeMap<>(requireNonNull(roots, "roots"));
+    this.limits = requireNonNull(limits, "limits");
+  }
+
+  /** A catalog that reads its datasets under {@link DatasetLimits#DEFAULTS}. */
+  public DatasetCatalog(Map<String, Path> roots) {
+    this(roots, DatasetLimits.DEFAULTS);
   }
 
   /** The names this catalog was configured with, sorted. */
@@ -72,7 +80,7 @@ public final class DatasetCatalog {
     }
     DatasetSplit split = loaded.get(name);
     if (split == null) {
-      split = DatasetFormat.detect(root).read(root);
+      split = DatasetFormat.detect(root).read(root, limits);
       loaded.putIfAbsent(name, split);
     }
     return split;

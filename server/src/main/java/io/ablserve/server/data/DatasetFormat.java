@@ -21,8 +21,8 @@ public enum DatasetFormat {
     }
 
     @Override
-    public DatasetSplit read(Path folder) throws IOException {
-      return IdxReader.readSplit(folder);
+    public DatasetSplit read(Path folder, DatasetLimits limits) throws IOException {
+      return IdxReader.readSplit(folder, limits);
     }
   },
   CIFAR10("CIFAR-10 binary: data_batch_1.bin .. data_batch_5.bin and test_batch.bin, here or in "
@@ -35,8 +35,8 @@ public enum DatasetFormat {
     }
 
     @Override
-    public DatasetSplit read(Path folder) throws IOException {
-      return Cifar10Reader.readSplit(folder);
+    public DatasetSplit read(Path folder, DatasetLimits limits) throws IOException {
+      return Cifar10Reader.readSplit(folder, limits);
     }
   },
   GTSRB("GTSRB: GTSRB/Final_Training/Images/000NN/GT-000NN.csv + *.ppm, optionally GTSRB/Final_Test/Images/") {
@@ -46,8 +46,8 @@ public enum DatasetFormat {
     }
 
     @Override
-    public DatasetSplit read(Path folder) throws IOException {
-      return GtsrbReader.readSplit(folder);
+    public DatasetSplit read(Path folder, DatasetLimits limits) throws IOException {
+      return GtsrbReader.readSplit(folder, limits);
     }
   },
   NUMPY("NumPy: dataset.npz (x_train, y_train, x_test, y_test), or train.npz and test.npz (x, y)") {
@@ -57,8 +57,8 @@ public enum DatasetFormat {
     }
 
     @Override
-    public DatasetSplit read(Path folder) throws IOException {
-      return NpzReader.readSplit(folder);
+    public DatasetSplit read(Path folder, DatasetLimits limits) throws IOException {
+      return NpzReader.readSplit(folder, limits);
     }
   },
   IMAGE_FOLDER("ImageFolder: train/<class>/*.png|jpg|jpeg and test/<class>/...") {
@@ -68,8 +68,8 @@ public enum DatasetFormat {
     }
 
     @Override
-    public DatasetSplit read(Path folder) throws IOException {
-      return ImageFolderReader.readSplit(folder);
+    public DatasetSplit read(Path folder, DatasetLimits limits) throws IOException {
+      return ImageFolderReader.readSplit(folder, limits);
     }
   };
 
@@ -84,8 +84,12 @@ public enum DatasetFormat {
     return layout;
   }
 
-  /** Reads the folder's training and test sets. */
-  public abstract DatasetSplit read(Path folder) throws IOException;
+  /**
+   * Reads the folder's training and test sets under {@code limits}: DatasetTooLargeException when what
+   * the files declare exceeds a budget, DatasetFormatException when they are malformed or an image is too
+   * large.
+   */
+  public abstract DatasetSplit read(Path folder, DatasetLimits limits) throws IOException;
 
   abstract boolean looksLike(Path folder);
 

@@ -51,21 +51,27 @@ public final class GtsrbReader {
     return Files.isDirectory(base(folder).resolve("Final_Training").resolve("Images"));
   }
 
-  /** Reads the training set and the published test set, or splits the training set by track (see above). */
-  public static DatasetSplit readSplit(Path folder) throws IOException {
+  /**
+   * Reads the training set and the published test set, or splits the training set by track (see above),
+   * under {@code limits}: the set's size is claimed before its pixels are allocated, each PPM's side is
+   * checked from its header.
+   */
+  public static DatasetSplit readSplit(Path folder, DatasetLimits limits) throws IOException {
     Path base = base(folder);
     List<Annotation> training = readTrainingAnnotations(base.resolve("Final_Training").resolve("Images"));
     Path testImages = base.resolve("Final_Test").resolve("Images");
     if (Files.isDirectory(testImages)) {
       List<Annotation> test = readCsv(findTestCsv(folder, base, testImages), testImages);
-      return new DatasetSplit(load(training), load(test));
+      DecodeBudget budget = limits.decodeBudget();
+      return new DatasetSplit(load(training, limits, budget), load(test, limits, budget));
     }
     List<Annotation> train = new ArrayList<>();
     List<Annotation> test = new ArrayList<>();
     for (Annotation a : training) {
       (heldOut(a) ? test : train).add(a);
     }
-    return new DatasetSplit(load(train), load(test));
+    DecodeBudget budget = limits.decodeBudget();
+    return new DatasetSplit(load(train, limits, budget), load(test, limits, budget));
   }
 
   private static boolean heldOut(Annotation a) {
@@ -155,13 +161,16 @@ public final class GtsrbReader {
     return annotations;
   }
 
-  private static ImageSet load(List<Annotation> annotations) throws IOException {
+  private static ImageSet load(List<Annotation> annotations, DatasetLimits limits, DecodeBudget budget)
+      throws IOException {
     int imageBytes = 3 * SIDE * SIDE;
+    budget.claim((long) annotations.size() * imageBytes,
+        "the GTSRB annotations (" + annotations.size() + " images of " + SIDE + "x" + SIDE + " RGB)");
     byte[] pixels = new byte[annotations.size() * imageBytes];
     int[] labels = new int[annotations.size()];
     for (int i = 0; i < labels.length; i++) {
       Annotation a = annotations.get(i);
-      ChwImage sign = crop(PpmReader.read(a.image()), a).resize(SIDE, SIDE);
+      ChwImage sign = crop(PpmReader.read(a.image(), limits), a).resize(SIDE, SIDE);
       System.arraycopy(sign.pixels(), 0, pixels, i * imageBytes, imageBytes);
       labels[i] = a.classId();
     }

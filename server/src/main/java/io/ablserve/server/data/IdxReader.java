@@ -18,40 +18,40 @@ public final class IdxReader {
 
   private IdxReader() {}
 
-  /** Reads {@code train-*} and {@code t10k-*} image and label files from one folder. */
-  public static DatasetSplit readSplit(Path folder) throws IOException {
-    ImageSet train = read(find(folder, "train-images-idx3-ubyte"), find(folder, "train-labels-idx1-ubyte"));
-    ImageSet test = read(find(folder, "t10k-images-idx3-ubyte"), find(folder, "t10k-labels-idx1-ubyte"));
+  /** Reads {@code train-*} and {@code t10k-*} image and label files from one folder, under {@code limits}. */
+  public static DatasetSplit readSplit(Path folder, DatasetLimits limits) throws IOException {
+    DecodeBudget budget = limits.decodeBudget();
+    ImageSet train =
+        read(find(folder, "train-images-idx3-ubyte"), find(folder, "train-labels-idx1-ubyte"), budget);
+    ImageSet test =
+        read(find(folder, "t10k-images-idx3-ubyte"), find(folder, "t10k-labels-idx1-ubyte"), budget);
     return new DatasetSplit(train, test);
   }
 
-  /** Reads one image file and its label file; the class count is the largest label + 1 (at least 10). */
-  public static ImageSet read(Path images, Path labels) throws IOException {
-    try (DataInputStream in = open(images)) {
-      int[] dims = header(in, images, 3);
-      byte[] pixels = body(in, images, (long) dims[0] * dims[1] * dims[2]);
-      int[] y = readLabels(labels, dims[0]);
-      int classes = 10;
-      for (int label : y) {
-        classes = Math.max(classes, label + 1);
-      }
-      return new ImageSet(pixels, y, 1, dims[1], dims[2], classes);
-    }
-  }
-
-  private static int[] readLabels(Path labels, int expected) throws IOException {
-    try (DataInputStream in = open(labels)) {
-      int[] dims = header(in, labels, 1);
-      if (dims[0] != expected) {
+  /**
+   * Reads one image file and its label file; the class count is the largest label + 1 (at least 10). Both
+   * headers are read and their sizes claimed from {@code budget} before either file's data is.
+   */
+  static ImageSet read(Path images, Path labels, DecodeBudget budget) throws IOException {
+    try (DataInputStream imageIn = open(images); DataInputStream labelIn = open(labels)) {
+      int[] dims = header(imageIn, images, 3);
+      int[] labelDims = header(labelIn, labels, 1);
+      if (labelDims[0] != dims[0]) {
         throw new DatasetFormatException(
-            labels + " holds " + dims[0] + " labels but its image file holds " + expected + " images");
+            labels + " holds " + labelDims[0] + " labels but its image file holds " + dims[0] + " images");
       }
-      byte[] raw = body(in, labels, dims[0]);
+      long pixelCount = pixelCount(dims);
+      budget.claim(pixelCount, images + " (" + dims[0] + "x" + dims[1] + "x" + dims[2] + " images)");
+      budget.claim(dims[0], labels + " (" + dims[0] + " labels)");
+      byte[] pixels = body(imageIn, images, pixelCount);
+      byte[] raw = body(labelIn, labels, dims[0]);
       int[] y = new int[raw.length];
+      int classes = 10;
       for (int i = 0; i < raw.length; i++) {
         y[i] = raw[i] & 0xff;
+        classes = Math.max(classes, y[i] + 1);
       }
-      return y;
+      return new ImageSet(pixels, y, 1, dims[1], dims[2], classes);
     }
   }
 
@@ -77,15 +77,27 @@ public final class IdxReader {
     }
   }
 
+  /** The product of the dimensions, saturated: three ints can overflow a long and wrap to a small size. */
+  private static long pixelCount(int[] dims) {
+    try {
+      return Math.multiplyExact((long) dims[0] * dims[1], dims[2]);
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /**
+   * Reads the {@code count} bytes a header declared. The buffer grows with the bytes that actually arrive
+   * (plain or inflated), so a short file that claims a large body costs what it holds.
+   */
   private static byte[] body(DataInputStream in, Path file, long count) throws IOException {
     if (count > Integer.MAX_VALUE - 8) {
       throw new DatasetFormatException(file + " declares " + count + " bytes, more than one array holds");
     }
-    byte[] data = new byte[(int) count];
-    int read = in.readNBytes(data, 0, data.length);
-    if (read != data.length) {
+    byte[] data = in.readNBytes((int) count);
+    if (data.length != count) {
       throw new DatasetFormatException(
-          file + " is truncated: its header declares " + count + " bytes of data, the file has " + read);
+          file + " is truncated: its header declares " + count + " bytes of data, the file has " + data.length);
     }
     return data;
   }

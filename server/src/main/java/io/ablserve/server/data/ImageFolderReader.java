@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 
 /**
  * Reads torchvision's {@code ImageFolder} layout: {@code train/<class>/*.png|jpg|jpeg} and
@@ -32,21 +31,36 @@ public final class ImageFolderReader {
     return Files.isDirectory(folder.resolve("train")) && Files.isDirectory(folder.resolve("test"));
   }
 
-  public static DatasetSplit readSplit(Path folder) throws IOException {
+  /**
+   * Reads both splits under {@code limits}: every file is listed and the whole set's size (as RGB at the
+   * first image's size) claimed from the decode budget before any image is decoded, and each image's side
+   * is read from its header before it is decoded.
+   */
+  public static DatasetSplit readSplit(Path folder, DatasetLimits limits) throws IOException {
     Path trainFolder = folder.resolve("train");
     List<String> classes = classNames(trainFolder);
     if (classes.size() < 2) {
       throw new DatasetFormatException(
           trainFolder + " holds " + classes.size() + " class folders " + classes + "; at least 2 are needed");
     }
-    Labelled train = decode(trainFolder, classes, true);
-    Labelled test = decode(folder.resolve("test"), classes, false);
+    List<LabelledFile> trainFiles = list(trainFolder, classes, true);
+    List<LabelledFile> testFiles = list(folder.resolve("test"), classes, false);
+    int height;
+    int width;
+    try (ImageDecoder first = ImageDecoder.open(trainFiles.get(0).file(), limits)) {
+      height = first.height();
+      width = first.width();
+    }
+    long images = trainFiles.size() + testFiles.size();
+    limits.decodeBudget().claim(images * 3 * height * width,
+        folder + " (" + images + " images, as RGB at the first image's " + width + "x" + height + ")");
+    Labelled train = decode(trainFiles, height, width, limits);
+    Labelled test = decode(testFiles, height, width, limits);
     boolean allGrey = Stream.concat(train.images.stream(), test.images.stream()).allMatch(i -> i.channels() == 1);
-    ChwImage first = train.images.get(0);
     int channels = allGrey ? 1 : 3;
     return new DatasetSplit(
-        train.pack(channels, first.height(), first.width(), classes.size()),
-        test.pack(channels, first.height(), first.width(), classes.size()));
+        train.pack(channels, height, width, classes.size()),
+        test.pack(channels, height, width, classes.size()));
   }
 
   private static List<String> classNames(Path split) throws IOException {
@@ -58,9 +72,11 @@ public final class ImageFolderReader {
     }
   }
 
-  private static Labelled decode(Path split, List<String> classes, boolean everyClassNeeded)
+  private record LabelledFile(Path file, int label) {}
+
+  private static List<LabelledFile> list(Path split, List<String> classes, boolean everyClassNeeded)
       throws IOException {
-    Labelled out = new Labelled();
+    List<LabelledFile> out = new ArrayList<>();
     for (String name : classNames(split)) {
       int label = classes.indexOf(name);
       if (label < 0) {
@@ -75,12 +91,22 @@ public final class ImageFolderReader {
         throw new DatasetFormatException(split.resolve(name) + " holds no .png, .jpg or .jpeg files");
       }
       for (Path file : files) {
-        out.images.add(decode(file));
-        out.labels.add(label);
+        out.add(new LabelledFile(file, label));
       }
     }
-    if (out.images.isEmpty()) {
+    if (out.isEmpty()) {
       throw new DatasetFormatException(split + " holds no .png, .jpg or .jpeg images in class folders");
+    }
+    return out;
+  }
+
+  /** Decodes each file and resizes it to the set's size at once, so only one full-size image is held. */
+  private static Labelled decode(List<LabelledFile> files, int height, int width, DatasetLimits limits)
+      throws IOException {
+    Labelled out = new Labelled();
+    for (LabelledFile f : files) {
+      out.images.add(decode(f.file(), limits).resize(height, width));
+      out.labels.add(f.label());
     }
     return out;
   }
@@ -91,15 +117,10 @@ public final class ImageFolderReader {
   }
 
   /** One image file as 1 channel if it is grey, else 3; the values are the file's own samples. */
-  static ChwImage decode(Path file) throws IOException {
+  static ChwImage decode(Path file, DatasetLimits limits) throws IOException {
     BufferedImage image;
-    try {
-      image = ImageIO.read(file.toFile());
-    } catch (IOException | RuntimeException e) {
-      throw new DatasetFormatException(file + " is not a readable image: " + e.getMessage());
-    }
-    if (image == null) {
-      throw new DatasetFormatException(file + " is not a readable PNG or JPEG image: no decoder accepts it");
+    try (ImageDecoder decoder = ImageDecoder.open(file, limits)) {
+      image = decoder.read();
     }
     int w = image.getWidth();
     int h = image.getHeight();

@@ -26,14 +26,28 @@ public final class NpyReader {
 
   private NpyReader() {}
 
-  public static NpyArray read(Path file) throws IOException {
+  /** What an array's header declares: its dtype, its shape and the bytes of data that follow. */
+  record Header(String descr, long[] shape, long dataBytes) {}
+
+  /** Reads one {@code .npy} file, its data claimed from a budget of {@code limits} before it is read. */
+  public static NpyArray read(Path file, DatasetLimits limits) throws IOException {
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      return read(in, file.toString());
+      return read(in, file.toString(), limits.decodeBudget());
     }
   }
 
-  /** Reads one array from {@code in}; {@code source} names it in errors (a file, or an npz member). */
-  public static NpyArray read(InputStream in, String source) throws IOException {
+  /**
+   * Reads one array from {@code in}, claiming its declared size from {@code budget} before reading the
+   * data; {@code source} names it in errors (a file, or an npz member).
+   */
+  static NpyArray read(InputStream in, String source, DecodeBudget budget) throws IOException {
+    Header header = header(in, source);
+    budget.claim(header.dataBytes(), source + " (shape " + NpyArray.shapeText(header.shape()) + ")");
+    return body(in, source, header);
+  }
+
+  /** Reads and checks the preamble and header, leaving {@code in} at the first data byte. */
+  static Header header(InputStream in, String source) throws IOException {
     byte[] start = in.readNBytes(8);
     if (start.length < 8 || !Arrays.equals(start, 0, 6, MAGIC, 0, 6)) {
       throw new DatasetFormatException(source + " is not a .npy array: it does not start with \\x93NUMPY");
@@ -81,13 +95,21 @@ public final class NpyReader {
       throw new DatasetFormatException(
           source + " holds " + dataBytes + " bytes, more than one array holds; split it into smaller files");
     }
-    byte[] data = in.readNBytes((int) dataBytes);
-    if (data.length < dataBytes) {
+    return new Header(descr, shape, dataBytes);
+  }
+
+  /**
+   * Reads the data {@code header} declares. The buffer grows with the bytes that actually arrive, so a
+   * truncated array costs what it holds, not what it claims.
+   */
+  static NpyArray body(InputStream in, String source, Header header) throws IOException {
+    byte[] data = in.readNBytes((int) header.dataBytes());
+    if (data.length < header.dataBytes()) {
       throw new DatasetFormatException(
           String.format("%s is truncated: its header declares shape %s of '%s', %d data bytes, but %d follow",
-              source, NpyArray.shapeText(shape), descr, dataBytes, data.length));
+              source, NpyArray.shapeText(header.shape()), header.descr(), header.dataBytes(), data.length));
     }
-    return new NpyArray(source, descr, shape, data);
+    return new NpyArray(source, header.descr(), header.shape(), data);
   }
 
   private static String field(Pattern pattern, String header, String source, String name)

@@ -31,11 +31,15 @@ public final class NpzReader {
     return Files.isRegularFile(folder.resolve(SINGLE_FILE)) || Files.isRegularFile(folder.resolve(TRAIN_FILE));
   }
 
-  public static DatasetSplit readSplit(Path folder) throws IOException {
+  /**
+   * Reads the split; the headers of all four arrays are read and their sizes claimed from the decode
+   * budget of {@code limits} before any array's data is.
+   */
+  public static DatasetSplit readSplit(Path folder, DatasetLimits limits) throws IOException {
     Path single = folder.resolve(SINGLE_FILE);
     if (Files.isRegularFile(single)) {
       try (ZipFile zip = open(single)) {
-        return split(
+        return read(limits,
             member(zip, single, "x_train"), member(zip, single, "y_train"),
             member(zip, single, "x_test"), member(zip, single, "y_test"));
       }
@@ -47,10 +51,25 @@ public final class NpzReader {
           "no " + SINGLE_FILE + ", nor both " + TRAIN_FILE + " and " + TEST_FILE + ", in " + folder);
     }
     try (ZipFile trainZip = open(train); ZipFile testZip = open(test)) {
-      return split(
+      return read(limits,
           member(trainZip, train, "x", "x_train"), member(trainZip, train, "y", "y_train"),
           member(testZip, test, "x", "x_test"), member(testZip, test, "y", "y_test"));
     }
+  }
+
+  private static DatasetSplit read(DatasetLimits limits, Member... members) throws IOException {
+    DecodeBudget budget = limits.decodeBudget();
+    NpyReader.Header[] headers = new NpyReader.Header[members.length];
+    for (int i = 0; i < members.length; i++) {
+      headers[i] = members[i].header();
+      budget.claim(headers[i].dataBytes(),
+          members[i].source() + " (shape " + NpyArray.shapeText(headers[i].shape()) + ")");
+    }
+    NpyArray[] arrays = new NpyArray[members.length];
+    for (int i = 0; i < members.length; i++) {
+      arrays[i] = members[i].array(headers[i]);
+    }
+    return split(arrays[0], arrays[1], arrays[2], arrays[3]);
   }
 
   /** Pairs images and labels of both splits into sets of one image shape and one class count. */
@@ -88,17 +107,41 @@ public final class NpzReader {
     return labels;
   }
 
+  /** One array of an archive, named in errors as {@code file:name}. */
+  private record Member(ZipFile zip, ZipEntry entry, String source) {
+    NpyReader.Header header() throws IOException {
+      try (InputStream in = open()) {
+        return NpyReader.header(in, source);
+      } catch (ZipException | EOFException e) {
+        throw corrupt(e);
+      }
+    }
+
+    NpyArray array(NpyReader.Header header) throws IOException {
+      try (InputStream in = open()) {
+        NpyReader.header(in, source);
+        return NpyReader.body(in, source, header);
+      } catch (ZipException | EOFException e) {
+        throw corrupt(e);
+      }
+    }
+
+    private InputStream open() throws IOException {
+      return new BufferedInputStream(zip.getInputStream(entry), 1 << 16);
+    }
+
+    private DatasetFormatException corrupt(IOException e) {
+      return new DatasetFormatException(source + " is corrupt or truncated: " + e.getMessage());
+    }
+  }
+
   /** The first of {@code names} the archive holds, as {@code name.npy} (what np.savez writes) or bare. */
-  private static NpyArray member(ZipFile zip, Path file, String... names) throws IOException {
+  private static Member member(ZipFile zip, Path file, String... names) throws IOException {
     for (String name : names) {
       for (String entryName : new String[] {name + ".npy", name}) {
         ZipEntry entry = zip.getEntry(entryName);
         if (entry != null) {
-          try (InputStream in = new BufferedInputStream(zip.getInputStream(entry), 1 << 16)) {
-            return NpyReader.read(in, file + ":" + name);
-          } catch (ZipException | EOFException e) {
-            throw new DatasetFormatException(file + ":" + name + " is corrupt or truncated: " + e.getMessage());
-          }
+          return new Member(zip, entry, file + ":" + name);
         }
       }
     }

@@ -13,12 +13,15 @@ import java.nio.file.Path;
 final class PpmReader {
   private PpmReader() {}
 
-  static ChwImage read(Path file) throws IOException {
-    return parse(Files.readAllBytes(file), file.toString());
+  static ChwImage read(Path file, DatasetLimits limits) throws IOException {
+    return parse(Files.readAllBytes(file), file.toString(), limits);
   }
 
-  /** Parses one PPM held in {@code bytes}; {@code source} names it in errors. */
-  static ChwImage parse(byte[] bytes, String source) throws DatasetFormatException {
+  /**
+   * Parses one PPM held in {@code bytes}, refusing a size over {@code limits}' image side from the header
+   * before the raster is converted; {@code source} names it in errors.
+   */
+  static ChwImage parse(byte[] bytes, String source, DatasetLimits limits) throws DatasetFormatException {
     if (bytes.length < 2 || bytes[0] != 'P' || bytes[1] != '6') {
       String start = new String(bytes, 0, Math.min(2, bytes.length), StandardCharsets.ISO_8859_1);
       throw new DatasetFormatException(
@@ -28,6 +31,7 @@ final class PpmReader {
     Cursor at = new Cursor(bytes, source);
     int width = at.headerNumber("width");
     int height = at.headerNumber("height");
+    limits.checkImageSide(source, width, height);
     int maxval = at.headerNumber("maxval");
     if (maxval != 255) {
       throw new DatasetFormatException(

@@ -6,6 +6,7 @@ import io.ablserve.server.auth.Principal;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetFormat;
+import io.ablserve.server.data.DatasetLimits;
 import io.ablserve.server.data.DatasetSplit;
 import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.store.DatasetStore;
@@ -127,7 +128,7 @@ public final class UploadedDatasets implements DatasetAccess {
       DatasetSplit split;
       try {
         format = DatasetFormat.detect(dataRoot);
-        split = format.read(dataRoot);
+        split = format.read(dataRoot, DatasetLimits.DEFAULTS);
       } catch (IOException | RuntimeException e) {
         // The readers name files by their full path; the client knows them by their place in the upload.
         String message =

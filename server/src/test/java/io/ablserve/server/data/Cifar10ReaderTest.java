@@ -17,7 +17,7 @@ class Cifar10ReaderTest {
   void readSplit_readsEveryBatchInOrderAsNchw() throws Exception {
     byte[][] written = CifarFiles.writeDataset(dir, 3, 7);
 
-    DatasetSplit split = Cifar10Reader.readSplit(dir);
+    DatasetSplit split = Cifar10Reader.readSplit(dir, DatasetLimits.DEFAULTS);
 
     ImageSet train = split.train();
     assertThat(train.size()).isEqualTo(15);
@@ -36,7 +36,7 @@ class Cifar10ReaderTest {
   void readSplit_findsBatchesInTheArchivesFolder() throws Exception {
     CifarFiles.writeDataset(dir.resolve("cifar-10-batches-bin"), 1, 1);
 
-    assertThat(Cifar10Reader.readSplit(dir).train().size()).isEqualTo(5);
+    assertThat(Cifar10Reader.readSplit(dir, DatasetLimits.DEFAULTS).train().size()).isEqualTo(5);
   }
 
   @Test
@@ -46,7 +46,7 @@ class Cifar10ReaderTest {
     byte[] whole = Files.readAllBytes(batch);
     Files.write(batch, Arrays.copyOf(whole, whole.length - 1));
 
-    assertThatThrownBy(() -> Cifar10Reader.readSplit(dir))
+    assertThatThrownBy(() -> Cifar10Reader.readSplit(dir, DatasetLimits.DEFAULTS))
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining(batch.toString())
         .hasMessageContaining("is 6145 bytes, not a whole number of 3073-byte CIFAR-10 records")
@@ -58,7 +58,7 @@ class Cifar10ReaderTest {
     Path batch = dir.resolve("b.bin");
     CifarFiles.writeBatch(batch, new int[] {3, 10}, new byte[][] {new byte[3072], new byte[3072]});
 
-    assertThatThrownBy(() -> Cifar10Reader.read(List.of(batch)))
+    assertThatThrownBy(() -> Cifar10Reader.read(List.of(batch), DatasetLimits.DEFAULTS.decodeBudget()))
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining(batch + " record 1 has label 10; CIFAR-10 labels are 0 to 9");
   }
@@ -68,8 +68,18 @@ class Cifar10ReaderTest {
     CifarFiles.writeDataset(dir, 1, 1);
     Files.delete(dir.resolve("data_batch_3.bin"));
 
-    assertThatThrownBy(() -> Cifar10Reader.readSplit(dir))
+    assertThatThrownBy(() -> Cifar10Reader.readSplit(dir, DatasetLimits.DEFAULTS))
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining("no data_batch_3.bin in " + dir);
+  }
+
+  @Test
+  void read_refusesBatchesOverTheDecodeBudget() throws Exception {
+    Path batch = dir.resolve("data_batch_1.bin");
+    CifarFiles.writeBatch(batch, new int[] {1, 2}, new byte[2][CifarFiles.IMAGE_BYTES]);
+
+    assertThatThrownBy(() -> Cifar10Reader.read(List.of(batch), new DatasetLimits(5000, 4096, 10, 10).decodeBudget()))
+        .isInstanceOf(DatasetTooLargeException.class)
+        .hasMessageContaining("(2 records) declares 6146 bytes; a dataset may decode to at most 5000 bytes");
   }
 }

@@ -41,7 +41,7 @@ class GtsrbReaderTest {
     GtsrbFiles.writeTraining(dir, List.of(a, b));
     GtsrbFiles.writeTest(dir, List.of(c));
 
-    DatasetSplit split = GtsrbReader.readSplit(dir);
+    DatasetSplit split = GtsrbReader.readSplit(dir, DatasetLimits.DEFAULTS);
 
     assertThat(split.train().size()).isEqualTo(2);
     assertThat(split.train().labels()).containsExactly(0, 14);
@@ -57,7 +57,7 @@ class GtsrbReaderTest {
   void readSplit_resizesLargerSignsTo32x32() throws Exception {
     GtsrbFiles.writeTraining(dir, List.of(GtsrbFiles.uniformSign("00000_00000.ppm", 3, 90, 70, 250, 0, 17)));
 
-    ImageSet train = GtsrbReader.readSplit(dir.resolve("GTSRB")).train();
+    ImageSet train = GtsrbReader.readSplit(dir.resolve("GTSRB"), DatasetLimits.DEFAULTS).train();
 
     byte[] pixels = sample(train, 0);
     assertThat(Arrays.copyOfRange(pixels, 0, 1024)).containsOnly((byte) 250);
@@ -75,7 +75,7 @@ class GtsrbReaderTest {
     }
     GtsrbFiles.writeTraining(dir, signs);
 
-    DatasetSplit split = GtsrbReader.readSplit(dir);
+    DatasetSplit split = GtsrbReader.readSplit(dir, DatasetLimits.DEFAULTS);
 
     assertThat(split.train().size()).isEqualTo(16);
     assertThat(split.test().size()).isEqualTo(4);
@@ -92,7 +92,7 @@ class GtsrbReaderTest {
     Path images = dir.resolve("GTSRB/Final_Test/Images");
     Files.move(images.resolve("GT-final_test.csv"), images.resolve("GT-final_test.test.csv"));
 
-    assertThatThrownBy(() -> GtsrbReader.readSplit(dir))
+    assertThatThrownBy(() -> GtsrbReader.readSplit(dir, DatasetLimits.DEFAULTS))
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining(images + " exists but its ground truth GT-final_test.csv");
   }
@@ -101,7 +101,7 @@ class GtsrbReaderTest {
   void readSplit_rejectsAClassIdBeyond42() throws Exception {
     GtsrbFiles.writeTraining(dir, List.of(GtsrbFiles.randomSign("00000_00000.ppm", 43, 36, 36, 2, 1)));
 
-    assertThatThrownBy(() -> GtsrbReader.readSplit(dir))
+    assertThatThrownBy(() -> GtsrbReader.readSplit(dir, DatasetLimits.DEFAULTS))
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining("GT-00043.csv line 2 has ClassId 43; GTSRB classes are 0 to 42");
   }
@@ -113,7 +113,7 @@ class GtsrbReaderTest {
         dir.resolve("GTSRB/Final_Training/Images/00001/GT-00001.csv"),
         GtsrbFiles.HEADER + "\n00000_00000.ppm;36;35;2;2;33;32;1\n");
 
-    assertThatThrownBy(() -> GtsrbReader.readSplit(dir))
+    assertThatThrownBy(() -> GtsrbReader.readSplit(dir, DatasetLimits.DEFAULTS))
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining("00000_00000.ppm is 36x36 but its annotation says 36x35");
   }
@@ -125,7 +125,7 @@ class GtsrbReaderTest {
     byte[] whole = Files.readAllBytes(image);
     Files.write(image, Arrays.copyOf(whole, whole.length - 10));
 
-    assertThatThrownBy(() -> GtsrbReader.readSplit(dir))
+    assertThatThrownBy(() -> GtsrbReader.readSplit(dir, DatasetLimits.DEFAULTS))
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining(image + " is truncated: its header declares 36x36 pixels, 3888 raster bytes");
   }
@@ -136,7 +136,7 @@ class GtsrbReaderTest {
     Path csv = dir.resolve("GTSRB/Final_Training/Images/00001/GT-00001.csv");
     Files.writeString(csv, "Filename;Width;Height;ClassId\n00000_00000.ppm;36;36;1\n");
 
-    assertThatThrownBy(() -> GtsrbReader.readSplit(dir))
+    assertThatThrownBy(() -> GtsrbReader.readSplit(dir, DatasetLimits.DEFAULTS))
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining(csv + " has no column Roi.X1");
   }

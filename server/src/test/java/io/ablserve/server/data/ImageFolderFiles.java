@@ -1,9 +1,12 @@
 package io.ablserve.server.data;
 
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 
 /** Writes ImageFolder trees of real PNG and JPEG files through ImageIO. */
@@ -38,5 +41,38 @@ public final class ImageFolderFiles {
       throw new IOException("no ImageIO writer for " + format);
     }
     return file;
+  }
+
+  /**
+   * A real 1x1 PNG whose header (IHDR, CRC fixed) then claims {@code width} x {@code height}: tiny on disk,
+   * it asks a decoder that trusts it for the whole image.
+   */
+  public static byte[] pngDeclaring(int width, int height) throws IOException {
+    byte[] png = encode("png");
+    ByteBuffer bytes = ByteBuffer.wrap(png); // 8-byte signature, IHDR length, "IHDR", width, height, ...
+    bytes.putInt(16, width).putInt(20, height);
+    CRC32 crc = new CRC32();
+    crc.update(png, 12, 4 + 13); // the chunk type and its 13 data bytes
+    bytes.putInt(12 + 4 + 13, (int) crc.getValue());
+    return png;
+  }
+
+  /** A real 8x8 JPEG whose frame header (SOF0) then claims {@code width} x {@code height}, at most 65535. */
+  public static byte[] jpegDeclaring(int width, int height) throws IOException {
+    byte[] jpeg = encode("jpeg");
+    for (int i = 2; i + 8 < jpeg.length; i++) {
+      if ((jpeg[i] & 0xff) == 0xff && (jpeg[i + 1] & 0xff) == 0xc0) {
+        ByteBuffer.wrap(jpeg).putShort(i + 5, (short) height).putShort(i + 7, (short) width);
+        return jpeg;
+      }
+    }
+    throw new IOException("ImageIO wrote a JPEG without a baseline frame header");
+  }
+
+  private static byte[] encode(String format) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int side = format.equals("png") ? 1 : 8;
+    ImageIO.write(new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB), format, out);
+    return out.toByteArray();
   }
 }

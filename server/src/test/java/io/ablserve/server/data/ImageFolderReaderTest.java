@@ -38,7 +38,7 @@ class ImageFolderReaderTest {
     Files.writeString(dir.resolve("train/cat/notes.txt"), "skipped: not an image extension");
     ImageFolderFiles.write(dir, "test", "cat", "t.png", ImageFolderFiles.rgb(4, 5, dog));
 
-    DatasetSplit split = ImageFolderReader.readSplit(dir);
+    DatasetSplit split = ImageFolderReader.readSplit(dir, DatasetLimits.DEFAULTS);
 
     ImageSet train = split.train();
     assertThat(List.of(train.channels(), train.height(), train.width(), train.numClasses()))
@@ -60,7 +60,7 @@ class ImageFolderReaderTest {
     ImageFolderFiles.write(dir, "train", "1", "a.png", ImageFolderFiles.grey(2, 3, filled(6, 9)));
     ImageFolderFiles.write(dir, "test", "1", "a.png", ImageFolderFiles.grey(2, 3, filled(6, 200)));
 
-    DatasetSplit split = ImageFolderReader.readSplit(dir);
+    DatasetSplit split = ImageFolderReader.readSplit(dir, DatasetLimits.DEFAULTS);
 
     assertThat(split.train().channels()).isEqualTo(1);
     assertThat(Arrays.copyOf(split.train().pixels(), 6)).containsExactly(values);
@@ -73,7 +73,7 @@ class ImageFolderReaderTest {
     ImageFolderFiles.write(dir, "train", "b", "1.png", ImageFolderFiles.grey(2, 2, filled(4, 1)));
     ImageFolderFiles.write(dir, "test", "a", "1.png", ImageFolderFiles.rgb(2, 2, random(12, 5)));
 
-    DatasetSplit split = ImageFolderReader.readSplit(dir);
+    DatasetSplit split = ImageFolderReader.readSplit(dir, DatasetLimits.DEFAULTS);
 
     assertThat(split.train().channels()).isEqualTo(3);
     assertThat(Arrays.copyOf(split.train().pixels(), 12)).containsOnly((byte) 77);
@@ -89,7 +89,7 @@ class ImageFolderReaderTest {
     ImageFolderFiles.write(dir, "train", "b", "1.png", ImageFolderFiles.rgb(10, 9, big));
     ImageFolderFiles.write(dir, "test", "b", "1.png", ImageFolderFiles.rgb(10, 9, big));
 
-    ImageSet test = ImageFolderReader.readSplit(dir).test();
+    ImageSet test = ImageFolderReader.readSplit(dir, DatasetLimits.DEFAULTS).test();
 
     assertThat(List.of(test.height(), test.width())).containsExactly(4, 6);
     assertThat(Arrays.copyOfRange(test.pixels(), 0, 24)).containsOnly((byte) 30);
@@ -106,7 +106,7 @@ class ImageFolderReaderTest {
     ImageFolderFiles.write(dir, "train", "b", "1.jpeg", ImageFolderFiles.rgb(8, 8, orange));
     ImageFolderFiles.write(dir, "test", "b", "1.jpg", ImageFolderFiles.rgb(8, 8, orange));
 
-    ImageSet train = ImageFolderReader.readSplit(dir).train();
+    ImageSet train = ImageFolderReader.readSplit(dir, DatasetLimits.DEFAULTS).train();
 
     assertThat(train.size()).isEqualTo(2);
     assertThat(train.channels()).isEqualTo(3);
@@ -123,7 +123,7 @@ class ImageFolderReaderTest {
     Files.createDirectories(broken.getParent());
     Files.writeString(broken, "this is not a JPEG");
 
-    assertThatThrownBy(() -> ImageFolderReader.readSplit(dir))
+    assertThatThrownBy(() -> ImageFolderReader.readSplit(dir, DatasetLimits.DEFAULTS))
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining(broken + " is not a readable PNG or JPEG image");
   }
@@ -134,8 +134,53 @@ class ImageFolderReaderTest {
     ImageFolderFiles.write(dir, "train", "b", "1.png", ImageFolderFiles.grey(2, 2, filled(4, 1)));
     ImageFolderFiles.write(dir, "test", "c", "1.png", ImageFolderFiles.grey(2, 2, filled(4, 1)));
 
-    assertThatThrownBy(() -> ImageFolderReader.readSplit(dir))
+    assertThatThrownBy(() -> ImageFolderReader.readSplit(dir, DatasetLimits.DEFAULTS))
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining(dir.resolve("test/c") + " is a class that train/ does not have; train/ has [a, b]");
+  }
+
+  @Test
+  void readSplit_refusesAPngDeclaring30000x30000_fromItsHeaderBeforeDecoding() throws Exception {
+    Path big = Files.createDirectories(dir.resolve("train/a")).resolve("big.png");
+    Files.write(big, ImageFolderFiles.pngDeclaring(30_000, 30_000));
+    ImageFolderFiles.write(dir, "train", "b", "1.png", ImageFolderFiles.grey(2, 2, filled(4, 1)));
+    ImageFolderFiles.write(dir, "test", "b", "1.png", ImageFolderFiles.grey(2, 2, filled(4, 1)));
+
+    long before = AllocatedBytes.now();
+    assertThatThrownBy(() -> ImageFolderReader.readSplit(dir, DatasetLimits.DEFAULTS))
+        .isInstanceOf(DatasetFormatException.class)
+        .hasMessageContaining(
+            big + " is 30000x30000 pixels; images may be at most 4096 pixels on a side (--max-image-side-px)");
+    assertThat(AllocatedBytes.now() - before).as("bytes allocated").isLessThan(64L << 20);
+  }
+
+  @Test
+  void readSplit_refusesAJpegOverTheSideLimitAmongSmallImages() throws Exception {
+    ImageFolderFiles.write(dir, "train", "a", "1.png", ImageFolderFiles.grey(2, 2, filled(4, 1)));
+    Path big = Files.createDirectories(dir.resolve("train/b")).resolve("big.jpg");
+    Files.write(big, ImageFolderFiles.jpegDeclaring(20_000, 300));
+    ImageFolderFiles.write(dir, "test", "a", "1.png", ImageFolderFiles.grey(2, 2, filled(4, 1)));
+    DatasetLimits limits = new DatasetLimits(1 << 20, 1000, 10, 1 << 20);
+
+    long before = AllocatedBytes.now();
+    assertThatThrownBy(() -> ImageFolderReader.readSplit(dir, limits))
+        .isInstanceOf(DatasetFormatException.class)
+        .hasMessageContaining(big + " is 20000x300 pixels; images may be at most 1000 pixels on a side");
+    assertThat(AllocatedBytes.now() - before).as("bytes allocated").isLessThan(16L << 20);
+  }
+
+  @Test
+  void readSplit_refusesASetOverTheDecodeBudget_beforeDecodingAnyImage() throws Exception {
+    ImageFolderFiles.write(dir, "train", "a", "1.png", ImageFolderFiles.grey(8, 8, filled(64, 1)));
+    ImageFolderFiles.write(dir, "train", "b", "1.png", ImageFolderFiles.grey(8, 8, filled(64, 2)));
+    // decoding it would fail, so the budget's error shows that nothing was decoded first
+    Files.writeString(Files.createDirectories(dir.resolve("test/a")).resolve("broken.png"), "not a png");
+    DatasetLimits limits = new DatasetLimits(500, 4096, 10, 1 << 20);
+
+    assertThatThrownBy(() -> ImageFolderReader.readSplit(dir, limits))
+        .isInstanceOf(DatasetTooLargeException.class)
+        .hasMessageContaining(
+            dir + " (3 images, as RGB at the first image's 8x8) declares 576 bytes;"
+                + " a dataset may decode to at most 500 bytes (--max-decoded-bytes)");
   }
 }

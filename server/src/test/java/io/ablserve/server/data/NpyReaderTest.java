@@ -16,7 +16,7 @@ class NpyReaderTest {
   @TempDir Path dir;
 
   private static NpyArray parse(byte[] npy) throws Exception {
-    return NpyReader.read(new ByteArrayInputStream(npy), "a.npy");
+    return NpyReader.read(new ByteArrayInputStream(npy), "a.npy", DatasetLimits.DEFAULTS.decodeBudget());
   }
 
   @ParameterizedTest
@@ -27,7 +27,7 @@ class NpyReaderTest {
     Path file = dir.resolve("a.npy");
     Files.write(file, npy);
 
-    NpyArray array = NpyReader.read(file);
+    NpyArray array = NpyReader.read(file, DatasetLimits.DEFAULTS);
 
     assertThat(array.descr()).isEqualTo("|u1");
     assertThat(array.shape()).containsExactly(2, 3);
