@@ -10,6 +10,7 @@ import io.ablserve.server.auth.Exposure;
 import io.ablserve.server.config.ConfigModule;
 import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.data.DatasetLimits;
 import io.ablserve.server.metrics.MetricsModule;
 import io.ablserve.server.session.SessionModule;
 import io.ablserve.server.store.StoreModule;
@@ -112,6 +113,36 @@ public final class Main implements Callable<Integer> {
   Long maxUploadBytes;
 
   @Option(
+      names = "--max-decoded-bytes",
+      defaultValue = "${env:ABLSERVE_MAX_DECODED_BYTES}",
+      description =
+          "Bytes one dataset's arrays may decode to, checked against the sizes its files declare before"
+              + " reading. Env ABLSERVE_MAX_DECODED_BYTES. Default 2 GiB.")
+  Long maxDecodedBytes;
+
+  @Option(
+      names = "--max-image-side-px",
+      defaultValue = "${env:ABLSERVE_MAX_IMAGE_SIDE_PX}",
+      description =
+          "Widest or tallest PNG, JPEG or PPM image read, from its header before decoding."
+              + " Env ABLSERVE_MAX_IMAGE_SIDE_PX. Default 4096.")
+  Integer maxImageSidePx;
+
+  @Option(
+      names = "--max-zip-entries",
+      defaultValue = "${env:ABLSERVE_MAX_ZIP_ENTRIES}",
+      description = "Entries an uploaded zip may hold. Env ABLSERVE_MAX_ZIP_ENTRIES. Default 100000.")
+  Integer maxZipEntries;
+
+  @Option(
+      names = "--max-unpacked-bytes",
+      defaultValue = "${env:ABLSERVE_MAX_UNPACKED_BYTES}",
+      description =
+          "Bytes an uploaded zip may unpack to, counted as it inflates. Env ABLSERVE_MAX_UNPACKED_BYTES."
+              + " Default 4 GiB.")
+  Long maxUnpackedBytes;
+
+  @Option(
       names = "--metrics-port",
       defaultValue = "${env:ABLSERVE_METRICS_PORT}",
       description =
@@ -153,7 +184,16 @@ public final class Main implements Callable<Integer> {
         tlsKey != null ? Optional.of(tlsKey) : d.tlsKey(),
         maxUploadBytes != null ? maxUploadBytes : d.maxUploadBytes(),
         metricsPort != null ? metricsPort : d.metricsPort(),
-        resumeInterrupted != null ? resumeMode(resumeInterrupted) : d.resumeInterrupted());
+        resumeInterrupted != null ? resumeMode(resumeInterrupted) : d.resumeInterrupted(),
+        datasetLimits(d.datasetLimits()));
+  }
+
+  private DatasetLimits datasetLimits(DatasetLimits d) {
+    return new DatasetLimits(
+        maxDecodedBytes != null ? maxDecodedBytes : d.maxDecodedBytes(),
+        maxImageSidePx != null ? maxImageSidePx : d.maxImageSidePx(),
+        maxZipEntries != null ? maxZipEntries : d.maxZipEntries(),
+        maxUnpackedBytes != null ? maxUnpackedBytes : d.maxUnpackedBytes());
   }
 
   private static ResumeInterrupted resumeMode(String value) {

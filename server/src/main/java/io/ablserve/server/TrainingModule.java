@@ -18,7 +18,7 @@ public final class TrainingModule extends AbstractModule {
   @Provides
   @Singleton
   DatasetCatalog datasetCatalog(ServerConfig config) {
-    return new DatasetCatalog(config.datasetRoots());
+    return new DatasetCatalog(config.datasetRoots(), config.datasetLimits());
   }
 
   @Provides

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.data.DatasetLimits;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,8 @@ class MainTest {
             "--dataset", "mnist=/data/mnist", "--dataset", "kmnist=/data/kmnist",
             "--max-queued", "3", "--max-queued-per-user", "2", "--token-file", "/etc/ablserve/tokens",
             "--tls-cert", "/etc/ablserve/cert.pem", "--tls-key", "/etc/ablserve/key.pem",
-            "--max-upload-bytes", "1048576", "--metrics-port", "9400");
+            "--max-upload-bytes", "1048576", "--metrics-port", "9400", "--max-decoded-bytes", "5000000",
+            "--max-image-side-px", "512", "--max-zip-entries", "70100", "--max-unpacked-bytes", "3000000");
 
     assertThat(config.port()).isZero();
     assertThat(config.bindAddress()).isEqualTo("0.0.0.0");
@@ -69,6 +71,7 @@ class MainTest {
     assertThat(config.tlsKey()).contains(Path.of("/etc/ablserve/key.pem"));
     assertThat(config.maxUploadBytes()).isEqualTo(1_048_576);
     assertThat(config.metricsPort()).isEqualTo(9400);
+    assertThat(config.datasetLimits()).isEqualTo(new DatasetLimits(5_000_000, 512, 70_100, 3_000_000));
     assertThat(config.datasetRoots())
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(

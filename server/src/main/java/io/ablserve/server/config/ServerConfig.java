@@ -2,6 +2,7 @@ package io.ablserve.server.config;
 
 import static java.util.Objects.requireNonNull;
 
+import io.ablserve.server.data.DatasetLimits;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
@@ -38,14 +39,17 @@ import java.util.TreeMap;
  *     (plaintext).
  * @param tlsKey PEM private key (PKCS#8) of {@code tlsCert}. Default none.
  * @param maxUploadBytes largest dataset upload accepted, in bytes, >= 1; a larger one is refused with
- *     RESOURCE_EXHAUSTED. Unpacked, a zip may hold at most {@value #MAX_UNPACKED_RATIO} times this. Default
- *     2 GiB.
+ *     RESOURCE_EXHAUSTED. Default 2 GiB.
  * @param metricsPort port of the Prometheus endpoint ({@code http://bindAddress:PORT/metrics}): -1 turns
  *     it off, 0 picks a free port (printed at start). Default -1.
  * @param resumeInterrupted what a starting server does with a session an earlier process died running:
  *     {@code AUTO} queues it again to go on from its last per-epoch checkpoint (kept under {@code
  *     dataDir/sessions/ID/checkpoint/}); {@code MANUAL} marks it INTERRUPTED until ResumeSession, which goes
  *     on from the checkpoint too. Default {@code AUTO}.
+ * @param datasetLimits the budgets every dataset is read under, uploaded or configured: bytes its arrays
+ *     decode to, the image side, and for uploaded zips the entry count and unpacked bytes (see {@link
+ *     DatasetLimits}, which holds their defaults: 2 GiB, 4096 px, 100,000 entries, 4 GiB). An upload over
+ *     a size budget is refused with RESOURCE_EXHAUSTED, one with a too large image with INVALID_ARGUMENT.
  */
 public record ServerConfig(
     int port,
@@ -60,10 +64,8 @@ public record ServerConfig(
     Optional<Path> tlsKey,
     long maxUploadBytes,
     int metricsPort,
-    ResumeInterrupted resumeInterrupted) {
-
-  /** How much larger than the upload an unpacked zip may be, against zip bombs. */
-  public static final int MAX_UNPACKED_RATIO = 8;
+    ResumeInterrupted resumeInterrupted,
+    DatasetLimits datasetLimits) {
 
   public static final ServerConfig DEFAULTS =
       new ServerConfig(
@@ -79,7 +81,8 @@ public record ServerConfig(
           Optional.empty(),
           2L << 30,
           -1,
-          ResumeInterrupted.AUTO);
+          ResumeInterrupted.AUTO,
+          DatasetLimits.DEFAULTS);
 
   public ServerConfig {
     requireNonNull(bindAddress, "bindAddress");
@@ -90,6 +93,7 @@ public record ServerConfig(
     requireNonNull(tlsCert, "tlsCert");
     requireNonNull(tlsKey, "tlsKey");
     requireNonNull(resumeInterrupted, "resumeInterrupted");
+    requireNonNull(datasetLimits, "datasetLimits");
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
     }
@@ -120,6 +124,25 @@ public record ServerConfig(
     datasetRoots = Collections.unmodifiableMap(new TreeMap<>(datasetRoots));
   }
 
+  /** Every setting but the dataset limits, which are at their defaults. */
+  public ServerConfig(
+      int port,
+      String bindAddress,
+      Path dataDir,
+      String defaultDevice,
+      Map<String, Path> datasetRoots,
+      int maxQueuedSessions,
+      int maxQueuedPerUser,
+      Optional<Path> tokenFile,
+      Optional<Path> tlsCert,
+      Optional<Path> tlsKey,
+      long maxUploadBytes,
+      int metricsPort,
+      ResumeInterrupted resumeInterrupted) {
+    this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions, maxQueuedPerUser,
+        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, DatasetLimits.DEFAULTS);
+  }
+
   /** The first six settings, the rest at their defaults. */
   public ServerConfig(
       int port,
@@ -136,35 +159,35 @@ public record ServerConfig(
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(port, bindAddress, dir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
-        resumeInterrupted);
+        resumeInterrupted, datasetLimits);
   }
 
   public ServerConfig withTokenFile(Path file) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort,
-        resumeInterrupted);
+        resumeInterrupted, datasetLimits);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort,
-        resumeInterrupted);
+        resumeInterrupted, datasetLimits);
   }
 
   public ServerConfig withMaxUploadBytes(long bytes) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted);
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted, datasetLimits);
   }
 
   public ServerConfig withMetricsPort(int metricsPort) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
-        resumeInterrupted);
+        resumeInterrupted, datasetLimits);
   }
 
   public ServerConfig withMaxQueuedPerUser(int limit) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted);
+        limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, datasetLimits);
   }
 
   /**
@@ -177,6 +200,11 @@ public record ServerConfig(
 
   public ServerConfig withResumeInterrupted(ResumeInterrupted mode) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode);
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode, datasetLimits);
+  }
+
+  public ServerConfig withDatasetLimits(DatasetLimits limits) {
+    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, limits);
   }
 }

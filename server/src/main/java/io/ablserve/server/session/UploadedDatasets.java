@@ -8,6 +8,7 @@ import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetFormat;
 import io.ablserve.server.data.DatasetLimits;
 import io.ablserve.server.data.DatasetSplit;
+import io.ablserve.server.data.DatasetTooLargeException;
 import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.store.DatasetStore;
 import io.ablserve.v1.Dataset;
@@ -28,8 +29,9 @@ import java.util.stream.Stream;
 /**
  * The datasets users upload: staged under {@code <dataDir>/datasets/.incoming/}, checked (size, SHA-256,
  * safe unpacking, and a full load by the same readers training uses), and only then moved in one step to
- * {@code <dataDir>/datasets/<id>/}, recorded, and offered to sessions under their id. Uploads belong to
- * their uploader; other users cannot see or train on them, admins can.
+ * {@code <dataDir>/datasets/<id>/}, recorded, and offered to sessions under their id. Unpacking and
+ * loading run under the server's {@link DatasetLimits}. Uploads belong to their uploader; other users
+ * cannot see or train on them, admins can.
  */
 public final class UploadedDatasets implements DatasetAccess {
   private static final Logger logger = Logger.getLogger(UploadedDatasets.class.getName());
@@ -41,6 +43,7 @@ public final class UploadedDatasets implements DatasetAccess {
   private final Path root;
   private final Path incoming;
   private final long maxUploadBytes;
+  private final DatasetLimits limits;
   private final Clock clock;
 
   /** Offers the recorded datasets to the catalog and clears uploads a stopped process left half-done. */
@@ -51,6 +54,7 @@ public final class UploadedDatasets implements DatasetAccess {
     this.root = config.dataDir().resolve("datasets");
     this.incoming = root.resolve(".incoming");
     this.maxUploadBytes = config.maxUploadBytes();
+    this.limits = config.datasetLimits();
     this.clock = requireNonNull(clock, "clock");
     DatasetUpload.deleteTree(incoming);
     Files.createDirectories(incoming);
@@ -110,7 +114,8 @@ public final class UploadedDatasets implements DatasetAccess {
 
   /**
    * Checks, unpacks and loads a complete upload, then publishes it. On any failure the upload's folder is
-   * gone and nothing was recorded: IllegalArgumentException with what was wrong with the data.
+   * gone and nothing was recorded: IllegalArgumentException with what was wrong with the data, {@link
+   * UploadTooLargeException} when it unpacks or decodes to more than a budget allows.
    */
   public Dataset finish(DatasetUpload upload) throws IOException {
     try {
@@ -120,7 +125,7 @@ public final class UploadedDatasets implements DatasetAccess {
       if (upload.metadata().getFormat() == UploadFormat.UPLOAD_FORMAT_NPZ) {
         Files.move(file, unpacked.resolve("dataset.npz"));
       } else {
-        ZipExtraction.unzip(file, unpacked, maxUploadBytes * ServerConfig.MAX_UNPACKED_RATIO);
+        ZipExtraction.unzip(file, unpacked, limits);
         Files.delete(file);
       }
       Path dataRoot = soleFolder(unpacked);
@@ -128,14 +133,11 @@ public final class UploadedDatasets implements DatasetAccess {
       DatasetSplit split;
       try {
         format = DatasetFormat.detect(dataRoot);
-        split = format.read(dataRoot, DatasetLimits.DEFAULTS);
+        split = format.read(dataRoot, limits);
+      } catch (DatasetTooLargeException e) {
+        throw new UploadTooLargeException("the dataset is too large to load: " + inUpload(e, dataRoot));
       } catch (IOException | RuntimeException e) {
-        // The readers name files by their full path; the client knows them by their place in the upload.
-        String message =
-            String.valueOf(e.getMessage())
-                .replace(dataRoot + "/", "")
-                .replace(dataRoot.toString(), "the upload");
-        throw new IllegalArgumentException("the dataset does not load: " + message, e);
+        throw new IllegalArgumentException("the dataset does not load: " + inUpload(e, dataRoot), e);
       }
       String id = "ds-" + UUID.randomUUID().toString().replace("-", "");
       Path published = root.resolve(id);
@@ -176,6 +178,13 @@ public final class UploadedDatasets implements DatasetAccess {
     store.delete(dataset.getId());
     catalog.unregister(dataset.getId());
     DatasetUpload.deleteTree(root.resolve(dataset.getId()));
+  }
+
+  /** The readers name files by their full path; the client knows them by their place in the upload. */
+  private static String inUpload(Exception e, Path dataRoot) {
+    return String.valueOf(e.getMessage())
+        .replace(dataRoot + "/", "")
+        .replace(dataRoot.toString(), "the upload");
   }
 
   /** The folder holding the data: the unpacked root, or its only entry when that is a folder. */

@@ -3,6 +3,7 @@ package io.ablserve.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ablserve.server.data.DatasetLimits;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,12 @@ class ServerConfigTest {
     assertThat(d.maxUploadBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
     assertThat(d.metricsPort()).isEqualTo(-1);
     assertThat(d.resumeInterrupted()).isEqualTo(ResumeInterrupted.AUTO);
+    assertThat(d.datasetLimits()).isEqualTo(DatasetLimits.DEFAULTS);
+    DatasetLimits limits = DatasetLimits.DEFAULTS;
+    assertThat(limits.maxDecodedBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
+    assertThat(limits.maxImageSidePx()).isEqualTo(4096);
+    assertThat(limits.maxZipEntries()).isEqualTo(100_000);
+    assertThat(limits.maxUnpackedBytes()).isEqualTo(4L * 1024 * 1024 * 1024);
   }
 
   @Test
@@ -46,6 +53,12 @@ class ServerConfigTest {
         .hasMessageContaining("both a certificate and a key");
     assertThatThrownBy(() -> d.withMaxUploadBytes(0)).hasMessageContaining("max upload bytes");
     assertThatThrownBy(() -> d.withMetricsPort(-2)).hasMessageContaining("metrics port");
+    assertThatThrownBy(() -> new DatasetLimits(0, 1, 1, 1)).hasMessageContaining("max decoded bytes");
+    assertThatThrownBy(() -> new DatasetLimits(1, 0, 1, 1)).hasMessageContaining("max image side");
+    assertThatThrownBy(() -> new DatasetLimits(1, 1, 0, 1)).hasMessageContaining("max zip entries");
+    assertThatThrownBy(() -> new DatasetLimits(1, 1, 1, 0)).hasMessageContaining("max unpacked bytes");
+    DatasetLimits low = new DatasetLimits(1, 1, 1, 1);
+    assertThat(d.withDatasetLimits(low).withMaxUploadBytes(5).datasetLimits()).isEqualTo(low);
     assertThat(d.withMetricsPort(0).metricsPort()).isZero();
   }
 
