@@ -54,6 +54,11 @@ public final class SqliteDatabase implements AutoCloseable {
       owner TEXT NOT NULL,
       name TEXT NOT NULL,
       dataset BLOB NOT NULL)""",
+    // One row, rewritten by SessionStore.probe to learn whether the file takes writes again.
+    """
+    CREATE TABLE IF NOT EXISTS probes (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      written_at_ms INTEGER NOT NULL)""",
   };
 
   private final Path file;

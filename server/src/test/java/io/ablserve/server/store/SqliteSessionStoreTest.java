@@ -167,4 +167,24 @@ class SqliteSessionStoreTest {
       assertThat(mode).isEqualToIgnoringCase("wal");
     }
   }
+
+  @Test
+  void putWithEvent_storesNeitherWhenTheEventIsRefused() throws Exception {
+    try (SqliteDatabase db = SqliteDatabase.open(dir.resolve("ablserve.db"))) {
+      SqliteSessionStore store = new SqliteSessionStore(db);
+      store.putWithEvent(
+          session("a", SessionState.SESSION_STATE_QUEUED), event(0, SessionState.SESSION_STATE_QUEUED));
+
+      assertThatThrownBy(() -> store.putWithEvent(
+              session("a", SessionState.SESSION_STATE_FAILED),
+              event(5, SessionState.SESSION_STATE_FAILED)))
+          .hasMessageContaining("gap");
+
+      assertThat(store.find("a").orElseThrow().getState())
+          .isEqualTo(SessionState.SESSION_STATE_QUEUED);
+      assertThat(store.eventCount("a")).isEqualTo(1);
+      store.probe(); // a writable file takes the probe; nobody's sessions change
+      assertThat(store.list()).hasSize(1);
+    }
+  }
 }
