@@ -129,6 +129,15 @@ public final class Main implements Callable<Integer> {
               + " Env ABLSERVE_RESUME_INTERRUPTED. Default auto.")
   String resumeInterrupted;
 
+  @Option(
+      names = "--min-free-bytes",
+      defaultValue = "${env:ABLSERVE_MIN_FREE_BYTES}",
+      description =
+          "Free space to keep on the --data-dir's disk, in bytes (0: none): below it new sessions,"
+              + " resumes and uploads are refused with RESOURCE_EXHAUSTED."
+              + " Env ABLSERVE_MIN_FREE_BYTES. Default 512 MiB.")
+  Long minFreeBytes;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -153,7 +162,8 @@ public final class Main implements Callable<Integer> {
         tlsKey != null ? Optional.of(tlsKey) : d.tlsKey(),
         maxUploadBytes != null ? maxUploadBytes : d.maxUploadBytes(),
         metricsPort != null ? metricsPort : d.metricsPort(),
-        resumeInterrupted != null ? resumeMode(resumeInterrupted) : d.resumeInterrupted());
+        resumeInterrupted != null ? resumeMode(resumeInterrupted) : d.resumeInterrupted(),
+        minFreeBytes != null ? minFreeBytes : d.minFreeBytes());
   }
 
   private static ResumeInterrupted resumeMode(String value) {

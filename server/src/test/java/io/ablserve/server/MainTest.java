@@ -56,7 +56,7 @@ class MainTest {
             "--dataset", "mnist=/data/mnist", "--dataset", "kmnist=/data/kmnist",
             "--max-queued", "3", "--max-queued-per-user", "2", "--token-file", "/etc/ablserve/tokens",
             "--tls-cert", "/etc/ablserve/cert.pem", "--tls-key", "/etc/ablserve/key.pem",
-            "--max-upload-bytes", "1048576", "--metrics-port", "9400");
+            "--max-upload-bytes", "1048576", "--metrics-port", "9400", "--min-free-bytes", "0");
 
     assertThat(config.port()).isZero();
     assertThat(config.bindAddress()).isEqualTo("0.0.0.0");
@@ -69,6 +69,7 @@ class MainTest {
     assertThat(config.tlsKey()).contains(Path.of("/etc/ablserve/key.pem"));
     assertThat(config.maxUploadBytes()).isEqualTo(1_048_576);
     assertThat(config.metricsPort()).isEqualTo(9400);
+    assertThat(config.minFreeBytes()).isZero();
     assertThat(config.datasetRoots())
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(

@@ -46,6 +46,10 @@ import java.util.TreeMap;
  *     {@code AUTO} queues it again to go on from its last per-epoch checkpoint (kept under {@code
  *     dataDir/sessions/ID/checkpoint/}); {@code MANUAL} marks it INTERRUPTED until ResumeSession, which goes
  *     on from the checkpoint too. Default {@code AUTO}.
+ * @param minFreeBytes free space, in bytes, to keep on the file system of {@code dataDir}, >= 0 (0: no
+ *     floor): below it CreateSession and ResumeSession are refused with RESOURCE_EXHAUSTED, as is an
+ *     upload whose declared size would take the free space below it, naming the floor and the free
+ *     space; so the disk does not fill under a running session. Default 512 MiB.
  */
 public record ServerConfig(
     int port,
@@ -60,7 +64,8 @@ public record ServerConfig(
     Optional<Path> tlsKey,
     long maxUploadBytes,
     int metricsPort,
-    ResumeInterrupted resumeInterrupted) {
+    ResumeInterrupted resumeInterrupted,
+    long minFreeBytes) {
 
   /** How much larger than the upload an unpacked zip may be, against zip bombs. */
   public static final int MAX_UNPACKED_RATIO = 8;
@@ -79,7 +84,8 @@ public record ServerConfig(
           Optional.empty(),
           2L << 30,
           -1,
-          ResumeInterrupted.AUTO);
+          ResumeInterrupted.AUTO,
+          512L << 20);
 
   public ServerConfig {
     requireNonNull(bindAddress, "bindAddress");
@@ -117,6 +123,9 @@ public record ServerConfig(
       throw new IllegalArgumentException(
           "metrics port must be -1 (off) or in [0, 65535], got " + metricsPort);
     }
+    if (minFreeBytes < 0) {
+      throw new IllegalArgumentException("min free bytes must be >= 0, got " + minFreeBytes);
+    }
     datasetRoots = Collections.unmodifiableMap(new TreeMap<>(datasetRoots));
   }
 
@@ -130,41 +139,43 @@ public record ServerConfig(
       int maxQueuedSessions) {
     this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         DEFAULTS.maxQueuedPerUser(), Optional.empty(), Optional.empty(), Optional.empty(), DEFAULTS.maxUploadBytes(),
-        DEFAULTS.metricsPort(), DEFAULTS.resumeInterrupted());
+        DEFAULTS.metricsPort(), DEFAULTS.resumeInterrupted(), DEFAULTS.minFreeBytes());
   }
 
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(port, bindAddress, dir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
-        resumeInterrupted);
+        resumeInterrupted, minFreeBytes);
   }
 
   public ServerConfig withTokenFile(Path file) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort,
-        resumeInterrupted);
+        resumeInterrupted, minFreeBytes);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort,
-        resumeInterrupted);
+        resumeInterrupted, minFreeBytes);
   }
 
   public ServerConfig withMaxUploadBytes(long bytes) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted);
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted,
+        minFreeBytes);
   }
 
   public ServerConfig withMetricsPort(int metricsPort) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
-        resumeInterrupted);
+        resumeInterrupted, minFreeBytes);
   }
 
   public ServerConfig withMaxQueuedPerUser(int limit) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted);
+        limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
+        minFreeBytes);
   }
 
   /**
@@ -177,6 +188,13 @@ public record ServerConfig(
 
   public ServerConfig withResumeInterrupted(ResumeInterrupted mode) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode);
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode,
+        minFreeBytes);
+  }
+
+  public ServerConfig withMinFreeBytes(long bytes) {
+    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
+        bytes);
   }
 }

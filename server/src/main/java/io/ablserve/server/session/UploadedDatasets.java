@@ -40,11 +40,18 @@ public final class UploadedDatasets implements DatasetAccess {
   private final Path root;
   private final Path incoming;
   private final long maxUploadBytes;
+  private final StorageGuard storage;
   private final Clock clock;
 
   /** Offers the recorded datasets to the catalog and clears uploads a stopped process left half-done. */
-  public UploadedDatasets(DatasetStore store, DatasetCatalog catalog, ServerConfig config, Clock clock)
+  public UploadedDatasets(
+      DatasetStore store,
+      DatasetCatalog catalog,
+      ServerConfig config,
+      StorageGuard storage,
+      Clock clock)
       throws IOException {
+    this.storage = requireNonNull(storage, "storage");
     this.store = requireNonNull(store, "store");
     this.catalog = requireNonNull(catalog, "catalog");
     this.root = config.dataDir().resolve("datasets");
@@ -79,7 +86,8 @@ public final class UploadedDatasets implements DatasetAccess {
 
   /**
    * Starts an upload described by {@code metadata}. IllegalArgumentException for bad metadata, {@link
-   * UploadTooLargeException} when {@code total_bytes} exceeds the limit.
+   * UploadTooLargeException} when {@code total_bytes} exceeds the limit, {@link StorageGuard}'s
+   * refusals when the disk cannot take it.
    */
   public DatasetUpload begin(DatasetUploadMetadata metadata, Principal owner) throws IOException {
     String name = metadata.getName();
@@ -103,6 +111,7 @@ public final class UploadedDatasets implements DatasetAccess {
       throw new IllegalArgumentException(
           "metadata.sha256 must be 64 hex digits, got '" + metadata.getSha256() + "'");
     }
+    storage.check("uploads", metadata.getTotalBytes());
     Path folder = Files.createDirectories(incoming.resolve(UUID.randomUUID().toString()));
     return new DatasetUpload(metadata, owner, folder, maxUploadBytes);
   }

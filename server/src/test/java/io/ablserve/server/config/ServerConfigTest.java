@@ -27,6 +27,7 @@ class ServerConfigTest {
     assertThat(d.maxUploadBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
     assertThat(d.metricsPort()).isEqualTo(-1);
     assertThat(d.resumeInterrupted()).isEqualTo(ResumeInterrupted.AUTO);
+    assertThat(d.minFreeBytes()).isEqualTo(512L * 1024 * 1024);
   }
 
   @Test
@@ -42,11 +43,13 @@ class ServerConfigTest {
     ServerConfig d = ServerConfig.DEFAULTS;
     assertThatThrownBy(() -> new ServerConfig(d.port(), d.bindAddress(), d.dataDir(), "cpu",
             d.datasetRoots(), 1, 1, d.tokenFile(), java.util.Optional.of(Path.of("c.pem")),
-            java.util.Optional.empty(), 1, -1, ResumeInterrupted.AUTO))
+            java.util.Optional.empty(), 1, -1, ResumeInterrupted.AUTO, 0))
         .hasMessageContaining("both a certificate and a key");
     assertThatThrownBy(() -> d.withMaxUploadBytes(0)).hasMessageContaining("max upload bytes");
     assertThatThrownBy(() -> d.withMetricsPort(-2)).hasMessageContaining("metrics port");
     assertThat(d.withMetricsPort(0).metricsPort()).isZero();
+    assertThatThrownBy(() -> d.withMinFreeBytes(-1)).hasMessageContaining("min free bytes");
+    assertThat(d.withMinFreeBytes(0).minFreeBytes()).isZero();
   }
 
   @Test
