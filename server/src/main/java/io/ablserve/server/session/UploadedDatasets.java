@@ -9,6 +9,7 @@ import io.ablserve.server.data.DatasetFormat;
 import io.ablserve.server.data.DatasetSplit;
 import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.store.DatasetStore;
+import io.ablserve.server.store.PrivateFiles;
 import io.ablserve.v1.Dataset;
 import io.ablserve.v1.DatasetUploadMetadata;
 import io.ablserve.v1.UploadFormat;
@@ -59,7 +60,8 @@ public final class UploadedDatasets implements DatasetAccess {
     this.maxUploadBytes = config.maxUploadBytes();
     this.clock = requireNonNull(clock, "clock");
     DatasetUpload.deleteTree(incoming);
-    Files.createDirectories(incoming);
+    PrivateFiles.createDirectories(incoming);
+    PrivateFiles.restrict(root);
     for (Dataset dataset : store.list()) {
       Path folder = root.resolve(dataset.getId());
       if (Files.isDirectory(folder)) {
@@ -112,7 +114,7 @@ public final class UploadedDatasets implements DatasetAccess {
           "metadata.sha256 must be 64 hex digits, got '" + metadata.getSha256() + "'");
     }
     storage.check("uploads", metadata.getTotalBytes());
-    Path folder = Files.createDirectories(incoming.resolve(UUID.randomUUID().toString()));
+    Path folder = PrivateFiles.createDirectories(incoming.resolve(UUID.randomUUID().toString()));
     return new DatasetUpload(metadata, owner, folder, maxUploadBytes);
   }
 
@@ -124,13 +126,14 @@ public final class UploadedDatasets implements DatasetAccess {
     try {
       Path file = upload.complete();
       Path unpacked = upload.folder().resolve("unpacked");
-      Files.createDirectories(unpacked);
+      PrivateFiles.createDirectories(unpacked);
       if (upload.metadata().getFormat() == UploadFormat.UPLOAD_FORMAT_NPZ) {
         Files.move(file, unpacked.resolve("dataset.npz"));
       } else {
         ZipExtraction.unzip(file, unpacked, maxUploadBytes * ServerConfig.MAX_UNPACKED_RATIO);
         Files.delete(file);
       }
+      PrivateFiles.restrictTree(unpacked); // unpacked under the umask
       Path dataRoot = soleFolder(unpacked);
       DatasetFormat format;
       DatasetSplit split;

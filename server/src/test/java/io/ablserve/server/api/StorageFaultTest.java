@@ -215,6 +215,50 @@ class StorageFaultTest {
     }
   }
 
+  @Test
+  void filesTheServerCreates_areTheOwnersAlone() throws Exception {
+    Path data = dataDir.resolve("data");
+    java.util.concurrent.CountDownLatch saved = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Trainer checkpointing = (experiment, device, listener, cancelled, checkpoints, sink) -> {
+      listener.onPhase(Phase.ISOLATION, 0);
+      checkpoints.save(new TrainingState(
+          0, Phase.ISOLATION, new int[0], new int[0], 1, 0, 0, 0.5, 0.5, new double[0],
+          Verdict.NOT_TESTED, new byte[1], new byte[1]));
+      saved.countDown();
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return ScriptedTrainer.OUTCOME;
+    };
+    try (TestServer server =
+        TestServer.start(
+            TestServer.Transport.NETTY, TestServer.CONFIG.withDataDir(data),
+            new TestingTrainingModule(checkpointing), new StoreModule())) {
+      Assumptions.assumeTrue(
+          Files.getFileStore(data).supportsFileAttributeView("posix"), "POSIX permissions");
+      create(server.blocking());
+      assertThat(saved.await(20, TimeUnit.SECONDS)).isTrue();
+      List<Path> all;
+      try (java.util.stream.Stream<Path> walk = Files.walk(data)) {
+        all = walk.toList();
+      }
+      assertThat(all).extracting(p -> data.relativize(p).toString().replace('\\', '/'))
+          .contains("", "ablserve.db", "datasets", "datasets/.incoming", "sessions")
+          .anyMatch(p -> p.matches("sessions/.*/checkpoint/000000/parameters.bin"));
+      for (Path p : all) {
+        String expected = Files.isDirectory(p) ? "rwx------" : "rw-------";
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+            .as("permissions of %s", data.relativize(p))
+            .isEqualTo(expected);
+      }
+    } finally {
+      release.countDown();
+    }
+  }
+
   private TestServer faulty(ScriptedTrainer trainer) throws Exception {
     return TestServer.start(
         TestServer.Transport.NETTY,
