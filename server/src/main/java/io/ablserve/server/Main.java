@@ -160,6 +160,15 @@ public final class Main implements Callable<Integer> {
               + " Env ABLSERVE_RESUME_INTERRUPTED. Default auto.")
   String resumeInterrupted;
 
+  @Option(
+      names = "--min-free-bytes",
+      defaultValue = "${env:ABLSERVE_MIN_FREE_BYTES}",
+      description =
+          "Free space to keep on the --data-dir's disk, in bytes (0: none): below it new sessions,"
+              + " resumes and uploads are refused with RESOURCE_EXHAUSTED."
+              + " Env ABLSERVE_MIN_FREE_BYTES. Default 512 MiB.")
+  Long minFreeBytes;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -185,7 +194,8 @@ public final class Main implements Callable<Integer> {
         maxUploadBytes != null ? maxUploadBytes : d.maxUploadBytes(),
         metricsPort != null ? metricsPort : d.metricsPort(),
         resumeInterrupted != null ? resumeMode(resumeInterrupted) : d.resumeInterrupted(),
-        datasetLimits(d.datasetLimits()));
+        datasetLimits(d.datasetLimits()),
+        minFreeBytes != null ? minFreeBytes : d.minFreeBytes());
   }
 
   private DatasetLimits datasetLimits(DatasetLimits d) {

@@ -58,7 +58,8 @@ class MainTest {
             "--max-queued", "3", "--max-queued-per-user", "2", "--token-file", "/etc/ablserve/tokens",
             "--tls-cert", "/etc/ablserve/cert.pem", "--tls-key", "/etc/ablserve/key.pem",
             "--max-upload-bytes", "1048576", "--metrics-port", "9400", "--max-decoded-bytes", "5000000",
-            "--max-image-side-px", "512", "--max-zip-entries", "70100", "--max-unpacked-bytes", "3000000");
+            "--max-image-side-px", "512", "--max-zip-entries", "70100", "--max-unpacked-bytes", "3000000",
+            "--min-free-bytes", "0");
 
     assertThat(config.port()).isZero();
     assertThat(config.bindAddress()).isEqualTo("0.0.0.0");
@@ -72,6 +73,7 @@ class MainTest {
     assertThat(config.maxUploadBytes()).isEqualTo(1_048_576);
     assertThat(config.metricsPort()).isEqualTo(9400);
     assertThat(config.datasetLimits()).isEqualTo(new DatasetLimits(5_000_000, 512, 70_100, 3_000_000));
+    assertThat(config.minFreeBytes()).isZero();
     assertThat(config.datasetRoots())
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.auth.AuthInterceptor;
 import io.ablserve.server.session.SessionManager;
+import io.ablserve.server.session.StoreHealth;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -26,6 +27,7 @@ public final class AblServer implements AutoCloseable {
   private final Server server;
   private final HealthStatusManager health;
   private final SessionManager sessions;
+  private final StoreHealth storeHealth;
   private final Set<AutoCloseable> resources;
 
   /**
@@ -38,6 +40,7 @@ public final class AblServer implements AutoCloseable {
       AuthInterceptor auth,
       HealthStatusManager health,
       SessionManager sessions,
+      StoreHealth storeHealth,
       Set<AutoCloseable> resources) {
     requireNonNull(builder, "builder");
     services.forEach(builder::addService);
@@ -45,15 +48,27 @@ public final class AblServer implements AutoCloseable {
     this.server = builder.build();
     this.health = requireNonNull(health, "health");
     this.sessions = requireNonNull(sessions, "sessions");
+    this.storeHealth = requireNonNull(storeHealth, "storeHealth");
     this.resources = Set.copyOf(resources);
   }
 
-  /** Starts the trainer, then listens; health reports SERVING once calls can be taken. */
+  /**
+   * Starts the trainer, then listens; health reports SERVING once calls can be taken, and NOT_SERVING
+   * while the store cannot be written (a full disk), until a write succeeds again.
+   */
   public AblServer start() throws IOException {
     sessions.start();
     server.start();
-    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+    storeHealth.onChange(this::reportStore);
+    reportStore(storeHealth.writable());
     return this;
+  }
+
+  private void reportStore(boolean writable) {
+    // After enterTerminalState (close) the manager ignores this.
+    health.setStatus(
+        HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
+        writable ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
   }
 
   /** The port actually bound (the real one when configured with 0); -1 for in-process transports. */

@@ -1,12 +1,16 @@
 package io.ablserve.server.api;
 
+import io.ablserve.server.session.DataDirNotWritableException;
 import io.ablserve.server.session.DatasetNotFoundException;
+import io.ablserve.server.session.DiskSpaceLowException;
 import io.ablserve.server.session.IllegalTransitionException;
 import io.ablserve.server.session.QueueFullException;
 import io.ablserve.server.session.SessionNotFoundException;
 import io.ablserve.server.session.ShuttingDownException;
+import io.ablserve.server.session.StoreUnavailableException;
 import io.ablserve.server.session.UploadTooLargeException;
 import io.ablserve.server.session.UserQueueLimitException;
+import io.ablserve.server.store.StoreException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -44,14 +48,21 @@ final class ApiCalls {
       status = Status.INVALID_ARGUMENT;
     } else if (e instanceof SessionNotFoundException || e instanceof DatasetNotFoundException) {
       status = Status.NOT_FOUND;
-    } else if (e instanceof IllegalTransitionException) {
+    } else if (e instanceof IllegalTransitionException || e instanceof DataDirNotWritableException) {
       status = Status.FAILED_PRECONDITION;
     } else if (e instanceof QueueFullException
         || e instanceof UserQueueLimitException
-        || e instanceof UploadTooLargeException) {
+        || e instanceof UploadTooLargeException
+        || e instanceof DiskSpaceLowException) {
       status = Status.RESOURCE_EXHAUSTED;
-    } else if (e instanceof ShuttingDownException) {
+    } else if (e instanceof ShuttingDownException || e instanceof StoreUnavailableException) {
       status = Status.UNAVAILABLE;
+    } else if (e instanceof StoreException) {
+      // The store failed this write (a full disk, say); it says nothing of the request: retrying may help.
+      logger.log(Level.WARNING, "request failed in the store", e);
+      return Status.UNAVAILABLE
+          .withDescription("the server could not write its session store; retry later")
+          .asRuntimeException();
     } else if (e instanceof CancellationException) {
       status = Status.CANCELLED; // the caller went away; nobody reads this
     } else {

@@ -50,6 +50,10 @@ import java.util.TreeMap;
  *     decode to, the image side, and for uploaded zips the entry count and unpacked bytes (see {@link
  *     DatasetLimits}, which holds their defaults: 2 GiB, 4096 px, 100,000 entries, 4 GiB). An upload over
  *     a size budget is refused with RESOURCE_EXHAUSTED, one with a too large image with INVALID_ARGUMENT.
+ * @param minFreeBytes free space, in bytes, to keep on the file system of {@code dataDir}, >= 0 (0: no
+ *     floor): below it CreateSession and ResumeSession are refused with RESOURCE_EXHAUSTED, as is an
+ *     upload whose declared size would take the free space below it, naming the floor and the free
+ *     space; so the disk does not fill under a running session. Default 512 MiB.
  */
 public record ServerConfig(
     int port,
@@ -65,7 +69,8 @@ public record ServerConfig(
     long maxUploadBytes,
     int metricsPort,
     ResumeInterrupted resumeInterrupted,
-    DatasetLimits datasetLimits) {
+    DatasetLimits datasetLimits,
+    long minFreeBytes) {
 
   public static final ServerConfig DEFAULTS =
       new ServerConfig(
@@ -82,7 +87,8 @@ public record ServerConfig(
           2L << 30,
           -1,
           ResumeInterrupted.AUTO,
-          DatasetLimits.DEFAULTS);
+          DatasetLimits.DEFAULTS,
+          512L << 20);
 
   public ServerConfig {
     requireNonNull(bindAddress, "bindAddress");
@@ -121,10 +127,13 @@ public record ServerConfig(
       throw new IllegalArgumentException(
           "metrics port must be -1 (off) or in [0, 65535], got " + metricsPort);
     }
+    if (minFreeBytes < 0) {
+      throw new IllegalArgumentException("min free bytes must be >= 0, got " + minFreeBytes);
+    }
     datasetRoots = Collections.unmodifiableMap(new TreeMap<>(datasetRoots));
   }
 
-  /** Every setting but the dataset limits, which are at their defaults. */
+  /** Every setting but the dataset limits and the free-space floor, which are at their defaults. */
   public ServerConfig(
       int port,
       String bindAddress,
@@ -140,7 +149,8 @@ public record ServerConfig(
       int metricsPort,
       ResumeInterrupted resumeInterrupted) {
     this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions, maxQueuedPerUser,
-        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, DatasetLimits.DEFAULTS);
+        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, DatasetLimits.DEFAULTS,
+        DEFAULTS.minFreeBytes());
   }
 
   /** The first six settings, the rest at their defaults. */
@@ -153,41 +163,47 @@ public record ServerConfig(
       int maxQueuedSessions) {
     this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         DEFAULTS.maxQueuedPerUser(), Optional.empty(), Optional.empty(), Optional.empty(), DEFAULTS.maxUploadBytes(),
-        DEFAULTS.metricsPort(), DEFAULTS.resumeInterrupted());
+        DEFAULTS.metricsPort(), DEFAULTS.resumeInterrupted(), DEFAULTS.datasetLimits(), DEFAULTS.minFreeBytes());
   }
 
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(port, bindAddress, dir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
-        resumeInterrupted, datasetLimits);
+        resumeInterrupted, datasetLimits,
+        minFreeBytes);
   }
 
   public ServerConfig withTokenFile(Path file) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort,
-        resumeInterrupted, datasetLimits);
+        resumeInterrupted, datasetLimits,
+        minFreeBytes);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort,
-        resumeInterrupted, datasetLimits);
+        resumeInterrupted, datasetLimits,
+        minFreeBytes);
   }
 
   public ServerConfig withMaxUploadBytes(long bytes) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted, datasetLimits);
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted, datasetLimits,
+        minFreeBytes);
   }
 
   public ServerConfig withMetricsPort(int metricsPort) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
-        resumeInterrupted, datasetLimits);
+        resumeInterrupted, datasetLimits,
+        minFreeBytes);
   }
 
   public ServerConfig withMaxQueuedPerUser(int limit) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, datasetLimits);
+        limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, datasetLimits,
+        minFreeBytes);
   }
 
   /**
@@ -200,11 +216,19 @@ public record ServerConfig(
 
   public ServerConfig withResumeInterrupted(ResumeInterrupted mode) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode, datasetLimits);
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode, datasetLimits,
+        minFreeBytes);
   }
 
   public ServerConfig withDatasetLimits(DatasetLimits limits) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, limits);
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, limits,
+        minFreeBytes);
+  }
+
+  public ServerConfig withMinFreeBytes(long bytes) {
+    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
+        datasetLimits, bytes);
   }
 }

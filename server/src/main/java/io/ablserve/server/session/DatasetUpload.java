@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
 import io.ablserve.server.auth.Principal;
+import io.ablserve.server.store.PrivateFiles;
 import io.ablserve.v1.DatasetUploadMetadata;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -39,6 +40,7 @@ public final class DatasetUpload {
     this.folder = requireNonNull(folder, "folder");
     this.limit = limit;
     this.out = Files.newOutputStream(folder.resolve(FILE));
+    PrivateFiles.restrict(folder.resolve(FILE));
     try {
       this.sha256 = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

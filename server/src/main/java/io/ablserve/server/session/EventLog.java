@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Timestamp;
 import io.ablserve.server.store.SessionStore;
+import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
 import java.time.Clock;
 import java.time.Instant;
@@ -32,6 +33,7 @@ public final class EventLog {
   private final SessionEvent[] tail = new SessionEvent[TAIL]; // sequence s at s % TAIL; guarded by this
   private final long firstAppended; // this object's first append; earlier events are only in the store
   private long size; // guarded by this
+  private SessionEvent unstoredEnd; // guarded by this
   private volatile boolean finished;
 
   EventLog(String sessionId, SessionStore store, Clock clock) {
@@ -53,19 +55,68 @@ public final class EventLog {
 
   /**
    * Stamps {@code event} with the next sequence number and the time, stores it and signals subscribers.
-   * {@code last} marks the session's terminal event; nothing may follow it.
+   * {@code last} marks the session's terminal event; nothing may follow it. A StoreException leaves the
+   * log as it was.
    */
   void append(SessionEvent.Builder event, boolean last) {
+    append(event, last, null);
+  }
+
+  /**
+   * As {@link #append(SessionEvent.Builder, boolean)}, for a state change: {@code state}, the session
+   * after it, is stored with the event in one step (see {@link SessionStore#putWithEvent}).
+   */
+  void append(SessionEvent.Builder event, boolean last, Session state) {
     synchronized (this) {
       if (finished) {
         throw new IllegalStateException("event log of session '" + sessionId + "' is closed");
       }
       SessionEvent stored = event.setSequence(size).setTime(timestamp(clock.instant())).build();
-      store.appendEvent(sessionId, stored);
-      tail[(int) (size % TAIL)] = stored;
-      size++;
-      finished = last;
+      if (state == null) {
+        store.appendEvent(sessionId, stored);
+      } else {
+        store.putWithEvent(state, stored);
+      }
+      add(stored, last);
     }
+    signalSubscribers();
+  }
+
+  /**
+   * Ends the log with the terminal {@code event} kept in memory only, for a store that cannot be written:
+   * watchers see the end now, and {@link #storeEnd} stores it once the store can be written.
+   */
+  void endUnstored(SessionEvent.Builder event) {
+    synchronized (this) {
+      if (finished) {
+        throw new IllegalStateException("event log of session '" + sessionId + "' is closed");
+      }
+      unstoredEnd = event.setSequence(size).setTime(timestamp(clock.instant())).build();
+      add(unstoredEnd, true);
+    }
+    signalSubscribers();
+  }
+
+  /** True while the terminal event of {@link #endUnstored} is not stored yet. */
+  synchronized boolean hasUnstoredEnd() {
+    return unstoredEnd != null;
+  }
+
+  /** Stores the event {@link #endUnstored} kept, with the session's {@code state}; StoreException if not. */
+  synchronized void storeEnd(Session state) {
+    if (unstoredEnd != null) {
+      store.putWithEvent(state, unstoredEnd);
+      unstoredEnd = null;
+    }
+  }
+
+  private void add(SessionEvent stored, boolean last) {
+    tail[(int) (size % TAIL)] = stored;
+    size++;
+    finished = last;
+  }
+
+  private void signalSubscribers() {
     for (Runnable subscriber : subscribers) {
       subscriber.run();
     }
@@ -74,7 +125,9 @@ public final class EventLog {
   /** Up to {@code maxCount} events from {@code fromSequence}, in order. */
   public List<SessionEvent> read(long fromSequence, int maxCount) {
     synchronized (this) {
-      if (fromSequence >= Math.max(firstAppended, size - TAIL)) {
+      // An end kept in memory only is not in the store: it is read from the tail, which holds it.
+      if (fromSequence >= Math.max(firstAppended, size - TAIL)
+          || (unstoredEnd != null && fromSequence == size - 1)) {
         int count = (int) Math.max(0, Math.min(maxCount, size - fromSequence));
         List<SessionEvent> events = new ArrayList<>(count);
         for (long sequence = fromSequence; sequence < fromSequence + count; sequence++) {

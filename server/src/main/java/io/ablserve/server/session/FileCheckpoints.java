@@ -2,6 +2,7 @@ package io.ablserve.server.session;
 
 import static java.util.Objects.requireNonNull;
 
+import io.ablserve.server.store.PrivateFiles;
 import io.ablserve.server.train.Checkpoints;
 import io.ablserve.server.train.Phase;
 import io.ablserve.server.train.TrainingState;
@@ -62,12 +63,12 @@ final class FileCheckpoints implements Checkpoints {
 
   @Override
   public void save(TrainingState state) throws IOException {
-    Files.createDirectories(folder);
+    PrivateFiles.createDirectories(folder);
     List<Path> older = numbered();
     long number = older.isEmpty() ? 0 : number(older.get(older.size() - 1)) + 1;
     Path temporary = folder.resolve(".tmp-" + name(number));
     deleteRecursively(temporary);
-    Files.createDirectory(temporary);
+    PrivateFiles.createDirectories(temporary);
     byte[][] contents = {
       state.parameters(), state.optimizer(), ints(state.isolated()), ints(state.kept())
     };
@@ -250,6 +251,7 @@ final class FileCheckpoints implements Checkpoints {
       while (buffer.hasRemaining()) {
         channel.write(buffer);
       }
+      PrivateFiles.restrict(file);
       channel.force(true); // on disk before the rename makes it visible
     }
   }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import ai.djl.Model;
 import com.google.protobuf.util.JsonFormat;
+import io.ablserve.server.store.PrivateFiles;
 import io.ablserve.server.train.ModelSink;
 import io.ablserve.server.train.NetworkSpec;
 import io.ablserve.server.train.TrainingOutcome;
@@ -95,7 +96,7 @@ public final class SavedModels {
     Path target = modelDir(sessionId);
     Path staging = target.resolveSibling("model.partial");
     deleteRecursively(staging);
-    Files.createDirectories(staging);
+    PrivateFiles.createDirectories(staging);
     model.save(staging, MODEL_NAME);
     Path params;
     try (Stream<Path> files = Files.list(staging)) {
@@ -128,6 +129,7 @@ public final class SavedModels {
     }
     Files.writeString(
         staging.resolve(METADATA_FILE), JsonFormat.printer().print(metadata), StandardCharsets.UTF_8);
+    PrivateFiles.restrictTree(staging); // DJL wrote its files under the umask
     deleteRecursively(target);
     Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
   }

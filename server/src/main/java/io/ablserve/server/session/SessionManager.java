@@ -2,9 +2,11 @@ package io.ablserve.server.session;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.ablserve.server.auth.Principal;
 import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.store.SessionStore;
+import io.ablserve.server.store.StoreException;
 import io.ablserve.server.train.TrainingState;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
@@ -21,6 +23,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -29,13 +35,16 @@ import java.util.logging.Logger;
  * Every call acts for a {@link Principal}; another user's session is reported as not found. Errors are
  * exceptions the API maps to status codes: IllegalArgumentException (bad config), {@link
  * SessionNotFoundException}, {@link IllegalTransitionException}, {@link QueueFullException}, {@link
- * UserQueueLimitException}, {@link ShuttingDownException}.
+ * UserQueueLimitException}, {@link ShuttingDownException}, and {@link StorageGuard}'s refusals.
  */
 public final class SessionManager implements AutoCloseable {
   /** The lowest queue priority a session may have. */
   public static final int MIN_PRIORITY = -100;
   /** The highest queue priority a session may have. */
   public static final int MAX_PRIORITY = 100;
+
+  /** How often a store that failed a write is probed, until it takes one again. */
+  static final Duration STORE_PROBE_INTERVAL = Duration.ofSeconds(1);
 
   private static final Logger logger = Logger.getLogger(SessionManager.class.getName());
 
@@ -46,11 +55,17 @@ public final class SessionManager implements AutoCloseable {
   private final Path dataDir;
   private final ResumeInterrupted resumeInterrupted;
   private final TrainingScheduler scheduler;
+  private final StoreHealth health;
+  private final StorageGuard storage;
   private final Map<String, TrainingSession> live = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService prober =
+      Executors.newSingleThreadScheduledExecutor(
+          new ThreadFactoryBuilder().setDaemon(true).setNameFormat("ablserve-store-probe").build());
 
   /**
    * At most {@code maxQueuedSessions} sessions wait for the trainer, and at most {@code
-   * maxQueuedPerUser} of one user's when given.
+   * maxQueuedPerUser} of one user's when given. Writes to {@code store} are reported to {@code health};
+   * new sessions pass {@code storage}'s checks.
    */
   public SessionManager(
       SessionConfigResolver resolver,
@@ -62,16 +77,21 @@ public final class SessionManager implements AutoCloseable {
       OptionalInt maxQueuedPerUser,
       Path dataDir,
       ResumeInterrupted resumeInterrupted,
+      StoreHealth health,
+      StorageGuard storage,
       Clock clock) {
     this.resolver = requireNonNull(resolver, "resolver");
-    this.store = requireNonNull(store, "store");
+    this.health = requireNonNull(health, "health");
+    this.storage = requireNonNull(storage, "storage");
+    this.store = health.tracking(requireNonNull(store, "store"));
     this.datasets = requireNonNull(datasets, "datasets");
     this.clock = requireNonNull(clock, "clock");
     this.dataDir = requireNonNull(dataDir, "dataDir");
     this.resumeInterrupted = requireNonNull(resumeInterrupted, "resumeInterrupted");
     this.scheduler =
         new TrainingScheduler(
-            requireNonNull(trainer, "trainer"), models, dataDir, maxQueuedSessions, maxQueuedPerUser);
+            requireNonNull(trainer, "trainer"), models, dataDir, maxQueuedSessions, maxQueuedPerUser,
+            health::writable);
   }
 
   /**
@@ -100,6 +120,26 @@ public final class SessionManager implements AutoCloseable {
       }
     }
     scheduler.start();
+    long interval = STORE_PROBE_INTERVAL.toMillis();
+    prober.scheduleWithFixedDelay(this::probeStore, interval, interval, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * While the store is unwritable, or sessions ended without their INTERRUPTED state stored: writes a
+   * probe, then those states. The first write that succeeds makes the store healthy again.
+   */
+  void probeStore() {
+    if (health.writable() && !scheduler.hasUnstoredInterruptions()) {
+      return;
+    }
+    try {
+      store.probe();
+      scheduler.storeInterruptions();
+    } catch (StoreException e) {
+      // still unwritable, as the health now says; the next probe tries again
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "store probe failed", e);
+    }
   }
 
   private void resumeAfterRestart(Session stored) {
@@ -156,6 +196,7 @@ public final class SessionManager implements AutoCloseable {
           "priority must be in [" + MIN_PRIORITY + ", " + MAX_PRIORITY + "], got " + priority);
     }
     datasets.checkUsable(config.getDataset().getName(), caller);
+    storage.check("new sessions", 0);
     ResolvedSession resolved = resolver.resolve(config);
     TrainingSession session =
         scheduler.submit(
@@ -207,11 +248,17 @@ public final class SessionManager implements AutoCloseable {
    */
   public Session resume(String sessionId, Principal caller) throws IOException {
     Session stored = get(sessionId, caller);
+    TrainingSession ended = live.get(sessionId);
+    if (ended != null && ended.hasUnstoredState()) {
+      storage.check("resumed sessions", 0);
+      ended.storeInterruption(); // the store takes writes again: record the state it resumes from
+    }
     if (stored.getState() != SessionState.SESSION_STATE_INTERRUPTED) {
       throw new IllegalTransitionException(
           "session '" + sessionId + "' is " + stored.getState().name().substring(14)
               + "; only INTERRUPTED sessions can be resumed");
     }
+    storage.check("resumed sessions", 0);
     ResolvedSession resolved = resolver.resolve(stored.getConfig());
     synchronized (this) { // two resumes of one session must not both queue it
       Session current = store.find(sessionId).orElseThrow();
@@ -280,6 +327,7 @@ public final class SessionManager implements AutoCloseable {
   /** Stops the trainer; running and queued sessions end INTERRUPTED. */
   @Override
   public void close() throws InterruptedException {
+    prober.shutdownNow();
     scheduler.close(Duration.ofSeconds(30));
   }
 }

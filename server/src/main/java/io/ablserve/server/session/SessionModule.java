@@ -43,10 +43,27 @@ public final class SessionModule extends AbstractModule {
 
   @Provides
   @Singleton
+  StoreHealth storeHealth() {
+    return new StoreHealth();
+  }
+
+  @Provides
+  @Singleton
+  StorageGuard storageGuard(ServerConfig config, StoreHealth health) {
+    return new StorageGuard(config.dataDir(), config.minFreeBytes(), health);
+  }
+
+  @Provides
+  @Singleton
   UploadedDatasets uploadedDatasets(
-      DatasetStore store, DatasetCatalog catalog, ServerConfig config, Clock clock)
+      DatasetStore store,
+      DatasetCatalog catalog,
+      ServerConfig config,
+      StoreHealth health,
+      StorageGuard storage,
+      Clock clock)
       throws IOException {
-    return new UploadedDatasets(store, catalog, config, clock);
+    return new UploadedDatasets(health.tracking(store), catalog, config, storage, clock);
   }
 
   @Provides
@@ -64,10 +81,13 @@ public final class SessionModule extends AbstractModule {
       Trainer trainer,
       SavedModels models,
       ServerConfig config,
+      StoreHealth health,
+      StorageGuard storage,
       Clock clock) {
     return new SessionManager(
         resolver, store, datasets, trainer, models, config.maxQueuedSessions(),
-        config.queuedPerUserLimit(), config.dataDir(), config.resumeInterrupted(), clock);
+        config.queuedPerUserLimit(), config.dataDir(), config.resumeInterrupted(), health, storage,
+        clock);
   }
 
   @Provides

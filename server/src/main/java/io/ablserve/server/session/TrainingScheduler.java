@@ -2,11 +2,16 @@ package io.ablserve.server.session;
 
 import static java.util.Objects.requireNonNull;
 
+import io.ablserve.server.store.StoreException;
 import io.ablserve.server.train.NativeMemory;
 import io.ablserve.server.train.TrainingCancelledException;
+import io.ablserve.server.train.TrainingOutcome;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -22,20 +27,31 @@ final class TrainingScheduler implements AutoCloseable {
   private final Trainer trainer;
   private final SavedModels models;
   private final Path dataDir;
+  private final BooleanSupplier storeWritable;
   private final int capacity;
   private final OptionalInt perUserLimit;
   private final TrainingQueue<TrainingSession> queue = new TrainingQueue<>();
   private final Thread thread;
+  private static final long STORE_WAIT_MILLIS = 100;
+
+  private final Set<TrainingSession> unstored = ConcurrentHashMap.newKeySet();
   private TrainingSession running; // guarded by this
   private volatile boolean closed;
 
   /**
    * Runs sessions with {@code trainer}; checkpoints live under {@code dataDir}, models in {@code models}.
    * At most {@code capacity} sessions wait, and at most {@code perUserLimit} of one user's, when given.
+   * No session starts while {@code storeWritable} is false: it would only fail to record that it runs.
    */
   TrainingScheduler(
-      Trainer trainer, SavedModels models, Path dataDir, int capacity, OptionalInt perUserLimit) {
+      Trainer trainer,
+      SavedModels models,
+      Path dataDir,
+      int capacity,
+      OptionalInt perUserLimit,
+      BooleanSupplier storeWritable) {
     this.trainer = requireNonNull(trainer, "trainer");
+    this.storeWritable = requireNonNull(storeWritable, "storeWritable");
     this.models = requireNonNull(models, "models");
     this.dataDir = requireNonNull(dataDir, "dataDir");
     this.capacity = capacity;
@@ -108,6 +124,7 @@ final class TrainingScheduler implements AutoCloseable {
     while (!closed) {
       TrainingSession session;
       try {
+        awaitWritableStore();
         session = queue.take();
       } catch (InterruptedException e) {
         break; // close() wakes an idle trainer this way
@@ -118,12 +135,21 @@ final class TrainingScheduler implements AutoCloseable {
         }
         running = session;
       }
-      if (session.start()) {
-        train(session);
-        NativeMemory.trim(); // the session's tensors are gone: give their memory back while idle
-      }
-      synchronized (this) {
-        running = null;
+      try {
+        if (session.start()) {
+          train(session);
+          NativeMemory.trim(); // the session's tensors are gone: give their memory back while idle
+        }
+      } catch (StoreException e) {
+        interruptUnstored(session, e); // the store would not take RUNNING: it still says QUEUED
+      } catch (RuntimeException | Error e) {
+        // Nothing may end this thread: every later session would wait for it for ever.
+        logger.log(Level.SEVERE, "session " + session.id() + " broke the trainer", e);
+        interruptUnstored(session, "internal error: " + reason(e));
+      } finally {
+        synchronized (this) {
+          running = null;
+        }
       }
     }
   }
@@ -131,34 +157,92 @@ final class TrainingScheduler implements AutoCloseable {
   /**
    * Trains {@code session} from its latest checkpoint, if any. Its checkpoints are kept only while it may
    * still be resumed: deleted once it succeeds, fails or is cancelled, kept when the server stops it.
+   *
+   * <p>A store or file error on the way (an event, a state, a checkpoint or the model not written) fails
+   * the session, and FAILED is stored. When even that cannot be stored, the store is unwritable: the
+   * session ends INTERRUPTED in memory only, keeping its checkpoints (see {@link
+   * TrainingSession#interruptUnstored}).
    */
   private void train(TrainingSession session) {
     ResolvedSession resolved = session.resolved();
     FileCheckpoints checkpoints = checkpoints(dataDir, session);
+    StorageFault fault = new StorageFault();
+    Runnable end;
+    boolean resumable = false;
     try {
-      session.succeed(
+      TrainingOutcome outcome =
           trainer.train(
-              resolved.experiment(), resolved.device(), session, session::isCancelRequested,
-              checkpoints,
-              models.sinkFor(session.id(), resolved.config())));
-      checkpoints.delete();
+              resolved.experiment(), resolved.device(), session,
+              () -> session.isCancelRequested() || fault.happened(),
+              fault.watching(checkpoints),
+              models.sinkFor(session.id(), resolved.config()));
+      end = () -> session.succeed(outcome);
     } catch (TrainingCancelledException e) {
-      if (closed) {
-        session.interrupt("server shut down: " + e.getMessage());
+      if (fault.happened()) {
+        end = () -> session.fail(fault.reason());
+      } else if (closed) {
+        end = () -> session.interrupt("server shut down: " + e.getMessage());
+        resumable = true;
       } else {
-        session.cancelled(e.getMessage());
-        checkpoints.delete();
+        end = () -> session.cancelled(e.getMessage());
       }
     } catch (Exception | Error e) {
       logger.log(Level.WARNING, "session " + session.id() + " failed", e);
-      String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+      String reason = e instanceof StoreException ? "the session store failed: " + reason(e) : reason(e);
       if (closed) {
-        session.interrupt("server shut down: " + reason);
+        end = () -> session.interrupt("server shut down: " + reason);
+        resumable = true;
       } else {
-        session.fail(reason);
-        checkpoints.delete();
+        end = () -> session.fail(reason);
       }
     }
+    try {
+      end.run();
+    } catch (StoreException e) {
+      interruptUnstored(session, e);
+      return; // its checkpoints stay: it goes on from them when resumed
+    }
+    if (!resumable) {
+      checkpoints.delete();
+    }
+  }
+
+  private void interruptUnstored(TrainingSession session, StoreException e) {
+    interruptUnstored(session, "the session store cannot be written (" + reason(e) + ")");
+  }
+
+  private void interruptUnstored(TrainingSession session, String why) {
+    logger.warning("session " + session.id() + " ends INTERRUPTED, not stored yet: " + why);
+    session.interruptUnstored(why + "; the session goes on from its last checkpoint when resumed");
+    if (session.hasUnstoredState()) {
+      unstored.add(session);
+    }
+  }
+
+  private synchronized void awaitWritableStore() throws InterruptedException {
+    while (!closed && !storeWritable.getAsBoolean()) {
+      wait(STORE_WAIT_MILLIS); // the store's health is polled: the probe that heals it runs elsewhere
+    }
+  }
+
+  /**
+   * Stores the INTERRUPTED state of every session that ended while the store could not be written;
+   * StoreException, leaving the rest for the next call, while it still cannot be.
+   */
+  void storeInterruptions() {
+    for (TrainingSession session : unstored) {
+      session.storeInterruption();
+      unstored.remove(session);
+    }
+  }
+
+  /** True while a session's INTERRUPTED state waits for {@link #storeInterruptions}. */
+  boolean hasUnstoredInterruptions() {
+    return !unstored.isEmpty();
+  }
+
+  private static String reason(Throwable e) {
+    return e.getMessage() == null ? e.toString() : e.getMessage();
   }
 
   /** The checkpoints of {@code session}, each recording the last event it had logged. */
@@ -184,7 +268,12 @@ final class TrainingScheduler implements AutoCloseable {
     thread.interrupt();
     thread.join(timeout.toMillis());
     if (current != null) {
-      current.interrupt("server shut down");
+      try {
+        current.interrupt("server shut down");
+      } catch (StoreException e) {
+        // The store keeps it RUNNING, which the next process treats as a crash: resumed or INTERRUPTED.
+        logger.log(Level.WARNING, "session " + current.id() + " not stored INTERRUPTED", e);
+      }
     }
   }
 

@@ -74,8 +74,8 @@ final class TrainingSession implements TrainingListener {
             .setDevice(resolved.device().toString());
     TrainingSession session =
         new TrainingSession(state, resolved, store, clock, new EventLog(id, store, clock));
-    store.put(state.build());
-    session.events.append(TelemetryEvents.stateChange(SessionState.SESSION_STATE_QUEUED, ""), false);
+    session.events.append(
+        TelemetryEvents.stateChange(SessionState.SESSION_STATE_QUEUED, ""), false, state.build());
     return session;
   }
 
@@ -164,9 +164,9 @@ final class TrainingSession implements TrainingListener {
         new TrainingSession(
             state, resolved, store, clock,
             new EventLog(stored.getId(), store, clock, eventCount, false), startReason);
-    store.put(state.build());
     session.events.append(
-        TelemetryEvents.stateChange(SessionState.SESSION_STATE_QUEUED, why + "; " + from), false);
+        TelemetryEvents.stateChange(SessionState.SESSION_STATE_QUEUED, why + "; " + from), false,
+        state.build());
     return session;
   }
 
@@ -182,9 +182,10 @@ final class TrainingSession implements TrainingListener {
             .setQueuePosition(-1)
             .setFinishedAt(EventLog.timestamp(clock.instant()))
             .build();
-    store.put(interrupted);
     new EventLog(stored.getId(), store, clock, eventCount, false)
-        .append(TelemetryEvents.stateChange(SessionState.SESSION_STATE_INTERRUPTED, reason), true);
+        .append(
+            TelemetryEvents.stateChange(SessionState.SESSION_STATE_INTERRUPTED, reason), true,
+            interrupted);
     return interrupted;
   }
 
@@ -261,31 +262,62 @@ final class TrainingSession implements TrainingListener {
       finish(SessionState.SESSION_STATE_CANCELLED, "cancelled before training started");
       return false;
     }
-    state.setState(SessionState.SESSION_STATE_RUNNING).setStartedAt(EventLog.timestamp(clock.instant()));
-    store.put(state.build());
-    events.append(TelemetryEvents.stateChange(SessionState.SESSION_STATE_RUNNING, startReason), false);
+    commit(
+        state.clone()
+            .setState(SessionState.SESSION_STATE_RUNNING)
+            .setStartedAt(EventLog.timestamp(clock.instant())),
+        TelemetryEvents.stateChange(SessionState.SESSION_STATE_RUNNING, startReason),
+        false);
     return true;
   }
 
   /** RUNNING -> SUCCEEDED, with the final figures logged just before the state event. */
   synchronized void succeed(TrainingOutcome outcome) {
     expect(SessionState.SESSION_STATE_RUNNING);
-    state.setResult(TelemetryEvents.result(outcome)).setEpoch(outcome.epochs());
-    events.append(io.ablserve.v1.SessionEvent.newBuilder().setResult(state.getResult()), false);
-    finish(SessionState.SESSION_STATE_SUCCEEDED, "");
+    Session.Builder after =
+        state.clone().setResult(TelemetryEvents.result(outcome)).setEpoch(outcome.epochs());
+    events.append(io.ablserve.v1.SessionEvent.newBuilder().setResult(after.getResult()), false);
+    finish(after, SessionState.SESSION_STATE_SUCCEEDED, "");
   }
 
   /** RUNNING -> FAILED. */
   synchronized void fail(String reason) {
     expect(SessionState.SESSION_STATE_RUNNING);
-    state.setFailureReason(reason);
-    finish(SessionState.SESSION_STATE_FAILED, reason);
+    finish(state.clone().setFailureReason(reason), SessionState.SESSION_STATE_FAILED, reason);
   }
 
   /** RUNNING -> CANCELLED, once the run has stopped. */
   synchronized void cancelled(String reason) {
     expect(SessionState.SESSION_STATE_RUNNING);
     finish(SessionState.SESSION_STATE_CANCELLED, reason);
+  }
+
+  /**
+   * QUEUED or RUNNING -> INTERRUPTED in memory only, for a session whose state the store could not take
+   * ({@code reason} says why): its watchers see the end now, and {@link #storeInterruption} stores it
+   * once the store can be written. Until then the store still holds the session as it was before, which
+   * a restart treats as a process that died: queued again from its checkpoint, or INTERRUPTED. Either way
+   * the session goes on from its last checkpoint, as INTERRUPTED promises. No-op once finished.
+   */
+  synchronized void interruptUnstored(String reason) {
+    if (isFinished()) {
+      return;
+    }
+    state.setState(SessionState.SESSION_STATE_INTERRUPTED)
+        .setFinishedAt(EventLog.timestamp(clock.instant()))
+        .clearResult()
+        .clearFailureReason();
+    events.endUnstored(TelemetryEvents.stateChange(SessionState.SESSION_STATE_INTERRUPTED, reason));
+  }
+
+  /** True while an INTERRUPTED state of {@link #interruptUnstored} waits to be stored. */
+  boolean hasUnstoredState() {
+    return events.hasUnstoredEnd();
+  }
+
+  /** Stores the INTERRUPTED state of {@link #interruptUnstored}, if still unstored; StoreException if not. */
+  synchronized void storeInterruption() {
+    events.storeEnd(state.build());
   }
 
   /** QUEUED or RUNNING -> INTERRUPTED, when the server stops; no-op for a finished session. */
@@ -347,9 +379,24 @@ final class TrainingSession implements TrainingListener {
   }
 
   private void finish(SessionState terminal, String reason) {
-    state.setState(terminal).setFinishedAt(EventLog.timestamp(clock.instant()));
-    store.put(state.build());
-    events.append(TelemetryEvents.stateChange(terminal, reason), true);
+    finish(state.clone(), terminal, reason);
+  }
+
+  private void finish(Session.Builder after, SessionState terminal, String reason) {
+    commit(
+        after.setState(terminal).setFinishedAt(EventLog.timestamp(clock.instant())),
+        TelemetryEvents.stateChange(terminal, reason),
+        true);
+  }
+
+  /**
+   * Stores the session as {@code after} with its state-change {@code event}, then takes it on in memory:
+   * a StoreException leaves the session, in memory and in the store, as it was.
+   */
+  private void commit(Session.Builder after, io.ablserve.v1.SessionEvent.Builder event, boolean last) {
+    Session next = after.build();
+    events.append(event, last, next);
+    state.clear().mergeFrom(next);
   }
 
   private void expect(SessionState expected) {

@@ -11,6 +11,7 @@ import io.ablserve.server.data.DatasetSplit;
 import io.ablserve.server.data.DatasetTooLargeException;
 import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.store.DatasetStore;
+import io.ablserve.server.store.PrivateFiles;
 import io.ablserve.v1.Dataset;
 import io.ablserve.v1.DatasetUploadMetadata;
 import io.ablserve.v1.UploadFormat;
@@ -44,11 +45,18 @@ public final class UploadedDatasets implements DatasetAccess {
   private final Path incoming;
   private final long maxUploadBytes;
   private final DatasetLimits limits;
+  private final StorageGuard storage;
   private final Clock clock;
 
   /** Offers the recorded datasets to the catalog and clears uploads a stopped process left half-done. */
-  public UploadedDatasets(DatasetStore store, DatasetCatalog catalog, ServerConfig config, Clock clock)
+  public UploadedDatasets(
+      DatasetStore store,
+      DatasetCatalog catalog,
+      ServerConfig config,
+      StorageGuard storage,
+      Clock clock)
       throws IOException {
+    this.storage = requireNonNull(storage, "storage");
     this.store = requireNonNull(store, "store");
     this.catalog = requireNonNull(catalog, "catalog");
     this.root = config.dataDir().resolve("datasets");
@@ -57,7 +65,8 @@ public final class UploadedDatasets implements DatasetAccess {
     this.limits = config.datasetLimits();
     this.clock = requireNonNull(clock, "clock");
     DatasetUpload.deleteTree(incoming);
-    Files.createDirectories(incoming);
+    PrivateFiles.createDirectories(incoming);
+    PrivateFiles.restrict(root);
     for (Dataset dataset : store.list()) {
       Path folder = root.resolve(dataset.getId());
       if (Files.isDirectory(folder)) {
@@ -84,7 +93,8 @@ public final class UploadedDatasets implements DatasetAccess {
 
   /**
    * Starts an upload described by {@code metadata}. IllegalArgumentException for bad metadata, {@link
-   * UploadTooLargeException} when {@code total_bytes} exceeds the limit.
+   * UploadTooLargeException} when {@code total_bytes} exceeds the limit, {@link StorageGuard}'s
+   * refusals when the disk cannot take it.
    */
   public DatasetUpload begin(DatasetUploadMetadata metadata, Principal owner) throws IOException {
     String name = metadata.getName();
@@ -108,7 +118,8 @@ public final class UploadedDatasets implements DatasetAccess {
       throw new IllegalArgumentException(
           "metadata.sha256 must be 64 hex digits, got '" + metadata.getSha256() + "'");
     }
-    Path folder = Files.createDirectories(incoming.resolve(UUID.randomUUID().toString()));
+    storage.check("uploads", metadata.getTotalBytes());
+    Path folder = PrivateFiles.createDirectories(incoming.resolve(UUID.randomUUID().toString()));
     return new DatasetUpload(metadata, owner, folder, maxUploadBytes);
   }
 
@@ -121,13 +132,14 @@ public final class UploadedDatasets implements DatasetAccess {
     try {
       Path file = upload.complete();
       Path unpacked = upload.folder().resolve("unpacked");
-      Files.createDirectories(unpacked);
+      PrivateFiles.createDirectories(unpacked);
       if (upload.metadata().getFormat() == UploadFormat.UPLOAD_FORMAT_NPZ) {
         Files.move(file, unpacked.resolve("dataset.npz"));
       } else {
         ZipExtraction.unzip(file, unpacked, limits);
         Files.delete(file);
       }
+      PrivateFiles.restrictTree(unpacked); // unpacked under the umask
       Path dataRoot = soleFolder(unpacked);
       DatasetFormat format;
       DatasetSplit split;

@@ -60,6 +60,28 @@ public final class InMemorySessionStore implements SessionStore {
   }
 
   @Override
+  public void putWithEvent(Session session, SessionEvent event) {
+    synchronized (lock) {
+      Session before = sessions.get(session.getId());
+      put(session);
+      try {
+        appendEvent(session.getId(), event);
+      } catch (RuntimeException e) {
+        if (before == null) {
+          sessions.remove(session.getId());
+          events.remove(session.getId());
+        } else {
+          sessions.put(before.getId(), before);
+        }
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public void probe() {}
+
+  @Override
   public List<SessionEvent> readEvents(String sessionId, long fromSequence, int maxCount) {
     synchronized (lock) {
       List<SessionEvent> log = events.getOrDefault(sessionId, List.of());

@@ -27,6 +27,19 @@ public interface SessionStore {
    */
   void appendEvent(String sessionId, SessionEvent event);
 
+  /**
+   * Stores a session's new state and appends {@code event}, the state change that led to it, in one
+   * step: both are stored or neither, so a session's row never disagrees with the last state event of
+   * its log. The event's {@code sequence} must equal the log's current size.
+   */
+  void putWithEvent(Session session, SessionEvent event);
+
+  /**
+   * Writes a little to prove the medium takes writes again after a {@link StoreException}; throws one
+   * while it does not. Changes nothing a reader of sessions sees.
+   */
+  void probe();
+
   /** Up to {@code maxCount} events from sequence {@code fromSequence}, in order; empty past the end. */
   List<SessionEvent> readEvents(String sessionId, long fromSequence, int maxCount);
 

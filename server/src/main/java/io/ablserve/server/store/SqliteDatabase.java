@@ -54,6 +54,11 @@ public final class SqliteDatabase implements AutoCloseable {
       owner TEXT NOT NULL,
       name TEXT NOT NULL,
       dataset BLOB NOT NULL)""",
+    // One row, rewritten by SessionStore.probe to learn whether the file takes writes again.
+    """
+    CREATE TABLE IF NOT EXISTS probes (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      written_at_ms INTEGER NOT NULL)""",
   };
 
   private final Path file;
@@ -69,7 +74,18 @@ public final class SqliteDatabase implements AutoCloseable {
     requireNonNull(file, "file");
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
-      Files.createDirectories(parent);
+      PrivateFiles.createDirectories(parent);
+      PrivateFiles.restrict(parent); // also a data folder an older server left world-readable
+    }
+    // SQLite gives its -wal and -shm files the database file's permissions: 0600 from the start.
+    if (!Files.exists(file)) {
+      Files.createFile(file);
+    }
+    for (String suffix : new String[] {"", "-wal", "-shm"}) {
+      Path companion = file.resolveSibling(file.getFileName() + suffix);
+      if (Files.exists(companion)) {
+        PrivateFiles.restrict(companion);
+      }
     }
     try {
       Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,33 +27,61 @@ public final class SqliteSessionStore implements SessionStore {
   @Override
   public void put(Session session) {
     requireNonNull(session, "session");
+    db.run("store session " + session.getId(), c -> put(c, session));
+  }
+
+  @Override
+  public void putWithEvent(Session session, SessionEvent event) {
+    requireNonNull(session, "session");
+    requireNonNull(event, "event");
+    db.transaction(
+        "store session " + session.getId() + " with its event " + event.getSequence(),
+        c -> {
+          put(c, session);
+          return append(c, session.getId(), event);
+        });
+  }
+
+  @Override
+  public void probe() {
     db.run(
-        "store session " + session.getId(),
+        "write a probe row",
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
-                  """
-                  INSERT INTO sessions
-                    (id, owner, state, created_at_ms, updated_at_ms, config, result, session, priority)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                  ON CONFLICT (id) DO UPDATE SET
-                    owner = excluded.owner, state = excluded.state,
-                    updated_at_ms = excluded.updated_at_ms, config = excluded.config,
-                    result = excluded.result, session = excluded.session,
-                    priority = excluded.priority""")) {
-            s.setString(1, session.getId());
-            s.setString(2, session.getOwner());
-            s.setString(3, session.getState().name());
-            s.setLong(4, millis(session.getCreatedAt()));
-            s.setLong(5, System.currentTimeMillis());
-            s.setBytes(6, session.getConfig().toByteArray());
-            s.setBytes(7, session.hasResult() ? session.getResult().toByteArray() : null);
-            s.setBytes(8, session.toByteArray());
-            s.setInt(9, session.getPriority());
+                  "INSERT INTO probes (id, written_at_ms) VALUES (1, ?)"
+                      + " ON CONFLICT (id) DO UPDATE SET written_at_ms = excluded.written_at_ms")) {
+            s.setLong(1, System.currentTimeMillis());
             s.executeUpdate();
           }
           return null;
         });
+  }
+
+  private static Void put(Connection c, Session session) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            """
+            INSERT INTO sessions
+              (id, owner, state, created_at_ms, updated_at_ms, config, result, session, priority)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+              owner = excluded.owner, state = excluded.state,
+              updated_at_ms = excluded.updated_at_ms, config = excluded.config,
+              result = excluded.result, session = excluded.session,
+              priority = excluded.priority""")) {
+      s.setString(1, session.getId());
+      s.setString(2, session.getOwner());
+      s.setString(3, session.getState().name());
+      s.setLong(4, millis(session.getCreatedAt()));
+      s.setLong(5, System.currentTimeMillis());
+      s.setBytes(6, session.getConfig().toByteArray());
+      s.setBytes(7, session.hasResult() ? session.getResult().toByteArray() : null);
+      s.setBytes(8, session.toByteArray());
+      s.setInt(9, session.getPriority());
+      s.executeUpdate();
+    }
+    return null;
   }
 
   @Override
@@ -91,24 +120,27 @@ public final class SqliteSessionStore implements SessionStore {
     requireNonNull(event, "event");
     db.transaction(
         "append event " + event.getSequence() + " of session " + sessionId,
-        c -> {
-          long size = eventCount(c, sessionId);
-          if (event.getSequence() != size) {
-            throw new IllegalStateException(
-                "event sequence " + event.getSequence() + " of session '" + sessionId
-                    + "' would leave a gap or repeat one after " + size);
-          }
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO events (session_id, sequence, kind, event) VALUES (?, ?, ?, ?)")) {
-            s.setString(1, sessionId);
-            s.setLong(2, event.getSequence());
-            s.setString(3, event.getEventCase().name());
-            s.setBytes(4, event.toByteArray());
-            s.executeUpdate();
-          }
-          return null;
-        });
+        c -> append(c, sessionId, event));
+  }
+
+  private static Void append(Connection c, String sessionId, SessionEvent event)
+      throws SQLException {
+    long size = eventCount(c, sessionId);
+    if (event.getSequence() != size) {
+      throw new IllegalStateException(
+          "event sequence " + event.getSequence() + " of session '" + sessionId
+              + "' would leave a gap or repeat one after " + size);
+    }
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO events (session_id, sequence, kind, event) VALUES (?, ?, ?, ?)")) {
+      s.setString(1, sessionId);
+      s.setLong(2, event.getSequence());
+      s.setString(3, event.getEventCase().name());
+      s.setBytes(4, event.toByteArray());
+      s.executeUpdate();
+    }
+    return null;
   }
 
   @Override
@@ -139,7 +171,7 @@ public final class SqliteSessionStore implements SessionStore {
     return db.run("count events of session " + sessionId, c -> eventCount(c, sessionId));
   }
 
-  private static long eventCount(java.sql.Connection c, String sessionId) throws SQLException {
+  private static long eventCount(Connection c, String sessionId) throws SQLException {
     // Sequences are gap-free from 0, so the next one is max + 1; the primary key answers it.
     try (PreparedStatement s =
         c.prepareStatement("SELECT MAX(sequence) FROM events WHERE session_id = ?")) {

@@ -34,6 +34,7 @@ class ServerConfigTest {
     assertThat(limits.maxImageSidePx()).isEqualTo(4096);
     assertThat(limits.maxZipEntries()).isEqualTo(100_000);
     assertThat(limits.maxUnpackedBytes()).isEqualTo(4L * 1024 * 1024 * 1024);
+    assertThat(d.minFreeBytes()).isEqualTo(512L * 1024 * 1024);
   }
 
   @Test
@@ -49,7 +50,7 @@ class ServerConfigTest {
     ServerConfig d = ServerConfig.DEFAULTS;
     assertThatThrownBy(() -> new ServerConfig(d.port(), d.bindAddress(), d.dataDir(), "cpu",
             d.datasetRoots(), 1, 1, d.tokenFile(), java.util.Optional.of(Path.of("c.pem")),
-            java.util.Optional.empty(), 1, -1, ResumeInterrupted.AUTO))
+            java.util.Optional.empty(), 1, -1, ResumeInterrupted.AUTO, DatasetLimits.DEFAULTS, 0))
         .hasMessageContaining("both a certificate and a key");
     assertThatThrownBy(() -> d.withMaxUploadBytes(0)).hasMessageContaining("max upload bytes");
     assertThatThrownBy(() -> d.withMetricsPort(-2)).hasMessageContaining("metrics port");
@@ -60,6 +61,8 @@ class ServerConfigTest {
     DatasetLimits low = new DatasetLimits(1, 1, 1, 1);
     assertThat(d.withDatasetLimits(low).withMaxUploadBytes(5).datasetLimits()).isEqualTo(low);
     assertThat(d.withMetricsPort(0).metricsPort()).isZero();
+    assertThatThrownBy(() -> d.withMinFreeBytes(-1)).hasMessageContaining("min free bytes");
+    assertThat(d.withMinFreeBytes(0).minFreeBytes()).isZero();
   }
 
   @Test

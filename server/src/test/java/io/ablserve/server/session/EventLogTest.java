@@ -43,6 +43,14 @@ class EventLogTest {
     }
 
     @Override
+    public void putWithEvent(Session session, SessionEvent event) {
+      delegate.putWithEvent(session, event);
+    }
+
+    @Override
+    public void probe() {}
+
+    @Override
     public List<SessionEvent> readEvents(String sessionId, long fromSequence, int maxCount) {
       reads.incrementAndGet();
       return delegate.readEvents(sessionId, fromSequence, maxCount);

@@ -167,4 +167,54 @@ class SqliteSessionStoreTest {
       assertThat(mode).isEqualToIgnoringCase("wal");
     }
   }
+
+  @Test
+  void putWithEvent_storesNeitherWhenTheEventIsRefused() throws Exception {
+    try (SqliteDatabase db = SqliteDatabase.open(dir.resolve("ablserve.db"))) {
+      SqliteSessionStore store = new SqliteSessionStore(db);
+      store.putWithEvent(
+          session("a", SessionState.SESSION_STATE_QUEUED), event(0, SessionState.SESSION_STATE_QUEUED));
+
+      assertThatThrownBy(() -> store.putWithEvent(
+              session("a", SessionState.SESSION_STATE_FAILED),
+              event(5, SessionState.SESSION_STATE_FAILED)))
+          .hasMessageContaining("gap");
+
+      assertThat(store.find("a").orElseThrow().getState())
+          .isEqualTo(SessionState.SESSION_STATE_QUEUED);
+      assertThat(store.eventCount("a")).isEqualTo(1);
+      store.probe(); // a writable file takes the probe; nobody's sessions change
+      assertThat(store.list()).hasSize(1);
+    }
+  }
+
+  @Test
+  void open_makesTheFolderAndTheFileTheOwnersAlone_alsoWhenAnOlderServerLeftThemOpen()
+      throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        java.nio.file.Files.getFileStore(dir).supportsFileAttributeView("posix"));
+    Path data = dir.resolve("data");
+    Path file = data.resolve("ablserve.db");
+    try (SqliteDatabase db = SqliteDatabase.open(file)) {
+      new SqliteSessionStore(db).put(session("a", SessionState.SESSION_STATE_QUEUED));
+      assertThat(permissions(data)).isEqualTo("rwx------");
+      assertThat(permissions(file)).isEqualTo("rw-------");
+      assertThat(permissions(data.resolve("ablserve.db-wal"))).isEqualTo("rw-------");
+    }
+    java.nio.file.Files.setPosixFilePermissions(
+        data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    java.nio.file.Files.setPosixFilePermissions(
+        file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+
+    try (SqliteDatabase db = SqliteDatabase.open(file)) {
+      assertThat(new SqliteSessionStore(db).list()).hasSize(1);
+      assertThat(permissions(data)).isEqualTo("rwx------");
+      assertThat(permissions(file)).isEqualTo("rw-------");
+    }
+  }
+
+  private static String permissions(Path path) throws java.io.IOException {
+    return java.nio.file.attribute.PosixFilePermissions.toString(
+        java.nio.file.Files.getPosixFilePermissions(path));
+  }
 }
