@@ -21,6 +21,20 @@ final class ApiCalls {
 
   private ApiCalls() {}
 
+  /** The longest id this server hands out or accepts (its ids are 36-character UUIDs). */
+  static final int MAX_ID_CHARS = 64;
+
+  /** A request's session id; NOT_FOUND, quoting a prefix, for one longer than any id can be. */
+  static String sessionId(String id) {
+    if (id.isEmpty()) {
+      throw new IllegalArgumentException("session_id must not be empty");
+    }
+    if (id.length() > MAX_ID_CHARS) {
+      throw new SessionNotFoundException(id);
+    }
+    return id;
+  }
+
   interface Call<T> {
     T call() throws IOException;
   }

@@ -4,6 +4,7 @@ import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.auth.Principal;
+import io.ablserve.server.session.DatasetNotFoundException;
 import io.ablserve.server.session.DatasetUpload;
 import io.ablserve.server.session.SessionManager;
 import io.ablserve.server.session.UploadedDatasets;
@@ -52,6 +53,9 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
           if (id.isEmpty()) {
             throw new IllegalArgumentException("dataset_id must not be empty");
           }
+          if (id.length() > ApiCalls.MAX_ID_CHARS) {
+            throw new DatasetNotFoundException(id); // no id is that long
+          }
           datasets.delete(id, caller(), sessions::usesDataset);
           return DeleteDatasetResponse.getDefaultInstance();
         });
@@ -81,6 +85,11 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
         if (upload == null) {
           if (!request.hasMetadata()) {
             throw new IllegalArgumentException("the first message must carry the metadata");
+          }
+          String sha256 = request.getMetadata().getSha256();
+          if (sha256.length() != 64) {
+            throw new IllegalArgumentException(
+                "metadata.sha256 must be 64 hex digits, got " + sha256.length() + " characters");
           }
           upload = datasets.begin(request.getMetadata(), caller);
         } else if (request.hasChunk()) {

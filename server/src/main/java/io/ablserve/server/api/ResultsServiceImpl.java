@@ -1,5 +1,6 @@
 package io.ablserve.server.api;
 
+import static io.ablserve.server.api.ApiCalls.sessionId;
 import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
@@ -62,12 +63,5 @@ public final class ResultsServiceImpl extends ResultsServiceGrpc.ResultsServiceI
   @Override
   public void getIsolation(GetIsolationRequest request, StreamObserver<IsolationResult> observer) {
     ApiCalls.unary(observer, () -> results.isolation(sessionId(request.getSessionId()), caller()));
-  }
-
-  private static String sessionId(String id) {
-    if (id.isEmpty()) {
-      throw new IllegalArgumentException("session_id must not be empty");
-    }
-    return id;
   }
 }
