@@ -3,7 +3,6 @@ package io.ablserve.server.api;
 import com.google.protobuf.ByteString;
 import io.ablserve.v1.ExportModelChunk;
 import io.ablserve.v1.ModelMetadata;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,11 +62,8 @@ final class ModelExport implements Runnable {
         observer.onNext(ExportModelChunk.newBuilder().setChunk(ByteString.copyFrom(chunk)).build());
       }
     } catch (IOException e) {
-      logger.log(Level.WARNING, "export of session " + metadata.getSessionId() + " failed", e);
       close();
-      observer.onError(
-          Status.INTERNAL.withDescription("cannot read the saved model: " + e.getMessage())
-              .asRuntimeException());
+      observer.onError(ApiCalls.internal(e)); // logs it under an error id; the message names a path
     }
   }
 

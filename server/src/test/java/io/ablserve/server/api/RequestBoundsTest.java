@@ -11,22 +11,39 @@ import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.EvaluateRequest;
+import io.ablserve.v1.ExportModelRequest;
 import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.ResultsServiceGrpc;
 import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionServiceGrpc;
 import io.ablserve.v1.SessionState;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Bounds on what a request may ask and what an error may say (issue #17, item 3), over a real port: sizes
- * and attack parameters refused at the API naming the field, short errors for huge input.
+ * Bounds on what a request may ask and what an error may say (issue #17, items 3 and 5), over a real port:
+ * sizes and attack parameters refused at the API naming the field, short errors for huge input, malformed
+ * bytes as INVALID_ARGUMENT, INTERNAL without the server's paths.
  */
 class RequestBoundsTest extends ServiceTestBase {
   private static final int MEBIBYTE = 1 << 20;
@@ -132,6 +149,80 @@ class RequestBoundsTest extends ServiceTestBase {
     assertEvaluateInvalid(id, badNets(28), "attack.patch_size_px must be in [1, 27] for 28x28");
   }
 
+  @Test
+  void malformedRequestBytes_areInvalidArgument_withoutASevereLog() throws Exception {
+    start(new ScriptedTrainer(1, false));
+    MethodDescriptor<byte[], byte[]> getSession =
+        SessionServiceGrpc.getGetSessionMethod().toBuilder(RawBytes.INSTANCE, RawBytes.INSTANCE).build();
+    List<LogRecord> severe = new ArrayList<>();
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        if (record.getLevel().intValue() >= Level.SEVERE.intValue()) {
+          synchronized (severe) {
+            severe.add(record);
+          }
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger root = Logger.getLogger("");
+    root.addHandler(handler);
+    try {
+      // Field 1 (session_id) says 127 bytes follow; one does.
+      byte[] truncated = {0x0a, 0x7f, 0x41};
+      StatusRuntimeException e =
+          refusal(() -> ClientCalls.blockingUnaryCall(
+              server.channel(), getSession,
+              CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), truncated));
+
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription()).contains("not a valid protobuf message");
+      // The server is unharmed, and the same bytes well-formed reach the service.
+      assertStatus(() -> get("abc"), Status.Code.NOT_FOUND, "session 'abc' not found");
+    } finally {
+      root.removeHandler(handler);
+    }
+    synchronized (severe) {
+      assertThat(severe).extracting(LogRecord::getMessage).isEmpty();
+    }
+  }
+
+  @Test
+  void internalErrors_carryAnErrorIdAndNoPathOfTheDataDir() throws Exception {
+    String id = succeededSessionWithAModel();
+    try (Stream<Path> files = Files.walk(dataDir)) {
+      for (Path params : files.filter(f -> f.toString().endsWith(".params")).toList()) {
+        Files.delete(params);
+      }
+    }
+
+    StatusRuntimeException e =
+        refusal(() -> results()
+            .exportModel(ExportModelRequest.newBuilder().setSessionId(id).build())
+            .forEachRemaining(chunk -> {}));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(e.getStatus().getDescription())
+        .matches("internal error, id [0-9a-f]{8} \\(the server log has the details\\)")
+        .doesNotContain(dataDir.toString())
+        .doesNotContain("/");
+  }
+
+  @Test
+  void describe_cutsAbsolutePathsToFileNamesAndLongMessagesToTheirLimit() {
+    assertThat(ApiCalls.describe("cannot read /home/u/.ablserve/datasets/x/upload.bin: gone"))
+        .isEqualTo("cannot read upload.bin: gone");
+    assertThat(ApiCalls.describe("abl.isolation_ratio must be in (0, 1), got 1.5 at 800 img/s"))
+        .isEqualTo("abl.isolation_ratio must be in (0, 1), got 1.5 at 800 img/s");
+    assertThat(ApiCalls.describe("y".repeat(10_000))).hasSize(ApiCalls.MAX_DESCRIPTION_CHARS + 3);
+  }
+
   private String succeededSessionWithAModel() throws Exception {
     start(new ModelSavingTrainer(), TestServer.CONFIG.withDataDir(dataDir));
     Session session = create(config(b -> b));
@@ -162,5 +253,24 @@ class RequestBoundsTest extends ServiceTestBase {
     Throwable thrown = catchThrowable(call);
     assertThat(thrown).isInstanceOf(StatusRuntimeException.class);
     return (StatusRuntimeException) thrown;
+  }
+
+  /** Sends and receives messages as their bytes, unparsed. */
+  enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
+    INSTANCE;
+
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 }
