@@ -4,6 +4,7 @@ import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.auth.Principal;
+import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.session.DatasetNotFoundException;
 import io.ablserve.server.session.DatasetUpload;
 import io.ablserve.server.session.SessionManager;
@@ -15,19 +16,26 @@ import io.ablserve.v1.DeleteDatasetResponse;
 import io.ablserve.v1.ListDatasetsRequest;
 import io.ablserve.v1.ListDatasetsResponse;
 import io.ablserve.v1.UploadDatasetRequest;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.util.concurrent.Semaphore;
 
 /** The v1 DatasetService over {@link UploadedDatasets}; the proto comments are its reference. */
 public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceImplBase {
   private final UploadedDatasets datasets;
   private final SessionManager sessions;
+  private final Semaphore uploads;
+  private final int maxUploads;
 
+  /** At most {@code config}'s {@code maxConcurrentUploads} uploads are open at once. */
   @Inject
-  public DatasetServiceImpl(UploadedDatasets datasets, SessionManager sessions) {
+  public DatasetServiceImpl(UploadedDatasets datasets, SessionManager sessions, ServerConfig config) {
     this.datasets = requireNonNull(datasets, "datasets");
     this.sessions = requireNonNull(sessions, "sessions");
+    this.maxUploads = config.limits().maxConcurrentUploads();
+    this.uploads = new Semaphore(maxUploads);
   }
 
   @Override
@@ -70,6 +78,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
     private final StreamObserver<Dataset> response;
     private DatasetUpload upload;
     private boolean answered;
+    private boolean admitted;
 
     Upload(Principal caller, StreamObserver<Dataset> response) {
       this.caller = caller;
@@ -91,6 +100,17 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
             throw new IllegalArgumentException(
                 "metadata.sha256 must be 64 hex digits, got " + sha256.length() + " characters");
           }
+          if (!uploads.tryAcquire()) {
+            answered = true;
+            response.onError(
+                Status.RESOURCE_EXHAUSTED
+                    .withDescription(
+                        "too many UploadDataset calls: " + maxUploads
+                            + " may be open at once (--max-concurrent-uploads); retry later")
+                    .asRuntimeException());
+            return;
+          }
+          admitted = true;
           upload = datasets.begin(request.getMetadata(), caller);
         } else if (request.hasChunk()) {
           upload.write(request.getChunk());
@@ -107,6 +127,15 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
       answered = true;
       if (upload != null) {
         upload.abort(); // the client went away: nothing of its upload stays
+      }
+      leave();
+    }
+
+    /** Frees this call's upload slot, once. */
+    private void leave() {
+      if (admitted) {
+        admitted = false;
+        uploads.release();
       }
     }
 
@@ -126,6 +155,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
         fail(e);
         return;
       }
+      leave();
       answered = true;
       response.onNext(dataset);
       response.onCompleted();
@@ -136,6 +166,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
       if (upload != null) {
         upload.abort();
       }
+      leave();
       response.onError(ApiCalls.toStatus(e));
     }
   }

@@ -23,20 +23,31 @@ final class ModelExport implements Runnable {
   private final ModelMetadata metadata;
   private final InputStream params;
   private final ServerCallStreamObserver<ExportModelChunk> observer;
+  private final Runnable onEnd;
   private boolean metadataSent;
   private boolean done;
 
   private ModelExport(
-      ModelMetadata metadata, InputStream params, ServerCallStreamObserver<ExportModelChunk> observer) {
+      ModelMetadata metadata,
+      InputStream params,
+      ServerCallStreamObserver<ExportModelChunk> observer,
+      Runnable onEnd) {
     this.metadata = metadata;
     this.params = params;
     this.observer = observer;
+    this.onEnd = onEnd;
   }
 
-  /** Streams {@code params} after {@code metadata}; must be called from the RPC method itself. */
+  /**
+   * Streams {@code params} after {@code metadata}; must be called from the RPC method itself. {@code
+   * onEnd} runs once when the export ends: sent, failed or cancelled.
+   */
   static void start(
-      ModelMetadata metadata, InputStream params, ServerCallStreamObserver<ExportModelChunk> observer) {
-    ModelExport export = new ModelExport(metadata, params, observer);
+      ModelMetadata metadata,
+      InputStream params,
+      ServerCallStreamObserver<ExportModelChunk> observer,
+      Runnable onEnd) {
+    ModelExport export = new ModelExport(metadata, params, observer, onEnd);
     observer.setOnCancelHandler(export::close);
     observer.setOnReadyHandler(export);
   }
@@ -68,11 +79,15 @@ final class ModelExport implements Runnable {
   }
 
   private void close() {
+    if (done) {
+      return;
+    }
     done = true;
     try {
       params.close();
     } catch (IOException e) {
       logger.log(Level.FINE, "closing an exported model file", e);
     }
+    onEnd.run();
   }
 }

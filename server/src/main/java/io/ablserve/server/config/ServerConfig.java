@@ -46,6 +46,8 @@ import java.util.TreeMap;
  *     {@code AUTO} queues it again to go on from its last per-epoch checkpoint (kept under {@code
  *     dataDir/sessions/ID/checkpoint/}); {@code MANUAL} marks it INTERRUPTED until ResumeSession, which goes
  *     on from the checkpoint too. Default {@code AUTO}.
+ * @param limits admission to the expensive calls and the per-connection transport limits; see {@link
+ *     ServiceLimits}. Default {@link ServiceLimits#DEFAULTS}.
  */
 public record ServerConfig(
     int port,
@@ -60,7 +62,8 @@ public record ServerConfig(
     Optional<Path> tlsKey,
     long maxUploadBytes,
     int metricsPort,
-    ResumeInterrupted resumeInterrupted) {
+    ResumeInterrupted resumeInterrupted,
+    ServiceLimits limits) {
 
   /** How much larger than the upload an unpacked zip may be, against zip bombs. */
   public static final int MAX_UNPACKED_RATIO = 8;
@@ -79,7 +82,8 @@ public record ServerConfig(
           Optional.empty(),
           2L << 30,
           -1,
-          ResumeInterrupted.AUTO);
+          ResumeInterrupted.AUTO,
+          ServiceLimits.DEFAULTS);
 
   public ServerConfig {
     requireNonNull(bindAddress, "bindAddress");
@@ -90,6 +94,7 @@ public record ServerConfig(
     requireNonNull(tlsCert, "tlsCert");
     requireNonNull(tlsKey, "tlsKey");
     requireNonNull(resumeInterrupted, "resumeInterrupted");
+    requireNonNull(limits, "limits");
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
     }
@@ -120,6 +125,26 @@ public record ServerConfig(
     datasetRoots = Collections.unmodifiableMap(new TreeMap<>(datasetRoots));
   }
 
+  /** Every setting but the service limits, which take their defaults. */
+  public ServerConfig(
+      int port,
+      String bindAddress,
+      Path dataDir,
+      String defaultDevice,
+      Map<String, Path> datasetRoots,
+      int maxQueuedSessions,
+      int maxQueuedPerUser,
+      Optional<Path> tokenFile,
+      Optional<Path> tlsCert,
+      Optional<Path> tlsKey,
+      long maxUploadBytes,
+      int metricsPort,
+      ResumeInterrupted resumeInterrupted) {
+    this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions, maxQueuedPerUser,
+        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
+        ServiceLimits.DEFAULTS);
+  }
+
   /** The first six settings, the rest at their defaults. */
   public ServerConfig(
       int port,
@@ -136,35 +161,35 @@ public record ServerConfig(
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(port, bindAddress, dir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
-        resumeInterrupted);
+        resumeInterrupted, limits);
   }
 
   public ServerConfig withTokenFile(Path file) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort,
-        resumeInterrupted);
+        resumeInterrupted, limits);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort,
-        resumeInterrupted);
+        resumeInterrupted, limits);
   }
 
   public ServerConfig withMaxUploadBytes(long bytes) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted);
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted, limits);
   }
 
   public ServerConfig withMetricsPort(int metricsPort) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
-        resumeInterrupted);
+        resumeInterrupted, limits);
   }
 
   public ServerConfig withMaxQueuedPerUser(int limit) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted);
+        limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, limits);
   }
 
   /**
@@ -177,6 +202,21 @@ public record ServerConfig(
 
   public ServerConfig withResumeInterrupted(ResumeInterrupted mode) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode);
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode, limits);
+  }
+
+  public ServerConfig withLimits(ServiceLimits newLimits) {
+    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
+        newLimits);
+  }
+
+  /**
+   * The largest inbound gRPC message: {@link ServiceLimits#maxMessageBytes}, but no more than an upload
+   * could need (the upload limit plus {@link ServiceLimits#MESSAGE_OVERHEAD_BYTES}).
+   */
+  public int maxInboundMessageBytes() {
+    return (int) Math.min(
+        limits.maxMessageBytes(), maxUploadBytes + ServiceLimits.MESSAGE_OVERHEAD_BYTES);
   }
 }
