@@ -11,10 +11,12 @@ import io.ablserve.server.config.ConfigModule;
 import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.data.DatasetLimits;
+import io.ablserve.server.config.ServiceLimits;
 import io.ablserve.server.metrics.MetricsModule;
 import io.ablserve.server.session.SessionModule;
 import io.ablserve.server.store.StoreModule;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -169,6 +171,96 @@ public final class Main implements Callable<Integer> {
               + " Env ABLSERVE_MIN_FREE_BYTES. Default 512 MiB.")
   Long minFreeBytes;
 
+  @Option(
+      names = "--max-concurrent-evaluations",
+      defaultValue = "${env:ABLSERVE_MAX_CONCURRENT_EVALUATIONS}",
+      description = "Evaluate calls worked on at once. Env ABLSERVE_MAX_CONCURRENT_EVALUATIONS. Default 2.")
+  Integer maxConcurrentEvaluations;
+
+  @Option(
+      names = "--max-queued-evaluations",
+      defaultValue = "${env:ABLSERVE_MAX_QUEUED_EVALUATIONS}",
+      description =
+          "Evaluate calls that may wait; more are refused with RESOURCE_EXHAUSTED."
+              + " Env ABLSERVE_MAX_QUEUED_EVALUATIONS. Default 8.")
+  Integer maxQueuedEvaluations;
+
+  @Option(
+      names = "--max-concurrent-exports",
+      defaultValue = "${env:ABLSERVE_MAX_CONCURRENT_EXPORTS}",
+      description = "ExportModel streams open at once. Env ABLSERVE_MAX_CONCURRENT_EXPORTS. Default 4.")
+  Integer maxConcurrentExports;
+
+  @Option(
+      names = "--max-concurrent-uploads",
+      defaultValue = "${env:ABLSERVE_MAX_CONCURRENT_UPLOADS}",
+      description = "UploadDataset calls open at once. Env ABLSERVE_MAX_CONCURRENT_UPLOADS. Default 2.")
+  Integer maxConcurrentUploads;
+
+  @Option(
+      names = "--max-calls-per-connection",
+      defaultValue = "${env:ABLSERVE_MAX_CALLS_PER_CONNECTION}",
+      description =
+          "Concurrent calls (HTTP/2 streams) on one connection."
+              + " Env ABLSERVE_MAX_CALLS_PER_CONNECTION. Default 100.")
+  Integer maxCallsPerConnection;
+
+  @Option(
+      names = "--max-rst-frames",
+      defaultValue = "${env:ABLSERVE_MAX_RST_FRAMES}",
+      description =
+          "RST_STREAM frames a connection may send per --rst-window-seconds before it is closed"
+              + " (HTTP/2 rapid reset). Env ABLSERVE_MAX_RST_FRAMES. Default 200.")
+  Integer maxRstFrames;
+
+  @Option(
+      names = "--rst-window-seconds",
+      defaultValue = "${env:ABLSERVE_RST_WINDOW_SECONDS}",
+      description = "The window of --max-rst-frames. Env ABLSERVE_RST_WINDOW_SECONDS. Default 10.")
+  Integer rstWindowSeconds;
+
+  @Option(
+      names = "--permit-keepalive-seconds",
+      defaultValue = "${env:ABLSERVE_PERMIT_KEEPALIVE_SECONDS}",
+      description =
+          "Most frequent client keepalive ping accepted; faster pings get the connection closed."
+              + " Env ABLSERVE_PERMIT_KEEPALIVE_SECONDS. Default 30.")
+  Long permitKeepAliveSeconds;
+
+  @Option(
+      names = "--permit-keepalive-without-calls",
+      arity = "1",
+      defaultValue = "${env:ABLSERVE_PERMIT_KEEPALIVE_WITHOUT_CALLS}",
+      paramLabel = "true|false",
+      description =
+          "Whether clients may ping with no call open."
+              + " Env ABLSERVE_PERMIT_KEEPALIVE_WITHOUT_CALLS. Default false.")
+  Boolean permitKeepAliveWithoutCalls;
+
+  @Option(
+      names = "--max-connection-age-seconds",
+      defaultValue = "${env:ABLSERVE_MAX_CONNECTION_AGE_SECONDS}",
+      description =
+          "Age after which a connection is asked to go away (new calls reconnect); 0 never."
+              + " Env ABLSERVE_MAX_CONNECTION_AGE_SECONDS. Default 3600.")
+  Long maxConnectionAgeSeconds;
+
+  @Option(
+      names = "--max-connection-age-grace-seconds",
+      defaultValue = "${env:ABLSERVE_MAX_CONNECTION_AGE_GRACE_SECONDS}",
+      description =
+          "How long calls on an aged connection may go on; 0 for as long as they last (watches)."
+              + " Env ABLSERVE_MAX_CONNECTION_AGE_GRACE_SECONDS. Default 0.")
+  Long maxConnectionAgeGraceSeconds;
+
+  @Option(
+      names = "--max-message-bytes",
+      defaultValue = "${env:ABLSERVE_MAX_MESSAGE_BYTES}",
+      description =
+          "Largest inbound message, at most --max-upload-bytes + 64 KiB in effect."
+              + " Env ABLSERVE_MAX_MESSAGE_BYTES. Default 4194304 (4 MiB).")
+  Integer maxMessageBytes;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -195,7 +287,8 @@ public final class Main implements Callable<Integer> {
         metricsPort != null ? metricsPort : d.metricsPort(),
         resumeInterrupted != null ? resumeMode(resumeInterrupted) : d.resumeInterrupted(),
         datasetLimits(d.datasetLimits()),
-        minFreeBytes != null ? minFreeBytes : d.minFreeBytes());
+        minFreeBytes != null ? minFreeBytes : d.minFreeBytes(),
+        limits());
   }
 
   private DatasetLimits datasetLimits(DatasetLimits d) {
@@ -204,6 +297,31 @@ public final class Main implements Callable<Integer> {
         maxImageSidePx != null ? maxImageSidePx : d.maxImageSidePx(),
         maxZipEntries != null ? maxZipEntries : d.maxZipEntries(),
         maxUnpackedBytes != null ? maxUnpackedBytes : d.maxUnpackedBytes());
+  }
+
+  private ServiceLimits limits() {
+    ServiceLimits d = ServiceLimits.DEFAULTS;
+    return new ServiceLimits(
+        maxConcurrentEvaluations != null ? maxConcurrentEvaluations : d.maxConcurrentEvaluations(),
+        maxQueuedEvaluations != null ? maxQueuedEvaluations : d.maxQueuedEvaluations(),
+        maxConcurrentExports != null ? maxConcurrentExports : d.maxConcurrentExports(),
+        maxConcurrentUploads != null ? maxConcurrentUploads : d.maxConcurrentUploads(),
+        maxCallsPerConnection != null ? maxCallsPerConnection : d.maxCallsPerConnection(),
+        maxRstFrames != null ? maxRstFrames : d.maxRstFramesPerWindow(),
+        rstWindowSeconds != null ? Duration.ofSeconds(rstWindowSeconds) : d.rstWindow(),
+        permitKeepAliveSeconds != null
+            ? Duration.ofSeconds(permitKeepAliveSeconds)
+            : d.permitKeepAliveTime(),
+        permitKeepAliveWithoutCalls != null
+            ? permitKeepAliveWithoutCalls
+            : d.permitKeepAliveWithoutCalls(),
+        maxConnectionAgeSeconds != null
+            ? Duration.ofSeconds(maxConnectionAgeSeconds)
+            : d.maxConnectionAge(),
+        maxConnectionAgeGraceSeconds != null
+            ? Duration.ofSeconds(maxConnectionAgeGraceSeconds)
+            : d.maxConnectionAgeGrace(),
+        maxMessageBytes != null ? maxMessageBytes : d.maxMessageBytes());
   }
 
   private static ResumeInterrupted resumeMode(String value) {

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.data.DatasetLimits;
+import io.ablserve.server.config.ServiceLimits;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -32,6 +34,25 @@ class MainTest {
         .isEqualTo(ResumeInterrupted.AUTO);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("--resume-interrupted", "later"))
         .hasMessageContaining("auto or manual");
+  }
+
+  @Test
+  void config_takesTheServiceLimits() {
+    ServiceLimits limits =
+        parse(
+            "--max-concurrent-evaluations", "3", "--max-queued-evaluations", "0",
+            "--max-concurrent-exports", "5", "--max-concurrent-uploads", "6",
+            "--max-calls-per-connection", "7", "--max-rst-frames", "8", "--rst-window-seconds", "9",
+            "--permit-keepalive-seconds", "11", "--permit-keepalive-without-calls", "true",
+            "--max-connection-age-seconds", "0", "--max-connection-age-grace-seconds", "13",
+            "--max-message-bytes", "8388608")
+            .limits();
+
+    assertThat(limits)
+        .isEqualTo(
+            new ServiceLimits(
+                3, 0, 5, 6, 7, 8, Duration.ofSeconds(9), Duration.ofSeconds(11), true, Duration.ZERO,
+                Duration.ofSeconds(13), 8 << 20));
   }
 
   @Test

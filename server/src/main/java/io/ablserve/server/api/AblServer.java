@@ -43,7 +43,7 @@ public final class AblServer implements AutoCloseable {
       StoreHealth storeHealth,
       Set<AutoCloseable> resources) {
     requireNonNull(builder, "builder");
-    services.forEach(builder::addService);
+    services.forEach(service -> builder.addService(MalformedRequests.guard(service.bindService())));
     builder.intercept(requireNonNull(auth, "auth"));
     this.server = builder.build();
     this.health = requireNonNull(health, "health");

@@ -15,15 +15,36 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /** How the services answer: the session layer's exceptions as gRPC status codes, in one place. */
 final class ApiCalls {
   private static final Logger logger = Logger.getLogger(ApiCalls.class.getName());
+  /** Room for a message naming a field, its range and a quoted prefix of the input. */
+  static final int MAX_DESCRIPTION_CHARS = 512;
+  /** The folders of an absolute path (not of a URL or a ratio such as img/s): {@code /a/b/} of /a/b/c. */
+  private static final Pattern ABSOLUTE_PATH_DIRS =
+      Pattern.compile("(?<![\\w.:/~-])/(?:[^\\s'\"/:,;()\\[\\]]+/)+");
 
   private ApiCalls() {}
+
+  /** The longest id this server hands out or accepts (its ids are 36-character UUIDs). */
+  static final int MAX_ID_CHARS = 64;
+
+  /** A request's session id; NOT_FOUND, quoting a prefix, for one longer than any id can be. */
+  static String sessionId(String id) {
+    if (id.isEmpty()) {
+      throw new IllegalArgumentException("session_id must not be empty");
+    }
+    if (id.length() > MAX_ID_CHARS) {
+      throw new SessionNotFoundException(id);
+    }
+    return id;
+  }
 
   interface Call<T> {
     T call() throws IOException;
@@ -66,9 +87,34 @@ final class ApiCalls {
     } else if (e instanceof CancellationException) {
       status = Status.CANCELLED; // the caller went away; nobody reads this
     } else {
-      logger.log(Level.WARNING, "request failed", e);
-      status = Status.INTERNAL;
+      return internal(e);
     }
-    return status.withDescription(e.getMessage()).asRuntimeException();
+    return status.withDescription(describe(e.getMessage())).asRuntimeException();
+  }
+
+  /**
+   * INTERNAL for a server fault: the client gets an error id and no detail (messages of file errors name
+   * the server's paths); the log has the id beside the whole exception, for the operator to grep.
+   */
+  static StatusRuntimeException internal(Throwable e) {
+    String errorId = UUID.randomUUID().toString().substring(0, 8);
+    logger.log(Level.WARNING, "request failed, error id " + errorId, e);
+    return Status.INTERNAL
+        .withDescription("internal error, id " + errorId + " (the server log has the details)")
+        .asRuntimeException();
+  }
+
+  /**
+   * A message fit for a client: absolute paths cut to their file names, and no longer than {@value
+   * #MAX_DESCRIPTION_CHARS} characters whatever input it quotes.
+   */
+  static String describe(String message) {
+    if (message == null) {
+      return null;
+    }
+    String scrubbed = ABSOLUTE_PATH_DIRS.matcher(message).replaceAll("");
+    return scrubbed.length() <= MAX_DESCRIPTION_CHARS
+        ? scrubbed
+        : scrubbed.substring(0, MAX_DESCRIPTION_CHARS) + "...";
   }
 }

@@ -4,6 +4,8 @@ import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.auth.Principal;
+import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.session.DatasetNotFoundException;
 import io.ablserve.server.session.DatasetUpload;
 import io.ablserve.server.session.SessionManager;
 import io.ablserve.server.session.UploadedDatasets;
@@ -14,19 +16,26 @@ import io.ablserve.v1.DeleteDatasetResponse;
 import io.ablserve.v1.ListDatasetsRequest;
 import io.ablserve.v1.ListDatasetsResponse;
 import io.ablserve.v1.UploadDatasetRequest;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.util.concurrent.Semaphore;
 
 /** The v1 DatasetService over {@link UploadedDatasets}; the proto comments are its reference. */
 public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceImplBase {
   private final UploadedDatasets datasets;
   private final SessionManager sessions;
+  private final Semaphore uploads;
+  private final int maxUploads;
 
+  /** At most {@code config}'s {@code maxConcurrentUploads} uploads are open at once. */
   @Inject
-  public DatasetServiceImpl(UploadedDatasets datasets, SessionManager sessions) {
+  public DatasetServiceImpl(UploadedDatasets datasets, SessionManager sessions, ServerConfig config) {
     this.datasets = requireNonNull(datasets, "datasets");
     this.sessions = requireNonNull(sessions, "sessions");
+    this.maxUploads = config.limits().maxConcurrentUploads();
+    this.uploads = new Semaphore(maxUploads);
   }
 
   @Override
@@ -52,6 +61,9 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
           if (id.isEmpty()) {
             throw new IllegalArgumentException("dataset_id must not be empty");
           }
+          if (id.length() > ApiCalls.MAX_ID_CHARS) {
+            throw new DatasetNotFoundException(id); // no id is that long
+          }
           datasets.delete(id, caller(), sessions::usesDataset);
           return DeleteDatasetResponse.getDefaultInstance();
         });
@@ -66,6 +78,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
     private final StreamObserver<Dataset> response;
     private DatasetUpload upload;
     private boolean answered;
+    private boolean admitted;
 
     Upload(Principal caller, StreamObserver<Dataset> response) {
       this.caller = caller;
@@ -82,6 +95,22 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
           if (!request.hasMetadata()) {
             throw new IllegalArgumentException("the first message must carry the metadata");
           }
+          String sha256 = request.getMetadata().getSha256();
+          if (sha256.length() != 64) {
+            throw new IllegalArgumentException(
+                "metadata.sha256 must be 64 hex digits, got " + sha256.length() + " characters");
+          }
+          if (!uploads.tryAcquire()) {
+            answered = true;
+            response.onError(
+                Status.RESOURCE_EXHAUSTED
+                    .withDescription(
+                        "too many UploadDataset calls: " + maxUploads
+                            + " may be open at once (--max-concurrent-uploads); retry later")
+                    .asRuntimeException());
+            return;
+          }
+          admitted = true;
           upload = datasets.begin(request.getMetadata(), caller);
         } else if (request.hasChunk()) {
           upload.write(request.getChunk());
@@ -98,6 +127,15 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
       answered = true;
       if (upload != null) {
         upload.abort(); // the client went away: nothing of its upload stays
+      }
+      leave();
+    }
+
+    /** Frees this call's upload slot, once. */
+    private void leave() {
+      if (admitted) {
+        admitted = false;
+        uploads.release();
       }
     }
 
@@ -117,6 +155,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
         fail(e);
         return;
       }
+      leave();
       answered = true;
       response.onNext(dataset);
       response.onCompleted();
@@ -127,6 +166,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
       if (upload != null) {
         upload.abort();
       }
+      leave();
       response.onError(ApiCalls.toStatus(e));
     }
   }

@@ -11,6 +11,7 @@ import io.ablserve.server.auth.AuthInterceptor;
 import io.ablserve.server.auth.Exposure;
 import io.ablserve.server.auth.TokenFile;
 import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.config.ServiceLimits;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
 import io.grpc.TlsServerCredentials;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -42,17 +44,39 @@ public final class GrpcServerModule extends AbstractModule {
     Exposure.check(config);
     InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
     if (config.tlsCert().isEmpty()) {
-      return NettyServerBuilder.forAddress(address);
+      return withLimits(NettyServerBuilder.forAddress(address), config.limits());
     }
     try {
-      return NettyServerBuilder.forAddress(
-          address,
-          TlsServerCredentials.create(
-              config.tlsCert().get().toFile(), config.tlsKey().orElseThrow().toFile()));
+      return withLimits(
+          NettyServerBuilder.forAddress(
+              address,
+              TlsServerCredentials.create(
+                  config.tlsCert().get().toFile(), config.tlsKey().orElseThrow().toFile())),
+          config.limits());
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot read the TLS certificate or key: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The per-connection limits: one client connection can neither open streams without bound, reset them
+   * in a loop (HTTP/2 rapid reset, CVE-2023-44487), ping it busy, nor stay forever.
+   */
+  static NettyServerBuilder withLimits(NettyServerBuilder builder, ServiceLimits limits) {
+    builder
+        .maxConcurrentCallsPerConnection(limits.maxCallsPerConnection())
+        .maxRstFramesPerWindow(
+            limits.maxRstFramesPerWindow(), (int) limits.rstWindow().toSeconds())
+        .permitKeepAliveTime(limits.permitKeepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+        .permitKeepAliveWithoutCalls(limits.permitKeepAliveWithoutCalls());
+    if (!limits.maxConnectionAge().isZero()) {
+      builder.maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS);
+    }
+    if (!limits.maxConnectionAgeGrace().isZero()) {
+      builder.maxConnectionAgeGrace(limits.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
+    return builder;
   }
 
   private GrpcServerModule(Function<ServerConfig, ServerBuilder<?>> transport) {
@@ -78,7 +102,8 @@ public final class GrpcServerModule extends AbstractModule {
 
   @Provides
   ServerBuilder<?> serverBuilder(ServerConfig config) {
-    return transport.apply(config);
+    // Every transport, in-process ones too: a message bigger than any upload chunk is refused unread.
+    return transport.apply(config).maxInboundMessageSize(config.maxInboundMessageBytes());
   }
 
   @Provides

@@ -3,7 +3,6 @@ package io.ablserve.server.api;
 import com.google.protobuf.ByteString;
 import io.ablserve.v1.ExportModelChunk;
 import io.ablserve.v1.ModelMetadata;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,20 +23,31 @@ final class ModelExport implements Runnable {
   private final ModelMetadata metadata;
   private final InputStream params;
   private final ServerCallStreamObserver<ExportModelChunk> observer;
+  private final Runnable onEnd;
   private boolean metadataSent;
   private boolean done;
 
   private ModelExport(
-      ModelMetadata metadata, InputStream params, ServerCallStreamObserver<ExportModelChunk> observer) {
+      ModelMetadata metadata,
+      InputStream params,
+      ServerCallStreamObserver<ExportModelChunk> observer,
+      Runnable onEnd) {
     this.metadata = metadata;
     this.params = params;
     this.observer = observer;
+    this.onEnd = onEnd;
   }
 
-  /** Streams {@code params} after {@code metadata}; must be called from the RPC method itself. */
+  /**
+   * Streams {@code params} after {@code metadata}; must be called from the RPC method itself. {@code
+   * onEnd} runs once when the export ends: sent, failed or cancelled.
+   */
   static void start(
-      ModelMetadata metadata, InputStream params, ServerCallStreamObserver<ExportModelChunk> observer) {
-    ModelExport export = new ModelExport(metadata, params, observer);
+      ModelMetadata metadata,
+      InputStream params,
+      ServerCallStreamObserver<ExportModelChunk> observer,
+      Runnable onEnd) {
+    ModelExport export = new ModelExport(metadata, params, observer, onEnd);
     observer.setOnCancelHandler(export::close);
     observer.setOnReadyHandler(export);
   }
@@ -63,20 +73,21 @@ final class ModelExport implements Runnable {
         observer.onNext(ExportModelChunk.newBuilder().setChunk(ByteString.copyFrom(chunk)).build());
       }
     } catch (IOException e) {
-      logger.log(Level.WARNING, "export of session " + metadata.getSessionId() + " failed", e);
       close();
-      observer.onError(
-          Status.INTERNAL.withDescription("cannot read the saved model: " + e.getMessage())
-              .asRuntimeException());
+      observer.onError(ApiCalls.internal(e)); // logs it under an error id; the message names a path
     }
   }
 
   private void close() {
+    if (done) {
+      return;
+    }
     done = true;
     try {
       params.close();
     } catch (IOException e) {
       logger.log(Level.FINE, "closing an exported model file", e);
     }
+    onEnd.run();
   }
 }

@@ -1,8 +1,12 @@
 package io.ablserve.server.api;
 
+import static io.ablserve.server.api.ApiCalls.sessionId;
 import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
+import io.ablserve.server.auth.Principal;
+import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.config.ServiceLimits;
 import io.ablserve.server.session.SavedModels;
 import io.ablserve.server.session.SessionResults;
 import io.ablserve.v1.EvaluateRequest;
@@ -13,6 +17,7 @@ import io.ablserve.v1.GetIsolationRequest;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.ResultsServiceGrpc;
 import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
@@ -20,54 +25,85 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 
-/** The v1 ResultsService over {@link SessionResults}; the proto comments are its reference. */
+/**
+ * The v1 ResultsService over {@link SessionResults}; the proto comments are its reference. Evaluate and
+ * ExportModel are admitted within the server's {@link ServiceLimits}.
+ */
 public final class ResultsServiceImpl extends ResultsServiceGrpc.ResultsServiceImplBase {
   private final SessionResults results;
+  private final BoundedCalls evaluations;
+  private final Semaphore exports;
+  private final int maxExports;
 
   @Inject
-  public ResultsServiceImpl(SessionResults results) {
+  public ResultsServiceImpl(SessionResults results, ServerConfig config) {
     this.results = requireNonNull(results, "results");
+    ServiceLimits limits = config.limits();
+    this.evaluations =
+        new BoundedCalls(
+            "Evaluate", limits.maxConcurrentEvaluations(), limits.maxQueuedEvaluations(),
+            "--max-concurrent-evaluations, --max-queued-evaluations");
+    this.maxExports = limits.maxConcurrentExports();
+    this.exports = new Semaphore(maxExports);
   }
 
   @Override
   public void exportModel(
       ExportModelRequest request, StreamObserver<ExportModelChunk> observer) {
+    if (!exports.tryAcquire()) {
+      observer.onError(
+          Status.RESOURCE_EXHAUSTED
+              .withDescription(
+                  "too many ExportModel streams: " + maxExports
+                      + " may be open at once (--max-concurrent-exports); retry later")
+              .asRuntimeException());
+      return;
+    }
     SavedModels.SavedModel saved;
     InputStream params;
     try {
       saved = results.model(sessionId(request.getSessionId()), caller());
       params = Files.newInputStream(saved.paramsFile());
     } catch (IOException | RuntimeException e) {
+      exports.release();
       observer.onError(ApiCalls.toStatus(e));
       return;
     }
     ModelExport.start(
-        saved.metadata(), params, (ServerCallStreamObserver<ExportModelChunk>) observer);
+        saved.metadata(), params, (ServerCallStreamObserver<ExportModelChunk>) observer,
+        exports::release);
   }
 
   @Override
   public void evaluate(EvaluateRequest request, StreamObserver<EvaluateResponse> observer) {
     Context call = Context.current();
-    ApiCalls.unary(
-        observer,
-        () -> results.evaluate(
-            sessionId(request.getSessionId()),
-            request.hasDataset() ? Optional.of(request.getDataset()) : Optional.empty(),
-            request.hasAttack() ? Optional.of(request.getAttack()) : Optional.empty(),
-            caller(),
-            call::isCancelled));
+    Principal caller = caller();
+    // Answered from another thread, maybe after the client left: no exception for answering late.
+    ((ServerCallStreamObserver<EvaluateResponse>) observer).setOnCancelHandler(() -> {});
+    boolean admitted =
+        evaluations.offer(call.wrap(() -> {
+          if (call.isCancelled()) {
+            return; // waited past its deadline or its client left: nobody reads an answer
+          }
+          ApiCalls.unary(
+              observer,
+              () -> results.evaluate(
+                  sessionId(request.getSessionId()),
+                  request.hasDataset() ? Optional.of(request.getDataset()) : Optional.empty(),
+                  request.hasAttack() ? Optional.of(request.getAttack()) : Optional.empty(),
+                  caller,
+                  call::isCancelled));
+        }));
+    if (!admitted) {
+      observer.onError(evaluations.refusal().asRuntimeException());
+    }
   }
 
   @Override
   public void getIsolation(GetIsolationRequest request, StreamObserver<IsolationResult> observer) {
-    ApiCalls.unary(observer, () -> results.isolation(sessionId(request.getSessionId()), caller()));
-  }
-
-  private static String sessionId(String id) {
-    if (id.isEmpty()) {
-      throw new IllegalArgumentException("session_id must not be empty");
-    }
-    return id;
+    ApiCalls.unary(
+        observer, () -> results.isolation(sessionId(request.getSessionId()), caller()));
   }
 }

@@ -1,5 +1,6 @@
 package io.ablserve.server.api;
 
+import static io.ablserve.server.api.ApiCalls.sessionId;
 import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
@@ -97,12 +98,5 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
         watchers,
         request.getFromSequence(),
         request.getFollow());
-  }
-
-  private static String sessionId(String id) {
-    if (id.isEmpty()) {
-      throw new IllegalArgumentException("session_id must not be empty");
-    }
-    return id;
   }
 }

@@ -54,6 +54,8 @@ import java.util.TreeMap;
  *     floor): below it CreateSession and ResumeSession are refused with RESOURCE_EXHAUSTED, as is an
  *     upload whose declared size would take the free space below it, naming the floor and the free
  *     space; so the disk does not fill under a running session. Default 512 MiB.
+ * @param limits admission to the expensive calls and the per-connection transport limits; see {@link
+ *     ServiceLimits}. Default {@link ServiceLimits#DEFAULTS}.
  */
 public record ServerConfig(
     int port,
@@ -70,7 +72,8 @@ public record ServerConfig(
     int metricsPort,
     ResumeInterrupted resumeInterrupted,
     DatasetLimits datasetLimits,
-    long minFreeBytes) {
+    long minFreeBytes,
+    ServiceLimits limits) {
 
   public static final ServerConfig DEFAULTS =
       new ServerConfig(
@@ -88,7 +91,8 @@ public record ServerConfig(
           -1,
           ResumeInterrupted.AUTO,
           DatasetLimits.DEFAULTS,
-          512L << 20);
+          512L << 20,
+          ServiceLimits.DEFAULTS);
 
   public ServerConfig {
     requireNonNull(bindAddress, "bindAddress");
@@ -100,6 +104,7 @@ public record ServerConfig(
     requireNonNull(tlsKey, "tlsKey");
     requireNonNull(resumeInterrupted, "resumeInterrupted");
     requireNonNull(datasetLimits, "datasetLimits");
+    requireNonNull(limits, "limits");
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
     }
@@ -133,7 +138,7 @@ public record ServerConfig(
     datasetRoots = Collections.unmodifiableMap(new TreeMap<>(datasetRoots));
   }
 
-  /** Every setting but the dataset limits and the free-space floor, which are at their defaults. */
+  /** Every setting but the dataset limits, the free-space floor and the service limits, at their defaults. */
   public ServerConfig(
       int port,
       String bindAddress,
@@ -150,7 +155,7 @@ public record ServerConfig(
       ResumeInterrupted resumeInterrupted) {
     this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions, maxQueuedPerUser,
         tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, DatasetLimits.DEFAULTS,
-        DEFAULTS.minFreeBytes());
+        DEFAULTS.minFreeBytes(), ServiceLimits.DEFAULTS);
   }
 
   /** The first six settings, the rest at their defaults. */
@@ -163,47 +168,48 @@ public record ServerConfig(
       int maxQueuedSessions) {
     this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         DEFAULTS.maxQueuedPerUser(), Optional.empty(), Optional.empty(), Optional.empty(), DEFAULTS.maxUploadBytes(),
-        DEFAULTS.metricsPort(), DEFAULTS.resumeInterrupted(), DEFAULTS.datasetLimits(), DEFAULTS.minFreeBytes());
+        DEFAULTS.metricsPort(), DEFAULTS.resumeInterrupted(), DEFAULTS.datasetLimits(), DEFAULTS.minFreeBytes(),
+        DEFAULTS.limits());
   }
 
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(port, bindAddress, dir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
         resumeInterrupted, datasetLimits,
-        minFreeBytes);
+        minFreeBytes, limits);
   }
 
   public ServerConfig withTokenFile(Path file) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort,
         resumeInterrupted, datasetLimits,
-        minFreeBytes);
+        minFreeBytes, limits);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort,
         resumeInterrupted, datasetLimits,
-        minFreeBytes);
+        minFreeBytes, limits);
   }
 
   public ServerConfig withMaxUploadBytes(long bytes) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted, datasetLimits,
-        minFreeBytes);
+        minFreeBytes, limits);
   }
 
   public ServerConfig withMetricsPort(int metricsPort) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
         resumeInterrupted, datasetLimits,
-        minFreeBytes);
+        minFreeBytes, limits);
   }
 
   public ServerConfig withMaxQueuedPerUser(int limit) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, datasetLimits,
-        minFreeBytes);
+        minFreeBytes, limits);
   }
 
   /**
@@ -217,18 +223,33 @@ public record ServerConfig(
   public ServerConfig withResumeInterrupted(ResumeInterrupted mode) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode, datasetLimits,
-        minFreeBytes);
+        minFreeBytes, limits);
   }
 
-  public ServerConfig withDatasetLimits(DatasetLimits limits) {
+  public ServerConfig withDatasetLimits(DatasetLimits newDatasetLimits) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, limits,
-        minFreeBytes);
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
+        newDatasetLimits, minFreeBytes, limits);
   }
 
   public ServerConfig withMinFreeBytes(long bytes) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
-        datasetLimits, bytes);
+        datasetLimits, bytes, limits);
+  }
+
+  public ServerConfig withLimits(ServiceLimits newLimits) {
+    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
+        datasetLimits, minFreeBytes, newLimits);
+  }
+
+  /**
+   * The largest inbound gRPC message: {@link ServiceLimits#maxMessageBytes}, but no more than an upload
+   * could need (the upload limit plus {@link ServiceLimits#MESSAGE_OVERHEAD_BYTES}).
+   */
+  public int maxInboundMessageBytes() {
+    return (int) Math.min(
+        limits.maxMessageBytes(), maxUploadBytes + ServiceLimits.MESSAGE_OVERHEAD_BYTES);
   }
 }

@@ -7,12 +7,15 @@ import static java.util.Objects.requireNonNull;
  * parameters of each trigger (only the chosen kind's are used). Pixel amplitudes are on the 0..255 scale.
  * Messages name the v1 API field ({@code attack.<field>}) so they can go back to the client unchanged.
  *
- * @param patchSizePx BadNets square side ({@code attack.patch_size_px}), default 3
+ * @param patchSizePx BadNets square side ({@code attack.patch_size_px}), in [1, {@value #MAX_PX}] and less
+ *     than the image side ({@link #checkFits}), default 3
  * @param blendAlpha Blend weight of the noise pattern, in (0, 1) ({@code attack.blend_alpha}), default 0.2
  * @param sigAmplitude SIG sinusoid amplitude in pixel levels, in (0, 255] ({@code attack.sig_amplitude}),
  *     default 20
- * @param sigFrequency SIG periods across the image width, >= 1 ({@code attack.sig_frequency}), default 6
- * @param wanetGridSize WaNet control grid side k, >= 2 ({@code attack.wanet_grid_size}), default 4
+ * @param sigFrequency SIG periods across the image width, in [1, {@value #MAX_PX}] and at most the width
+ *     ({@code attack.sig_frequency}), default 6
+ * @param wanetGridSize WaNet control grid side k, in [2, {@value #MAX_PX}] and at most the image side
+ *     ({@code attack.wanet_grid_size}), default 4
  * @param wanetStrength WaNet warp strength s, in [0, 10] ({@code attack.wanet_strength}), default 0.5
  * @param wanetCrossRatio WaNet noise-mode samples per poisoned sample, in [0, 10]
  *     ({@code attack.wanet_cross_ratio}), default 2
@@ -29,6 +32,12 @@ public record AttackConfig(
     double wanetStrength,
     double wanetCrossRatio) {
 
+  /**
+   * The bound of the pixel-sized parameters before any image is known: every trigger's work grows with
+   * them (a WaNet grid of 15,000 took 22 s and 5.8 GB to build).
+   */
+  public static final int MAX_PX = 1024;
+
   public static final AttackConfig DEFAULTS =
       new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3, 0.2, 20, 6, 4, 0.5, 2);
 
@@ -43,6 +52,7 @@ public record AttackConfig(
     if (patchSizePx < 1) {
       throw new IllegalArgumentException("attack.patch_size_px must be >= 1, got " + patchSizePx);
     }
+    atMost("attack.patch_size_px", patchSizePx, 1);
     if (!(blendAlpha > 0 && blendAlpha < 1)) {
       throw new IllegalArgumentException("attack.blend_alpha must be in (0, 1), got " + blendAlpha);
     }
@@ -52,15 +62,47 @@ public record AttackConfig(
     if (sigFrequency < 1) {
       throw new IllegalArgumentException("attack.sig_frequency must be >= 1, got " + sigFrequency);
     }
+    atMost("attack.sig_frequency", sigFrequency, 1);
     if (wanetGridSize < 2) {
       throw new IllegalArgumentException("attack.wanet_grid_size must be >= 2, got " + wanetGridSize);
     }
+    atMost("attack.wanet_grid_size", wanetGridSize, 2);
     if (!(wanetStrength >= 0 && wanetStrength <= 10)) {
       throw new IllegalArgumentException("attack.wanet_strength must be in [0, 10], got " + wanetStrength);
     }
     if (!(wanetCrossRatio >= 0 && wanetCrossRatio <= 10)) {
       throw new IllegalArgumentException(
           "attack.wanet_cross_ratio must be in [0, 10], got " + wanetCrossRatio);
+    }
+  }
+
+  private static void atMost(String field, int value, int min) {
+    if (value > MAX_PX) {
+      throw new IllegalArgumentException(
+          field + " must be in [" + min + ", " + MAX_PX + "], got " + value);
+    }
+  }
+
+  /**
+   * Checks that the chosen trigger fits images of {@code height} x {@code width}: a BadNets patch one pixel
+   * in from the edges, a WaNet grid no finer than the pixels, a SIG sinusoid of at most one period per
+   * pixel column. IllegalArgumentException names the field and its range for these images.
+   */
+  public void checkFits(int height, int width) {
+    int side = Math.min(height, width);
+    String images = " for " + height + "x" + width + " images";
+    if (kind == AttackKind.BADNETS && patchSizePx > side - 1) {
+      throw new IllegalArgumentException(
+          "attack.patch_size_px must be in [1, " + (side - 1) + "]" + images
+              + " (the patch sits one pixel in from the edges), got " + patchSizePx);
+    }
+    if (kind == AttackKind.WANET && wanetGridSize > side) {
+      throw new IllegalArgumentException(
+          "attack.wanet_grid_size must be in [2, " + side + "]" + images + ", got " + wanetGridSize);
+    }
+    if (kind == AttackKind.SIG && sigFrequency > width) {
+      throw new IllegalArgumentException(
+          "attack.sig_frequency must be in [1, " + width + "]" + images + ", got " + sigFrequency);
     }
   }
 

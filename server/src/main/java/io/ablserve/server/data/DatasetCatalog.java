@@ -66,6 +66,16 @@ public final class DatasetCatalog {
     return new DatasetInfo(name, test.channels(), test.height(), test.width(), test.numClasses());
   }
 
+  /**
+   * The refusal of a name this catalog does not serve. Also the answer for another user's upload, so the
+   * two cannot be told apart; it quotes at most 64 characters of the name.
+   */
+  public IllegalArgumentException unknown(String name) {
+    String quoted = name.length() <= 64 ? name : name.substring(0, 64) + "...";
+    return new IllegalArgumentException(
+        "dataset.name '" + quoted + "' is unknown; this server has " + roots.keySet());
+  }
+
   /** The named dataset cut to the reference's limits. */
   public DatasetSplit load(DatasetRef ref) throws IOException {
     DatasetSplit full = load(ref.name());
@@ -75,8 +85,7 @@ public final class DatasetCatalog {
   private DatasetSplit load(String name) throws IOException {
     Path root = roots.containsKey(name) ? roots.get(name) : registered.get(name);
     if (root == null) {
-      throw new IllegalArgumentException(
-          "dataset.name '" + name + "' is unknown; this server has " + roots.keySet());
+      throw unknown(name);
     }
     DatasetSplit split = loaded.get(name);
     if (split == null) {

@@ -3,6 +3,6 @@ package io.ablserve.server.session;
 /** No dataset with this id that the caller can see. */
 public final class DatasetNotFoundException extends RuntimeException {
   public DatasetNotFoundException(String datasetId) {
-    super("dataset '" + datasetId + "' not found");
+    super("dataset " + UserText.quote(datasetId) + " not found");
   }
 }

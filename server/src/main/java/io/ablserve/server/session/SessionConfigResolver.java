@@ -30,6 +30,13 @@ public final class SessionConfigResolver {
   /** The dataset a config with no dataset name trains on. */
   public static final String DEFAULT_DATASET = "fashion-mnist";
 
+  /** The longest display name: it is stored and listed with every session. */
+  public static final int MAX_DISPLAY_NAME_CHARS = 256;
+  /** The longest dataset name (configured names, or upload ids of 35 characters). */
+  public static final int MAX_DATASET_NAME_CHARS = 128;
+  /** The longest device name ({@code cpu}, {@code gpu}, {@code gpu:N}). */
+  public static final int MAX_DEVICE_CHARS = 32;
+
   private final DeviceResolver devices;
   private final String defaultDevice;
   private final ExperimentValidator validator;
@@ -54,6 +61,9 @@ public final class SessionConfigResolver {
    */
   public ResolvedSession resolve(SessionConfig request) throws IOException {
     requireNonNull(request, "request");
+    checkLength("display_name", request.getDisplayName(), MAX_DISPLAY_NAME_CHARS);
+    checkLength("dataset.name", request.getDataset().getName(), MAX_DATASET_NAME_CHARS);
+    checkLength("device", request.getDevice(), MAX_DEVICE_CHARS);
     DatasetSpec dataset = request.getDataset();
     String datasetName = dataset.getName().isEmpty() ? DEFAULT_DATASET : dataset.getName();
     Experiment experiment =
@@ -173,6 +183,15 @@ public final class SessionConfigResolver {
             ? spec.getUnlearningLearningRate()
             : AblConfig.defaultUnlearningLearningRate(mode, learningRate));
     return b.build();
+  }
+
+  /** Refuses text longer than {@code max} characters, quoting a prefix of it. */
+  public static void checkLength(String field, String text, int max) {
+    if (text.length() > max) {
+      throw new IllegalArgumentException(
+          field + " must have at most " + max + " characters, got " + text.length() + ": "
+              + UserText.quote(text));
+    }
   }
 
   private static IllegalArgumentException unknown(String field, String allowed, int value) {

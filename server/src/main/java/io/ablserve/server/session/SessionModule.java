@@ -21,7 +21,6 @@ public final class SessionModule extends AbstractModule {
 
   @Override
   protected void configure() {
-    bind(DatasetAccess.class).to(UploadedDatasets.class);
     bind(Clock.class).toInstance(Clock.systemUTC());
   }
 
@@ -37,8 +36,32 @@ public final class SessionModule extends AbstractModule {
   SessionConfigResolver sessionConfigResolver(
       DeviceResolver devices,
       ServerConfig config,
-      SessionConfigResolver.ExperimentValidator validator) {
-    return new SessionConfigResolver(devices, config.defaultDevice(), validator);
+      SessionConfigResolver.ExperimentValidator validator,
+      DatasetCatalog catalog) {
+    DatasetFit fit = new DatasetFit(catalog);
+    return new SessionConfigResolver(
+        devices,
+        config.defaultDevice(),
+        experiment -> {
+          validator.validate(experiment);
+          fit.validate(experiment);
+        });
+  }
+
+  /**
+   * Uploads are open to their owners; another user's is refused exactly as an unknown name is, so that
+   * a refusal does not tell that the dataset exists.
+   */
+  @Provides
+  @Singleton
+  DatasetAccess datasetAccess(UploadedDatasets uploads, DatasetCatalog catalog) {
+    return (name, caller) -> {
+      try {
+        uploads.checkUsable(name, caller);
+      } catch (IllegalArgumentException e) {
+        throw catalog.unknown(name);
+      }
+    };
   }
 
   @Provides

@@ -3,6 +3,6 @@ package io.ablserve.server.session;
 /** No session has the requested id. */
 public final class SessionNotFoundException extends RuntimeException {
   public SessionNotFoundException(String sessionId) {
-    super("session '" + sessionId + "' not found");
+    super("session " + UserText.quote(sessionId) + " not found");
   }
 }

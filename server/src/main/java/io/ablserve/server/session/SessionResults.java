@@ -87,12 +87,15 @@ public final class SessionResults {
     DatasetSpec own = session.getConfig().getDataset();
     DatasetSpec spec = dataset.orElse(own);
     String name = spec.getName().isEmpty() ? own.getName() : spec.getName();
+    SessionConfigResolver.checkLength(
+        "dataset.name", name, SessionConfigResolver.MAX_DATASET_NAME_CHARS);
+    AttackConfig attackConfig =
+        attack.map(SessionConfigResolver::attack).orElse(NO_ATTACK);
     datasets.checkUsable(name, caller);
     ImageSet test = catalog.load(new DatasetRef(name, 0, spec.getTestLimit())).test();
     NetworkSpec network = saved.network();
     checkFits(name, test, network);
-    AttackConfig attackConfig =
-        attack.map(SessionConfigResolver::attack).orElse(NO_ATTACK);
+    attackConfig.checkFits(test.height(), test.width());
     ImageSet triggered = Poisoning.triggeredTest(test, attackConfig);
     Device device = devices.resolve(session.getConfig().getDevice());
     evaluating.lock();

@@ -82,7 +82,7 @@ class RestartTest {
           .isEqualTo(SessionState.SESSION_STATE_INTERRUPTED);
 
       // The queue comes back in its order: the first queued session trains, the second waits.
-      assertThat(trainer.awaitStarted().dataset().trainLimit()).isEqualTo(1);
+      assertThat(trainer.awaitStarted().dataset().trainLimit()).isEqualTo(2);
       assertThat(get(stub, queued1).getState()).isEqualTo(SessionState.SESSION_STATE_RUNNING);
       assertThat(get(stub, queued2).getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
       assertThat(get(stub, queued2).getQueuePosition()).isZero();
@@ -157,7 +157,7 @@ class RestartTest {
       SessionServiceGrpc.SessionServiceBlockingStub stub = before.blocking();
       create(stub, "running");
       holding.awaitStarted();
-      low = create(stub, 1, -3);
+      low = create(stub, 5, -3);
       first = create(stub, 2, 0);
       high = create(stub, 3, 7);
       second = create(stub, 4, 0);
@@ -180,7 +180,7 @@ class RestartTest {
       for (int i = 0; i < 3; i++) {
         rest.add(next.awaitStarted().dataset().trainLimit());
       }
-      assertThat(rest).containsExactly(2, 4, 1);
+      assertThat(rest).containsExactly(2, 4, 5);
     }
   }
 
@@ -194,7 +194,7 @@ class RestartTest {
       SessionServiceGrpc.SessionServiceBlockingStub alice = asAlice(before);
       running = create(alice, "running");
       holding.awaitStarted();
-      for (int limit = 1; limit <= 3; limit++) {
+      for (int limit = 2; limit <= 4; limit++) {
         queued.add(create(alice, limit, 0));
       }
     }
@@ -263,10 +263,11 @@ class RestartTest {
   }
 
   private static String create(SessionServiceGrpc.SessionServiceBlockingStub stub, String name) {
-    // train_limit 1 marks the queued sessions apart from the real run, for the scripted trainer.
+    // train_limit 2 marks the queued sessions apart from the real run, for the scripted trainer (ABL
+    // needs at least 2 images).
     SessionConfig.Builder config = SessionConfig.newBuilder().setDisplayName(name);
     if (!name.equals("running")) {
-      config.getDatasetBuilder().setTrainLimit(1);
+      config.getDatasetBuilder().setTrainLimit(2);
     }
     return stub.createSession(CreateSessionRequest.newBuilder().setConfig(config).build()).getId();
   }

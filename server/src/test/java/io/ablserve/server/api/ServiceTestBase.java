@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.session.Trainer;
 import io.ablserve.server.testing.Poll;
 import io.ablserve.server.testing.ScriptedTrainer;
 import io.ablserve.server.testing.TestServer;
@@ -50,6 +51,13 @@ abstract class ServiceTestBase {
   TestServer start(ScriptedTrainer scripted, ServerConfig config) throws Exception {
     trainer = scripted;
     server = TestServer.start(transport(), config, new TestingTrainingModule(scripted));
+    servers.add(server);
+    return server;
+  }
+
+  /** A server with a trainer of the test's own; {@link #trainer} stays unset. */
+  TestServer start(Trainer other, ServerConfig config) throws Exception {
+    server = TestServer.start(transport(), config, new TestingTrainingModule(other));
     servers.add(server);
     return server;
   }

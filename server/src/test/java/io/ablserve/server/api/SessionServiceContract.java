@@ -224,8 +224,8 @@ abstract class SessionServiceContract extends ServiceTestBase {
     create(config(b -> b));
     trainer.awaitStarted();
 
-    // train_limit tells the runs apart in the scripted trainer.
-    Session low = create(config(b -> b.setDataset(DatasetSpec.newBuilder().setTrainLimit(1))), -1);
+    // train_limit tells the runs apart in the scripted trainer (ABL needs at least 2 images).
+    Session low = create(config(b -> b.setDataset(DatasetSpec.newBuilder().setTrainLimit(5))), -1);
     Session first = create(config(b -> b.setDataset(DatasetSpec.newBuilder().setTrainLimit(2))), 0);
     Session second = create(config(b -> b.setDataset(DatasetSpec.newBuilder().setTrainLimit(3))), 0);
     Session urgent = create(config(b -> b.setDataset(DatasetSpec.newBuilder().setTrainLimit(4))), 100);
@@ -242,7 +242,7 @@ abstract class SessionServiceContract extends ServiceTestBase {
     for (int i = 0; i < 4; i++) {
       order.add(trainer.awaitStarted().dataset().trainLimit());
     }
-    assertThat(order).containsExactly(4, 2, 3, 1);
+    assertThat(order).containsExactly(4, 2, 3, 5);
   }
 
   // ---- Get, List, Cancel ----

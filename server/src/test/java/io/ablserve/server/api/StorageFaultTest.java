@@ -277,7 +277,7 @@ class StorageFaultTest {
 
   private static Session create(SessionServiceGrpc.SessionServiceBlockingStub stub) {
     SessionConfig.Builder config = SessionConfig.newBuilder().setDisplayName("storage");
-    config.getDatasetBuilder().setTrainLimit(1);
+    config.getDatasetBuilder().setTrainLimit(2);
     return stub.createSession(CreateSessionRequest.newBuilder().setConfig(config).build());
   }
 

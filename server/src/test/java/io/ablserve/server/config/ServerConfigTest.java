@@ -50,7 +50,7 @@ class ServerConfigTest {
     ServerConfig d = ServerConfig.DEFAULTS;
     assertThatThrownBy(() -> new ServerConfig(d.port(), d.bindAddress(), d.dataDir(), "cpu",
             d.datasetRoots(), 1, 1, d.tokenFile(), java.util.Optional.of(Path.of("c.pem")),
-            java.util.Optional.empty(), 1, -1, ResumeInterrupted.AUTO, DatasetLimits.DEFAULTS, 0))
+            java.util.Optional.empty(), 1, -1, ResumeInterrupted.AUTO, DatasetLimits.DEFAULTS, 0, ServiceLimits.DEFAULTS))
         .hasMessageContaining("both a certificate and a key");
     assertThatThrownBy(() -> d.withMaxUploadBytes(0)).hasMessageContaining("max upload bytes");
     assertThatThrownBy(() -> d.withMetricsPort(-2)).hasMessageContaining("metrics port");

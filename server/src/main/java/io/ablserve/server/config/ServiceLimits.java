@@ -1,0 +1,99 @@
+package io.ablserve.server.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+
+/**
+ * How much of the server one client may hold: admission to the expensive calls and the per-connection
+ * limits of the HTTP/2 transport. {@link #DEFAULTS} is the one place the defaults live; {@code Main}'s
+ * flags override them field by field.
+ *
+ * @param maxConcurrentEvaluations Evaluate calls worked on at once, >= 1. Default 2.
+ * @param maxQueuedEvaluations Evaluate calls that may wait for one of those, >= 0; one more is refused
+ *     with RESOURCE_EXHAUSTED. Default 8.
+ * @param maxConcurrentExports ExportModel streams open at once, >= 1; one more is RESOURCE_EXHAUSTED.
+ *     Default 4.
+ * @param maxConcurrentUploads UploadDataset calls open at once, >= 1; one more is RESOURCE_EXHAUSTED.
+ *     Default 2.
+ * @param maxCallsPerConnection concurrent calls (HTTP/2 streams) on one connection, >= 1. Default 100.
+ * @param maxRstFramesPerWindow RST_STREAM frames one connection may send per {@code rstWindow} before the
+ *     server closes it (HTTP/2 rapid reset), >= 1. Default 200.
+ * @param rstWindow the window of {@code maxRstFramesPerWindow}, >= 1 s. Default 10 s.
+ * @param permitKeepAliveTime the most frequent client keepalive ping accepted; pinging faster gets the
+ *     connection closed. Default 30 s.
+ * @param permitKeepAliveWithoutCalls whether clients may ping while they have no call open. Default false.
+ * @param maxConnectionAge age after which a connection is asked to go away (new calls move to a new
+ *     connection); {@link Duration#ZERO} for none. Default 1 h.
+ * @param maxConnectionAgeGrace how long calls open on an aged connection may go on; {@link Duration#ZERO}
+ *     for as long as they last (watch streams of long sessions). Default zero.
+ * @param maxMessageBytes largest inbound message, >= 1 MiB + 64 KiB (the clients send 1 MiB upload
+ *     chunks); a server's effective limit is also no more than its upload limit plus 64 KiB (see {@link
+ *     ServerConfig#maxInboundMessageBytes}). Default 4 MiB, gRPC's.
+ */
+public record ServiceLimits(
+    int maxConcurrentEvaluations,
+    int maxQueuedEvaluations,
+    int maxConcurrentExports,
+    int maxConcurrentUploads,
+    int maxCallsPerConnection,
+    int maxRstFramesPerWindow,
+    Duration rstWindow,
+    Duration permitKeepAliveTime,
+    boolean permitKeepAliveWithoutCalls,
+    Duration maxConnectionAge,
+    Duration maxConnectionAgeGrace,
+    int maxMessageBytes) {
+
+  /** What an upload chunk message may carry beyond its bytes. */
+  public static final int MESSAGE_OVERHEAD_BYTES = 64 << 10;
+
+  public static final ServiceLimits DEFAULTS =
+      new ServiceLimits(
+          2, 8, 4, 2, 100, 200, Duration.ofSeconds(10), Duration.ofSeconds(30), false,
+          Duration.ofHours(1), Duration.ZERO, 4 << 20);
+
+  public ServiceLimits {
+    requireNonNull(rstWindow, "rstWindow");
+    requireNonNull(permitKeepAliveTime, "permitKeepAliveTime");
+    requireNonNull(maxConnectionAge, "maxConnectionAge");
+    requireNonNull(maxConnectionAgeGrace, "maxConnectionAgeGrace");
+    atLeast("max concurrent evaluations", maxConcurrentEvaluations, 1);
+    atLeast("max queued evaluations", maxQueuedEvaluations, 0);
+    atLeast("max concurrent exports", maxConcurrentExports, 1);
+    atLeast("max concurrent uploads", maxConcurrentUploads, 1);
+    atLeast("max calls per connection", maxCallsPerConnection, 1);
+    atLeast("max RST frames per window", maxRstFramesPerWindow, 1);
+    if (rstWindow.compareTo(Duration.ofSeconds(1)) < 0 || rstWindow.toSeconds() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("RST window must be >= 1 s, got " + rstWindow);
+    }
+    notNegative("permit keepalive time", permitKeepAliveTime);
+    notNegative("max connection age", maxConnectionAge);
+    notNegative("max connection age grace", maxConnectionAgeGrace);
+    atLeast("max message bytes", maxMessageBytes, (1 << 20) + MESSAGE_OVERHEAD_BYTES);
+  }
+
+  public ServiceLimits withEvaluations(int concurrent, int queued) {
+    return new ServiceLimits(concurrent, queued, maxConcurrentExports, maxConcurrentUploads,
+        maxCallsPerConnection, maxRstFramesPerWindow, rstWindow, permitKeepAliveTime,
+        permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes);
+  }
+
+  public ServiceLimits withRstFrames(int frames, Duration window) {
+    return new ServiceLimits(maxConcurrentEvaluations, maxQueuedEvaluations, maxConcurrentExports,
+        maxConcurrentUploads, maxCallsPerConnection, frames, window, permitKeepAliveTime,
+        permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes);
+  }
+
+  private static void atLeast(String name, long value, long min) {
+    if (value < min) {
+      throw new IllegalArgumentException(name + " must be >= " + min + ", got " + value);
+    }
+  }
+
+  private static void notNegative(String name, Duration value) {
+    if (value.isNegative()) {
+      throw new IllegalArgumentException(name + " must not be negative, got " + value);
+    }
+  }
+}
