@@ -150,6 +150,44 @@ class BackdoorCheckTest {
   }
 
   @Test
+  void decide_confirmsNothing_whenTheLowLossHalfIsTheLabelsOwnEasyImages_andTheDiverseRestWaitsUnlearned() {
+    Random rng = new Random(5);
+    int poisons = 200;
+    int clean = CLASSES * PER_CLASS;
+    int[] labels = labels(poisons);
+    float[][] features = features(labels, poisons, rng);
+    float[] losses = new float[labels.length];
+    for (int i = 0; i < labels.length; i++) {
+      boolean easy = i < clean && labels[i] == 0;
+      features[i] = easy ? near(0, 0.05, rng) : features[i];
+      // The target class is learned at once; the trigger not yet: its images still read as their sources.
+      losses[i] = (float) (easy ? 0.01 * rng.nextDouble() : i >= clean ? 2 + rng.nextDouble() : 0.5);
+    }
+    // The easy class's runner-ups split over two classes, the poisons' over all three.
+    BackdoorCheck.RunnerUp runnerUp =
+        (samples, excluded) ->
+            IntStream.of(samples)
+                .map(i -> i >= clean ? (excluded + 1 + i % (CLASSES - 1)) % CLASSES
+                    : labels[i] == 0 ? 1 + (i / CLASSES) % 2 : (excluded + 1) % CLASSES)
+                .toArray();
+
+    List<BackdoorCheck.Candidate> candidates =
+        BackdoorCheck.candidates(losses, labels, CLASSES, s -> rows(features, s), runnerUp);
+    BackdoorCheck.Decision decision = BackdoorCheck.decide(candidates, CLASSES);
+
+    BackdoorCheck.Candidate label0 = candidates.stream().filter(c -> c.label() == 0).findFirst().orElseThrow();
+    assertThat(label0.cluster()).hasSize(PER_CLASS);
+    assertThat(IntStream.of(label0.cluster()).allMatch(i -> i < clean)).isTrue();
+    // Distinct, learned far faster and with runner-ups of two classes: evidence alone would confirm it.
+    assertThat(label0.evidence()).isGreaterThan(2 * BackdoorCheck.CONFIRM_EVIDENCE);
+    assertThat(label0.diversity()).isLessThan(label0.restDiversity() - 0.2);
+    assertThat(decision.verdict().confirmed()).isFalse();
+    assertThat(decision.verdict().label()).isZero();
+    assertThat(decision.ascended()).isEmpty();
+    assertThat(decision.suspects()).isEmpty();
+  }
+
+  @Test
   void decide_withoutCandidates_confirmsNothing() {
     BackdoorCheck.Decision decision = BackdoorCheck.decide(List.of(), CLASSES);
 
