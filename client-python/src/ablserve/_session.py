@@ -4,6 +4,7 @@ import dataclasses
 import sys
 import os
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, List, Optional, Union
 
@@ -70,11 +71,26 @@ class Session:
         self._update(c._unary(c._sessions.GetSession, pb.GetSessionRequest(session_id=self.id), timeout))
         return self
 
-    def cancel(self, *, timeout: Optional[float] = None) -> Session:
-        """Cancels a queued or running session (a running one stops within one training step); returns self.
-        AblError FAILED_PRECONDITION when it has already finished."""
+    def cancel(self, wait: bool = True, *, timeout: Optional[float] = None) -> Session:
+        """Cancels a queued or running session and returns self once it reads "cancelled" (or another terminal
+        state, had it finished meanwhile): a running one stops within one training step. ``wait=False``
+        returns as soon as the server has taken the request, the session possibly still "running".
+        ``timeout`` bounds the request and the wait together (AblError DEADLINE_EXCEEDED when the session
+        has not stopped by then). AblError FAILED_PRECONDITION when it had already finished."""
         c = self._client
-        self._update(c._unary(c._sessions.CancelSession, pb.CancelSessionRequest(session_id=self.id), timeout))
+        budget = c.timeout if timeout is None else timeout
+        deadline = time.monotonic() + budget
+        self._update(c._unary(c._sessions.CancelSession, pb.CancelSessionRequest(session_id=self.id), budget))
+        interval = 0.05
+        while wait and not self.done:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AblError(grpc.StatusCode.DEADLINE_EXCEEDED,
+                               f"session {self.id} was asked to cancel but still reads {self.state!r} after"
+                               f" {budget:g} s; session.refresh() tells when it stops")
+            time.sleep(min(interval, left))
+            interval = min(interval * 2, 1.0)
+            self.refresh(timeout=max(left, 0.001))
         return self
 
     def resume(self, *, timeout: Optional[float] = None) -> Session:
@@ -205,7 +221,7 @@ class Session:
         call = c._results.ExportModel(rpb.ExportModelRequest(session_id=self.id), timeout=timeout,
                                       metadata=c._metadata)
         try:
-            return _results.write_export(call, path, progress)
+            return _results.write_export(call, path, progress, c.address)
         finally:
             call.cancel()
 
@@ -218,12 +234,13 @@ class Session:
 
         ``dataset``: None for the session's own test set; a dataset name (or uploaded dataset id) for its whole
         test split; a :class:`DatasetConfig` for its first ``test_limit`` test samples (0: all). ``attack``:
-        None for clean accuracy only (``attack_success_rate`` is then NaN); an attack kind such as
-        ``"badnets"`` (server defaults) or an :class:`AttackConfig` to also measure the attack success rate
-        on that trigger, e.g. ``session.config.attack``.
+        None for clean accuracy only (``attack_success_rate`` is then NaN); the session's own attack kind
+        (e.g. ``"badnets"``) for its attack as trained, target label and trigger included
+        (``session.config.attack``); an :class:`AttackConfig` for any other trigger. Another kind alone raises
+        ValueError: the target label it would measure is a guess.
         """
         c = self._client
-        request = _results.evaluate_request(self.id, dataset, attack)
+        request = _results.evaluate_request(self.id, dataset, attack, self.config.attack)
         return _results.evaluation_from_proto(c._unary(c._results.Evaluate, request, timeout))
 
     def plot(self, live: Optional[bool] = None, path: Optional[str] = None, *, timeout: Optional[float] = None):
@@ -248,7 +265,7 @@ class Session:
         request = pb.WatchSessionRequest(session_id=self.id, from_sequence=from_sequence, follow=follow)
         call = self._client._watch(request, timeout)
         try:
-            with translated():
+            with translated(self._client.address):
                 for message in call:
                     event = _events.from_proto(message)
                     if isinstance(event, StateChange):
@@ -274,7 +291,7 @@ class Session:
                   file=sys.stderr)
             return
         try:
-            self.cancel()
+            self.cancel(wait=False)  # a second Ctrl-C must not land in a wait
             print(f"cancelled remote session {self.id}", file=sys.stderr)
         except AblError as e:
             if e.code != grpc.StatusCode.FAILED_PRECONDITION:  # not "already finished"
