@@ -249,22 +249,6 @@ class AblCliTest {
   }
 
   @Test
-  void runHelp_showsTheDefaultOfEveryOptionThatTakesAValue() {
-    StringWriter help = new StringWriter();
-    CommandLine run = new CommandLine(new AblCli()).getSubcommands().get("run");
-    run.usage(new PrintWriter(help));
-
-    for (var option : run.getCommandSpec().options()) {
-      if (option.arity().max() > 0) { // takes a value; flags are off unless given
-        assertThat(String.join(" ", option.description()))
-            .as(option.longestName()).containsPattern("\\b(server )?default: \\S");
-      }
-    }
-    assertThat(help.toString()).contains("(server default: 10)", "(default: fashion-mnist)",
-        "default: 127.0.0.1:50051");
-  }
-
-  @Test
   void run_failedSession_exitsNonZeroWithItsReason() {
     server.service.endCreatedSessionsAs(SessionState.SESSION_STATE_FAILED);
 
