@@ -13,6 +13,7 @@ from google.protobuf import json_format
 from tqdm.auto import tqdm
 
 from ._config import ATTACKS, AttackConfig, DatasetConfig, attack_to_proto
+from ._display import bars_wanted
 from ._errors import AblError, translated
 from ._proto.v1 import results_pb2 as rpb
 from ._proto.v1 import session_pb2 as pb
@@ -90,7 +91,7 @@ def write_export(chunks: Iterator[rpb.ExportModelChunk], directory: Union[str, o
         digest, size = hashlib.sha256(), 0
         with translated(address), open(partial, "wb") as f, tqdm(
                 total=metadata.params_bytes, unit="B", unit_scale=True, desc=f"export {metadata.session_id[:8]}",
-                disable=not progress) as bar:
+                disable=not (progress and bars_wanted())) as bar:
             for chunk in chunks:
                 f.write(chunk.chunk)
                 digest.update(chunk.chunk)

@@ -6,21 +6,35 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, List, Optional, Union
+from typing import Any, Iterator, List, Optional, Protocol, Tuple, Union
 
 import grpc
 import pandas as pd
 
-from . import _events, _results
+from . import _events, _plot, _results
 from ._config import AttackConfig, DatasetConfig, SessionConfig
+from ._display import in_jupyter
 from ._errors import AblError, translated
 from ._events import EpochSummary, Event, FinalResult, IsolationResult, StateChange, StepMetrics
+from ._progress import PhaseProgress
 from ._proto.v1 import results_pb2 as rpb
 from ._proto.v1 import session_pb2 as pb
 from ._results import Evaluation
 
-if TYPE_CHECKING:
-    from ._client import Client
+
+class _Connection(Protocol):
+    """What a session needs of its :class:`Client`, named here so that this module need not import the one
+    that imports it."""
+
+    address: str
+    timeout: float
+    _metadata: Tuple[Tuple[str, str], ...]
+    _sessions: Any
+    _results: Any
+
+    def _unary(self, method, request, timeout: Optional[float]) -> Any: ...
+
+    def _watch(self, request: pb.WatchSessionRequest, timeout: Optional[float]) -> Iterator[pb.SessionEvent]: ...
 
 ON_INTERRUPT = ("ask", "cancel", "detach")
 
@@ -39,7 +53,7 @@ class Session:
     ones (:meth:`watch`, :meth:`wait`) default to no deadline.
     """
 
-    def __init__(self, client: Client, message: pb.Session):
+    def __init__(self, client: _Connection, message: pb.Session):
         self._client = client
         self._live_plots: List[threading.Thread] = []
         self._update(message)
@@ -129,15 +143,14 @@ class Session:
 
     def wait(self, progress: bool = True, *, timeout: Optional[float] = None, on_interrupt: str = "ask") -> Session:
         """Blocks until the session finishes, showing a tqdm bar per phase (epochs, with the latest loss,
-        clean accuracy and attack success rate); returns the refreshed session (check ``state``).
+        clean accuracy and attack success rate) in Jupyter or on a terminal, plain lines per phase and epoch
+        elsewhere (a log file); returns the refreshed session (check ``state``).
 
         Ctrl-C (KeyboardInterrupt, also the Jupyter stop button) never leaves an unknown session behind:
         ``on_interrupt="ask"`` (default) asks ``cancel remote session <id>? [Y/n]`` when stdin is a terminal
         and cancels it otherwise (Jupyter, scripts under CI); ``"cancel"`` always cancels; ``"detach"``
         leaves it training and prints its id. The KeyboardInterrupt is re-raised afterwards.
         """
-        from ._progress import PhaseProgress
-
         _check_on_interrupt(on_interrupt)
         bars = PhaseProgress(self) if progress else None
         events = self._events(0, True, timeout)
@@ -251,10 +264,8 @@ class Session:
         (:meth:`wait` joins it too). Elsewhere it draws what has been recorded so far and returns the
         matplotlib Figure (``plt.show()`` to see it); ``path`` also saves it. Needs ``ablserve[notebook]``.
         """
-        from . import _plot
-
         if live is None:
-            live = _plot.in_jupyter()
+            live = in_jupyter()
         if live:
             handle = _plot.LivePlot(self, timeout)
             self._live_plots.append(handle.thread)
