@@ -74,3 +74,50 @@ def test_phaseProgress_offATerminal_writesPlainLinesWithoutCarriageReturns(capsy
 
     err = capsys.readouterr().err
     assert err == "phase isolation from epoch 0\nepoch 0 isolation: CA 0.800, ASR 0.000\n"
+
+
+def test_help_showsTheFieldDocs():
+    import pydoc
+
+    config_help = pydoc.render_doc(ablserve.AblConfig, renderer=pydoc.plaintext)
+    assert "epochs (int, default 10): Total epochs T (isolation plus unlearning), in [2, 10000]." in config_help
+    assert "poison_rate (float, default 0.1): Share of the training set poisoned" in pydoc.render_doc(
+        ablserve.AttackConfig, renderer=pydoc.plaintext)
+    assert "attack_success_rate (float): Share of the triggered test images" in pydoc.render_doc(
+        ablserve.Evaluation, renderer=pydoc.plaintext)
+    assert "isolation_precision (float): Of isolating the lowest" in ablserve.EpochSummary.__doc__
+
+
+def _session(state, phase=pb.PHASE_UNLEARNING, **fields):
+    from ablserve._session import Session
+
+    config = ablserve.SessionConfig(display_name="<sweep & co>").to_proto()
+    return Session(None, pb.Session(id="5f3c-id", state=state, phase=phase, config=config, **fields))
+
+
+def test_session_phase_isEmptyUnlessRunning():
+    assert _session(pb.SESSION_STATE_RUNNING).phase == "unlearning"
+    assert _session(pb.SESSION_STATE_SUCCEEDED).phase == ""
+    assert _session(pb.SESSION_STATE_FAILED).phase == ""
+
+
+def test_reprHtml_ofSessionAndResults_isATableWithTheirFigures():
+    running = _session(pb.SESSION_STATE_RUNNING, epoch=3)._repr_html_()
+    assert running.startswith("<table>") and "5f3c-id" in running and "running" in running
+    assert "&lt;sweep &amp; co&gt;" in running  # escaped
+    assert "3 (counted from 0) of 10" in running
+
+    evaluation = ablserve.Evaluation(0.91, 0.004, 200, 180, "fashion-mnist")._repr_html_()
+    assert "<table>" in evaluation and "0.91" in evaluation and "fashion-mnist" in evaluation
+
+    result = _events.final_result(pb.FinalResult(clean_accuracy=0.9123, epochs=10, class_accuracy=[0.8]))
+    assert "0.9123" in result._repr_html_() and "class 0 accuracy" in result._repr_html_()
+    isolation = _events.isolation_result(pb.IsolationResult(epoch=2, indices=[4, 9], poisoned=[True, False],
+                                                            losses=[0.01, 0.02], train_size=100, precision=0.5))
+    assert "2 of 100" in isolation._repr_html_()
+
+
+def test_version_isThePackagesMetadata():
+    from importlib.metadata import version
+
+    assert ablserve.__version__ == version("ablserve")

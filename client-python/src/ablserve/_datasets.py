@@ -14,6 +14,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._display import bars_wanted
+from ._docs import with_field_docs
 from ._events import timestamp
 from ._proto.v1 import datasets_pb2 as pb
 
@@ -22,6 +23,7 @@ CHUNK_BYTES = 1 << 20  # gRPC's default message limit is 4 MiB; 1 MiB chunks lea
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+@with_field_docs
 @dataclass(frozen=True)
 class Dataset:
     """An uploaded dataset as the server loaded it; pass ``id`` as ``DatasetConfig(name=...)`` to train on it."""

@@ -13,7 +13,8 @@ from google.protobuf import json_format
 from tqdm.auto import tqdm
 
 from ._config import ATTACKS, AttackConfig, DatasetConfig, attack_to_proto
-from ._display import bars_wanted
+from ._display import bars_wanted, html_table
+from ._docs import with_field_docs
 from ._errors import AblError, translated
 from ._proto.v1 import results_pb2 as rpb
 from ._proto.v1 import session_pb2 as pb
@@ -21,6 +22,7 @@ from ._proto.v1 import session_pb2 as pb
 METADATA_FILE = "metadata.json"
 
 
+@with_field_docs
 @dataclass(frozen=True)
 class Evaluation:
     """A session's saved model evaluated on a test set (:meth:`Session.evaluate`)."""
@@ -34,6 +36,12 @@ class Evaluation:
     """Triggered test images (every test image outside the target class); 0 without an attack."""
     dataset: str
     """The dataset evaluated (the session's own when none was named)."""
+
+    def _repr_html_(self) -> str:
+        return html_table("Evaluation", [
+            ("dataset", self.dataset), ("clean accuracy", self.clean_accuracy),
+            ("attack success rate", self.attack_success_rate), ("test images", self.test_size),
+            ("triggered images", self.triggered_size)])
 
 
 def evaluate_request(session_id: str, dataset: Union[None, str, DatasetConfig],

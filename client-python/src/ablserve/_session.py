@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import _events, _plot, _results
 from ._config import AttackConfig, DatasetConfig, SessionConfig
-from ._display import in_jupyter
+from ._display import html_table, in_jupyter
 from ._errors import AblError, translated
 from ._events import EpochSummary, Event, FinalResult, IsolationResult, StateChange, StepMetrics
 from ._progress import PhaseProgress
@@ -45,7 +45,8 @@ class Session:
 
     ``id``, ``config`` (the :class:`SessionConfig` as resolved by the server), ``state`` ("queued",
     "running", "succeeded", "failed", "cancelled", "interrupted"), ``phase`` ("isolation", "isolated",
-    "unlearning", "training", or "" when not running), ``epoch``, ``queue_position`` (the sessions that will
+    "unlearning", "training", or "" when not running), ``epoch`` (while running, the epoch being trained,
+    counted from 0; once finished, the number of epochs done), ``queue_position`` (the sessions that will
     train first, in priority order; -1 unless queued), ``priority`` (as created), ``failure_reason``, ``created_at`` / ``started_at`` / ``finished_at`` (UTC datetimes or None),
     ``result`` (a :class:`FinalResult` once succeeded, else None), ``device`` and ``owner``.
 
@@ -62,7 +63,9 @@ class Session:
         self.id: str = m.id
         self.config: SessionConfig = SessionConfig.from_proto(m.config)
         self.state: str = _events.state_name(m.state)
-        self.phase: str = "" if m.phase == pb.PHASE_UNSPECIFIED else _events.phase_name(m.phase)
+        # The server keeps the last phase of a finished session; it means something only while running.
+        running = m.state == pb.SESSION_STATE_RUNNING and m.phase != pb.PHASE_UNSPECIFIED
+        self.phase: str = _events.phase_name(m.phase) if running else ""
         self.epoch: int = m.epoch
         self.queue_position: int = m.queue_position
         self.priority: int = m.priority
@@ -108,8 +111,10 @@ class Session:
         return self
 
     def resume(self, *, timeout: Optional[float] = None) -> Session:
-        """Queues an "interrupted" session (the server stopped while it trained) again, from epoch 0; returns
-        self. AblError FAILED_PRECONDITION in any other state."""
+        """Queues an "interrupted" session (the server stopped while it trained) again; returns self. It goes on
+        from the checkpoint saved after its last finished epoch, or from epoch 0 when there is none; its events
+        go on after the "interrupted" state. A server started with ``--resume-interrupted auto`` (the default)
+        does this by itself at startup. AblError FAILED_PRECONDITION in any other state."""
         c = self._client
         self._update(c._unary(c._sessions.ResumeSession, pb.ResumeSessionRequest(session_id=self.id), timeout))
         return self
@@ -310,6 +315,31 @@ class Session:
 
     def __repr__(self) -> str:
         return f"Session(id={self.id!r}, state={self.state!r}, phase={self.phase!r}, epoch={self.epoch})"
+
+    def _repr_html_(self) -> str:
+        """The snapshot as a table in Jupyter; :meth:`refresh` and display it again for the current one."""
+        c = self.config
+        attack = "none" if c.attack.kind == "none" else (
+            f"{c.attack.kind}, target {c.attack.target_label}, poison rate {c.attack.poison_rate:g}")
+        rows = [("id", self.id), ("name", c.display_name or "-"), ("state", self.state)]
+        if self.state == "queued":
+            rows.append(("queue position", self.queue_position))
+        if self.phase:
+            rows.append(("phase", self.phase))
+        if self.state == "running":
+            rows.append(("epoch", f"{self.epoch} (counted from 0) of {c.abl.epochs}"))
+        elif not self.state == "queued":
+            rows.append(("epochs done", f"{self.epoch} of {c.abl.epochs}"))
+        rows += [
+                 ("dataset", c.dataset.name), ("model", c.model), ("attack", attack),
+                 ("defense", c.abl.defense)]
+        if self.result is not None:
+            rows += [("clean accuracy", self.result.clean_accuracy),
+                     ("attack success rate", self.result.attack_success_rate)]
+        if self.failure_reason:
+            rows.append(("failure", self.failure_reason))
+        rows += [("created", self.created_at or "-"), ("device", self.device or "-"), ("owner", self.owner or "-")]
+        return html_table(f"ablserve session {self.id}", rows)
 
 
 def _check_on_interrupt(value: str) -> None:
