@@ -2,7 +2,6 @@ package io.ablserve.client;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.protobuf.util.JsonFormat;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.CancelSessionRequest;
 import io.ablserve.v1.CreateSessionRequest;
@@ -14,7 +13,6 @@ import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.DeleteDatasetRequest;
 import io.ablserve.v1.EvaluateRequest;
 import io.ablserve.v1.EvaluateResponse;
-import io.ablserve.v1.ExportModelChunk;
 import io.ablserve.v1.ExportModelRequest;
 import io.ablserve.v1.GetIsolationRequest;
 import io.ablserve.v1.GetSessionRequest;
@@ -43,16 +41,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -378,71 +368,11 @@ public final class AblClient implements AutoCloseable {
   public ModelMetadata exportModel(String sessionId, Path dir) throws IOException {
     requireNonNull(dir, "dir");
     ExportModelRequest request = ExportModelRequest.newBuilder().setSessionId(sessionId).build();
-    Iterator<ExportModelChunk> chunks;
-    ModelMetadata metadata;
     try {
-      chunks = results.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).exportModel(request);
-      ExportModelChunk first = chunks.next(); // a refusal (not succeeded, unknown id) arrives here
-      if (!first.hasMetadata()) {
-        throw new AblClientException(
-            Status.Code.INTERNAL, "the export did not start with the model's metadata", null);
-      }
-      metadata = first.getMetadata();
+      return ModelExport.write(
+          results.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).exportModel(request), dir);
     } catch (StatusRuntimeException e) {
       throw failure(e);
-    }
-    Path created = createFolders(dir);
-    Path partial = null;
-    boolean complete = false;
-    try {
-      partial = Files.createTempFile(dir, ".export-", ".partial");
-      MessageDigest sha256 = sha256();
-      long size = 0;
-      try (OutputStream out = new DigestOutputStream(Files.newOutputStream(partial), sha256)) {
-        while (chunks.hasNext()) {
-          ExportModelChunk chunk = chunks.next();
-          chunk.getChunk().writeTo(out);
-          size += chunk.getChunk().size();
-        }
-      } catch (StatusRuntimeException e) {
-        throw failure(e);
-      }
-      String digest = HexFormat.of().formatHex(sha256.digest());
-      if (size != metadata.getParamsBytes() || !digest.equalsIgnoreCase(metadata.getParamsSha256())) {
-        throw new AblClientException(Status.Code.DATA_LOSS,
-            "received " + size + " bytes with SHA-256 " + digest + ", expected "
-                + metadata.getParamsBytes() + " bytes with " + metadata.getParamsSha256(), null);
-      }
-      Files.move(partial, dir.resolve(metadata.getParamsFile()), StandardCopyOption.REPLACE_EXISTING);
-      Files.writeString(
-          dir.resolve(METADATA_FILE), JsonFormat.printer().print(metadata), StandardCharsets.UTF_8);
-      complete = true;
-      return metadata;
-    } finally {
-      if (partial != null) {
-        Files.deleteIfExists(partial);
-      }
-      if (!complete && created != null) {
-        deleteTree(created);
-      }
-    }
-  }
-
-  /** Creates {@code dir} and its missing parents; returns the outermost one it created, or null. */
-  private static Path createFolders(Path dir) throws IOException {
-    Path outermost = null;
-    for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
-      outermost = p;
-    }
-    Files.createDirectories(dir);
-    return outermost;
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (var paths = Files.walk(root)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 
@@ -541,14 +471,6 @@ public final class AblClient implements AutoCloseable {
 
   private AblClientException failure(StatusRuntimeException e) {
     return AblClientException.from(e).explainedFor(target);
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError("every JVM has SHA-256", e);
-    }
   }
 
   private <T> T unary(Function<SessionServiceBlockingStub, T> call) {
