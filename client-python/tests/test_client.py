@@ -83,14 +83,41 @@ def test_sessionAndSessions_findCreatedSessions(client):
         session.cancel()
 
 
-def test_cancel_cancelsAndRefusesTwice(client):
+def test_cancel_returnsOnceTheSessionIsCancelledAndRefusesTwice(client):
     session = client.create_session(long_config("cancel"))
-    session.cancel()
-    assert session.wait(progress=False, timeout=120).state == "cancelled"
+    assert session.cancel(timeout=60).state == "cancelled"
+    assert client.session(session.id).state == "cancelled"
     with pytest.raises(ablserve.AblError) as raised:
         session.cancel()
     assert raised.value.code == grpc.StatusCode.FAILED_PRECONDITION
     assert raised.value.description
+
+
+def test_cancel_withoutWait_returnsAsSoonAsTheServerTookIt(client):
+    session = client.create_session(long_config("cancel, no wait"))
+    assert session.cancel(wait=False).state in ("running", "cancelled")
+    assert session.wait(progress=False, timeout=120).state == "cancelled"
+
+
+def test_session_takesAUniquePrefixOfTheId(client):
+    session = client.create_session(long_config("prefix"))
+    try:
+        assert client.session(session.id[:8]).id == session.id
+    finally:
+        session.cancel(timeout=60)
+
+
+def test_addressWithoutPort_meansTheDefaultPort():
+    from ablserve._client import with_default_port
+
+    assert with_default_port("localhost") == "localhost:50051"
+    assert with_default_port("10.0.0.5") == "10.0.0.5:50051"
+    assert with_default_port("trainer:6000") == "trainer:6000"
+    assert with_default_port("[::1]") == "[::1]:50051" == with_default_port("::1")
+    assert with_default_port("[::1]:7000") == "[::1]:7000"
+    assert with_default_port("dns:///trainer:6000") == "dns:///trainer:6000"
+    with ablserve.Client("localhost") as client:
+        assert client.address == "localhost:50051"
 
 
 def test_unknownSession_raisesNotFoundWithServerDescription(client):

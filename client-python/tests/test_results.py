@@ -8,6 +8,7 @@ import grpc
 import pytest
 
 import ablserve
+from ablserve import _results
 from ablserve._proto.v1 import session_pb2 as pb
 from ablserve._proto.v1 import session_pb2_grpc as pb_grpc
 from conftest import long_config
@@ -40,10 +41,29 @@ def test_evaluate_onTheSessionsTestSet_reproducesItsFinalFigures(trained):
 
 
 def test_evaluate_takesADatasetConfigAndAnAttackKind(trained):
-    e = trained.evaluate(dataset=ablserve.DatasetConfig("fashion-mnist", test_limit=50), attack="blend")
+    e = trained.evaluate(dataset=ablserve.DatasetConfig("fashion-mnist", test_limit=50), attack="badnets")
+    other = trained.evaluate(dataset=ablserve.DatasetConfig("fashion-mnist", test_limit=50),
+                             attack=ablserve.AttackConfig("blend", target_label=3))
 
-    assert e.test_size == 50
+    assert e.test_size == other.test_size == 50
     assert 0 <= e.clean_accuracy <= 1 and 0 <= e.attack_success_rate <= 1
+    assert 0 <= other.attack_success_rate <= 1
+
+
+def test_evaluateRequest_attackKindOfTheSession_takesItsTargetAndTrigger():
+    trained_with = ablserve.AttackConfig("badnets", target_label=7, patch_size_px=5, poison_rate=0.2)
+
+    request = _results.evaluate_request("s1", None, "badnets", trained_with)
+
+    assert request.attack.kind == pb.ATTACK_KIND_BADNETS
+    assert (request.attack.target_label, request.attack.patch_size_px) == (7, 5)
+
+
+def test_evaluateRequest_anotherAttackKind_isRefusedRatherThanGuessingTheTarget():
+    with pytest.raises(ValueError, match=r"target_label=N"):
+        _results.evaluate_request("s1", None, "blend", ablserve.AttackConfig("badnets", target_label=7))
+    with pytest.raises(ValueError, match=r"trained with attack 'none'"):
+        _results.evaluate_request("s1", None, "badnets", ablserve.AttackConfig("none"))
 
 
 def test_evaluate_unknownAttackKind_raisesInvalidArgumentBeforeSending(trained):
@@ -54,11 +74,37 @@ def test_evaluate_unknownAttackKind_raisesInvalidArgumentBeforeSending(trained):
 
 def test_resultsOfASessionThatDidNotSucceed_raiseFailedPrecondition(client, tmp_path):
     session = client.create_session(long_config("not succeeded")).cancel()
-    for call in (lambda: session.export_model(tmp_path, progress=False), session.evaluate, session.isolation):
+    for call in (lambda: session.export_model(tmp_path / "new" / "model", progress=False),
+                 lambda: session.export_model(tmp_path, progress=False), session.evaluate, session.isolation):
         with pytest.raises(ablserve.AblError) as raised:
             call()
         assert raised.value.code == grpc.StatusCode.FAILED_PRECONDITION
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # no folder made for a model that does not exist
+
+
+def test_sessionByIdPrefix_findsTheOnlyMatchAndRefusesAnAmbiguousOne(fake_servers):
+    (address,) = fake_servers((2, 0))  # sessions q0, q1, done
+
+    with ablserve.Client(address) as client:
+        assert client.session("do").id == "done"
+        assert client.session("q1").id == "q1"
+        with pytest.raises(ablserve.AblError) as ambiguous:
+            client.session("q")
+        with pytest.raises(ablserve.AblError) as unknown:
+            client.session("x")
+    assert ambiguous.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "'q' is ambiguous" in ambiguous.value.description and "q0, q1" in ambiguous.value.description
+    assert unknown.value.code == grpc.StatusCode.NOT_FOUND
+
+
+def test_noServerAtTheAddress_saysSoAndWhatToDo():
+    address = _unreachable()
+    with ablserve.Client(address, timeout=5) as client:
+        with pytest.raises(ablserve.AblError) as raised:
+            client.sessions()
+    assert raised.value.code == grpc.StatusCode.UNAVAILABLE
+    assert raised.value.description.startswith(f"no ablserve server at {address}: is it running?")
+    assert "bin/ablserve-server" in raised.value.description
 
 
 def test_load_countsQueuedAndRunningSessions(client):
@@ -76,6 +122,12 @@ class _FakeServer(pb_grpc.SessionServiceServicer):
 
     def ListSessions(self, request, context):
         return pb.ListSessionsResponse(sessions=self.sessions)
+
+    def GetSession(self, request, context):
+        for session in self.sessions:
+            if session.id == request.session_id:
+                return session
+        context.abort(grpc.StatusCode.NOT_FOUND, f"session {request.session_id!r} not found")
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ def test_phaseProgress_trainsPlainlyAfterAnUnconfirmedCheck(capsys):
         _event(21, state=pb.StateChange(state=pb.SESSION_STATE_SUCCEEDED)),
     ]
 
-    bars = PhaseProgress(session)
+    bars = PhaseProgress(session, bars=True)
     for event in script:
         bars.update(event)
         if isinstance(event, ablserve.EpochSummary) and event.phase == "training":

@@ -6,6 +6,8 @@
         print(session.metrics())
         session.export_model("model/")     # DJL parameters and metadata.json
 """
+from importlib.metadata import PackageNotFoundError, version
+
 from ._client import Client
 from ._config import AblConfig, AttackConfig, DatasetConfig, SessionConfig
 from ._datasets import Dataset
@@ -23,6 +25,12 @@ from ._events import (
 from ._results import Evaluation
 from ._servers import least_loaded
 from ._session import Session
+
+try:
+    __version__ = version("ablserve")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
+del PackageNotFoundError, version
 
 __all__ = [
     "AblConfig",

@@ -8,7 +8,7 @@ import grpc
 from . import _datasets
 from ._config import SessionConfig
 from ._datasets import Dataset
-from ._errors import translated
+from ._errors import AblError, translated
 from ._proto.v1 import datasets_pb2 as datasets_pb
 from ._proto.v1 import datasets_pb2_grpc as datasets_grpc
 from ._proto.v1 import results_pb2_grpc as results_grpc
@@ -16,13 +16,14 @@ from ._proto.v1 import session_pb2 as pb
 from ._proto.v1 import session_pb2_grpc as pb_grpc
 from ._session import Session
 
-DEFAULT_ADDRESS = "127.0.0.1:50051"
+DEFAULT_PORT = 50051
+DEFAULT_ADDRESS = f"127.0.0.1:{DEFAULT_PORT}"
 
 
 class Client:
     """A connection to an ablserve server.
 
-    ``address`` is ``host:port``; ``token`` is sent as ``authorization: Bearer <token>`` on every call;
+    ``address`` is ``host:port``, or a host alone for port 50051; ``token`` is sent as ``authorization: Bearer <token>`` on every call;
     ``timeout`` (seconds) is the deadline of each unary call unless the call passes its own ``timeout=``;
     ``tls`` is False (plaintext), True (TLS with the system's roots) or a ``grpc.ChannelCredentials``.
     Use it as a context manager, or call :meth:`close`. Every failed call raises :class:`AblError`.
@@ -35,7 +36,7 @@ class Client:
         timeout: float = 30.0,
         tls: Union[bool, grpc.ChannelCredentials] = False,
     ):
-        self.address = address
+        self.address = address = with_default_port(address)
         self.timeout = timeout
         token = token if token is not None else _token_from_environment()
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
@@ -62,9 +63,25 @@ class Client:
         return Session(self, self._unary(self._sessions.CreateSession, request, timeout))
 
     def session(self, session_id: str, *, timeout: Optional[float] = None) -> Session:
-        """An existing session, by id (AblError NOT_FOUND for an unknown id)."""
-        return Session(self, self._unary(self._sessions.GetSession, pb.GetSessionRequest(session_id=session_id),
-                                         timeout))
+        """An existing session, by its id or a prefix of it that only one session's id starts with, as listings
+        show them. AblError NOT_FOUND when no id starts with it; INVALID_ARGUMENT, listing the candidates, when
+        several do."""
+        try:
+            return Session(self, self._unary(self._sessions.GetSession,
+                                             pb.GetSessionRequest(session_id=session_id), timeout))
+        except AblError as e:
+            if e.code != grpc.StatusCode.NOT_FOUND or not session_id:
+                raise
+            not_found = e
+        matches = [s for s in self._unary(self._sessions.ListSessions, pb.ListSessionsRequest(), timeout).sessions
+                   if s.id.startswith(session_id)]
+        if not matches:
+            raise not_found
+        if len(matches) > 1:
+            raise AblError(grpc.StatusCode.INVALID_ARGUMENT,
+                           f"session id prefix {session_id!r} is ambiguous: {len(matches)} sessions start with it"
+                           f" ({', '.join(s.id for s in matches)}); give more of the id")
+        return Session(self, matches[0])
 
     def sessions(self, *, timeout: Optional[float] = None) -> List[Session]:
         """Every session the server knows, newest first."""
@@ -94,7 +111,7 @@ class Client:
             data, fmt = _datasets.pack_arrays(x, y, x_test, y_test), datasets_pb.UPLOAD_FORMAT_NPZ
         with data:
             requests = _datasets.upload_requests(data, fmt, name, progress)
-            with translated():
+            with translated(self.address):
                 response = self._datasets.UploadDataset(requests, timeout=timeout, metadata=self._metadata)
         return _datasets.dataset_from_proto(response)
 
@@ -130,12 +147,24 @@ class Client:
         return f"Client({self.address!r})"
 
     def _unary(self, method, request, timeout: Optional[float]):
-        with translated():
+        with translated(self.address):
             return method(request, timeout=self.timeout if timeout is None else timeout, metadata=self._metadata)
 
     def _watch(self, request: pb.WatchSessionRequest, timeout: Optional[float]) -> Iterator[pb.SessionEvent]:
         """The raw event stream; ``timeout`` None means no deadline (a session may train for hours)."""
         return self._sessions.WatchSession(request, timeout=timeout, metadata=self._metadata)
+
+
+def with_default_port(address: str) -> str:
+    """``address`` with port 50051 when it names a host alone ("localhost", "10.0.0.5", "[::1]", "::1");
+    a gRPC target with a scheme ("dns:///host:1234", "unix:/path") is left as it is."""
+    if not address or "/" in address or address.startswith(("unix:", "dns:", "ipv4:", "ipv6:")):
+        return address
+    if address.startswith("["):
+        return address if "]:" in address else f"{address}:{DEFAULT_PORT}"
+    if address.count(":") > 1:  # a bare IPv6 address
+        return f"[{address}]:{DEFAULT_PORT}"
+    return address if ":" in address else f"{address}:{DEFAULT_PORT}"
 
 
 def _token_from_environment() -> Optional[str]:

@@ -8,6 +8,7 @@ from typing import Optional
 
 import grpc
 
+from ._docs import with_field_docs
 from ._errors import AblError
 from ._proto.v1 import session_pb2 as pb
 
@@ -20,6 +21,7 @@ UNLEARNING_MODES = ("gga", "finetune_then_ascent")
 RANKINGS = ("global", "per_class")
 
 
+@with_field_docs
 @dataclass
 class DatasetConfig:
     """A dataset the server knows by name, optionally cut to its first samples."""
@@ -32,6 +34,7 @@ class DatasetConfig:
     """Evaluate on the first N test samples only; 0 means all."""
 
 
+@with_field_docs
 @dataclass
 class AttackConfig:
     """All-to-one backdoor poisoning of the training set (the server records which samples it poisoned)."""
@@ -58,6 +61,7 @@ class AttackConfig:
     """WaNet noise-mode samples per poisoned sample, in [0, 10]."""
 
 
+@with_field_docs
 @dataclass
 class AblConfig:
     """Anti-Backdoor Learning hyperparameters (Li et al., NeurIPS 2021)."""
@@ -118,6 +122,7 @@ class AblConfig:
     """The last N epochs of plain training, GGA or fine-tuning run at a tenth of their learning rate."""
 
 
+@with_field_docs
 @dataclass
 class SessionConfig:
     """Everything a session needs. Every field is sent, so the server trains exactly what this says."""

@@ -13,6 +13,8 @@ from typing import BinaryIO, Iterator, Optional, Union
 import numpy as np
 from tqdm.auto import tqdm
 
+from ._display import bars_wanted
+from ._docs import with_field_docs
 from ._events import timestamp
 from ._proto.v1 import datasets_pb2 as pb
 
@@ -21,6 +23,7 @@ CHUNK_BYTES = 1 << 20  # gRPC's default message limit is 4 MiB; 1 MiB chunks lea
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+@with_field_docs
 @dataclass(frozen=True)
 class Dataset:
     """An uploaded dataset as the server loaded it; pass ``id`` as ``DatasetConfig(name=...)`` to train on it."""
@@ -86,7 +89,8 @@ def upload_requests(data: BinaryIO, fmt: int, name: str, progress: bool) -> Iter
     yield pb.UploadDatasetRequest(metadata=pb.DatasetUploadMetadata(
         name=name, format=fmt, total_bytes=total, sha256=digest.hexdigest()))
     data.seek(0)
-    with tqdm(total=total, unit="B", unit_scale=True, desc=f"upload {name}", disable=not progress) as bar:
+    with tqdm(total=total, unit="B", unit_scale=True, desc=f"upload {name}",
+              disable=not (progress and bars_wanted())) as bar:
         for block in iter(lambda: data.read(CHUNK_BYTES), b""):
             yield pb.UploadDatasetRequest(chunk=block)
             bar.update(len(block))

@@ -9,11 +9,14 @@ from typing import Optional, Tuple, Union
 
 import numpy as np
 
+from ._display import html_table
+from ._docs import with_field_docs
 from ._proto.v1 import session_pb2 as pb
 
 TERMINAL_STATES = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
 
 
+@with_field_docs
 @dataclass(frozen=True)
 class StepMetrics:
     """One reported optimiser step (every ``AblConfig.step_report_interval`` steps)."""
@@ -32,6 +35,7 @@ class StepMetrics:
     images_per_second: float
 
 
+@with_field_docs
 @dataclass(frozen=True)
 class EpochSummary:
     """Metrics at the end of an epoch; accuracies and rates in [0, 1]."""
@@ -55,6 +59,7 @@ class EpochSummary:
     older than the field."""
 
 
+@with_field_docs
 @dataclass(frozen=True)
 class PhaseChange:
     """The session entered ``phase`` at ``epoch``."""
@@ -65,6 +70,7 @@ class PhaseChange:
     epoch: int
 
 
+@with_field_docs
 @dataclass(frozen=True)
 class BackdoorVerdict:
     """The backdoor check at the turning epoch (``AblConfig.isolation_expansion``): each label is split in two
@@ -102,6 +108,7 @@ class BackdoorVerdict:
                 f" strongest label {self.label})")
 
 
+@with_field_docs
 @dataclass(frozen=True)
 class IsolationResult:
     """The isolated set D_b chosen at the turning epoch, lowest loss first, with the ground truth.
@@ -123,7 +130,17 @@ class IsolationResult:
     verdict: Optional[BackdoorVerdict] = None
     """The backdoor check on this ranking; None when none ran (``isolation_expansion`` off)."""
 
+    def _repr_html_(self) -> str:
+        rows = [("turning epoch", self.epoch), ("isolated", f"{len(self.indices)} of {self.train_size}"),
+                ("poisoned among them", int(self.poisoned.sum())),
+                ("poisoned in the training set", self.train_poisoned_count),
+                ("precision", self.precision), ("recall", self.recall)]
+        if self.verdict is not None:
+            rows.append(("backdoor check", str(self.verdict)))
+        return html_table("IsolationResult", rows)
 
+
+@with_field_docs
 @dataclass(frozen=True)
 class FilterResult:
     """Samples that left D_c: at the turning epoch of a confirmed backdoor, D_b as ascended (``expansion``) and
@@ -140,6 +157,7 @@ class FilterResult:
     """True for D_b as ascended (the backdoor check's confirmed set), False for samples left out of training."""
 
 
+@with_field_docs
 @dataclass(frozen=True)
 class StateChange:
     """The session's new state; ``reason`` holds a failure reason or cancellation note."""
@@ -150,6 +168,7 @@ class StateChange:
     reason: str
 
 
+@with_field_docs
 @dataclass(frozen=True)
 class FinalResult:
     """The final figures of a succeeded session."""
@@ -166,6 +185,15 @@ class FinalResult:
     """The last epoch's clean accuracy of each class, indexed by label: a defence that kills a class shows it."""
     verdict: Optional[BackdoorVerdict] = None
     """Whether a backdoor was confirmed; None when no check ran (defense "none", ``isolation_expansion`` off)."""
+
+    def _repr_html_(self) -> str:
+        rows = [("clean accuracy", self.clean_accuracy), ("attack success rate", self.attack_success_rate),
+                ("isolation precision", self.isolation_precision), ("isolation recall", self.isolation_recall),
+                ("epochs", self.epochs), ("elapsed", f"{self.elapsed_ms / 1000:.1f} s")]
+        rows += [(f"class {label} accuracy", a) for label, a in enumerate(self.class_accuracy)]
+        if self.verdict is not None:
+            rows.append(("backdoor check", str(self.verdict)))
+        return html_table("FinalResult", rows)
 
 
 Event = Union[StepMetrics, EpochSummary, PhaseChange, IsolationResult, FilterResult, StateChange, FinalResult]

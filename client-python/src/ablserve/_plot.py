@@ -4,13 +4,19 @@ from __future__ import annotations
 import io
 import threading
 import time
-from typing import TYPE_CHECKING, List, Optional
+from typing import Iterator, List, Optional, Protocol
 
 from ._errors import AblError
 from ._events import EpochSummary, Event, FinalResult, PhaseChange, StateChange, StepMetrics
 
-if TYPE_CHECKING:
-    from ._session import Session
+
+class _Plotted(Protocol):
+    """What a plot needs of a session (a :class:`Session`), named here so this module need not import it."""
+
+    id: str
+    state: str
+
+    def _events(self, from_sequence: int, follow: bool, timeout: Optional[float]) -> Iterator[Event]: ...
 
 _FRAME_INTERVAL_S = 1.0
 
@@ -20,15 +26,6 @@ def _matplotlib():
         import matplotlib  # noqa: F401
     except ImportError as e:
         raise ImportError("session.plot() needs matplotlib: pip install 'ablserve[notebook]'") from e
-
-
-def in_jupyter() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 class _Series:
@@ -80,7 +77,7 @@ def _draw(fig, series: _Series, session_id: str) -> None:
     fig.tight_layout()
 
 
-def static_plot(session: Session, path: Optional[str], timeout: Optional[float]):
+def static_plot(session: _Plotted, path: Optional[str], timeout: Optional[float]):
     _matplotlib()
     import matplotlib.pyplot as plt
 
@@ -99,7 +96,7 @@ class LivePlot:
     """A Jupyter plot that a background thread redraws (at most once a second) as the session's events
     arrive, until the session ends. It displays itself; ``join()`` waits for its final frame."""
 
-    def __init__(self, session: Session, timeout: Optional[float]):
+    def __init__(self, session: _Plotted, timeout: Optional[float]):
         _matplotlib()
         from IPython.display import Image, display
         from matplotlib.figure import Figure  # no pyplot: drawn off the main thread, never shown by a GUI

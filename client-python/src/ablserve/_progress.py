@@ -2,25 +2,35 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import TYPE_CHECKING, Optional
+from typing import Optional, Protocol
 
 from tqdm.auto import tqdm
 
+from ._config import SessionConfig
+from ._display import bars_wanted
 from ._events import (EpochSummary, Event, FilterResult, FinalResult, IsolationResult, PhaseChange, StateChange,
                       StepMetrics)
 
-if TYPE_CHECKING:
-    from ._session import Session
+
+class _Followed(Protocol):
+    """What the bars need of a session (a :class:`Session`), named here so this module need not import it."""
+
+    id: str
+    config: SessionConfig
 
 
 class PhaseProgress:
     """One tqdm bar per training phase, counting epochs, with the latest loss, clean accuracy (CA) and attack
     success rate (ASR) as its postfix; the isolation, backdoor check, filtering and final outcomes are written
     between bars. An ABL session goes isolation -> isolated -> unlearning, or -> training when no backdoor was
-    confirmed; the baseline trains throughout."""
+    confirmed; the baseline trains throughout.
 
-    def __init__(self, session: Session):
+    ``bars``: None draws them in Jupyter or on a terminal only; elsewhere (a log file, CI) each phase and epoch
+    is a plain line instead."""
+
+    def __init__(self, session: _Followed, bars: Optional[bool] = None):
         self._session = session
+        self._bars = bars_wanted() if bars is None else bars
         self._bar: Optional[tqdm] = None
         self._postfix: dict = {}
 
@@ -31,7 +41,9 @@ class PhaseProgress:
             # A phase after the turning epoch runs to the end, from wherever the turn came (isolate_early).
             totals = {"isolation": abl.isolation_epochs, "unlearning": abl.epochs - event.epoch,
                       "training": abl.epochs - event.epoch}
-            if event.phase in totals:
+            if not self._bars:
+                tqdm.write(f"phase {event.phase} from epoch {event.epoch}", file=sys.stderr)
+            elif event.phase in totals:
                 self._bar = tqdm(total=max(totals[event.phase], 1), desc=f"{event.phase:<10}", unit="epoch",
                                  dynamic_ncols=True)
                 self._postfix = {}
@@ -40,6 +52,9 @@ class PhaseProgress:
             self._postfix["loss"] = f"{event.batch_loss:.3f}"
             self._bar.set_postfix(self._postfix, refresh=False)
             self._bar.refresh()
+        elif isinstance(event, EpochSummary) and not self._bars:
+            tqdm.write(f"epoch {event.epoch} {event.phase}: CA {event.clean_accuracy:.3f},"
+                       f" ASR {event.attack_success_rate:.3f}", file=sys.stderr)
         elif isinstance(event, EpochSummary) and self._bar is not None:
             self._postfix["CA"] = f"{event.clean_accuracy:.3f}"
             self._postfix["ASR"] = f"{event.attack_success_rate:.3f}"

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Iterator, Optional, Union
 
 import grpc
 from google.protobuf import json_format
 from tqdm.auto import tqdm
 
 from ._config import ATTACKS, AttackConfig, DatasetConfig, attack_to_proto
+from ._display import bars_wanted, html_table
+from ._docs import with_field_docs
 from ._errors import AblError, translated
 from ._proto.v1 import results_pb2 as rpb
 from ._proto.v1 import session_pb2 as pb
@@ -19,6 +22,7 @@ from ._proto.v1 import session_pb2 as pb
 METADATA_FILE = "metadata.json"
 
 
+@with_field_docs
 @dataclass(frozen=True)
 class Evaluation:
     """A session's saved model evaluated on a test set (:meth:`Session.evaluate`)."""
@@ -33,9 +37,18 @@ class Evaluation:
     dataset: str
     """The dataset evaluated (the session's own when none was named)."""
 
+    def _repr_html_(self) -> str:
+        return html_table("Evaluation", [
+            ("dataset", self.dataset), ("clean accuracy", self.clean_accuracy),
+            ("attack success rate", self.attack_success_rate), ("test images", self.test_size),
+            ("triggered images", self.triggered_size)])
+
 
 def evaluate_request(session_id: str, dataset: Union[None, str, DatasetConfig],
-                     attack: Union[None, str, AttackConfig]) -> rpb.EvaluateRequest:
+                     attack: Union[None, str, AttackConfig], trained_with: AttackConfig) -> rpb.EvaluateRequest:
+    """The request for :meth:`Session.evaluate`. An attack kind alone stands for ``trained_with`` (the session's
+    own attack: its target label and trigger) when the kinds match; any other kind would have the server guess
+    the target label (0) and measure a meaningless attack success rate, so it is refused."""
     request = rpb.EvaluateRequest(session_id=session_id)
     if isinstance(dataset, str):
         request.dataset.CopyFrom(pb.DatasetSpec(name=dataset))
@@ -47,7 +60,15 @@ def evaluate_request(session_id: str, dataset: Union[None, str, DatasetConfig],
         if attack not in ATTACKS:
             raise AblError(grpc.StatusCode.INVALID_ARGUMENT,
                            f"attack must be one of {', '.join(repr(a) for a in ATTACKS)}, got {attack!r}")
-        request.attack.CopyFrom(pb.AttackSpec(kind=getattr(pb, f"ATTACK_KIND_{attack.upper()}")))
+        if attack == trained_with.kind:
+            request.attack.CopyFrom(attack_to_proto(trained_with))
+        elif attack != "none":
+            raise ValueError(
+                f"session {session_id} was trained with attack {trained_with.kind!r}, not {attack!r}: its target"
+                f" label and trigger are unknown. Pass an AttackConfig, e.g. evaluate(attack=ablserve.AttackConfig("
+                f"{attack!r}, target_label=N)), or attack={trained_with.kind!r} for the session's own attack")
+        else:
+            request.attack.CopyFrom(pb.AttackSpec(kind=pb.ATTACK_KIND_NONE))
     elif isinstance(attack, AttackConfig):
         request.attack.CopyFrom(attack_to_proto(attack))
     elif attack is not None:
@@ -60,35 +81,52 @@ def evaluation_from_proto(m: rpb.EvaluateResponse) -> Evaluation:
 
 
 def write_export(chunks: Iterator[rpb.ExportModelChunk], directory: Union[str, os.PathLike],
-                 progress: bool) -> Path:
+                 progress: bool, address: Optional[str] = None) -> Path:
     """Writes an ExportModel stream into ``directory``: the parameter file (checked against the announced size
-    and SHA-256, AblError DATA_LOSS otherwise) and ``metadata.json``. Returns the parameter file's path."""
+    and SHA-256, AblError DATA_LOSS otherwise) and ``metadata.json``. Returns the parameter file's path.
+
+    The folder is created only once the server has announced a model, and removed again, if this call created
+    it, when the download fails: a refused or broken export leaves nothing behind."""
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    with translated():
+    with translated(address):
         first = next(chunks, None)
-        if first is None or first.WhichOneof("part") != "metadata":
-            raise AblError(grpc.StatusCode.INTERNAL, "the export did not start with the model's metadata")
-        metadata = first.metadata
-        partial = out / (metadata.params_file + ".partial")
+    if first is None or first.WhichOneof("part") != "metadata":
+        raise AblError(grpc.StatusCode.INTERNAL, "the export did not start with the model's metadata")
+    metadata = first.metadata
+    created = _make_folder(out)
+    partial = out / (metadata.params_file + ".partial")
+    try:
         digest, size = hashlib.sha256(), 0
-        try:
-            with open(partial, "wb") as f, tqdm(total=metadata.params_bytes, unit="B", unit_scale=True,
-                                                desc=f"export {metadata.session_id[:8]}",
-                                                disable=not progress) as bar:
-                for chunk in chunks:
-                    f.write(chunk.chunk)
-                    digest.update(chunk.chunk)
-                    size += len(chunk.chunk)
-                    bar.update(len(chunk.chunk))
-            if size != metadata.params_bytes or digest.hexdigest() != metadata.params_sha256.lower():
-                raise AblError(grpc.StatusCode.DATA_LOSS,
-                               f"received {size} bytes with SHA-256 {digest.hexdigest()}, expected"
-                               f" {metadata.params_bytes} bytes with {metadata.params_sha256}")
-            params = out / metadata.params_file
-            os.replace(partial, params)
-        finally:
-            if partial.exists():
-                partial.unlink()
+        with translated(address), open(partial, "wb") as f, tqdm(
+                total=metadata.params_bytes, unit="B", unit_scale=True, desc=f"export {metadata.session_id[:8]}",
+                disable=not (progress and bars_wanted())) as bar:
+            for chunk in chunks:
+                f.write(chunk.chunk)
+                digest.update(chunk.chunk)
+                size += len(chunk.chunk)
+                bar.update(len(chunk.chunk))
+        if size != metadata.params_bytes or digest.hexdigest() != metadata.params_sha256.lower():
+            raise AblError(grpc.StatusCode.DATA_LOSS,
+                           f"received {size} bytes with SHA-256 {digest.hexdigest()}, expected"
+                           f" {metadata.params_bytes} bytes with {metadata.params_sha256}")
+        params = out / metadata.params_file
+        os.replace(partial, params)
+    except BaseException:
+        if partial.exists():
+            partial.unlink()
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
     (out / METADATA_FILE).write_text(json_format.MessageToJson(metadata) + "\n")
     return params
+
+
+def _make_folder(path: Path) -> Optional[Path]:
+    """Creates ``path`` with its missing parents; returns the outermost folder it created (None if it existed)."""
+    outermost = None
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        outermost = folder
+    path.mkdir(parents=True, exist_ok=True)
+    return outermost

@@ -4,22 +4,37 @@ import dataclasses
 import sys
 import os
 import threading
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, List, Optional, Union
+from typing import Any, Iterator, List, Optional, Protocol, Tuple, Union
 
 import grpc
 import pandas as pd
 
-from . import _events, _results
+from . import _events, _plot, _results
 from ._config import AttackConfig, DatasetConfig, SessionConfig
+from ._display import html_table, in_jupyter
 from ._errors import AblError, translated
 from ._events import EpochSummary, Event, FinalResult, IsolationResult, StateChange, StepMetrics
+from ._progress import PhaseProgress
 from ._proto.v1 import results_pb2 as rpb
 from ._proto.v1 import session_pb2 as pb
 from ._results import Evaluation
 
-if TYPE_CHECKING:
-    from ._client import Client
+
+class _Connection(Protocol):
+    """What a session needs of its :class:`Client`, named here so that this module need not import the one
+    that imports it."""
+
+    address: str
+    timeout: float
+    _metadata: Tuple[Tuple[str, str], ...]
+    _sessions: Any
+    _results: Any
+
+    def _unary(self, method, request, timeout: Optional[float]) -> Any: ...
+
+    def _watch(self, request: pb.WatchSessionRequest, timeout: Optional[float]) -> Iterator[pb.SessionEvent]: ...
 
 ON_INTERRUPT = ("ask", "cancel", "detach")
 
@@ -30,7 +45,8 @@ class Session:
 
     ``id``, ``config`` (the :class:`SessionConfig` as resolved by the server), ``state`` ("queued",
     "running", "succeeded", "failed", "cancelled", "interrupted"), ``phase`` ("isolation", "isolated",
-    "unlearning", "training", or "" when not running), ``epoch``, ``queue_position`` (the sessions that will
+    "unlearning", "training", or "" when not running), ``epoch`` (while running, the epoch being trained,
+    counted from 0; once finished, the number of epochs done), ``queue_position`` (the sessions that will
     train first, in priority order; -1 unless queued), ``priority`` (as created), ``failure_reason``, ``created_at`` / ``started_at`` / ``finished_at`` (UTC datetimes or None),
     ``result`` (a :class:`FinalResult` once succeeded, else None), ``device`` and ``owner``.
 
@@ -38,7 +54,7 @@ class Session:
     ones (:meth:`watch`, :meth:`wait`) default to no deadline.
     """
 
-    def __init__(self, client: Client, message: pb.Session):
+    def __init__(self, client: _Connection, message: pb.Session):
         self._client = client
         self._live_plots: List[threading.Thread] = []
         self._update(message)
@@ -47,7 +63,9 @@ class Session:
         self.id: str = m.id
         self.config: SessionConfig = SessionConfig.from_proto(m.config)
         self.state: str = _events.state_name(m.state)
-        self.phase: str = "" if m.phase == pb.PHASE_UNSPECIFIED else _events.phase_name(m.phase)
+        # The server keeps the last phase of a finished session; it means something only while running.
+        running = m.state == pb.SESSION_STATE_RUNNING and m.phase != pb.PHASE_UNSPECIFIED
+        self.phase: str = _events.phase_name(m.phase) if running else ""
         self.epoch: int = m.epoch
         self.queue_position: int = m.queue_position
         self.priority: int = m.priority
@@ -70,16 +88,33 @@ class Session:
         self._update(c._unary(c._sessions.GetSession, pb.GetSessionRequest(session_id=self.id), timeout))
         return self
 
-    def cancel(self, *, timeout: Optional[float] = None) -> Session:
-        """Cancels a queued or running session (a running one stops within one training step); returns self.
-        AblError FAILED_PRECONDITION when it has already finished."""
+    def cancel(self, wait: bool = True, *, timeout: Optional[float] = None) -> Session:
+        """Cancels a queued or running session and returns self once it reads "cancelled" (or another terminal
+        state, had it finished meanwhile): a running one stops within one training step. ``wait=False``
+        returns as soon as the server has taken the request, the session possibly still "running".
+        ``timeout`` bounds the request and the wait together (AblError DEADLINE_EXCEEDED when the session
+        has not stopped by then). AblError FAILED_PRECONDITION when it had already finished."""
         c = self._client
-        self._update(c._unary(c._sessions.CancelSession, pb.CancelSessionRequest(session_id=self.id), timeout))
+        budget = c.timeout if timeout is None else timeout
+        deadline = time.monotonic() + budget
+        self._update(c._unary(c._sessions.CancelSession, pb.CancelSessionRequest(session_id=self.id), budget))
+        interval = 0.05
+        while wait and not self.done:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AblError(grpc.StatusCode.DEADLINE_EXCEEDED,
+                               f"session {self.id} was asked to cancel but still reads {self.state!r} after"
+                               f" {budget:g} s; session.refresh() tells when it stops")
+            time.sleep(min(interval, left))
+            interval = min(interval * 2, 1.0)
+            self.refresh(timeout=max(left, 0.001))
         return self
 
     def resume(self, *, timeout: Optional[float] = None) -> Session:
-        """Queues an "interrupted" session (the server stopped while it trained) again, from epoch 0; returns
-        self. AblError FAILED_PRECONDITION in any other state."""
+        """Queues an "interrupted" session (the server stopped while it trained) again; returns self. It goes on
+        from the checkpoint saved after its last finished epoch, or from epoch 0 when there is none; its events
+        go on after the "interrupted" state. A server started with ``--resume-interrupted auto`` (the default)
+        does this by itself at startup. AblError FAILED_PRECONDITION in any other state."""
         c = self._client
         self._update(c._unary(c._sessions.ResumeSession, pb.ResumeSessionRequest(session_id=self.id), timeout))
         return self
@@ -113,15 +148,14 @@ class Session:
 
     def wait(self, progress: bool = True, *, timeout: Optional[float] = None, on_interrupt: str = "ask") -> Session:
         """Blocks until the session finishes, showing a tqdm bar per phase (epochs, with the latest loss,
-        clean accuracy and attack success rate); returns the refreshed session (check ``state``).
+        clean accuracy and attack success rate) in Jupyter or on a terminal, plain lines per phase and epoch
+        elsewhere (a log file); returns the refreshed session (check ``state``).
 
         Ctrl-C (KeyboardInterrupt, also the Jupyter stop button) never leaves an unknown session behind:
         ``on_interrupt="ask"`` (default) asks ``cancel remote session <id>? [Y/n]`` when stdin is a terminal
         and cancels it otherwise (Jupyter, scripts under CI); ``"cancel"`` always cancels; ``"detach"``
         leaves it training and prints its id. The KeyboardInterrupt is re-raised afterwards.
         """
-        from ._progress import PhaseProgress
-
         _check_on_interrupt(on_interrupt)
         bars = PhaseProgress(self) if progress else None
         events = self._events(0, True, timeout)
@@ -205,7 +239,7 @@ class Session:
         call = c._results.ExportModel(rpb.ExportModelRequest(session_id=self.id), timeout=timeout,
                                       metadata=c._metadata)
         try:
-            return _results.write_export(call, path, progress)
+            return _results.write_export(call, path, progress, c.address)
         finally:
             call.cancel()
 
@@ -218,12 +252,13 @@ class Session:
 
         ``dataset``: None for the session's own test set; a dataset name (or uploaded dataset id) for its whole
         test split; a :class:`DatasetConfig` for its first ``test_limit`` test samples (0: all). ``attack``:
-        None for clean accuracy only (``attack_success_rate`` is then NaN); an attack kind such as
-        ``"badnets"`` (server defaults) or an :class:`AttackConfig` to also measure the attack success rate
-        on that trigger, e.g. ``session.config.attack``.
+        None for clean accuracy only (``attack_success_rate`` is then NaN); the session's own attack kind
+        (e.g. ``"badnets"``) for its attack as trained, target label and trigger included
+        (``session.config.attack``); an :class:`AttackConfig` for any other trigger. Another kind alone raises
+        ValueError: the target label it would measure is a guess.
         """
         c = self._client
-        request = _results.evaluate_request(self.id, dataset, attack)
+        request = _results.evaluate_request(self.id, dataset, attack, self.config.attack)
         return _results.evaluation_from_proto(c._unary(c._results.Evaluate, request, timeout))
 
     def plot(self, live: Optional[bool] = None, path: Optional[str] = None, *, timeout: Optional[float] = None):
@@ -234,10 +269,8 @@ class Session:
         (:meth:`wait` joins it too). Elsewhere it draws what has been recorded so far and returns the
         matplotlib Figure (``plt.show()`` to see it); ``path`` also saves it. Needs ``ablserve[notebook]``.
         """
-        from . import _plot
-
         if live is None:
-            live = _plot.in_jupyter()
+            live = in_jupyter()
         if live:
             handle = _plot.LivePlot(self, timeout)
             self._live_plots.append(handle.thread)
@@ -248,7 +281,7 @@ class Session:
         request = pb.WatchSessionRequest(session_id=self.id, from_sequence=from_sequence, follow=follow)
         call = self._client._watch(request, timeout)
         try:
-            with translated():
+            with translated(self._client.address):
                 for message in call:
                     event = _events.from_proto(message)
                     if isinstance(event, StateChange):
@@ -274,7 +307,7 @@ class Session:
                   file=sys.stderr)
             return
         try:
-            self.cancel()
+            self.cancel(wait=False)  # a second Ctrl-C must not land in a wait
             print(f"cancelled remote session {self.id}", file=sys.stderr)
         except AblError as e:
             if e.code != grpc.StatusCode.FAILED_PRECONDITION:  # not "already finished"
@@ -282,6 +315,31 @@ class Session:
 
     def __repr__(self) -> str:
         return f"Session(id={self.id!r}, state={self.state!r}, phase={self.phase!r}, epoch={self.epoch})"
+
+    def _repr_html_(self) -> str:
+        """The snapshot as a table in Jupyter; :meth:`refresh` and display it again for the current one."""
+        c = self.config
+        attack = "none" if c.attack.kind == "none" else (
+            f"{c.attack.kind}, target {c.attack.target_label}, poison rate {c.attack.poison_rate:g}")
+        rows = [("id", self.id), ("name", c.display_name or "-"), ("state", self.state)]
+        if self.state == "queued":
+            rows.append(("queue position", self.queue_position))
+        if self.phase:
+            rows.append(("phase", self.phase))
+        if self.state == "running":
+            rows.append(("epoch", f"{self.epoch} (counted from 0) of {c.abl.epochs}"))
+        elif not self.state == "queued":
+            rows.append(("epochs done", f"{self.epoch} of {c.abl.epochs}"))
+        rows += [
+                 ("dataset", c.dataset.name), ("model", c.model), ("attack", attack),
+                 ("defense", c.abl.defense)]
+        if self.result is not None:
+            rows += [("clean accuracy", self.result.clean_accuracy),
+                     ("attack success rate", self.result.attack_success_rate)]
+        if self.failure_reason:
+            rows.append(("failure", self.failure_reason))
+        rows += [("created", self.created_at or "-"), ("device", self.device or "-"), ("owner", self.owner or "-")]
+        return html_table(f"ablserve session {self.id}", rows)
 
 
 def _check_on_interrupt(value: str) -> None:

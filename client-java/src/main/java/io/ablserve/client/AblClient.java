@@ -2,7 +2,6 @@ package io.ablserve.client;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.protobuf.util.JsonFormat;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.CancelSessionRequest;
 import io.ablserve.v1.CreateSessionRequest;
@@ -14,7 +13,6 @@ import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.DeleteDatasetRequest;
 import io.ablserve.v1.EvaluateRequest;
 import io.ablserve.v1.EvaluateResponse;
-import io.ablserve.v1.ExportModelChunk;
 import io.ablserve.v1.ExportModelRequest;
 import io.ablserve.v1.GetIsolationRequest;
 import io.ablserve.v1.GetSessionRequest;
@@ -27,6 +25,7 @@ import io.ablserve.v1.ResultsServiceGrpc.ResultsServiceBlockingStub;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionEvent;
+import io.ablserve.v1.SessionState;
 import io.ablserve.v1.SessionServiceGrpc;
 import io.ablserve.v1.SessionServiceGrpc.SessionServiceBlockingStub;
 import io.ablserve.v1.WatchSessionRequest;
@@ -42,16 +41,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -72,6 +63,12 @@ public final class AblClient implements AutoCloseable {
   /** Deadline of unary calls made by a client from {@link #forAddress(String)}. */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
 
+  /** The port of an address given as a host alone, the server's default. */
+  public static final int DEFAULT_PORT = 50051;
+
+  /** How often {@link #cancelSession} asks whether the session has stopped, at most. */
+  private static final Duration CANCEL_POLL_MAX = Duration.ofSeconds(1);
+
   /** The file {@link #exportModel} writes the model's metadata to, in protobuf JSON. */
   public static final String METADATA_FILE = "metadata.json";
 
@@ -81,6 +78,7 @@ public final class AblClient implements AutoCloseable {
   private final DatasetServiceStub uploads;
   private final Duration deadline;
   private final ManagedChannel ownedChannel;
+  private final String target;
 
   /** A client on a channel the caller owns and closes. */
   public AblClient(Channel channel, Duration deadline) {
@@ -100,6 +98,7 @@ public final class AblClient implements AutoCloseable {
     this.uploads = DatasetServiceGrpc.newStub(channel).withCallCredentials(token);
     this.deadline = deadline;
     this.ownedChannel = ownedChannel;
+    this.target = channel.authority();
   }
 
   /** A client on a new plaintext channel to {@code host:port}, closed by {@link #close()}. */
@@ -112,13 +111,36 @@ public final class AblClient implements AutoCloseable {
     return builder(address).deadline(deadline).build();
   }
 
-  /** Settings for a client on a new channel to {@code host:port}: plaintext, no token, 30 s. */
+  /**
+   * Settings for a client on a new channel to {@code host:port} (a host alone means port {@value
+   * #DEFAULT_PORT}): plaintext, no token, 30 s.
+   */
   public static Builder builder(String address) {
     requireNonNull(address, "address");
     if (address.isBlank()) {
       throw new IllegalArgumentException("address must be host:port, got an empty string");
     }
-    return new Builder(address);
+    return new Builder(withDefaultPort(address));
+  }
+
+  /**
+   * {@code address} with port {@value #DEFAULT_PORT} when it names a host alone ({@code localhost},
+   * {@code 10.0.0.5}, {@code [::1]}, {@code ::1}); a gRPC target with a scheme ({@code
+   * dns:///host:1234}, {@code unix:/path}) is left as it is. Without this, gRPC takes a bare host to
+   * mean port 80.
+   */
+  public static String withDefaultPort(String address) {
+    if (address.contains("/") || address.matches("^(unix|dns|ipv4|ipv6):.*")) {
+      return address;
+    }
+    if (address.startsWith("[")) {
+      return address.contains("]:") ? address : address + ":" + DEFAULT_PORT;
+    }
+    long colons = address.chars().filter(c -> c == ':').count();
+    if (colons > 1) {
+      return "[" + address + "]:" + DEFAULT_PORT;
+    }
+    return colons == 1 ? address : address + ":" + DEFAULT_PORT;
   }
 
   /**
@@ -227,15 +249,87 @@ public final class AblClient implements AutoCloseable {
     return unary(s -> s.getSession(request));
   }
 
+  /**
+   * The session with this id, or else the only one whose id starts with it, as listings show ids; {@code
+   * NOT_FOUND} when none does, {@code INVALID_ARGUMENT} naming the candidates when several do.
+   */
+  public Session findSession(String idOrPrefix) {
+    requireNonNull(idOrPrefix, "idOrPrefix");
+    AblClientException notFound;
+    try {
+      return getSession(idOrPrefix);
+    } catch (AblClientException e) {
+      if (e.code() != Status.Code.NOT_FOUND || idOrPrefix.isEmpty()) {
+        throw e;
+      }
+      notFound = e;
+    }
+    List<Session> matches =
+        listSessions().stream().filter(s -> s.getId().startsWith(idOrPrefix)).toList();
+    if (matches.isEmpty()) {
+      throw notFound;
+    }
+    if (matches.size() > 1) {
+      throw new AblClientException(Status.Code.INVALID_ARGUMENT,
+          "session id prefix '" + idOrPrefix + "' is ambiguous: " + matches.size()
+              + " sessions start with it ("
+              + String.join(", ", matches.stream().map(Session::getId).toList())
+              + "); give more of the id", null);
+    }
+    return matches.get(0);
+  }
+
   /** All sessions, newest first. */
   public List<Session> listSessions() {
     return unary(s -> s.listSessions(ListSessionsRequest.getDefaultInstance())).getSessionsList();
   }
 
-  /** Cancels a queued or running session; {@code FAILED_PRECONDITION} once it has finished. */
+  /**
+   * Cancels a queued or running session and returns it once it is CANCELLED (or otherwise finished): a
+   * running one stops within one training step. {@code DEADLINE_EXCEEDED} when it has not stopped within
+   * the client's deadline; {@code FAILED_PRECONDITION} when it had already finished.
+   */
   public Session cancelSession(String sessionId) {
+    return cancelSession(sessionId, true);
+  }
+
+  /**
+   * Cancels a queued or running session; with {@code wait}, as {@link #cancelSession(String)}, without it
+   * returns as soon as the server took the request, the session possibly still RUNNING.
+   */
+  public Session cancelSession(String sessionId, boolean wait) {
+    long deadlineNanos = System.nanoTime() + deadline.toNanos();
     CancelSessionRequest request = CancelSessionRequest.newBuilder().setSessionId(sessionId).build();
-    return unary(s -> s.cancelSession(request));
+    Session session = unary(s -> s.cancelSession(request));
+    Duration pause = Duration.ofMillis(50);
+    while (wait && !isTerminal(session.getState())) {
+      long left = deadlineNanos - System.nanoTime();
+      if (left <= 0) {
+        throw new AblClientException(Status.Code.DEADLINE_EXCEEDED,
+            "session " + sessionId + " was asked to cancel but is still "
+                + session.getState().name().replaceFirst("^SESSION_STATE_", "") + " after "
+                + deadline.toMillis() + " ms", null);
+      }
+      try {
+        TimeUnit.NANOSECONDS.sleep(Math.min(pause.toNanos(), left));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AblClientException(Status.Code.CANCELLED, "interrupted waiting for session "
+            + sessionId + " to stop; it was asked to cancel", e);
+      }
+      pause = pause.multipliedBy(2).compareTo(CANCEL_POLL_MAX) > 0 ? CANCEL_POLL_MAX : pause.multipliedBy(2);
+      session = getSession(sessionId);
+    }
+    return session;
+  }
+
+  /** Whether a session in {@code state} has finished: SUCCEEDED, FAILED, CANCELLED or INTERRUPTED. */
+  public static boolean isTerminal(SessionState state) {
+    return switch (state) {
+      case SESSION_STATE_SUCCEEDED, SESSION_STATE_FAILED, SESSION_STATE_CANCELLED,
+          SESSION_STATE_INTERRUPTED -> true;
+      default -> false;
+    };
   }
 
   /**
@@ -255,59 +349,30 @@ public final class AblClient implements AutoCloseable {
     Context previous = context.attach();
     try {
       Iterator<SessionEvent> events = stub.watchSession(request);
-      return new SessionEventStream(context, events);
+      return new SessionEventStream(context, events, target);
     } catch (StatusRuntimeException e) {
       context.cancel(e);
-      throw AblClientException.from(e);
+      throw failure(e);
     } finally {
       context.detach(previous);
     }
   }
 
   /**
-   * Downloads the trained model of a SUCCEEDED session into {@code dir} (created if missing): DJL's
-   * parameter file, named by {@link ModelMetadata#getParamsFile()}, and {@value #METADATA_FILE}. Checks
-   * the size and SHA-256 the server announced ({@code DATA_LOSS} on a mismatch); the whole download shares
-   * one deadline. Returns the metadata.
+   * Downloads the trained model of a SUCCEEDED session into {@code dir}: DJL's parameter file, named by
+   * {@link ModelMetadata#getParamsFile()}, and {@value #METADATA_FILE}. The folder is created once the
+   * server has announced a model, and removed again (if this call created it) when the download fails,
+   * so a refused export leaves nothing behind. Checks the size and SHA-256 the server announced ({@code
+   * DATA_LOSS} on a mismatch); the whole download shares one deadline. Returns the metadata.
    */
   public ModelMetadata exportModel(String sessionId, Path dir) throws IOException {
     requireNonNull(dir, "dir");
     ExportModelRequest request = ExportModelRequest.newBuilder().setSessionId(sessionId).build();
-    Files.createDirectories(dir);
-    Path partial = Files.createTempFile(dir, ".export-", ".partial");
     try {
-      Iterator<ExportModelChunk> chunks =
-          results.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).exportModel(request);
-      ModelMetadata metadata;
-      MessageDigest sha256 = sha256();
-      long size = 0;
-      try (OutputStream out = new DigestOutputStream(Files.newOutputStream(partial), sha256)) {
-        ExportModelChunk first = chunks.next();
-        if (!first.hasMetadata()) {
-          throw new AblClientException(
-              Status.Code.INTERNAL, "the export did not start with the model's metadata", null);
-        }
-        metadata = first.getMetadata();
-        while (chunks.hasNext()) {
-          ExportModelChunk chunk = chunks.next();
-          chunk.getChunk().writeTo(out);
-          size += chunk.getChunk().size();
-        }
-      } catch (StatusRuntimeException e) {
-        throw AblClientException.from(e);
-      }
-      String digest = HexFormat.of().formatHex(sha256.digest());
-      if (size != metadata.getParamsBytes() || !digest.equalsIgnoreCase(metadata.getParamsSha256())) {
-        throw new AblClientException(Status.Code.DATA_LOSS,
-            "received " + size + " bytes with SHA-256 " + digest + ", expected "
-                + metadata.getParamsBytes() + " bytes with " + metadata.getParamsSha256(), null);
-      }
-      Files.move(partial, dir.resolve(metadata.getParamsFile()), StandardCopyOption.REPLACE_EXISTING);
-      Files.writeString(
-          dir.resolve(METADATA_FILE), JsonFormat.printer().print(metadata), StandardCharsets.UTF_8);
-      return metadata;
-    } finally {
-      Files.deleteIfExists(partial);
+      return ModelExport.write(
+          results.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).exportModel(request), dir);
+    } catch (StatusRuntimeException e) {
+      throw failure(e);
     }
   }
 
@@ -344,7 +409,11 @@ public final class AblClient implements AutoCloseable {
     requireNonNull(path, "path");
     requireNonNull(name, "name");
     requireNonNull(progress, "progress");
-    return DatasetUploadCall.upload(uploads, path, name, progress);
+    try {
+      return DatasetUploadCall.upload(uploads, path, name, progress);
+    } catch (AblClientException e) {
+      throw e.explainedFor(target);
+    }
   }
 
   /** The datasets this user uploaded (an admin: everyone's), newest first. */
@@ -388,7 +457,7 @@ public final class AblClient implements AutoCloseable {
     try {
       return call.apply(results.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
     } catch (StatusRuntimeException e) {
-      throw AblClientException.from(e);
+      throw failure(e);
     }
   }
 
@@ -396,23 +465,19 @@ public final class AblClient implements AutoCloseable {
     try {
       return call.apply(datasets.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
     } catch (StatusRuntimeException e) {
-      throw AblClientException.from(e);
+      throw failure(e);
     }
   }
 
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError("every JVM has SHA-256", e);
-    }
+  private AblClientException failure(StatusRuntimeException e) {
+    return AblClientException.from(e).explainedFor(target);
   }
 
   private <T> T unary(Function<SessionServiceBlockingStub, T> call) {
     try {
       return call.apply(stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
     } catch (StatusRuntimeException e) {
-      throw AblClientException.from(e);
+      throw failure(e);
     }
   }
 }

@@ -30,6 +30,33 @@ public final class AblClientException extends RuntimeException {
     return new AblClientException(status.getCode(), description, e);
   }
 
+  /**
+   * This failure, or when it is a connection that could not be made (nothing listening, an unknown host)
+   * one whose description says that no server answered at {@code target} and how to start one, the
+   * transport's own wording kept in parentheses.
+   */
+  public AblClientException explainedFor(String target) {
+    if (code != Status.Code.UNAVAILABLE || !isConnectionFailure(getCause())) {
+      return this;
+    }
+    return new AblClientException(code,
+        "no ablserve server at " + target + ": is it running? Start one with bin/ablserve-server (it"
+            + " listens on port 50051 unless --port says otherwise), or pass the address of a running"
+            + " one (" + description + ")",
+        getCause());
+  }
+
+  private static boolean isConnectionFailure(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
+          || c instanceof java.net.NoRouteToHostException
+          || c instanceof java.nio.channels.UnresolvedAddressException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public Status.Code code() {
     return code;
   }

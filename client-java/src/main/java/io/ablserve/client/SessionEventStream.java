@@ -13,10 +13,12 @@ import java.util.Iterator;
 public final class SessionEventStream implements Iterator<SessionEvent>, AutoCloseable {
   private final Context.CancellableContext context;
   private final Iterator<SessionEvent> events;
+  private final String target;
 
-  SessionEventStream(Context.CancellableContext context, Iterator<SessionEvent> events) {
+  SessionEventStream(Context.CancellableContext context, Iterator<SessionEvent> events, String target) {
     this.context = context;
     this.events = events;
+    this.target = target;
   }
 
   @Override
@@ -24,7 +26,7 @@ public final class SessionEventStream implements Iterator<SessionEvent>, AutoClo
     try {
       return events.hasNext();
     } catch (StatusRuntimeException e) {
-      throw AblClientException.from(e);
+      throw AblClientException.from(e).explainedFor(target);
     }
   }
 
@@ -33,7 +35,7 @@ public final class SessionEventStream implements Iterator<SessionEvent>, AutoClo
     try {
       return events.next();
     } catch (StatusRuntimeException e) {
-      throw AblClientException.from(e);
+      throw AblClientException.from(e).explainedFor(target);
     }
   }
 

@@ -176,6 +176,81 @@ class AblClientTest {
         .isEqualTo(AttackKind.ATTACK_KIND_BLEND);
   }
 
+  private void addRunningSession(String id) {
+    server.service.addSession(
+        Session.newBuilder().setId(id).setState(SessionState.SESSION_STATE_RUNNING).build(),
+        List.of());
+  }
+
+  @Test
+  void cancelSession_returnsOnceTheSessionReadsCancelled() {
+    addRunningSession("r-1");
+
+    assertThat(client.cancelSession("r-1").getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+  }
+
+  @Test
+  void cancelSession_withoutWaiting_returnsWhatTheServerAnswered() {
+    addRunningSession("r-1");
+
+    assertThat(client.cancelSession("r-1", false).getState())
+        .isEqualTo(SessionState.SESSION_STATE_RUNNING);
+  }
+
+  @Test
+  void findSession_takesAUniquePrefixAndRefusesAnAmbiguousOne() {
+    addRunningSession("abc-1");
+    addRunningSession("abc-2");
+    addRunningSession("xyz-1");
+
+    assertThat(client.findSession("xyz-1").getId()).isEqualTo("xyz-1");
+    assertThat(client.findSession("xy").getId()).isEqualTo("xyz-1");
+    assertThatThrownBy(() -> client.findSession("abc"))
+        .isInstanceOfSatisfying(AblClientException.class, e -> {
+          assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.description()).contains("'abc' is ambiguous", "abc-2, abc-1");
+        });
+    assertThatThrownBy(() -> client.findSession("nope"))
+        .isInstanceOfSatisfying(AblClientException.class,
+            e -> assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND));
+  }
+
+  @Test
+  void exportModel_refused_createsNoFolder(@TempDir Path dir) {
+    Path out = dir.resolve("models").resolve("nope");
+
+    assertThatThrownBy(() -> client.exportModel("nope", out)).isInstanceOf(AblClientException.class);
+    assertThat(dir).isEmptyDirectory();
+  }
+
+  @Test
+  void addressWithoutPort_meansTheDefaultPort() {
+    assertThat(AblClient.withDefaultPort("localhost")).isEqualTo("localhost:50051");
+    assertThat(AblClient.withDefaultPort("10.0.0.5")).isEqualTo("10.0.0.5:50051");
+    assertThat(AblClient.withDefaultPort("trainer:6000")).isEqualTo("trainer:6000");
+    assertThat(AblClient.withDefaultPort("[::1]")).isEqualTo("[::1]:50051");
+    assertThat(AblClient.withDefaultPort("::1")).isEqualTo("[::1]:50051");
+    assertThat(AblClient.withDefaultPort("[::1]:7000")).isEqualTo("[::1]:7000");
+    assertThat(AblClient.withDefaultPort("dns:///trainer:6000")).isEqualTo("dns:///trainer:6000");
+  }
+
+  @Test
+  void noServerAtTheAddress_saysSoAndWhatToDo() throws Exception {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort(); // free a moment ago: nothing listens on it once closed
+    }
+    try (AblClient nobody = AblClient.forAddress("127.0.0.1:" + port, Duration.ofSeconds(5))) {
+      assertThatThrownBy(nobody::listSessions)
+          .isInstanceOfSatisfying(AblClientException.class, e -> {
+            assertThat(e.code()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(e.description())
+                .startsWith("no ablserve server at 127.0.0.1:" + port + ": is it running?")
+                .contains("bin/ablserve-server");
+          });
+    }
+  }
+
   @Test
   void getIsolation_beforeIsolation_isFailedPrecondition() {
     assertThatThrownBy(() -> client.getIsolation("s-1"))

@@ -140,7 +140,13 @@ public final class ScriptedSessionService extends SessionServiceGrpc.SessionServ
           .asRuntimeException());
       return;
     }
-    response.onNext(session.toBuilder().setState(SessionState.SESSION_STATE_CANCELLED).build());
+    // As the real server does: a queued session is cancelled at once; a running one answers RUNNING
+    // and reads CANCELLED once its trainer has stopped (here, from the next GetSession on).
+    Session cancelled = session.toBuilder().setState(SessionState.SESSION_STATE_CANCELLED).build();
+    synchronized (this) {
+      sessions.put(session.getId(), cancelled);
+    }
+    response.onNext(session.getState() == SessionState.SESSION_STATE_RUNNING ? session : cancelled);
     response.onCompleted();
   }
 

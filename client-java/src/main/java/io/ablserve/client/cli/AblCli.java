@@ -52,6 +52,7 @@ public final class AblCli implements Runnable {
 
   private final ClientFactory clientFactory;
   private final Map<String, String> env;
+  private boolean terminal = Terminal.attached();
 
   @Spec CommandSpec spec;
 
@@ -76,6 +77,17 @@ public final class AblCli implements Runnable {
 
   Map<String, String> env() {
     return env;
+  }
+
+  /** Whether progress bars may be drawn: a person at a terminal, not a log file or a pipe. */
+  boolean terminal() {
+    return terminal;
+  }
+
+  /** Overrides the terminal check, for tests that run the CLI in-process. */
+  AblCli terminal(boolean terminal) {
+    this.terminal = terminal;
+    return this;
   }
 
   @Override

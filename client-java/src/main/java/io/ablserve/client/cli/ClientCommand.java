@@ -19,6 +19,17 @@ abstract class ClientCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  /** The root command, which holds what commands share (the client factory, the environment). */
+  final AblCli cli() {
+    // The root, not the parent: `datasets delete` is a subcommand of a subcommand.
+    return spec.root().userObject() instanceof AblCli root ? root : new AblCli();
+  }
+
+  /** Whether to draw a progress bar: not turned off by {@code --no-progress}, and on a terminal. */
+  final boolean progressBar(boolean noProgress) {
+    return !noProgress && cli().terminal();
+  }
+
   /** Runs the command on a connected client and returns its exit code. */
   abstract int run(AblClient client, PrintWriter out, PrintWriter err);
 
@@ -30,8 +41,7 @@ abstract class ClientCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--deadline-seconds must be > 0, got " + connection.deadlineSeconds);
     }
-    // The root, not the parent: `datasets delete` is a subcommand of a subcommand.
-    AblCli cli = spec.root().userObject() instanceof AblCli root ? root : new AblCli();
+    AblCli cli = cli();
     ConnectionSettings settings;
     try {
       settings = connection.resolve(cli.env());

@@ -1,5 +1,6 @@
 package io.ablserve.client.cli;
 
+import io.ablserve.client.AblClient;
 import io.ablserve.client.TokenFile;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -19,7 +20,8 @@ final class ConnectionOptions {
       names = "--address",
       paramLabel = "HOST:PORT",
       defaultValue = "${env:ABLSERVE_ADDRESS:-127.0.0.1:50051}",
-      description = "Server host:port (env ABLSERVE_ADDRESS; default: ${DEFAULT-VALUE}).")
+      description = "Server host:port, or a host alone for port 50051 (env ABLSERVE_ADDRESS;"
+          + " default: ${DEFAULT-VALUE}).")
   String address;
 
   @Option(
@@ -36,7 +38,8 @@ final class ConnectionOptions {
       paramLabel = "TOKEN",
       description =
           "Bearer token for a server with a token file (env ABLSERVE_TOKEN). Other users of this"
-              + " machine can read a command line: prefer --token-file or the environment.")
+              + " machine can read a command line: prefer --token-file or the environment"
+              + " (default: none).")
   String token;
 
   @Option(
@@ -44,7 +47,7 @@ final class ConnectionOptions {
       paramLabel = "FILE",
       description =
           "File whose first token to send: its first line that is not blank or a # comment, up to"
-              + " the first space (env ABLSERVE_TOKEN_FILE).")
+              + " the first space (env ABLSERVE_TOKEN_FILE; default: none).")
   Path tokenFile;
 
   @Option(names = "--tls", description = "Use TLS, trusting the system's certificate authorities.")
@@ -53,7 +56,8 @@ final class ConnectionOptions {
   @Option(
       names = "--ca-cert",
       paramLabel = "PEM",
-      description = "Use TLS, trusting the certificate authorities in this PEM file instead.")
+      description = "Use TLS, trusting the certificate authorities in this PEM file instead"
+          + " (default: the system's).")
   Path caCertificates;
 
   @Option(
@@ -61,7 +65,7 @@ final class ConnectionOptions {
       paramLabel = "HOST",
       description =
           "With TLS: the host name the server's certificate must carry, when the address does not"
-              + " (an SSH tunnel, an IP address).")
+              + " (an SSH tunnel, an IP address; default: the address's host).")
   String authority;
 
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
@@ -83,7 +87,7 @@ final class ConnectionOptions {
       throw new IllegalArgumentException("--authority: needs --tls or --ca-cert");
     }
     return new ConnectionSettings(
-        address,
+        AblClient.withDefaultPort(address),
         deadline(),
         resolveToken(env),
         tls || caCertificates != null,

@@ -15,18 +15,18 @@ import picocli.CommandLine.Parameters;
     name = "export",
     description = "Download a succeeded session's trained model (DJL .params file and metadata.json).")
 final class ExportCommand extends ClientCommand {
-  @Parameters(index = "0", paramLabel = "ID", description = "Session id.")
+  @Parameters(index = "0", paramLabel = "ID", description = "Session id, or a unique prefix of it.")
   String sessionId;
 
   @Option(names = "--out", paramLabel = "DIR", required = true,
-      description = "Folder to write the model into; created if missing.")
+      description = "Folder to write the model into; created once the server has a model to send.")
   Path outDir;
 
   @Override
   int run(AblClient client, PrintWriter out, PrintWriter err) {
     ModelMetadata metadata;
     try {
-      metadata = client.exportModel(sessionId, outDir);
+      metadata = client.exportModel(client.findSession(sessionId).getId(), outDir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write into " + outDir + ": " + e.getMessage(), e);
     }

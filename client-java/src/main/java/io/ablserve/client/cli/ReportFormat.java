@@ -26,7 +26,7 @@ import java.util.Locale;
 
 /**
  * Text the CLI prints, as pure functions of API messages so it is testable without a terminal. Epochs
- * are shown one-based ("epoch 1/10" is the proto's epoch 0). The {@link #finalLine} and
+ * are shown as the API and the Python client count them, from 0 ("epoch 0/10" is the first of ten). The {@link #finalLine} and
  * {@link #sessionLine} are the machine-readable ones: {@code key=value} pairs, fractions not percents.
  */
 final class ReportFormat {
@@ -192,7 +192,7 @@ final class ReportFormat {
     return String.format(Locale.ROOT,
         "isolated %d of %d samples after epoch %d (%d poisoned in the training set):"
             + " precision %s recall %s",
-        r.getIndicesCount(), r.getTrainSize(), r.getEpoch() + 1, r.getTrainPoisonedCount(),
+        r.getIndicesCount(), r.getTrainSize(), r.getEpoch(), r.getTrainPoisonedCount(),
         percent(r.getPrecision()), percent(r.getRecall()));
   }
 
@@ -205,7 +205,7 @@ final class ReportFormat {
         r.getExpansion()
             ? "isolated %d more samples by their activations at epoch %d: precision %s recall %s, %d kept"
             : "filtered %d suspects from the kept set after epoch %d: precision %s recall %s, %d kept",
-        r.getRemovedCount(), r.getEpoch() + 1, percent(r.getPrecision()), percent(r.getRecall()),
+        r.getRemovedCount(), r.getEpoch(), percent(r.getPrecision()), percent(r.getRecall()),
         r.getKeptSize());
   }
 
@@ -338,7 +338,7 @@ final class ReportFormat {
   }
 
   private static String epochOf(int zeroBasedEpoch, int totalEpochs) {
-    return (zeroBasedEpoch + 1) + "/" + (totalEpochs > 0 ? Integer.toString(totalEpochs) : "?");
+    return zeroBasedEpoch + "/" + (totalEpochs > 0 ? Integer.toString(totalEpochs) : "?");
   }
 
   private static String limit(int limit) {

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 final class RunCommand extends ClientCommand {
   @Mixin SessionConfigOptions config;
 
-  @Option(names = "--no-progress", description = "No progress bar (for logs and pipes).")
+  @Option(names = "--no-progress",
+      description = "No progress bar, even on a terminal (there is none when stderr is not one).")
   boolean noProgress;
 
   @Option(names = "--detach", description = "On Ctrl-C, leave the session running on the server.")
@@ -38,7 +39,7 @@ final class RunCommand extends ClientCommand {
     out.flush();
 
     int epochs = session.getConfig().getAbl().getEpochs();
-    ProgressDisplay progress = noProgress ? ProgressDisplay.none() : ProgressDisplay.bar(err, epochs);
+    ProgressDisplay progress = progressBar(noProgress) ? ProgressDisplay.bar(err, epochs) : ProgressDisplay.none();
     SessionFollower follower = new SessionFollower(
         client, out, progress, epochs, ReportFormat.targetLabel(session.getConfig()));
     try (CancelOnInterrupt onInterrupt =

@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
  * {@link Boolean} for the same reason: neither flag given leaves the field unset.
  */
 final class SessionConfigOptions {
-  @Option(names = "--name", paramLabel = "NAME", description = "Display name shown in listings.")
+  @Option(names = "--name", paramLabel = "NAME",
+      description = "Display name shown in listings"
+          + " (default: none).")
   String name;
 
   @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "fashion-mnist",
@@ -28,159 +30,206 @@ final class SessionConfigOptions {
   String dataset;
 
   @Option(names = "--train-limit", paramLabel = "N",
-      description = "Train on the first N training samples only.")
+      description = "Train on the first N training samples only"
+          + " (default: 0, all).")
   Integer trainLimit;
 
   @Option(names = "--test-limit", paramLabel = "N",
-      description = "Evaluate on the first N test samples only.")
+      description = "Evaluate on the first N test samples only"
+          + " (default: 0, all).")
   Integer testLimit;
 
   @Option(names = "--attack", paramLabel = "KIND", converter = ChoiceConverter.AttackChoice.class,
-      description = "Poisoning of the training set: none, badnets, blend, trojan, sig or wanet.")
+      description = "Poisoning of the training set: none, badnets, blend, trojan, sig or wanet"
+          + " (server default: badnets).")
   AttackKind attack;
 
-  @Option(names = "--target", paramLabel = "CLASS", description = "The attack's target class.")
+  @Option(names = "--target", paramLabel = "CLASS",
+      description = "The attack's target class"
+          + " (server default: 0).")
   Integer targetLabel;
 
   @Option(names = "--poison-rate", paramLabel = "FRACTION",
-      description = "Share of the training set poisoned, in (0, 1).")
+      description = "Share of the training set poisoned, in (0, 1)"
+          + " (server default: 0.1).")
   Double poisonRate;
 
-  @Option(names = "--patch-size", paramLabel = "PX", description = "BadNets patch side in pixels.")
+  @Option(names = "--patch-size", paramLabel = "PX",
+      description = "BadNets patch side in pixels"
+          + " (server default: 3).")
   Integer patchSizePx;
 
   @Option(names = "--blend-alpha", paramLabel = "ALPHA",
-      description = "Blend opacity of the noise pattern, in (0, 1).")
+      description = "Blend opacity of the noise pattern, in (0, 1)"
+          + " (server default: 0.2).")
   Double blendAlpha;
 
   @Option(names = "--sig-amplitude", paramLabel = "DELTA",
-      description = "SIG sinusoid amplitude in pixel units of 255, in (0, 255].")
+      description = "SIG sinusoid amplitude in pixel units of 255, in (0, 255]"
+          + " (server default: 20).")
   Double sigAmplitude;
 
   @Option(names = "--sig-frequency", paramLabel = "F",
-      description = "SIG sinusoid periods across the width, >= 1.")
+      description = "SIG sinusoid periods across the width, >= 1"
+          + " (server default: 6).")
   Integer sigFrequency;
 
   @Option(names = "--wanet-grid-size", paramLabel = "K",
-      description = "WaNet control grid side, >= 2.")
+      description = "WaNet control grid side, >= 2"
+          + " (server default: 4).")
   Integer wanetGridSize;
 
   @Option(names = "--wanet-strength", paramLabel = "S",
-      description = "WaNet warping strength, in [0, 10].")
+      description = "WaNet warping strength, in [0, 10]"
+          + " (server default: 0.5).")
   Double wanetStrength;
 
   @Option(names = "--wanet-cross-ratio", paramLabel = "RATIO",
-      description = "WaNet noise-mode samples (true label kept) per poisoned sample, in [0, 10].")
+      description = "WaNet noise-mode samples (true label kept) per poisoned sample, in [0, 10]"
+          + " (server default: 2).")
   Double wanetCrossRatio;
 
   @Option(names = "--model", paramLabel = "ARCH", converter = ChoiceConverter.ModelChoice.class,
-      description = "Network: small-cnn, wrn-16-1, resnet-18 or resnet-34.")
+      description = "Network: small-cnn, wrn-16-1, resnet-18 or resnet-34"
+          + " (server default: small-cnn).")
   ModelArch model;
 
   @Option(names = "--defense", paramLabel = "abl|none",
       converter = ChoiceConverter.DefenseChoice.class,
-      description = "ABL, or none: plain training, the undefended baseline.")
+      description = "ABL, or none: plain training, the undefended baseline"
+          + " (server default: abl).")
   Defense defense;
 
   @Option(names = "--epochs", paramLabel = "T",
-      description = "Total epochs (isolation + unlearning).")
+      description = "Total epochs (isolation + unlearning)"
+          + " (server default: 10).")
   Integer epochs;
 
   @Option(names = "--isolation-epochs", paramLabel = "T_TE",
-      description = "Epochs of isolation training before ranking, in [1, epochs).")
+      description = "Epochs of isolation training before ranking, in [1, epochs)"
+          + " (server default: 5).")
   Integer isolationEpochs;
 
   @Option(names = "--isolation-ratio", paramLabel = "FRACTION",
-      description = "Share of the training set isolated, in (0, 1).")
+      description = "Share of the training set isolated, in (0, 1)"
+          + " (server default: 0.01).")
   Double isolationRatio;
 
   @Option(names = "--loss", paramLabel = "lga|flooding",
       converter = ChoiceConverter.LossChoice.class,
-      description = "Isolation loss.")
+      description = "Isolation loss"
+          + " (server default: lga).")
   IsolationLoss isolationLoss;
 
   @Option(names = "--loss-reduction", paramLabel = "per-sample|batch-mean",
       converter = ChoiceConverter.ReductionChoice.class,
-      description = "Apply the isolation loss per sample (paper) or to the batch mean (official code).")
+      description = "Apply the isolation loss per sample (paper) or to the batch mean (official code)"
+          + " (server default: batch-mean).")
   LossReduction lossReduction;
 
-  @Option(names = "--gamma", paramLabel = "GAMMA", description = "LGA threshold, > 0.")
+  @Option(names = "--gamma", paramLabel = "GAMMA",
+      description = "LGA threshold, > 0"
+          + " (server default: 0.5).")
   Double lgaGamma;
 
-  @Option(names = "--flooding-level", paramLabel = "B", description = "Flooding level b, > 0.")
+  @Option(names = "--flooding-level", paramLabel = "B",
+      description = "Flooding level b, > 0"
+          + " (server default: 0.5).")
   Double floodingLevel;
 
   @Option(names = "--ranking", paramLabel = "global|per-class",
       converter = ChoiceConverter.RankingChoice.class,
-      description = "Isolate the lowest losses overall (paper) or relative to each class's median.")
+      description = "Isolate the lowest losses overall (paper) or relative to each class's median"
+          + " (server default: per-class).")
   Ranking ranking;
 
-  @Option(names = "--lr", paramLabel = "LR", description = "SGD learning rate, > 0.")
+  @Option(names = "--lr", paramLabel = "LR",
+      description = "SGD learning rate, > 0"
+          + " (server default: 0.01).")
   Double learningRate;
 
-  @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum, in [0, 1).")
+  @Option(names = "--momentum", paramLabel = "M",
+      description = "SGD momentum, in [0, 1)"
+          + " (server default: 0.9).")
   Double momentum;
 
-  @Option(names = "--weight-decay", paramLabel = "WD", description = "L2 weight decay, >= 0.")
+  @Option(names = "--weight-decay", paramLabel = "WD",
+      description = "L2 weight decay, >= 0"
+          + " (server default: 0.0001).")
   Double weightDecay;
 
   @Option(names = "--unlearning-mode", paramLabel = "MODE",
       converter = ChoiceConverter.UnlearningModeChoice.class,
       description = "gga (paper: descent on the kept set and ascent on the isolated set, jointly)"
-          + " or finetune-then-ascent (official code: fine-tune, then end with ascent epochs).")
+          + " or finetune-then-ascent (official code: fine-tune, then end with ascent epochs)"
+          + " (server default: gga).")
   UnlearningMode unlearningMode;
 
   @Option(names = "--unlearning-lr", paramLabel = "LR",
-      description = "Learning rate of GGA unlearning or of the ascent epochs, > 0.")
+      description = "Learning rate of GGA unlearning or of the ascent epochs, > 0"
+          + " (server default: --lr for gga,"
+          + " 0.0005 for finetune-then-ascent).")
   Double unlearningLearningRate;
 
   @Option(names = "--ascent-epochs", paramLabel = "N",
-      description = "finetune-then-ascent: epochs of pure ascent at the end.")
+      description = "finetune-then-ascent: epochs of pure ascent at the end"
+          + " (server default: 1).")
   Integer ascentEpochs;
 
   @Option(names = "--unlearning-weight", paramLabel = "W",
-      description = "Weight of the ascent term when unlearning.")
+      description = "Weight of the ascent term when unlearning"
+          + " (server default: 1).")
   Double unlearningWeight;
 
   @Option(names = "--suspect-filtering", negatable = true,
       description = "After the first unlearning epoch, drop from the kept set the poisons the"
           + " ranking missed: samples of labels over-represented in the isolated set that still"
-          + " cost more than ln(classes). On unless the server is configured otherwise.")
+          + " cost more than ln(classes)"
+          + " (server default: off).")
   Boolean suspectFiltering;
 
   @Option(names = "--isolation-expansion", negatable = true,
       description = "At the turning epoch, also isolate the samples of the isolated set's"
-          + " over-represented label whose activations cluster with the isolated ones. On by default.")
+          + " over-represented label whose activations cluster with the isolated ones"
+          + " (server default: on).")
   Boolean isolationExpansion;
 
   @Option(names = "--isolate-early", negatable = true,
       description = "Isolate as soon as the ranking settles on one label, rather than at"
-          + " --isolation-epochs (then the latest turning epoch). On by default.")
+          + " --isolation-epochs (then the latest turning epoch)"
+          + " (server default: on).")
   Boolean isolateEarly;
 
   @Option(names = "--final-decay-epochs", paramLabel = "N",
       description = "The last N epochs of plain training, GGA or fine-tuning run at a tenth of their"
-          + " learning rate. 2 by default.")
+          + " learning rate"
+          + " (server default: 2).")
   Integer finalDecayEpochs;
 
   @Option(names = "--augmentation", negatable = true,
       description = "Train-time augmentation chosen per dataset."
-          + " On unless the server is configured otherwise.")
+          + ""
+          + " (server default: on).")
   Boolean augmentation;
 
-  @Option(names = "--batch-size", paramLabel = "N", description = "Mini-batch size, in [1, 4096].")
+  @Option(names = "--batch-size", paramLabel = "N",
+      description = "Mini-batch size, in [1, 4096]"
+          + " (server default: 128).")
   Integer batchSize;
 
   @Option(names = "--step-report-interval", paramLabel = "N",
-      description = "One step event every N steps.")
+      description = "One step event every N steps"
+          + " (server default: 10).")
   Integer stepReportInterval;
 
   @Option(names = "--seed", paramLabel = "SEED",
-      description = "Seed for poisoning, initialisation and shuffling.")
+      description = "Seed for poisoning, initialisation and shuffling"
+          + " (server default: 0).")
   Long seed;
 
   @Option(names = "--device", paramLabel = "DEVICE",
-      description = "cpu, gpu or gpu:N; the server's device if not given.")
+      description = "cpu, gpu or gpu:N"
+          + " (server default: the server's --device).")
   String device;
 
   SessionConfig toConfig() {

@@ -64,7 +64,7 @@ final class SessionFollower {
         progress.onEpoch(event.getEpoch());
       }
       case PHASE -> print("phase " + ReportFormat.phase(event.getPhase().getPhase())
-          + " from epoch " + (event.getPhase().getEpoch() + 1));
+          + " from epoch " + event.getPhase().getEpoch());
       case ISOLATION -> {
         print(ReportFormat.isolationLine(event.getIsolation()));
         if (event.getIsolation().getVerdict().getTested()) {
@@ -90,11 +90,7 @@ final class SessionFollower {
   }
 
   static boolean isTerminal(SessionState state) {
-    return switch (state) {
-      case SESSION_STATE_SUCCEEDED, SESSION_STATE_FAILED, SESSION_STATE_CANCELLED,
-          SESSION_STATE_INTERRUPTED -> true;
-      default -> false;
-    };
+    return AblClient.isTerminal(state);
   }
 
   /** Non-zero only for a session that ended without success; a still-running one is not an error. */

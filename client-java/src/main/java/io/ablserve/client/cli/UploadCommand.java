@@ -33,14 +33,15 @@ final class UploadCommand extends ClientCommand {
       description = "Name shown in listings (default: the file or folder name).")
   String name;
 
-  @Option(names = "--no-progress", description = "No progress bar (for logs and pipes).")
+  @Option(names = "--no-progress",
+      description = "No progress bar, even on a terminal (there is none when stderr is not one).")
   boolean noProgress;
 
   @Override
   int run(AblClient client, PrintWriter out, PrintWriter err) {
     String shown = name != null ? name : path.toAbsolutePath().normalize().getFileName().toString();
     Dataset dataset;
-    try (Progress progress = noProgress ? null : new Progress(err, path, shown)) {
+    try (Progress progress = progressBar(noProgress) ? new Progress(err, path, shown) : null) {
       dataset = client.uploadDataset(path, shown, progress == null ? sent -> {} : progress);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);

@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
     name = "watch",
     description = "Show a session's events from a sequence number; follow live ones until it ends.")
 final class WatchCommand extends ClientCommand {
-  @Parameters(index = "0", paramLabel = "ID", description = "Session id.")
+  @Parameters(index = "0", paramLabel = "ID", description = "Session id, or a unique prefix of it.")
   String sessionId;
 
   @Option(names = "--from", paramLabel = "N", defaultValue = "0",
@@ -23,16 +23,18 @@ final class WatchCommand extends ClientCommand {
   @Option(names = "--no-follow", description = "Stop after the stored events.")
   boolean noFollow;
 
-  @Option(names = "--no-progress", description = "No progress bar (for logs and pipes).")
+  @Option(names = "--no-progress",
+      description = "No progress bar, even on a terminal (there is none when stderr is not one).")
   boolean noProgress;
 
   @Override
   int run(AblClient client, PrintWriter out, PrintWriter err) {
-    Session session = client.getSession(sessionId);
+    Session session = client.findSession(sessionId);
+    String sessionId = session.getId();
     out.println(ReportFormat.sessionLine(session));
     out.flush();
     int epochs = session.getConfig().getAbl().getEpochs();
-    ProgressDisplay progress = noProgress ? ProgressDisplay.none() : ProgressDisplay.bar(err, epochs);
+    ProgressDisplay progress = progressBar(noProgress) ? ProgressDisplay.bar(err, epochs) : ProgressDisplay.none();
     SessionFollower follower = new SessionFollower(
         client, out, progress, epochs, ReportFormat.targetLabel(session.getConfig()));
     try (SessionEventStream events = client.watch(sessionId, fromSequence, !noFollow)) {

@@ -52,11 +52,16 @@ class AblCliTest {
   }
 
   private int execute(String... args) {
+    return execute(false, args);
+  }
+
+  /** Runs the CLI in-process; {@code terminal}: as if a person ran it at a terminal. */
+  private int execute(boolean terminal, String... args) {
     AblCli cli = new AblCli(settings -> {
       addresses.add(settings.address());
       deadlines.add(settings.deadline());
       return new AblClient(server.channel, settings.deadline());
-    }, Map.of());
+    }, Map.of()).terminal(terminal);
     return new CommandLine(cli)
         .setOut(new PrintWriter(out, true))
         .setErr(new PrintWriter(err, true))
@@ -217,13 +222,13 @@ class AblCliTest {
     assertThat(printed).startsWith("session id=s-1 state=QUEUED queue_position=0 priority=0\n");
     assertThat(printed).containsPattern("(?m)^epochs +3 \\(isolation 2\\)$");
     assertThat(printed).containsPattern("(?m)^optimiser +lr default, ");
-    assertThat(printed).contains("epoch 1/3 ISOLATION   CA  80.00%  ASR  97.00%");
-    assertThat(printed).contains("epoch 3/3 UNLEARNING  CA  91.23%  ASR   0.41%");
+    assertThat(printed).contains("epoch 0/3 ISOLATION   CA  80.00%  ASR  97.00%");
+    assertThat(printed).contains("epoch 2/3 UNLEARNING  CA  91.23%  ASR   0.41%");
     assertThat(printed).contains(
-        "isolated 3 of 100 samples after epoch 2 (4 poisoned in the training set):"
+        "isolated 3 of 100 samples after epoch 1 (4 poisoned in the training set):"
             + " precision 66.67% recall 50.00%");
-    assertThat(printed).contains("phase UNLEARNING from epoch 3\n");
-    assertThat(printed).contains("filtered 1095 suspects from the kept set after epoch 3:"
+    assertThat(printed).contains("phase UNLEARNING from epoch 2\n");
+    assertThat(printed).contains("filtered 1095 suspects from the kept set after epoch 2:"
         + " precision 49.00% recall 98.90%, 4845 kept\n");
     assertThat(printed).containsPattern("(?m)^clean accuracy \\(CA\\) +91\\.23%$");
     assertThat(printed).containsPattern("(?m)^attack success rate \\(ASR\\) +0\\.41%$");
@@ -232,6 +237,15 @@ class AblCliTest {
     assertThat(printed).containsPattern("(?m)^elapsed +1m 23s$");
     assertThat(printed).endsWith("final state=SUCCEEDED ca=0.912300 asr=0.004100"
         + " isolation_precision=0.985000 isolation_recall=0.098500 epochs=3 elapsed_ms=83400\n");
+  }
+
+  @Test
+  void run_notOnATerminal_drawsNoBar() {
+    int exit = execute("run");
+
+    assertThat(exit).isZero();
+    assertThat(err.toString()).isEmpty();
+    assertThat(out.toString()).doesNotContain("\r").contains("epoch 2/3", "final state=SUCCEEDED");
   }
 
   @Test
@@ -254,8 +268,8 @@ class AblCliTest {
   }
 
   @Test
-  void run_withProgress_drawsTheBarOnStderrAndKeepsStdoutPlain() {
-    int exit = execute("run");
+  void run_onATerminal_drawsTheBarOnStderrAndKeepsStdoutPlain() {
+    int exit = execute(true, "run");
 
     assertThat(exit).isZero();
     assertThat(err.toString()).contains("training").contains("3/3");
@@ -350,9 +364,9 @@ class AblCliTest {
     assertThat(execute("watch", "base", "--no-follow", "--no-progress")).isZero();
 
     assertThat(out.toString())
-        .contains("phase TRAINING from epoch 1\n")
-        .contains("epoch 1/? TRAINING    CA  90.00%  ASR   5.00%")
-        .contains("filtered 0 suspects from the kept set after epoch 3: precision - recall -,"
+        .contains("phase TRAINING from epoch 0\n")
+        .contains("epoch 0/? TRAINING    CA  90.00%  ASR   5.00%")
+        .contains("filtered 0 suspects from the kept set after epoch 2: precision - recall -,"
             + " 5940 kept\n");
   }
 
@@ -378,8 +392,8 @@ class AblCliTest {
 
     String verdict = "no backdoor confirmed (evidence 2.31 < threshold 6.00, strongest label 3)\n";
     assertThat(out.toString())
-        .contains("isolated 1 of 100 samples after epoch 2 (0 poisoned in the training set):"
-            + " precision 0.00% recall 0.00%\n" + verdict + "phase TRAINING from epoch 3\n")
+        .contains("isolated 1 of 100 samples after epoch 1 (0 poisoned in the training set):"
+            + " precision 0.00% recall 0.00%\n" + verdict + "phase TRAINING from epoch 2\n")
         .containsPattern("(?m)^  class 2 \\(target\\) +70\\.00%$")
         .containsPattern("(?m)^elapsed +1m 23s\\n" + Pattern.quote(verdict) + "final state=SUCCEEDED");
   }
@@ -406,7 +420,7 @@ class AblCliTest {
       assertThat(request.getFromSequence()).isEqualTo(5);
       assertThat(request.getFollow()).isFalse();
     });
-    assertThat(out.toString()).doesNotContain("epoch 1/3").contains("epoch 2/3", "epoch 3/3")
+    assertThat(out.toString()).doesNotContain("epoch 0/3").contains("epoch 1/3", "epoch 2/3")
         .endsWith("final state=SUCCEEDED ca=0.912300 asr=0.004100 isolation_precision=0.985000"
             + " isolation_recall=0.098500 epochs=3 elapsed_ms=83400\n");
   }
@@ -476,6 +490,9 @@ class AblCliTest {
 
   @Test
   void export_writesTheModelAndPrintsWhatItIs(@TempDir Path dir) {
+    execute("run", "--no-progress");
+    out.getBuffer().setLength(0);
+
     int code = execute("export", "s-1", "--out", dir.toString());
 
     assertThat(code).as(err.toString()).isEqualTo(AblCli.EXIT_OK);
@@ -486,6 +503,9 @@ class AblCliTest {
 
   @Test
   void evaluate_withAttack_printsOneLineForScripts() {
+    execute("run", "--no-progress");
+    out.getBuffer().setLength(0);
+
     int code = execute("evaluate", "s-1", "--attack", "badnets", "--target", "2");
 
     assertThat(code).as(err.toString()).isEqualTo(AblCli.EXIT_OK);
@@ -497,10 +517,66 @@ class AblCliTest {
   }
 
   @Test
+  void evaluate_theSessionsOwnAttackKind_takesItsTargetAndTrigger() {
+    execute("run", "--no-progress", "--attack", "badnets", "--target", "7", "--patch-size", "5");
+
+    int code = execute("evaluate", "s-1", "--attack", "badnets");
+
+    assertThat(code).as(err.toString()).isEqualTo(AblCli.EXIT_OK);
+    AttackSpec measured = server.results.evaluations.get(0).getAttack();
+    assertThat(measured.getKind()).isEqualTo(AttackKind.ATTACK_KIND_BADNETS);
+    assertThat(measured.getTargetLabel()).isEqualTo(7);
+    assertThat(measured.getPatchSizePx()).isEqualTo(5);
+  }
+
+  @Test
+  void evaluate_anotherAttackKindWithoutTarget_isRefusedRatherThanGuessed() {
+    execute("run", "--no-progress", "--attack", "badnets", "--target", "7");
+
+    int code = execute("evaluate", "s-1", "--attack", "blend");
+
+    assertThat(code).isEqualTo(AblCli.EXIT_USAGE);
+    assertThat(err.toString()).contains(
+        "session s-1 was trained with attack badnets, not blend: give --target CLASS");
+    assertThat(server.results.evaluations).isEmpty();
+  }
+
+  @Test
+  void commandsTakingAnId_acceptAUniquePrefix() {
+    server.service.addSession(Session.newBuilder().setId("5f3c9a-long-id")
+        .setState(SessionState.SESSION_STATE_SUCCEEDED).build(), List.of());
+
+    assertThat(execute("evaluate", "5f3c")).as(err.toString()).isZero();
+
+    assertThat(server.results.evaluations.get(0).getSessionId()).isEqualTo("5f3c9a-long-id");
+  }
+
+  @Test
+  void cancel_waitsUntilCancelledUnlessNoWait() {
+    server.service.addSession(Session.newBuilder().setId("r-1")
+        .setState(SessionState.SESSION_STATE_RUNNING).build(), List.of());
+    server.service.addSession(Session.newBuilder().setId("r-2")
+        .setState(SessionState.SESSION_STATE_RUNNING).build(), List.of());
+
+    assertThat(execute("cancel", "r-1")).isZero();
+    assertThat(execute("cancel", "r-2", "--no-wait")).isZero();
+
+    assertThat(out.toString()).contains("session id=r-1 state=CANCELLED", "session id=r-2 state=RUNNING");
+  }
+
+  @Test
+  void address_withoutPort_meansTheDefaultPort() {
+    execute("list", "--address", "localhost");
+
+    assertThat(addresses).containsExactly("localhost:50051");
+  }
+
+  @Test
   void export_unknownSession_printsTheErrorAndExitsWithRpcError(@TempDir Path dir) {
     int code = execute("export", "nope", "--out", dir.toString());
 
     assertThat(code).isEqualTo(AblCli.EXIT_RPC_ERROR);
-    assertThat(err.toString()).contains("error: NOT_FOUND: session 'nope' not found");
+    assertThat(err.toString()).contains("error: NOT_FOUND: session nope not found");
+    assertThat(dir).isEmptyDirectory();
   }
 }

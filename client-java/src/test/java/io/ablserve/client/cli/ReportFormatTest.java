@@ -233,12 +233,12 @@ class ReportFormatTest {
   }
 
   @Test
-  void filterLine_showsCountsAndPercentagesOneBasedEpoch() {
+  void filterLine_showsCountsAndPercentagesWithTheApisZeroBasedEpoch() {
     FilterResult filter = FilterResult.newBuilder().setEpoch(2).setRemovedCount(1095)
         .setPrecision(0.49).setRecall(0.989).setKeptSize(4845).build();
 
     assertThat(ReportFormat.filterLine(filter)).isEqualTo(
-        "filtered 1095 suspects from the kept set after epoch 3: precision 49.00% recall 98.90%,"
+        "filtered 1095 suspects from the kept set after epoch 2: precision 49.00% recall 98.90%,"
             + " 4845 kept");
   }
 
@@ -248,7 +248,7 @@ class ReportFormatTest {
         .setPrecision(Double.NaN).setRecall(Double.NaN).setKeptSize(5940).build();
 
     assertThat(ReportFormat.filterLine(filter)).isEqualTo(
-        "filtered 0 suspects from the kept set after epoch 6: precision - recall -, 5940 kept");
+        "filtered 0 suspects from the kept set after epoch 5: precision - recall -, 5940 kept");
   }
 
   @Test
@@ -259,7 +259,7 @@ class ReportFormatTest {
         .setPhase(Phase.PHASE_TRAINING).setCleanAccuracy(0.9).setAttackSuccessRate(0.95)
         .setMeanLossPoisoned(0.01).setMeanLossClean(0.3).setIsolationPrecision(0.5)
         .setIsolationRecall(0.05).setTrainElapsedMs(850).build(), 10))
-        .isEqualTo("epoch 1/10 TRAINING    CA  90.00%  ASR  95.00%  loss poisoned 0.0100"
+        .isEqualTo("epoch 0/10 TRAINING    CA  90.00%  ASR  95.00%  loss poisoned 0.0100"
             + " clean 0.3000  isolation precision 50.00% recall 5.00%  850ms");
   }
 
@@ -286,7 +286,7 @@ class ReportFormatTest {
     assertThat(ReportFormat.sessionsTable(List.of(queued, running))).isEqualTo("""
         ID  NAME       STATE    PHASE       EPOCH  QUEUE  PRIO  CA  ASR  CREATED
         c3  -          QUEUED   -               -      0     5   -    -  -
-        b2  lga-sweep  RUNNING  UNLEARNING   7/10      -     0   -    -  2026-11-18T11:06:40Z
+        b2  lga-sweep  RUNNING  UNLEARNING   6/10      -     0   -    -  2026-11-18T11:06:40Z
         """);
   }
 
