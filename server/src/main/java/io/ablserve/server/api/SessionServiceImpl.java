@@ -17,6 +17,7 @@ import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionServiceGrpc;
 import io.ablserve.v1.WatchSessionRequest;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
@@ -89,6 +90,20 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
       log = sessions.events(sessionId(request.getSessionId()), caller());
     } catch (RuntimeException e) {
       observer.onError(ApiCalls.toStatus(e));
+      return;
+    }
+    long next = log.size();
+    if (request.getFromSequence() > next) {
+      // Sequences are assigned in order, so a cursor a client got from this log is at most its size: one
+      // beyond it is a client's mistake, which waiting would hide (the stream would hold, silent, for good
+      // on a finished session, and until unrelated events on a running one).
+      observer.onError(
+          Status.OUT_OF_RANGE
+              .withDescription(
+                  "from_sequence must be in [0, " + next + "], got " + request.getFromSequence()
+                      + ": the session's last event is sequence " + (next - 1)
+                      + (log.isFinished() ? " and the log is complete" : ""))
+              .asRuntimeException());
       return;
     }
     SessionWatch.start(
