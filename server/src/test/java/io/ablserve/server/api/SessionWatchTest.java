@@ -94,8 +94,19 @@ class SessionWatchTest {
     WatchCounter counter = new WatchCounter();
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     try {
+      // Both start before the executor runs a drain: else a loaded machine may deschedule this thread
+      // for the whole of a's replay, and b would start after it.
+      CountDownLatch bothStarted = new CountDownLatch(1);
+      executor.execute(() -> {
+        try {
+          bothStarted.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
       SessionWatch.start(log, a, executor, counter, timer, Duration.ofMinutes(5), 0, true);
       SessionWatch.start(log, b, executor, counter, timer, Duration.ofMinutes(5), 0, true);
+      bothStarted.countDown();
       assertThat(a.completed.await(30, TimeUnit.SECONDS)).isTrue();
       assertThat(b.completed.await(30, TimeUnit.SECONDS)).isTrue();
     } finally {
