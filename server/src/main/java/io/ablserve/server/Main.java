@@ -261,6 +261,15 @@ public final class Main implements Callable<Integer> {
               + " Env ABLSERVE_MAX_MESSAGE_BYTES. Default 4194304 (4 MiB).")
   Integer maxMessageBytes;
 
+  @Option(
+      names = "--watch-stall-seconds",
+      defaultValue = "${env:ABLSERVE_WATCH_STALL_SECONDS}",
+      description =
+          "How long a WatchSession stream whose client does not read may stay stalled before it is ended"
+              + " with RESOURCE_EXHAUSTED (it resumes with from_sequence)."
+              + " Env ABLSERVE_WATCH_STALL_SECONDS. Default 300.")
+  Long watchStallSeconds;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -321,7 +330,8 @@ public final class Main implements Callable<Integer> {
         maxConnectionAgeGraceSeconds != null
             ? Duration.ofSeconds(maxConnectionAgeGraceSeconds)
             : d.maxConnectionAgeGrace(),
-        maxMessageBytes != null ? maxMessageBytes : d.maxMessageBytes());
+        maxMessageBytes != null ? maxMessageBytes : d.maxMessageBytes(),
+        watchStallSeconds != null ? Duration.ofSeconds(watchStallSeconds) : d.watchStallTimeout());
   }
 
   private static ResumeInterrupted resumeMode(String value) {

@@ -5,6 +5,7 @@ import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.session.EventLog;
 import io.ablserve.server.session.SessionManager;
 import io.ablserve.v1.CancelSessionRequest;
@@ -17,11 +18,14 @@ import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionServiceGrpc;
 import io.ablserve.v1.WatchSessionRequest;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /** The v1 SessionService over a {@link SessionManager}; the proto comments are its reference. */
 public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceImplBase {
@@ -30,9 +34,11 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
   private final SessionManager sessions;
   private final Executor watchExecutor;
   private final WatchCounter watchers;
+  private final ScheduledExecutorService stallTimer;
+  private final Duration stallTimeout;
 
   @Inject
-  public SessionServiceImpl(SessionManager sessions, WatchCounter watchers) {
+  public SessionServiceImpl(SessionManager sessions, WatchCounter watchers, ServerConfig config) {
     // Drains are short and never block, so two threads serve every watcher in turn: an event appended
     // while fifty watch wakes two threads rather than fifty, each of which would preempt a training
     // thread (bench/RESULTS.md, watchers). Daemon threads: the pool needs no shutdown.
@@ -41,13 +47,24 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
         Executors.newFixedThreadPool(
             WATCH_THREADS,
             new ThreadFactoryBuilder().setDaemon(true).setNameFormat("ablserve-watch-%d").build()),
-        watchers);
+        watchers,
+        // Stall checks only signal a watch; its drain, on the pool above, decides.
+        Executors.newSingleThreadScheduledExecutor(
+            new ThreadFactoryBuilder().setDaemon(true).setNameFormat("ablserve-watch-stall").build()),
+        config.limits().watchStallTimeout());
   }
 
-  SessionServiceImpl(SessionManager sessions, Executor watchExecutor, WatchCounter watchers) {
+  SessionServiceImpl(
+      SessionManager sessions,
+      Executor watchExecutor,
+      WatchCounter watchers,
+      ScheduledExecutorService stallTimer,
+      Duration stallTimeout) {
     this.sessions = requireNonNull(sessions, "sessions");
     this.watchExecutor = requireNonNull(watchExecutor, "watchExecutor");
     this.watchers = requireNonNull(watchers, "watchers");
+    this.stallTimer = requireNonNull(stallTimer, "stallTimer");
+    this.stallTimeout = requireNonNull(stallTimeout, "stallTimeout");
   }
 
   @Override
@@ -91,11 +108,27 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
       observer.onError(ApiCalls.toStatus(e));
       return;
     }
+    long next = log.size();
+    if (request.getFromSequence() > next) {
+      // Sequences are assigned in order, so a cursor a client got from this log is at most its size: one
+      // beyond it is a client's mistake, which waiting would hide (the stream would hold, silent, for good
+      // on a finished session, and until unrelated events on a running one).
+      observer.onError(
+          Status.OUT_OF_RANGE
+              .withDescription(
+                  "from_sequence must be in [0, " + next + "], got " + request.getFromSequence()
+                      + ": the session's last event is sequence " + (next - 1)
+                      + (log.isFinished() ? " and the log is complete" : ""))
+              .asRuntimeException());
+      return;
+    }
     SessionWatch.start(
         log,
         (ServerCallStreamObserver<SessionEvent>) observer,
         watchExecutor,
         watchers,
+        stallTimer,
+        stallTimeout,
         request.getFromSequence(),
         request.getFollow());
   }

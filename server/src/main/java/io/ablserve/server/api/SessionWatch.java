@@ -6,8 +6,11 @@ import io.ablserve.server.session.EventLog;
 import io.ablserve.v1.SessionEvent;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -18,6 +21,10 @@ import java.util.logging.Logger;
  * ready and resumes when it is ready again, in the manner of grpc-java's {@code HealthServiceImpl.watch}
  * and {@code manualflowcontrol}. The log is the only buffer, so a slow client costs no memory, and the
  * training thread only ever schedules a drain, never performs one.
+ *
+ * <p>A client that stays not ready for the stall timeout is dropped with RESOURCE_EXHAUSTED naming the
+ * sequence to resume from. The {@link WatchCounter} counts the call from its start until the transport
+ * closes it, so a stream whose last events still wait behind a client that does not read is counted too.
  */
 final class SessionWatch {
   /** Follow the log until its terminal event. */
@@ -34,6 +41,12 @@ final class SessionWatch {
   private final long endSequence;
   private final Runnable signal = this::signal;
   private final WatchCounter counter;
+  private final ScheduledExecutorService timer;
+  private final long stallTimeoutNanos;
+  // Since when the client has not been ready, 0 while it is; set and cleared only by the running drain.
+  private volatile long stalledSince;
+  private final AtomicBoolean stallCheckScheduled = new AtomicBoolean();
+  private final AtomicBoolean released = new AtomicBoolean();
   // Drains requested since the running one began; only the caller that moves it from 0 starts a drain,
   // so drains never overlap and signals are never lost.
   private final AtomicInteger pendingDrains = new AtomicInteger();
@@ -45,9 +58,13 @@ final class SessionWatch {
       ServerCallStreamObserver<SessionEvent> observer,
       Executor executor,
       WatchCounter counter,
+      ScheduledExecutorService timer,
+      Duration stallTimeout,
       long fromSequence,
       long endSequence) {
     this.log = log;
+    this.timer = timer;
+    this.stallTimeoutNanos = stallTimeout.toNanos();
     this.counter = counter;
     this.observer = observer;
     this.executor = executor;
@@ -57,24 +74,36 @@ final class SessionWatch {
 
   /**
    * Streams {@code log} from {@code fromSequence} to {@code observer}: up to the terminal event when
-   * {@code follow}, else up to the log's end now. Must be called from the RPC method itself.
+   * {@code follow}, else up to the log's end now; a client not ready for {@code stallTimeout} is dropped,
+   * checked on {@code timer}. Must be called from the RPC method itself.
    */
   static void start(
       EventLog log,
       ServerCallStreamObserver<SessionEvent> observer,
       Executor executor,
       WatchCounter counter,
+      ScheduledExecutorService timer,
+      Duration stallTimeout,
       long fromSequence,
       boolean follow) {
     requireNonNull(log, "log");
     requireNonNull(observer, "observer");
     requireNonNull(executor, "executor");
     requireNonNull(counter, "counter");
+    requireNonNull(timer, "timer");
+    requireNonNull(stallTimeout, "stallTimeout");
     SessionWatch watch =
         new SessionWatch(
-            log, observer, executor, counter, fromSequence, follow ? FOLLOW : log.size());
+            log, observer, executor, counter, timer, stallTimeout, fromSequence,
+            follow ? FOLLOW : log.size());
     counter.opened();
-    observer.setOnCancelHandler(watch::stop);
+    // Exactly one of these runs, once the transport is done with the call: cancelled (by the client, a
+    // deadline or a lost connection), or closed after everything sent, the status included, went out.
+    observer.setOnCancelHandler(() -> {
+      watch.stop();
+      watch.release();
+    });
+    observer.setOnCloseHandler(watch::release);
     observer.setOnReadyHandler(watch.signal);
     log.subscribe(watch.signal);
     watch.signal();
@@ -111,9 +140,14 @@ final class SessionWatch {
    */
   private boolean drainOnce() {
     for (int batches = 0; batches < BATCHES_PER_DRAIN; batches++) {
-      if (done.get() || !observer.isReady()) {
+      if (done.get()) {
         return true;
       }
+      if (!observer.isReady()) {
+        stalled();
+        return true;
+      }
+      stalledSince = 0;
       boolean finished = log.isFinished(); // read before the events, so a terminal one is not missed
       int max = (int) Math.min(READ_BATCH, endSequence - cursor);
       List<SessionEvent> batch = max <= 0 ? List.of() : log.read(cursor, max);
@@ -125,6 +159,7 @@ final class SessionWatch {
       }
       for (SessionEvent event : batch) {
         if (!observer.isReady()) {
+          stalled();
           return true; // the ready handler signals
         }
         observer.onNext(event);
@@ -139,6 +174,38 @@ final class SessionWatch {
     return false;
   }
 
+  /**
+   * The client is not ready: drops the stream once that has lasted the stall timeout, else makes sure a
+   * check comes when it would have. Only the running drain calls this.
+   */
+  private void stalled() {
+    long now = System.nanoTime();
+    if (stalledSince == 0) {
+      stalledSince = now;
+    }
+    long stalledFor = now - stalledSince;
+    if (stalledFor >= stallTimeoutNanos) {
+      stop();
+      counter.droppedStalled();
+      observer.onError(
+          Status.RESOURCE_EXHAUSTED
+              .withDescription(
+                  "watch stalled for " + TimeUnit.NANOSECONDS.toSeconds(stalledFor)
+                      + " s: the client did not read; resume with from_sequence=" + cursor)
+              .asRuntimeException());
+      return;
+    }
+    if (stallCheckScheduled.compareAndSet(false, true)) {
+      timer.schedule(
+          () -> {
+            stallCheckScheduled.set(false);
+            signal(); // the drain looks again: still not ready and long enough, it drops the stream
+          },
+          stallTimeoutNanos - stalledFor,
+          TimeUnit.NANOSECONDS);
+    }
+  }
+
   private void complete() {
     stop();
     observer.onCompleted();
@@ -147,6 +214,11 @@ final class SessionWatch {
   private void stop() {
     if (done.compareAndSet(false, true)) {
       log.unsubscribe(signal);
+    }
+  }
+
+  private void release() {
+    if (released.compareAndSet(false, true)) {
       counter.closed();
     }
   }

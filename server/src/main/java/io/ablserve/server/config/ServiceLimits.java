@@ -30,6 +30,9 @@ import java.time.Duration;
  * @param maxMessageBytes largest inbound message, >= 1 MiB + 64 KiB (the clients send 1 MiB upload
  *     chunks); a server's effective limit is also no more than its upload limit plus 64 KiB (see {@link
  *     ServerConfig#maxInboundMessageBytes}). Default 4 MiB, gRPC's.
+ * @param watchStallTimeout how long a WatchSession stream may stay stalled (its client not reading, so
+ *     flow control holds what the server has for it) before the server ends it with RESOURCE_EXHAUSTED
+ *     naming the sequence to resume from; > 0. Default 5 min.
  */
 public record ServiceLimits(
     int maxConcurrentEvaluations,
@@ -43,7 +46,8 @@ public record ServiceLimits(
     boolean permitKeepAliveWithoutCalls,
     Duration maxConnectionAge,
     Duration maxConnectionAgeGrace,
-    int maxMessageBytes) {
+    int maxMessageBytes,
+    Duration watchStallTimeout) {
 
   /** What an upload chunk message may carry beyond its bytes. */
   public static final int MESSAGE_OVERHEAD_BYTES = 64 << 10;
@@ -51,13 +55,14 @@ public record ServiceLimits(
   public static final ServiceLimits DEFAULTS =
       new ServiceLimits(
           2, 8, 4, 2, 100, 200, Duration.ofSeconds(10), Duration.ofSeconds(30), false,
-          Duration.ofHours(1), Duration.ZERO, 4 << 20);
+          Duration.ofHours(1), Duration.ZERO, 4 << 20, Duration.ofMinutes(5));
 
   public ServiceLimits {
     requireNonNull(rstWindow, "rstWindow");
     requireNonNull(permitKeepAliveTime, "permitKeepAliveTime");
     requireNonNull(maxConnectionAge, "maxConnectionAge");
     requireNonNull(maxConnectionAgeGrace, "maxConnectionAgeGrace");
+    requireNonNull(watchStallTimeout, "watchStallTimeout");
     atLeast("max concurrent evaluations", maxConcurrentEvaluations, 1);
     atLeast("max queued evaluations", maxQueuedEvaluations, 0);
     atLeast("max concurrent exports", maxConcurrentExports, 1);
@@ -71,18 +76,29 @@ public record ServiceLimits(
     notNegative("max connection age", maxConnectionAge);
     notNegative("max connection age grace", maxConnectionAgeGrace);
     atLeast("max message bytes", maxMessageBytes, (1 << 20) + MESSAGE_OVERHEAD_BYTES);
+    if (watchStallTimeout.isNegative() || watchStallTimeout.isZero()) {
+      throw new IllegalArgumentException("watch stall timeout must be > 0, got " + watchStallTimeout);
+    }
   }
 
   public ServiceLimits withEvaluations(int concurrent, int queued) {
     return new ServiceLimits(concurrent, queued, maxConcurrentExports, maxConcurrentUploads,
         maxCallsPerConnection, maxRstFramesPerWindow, rstWindow, permitKeepAliveTime,
-        permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes);
+        permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes,
+        watchStallTimeout);
   }
 
   public ServiceLimits withRstFrames(int frames, Duration window) {
     return new ServiceLimits(maxConcurrentEvaluations, maxQueuedEvaluations, maxConcurrentExports,
         maxConcurrentUploads, maxCallsPerConnection, frames, window, permitKeepAliveTime,
-        permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes);
+        permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes,
+        watchStallTimeout);
+  }
+
+  public ServiceLimits withWatchStallTimeout(Duration timeout) {
+    return new ServiceLimits(maxConcurrentEvaluations, maxQueuedEvaluations, maxConcurrentExports,
+        maxConcurrentUploads, maxCallsPerConnection, maxRstFramesPerWindow, rstWindow, permitKeepAliveTime,
+        permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes, timeout);
   }
 
   private static void atLeast(String name, long value, long min) {

@@ -48,13 +48,18 @@ public final class ServerMetrics {
         .register(registry);
     GaugeWithCallback.builder()
         .name("ablserve_active_watchers")
-        .help("Open WatchSession streams")
+        .help("Open WatchSession streams, stalled ones included, until the transport closes them")
         .callback(cb -> cb.call(watchers.open()))
         .register(registry);
     CounterWithCallback.builder()
         .name("ablserve_watch_events_sent")
         .help("Events handed to WatchSession streams; flow control holds back a client that stops reading")
         .callback(cb -> cb.call(watchers.eventsSent()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("ablserve_watch_stall_drops")
+        .help("WatchSession streams ended because their client did not read for the stall timeout")
+        .callback(cb -> cb.call(watchers.stallDrops()))
         .register(registry);
   }
 }

@@ -146,9 +146,9 @@ public final class SessionManager implements AutoCloseable {
     long eventCount = store.eventCount(stored.getId());
     try {
       ResolvedSession resolved = resolver.resolve(stored.getConfig());
-      Optional<Integer> epoch = checkpointEpoch(stored.getId(), eventCount);
+      ResumePoint from = resumePoint(stored.getId(), eventCount);
       scheduler.restore(() -> track(TrainingSession.resumeAfterRestart(
-          stored, eventCount, epoch, resolved, store, clock)));
+          stored, eventCount, from.epoch(), from.supersededAfter(), resolved, store, clock)));
     } catch (IOException | RuntimeException e) {
       logger.warning("session " + stored.getId() + " cannot be resumed after a restart: " + e.getMessage());
       TrainingSession.interruptStored(
@@ -158,15 +158,26 @@ public final class SessionManager implements AutoCloseable {
     }
   }
 
-  /** The epoch of the session's latest readable checkpoint, logging where its telemetry stood. */
-  private Optional<Integer> checkpointEpoch(String sessionId, long eventCount) {
+  /**
+   * Where a resumed session goes on from: the epoch of its latest readable checkpoint (none: epoch 0),
+   * and the last event that checkpoint covers, after which the run's telemetry is done again (-1 without
+   * a checkpoint; the log's last event, so nothing is superseded, for a checkpoint that did not record
+   * it).
+   */
+  record ResumePoint(Optional<Integer> epoch, long supersededAfter) {}
+
+  private ResumePoint resumePoint(String sessionId, long eventCount) {
     FileCheckpoints checkpoints =
         new FileCheckpoints(FileCheckpoints.folder(dataDir, sessionId), () -> eventCount - 1);
     Optional<Integer> epoch = checkpoints.latest().map(TrainingState::epoch);
-    epoch.ifPresent(e -> logger.info(
-        "session " + sessionId + " goes on from its checkpoint after epoch " + e + " (event #"
-            + checkpoints.lastEventSequence() + " then; its log holds " + eventCount + " events)"));
-    return epoch;
+    if (epoch.isEmpty()) {
+      return new ResumePoint(epoch, -1);
+    }
+    long covered = checkpoints.lastEventSequence();
+    logger.info(
+        "session " + sessionId + " goes on from its checkpoint after epoch " + epoch.get() + " (event #"
+            + covered + " then; its log holds " + eventCount + " events)");
+    return new ResumePoint(epoch, covered >= 0 ? covered : eventCount - 1);
   }
 
   private void requeue(Session stored) {
@@ -267,10 +278,10 @@ public final class SessionManager implements AutoCloseable {
             "session '" + sessionId + "' was resumed already");
       }
       long eventCount = store.eventCount(sessionId);
-      Optional<Integer> epoch = checkpointEpoch(sessionId, eventCount);
+      ResumePoint from = resumePoint(sessionId, eventCount);
       TrainingSession session =
           scheduler.submit(current.getOwner(), () -> track(TrainingSession.resume(
-              current, eventCount, epoch, resolved, store, clock)));
+              current, eventCount, from.epoch(), from.supersededAfter(), resolved, store, clock)));
       return snapshot(session);
     }
   }

@@ -93,6 +93,11 @@ public final class StoreHealth {
       }
 
       @Override
+      public void removeSuperseded(String sessionId, long afterSequence, long beforeSequence) {
+        write(() -> store.removeSuperseded(sessionId, afterSequence, beforeSequence));
+      }
+
+      @Override
       public Optional<Session> find(String sessionId) {
         return store.find(sessionId);
       }

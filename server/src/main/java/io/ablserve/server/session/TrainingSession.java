@@ -3,6 +3,7 @@ package io.ablserve.server.session;
 import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.store.SessionStore;
+import io.ablserve.server.store.StoreException;
 import io.ablserve.server.train.EpochReport;
 import io.ablserve.server.train.FilterReport;
 import io.ablserve.server.train.IsolationReport;
@@ -15,6 +16,8 @@ import io.ablserve.v1.SessionState;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One session's state machine: QUEUED -> RUNNING -> SUCCEEDED / FAILED / CANCELLED (or INTERRUPTED when
@@ -23,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * terminal state event is always the last one. It is the training run's listener.
  */
 final class TrainingSession implements TrainingListener {
+  private static final Logger logger = Logger.getLogger(TrainingSession.class.getName());
   private final ResolvedSession resolved;
   private final SessionStore store;
   private final Clock clock;
@@ -96,12 +100,14 @@ final class TrainingSession implements TrainingListener {
   /**
    * INTERRUPTED -> QUEUED: a stored interrupted session, to be trained again from its checkpoint after
    * epoch {@code checkpointEpoch}, or from scratch without one. Its log goes on after the INTERRUPTED
-   * event with a QUEUED one.
+   * event with a QUEUED one; the telemetry logged after sequence {@code supersededAfter} (the last event
+   * the checkpoint covers, -1 without one) is removed, as the rerun logs it again.
    */
   static TrainingSession resume(
       Session stored,
       long eventCount,
       Optional<Integer> checkpointEpoch,
+      long supersededAfter,
       ResolvedSession resolved,
       SessionStore store,
       Clock clock) {
@@ -110,18 +116,21 @@ final class TrainingSession implements TrainingListener {
           "session '" + stored.getId() + "' is " + name(stored.getState())
               + "; only INTERRUPTED sessions can be resumed");
     }
-    return requeue(stored, eventCount, checkpointEpoch, "resumed", resolved, store, clock);
+    return requeue(
+        stored, eventCount, checkpointEpoch, supersededAfter, "resumed", resolved, store, clock);
   }
 
   /**
    * RUNNING (as stored by a process that died) -> QUEUED, to go on from its checkpoint after epoch
    * {@code checkpointEpoch}, or from scratch without one. Its log goes on after the last event the dead
-   * process wrote: events of a partly run epoch stay, and the epoch runs again after them.
+   * process wrote, less the telemetry after sequence {@code supersededAfter} (the last event the
+   * checkpoint covers, -1 without one): a partly run epoch runs again and is logged once, by its rerun.
    */
   static TrainingSession resumeAfterRestart(
       Session stored,
       long eventCount,
       Optional<Integer> checkpointEpoch,
+      long supersededAfter,
       ResolvedSession resolved,
       SessionStore store,
       Clock clock) {
@@ -129,14 +138,15 @@ final class TrainingSession implements TrainingListener {
       throw new IllegalStateException("session '" + stored.getId() + "' is not RUNNING");
     }
     return requeue(
-        stored, eventCount, checkpointEpoch, "server restarted while the session was running",
-        resolved, store, clock);
+        stored, eventCount, checkpointEpoch, supersededAfter,
+        "server restarted while the session was running", resolved, store, clock);
   }
 
   private static TrainingSession requeue(
       Session stored,
       long eventCount,
       Optional<Integer> checkpointEpoch,
+      long supersededAfter,
       String why,
       ResolvedSession resolved,
       SessionStore store,
@@ -167,6 +177,13 @@ final class TrainingSession implements TrainingListener {
     session.events.append(
         TelemetryEvents.stateChange(SessionState.SESSION_STATE_QUEUED, why + "; " + from), false,
         state.build());
+    // After the QUEUED event, so the log's last event, and with it its size, stays.
+    try {
+      store.removeSuperseded(stored.getId(), supersededAfter, eventCount);
+    } catch (StoreException e) {
+      // The rerun goes on; its epochs are then logged twice, as before this removal existed.
+      logger.log(Level.WARNING, "superseded events of session " + stored.getId() + " not removed", e);
+    }
     return session;
   }
 

@@ -14,7 +14,8 @@ import java.util.Optional;
 /** Keeps everything on the heap; sessions are lost when the process ends. */
 public final class InMemorySessionStore implements SessionStore {
   private final Object lock = new Object();
-  // Insertion order is creation order; list() reverses it.
+  // Insertion order is creation order; list() reverses it. An event is at the index of its sequence; a
+  // removed one leaves null there.
   private final Map<String, Session> sessions = new LinkedHashMap<>();
   private final Map<String, List<SessionEvent>> events = new LinkedHashMap<>();
 
@@ -82,15 +83,30 @@ public final class InMemorySessionStore implements SessionStore {
   public void probe() {}
 
   @Override
+  public void removeSuperseded(String sessionId, long afterSequence, long beforeSequence) {
+    synchronized (lock) {
+      List<SessionEvent> log = events.getOrDefault(sessionId, List.of());
+      for (long s = Math.max(0, afterSequence + 1); s < Math.min(beforeSequence, log.size()); s++) {
+        SessionEvent event = log.get((int) s);
+        if (event != null && !event.hasState()) {
+          log.set((int) s, null);
+        }
+      }
+    }
+  }
+
+  @Override
   public List<SessionEvent> readEvents(String sessionId, long fromSequence, int maxCount) {
     synchronized (lock) {
       List<SessionEvent> log = events.getOrDefault(sessionId, List.of());
-      if (fromSequence >= log.size()) {
-        return List.of();
+      List<SessionEvent> read = new ArrayList<>();
+      for (long s = fromSequence; s < log.size() && read.size() < maxCount; s++) {
+        SessionEvent event = log.get((int) s);
+        if (event != null) {
+          read.add(event);
+        }
       }
-      int from = (int) fromSequence;
-      int to = (int) Math.min(log.size(), (long) from + maxCount);
-      return List.copyOf(log.subList(from, to));
+      return read;
     }
   }
 

@@ -40,9 +40,23 @@ public interface SessionStore {
    */
   void probe();
 
-  /** Up to {@code maxCount} events from sequence {@code fromSequence}, in order; empty past the end. */
+  /**
+   * Removes a session's training telemetry (every event but state changes) with a sequence in ({@code
+   * afterSequence}, {@code beforeSequence}): the events of work a resumed session does again, which its
+   * rerun logs anew. State changes stay, so the log still tells the session's history; the log's last
+   * event, a state change, keeps its size. Sequences removed are not used again.
+   */
+  void removeSuperseded(String sessionId, long afterSequence, long beforeSequence);
+
+  /**
+   * Up to {@code maxCount} events from sequence {@code fromSequence}, in order of sequence, skipping those
+   * {@link #removeSuperseded removed}; empty past the end.
+   */
   List<SessionEvent> readEvents(String sessionId, long fromSequence, int maxCount);
 
-  /** The size of a session's event log, which is also its next sequence number; 0 for no session. */
+  /**
+   * The size of a session's event log (its last sequence + 1), which is also its next sequence number; 0
+   * for no session.
+   */
   long eventCount(String sessionId);
 }

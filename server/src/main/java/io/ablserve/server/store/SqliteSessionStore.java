@@ -144,6 +144,25 @@ public final class SqliteSessionStore implements SessionStore {
   }
 
   @Override
+  public void removeSuperseded(String sessionId, long afterSequence, long beforeSequence) {
+    db.run(
+        "remove superseded events of session " + sessionId,
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM events WHERE session_id = ? AND sequence > ? AND sequence < ?"
+                      + " AND kind <> ?")) {
+            s.setString(1, sessionId);
+            s.setLong(2, afterSequence);
+            s.setLong(3, beforeSequence);
+            s.setString(4, SessionEvent.EventCase.STATE.name());
+            s.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
   public List<SessionEvent> readEvents(String sessionId, long fromSequence, int maxCount) {
     return db.run(
         "read events of session " + sessionId,
@@ -172,7 +191,8 @@ public final class SqliteSessionStore implements SessionStore {
   }
 
   private static long eventCount(Connection c, String sessionId) throws SQLException {
-    // Sequences are gap-free from 0, so the next one is max + 1; the primary key answers it.
+    // Sequences are assigned in order from 0 and the last event is never removed, so the next one is
+    // max + 1; the primary key answers it.
     try (PreparedStatement s =
         c.prepareStatement("SELECT MAX(sequence) FROM events WHERE session_id = ?")) {
       s.setString(1, sessionId);

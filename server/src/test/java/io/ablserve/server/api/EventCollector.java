@@ -66,6 +66,21 @@ final class EventCollector implements ClientResponseObserver<WatchSessionRequest
     done.countDown();
   }
 
+  /** How the stream failed; an AssertionError if it did not fail within 30 s, or completed. */
+  Throwable awaitError() throws InterruptedException {
+    if (!done.await(30, TimeUnit.SECONDS)) {
+      throw new AssertionError("watch stream did not end within 30 s; got " + received());
+    }
+    if (error == null) {
+      throw new AssertionError("watch stream completed; expected it to fail");
+    }
+    return error;
+  }
+
+  synchronized List<SessionEvent> events() {
+    return List.copyOf(events);
+  }
+
   /** The whole stream, once it completed normally. */
   List<SessionEvent> awaitCompleted() throws InterruptedException {
     if (!done.await(30, TimeUnit.SECONDS)) {

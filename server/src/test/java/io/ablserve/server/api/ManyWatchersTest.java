@@ -5,6 +5,7 @@ import static io.ablserve.server.api.WatchSessionContract.assertGapFreeFrom;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ablserve.server.TrainingModule;
+import io.ablserve.server.config.ServiceLimits;
 import io.ablserve.server.store.StoreModule;
 import io.ablserve.server.testing.Poll;
 import io.ablserve.server.testing.PrometheusScrape;
@@ -96,7 +97,9 @@ class ManyWatchersTest {
     server =
         TestServer.start(
             TestServer.Transport.NETTY,
-            TestServer.CONFIG.withDataDir(dataDir).withMetricsPort(0),
+            // Stalled for as long as the session runs: the stall timeout must not end them first.
+            TestServer.CONFIG.withDataDir(dataDir).withMetricsPort(0)
+                .withLimits(ServiceLimits.DEFAULTS.withWatchStallTimeout(Duration.ofHours(1))),
             new TrainingModule(),
             new StoreModule());
     // A step event every 4 images: about 2400 events, some 160 KB, over three times what flow control

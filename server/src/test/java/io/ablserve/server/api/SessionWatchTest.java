@@ -6,12 +6,14 @@ import io.ablserve.server.session.EventLog;
 import io.ablserve.server.session.EventLogs;
 import io.ablserve.v1.SessionEvent;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -23,6 +25,7 @@ class SessionWatchTest {
     final List<String> arrivals;
     final List<Long> sequences = Collections.synchronizedList(new ArrayList<>());
     final CountDownLatch completed = new CountDownLatch(1);
+    volatile Runnable onClose = () -> {};
 
     Client(String name, List<String> arrivals) {
       this.name = name;
@@ -42,6 +45,7 @@ class SessionWatchTest {
 
     @Override
     public void onCompleted() {
+      onClose.run(); // as a transport that has sent everything
       completed.countDown();
     }
 
@@ -60,6 +64,11 @@ class SessionWatchTest {
 
     @Override
     public void setOnCancelHandler(Runnable onCancelHandler) {}
+
+    @Override
+    public void setOnCloseHandler(Runnable onCloseHandler) {
+      onClose = onCloseHandler;
+    }
 
     @Override
     public void setCompression(String compression) {}
@@ -83,13 +92,26 @@ class SessionWatchTest {
     Client a = new Client("a", arrivals);
     Client b = new Client("b", arrivals);
     WatchCounter counter = new WatchCounter();
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     try {
-      SessionWatch.start(log, a, executor, counter, 0, true);
-      SessionWatch.start(log, b, executor, counter, 0, true);
+      // Both start before the executor runs a drain: else a loaded machine may deschedule this thread
+      // for the whole of a's replay, and b would start after it.
+      CountDownLatch bothStarted = new CountDownLatch(1);
+      executor.execute(() -> {
+        try {
+          bothStarted.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      SessionWatch.start(log, a, executor, counter, timer, Duration.ofMinutes(5), 0, true);
+      SessionWatch.start(log, b, executor, counter, timer, Duration.ofMinutes(5), 0, true);
+      bothStarted.countDown();
       assertThat(a.completed.await(30, TimeUnit.SECONDS)).isTrue();
       assertThat(b.completed.await(30, TimeUnit.SECONDS)).isTrue();
     } finally {
       executor.shutdownNow();
+      timer.shutdownNow();
     }
 
     List<Long> all = LongStream.rangeClosed(0, steps).boxed().toList();

@@ -75,7 +75,35 @@ abstract class WatchSessionContract extends ServiceTestBase {
 
     assertThat(replay.get(0).getSequence()).isEqualTo(4);
     assertThat(replay).isEqualTo(all.subList(4, all.size()));
-    assertThat(watch(session.getId(), all.size() + 10, true)).isEmpty();
+    assertThat(watch(session.getId(), all.size(), true)).as("just past the end: nothing more").isEmpty();
+  }
+
+  @Test
+  void watch_fromSequenceBeyondTheEndOfAFinishedLog_isOutOfRangeNamingTheLastSequence()
+      throws Exception {
+    start(new ScriptedTrainer(5, false));
+    Session session = create(config(b -> b));
+    List<SessionEvent> all = watch(session.getId(), 0, true);
+
+    assertStatus(
+        () -> watch(session.getId(), all.size() + 1, true), Status.Code.OUT_OF_RANGE,
+        "last event is sequence " + (all.size() - 1) + " and the log is complete");
+  }
+
+  @Test
+  void watch_fromSequenceBeyondTheEndOfARunningLog_isOutOfRangeAtOnce() throws Exception {
+    start(new ScriptedTrainer(5, true));
+    Session session = create(config(b -> b));
+    trainer.awaitStarted();
+    long next = watch(session.getId(), 0, false).size();
+
+    // The stub's deadline is 60 s: the error must come well before it, not once the session ends.
+    long started = System.nanoTime();
+    assertStatus(
+        () -> watch(session.getId(), next + 1, true), Status.Code.OUT_OF_RANGE,
+        "from_sequence must be in [0, " + next + "]");
+    assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(WAIT);
+    assertThat(get(session.getId()).getState()).isEqualTo(SessionState.SESSION_STATE_RUNNING);
   }
 
   @Test

@@ -25,6 +25,7 @@ class ServiceLimitsTest {
     assertThat(d.maxConnectionAge()).isEqualTo(Duration.ofHours(1));
     assertThat(d.maxConnectionAgeGrace()).isEqualTo(Duration.ZERO);
     assertThat(d.maxMessageBytes()).isEqualTo(4 * 1024 * 1024);
+    assertThat(d.watchStallTimeout()).isEqualTo(Duration.ofMinutes(5));
   }
 
   @Test
@@ -39,6 +40,8 @@ class ServiceLimitsTest {
     assertThatThrownBy(() -> d.withRstFrames(10, Duration.ofMillis(500)))
         .hasMessageContaining("RST window must be >= 1 s");
     assertThat(d.withEvaluations(1, 0).maxQueuedEvaluations()).isZero();
+    assertThatThrownBy(() -> d.withWatchStallTimeout(Duration.ZERO))
+        .hasMessageContaining("watch stall timeout must be > 0");
   }
 
   @Test

@@ -57,6 +57,11 @@ class EventLogTest {
     }
 
     @Override
+    public void removeSuperseded(String sessionId, long afterSequence, long beforeSequence) {
+      delegate.removeSuperseded(sessionId, afterSequence, beforeSequence);
+    }
+
+    @Override
     public long eventCount(String sessionId) {
       return delegate.eventCount(sessionId);
     }

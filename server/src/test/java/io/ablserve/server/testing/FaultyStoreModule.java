@@ -105,6 +105,12 @@ public final class FaultyStoreModule extends AbstractModule {
       }
 
       @Override
+      public void removeSuperseded(String sessionId, long afterSequence, long beforeSequence) {
+        fault.check("remove superseded events of session " + sessionId);
+        real.removeSuperseded(sessionId, afterSequence, beforeSequence);
+      }
+
+      @Override
       public List<SessionEvent> readEvents(String sessionId, long fromSequence, int maxCount) {
         return real.readEvents(sessionId, fromSequence, maxCount);
       }
