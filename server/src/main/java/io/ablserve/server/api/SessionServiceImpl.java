@@ -5,10 +5,14 @@ import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import io.ablserve.server.config.ApiPolicy;
+import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.session.EventLog;
 import io.ablserve.server.session.SessionManager;
 import io.ablserve.v1.CancelSessionRequest;
 import io.ablserve.v1.CreateSessionRequest;
+import io.ablserve.v1.DeleteSessionRequest;
+import io.ablserve.v1.DeleteSessionResponse;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.ListSessionsResponse;
@@ -30,9 +34,10 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
   private final SessionManager sessions;
   private final Executor watchExecutor;
   private final WatchCounter watchers;
+  private final ApiPolicy policy;
 
   @Inject
-  public SessionServiceImpl(SessionManager sessions, WatchCounter watchers) {
+  public SessionServiceImpl(SessionManager sessions, WatchCounter watchers, ServerConfig config) {
     // Drains are short and never block, so two threads serve every watcher in turn: an event appended
     // while fifty watch wakes two threads rather than fifty, each of which would preempt a training
     // thread (bench/RESULTS.md, watchers). Daemon threads: the pool needs no shutdown.
@@ -41,10 +46,13 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
         Executors.newFixedThreadPool(
             WATCH_THREADS,
             new ThreadFactoryBuilder().setDaemon(true).setNameFormat("ablserve-watch-%d").build()),
-        watchers);
+        watchers,
+        config.api());
   }
 
-  SessionServiceImpl(SessionManager sessions, Executor watchExecutor, WatchCounter watchers) {
+  SessionServiceImpl(
+      SessionManager sessions, Executor watchExecutor, WatchCounter watchers, ApiPolicy policy) {
+    this.policy = requireNonNull(policy, "policy");
     this.sessions = requireNonNull(sessions, "sessions");
     this.watchExecutor = requireNonNull(watchExecutor, "watchExecutor");
     this.watchers = requireNonNull(watchers, "watchers");
@@ -52,7 +60,10 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
 
   @Override
   public void createSession(CreateSessionRequest request, StreamObserver<Session> observer) {
-    ApiCalls.unary(observer, () -> sessions.create(request.getConfig(), request.getPriority(), caller()));
+    ApiCalls.unary(
+        observer,
+        () -> sessions.create(
+            request.getConfig(), request.getPriority(), request.getRequestId(), caller()));
   }
 
   @Override
@@ -65,7 +76,28 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
       ListSessionsRequest request, StreamObserver<ListSessionsResponse> observer) {
     ApiCalls.unary(
         observer,
-        () -> ListSessionsResponse.newBuilder().addAllSessions(sessions.list(caller())).build());
+        () -> {
+          var caller = caller();
+          Paging.Page<Session> page =
+              Paging.page(
+                  policy, request.getPageSize(), request.getPageToken(),
+                  (beforeKey, limit) -> sessions.listPage(caller, beforeKey, limit));
+          return ListSessionsResponse.newBuilder()
+              .addAllSessions(page.items())
+              .setNextPageToken(page.nextPageToken())
+              .build();
+        });
+  }
+
+  @Override
+  public void deleteSession(
+      DeleteSessionRequest request, StreamObserver<DeleteSessionResponse> observer) {
+    ApiCalls.unary(
+        observer,
+        () -> {
+          sessions.delete(sessionId(request.getSessionId()), caller());
+          return DeleteSessionResponse.getDefaultInstance();
+        });
   }
 
   @Override
