@@ -5,6 +5,7 @@ import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import io.ablserve.server.auth.Principal;
 import io.ablserve.server.config.ApiPolicy;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.session.EventLog;
@@ -77,7 +78,7 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
     ApiCalls.unary(
         observer,
         () -> {
-          var caller = caller();
+          Principal caller = caller();
           Paging.Page<Session> page =
               Paging.page(
                   policy, request.getPageSize(), request.getPageToken(),
