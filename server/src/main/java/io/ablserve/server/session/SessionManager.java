@@ -290,19 +290,21 @@ public final class SessionManager implements AutoCloseable {
    * request id, checkpoints and saved model. IllegalTransitionException while it is QUEUED or RUNNING.
    */
   public void delete(String sessionId, Principal caller) {
-    Session found = get(sessionId, caller); // NOT_FOUND for an unknown or invisible session
-    if (!TelemetryEvents.isTerminal(found.getState())) {
-      throw new IllegalTransitionException(
-          "session '" + sessionId + "' is " + found.getState().name().substring(14)
-              + "; cancel it before deleting it");
+    synchronized (this) { // as resume(): an INTERRUPTED session is either resumed or deleted
+      Session found = get(sessionId, caller); // NOT_FOUND for an unknown or invisible session
+      if (!TelemetryEvents.isTerminal(found.getState())) {
+        throw new IllegalTransitionException(
+            "session '" + sessionId + "' is " + found.getState().name().substring(14)
+                + "; cancel it before deleting it");
+      }
+      TrainingSession ended = live.get(sessionId);
+      if (ended != null && ended.hasUnstoredState()) {
+        throw new IllegalTransitionException(
+            "session '" + sessionId + "' ended while the store took no writes; delete it once its"
+                + " final state is stored (the server retries every second)");
+      }
+      delete(sessionId);
     }
-    TrainingSession ended = live.get(sessionId);
-    if (ended != null && ended.hasUnstoredState()) {
-      throw new IllegalTransitionException(
-          "session '" + sessionId + "' ended while the store took no writes; delete it once its"
-              + " final state is stored (the server retries every second)");
-    }
-    delete(sessionId);
   }
 
   private void delete(String sessionId) {
