@@ -83,6 +83,29 @@ def test_sessionAndSessions_findCreatedSessions(client):
         session.cancel()
 
 
+def test_sessions_takesEveryPage_andDeleteRemovesFinishedSessionsOnly(client):
+    created = [client.create_session(long_config(f"paged {i}")) for i in range(3)]
+    with pytest.raises(ablserve.AblError) as raised:
+        created[0].delete()
+    assert raised.value.code == grpc.StatusCode.FAILED_PRECONDITION
+    for session in created:
+        session.cancel()
+        assert session.wait(progress=False, timeout=120).state == "cancelled"
+    listed = [s.id for s in client.sessions()]
+    assert len(listed) > 2, "more than one page of 2"
+    assert len(listed) == len(set(listed)), "no session twice across pages"
+    assert [s.id for s in reversed(created)] == [i for i in listed if i in {s.id for s in created}]
+
+    created[0].delete()
+    for session in created[1:]:
+        client.delete_session(session.id)
+    remaining = {s.id for s in client.sessions()}
+    assert not remaining & {s.id for s in created}
+    with pytest.raises(ablserve.AblError) as raised:
+        client.session(created[0].id)
+    assert raised.value.code == grpc.StatusCode.NOT_FOUND
+
+
 def test_cancel_returnsOnceTheSessionIsCancelledAndRefusesTwice(client):
     session = client.create_session(long_config("cancel"))
     assert session.cancel(timeout=60).state == "cancelled"

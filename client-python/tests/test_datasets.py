@@ -51,6 +51,18 @@ def test_uploadDataset_fromAnNpzFileAndAFolder(client, tmp_path):
         client.delete_dataset(d.id)
 
 
+def test_datasets_takesEveryPage(client):
+    x, y, x_test, y_test = _arrays(train=30, test=10, seed=2)
+    uploaded = [client.upload_dataset(x, y, x_test, y_test, name=f"paged {i}", progress=False) for i in range(3)]
+    try:
+        listed = [d.id for d in client.datasets()]
+        assert len(listed) == len(set(listed)) >= 3, "more than one page of 2, none twice"
+        assert [d.id for d in reversed(uploaded)] == [i for i in listed if i in {d.id for d in uploaded}]
+    finally:
+        for d in uploaded:
+            client.delete_dataset(d.id)
+
+
 def test_uploadDataset_wrongDtypeRaisesTheServersDescription(client):
     x, y, x_test, y_test = _arrays(train=50, test=10)
     with pytest.raises(ablserve.AblError) as raised:

@@ -84,9 +84,15 @@ class Client:
         return Session(self, matches[0])
 
     def sessions(self, *, timeout: Optional[float] = None) -> List[Session]:
-        """Every session the server knows, newest first."""
-        response = self._unary(self._sessions.ListSessions, pb.ListSessionsRequest(), timeout)
-        return [Session(self, s) for s in response.sessions]
+        """Every session the server knows, newest first (fetched a page at a time; ``timeout`` is per page)."""
+        pages = _pages(lambda token: self._unary(self._sessions.ListSessions,
+                                                 pb.ListSessionsRequest(page_token=token), timeout))
+        return [Session(self, s) for page in pages for s in page.sessions]
+
+    def delete_session(self, session_id: str, *, timeout: Optional[float] = None) -> None:
+        """Deletes a finished session with its events, checkpoints and model (AblError FAILED_PRECONDITION
+        while it is queued or running: cancel it first)."""
+        self._unary(self._sessions.DeleteSession, pb.DeleteSessionRequest(session_id=session_id), timeout)
 
     def upload_dataset(self, x, y=None, x_test=None, y_test=None, *, name: str, progress: bool = True,
                        timeout: Optional[float] = None) -> Dataset:
@@ -116,9 +122,10 @@ class Client:
         return _datasets.dataset_from_proto(response)
 
     def datasets(self, *, timeout: Optional[float] = None) -> List[Dataset]:
-        """The datasets this user uploaded, newest first."""
-        response = self._unary(self._datasets.ListDatasets, datasets_pb.ListDatasetsRequest(), timeout)
-        return [_datasets.dataset_from_proto(d) for d in response.datasets]
+        """The datasets this user uploaded, newest first (fetched a page at a time)."""
+        pages = _pages(lambda token: self._unary(self._datasets.ListDatasets,
+                                                 datasets_pb.ListDatasetsRequest(page_token=token), timeout))
+        return [_datasets.dataset_from_proto(d) for page in pages for d in page.datasets]
 
     def delete_dataset(self, dataset_id: str, *, timeout: Optional[float] = None) -> None:
         """Removes an uploaded dataset (FAILED_PRECONDITION while a queued or running session uses it)."""
@@ -165,6 +172,17 @@ def with_default_port(address: str) -> str:
     if address.count(":") > 1:  # a bare IPv6 address
         return f"[{address}]:{DEFAULT_PORT}"
     return address if ":" in address else f"{address}:{DEFAULT_PORT}"
+
+
+def _pages(fetch) -> Iterator:
+    """The responses of a List call from its first page to its last, following next_page_token."""
+    token = ""
+    while True:
+        page = fetch(token)
+        yield page
+        token = page.next_page_token
+        if not token:
+            return
 
 
 def _token_from_environment() -> Optional[str]:

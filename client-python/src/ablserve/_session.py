@@ -119,6 +119,11 @@ class Session:
         self._update(c._unary(c._sessions.ResumeSession, pb.ResumeSessionRequest(session_id=self.id), timeout))
         return self
 
+    def delete(self, *, timeout: Optional[float] = None) -> None:
+        """Deletes this finished session on the server, with its events, checkpoints and model. AblError
+        FAILED_PRECONDITION while it is queued or running (cancel it first)."""
+        self._client.delete_session(self.id, timeout=timeout)
+
     def watch(self, from_sequence: int = 0, follow: bool = True, *, timeout: Optional[float] = None,
               on_interrupt: str = "ask") -> Iterator[Event]:
         """Iterates over the session's events as typed dataclasses (:class:`StepMetrics`, :class:`EpochSummary`,

@@ -21,16 +21,18 @@ UPLOAD_FORMAT_NPZ: UploadFormat
 UPLOAD_FORMAT_ZIP: UploadFormat
 
 class DatasetUploadMetadata(_message.Message):
-    __slots__ = ("name", "format", "total_bytes", "sha256")
+    __slots__ = ("name", "format", "total_bytes", "sha256", "request_id")
     NAME_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     TOTAL_BYTES_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     name: str
     format: UploadFormat
     total_bytes: int
     sha256: str
-    def __init__(self, name: _Optional[str] = ..., format: _Optional[_Union[UploadFormat, str]] = ..., total_bytes: _Optional[int] = ..., sha256: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., format: _Optional[_Union[UploadFormat, str]] = ..., total_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class UploadDatasetRequest(_message.Message):
     __slots__ = ("metadata", "chunk")
@@ -73,14 +75,20 @@ class Dataset(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., owner: _Optional[str] = ..., format: _Optional[_Union[UploadFormat, str]] = ..., layout: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., train_samples: _Optional[int] = ..., test_samples: _Optional[int] = ..., channels: _Optional[int] = ..., height_px: _Optional[int] = ..., width_px: _Optional[int] = ..., num_classes: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListDatasetsRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListDatasetsResponse(_message.Message):
-    __slots__ = ("datasets",)
+    __slots__ = ("datasets", "next_page_token")
     DATASETS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     datasets: _containers.RepeatedCompositeFieldContainer[Dataset]
-    def __init__(self, datasets: _Optional[_Iterable[_Union[Dataset, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, datasets: _Optional[_Iterable[_Union[Dataset, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class DeleteDatasetRequest(_message.Message):
     __slots__ = ("dataset_id",)

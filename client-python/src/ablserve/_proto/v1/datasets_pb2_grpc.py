@@ -63,14 +63,18 @@ class DatasetServiceServicer(object):
         """Client streaming. The first message is the metadata, every later one a chunk of the file, in order.
         The server checks the size and SHA-256, unpacks, and loads the data as a training run would; only a
         dataset that loads becomes visible. INVALID_ARGUMENT says what was wrong (the loader's message for bad
-        data); RESOURCE_EXHAUSTED when the upload exceeds the server's --max-upload-bytes.
+        data); RESOURCE_EXHAUSTED when the upload exceeds the server's --max-upload-bytes, with a
+        google.rpc.ErrorInfo saying which limit (and a google.rpc.RetryInfo when waiting helps, as for
+        --max-concurrent-uploads). With metadata.request_id, a retried upload returns the dataset the first
+        one created and stores nothing new.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListDatasets(self, request, context):
-        """Unary. The caller's datasets (an admin's: everyone's), newest first.
+        """Unary. The caller's datasets (an admin's: everyone's), newest first, one page at a time as
+        ListSessions pages.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

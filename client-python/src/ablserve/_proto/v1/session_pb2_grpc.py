@@ -67,6 +67,11 @@ class SessionServiceStub(object):
                 request_serializer=ablserve_dot_v1_dot_session__pb2.ResumeSessionRequest.SerializeToString,
                 response_deserializer=ablserve_dot_v1_dot_session__pb2.Session.FromString,
                 _registered_method=True)
+        self.DeleteSession = channel.unary_unary(
+                '/ablserve.v1.SessionService/DeleteSession',
+                request_serializer=ablserve_dot_v1_dot_session__pb2.DeleteSessionRequest.SerializeToString,
+                response_deserializer=ablserve_dot_v1_dot_session__pb2.DeleteSessionResponse.FromString,
+                _registered_method=True)
 
 
 class SessionServiceServicer(object):
@@ -79,7 +84,10 @@ class SessionServiceServicer(object):
         unset option resolved to the server default. INVALID_ARGUMENT names the bad field and its allowed range.
         RESOURCE_EXHAUSTED when the queue is full (the server's --max-queued) or when the caller already has
         the most QUEUED sessions one user may have (--max-queued-per-user, applied on a server with a token
-        file); the description says which limit, its value and the user. A refused session leaves no trace.
+        file); the description says which limit, its value and the user, and the error carries a
+        google.rpc.ErrorInfo (reason QUEUE_FULL or USER_QUEUE_LIMIT, domain ablserve.io) and a
+        google.rpc.RetryInfo. INVALID_ARGUMENT carries a google.rpc.BadRequest naming the field. A refused
+        session leaves no trace. With a request_id, a retried call returns the session the first one created.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -93,7 +101,9 @@ class SessionServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def ListSessions(self, request, context):
-        """Unary. All sessions, newest first.
+        """Unary. The sessions the caller can see (an admin: everyone's), newest first, one page at a time:
+        pass the previous response's next_page_token to get the next page. INVALID_ARGUMENT for a
+        page_token this server did not issue or a negative page_size.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -125,6 +135,16 @@ class SessionServiceServicer(object):
         counted for its owner. A server started with --resume-interrupted=auto (the default)
         does this by itself for a session it finds RUNNING, left by a process that died: no INTERRUPTED event
         then, and the events a partly run epoch had logged stay, followed by those of its rerun.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteSession(self, request, context):
+        """Unary. Deletes a finished session for good: its record, event log, checkpoints and saved model.
+        Its owner or an admin may; NOT_FOUND for an unknown id or another user's session. FAILED_PRECONDITION
+        for a QUEUED or RUNNING session: cancel it first. A server started with --retain-finished-days
+        deletes finished sessions older than that by itself.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -162,6 +182,11 @@ def add_SessionServiceServicer_to_server(servicer, server):
                     servicer.ResumeSession,
                     request_deserializer=ablserve_dot_v1_dot_session__pb2.ResumeSessionRequest.FromString,
                     response_serializer=ablserve_dot_v1_dot_session__pb2.Session.SerializeToString,
+            ),
+            'DeleteSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteSession,
+                    request_deserializer=ablserve_dot_v1_dot_session__pb2.DeleteSessionRequest.FromString,
+                    response_serializer=ablserve_dot_v1_dot_session__pb2.DeleteSessionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -328,6 +353,33 @@ class SessionService(object):
             '/ablserve.v1.SessionService/ResumeSession',
             ablserve_dot_v1_dot_session__pb2.ResumeSessionRequest.SerializeToString,
             ablserve_dot_v1_dot_session__pb2.Session.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ablserve.v1.SessionService/DeleteSession',
+            ablserve_dot_v1_dot_session__pb2.DeleteSessionRequest.SerializeToString,
+            ablserve_dot_v1_dot_session__pb2.DeleteSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,

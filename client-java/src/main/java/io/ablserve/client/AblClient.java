@@ -11,6 +11,7 @@ import io.ablserve.v1.DatasetServiceGrpc.DatasetServiceBlockingStub;
 import io.ablserve.v1.DatasetServiceGrpc.DatasetServiceStub;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.DeleteDatasetRequest;
+import io.ablserve.v1.DeleteSessionRequest;
 import io.ablserve.v1.EvaluateRequest;
 import io.ablserve.v1.EvaluateResponse;
 import io.ablserve.v1.ExportModelRequest;
@@ -18,7 +19,9 @@ import io.ablserve.v1.GetIsolationRequest;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.ListDatasetsRequest;
+import io.ablserve.v1.ListDatasetsResponse;
 import io.ablserve.v1.ListSessionsRequest;
+import io.ablserve.v1.ListSessionsResponse;
 import io.ablserve.v1.ModelMetadata;
 import io.ablserve.v1.ResultsServiceGrpc;
 import io.ablserve.v1.ResultsServiceGrpc.ResultsServiceBlockingStub;
@@ -43,6 +46,8 @@ import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -280,8 +285,27 @@ public final class AblClient implements AutoCloseable {
   }
 
   /** All sessions, newest first. */
+
+  /** All sessions, newest first, fetched a page at a time (each page a call with the deadline). */
   public List<Session> listSessions() {
-    return unary(s -> s.listSessions(ListSessionsRequest.getDefaultInstance())).getSessionsList();
+    List<Session> sessions = new ArrayList<>();
+    String pageToken = "";
+    do {
+      ListSessionsRequest request = ListSessionsRequest.newBuilder().setPageToken(pageToken).build();
+      ListSessionsResponse page = unary(s -> s.listSessions(request));
+      sessions.addAll(page.getSessionsList());
+      pageToken = page.getNextPageToken();
+    } while (!pageToken.isEmpty());
+    return sessions;
+  }
+
+  /**
+   * Deletes a finished session with its events, checkpoints and model; {@code FAILED_PRECONDITION} while
+   * it is queued or running (cancel it first).
+   */
+  public void deleteSession(String sessionId) {
+    DeleteSessionRequest request = DeleteSessionRequest.newBuilder().setSessionId(sessionId).build();
+    unary(s -> s.deleteSession(request));
   }
 
   /**
@@ -416,10 +440,17 @@ public final class AblClient implements AutoCloseable {
     }
   }
 
-  /** The datasets this user uploaded (an admin: everyone's), newest first. */
+  /** The datasets this user uploaded (an admin: everyone's), newest first, fetched a page at a time. */
   public List<Dataset> listDatasets() {
-    return datasetCall(d -> d.listDatasets(ListDatasetsRequest.getDefaultInstance()))
-        .getDatasetsList();
+    List<Dataset> datasets = new ArrayList<>();
+    String pageToken = "";
+    do {
+      ListDatasetsRequest request = ListDatasetsRequest.newBuilder().setPageToken(pageToken).build();
+      ListDatasetsResponse page = datasetCall(d -> d.listDatasets(request));
+      datasets.addAll(page.getDatasetsList());
+      pageToken = page.getNextPageToken();
+    } while (!pageToken.isEmpty());
+    return datasets;
   }
 
   /**

@@ -114,4 +114,40 @@ class AblClientSharedServerTest {
     assertThatThrownBy(() -> AblClient.builder(server.address()).authority("x").build())
         .hasMessageContaining("needs TLS");
   }
+
+  @Test
+  void listings_takeEveryPage_andDeleteSessionRemovesACancelledOne() throws Exception {
+    Path zip = zipOf(TinyIdxDataset.write(dir.resolve("paged"), 60, 3), dir.resolve("paged.zip"));
+    List<String> uploaded = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      uploaded.add(alice.uploadDataset(zip, "paged-" + i, sent -> {}).getId());
+    }
+    assertThat(alice.listDatasets()).extracting(Dataset::getId).containsAll(uploaded);
+
+    List<String> created = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Session session = alice.createSession(
+          SessionConfig.newBuilder()
+              .setDataset(DatasetSpec.newBuilder().setName(uploaded.get(0)))
+              .setAbl(AblConfig.newBuilder().setEpochs(200).setIsolationEpochs(100))
+              .build(),
+          -5);
+      alice.cancelSession(session.getId());
+      created.add(session.getId());
+    }
+    assertThat(alice.listSessions()).extracting(Session::getId).containsAll(created);
+
+    for (String id : created) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (alice.getSession(id).getState() != io.ablserve.v1.SessionState.SESSION_STATE_CANCELLED
+          && System.nanoTime() < deadline) {
+        Thread.sleep(50); // a running session stops within a training step
+      }
+      alice.deleteSession(id);
+    }
+    assertThat(alice.listSessions()).extracting(Session::getId).doesNotContainAnyElementsOf(created);
+    assertThatThrownBy(() -> alice.deleteSession(created.get(0)))
+        .isInstanceOfSatisfying(AblClientException.class,
+            e -> assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND));
+  }
 }

@@ -46,7 +46,9 @@ public final class RealServer implements AutoCloseable {
     ServerConfig config =
         new ServerConfig(0, "127.0.0.1", dir.resolve("data"), "cpu", d.datasetRoots(), 10)
             .withTokenFile(tokens)
-            .withTls(cert, key);
+            .withTls(cert, key)
+            // Pages of 2, so that every listing of more than two takes the clients through pages.
+            .withApi(d.api().withPageSizes(2, 2));
     AblServer server =
         Guice.createInjector(
                 new ConfigModule(config), new GrpcServerModule(), new SessionModule(),

@@ -7,6 +7,7 @@ import com.google.inject.Stage;
 import io.ablserve.server.api.AblServer;
 import io.ablserve.server.api.GrpcServerModule;
 import io.ablserve.server.auth.Exposure;
+import io.ablserve.server.config.ApiPolicy;
 import io.ablserve.server.config.ConfigModule;
 import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.config.ServerConfig;
@@ -270,6 +271,29 @@ public final class Main implements Callable<Integer> {
               + " Env ABLSERVE_WATCH_STALL_SECONDS. Default 300.")
   Long watchStallSeconds;
 
+  @Option(
+      names = "--default-page-size",
+      defaultValue = "${env:ABLSERVE_DEFAULT_PAGE_SIZE}",
+      description =
+          "Items a List call returns when it asks for no page size."
+              + " Env ABLSERVE_DEFAULT_PAGE_SIZE. Default 100.")
+  Integer defaultPageSize;
+
+  @Option(
+      names = "--max-page-size",
+      defaultValue = "${env:ABLSERVE_MAX_PAGE_SIZE}",
+      description = "Most items one List call returns. Env ABLSERVE_MAX_PAGE_SIZE. Default 1000.")
+  Integer maxPageSize;
+
+  @Option(
+      names = "--retain-finished-days",
+      defaultValue = "${env:ABLSERVE_RETAIN_FINISHED_DAYS}",
+      description =
+          "Delete sessions that SUCCEEDED, FAILED or were CANCELLED this many days ago, with their events,"
+              + " checkpoints and models (checked hourly); 0 keeps them for ever."
+              + " Env ABLSERVE_RETAIN_FINISHED_DAYS. Default 0.")
+  Integer retainFinishedDays;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -297,7 +321,21 @@ public final class Main implements Callable<Integer> {
         resumeInterrupted != null ? resumeMode(resumeInterrupted) : d.resumeInterrupted(),
         datasetLimits(d.datasetLimits()),
         minFreeBytes != null ? minFreeBytes : d.minFreeBytes(),
-        limits());
+        limits(),
+        api());
+  }
+
+  private ApiPolicy api() {
+    ApiPolicy d = ServerConfig.DEFAULTS.api();
+    if (retainFinishedDays != null && retainFinishedDays < 0) {
+      throw new IllegalArgumentException(
+          "--retain-finished-days must be >= 0, got " + retainFinishedDays);
+    }
+    return new ApiPolicy(
+        defaultPageSize != null ? defaultPageSize : d.defaultPageSize(),
+        maxPageSize != null ? maxPageSize : d.maxPageSize(),
+        retainFinishedDays != null ? Duration.ofDays(retainFinishedDays) : d.retainFinished(),
+        d.retentionSweepInterval());
   }
 
   private DatasetLimits datasetLimits(DatasetLimits d) {

@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** How the services answer: the session layer's exceptions as gRPC status codes, in one place. */
@@ -27,6 +28,10 @@ final class ApiCalls {
   /** Room for a message naming a field, its range and a quoted prefix of the input. */
   static final int MAX_DESCRIPTION_CHARS = 512;
   /** The folders of an absolute path (not of a URL or a ratio such as img/s): {@code /a/b/} of /a/b/c. */
+  /** A request field path at the start of a message, before "must" or "is". */
+  private static final Pattern LEADING_FIELD =
+      Pattern.compile("([a-z][a-z0-9_]*(?:\\.[a-z][a-z0-9_]*)*) (?:must|is|has) ");
+
   private static final Pattern ABSOLUTE_PATH_DIRS =
       Pattern.compile("(?<![\\w.:/~-])/(?:[^\\s'\"/:,;()\\[\\]]+/)+");
 
@@ -63,33 +68,53 @@ final class ApiCalls {
     observer.onCompleted();
   }
 
+  /**
+   * The status of a failed call, with google.rpc details where a client can act on them: a BadRequest
+   * naming the field of an INVALID_ARGUMENT, an ErrorInfo with the reason of a RESOURCE_EXHAUSTED, and a
+   * RetryInfo when the same call may succeed later.
+   */
   static StatusRuntimeException toStatus(Exception e) {
     Status status;
     if (e instanceof IllegalArgumentException) {
-      status = Status.INVALID_ARGUMENT;
+      return invalidArgument(describe(e.getMessage()));
     } else if (e instanceof SessionNotFoundException || e instanceof DatasetNotFoundException) {
       status = Status.NOT_FOUND;
     } else if (e instanceof IllegalTransitionException || e instanceof DataDirNotWritableException) {
       status = Status.FAILED_PRECONDITION;
-    } else if (e instanceof QueueFullException
-        || e instanceof UserQueueLimitException
-        || e instanceof UploadTooLargeException
-        || e instanceof DiskSpaceLowException) {
-      status = Status.RESOURCE_EXHAUSTED;
-    } else if (e instanceof ShuttingDownException || e instanceof StoreUnavailableException) {
+    } else if (e instanceof QueueFullException) {
+      return ErrorDetails.quotaExceeded("QUEUE_FULL", describe(e.getMessage()), "--max-queued", true);
+    } else if (e instanceof UserQueueLimitException) {
+      return ErrorDetails.quotaExceeded(
+          "USER_QUEUE_LIMIT", describe(e.getMessage()), "--max-queued-per-user", true);
+    } else if (e instanceof UploadTooLargeException) {
+      return ErrorDetails.quotaExceeded(
+          "UPLOAD_TOO_LARGE", describe(e.getMessage()), null, false);
+    } else if (e instanceof DiskSpaceLowException) {
+      return ErrorDetails.quotaExceeded(
+          "DISK_SPACE_LOW", describe(e.getMessage()), "--min-free-bytes", false);
+    } else if (e instanceof ShuttingDownException) {
       status = Status.UNAVAILABLE;
+    } else if (e instanceof StoreUnavailableException) {
+      return ErrorDetails.unavailable(describe(e.getMessage()));
     } else if (e instanceof StoreException) {
       // The store failed this write (a full disk, say); it says nothing of the request: retrying may help.
       logger.log(Level.WARNING, "request failed in the store", e);
-      return Status.UNAVAILABLE
-          .withDescription("the server could not write its session store; retry later")
-          .asRuntimeException();
+      return ErrorDetails.unavailable("the server could not write its session store; retry later");
     } else if (e instanceof CancellationException) {
       status = Status.CANCELLED; // the caller went away; nobody reads this
     } else {
       return internal(e);
     }
     return status.withDescription(describe(e.getMessage())).asRuntimeException();
+  }
+
+  /**
+   * INVALID_ARGUMENT with {@code description}, and a BadRequest naming the field when the description
+   * starts with one, as the config checks' messages do ("abl.learning_rate must be > 0, got -1").
+   */
+  static StatusRuntimeException invalidArgument(String description) {
+    Matcher field = LEADING_FIELD.matcher(description == null ? "" : description);
+    return ErrorDetails.invalidArgument(description, field.lookingAt() ? field.group(1) : null);
   }
 
   /**

@@ -1,7 +1,7 @@
 package io.ablserve.server.api;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
-import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -16,15 +16,18 @@ import java.util.concurrent.TimeUnit;
  * threads and 10 GB). Daemon threads: the pool needs no shutdown.
  */
 final class BoundedCalls {
-  private final Status refusal;
+  private final String refusal;
+  private final String name;
+  private final String flags;
   private final ThreadPoolExecutor executor;
 
   /** {@code name} names the threads and the refusal, {@code flags} the settings of the limits. */
   BoundedCalls(String name, int concurrent, int queued, String flags) {
+    this.name = name;
+    this.flags = flags;
     this.refusal =
-        Status.RESOURCE_EXHAUSTED.withDescription(
-            "too many " + name + " calls: " + concurrent + " run at once and " + queued
-                + " may wait (" + flags + "); retry later");
+        "too many " + name + " calls: " + concurrent + " run at once and " + queued
+            + " may wait (" + flags + "); retry later";
     BlockingQueue<Runnable> queue =
         queued == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queued);
     this.executor =
@@ -48,8 +51,12 @@ final class BoundedCalls {
     }
   }
 
-  /** The status of a refused call, naming the limits. */
-  Status refusal() {
-    return refusal;
+  /**
+   * The status of a refused call, naming the limits; its ErrorInfo's reason is TOO_MANY_ and the calls'
+   * name ({@code TOO_MANY_EVALUATE_CALLS}), and it carries a RetryInfo.
+   */
+  StatusRuntimeException refusal() {
+    return ErrorDetails.quotaExceeded(
+        "TOO_MANY_" + name.toUpperCase(java.util.Locale.ROOT) + "_CALLS", refusal, flags, true);
   }
 }

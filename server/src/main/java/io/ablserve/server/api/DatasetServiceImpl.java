@@ -4,6 +4,7 @@ import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.auth.Principal;
+import io.ablserve.server.config.ApiPolicy;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.session.DatasetNotFoundException;
 import io.ablserve.server.session.DatasetUpload;
@@ -16,10 +17,10 @@ import io.ablserve.v1.DeleteDatasetResponse;
 import io.ablserve.v1.ListDatasetsRequest;
 import io.ablserve.v1.ListDatasetsResponse;
 import io.ablserve.v1.UploadDatasetRequest;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 
 /** The v1 DatasetService over {@link UploadedDatasets}; the proto comments are its reference. */
@@ -28,6 +29,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
   private final SessionManager sessions;
   private final Semaphore uploads;
   private final int maxUploads;
+  private final ApiPolicy policy;
 
   /** At most {@code config}'s {@code maxConcurrentUploads} uploads are open at once. */
   @Inject
@@ -36,6 +38,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
     this.sessions = requireNonNull(sessions, "sessions");
     this.maxUploads = config.limits().maxConcurrentUploads();
     this.uploads = new Semaphore(maxUploads);
+    this.policy = config.api();
   }
 
   @Override
@@ -48,7 +51,17 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
       ListDatasetsRequest request, StreamObserver<ListDatasetsResponse> observer) {
     ApiCalls.unary(
         observer,
-        () -> ListDatasetsResponse.newBuilder().addAllDatasets(datasets.list(caller())).build());
+        () -> {
+          Principal caller = caller();
+          Paging.Page<Dataset> page =
+              Paging.page(
+                  policy, request.getPageSize(), request.getPageToken(),
+                  (beforeKey, limit) -> datasets.listPage(caller, beforeKey, limit));
+          return ListDatasetsResponse.newBuilder()
+              .addAllDatasets(page.items())
+              .setNextPageToken(page.nextPageToken())
+              .build();
+        });
   }
 
   @Override
@@ -77,6 +90,8 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
     private final Principal caller;
     private final StreamObserver<Dataset> response;
     private DatasetUpload upload;
+    /** The dataset an earlier upload with this one's request_id created: this one stores nothing. */
+    private Dataset earlier;
     private boolean answered;
     private boolean admitted;
 
@@ -91,6 +106,9 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
         return; // already failed; the rest of the stream is ignored
       }
       try {
+        if (earlier != null) {
+          return; // a retry of a finished upload: its bytes are not needed
+        }
         if (upload == null) {
           if (!request.hasMetadata()) {
             throw new IllegalArgumentException("the first message must carry the metadata");
@@ -100,14 +118,20 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
             throw new IllegalArgumentException(
                 "metadata.sha256 must be 64 hex digits, got " + sha256.length() + " characters");
           }
+          Optional<Dataset> previous = datasets.previousUpload(request.getMetadata(), caller);
+          if (previous.isPresent()) {
+            earlier = previous.get();
+            return;
+          }
           if (!uploads.tryAcquire()) {
             answered = true;
             response.onError(
-                Status.RESOURCE_EXHAUSTED
-                    .withDescription(
-                        "too many UploadDataset calls: " + maxUploads
-                            + " may be open at once (--max-concurrent-uploads); retry later")
-                    .asRuntimeException());
+                ErrorDetails.quotaExceeded(
+                    "TOO_MANY_UPLOADS",
+                    "too many UploadDataset calls: " + maxUploads
+                        + " may be open at once (--max-concurrent-uploads); retry later",
+                    "--max-concurrent-uploads",
+                    true));
             return;
           }
           admitted = true;
@@ -142,6 +166,12 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
     @Override
     public void onCompleted() {
       if (answered) {
+        return;
+      }
+      if (earlier != null) {
+        answered = true;
+        response.onNext(earlier);
+        response.onCompleted();
         return;
       }
       if (upload == null) {

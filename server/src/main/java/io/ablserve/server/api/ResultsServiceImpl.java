@@ -17,7 +17,6 @@ import io.ablserve.v1.GetIsolationRequest;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.ResultsServiceGrpc;
 import io.grpc.Context;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
@@ -54,11 +53,12 @@ public final class ResultsServiceImpl extends ResultsServiceGrpc.ResultsServiceI
       ExportModelRequest request, StreamObserver<ExportModelChunk> observer) {
     if (!exports.tryAcquire()) {
       observer.onError(
-          Status.RESOURCE_EXHAUSTED
-              .withDescription(
-                  "too many ExportModel streams: " + maxExports
-                      + " may be open at once (--max-concurrent-exports); retry later")
-              .asRuntimeException());
+          ErrorDetails.quotaExceeded(
+              "TOO_MANY_EXPORTS",
+              "too many ExportModel streams: " + maxExports
+                  + " may be open at once (--max-concurrent-exports); retry later",
+              "--max-concurrent-exports",
+              true));
       return;
     }
     SavedModels.SavedModel saved;
@@ -97,7 +97,7 @@ public final class ResultsServiceImpl extends ResultsServiceGrpc.ResultsServiceI
                   call::isCancelled));
         }));
     if (!admitted) {
-      observer.onError(evaluations.refusal().asRuntimeException());
+      observer.onError(evaluations.refusal());
     }
   }
 

@@ -5,11 +5,15 @@ import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import io.ablserve.server.auth.Principal;
+import io.ablserve.server.config.ApiPolicy;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.session.EventLog;
 import io.ablserve.server.session.SessionManager;
 import io.ablserve.v1.CancelSessionRequest;
 import io.ablserve.v1.CreateSessionRequest;
+import io.ablserve.v1.DeleteSessionRequest;
+import io.ablserve.v1.DeleteSessionResponse;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.ListSessionsResponse;
@@ -36,6 +40,7 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
   private final WatchCounter watchers;
   private final ScheduledExecutorService stallTimer;
   private final Duration stallTimeout;
+  private final ApiPolicy policy;
 
   @Inject
   public SessionServiceImpl(SessionManager sessions, WatchCounter watchers, ServerConfig config) {
@@ -51,7 +56,8 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
         // Stall checks only signal a watch; its drain, on the pool above, decides.
         Executors.newSingleThreadScheduledExecutor(
             new ThreadFactoryBuilder().setDaemon(true).setNameFormat("ablserve-watch-stall").build()),
-        config.limits().watchStallTimeout());
+        config.limits().watchStallTimeout(),
+        config.api());
   }
 
   SessionServiceImpl(
@@ -59,7 +65,9 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
       Executor watchExecutor,
       WatchCounter watchers,
       ScheduledExecutorService stallTimer,
-      Duration stallTimeout) {
+      Duration stallTimeout,
+      ApiPolicy policy) {
+    this.policy = requireNonNull(policy, "policy");
     this.sessions = requireNonNull(sessions, "sessions");
     this.watchExecutor = requireNonNull(watchExecutor, "watchExecutor");
     this.watchers = requireNonNull(watchers, "watchers");
@@ -69,7 +77,10 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
 
   @Override
   public void createSession(CreateSessionRequest request, StreamObserver<Session> observer) {
-    ApiCalls.unary(observer, () -> sessions.create(request.getConfig(), request.getPriority(), caller()));
+    ApiCalls.unary(
+        observer,
+        () -> sessions.create(
+            request.getConfig(), request.getPriority(), request.getRequestId(), caller()));
   }
 
   @Override
@@ -82,7 +93,28 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
       ListSessionsRequest request, StreamObserver<ListSessionsResponse> observer) {
     ApiCalls.unary(
         observer,
-        () -> ListSessionsResponse.newBuilder().addAllSessions(sessions.list(caller())).build());
+        () -> {
+          Principal caller = caller();
+          Paging.Page<Session> page =
+              Paging.page(
+                  policy, request.getPageSize(), request.getPageToken(),
+                  (beforeKey, limit) -> sessions.listPage(caller, beforeKey, limit));
+          return ListSessionsResponse.newBuilder()
+              .addAllSessions(page.items())
+              .setNextPageToken(page.nextPageToken())
+              .build();
+        });
+  }
+
+  @Override
+  public void deleteSession(
+      DeleteSessionRequest request, StreamObserver<DeleteSessionResponse> observer) {
+    ApiCalls.unary(
+        observer,
+        () -> {
+          sessions.delete(sessionId(request.getSessionId()), caller());
+          return DeleteSessionResponse.getDefaultInstance();
+        });
   }
 
   @Override

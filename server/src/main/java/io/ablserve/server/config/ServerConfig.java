@@ -56,6 +56,8 @@ import java.util.TreeMap;
  *     space; so the disk does not fill under a running session. Default 512 MiB.
  * @param limits admission to the expensive calls and the per-connection transport limits; see {@link
  *     ServiceLimits}. Default {@link ServiceLimits#DEFAULTS}.
+ * @param api page sizes of the List calls and the retention of finished sessions; see {@link
+ *     ApiPolicy}. Default {@link ApiPolicy#DEFAULTS}: pages of 100 (at most 1000), sessions kept for ever.
  */
 public record ServerConfig(
     int port,
@@ -73,7 +75,8 @@ public record ServerConfig(
     ResumeInterrupted resumeInterrupted,
     DatasetLimits datasetLimits,
     long minFreeBytes,
-    ServiceLimits limits) {
+    ServiceLimits limits,
+    ApiPolicy api) {
 
   public static final ServerConfig DEFAULTS =
       new ServerConfig(
@@ -92,7 +95,8 @@ public record ServerConfig(
           ResumeInterrupted.AUTO,
           DatasetLimits.DEFAULTS,
           512L << 20,
-          ServiceLimits.DEFAULTS);
+          ServiceLimits.DEFAULTS,
+          ApiPolicy.DEFAULTS);
 
   public ServerConfig {
     requireNonNull(bindAddress, "bindAddress");
@@ -105,6 +109,7 @@ public record ServerConfig(
     requireNonNull(resumeInterrupted, "resumeInterrupted");
     requireNonNull(datasetLimits, "datasetLimits");
     requireNonNull(limits, "limits");
+    requireNonNull(api, "api");
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
     }
@@ -155,7 +160,7 @@ public record ServerConfig(
       ResumeInterrupted resumeInterrupted) {
     this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions, maxQueuedPerUser,
         tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, DatasetLimits.DEFAULTS,
-        DEFAULTS.minFreeBytes(), ServiceLimits.DEFAULTS);
+        DEFAULTS.minFreeBytes(), ServiceLimits.DEFAULTS, ApiPolicy.DEFAULTS);
   }
 
   /** The first six settings, the rest at their defaults. */
@@ -169,47 +174,47 @@ public record ServerConfig(
     this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         DEFAULTS.maxQueuedPerUser(), Optional.empty(), Optional.empty(), Optional.empty(), DEFAULTS.maxUploadBytes(),
         DEFAULTS.metricsPort(), DEFAULTS.resumeInterrupted(), DEFAULTS.datasetLimits(), DEFAULTS.minFreeBytes(),
-        DEFAULTS.limits());
+        DEFAULTS.limits(), DEFAULTS.api());
   }
 
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(port, bindAddress, dir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
         resumeInterrupted, datasetLimits,
-        minFreeBytes, limits);
+        minFreeBytes, limits, api);
   }
 
   public ServerConfig withTokenFile(Path file) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort,
         resumeInterrupted, datasetLimits,
-        minFreeBytes, limits);
+        minFreeBytes, limits, api);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort,
         resumeInterrupted, datasetLimits,
-        minFreeBytes, limits);
+        minFreeBytes, limits, api);
   }
 
   public ServerConfig withMaxUploadBytes(long bytes) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted, datasetLimits,
-        minFreeBytes, limits);
+        minFreeBytes, limits, api);
   }
 
   public ServerConfig withMetricsPort(int metricsPort) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
         resumeInterrupted, datasetLimits,
-        minFreeBytes, limits);
+        minFreeBytes, limits, api);
   }
 
   public ServerConfig withMaxQueuedPerUser(int limit) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, datasetLimits,
-        minFreeBytes, limits);
+        minFreeBytes, limits, api);
   }
 
   /**
@@ -223,25 +228,31 @@ public record ServerConfig(
   public ServerConfig withResumeInterrupted(ResumeInterrupted mode) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode, datasetLimits,
-        minFreeBytes, limits);
+        minFreeBytes, limits, api);
   }
 
   public ServerConfig withDatasetLimits(DatasetLimits newDatasetLimits) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
-        newDatasetLimits, minFreeBytes, limits);
+        newDatasetLimits, minFreeBytes, limits, api);
   }
 
   public ServerConfig withMinFreeBytes(long bytes) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
-        datasetLimits, bytes, limits);
+        datasetLimits, bytes, limits, api);
   }
 
   public ServerConfig withLimits(ServiceLimits newLimits) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
-        datasetLimits, minFreeBytes, newLimits);
+        datasetLimits, minFreeBytes, newLimits, api);
+  }
+
+  public ServerConfig withApi(ApiPolicy newApi) {
+    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
+        datasetLimits, minFreeBytes, limits, newApi);
   }
 
   /**

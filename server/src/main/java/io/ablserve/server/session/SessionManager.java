@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.ablserve.server.auth.Principal;
+import io.ablserve.server.config.ApiPolicy;
 import io.ablserve.server.config.ResumeInterrupted;
+import io.ablserve.server.store.Listed;
 import io.ablserve.server.store.SessionStore;
 import io.ablserve.server.store.StoreException;
 import io.ablserve.server.train.TrainingState;
@@ -57,6 +59,8 @@ public final class SessionManager implements AutoCloseable {
   private final TrainingScheduler scheduler;
   private final StoreHealth health;
   private final StorageGuard storage;
+  private final ApiPolicy retention;
+  private final Object requestLock = new Object();
   private final Map<String, TrainingSession> live = new ConcurrentHashMap<>();
   private final ScheduledExecutorService prober =
       Executors.newSingleThreadScheduledExecutor(
@@ -65,7 +69,8 @@ public final class SessionManager implements AutoCloseable {
   /**
    * At most {@code maxQueuedSessions} sessions wait for the trainer, and at most {@code
    * maxQueuedPerUser} of one user's when given. Writes to {@code store} are reported to {@code health};
-   * new sessions pass {@code storage}'s checks.
+   * new sessions pass {@code storage}'s checks. Finished sessions are deleted after {@code retention}'s
+   * {@link ApiPolicy#retainFinished} when it sets one.
    */
   public SessionManager(
       SessionConfigResolver resolver,
@@ -79,7 +84,9 @@ public final class SessionManager implements AutoCloseable {
       ResumeInterrupted resumeInterrupted,
       StoreHealth health,
       StorageGuard storage,
+      ApiPolicy retention,
       Clock clock) {
+    this.retention = requireNonNull(retention, "retention");
     this.resolver = requireNonNull(resolver, "resolver");
     this.health = requireNonNull(health, "health");
     this.storage = requireNonNull(storage, "storage");
@@ -122,6 +129,10 @@ public final class SessionManager implements AutoCloseable {
     scheduler.start();
     long interval = STORE_PROBE_INTERVAL.toMillis();
     prober.scheduleWithFixedDelay(this::probeStore, interval, interval, TimeUnit.MILLISECONDS);
+    if (retention.expiresFinished()) {
+      long sweep = retention.retentionSweepInterval().toMillis();
+      prober.scheduleWithFixedDelay(this::sweepFinished, 0, sweep, TimeUnit.MILLISECONDS);
+    }
   }
 
   /**
@@ -201,7 +212,38 @@ public final class SessionManager implements AutoCloseable {
    * IOException when a configured dataset cannot be read.
    */
   public Session create(SessionConfig config, int priority, Principal caller) throws IOException {
+    return create(config, priority, "", caller);
+  }
+
+  /**
+   * As {@link #create(SessionConfig, int, Principal)}; with a non-empty {@code requestId} (a UUID), a
+   * later call of the same user with it returns the session the first call created instead of creating
+   * another. The id the session will have is remembered before it is created, so a retry after a refusal
+   * or a crash in between creates it under that id.
+   */
+  public Session create(SessionConfig config, int priority, String requestId, Principal caller)
+      throws IOException {
     requireNonNull(caller, "caller");
+    if (requestId.isEmpty()) {
+      return create(UUID.randomUUID().toString(), config, priority, caller);
+    }
+    String request = RequestIds.check("request_id", requestId);
+    synchronized (requestLock) { // a retry racing its first call must not create twice
+      String id = store.rememberRequest(caller.user(), request, UUID.randomUUID().toString());
+      TrainingSession session = live.get(id);
+      if (session != null) {
+        return snapshot(session);
+      }
+      Optional<Session> stored = store.find(id);
+      if (stored.isPresent()) {
+        return stored.get();
+      }
+      return create(id, config, priority, caller);
+    }
+  }
+
+  private Session create(String id, SessionConfig config, int priority, Principal caller)
+      throws IOException {
     if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
       throw new IllegalArgumentException(
           "priority must be in [" + MIN_PRIORITY + ", " + MAX_PRIORITY + "], got " + priority);
@@ -213,8 +255,7 @@ public final class SessionManager implements AutoCloseable {
         scheduler.submit(
             caller.user(),
             () -> track(
-                TrainingSession.create(
-                    UUID.randomUUID().toString(), caller.user(), priority, resolved, store, clock)));
+                TrainingSession.create(id, caller.user(), priority, resolved, store, clock)));
     return snapshot(session);
   }
 
@@ -239,6 +280,94 @@ public final class SessionManager implements AutoCloseable {
           return session == null ? stored : snapshot(session);
         })
         .toList();
+  }
+
+  /**
+   * Up to {@code limit} of the sessions {@code caller} can see whose listing key is below {@code
+   * beforeKey} ({@link Long#MAX_VALUE}: from the newest), newest first, each with its key.
+   */
+  public List<Listed<Session>> listPage(Principal caller, long beforeKey, int limit) {
+    Optional<String> owner = caller.admin() ? Optional.empty() : Optional.of(caller.user());
+    return store.listPage(owner, beforeKey, limit).stream()
+        .map(stored -> {
+          TrainingSession session = live.get(stored.item().getId());
+          return session == null ? stored : new Listed<>(stored.key(), snapshot(session));
+        })
+        .toList();
+  }
+
+  /**
+   * Deletes a finished session of {@code caller}'s (or any, for an admin): its record, event log,
+   * request id, checkpoints and saved model. IllegalTransitionException while it is QUEUED or RUNNING.
+   */
+  public void delete(String sessionId, Principal caller) {
+    synchronized (this) { // as resume(): an INTERRUPTED session is either resumed or deleted
+      Session found = get(sessionId, caller); // NOT_FOUND for an unknown or invisible session
+      if (!TelemetryEvents.isTerminal(found.getState())) {
+        throw new IllegalTransitionException(
+            "session '" + sessionId + "' is " + found.getState().name().substring(14)
+                + "; cancel it before deleting it");
+      }
+      TrainingSession ended = live.get(sessionId);
+      if (ended != null && ended.hasUnstoredState()) {
+        throw new IllegalTransitionException(
+            "session '" + sessionId + "' ended while the store took no writes; delete it once its"
+                + " final state is stored (the server retries every second)");
+      }
+      delete(sessionId);
+    }
+  }
+
+  private void delete(String sessionId) {
+    synchronized (requestLock) { // not while a retried create looks the session up
+      store.delete(sessionId);
+      live.remove(sessionId);
+    }
+    try {
+      DatasetUpload.deleteTree(dataDir.resolve("sessions").resolve(sessionId));
+    } catch (java.io.UncheckedIOException e) {
+      // The record is gone, so nothing refers to the files any more; the next sweep does not see them.
+      logger.log(Level.WARNING, "session " + sessionId + " deleted, but not all of its files", e);
+    }
+  }
+
+  /**
+   * Deletes the sessions that SUCCEEDED, FAILED or were CANCELLED longer than {@code retain} ago, by
+   * their finished_at; INTERRUPTED ones wait to be resumed and stay. Returns how many it deleted.
+   */
+  int deleteFinishedBefore(Duration retain) {
+    java.time.Instant cutoff = clock.instant().minus(retain);
+    int deleted = 0;
+    for (Session stored : store.list()) {
+      boolean finished =
+          switch (stored.getState()) {
+            case SESSION_STATE_SUCCEEDED, SESSION_STATE_FAILED, SESSION_STATE_CANCELLED -> true;
+            default -> false;
+          };
+      if (finished
+          && stored.hasFinishedAt()
+          && instant(stored.getFinishedAt()).isBefore(cutoff)) {
+        delete(stored.getId());
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  private static java.time.Instant instant(com.google.protobuf.Timestamp t) {
+    return java.time.Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+  }
+
+  private void sweepFinished() {
+    try {
+      int deleted = deleteFinishedBefore(retention.retainFinished());
+      if (deleted > 0) {
+        logger.info("retention: deleted " + deleted + " sessions finished over "
+            + retention.retainFinished() + " ago");
+      }
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "retention sweep failed; the next one tries again", e);
+    }
   }
 
   /** Cancels a QUEUED or RUNNING session and returns its state right after. */

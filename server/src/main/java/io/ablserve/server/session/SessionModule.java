@@ -110,7 +110,7 @@ public final class SessionModule extends AbstractModule {
     return new SessionManager(
         resolver, store, datasets, trainer, models, config.maxQueuedSessions(),
         config.queuedPerUserLimit(), config.dataDir(), config.resumeInterrupted(), health, storage,
-        clock);
+        config.api(), clock);
   }
 
   @Provides

@@ -3,6 +3,7 @@ package io.ablserve.server.session;
 import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.store.DatasetStore;
+import io.ablserve.server.store.Listed;
 import io.ablserve.server.store.SessionStore;
 import io.ablserve.server.store.StoreException;
 import io.ablserve.v1.Dataset;
@@ -108,6 +109,30 @@ public final class StoreHealth {
       }
 
       @Override
+      public List<Listed<Session>> listPage(Optional<String> owner, long beforeKey, int limit) {
+        return store.listPage(owner, beforeKey, limit);
+      }
+
+      @Override
+      public boolean delete(String sessionId) {
+        boolean[] deleted = new boolean[1];
+        write(() -> deleted[0] = store.delete(sessionId));
+        return deleted[0];
+      }
+
+      @Override
+      public Optional<String> findRequest(String owner, String requestId) {
+        return store.findRequest(owner, requestId);
+      }
+
+      @Override
+      public String rememberRequest(String owner, String requestId, String sessionId) {
+        String[] remembered = new String[1];
+        write(() -> remembered[0] = store.rememberRequest(owner, requestId, sessionId));
+        return remembered[0];
+      }
+
+      @Override
       public List<SessionEvent> readEvents(String sessionId, long fromSequence, int maxCount) {
         return store.readEvents(sessionId, fromSequence, maxCount);
       }
@@ -143,6 +168,23 @@ public final class StoreHealth {
       @Override
       public List<Dataset> list() {
         return store.list();
+      }
+
+      @Override
+      public List<Listed<Dataset>> listPage(Optional<String> owner, long beforeKey, int limit) {
+        return store.listPage(owner, beforeKey, limit);
+      }
+
+      @Override
+      public Optional<String> findRequest(String owner, String requestId) {
+        return store.findRequest(owner, requestId);
+      }
+
+      @Override
+      public String rememberRequest(String owner, String requestId, String datasetId) {
+        String[] remembered = new String[1];
+        write(() -> remembered[0] = store.rememberRequest(owner, requestId, datasetId));
+        return remembered[0];
       }
     };
   }

@@ -11,6 +11,7 @@ import io.ablserve.server.data.DatasetSplit;
 import io.ablserve.server.data.DatasetTooLargeException;
 import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.store.DatasetStore;
+import io.ablserve.server.store.Listed;
 import io.ablserve.server.store.PrivateFiles;
 import io.ablserve.v1.Dataset;
 import io.ablserve.v1.DatasetUploadMetadata;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
@@ -47,6 +49,7 @@ public final class UploadedDatasets implements DatasetAccess {
   private final DatasetLimits limits;
   private final StorageGuard storage;
   private final Clock clock;
+  private final Object requestLock = new Object();
 
   /** Offers the recorded datasets to the catalog and clears uploads a stopped process left half-done. */
   public UploadedDatasets(
@@ -124,7 +127,21 @@ public final class UploadedDatasets implements DatasetAccess {
   }
 
   /**
-   * Checks, unpacks and loads a complete upload, then publishes it. On any failure the upload's folder is
+   * The dataset that an earlier upload of {@code owner}'s with {@code metadata}'s request_id created,
+   * while it exists; empty without a request_id. IllegalArgumentException for a request_id that is not
+   * a UUID.
+   */
+  public Optional<Dataset> previousUpload(DatasetUploadMetadata metadata, Principal owner) {
+    if (metadata.getRequestId().isEmpty()) {
+      return Optional.empty();
+    }
+    String request = RequestIds.check("metadata.request_id", metadata.getRequestId());
+    return store.findRequest(owner.user(), request).flatMap(store::find);
+  }
+
+  /**
+   * Checks, unpacks and loads a complete upload, then publishes it; or, when an upload with the same
+   * request_id published a dataset meanwhile, returns that one and keeps nothing of this one. On any failure the upload's folder is
    * gone and nothing was recorded: IllegalArgumentException with what was wrong with the data, {@link
    * UploadTooLargeException} when it unpacks or decodes to more than a budget allows.
    */
@@ -151,22 +168,49 @@ public final class UploadedDatasets implements DatasetAccess {
       } catch (IOException | RuntimeException e) {
         throw new IllegalArgumentException("the dataset does not load: " + inUpload(e, dataRoot), e);
       }
-      String id = "ds-" + UUID.randomUUID().toString().replace("-", "");
-      Path published = root.resolve(id);
-      Files.move(dataRoot, published, StandardCopyOption.ATOMIC_MOVE);
-      Dataset dataset = record(id, upload, format, split);
-      try {
-        store.put(dataset);
-        catalog.register(id, published);
-      } catch (RuntimeException e) {
-        store.delete(id);
-        DatasetUpload.deleteTree(published);
-        throw e;
+      synchronized (requestLock) { // two uploads with one request id publish one dataset
+        Optional<Dataset> earlier = previousUpload(upload.metadata(), upload.owner());
+        if (earlier.isPresent()) {
+          return earlier.get();
+        }
+        return publish(upload, dataRoot, format, split);
       }
-      return dataset;
     } finally {
       upload.abort();
     }
+  }
+
+  private Dataset publish(
+      DatasetUpload upload, Path dataRoot, DatasetFormat format, DatasetSplit split)
+      throws IOException {
+    String id = "ds-" + UUID.randomUUID().toString().replace("-", "");
+    Path published = root.resolve(id);
+    Files.move(dataRoot, published, StandardCopyOption.ATOMIC_MOVE);
+    Dataset dataset = record(id, upload, format, split);
+    try {
+      store.put(dataset);
+      if (!upload.metadata().getRequestId().isEmpty()) {
+        store.rememberRequest(
+            upload.owner().user(),
+            RequestIds.check("metadata.request_id", upload.metadata().getRequestId()),
+            id);
+      }
+      catalog.register(id, published);
+    } catch (RuntimeException e) {
+      store.delete(id);
+      DatasetUpload.deleteTree(published);
+      throw e;
+    }
+    return dataset;
+  }
+
+  /**
+   * Up to {@code limit} of the datasets {@code caller} can see with a listing key below {@code
+   * beforeKey} ({@link Long#MAX_VALUE}: from the newest), newest first.
+   */
+  public List<Listed<Dataset>> listPage(Principal caller, long beforeKey, int limit) {
+    return store.listPage(
+        caller.admin() ? Optional.empty() : Optional.of(caller.user()), beforeKey, limit);
   }
 
   /** The datasets {@code caller} can see, newest first. */

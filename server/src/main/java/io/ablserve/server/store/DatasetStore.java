@@ -15,6 +15,15 @@ public interface DatasetStore {
   /** All datasets, newest first. */
   List<Dataset> list();
 
-  /** Forgets a dataset; false when there was none. */
+  /** As {@link SessionStore#listPage}: a page of datasets, newest first, only {@code owner}'s if given. */
+  List<Listed<Dataset>> listPage(Optional<String> owner, long beforeKey, int limit);
+
+  /** Forgets a dataset and the request ids that name it; false when there was none. */
   boolean delete(String datasetId);
+
+  /** The dataset that {@code owner}'s upload with {@code requestId} created, if any. */
+  Optional<String> findRequest(String owner, String requestId);
+
+  /** As {@link SessionStore#rememberRequest}, for uploads. */
+  String rememberRequest(String owner, String requestId, String datasetId);
 }

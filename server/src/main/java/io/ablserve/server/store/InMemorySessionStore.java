@@ -6,6 +6,7 @@ import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,9 @@ public final class InMemorySessionStore implements SessionStore {
   // removed one leaves null there.
   private final Map<String, Session> sessions = new LinkedHashMap<>();
   private final Map<String, List<SessionEvent>> events = new LinkedHashMap<>();
+  private final Map<String, Long> keys = new HashMap<>();
+  private final HeapRequestIds requests = new HeapRequestIds();
+  private long lastKey;
 
   @Override
   public void put(Session session) {
@@ -25,6 +29,7 @@ public final class InMemorySessionStore implements SessionStore {
     synchronized (lock) {
       sessions.put(session.getId(), session);
       events.putIfAbsent(session.getId(), new ArrayList<>());
+      keys.computeIfAbsent(session.getId(), id -> ++lastKey);
     }
   }
 
@@ -41,6 +46,47 @@ public final class InMemorySessionStore implements SessionStore {
       List<Session> newestFirst = new ArrayList<>(sessions.values());
       Collections.reverse(newestFirst);
       return newestFirst;
+    }
+  }
+
+  @Override
+  public List<Listed<Session>> listPage(Optional<String> owner, long beforeKey, int limit) {
+    synchronized (lock) {
+      List<Listed<Session>> page = new ArrayList<>();
+      for (Session session : list()) {
+        long key = keys.get(session.getId());
+        if (page.size() == limit) {
+          break;
+        }
+        if (key < beforeKey && owner.map(session.getOwner()::equals).orElse(true)) {
+          page.add(new Listed<>(key, session));
+        }
+      }
+      return page;
+    }
+  }
+
+  @Override
+  public boolean delete(String sessionId) {
+    synchronized (lock) {
+      events.remove(sessionId);
+      keys.remove(sessionId);
+      requests.forget(sessionId);
+      return sessions.remove(sessionId) != null;
+    }
+  }
+
+  @Override
+  public Optional<String> findRequest(String owner, String requestId) {
+    synchronized (lock) {
+      return requests.find(owner, requestId);
+    }
+  }
+
+  @Override
+  public String rememberRequest(String owner, String requestId, String sessionId) {
+    synchronized (lock) {
+      return requests.remember(owner, requestId, sessionId);
     }
   }
 
@@ -71,6 +117,7 @@ public final class InMemorySessionStore implements SessionStore {
         if (before == null) {
           sessions.remove(session.getId());
           events.remove(session.getId());
+          keys.remove(session.getId());
         } else {
           sessions.put(before.getId(), before);
         }

@@ -22,6 +22,27 @@ public interface SessionStore {
   List<Session> list();
 
   /**
+   * Up to {@code limit} sessions with a key below {@code beforeKey} ({@link Long#MAX_VALUE}: from the
+   * newest), newest first, only {@code owner}'s when given.
+   */
+  List<Listed<Session>> listPage(Optional<String> owner, long beforeKey, int limit);
+
+  /**
+   * Deletes a session, its event log and the request ids that name it, in one step; false when there
+   * was none.
+   */
+  boolean delete(String sessionId);
+
+  /** The session that {@code owner}'s CreateSession call with {@code requestId} created, if any. */
+  Optional<String> findRequest(String owner, String requestId);
+
+  /**
+   * Remembers that {@code owner}'s {@code requestId} creates {@code sessionId}, unless a session is
+   * remembered for it already; returns the one remembered now. Forgotten when that session is deleted.
+   */
+  String rememberRequest(String owner, String requestId, String sessionId);
+
+  /**
    * Appends to a session's event log. The caller assigns sequence numbers: the event's {@code sequence}
    * must equal the log's current size.
    */

@@ -20,9 +20,9 @@ import java.sql.Statement;
 public final class SqliteDatabase implements AutoCloseable {
   /**
    * Bumped with every schema change; the file's {@code user_version}. 2: {@code sessions.priority}, added
-   * to version 1 files by {@link #migrate}.
+   * to version 1 files by {@link #migrate}. 3: the {@code request_ids} table.
    */
-  static final int SCHEMA_VERSION = 2;
+  static final int SCHEMA_VERSION = 3;
 
   private static final String[] SCHEMA = {
     // seq orders sessions by creation; session is the whole v1 Session, the other columns are copies
@@ -54,6 +54,16 @@ public final class SqliteDatabase implements AutoCloseable {
       owner TEXT NOT NULL,
       name TEXT NOT NULL,
       dataset BLOB NOT NULL)""",
+    // Which session or dataset a user's request id created (kind: session or dataset), so a retried
+    // CreateSession or UploadDataset returns the first call's result; deleted with what it names.
+    """
+    CREATE TABLE IF NOT EXISTS request_ids (
+      kind TEXT NOT NULL,
+      owner TEXT NOT NULL,
+      request_id TEXT NOT NULL,
+      resource_id TEXT NOT NULL,
+      created_at_ms INTEGER NOT NULL,
+      PRIMARY KEY (kind, owner, request_id)) WITHOUT ROWID""",
     // One row, rewritten by SessionStore.probe to learn whether the file takes writes again.
     """
     CREATE TABLE IF NOT EXISTS probes (

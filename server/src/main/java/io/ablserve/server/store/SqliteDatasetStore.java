@@ -72,15 +72,54 @@ public final class SqliteDatasetStore implements DatasetStore {
   }
 
   @Override
-  public boolean delete(String datasetId) {
+  public List<Listed<Dataset>> listPage(Optional<String> owner, long beforeKey, int limit) {
     return db.run(
+        "list a page of datasets",
+        c -> {
+          List<Listed<Dataset>> page = new ArrayList<>();
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT seq, dataset FROM datasets WHERE seq < ? AND (? IS NULL OR owner = ?)"
+                      + " ORDER BY seq DESC LIMIT ?")) {
+            s.setLong(1, beforeKey);
+            s.setString(2, owner.orElse(null));
+            s.setString(3, owner.orElse(null));
+            s.setInt(4, limit);
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                page.add(new Listed<>(rs.getLong(1), parse(rs.getBytes(2))));
+              }
+            }
+          }
+          return page;
+        });
+  }
+
+  @Override
+  public boolean delete(String datasetId) {
+    return db.transaction(
         "delete dataset " + datasetId,
         c -> {
+          SqliteRequestIds.forget(c, SqliteRequestIds.DATASET, datasetId);
           try (PreparedStatement s = c.prepareStatement("DELETE FROM datasets WHERE id = ?")) {
             s.setString(1, datasetId);
             return s.executeUpdate() > 0;
           }
         });
+  }
+
+  @Override
+  public Optional<String> findRequest(String owner, String requestId) {
+    return db.run(
+        "read a request id",
+        c -> SqliteRequestIds.find(c, SqliteRequestIds.DATASET, owner, requestId));
+  }
+
+  @Override
+  public String rememberRequest(String owner, String requestId, String datasetId) {
+    return db.transaction(
+        "store the request id of dataset " + datasetId,
+        c -> SqliteRequestIds.remember(c, SqliteRequestIds.DATASET, owner, requestId, datasetId));
   }
 
   private static Dataset parse(byte[] bytes) throws SQLException {

@@ -116,6 +116,60 @@ public final class SqliteSessionStore implements SessionStore {
   }
 
   @Override
+  public List<Listed<Session>> listPage(Optional<String> owner, long beforeKey, int limit) {
+    return db.run(
+        "list a page of sessions",
+        c -> {
+          List<Listed<Session>> page = new ArrayList<>();
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT seq, session FROM sessions WHERE seq < ? AND (? IS NULL OR owner = ?)"
+                      + " ORDER BY seq DESC LIMIT ?")) {
+            s.setLong(1, beforeKey);
+            s.setString(2, owner.orElse(null));
+            s.setString(3, owner.orElse(null));
+            s.setInt(4, limit);
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                page.add(new Listed<>(rs.getLong(1), parseSession(rs.getBytes(2))));
+              }
+            }
+          }
+          return page;
+        });
+  }
+
+  @Override
+  public boolean delete(String sessionId) {
+    return db.transaction(
+        "delete session " + sessionId,
+        c -> {
+          try (PreparedStatement events = c.prepareStatement("DELETE FROM events WHERE session_id = ?");
+              PreparedStatement session = c.prepareStatement("DELETE FROM sessions WHERE id = ?")) {
+            events.setString(1, sessionId);
+            events.executeUpdate();
+            SqliteRequestIds.forget(c, SqliteRequestIds.SESSION, sessionId);
+            session.setString(1, sessionId);
+            return session.executeUpdate() > 0;
+          }
+        });
+  }
+
+  @Override
+  public Optional<String> findRequest(String owner, String requestId) {
+    return db.run(
+        "read a request id",
+        c -> SqliteRequestIds.find(c, SqliteRequestIds.SESSION, owner, requestId));
+  }
+
+  @Override
+  public String rememberRequest(String owner, String requestId, String sessionId) {
+    return db.transaction(
+        "store the request id of session " + sessionId,
+        c -> SqliteRequestIds.remember(c, SqliteRequestIds.SESSION, owner, requestId, sessionId));
+  }
+
+  @Override
   public void appendEvent(String sessionId, SessionEvent event) {
     requireNonNull(event, "event");
     db.transaction(

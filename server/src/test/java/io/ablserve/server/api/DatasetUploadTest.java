@@ -148,6 +148,14 @@ class DatasetUploadTest {
   private Dataset upload(
       String token, UploadFormat format, byte[] bytes, long totalBytes, String sha256, int send)
       throws Exception {
+    return upload(token, format, bytes, totalBytes, sha256, send, "");
+  }
+
+  /** As above, with {@code requestId} in the metadata. */
+  private Dataset upload(
+      String token, UploadFormat format, byte[] bytes, long totalBytes, String sha256, int send,
+      String requestId)
+      throws Exception {
     CompletableFuture<Dataset> result = new CompletableFuture<>();
     StreamObserver<UploadDatasetRequest> requests =
         DatasetServiceGrpc.newStub(server.channel())
@@ -175,7 +183,8 @@ class DatasetUploadTest {
                     .setName("test set")
                     .setFormat(format)
                     .setTotalBytes(totalBytes)
-                    .setSha256(sha256))
+                    .setSha256(sha256)
+                    .setRequestId(requestId))
             .build());
     for (int from = 0; from < send; from += 4096) {
       requests.onNext(
@@ -355,5 +364,63 @@ class DatasetUploadTest {
     assertThat(list(ALICE)).containsExactly(dataset);
     assertThat(createSession(ALICE, dataset.getId()).getConfig().getDataset().getName())
         .isEqualTo(dataset.getId());
+  }
+
+  @Test
+  void uploadWithARequestId_retried_returnsTheFirstDatasetAndStoresNothing() throws Exception {
+    start(new StoreModule());
+    byte[] bytes = npz(12, "|u1", 12);
+    String requestId = java.util.UUID.randomUUID().toString();
+    Dataset first = upload(ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, bytes, bytes.length, sha256(bytes),
+        bytes.length, requestId);
+    Dataset retried = upload(ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, bytes, bytes.length, sha256(bytes),
+        bytes.length, requestId);
+    assertThat(retried).isEqualTo(first);
+    assertThat(list(ALICE)).containsExactly(first);
+    Dataset bobs = upload(BOB, UploadFormat.UPLOAD_FORMAT_NPZ, bytes, bytes.length, sha256(bytes),
+        bytes.length, requestId);
+    assertThat(bobs.getId()).as("request ids are per owner").isNotEqualTo(first.getId());
+    try (Stream<Path> folders = Files.list(datasetsDir())) {
+      assertThat(folders.filter(p -> p.getFileName().toString().startsWith("ds-"))).hasSize(2);
+    }
+    assertNothingStaged();
+
+    server.close();
+    server = null;
+    start(new StoreModule());
+    assertThat(upload(ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, bytes, bytes.length, sha256(bytes),
+            bytes.length, requestId))
+        .as("remembered across a restart")
+        .isEqualTo(first);
+    ServiceTestBase.assertStatus(
+        () -> upload(ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, bytes, bytes.length, sha256(bytes),
+            bytes.length, "again"),
+        Status.Code.INVALID_ARGUMENT, "metadata.request_id must be a UUID");
+  }
+
+  @Test
+  void listDatasets_pagesNewestFirst() throws Exception {
+    start();
+    List<String> newestFirst = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      newestFirst.add(0, upload(ALICE, UploadFormat.UPLOAD_FORMAT_NPZ, npz(12, "|u1", 12)).getId());
+    }
+    upload(BOB, UploadFormat.UPLOAD_FORMAT_NPZ, npz(12, "|u1", 12));
+    List<String> paged = new java.util.ArrayList<>();
+    String token = "";
+    int pages = 0;
+    do {
+      io.ablserve.v1.ListDatasetsResponse page = datasets(ALICE).listDatasets(
+          ListDatasetsRequest.newBuilder().setPageSize(2).setPageToken(token).build());
+      page.getDatasetsList().forEach(d -> paged.add(d.getId()));
+      token = page.getNextPageToken();
+      pages++;
+    } while (!token.isEmpty());
+    assertThat(paged).containsExactlyElementsOf(newestFirst);
+    assertThat(pages).isEqualTo(3);
+    ServiceTestBase.assertStatus(
+        () -> datasets(ALICE).listDatasets(
+            ListDatasetsRequest.newBuilder().setPageToken("bogus").build()),
+        Status.Code.INVALID_ARGUMENT, "page_token");
   }
 }

@@ -35,6 +35,24 @@ class ServerConfigTest {
     assertThat(limits.maxZipEntries()).isEqualTo(100_000);
     assertThat(limits.maxUnpackedBytes()).isEqualTo(4L * 1024 * 1024 * 1024);
     assertThat(d.minFreeBytes()).isEqualTo(512L * 1024 * 1024);
+    assertThat(d.api().defaultPageSize()).isEqualTo(100);
+    assertThat(d.api().maxPageSize()).isEqualTo(1000);
+    assertThat(d.api().retainFinished()).isZero();
+    assertThat(d.api().expiresFinished()).isFalse();
+    assertThat(d.api().retentionSweepInterval()).isEqualTo(java.time.Duration.ofHours(1));
+  }
+
+  @Test
+  void apiPolicy_refusesPageSizesOutOfOrderAndNegativeRetention() {
+    assertThatThrownBy(() -> ApiPolicy.DEFAULTS.withPageSizes(0, 10))
+        .hasMessageContaining("default page size must be in [1, 10]");
+    assertThatThrownBy(() -> ApiPolicy.DEFAULTS.withPageSizes(11, 10))
+        .hasMessageContaining("default page size");
+    assertThatThrownBy(() -> ApiPolicy.DEFAULTS.withPageSizes(1, 0))
+        .hasMessageContaining("max page size must be >= 1");
+    assertThatThrownBy(
+            () -> ApiPolicy.DEFAULTS.withRetention(java.time.Duration.ofDays(-1), java.time.Duration.ofHours(1)))
+        .hasMessageContaining("retention must not be negative");
   }
 
   @Test
@@ -50,7 +68,8 @@ class ServerConfigTest {
     ServerConfig d = ServerConfig.DEFAULTS;
     assertThatThrownBy(() -> new ServerConfig(d.port(), d.bindAddress(), d.dataDir(), "cpu",
             d.datasetRoots(), 1, 1, d.tokenFile(), java.util.Optional.of(Path.of("c.pem")),
-            java.util.Optional.empty(), 1, -1, ResumeInterrupted.AUTO, DatasetLimits.DEFAULTS, 0, ServiceLimits.DEFAULTS))
+            java.util.Optional.empty(), 1, -1, ResumeInterrupted.AUTO, DatasetLimits.DEFAULTS, 0, ServiceLimits.DEFAULTS,
+            ApiPolicy.DEFAULTS))
         .hasMessageContaining("both a certificate and a key");
     assertThatThrownBy(() -> d.withMaxUploadBytes(0)).hasMessageContaining("max upload bytes");
     assertThatThrownBy(() -> d.withMetricsPort(-2)).hasMessageContaining("metrics port");

@@ -3,6 +3,7 @@ package io.ablserve.server.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ablserve.server.store.InMemorySessionStore;
+import io.ablserve.server.store.Listed;
 import io.ablserve.server.store.SessionStore;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
@@ -35,6 +36,26 @@ class EventLogTest {
     @Override
     public List<Session> list() {
       return delegate.list();
+    }
+
+    @Override
+    public List<Listed<Session>> listPage(Optional<String> owner, long beforeKey, int limit) {
+      return delegate.listPage(owner, beforeKey, limit);
+    }
+
+    @Override
+    public boolean delete(String sessionId) {
+      return delegate.delete(sessionId);
+    }
+
+    @Override
+    public Optional<String> findRequest(String owner, String requestId) {
+      return delegate.findRequest(owner, requestId);
+    }
+
+    @Override
+    public String rememberRequest(String owner, String requestId, String sessionId) {
+      return delegate.rememberRequest(owner, requestId, sessionId);
     }
 
     @Override

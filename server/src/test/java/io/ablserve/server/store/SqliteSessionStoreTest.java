@@ -217,4 +217,33 @@ class SqliteSessionStoreTest {
     return java.nio.file.attribute.PosixFilePermissions.toString(
         java.nio.file.Files.getPosixFilePermissions(path));
   }
+
+  @Test
+  void delete_removesTheSessionItsEventsAndItsRequestIds_andPagesFilterByOwner() throws Exception {
+    try (SqliteDatabase db = SqliteDatabase.open(dir.resolve("ablserve.db"))) {
+      SqliteSessionStore store = new SqliteSessionStore(db);
+      store.put(session("a", SessionState.SESSION_STATE_SUCCEEDED));
+      store.put(session("b", SessionState.SESSION_STATE_SUCCEEDED).toBuilder().setOwner("bob").build());
+      store.put(session("c", SessionState.SESSION_STATE_SUCCEEDED));
+      store.appendEvent("a", event(0, SessionState.SESSION_STATE_QUEUED));
+      assertThat(store.rememberRequest("alice", "r1", "a")).isEqualTo("a");
+      assertThat(store.rememberRequest("alice", "r1", "other")).as("the first one stays").isEqualTo("a");
+      assertThat(store.findRequest("bob", "r1")).isEmpty();
+
+      assertThat(store.listPage(java.util.Optional.of("alice"), Long.MAX_VALUE, 10))
+          .extracting(l -> l.item().getId())
+          .containsExactly("c", "a");
+      long cKey = store.listPage(java.util.Optional.empty(), Long.MAX_VALUE, 1).get(0).key();
+      assertThat(store.listPage(java.util.Optional.empty(), cKey, 10))
+          .extracting(l -> l.item().getId())
+          .containsExactly("b", "a");
+
+      assertThat(store.delete("a")).isTrue();
+      assertThat(store.delete("a")).isFalse();
+      assertThat(store.find("a")).isEmpty();
+      assertThat(store.eventCount("a")).isZero();
+      assertThat(store.findRequest("alice", "r1")).isEmpty();
+      assertThat(store.list()).extracting(Session::getId).containsExactly("c", "b");
+    }
+  }
 }

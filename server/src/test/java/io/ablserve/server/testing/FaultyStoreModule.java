@@ -5,6 +5,7 @@ import com.google.inject.Module;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.util.Modules;
+import io.ablserve.server.store.Listed;
 import io.ablserve.server.store.SessionStore;
 import io.ablserve.server.store.SqliteDatabase;
 import io.ablserve.server.store.SqliteSessionStore;
@@ -108,6 +109,28 @@ public final class FaultyStoreModule extends AbstractModule {
       public void removeSuperseded(String sessionId, long afterSequence, long beforeSequence) {
         fault.check("remove superseded events of session " + sessionId);
         real.removeSuperseded(sessionId, afterSequence, beforeSequence);
+      }
+
+      @Override
+      public List<Listed<Session>> listPage(Optional<String> owner, long beforeKey, int limit) {
+        return real.listPage(owner, beforeKey, limit);
+      }
+
+      @Override
+      public boolean delete(String sessionId) {
+        fault.check("delete session " + sessionId);
+        return real.delete(sessionId);
+      }
+
+      @Override
+      public Optional<String> findRequest(String owner, String requestId) {
+        return real.findRequest(owner, requestId);
+      }
+
+      @Override
+      public String rememberRequest(String owner, String requestId, String sessionId) {
+        fault.check("store a request id");
+        return real.rememberRequest(owner, requestId, sessionId);
       }
 
       @Override

@@ -3,6 +3,7 @@ package io.ablserve.server.testing;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Module;
+import com.google.inject.util.Modules;
 import io.ablserve.server.api.AblServer;
 import io.ablserve.server.api.GrpcServerModule;
 import io.ablserve.server.config.ConfigModule;
@@ -54,6 +55,16 @@ public final class TestServer implements AutoCloseable {
   /** Starts a server with the given store module, e.g. the durable one over a test folder. */
   public static TestServer start(
       Transport transport, ServerConfig config, Module training, Module store) throws IOException {
+    return start(transport, config, training, store, Modules.EMPTY_MODULE);
+  }
+
+  /**
+   * As {@link #start(Transport, ServerConfig, Module, Module)}, with {@code overrides} replacing what
+   * the production modules bind (e.g. the session module's clock).
+   */
+  public static TestServer start(
+      Transport transport, ServerConfig config, Module training, Module store, Module overrides)
+      throws IOException {
     String name = InProcessServerBuilder.generateName();
     GrpcServerModule grpc =
         transport == Transport.IN_PROCESS
@@ -61,8 +72,10 @@ public final class TestServer implements AutoCloseable {
             : new GrpcServerModule(); // the production Netty transport, on port 0
     Injector injector =
         Guice.createInjector(
-            new ConfigModule(config), grpc, new SessionModule(), store, new MetricsModule(),
-            training);
+            Modules.override(
+                    new ConfigModule(config), grpc, new SessionModule(), store, new MetricsModule(),
+                    training)
+                .with(overrides));
     AblServer server = injector.getInstance(AblServer.class).start();
     ManagedChannel channel =
         transport == Transport.IN_PROCESS

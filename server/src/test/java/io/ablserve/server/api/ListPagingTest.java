@@ -1,0 +1,164 @@
+package io.ablserve.server.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.rpc.BadRequest;
+import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.store.StoreModule;
+import io.ablserve.server.testing.BearerToken;
+import io.ablserve.server.testing.ScriptedTrainer;
+import io.ablserve.server.testing.TestServer;
+import io.ablserve.server.testing.TestingTrainingModule;
+import io.ablserve.v1.CancelSessionRequest;
+import io.ablserve.v1.CreateSessionRequest;
+import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.DeleteSessionRequest;
+import io.ablserve.v1.ListSessionsRequest;
+import io.ablserve.v1.ListSessionsResponse;
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionConfig;
+import io.ablserve.v1.SessionServiceGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** page_size and page_token on ListSessions, over the durable store. */
+class ListPagingTest {
+  private static final String ALICE = "alice-token-0123456789";
+  private static final String BOB = "bob-token-0123456789";
+
+  @TempDir Path dir;
+  private final ScriptedTrainer trainer = new ScriptedTrainer(1, true);
+  private TestServer server;
+
+  @AfterEach
+  void stop() throws Exception {
+    trainer.release();
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  /** Pages of 2 by default, at most 3; a per-user queue big enough for the test's sessions. */
+  private void start() throws Exception {
+    Path tokens = Files.writeString(dir.resolve("tokens"), ALICE + " alice\n" + BOB + " bob\n");
+    ServerConfig config =
+        TestServer.CONFIG
+            .withDataDir(dir.resolve("data"))
+            .withTokenFile(tokens)
+            .withMaxQueuedPerUser(20)
+            .withApi(ServerConfig.DEFAULTS.api().withPageSizes(2, 3));
+    server =
+        TestServer.start(
+            TestServer.Transport.NETTY, config, new TestingTrainingModule(trainer),
+            new StoreModule());
+  }
+
+  private SessionServiceGrpc.SessionServiceBlockingStub as(String token) {
+    return SessionServiceGrpc.newBlockingStub(server.channel())
+        .withCallCredentials(new BearerToken(token))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  private String create(String token, int trainLimit) {
+    return as(token)
+        .createSession(
+            CreateSessionRequest.newBuilder()
+                .setConfig(
+                    SessionConfig.newBuilder()
+                        .setDataset(DatasetSpec.newBuilder().setTrainLimit(trainLimit)))
+                .build())
+        .getId();
+  }
+
+  private ListSessionsResponse page(String token, int size, String pageToken) {
+    return as(token).listSessions(
+        ListSessionsRequest.newBuilder().setPageSize(size).setPageToken(pageToken).build());
+  }
+
+  /** Every page from the first, in order, each page's ids in a list. */
+  private List<List<String>> allPages(String token, int size) {
+    List<List<String>> pages = new ArrayList<>();
+    String pageToken = "";
+    do {
+      ListSessionsResponse response = page(token, size, pageToken);
+      pages.add(response.getSessionsList().stream().map(Session::getId).toList());
+      pageToken = response.getNextPageToken();
+    } while (!pageToken.isEmpty());
+    return pages;
+  }
+
+  @Test
+  void listSessions_pagesNewestFirst_inStablePages_whileSessionsComeAndGo() throws Exception {
+    start();
+    List<String> created = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      created.add(create(ALICE, i + 2));
+      create(BOB, i + 2); // bob's sessions interleave; alice never sees them
+    }
+    List<String> newestFirst = new ArrayList<>(created);
+    java.util.Collections.reverse(newestFirst);
+
+    assertThat(allPages(ALICE, 3))
+        .containsExactly(newestFirst.subList(0, 3), newestFirst.subList(3, 6), newestFirst.subList(6, 7));
+    assertThat(allPages(ALICE, 0)).as("the server's default of 2").hasSize(4);
+    assertThat(page(ALICE, 1000, "").getSessionsCount()).as("capped at the max of 3").isEqualTo(3);
+
+    // Between pages: a new session and a deleted one on the first page move nothing on later pages.
+    ListSessionsResponse first = page(ALICE, 3, "");
+    create(ALICE, 30);
+    String gone = newestFirst.get(1);
+    as(ALICE).cancelSession(CancelSessionRequest.newBuilder().setSessionId(gone).build());
+    as(ALICE).deleteSession(DeleteSessionRequest.newBuilder().setSessionId(gone).build());
+    ListSessionsResponse second = page(ALICE, 3, first.getNextPageToken());
+    assertThat(second.getSessionsList()).extracting(Session::getId)
+        .containsExactlyElementsOf(newestFirst.subList(3, 6));
+    ListSessionsResponse last = page(ALICE, 3, second.getNextPageToken());
+    assertThat(last.getSessionsList()).extracting(Session::getId).containsExactly(newestFirst.get(6));
+    assertThat(last.getNextPageToken()).isEmpty();
+  }
+
+  @Test
+  void listSessions_refusesATokenItDidNotIssueAndANegativeSize_namingTheField() throws Exception {
+    start();
+    create(ALICE, 2);
+    for (String bad : List.of("not a token", "eDE6MTI", "azE6LTE", "!!!!")) {
+      assertThatThrownBy(() -> page(ALICE, 1, bad))
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(e.getStatus().getDescription()).contains("page_token must be");
+            assertThat(fieldViolations(e)).containsExactly("page_token");
+          });
+    }
+    assertThatThrownBy(() -> page(ALICE, -1, ""))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(fieldViolations(e)).containsExactly("page_size");
+        });
+  }
+
+  static List<String> fieldViolations(StatusRuntimeException e) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(e);
+    assertThat(status).as("google.rpc.Status details").isNotNull();
+    return status.getDetailsList().stream()
+        .filter(any -> any.is(BadRequest.class))
+        .flatMap(any -> {
+          try {
+            return any.unpack(BadRequest.class).getFieldViolationsList().stream();
+          } catch (com.google.protobuf.InvalidProtocolBufferException x) {
+            throw new AssertionError(x);
+          }
+        })
+        .map(BadRequest.FieldViolation::getField)
+        .toList();
+  }
+}
