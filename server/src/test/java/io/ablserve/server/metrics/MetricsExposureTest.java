@@ -1,0 +1,120 @@
+package io.ablserve.server.metrics;
+
+import static io.ablserve.server.testing.PrometheusScrape.scrape;
+import static io.ablserve.server.testing.PrometheusScrape.status;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.testing.PrometheusScrape;
+import io.ablserve.server.testing.PrometheusScrape.Target;
+import io.ablserve.server.testing.ScriptedTrainer;
+import io.ablserve.server.testing.TestServer;
+import io.ablserve.server.testing.TestingTrainingModule;
+import io.grpc.testing.TlsTesting;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Who can reach the Prometheus endpoint: loopback by default, a bearer token and TLS when exposed. */
+class MetricsExposureTest {
+  private static final String ALICE = "alice-token-0123456789";
+  private static final String PROMETHEUS = "prometheus-token-0123456789";
+
+  @TempDir Path dir;
+  private final ScriptedTrainer trainer = new ScriptedTrainer(1, true);
+  private TestServer server;
+
+  @AfterEach
+  void stop() throws Exception {
+    trainer.release();
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private ServerConfig withTokens() throws IOException {
+    return withTokens(TestServer.CONFIG);
+  }
+
+  private ServerConfig withTokens(ServerConfig config) throws IOException {
+    Path tokens = dir.resolve("tokens");
+    Files.writeString(tokens, ALICE + " alice admin\n" + PROMETHEUS + " prometheus\n");
+    return config.withTokenFile(tokens).withMetricsPort(0);
+  }
+
+  private void start(TestServer.Transport transport, ServerConfig config) throws IOException {
+    server = TestServer.start(transport, config, new TestingTrainingModule(trainer));
+  }
+
+  @Test
+  void metrics_listenOnLoopbackEvenWhenGrpcIsOpenToTheNetwork() throws Exception {
+    ServerConfig c = TestServer.CONFIG;
+    start(
+        TestServer.Transport.NETTY,
+        withTokens(
+            new ServerConfig(0, "0.0.0.0", c.dataDir(), "cpu", c.datasetRoots(), c.maxQueuedSessions())));
+
+    assertThat(server.metrics().address())
+        .hasValueSatisfying(a -> assertThat(a.getHostAddress()).isEqualTo("127.0.0.1"));
+    assertThat(status(Target.http(server.metricsPort()).withToken(PROMETHEUS))).isEqualTo(200);
+    Optional<InetAddress> outside = nonLoopbackAddress();
+    assumeTrue(outside.isPresent(), "this host has no non-loopback IPv4 address to try");
+    try (Socket grpc = new Socket()) {
+      grpc.connect(new InetSocketAddress(outside.get(), server.port()), 5_000);
+    }
+    assertThatThrownBy(
+            () -> {
+              try (Socket metrics = new Socket()) {
+                metrics.connect(new InetSocketAddress(outside.get(), server.metricsPort()), 5_000);
+              }
+            })
+        .isInstanceOf(ConnectException.class);
+  }
+
+  @Test
+  void metricsOffLoopbackWithoutTokens_refuseToStart() {
+    ServerConfig open = TestServer.CONFIG.withMetricsPort(0).withMetricsBindAddress("0.0.0.0");
+
+    assertThatThrownBy(() -> start(TestServer.Transport.IN_PROCESS, open))
+        .rootCause()
+        .hasMessageContaining("refusing to serve metrics on 0.0.0.0 without authentication")
+        .hasMessageContaining("--token-file");
+  }
+
+  private Path copy(String name) throws IOException {
+    Path file = dir.resolve(name);
+    try (InputStream in = TlsTesting.loadCert(name)) {
+      Files.copy(in, file);
+    }
+    return file;
+  }
+
+  private static Optional<InetAddress> nonLoopbackAddress() throws IOException {
+    return NetworkInterface.networkInterfaces()
+        .filter(
+            i -> {
+              try {
+                return i.isUp() && !i.isLoopback();
+              } catch (IOException e) {
+                return false;
+              }
+            })
+        .flatMap(NetworkInterface::inetAddresses)
+        .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+        .findFirst();
+  }
+}
