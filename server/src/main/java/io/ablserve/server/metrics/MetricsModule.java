@@ -6,6 +6,7 @@ import com.google.inject.Singleton;
 import com.google.inject.multibindings.ProvidesIntoSet;
 import io.ablserve.server.api.WatchCounter;
 import io.ablserve.server.auth.Exposure;
+import io.ablserve.server.auth.TokenFile;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.session.SessionManager;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -17,7 +18,8 @@ import java.util.OptionalInt;
 
 /**
  * Prometheus metrics at {@code /metrics} on the metrics bind address and port, when the port is not -1.
- * It is guarded like the gRPC port: off loopback only with a token file.
+ * It is guarded like the gRPC port: off loopback only with a token file; with one, a scrape needs any
+ * user's bearer token (401 otherwise).
  * The server closes it on stop.
  */
 public final class MetricsModule extends AbstractModule {
@@ -83,6 +85,10 @@ public final class MetricsModule extends AbstractModule {
     InetAddress address = InetAddress.getByName(config.metricsBindAddress());
     HTTPServer.Builder http =
         HTTPServer.builder().inetAddress(address).port(config.metricsPort()).registry(registry);
+    if (config.tokenFile().isPresent()) {
+      // Read again rather than shared with gRPC's interceptor: the two modules stay independent.
+      http.authenticator(new BearerTokenAuthenticator(TokenFile.read(config.tokenFile().get())));
+    }
     return new MetricsEndpoint(http.buildAndStart(), address, false);
   }
 

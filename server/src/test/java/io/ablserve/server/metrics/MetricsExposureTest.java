@@ -95,6 +95,18 @@ class MetricsExposureTest {
         .hasMessageContaining("--token-file");
   }
 
+  @Test
+  void withATokenFile_aScrapeNeedsAnyUsersToken() throws Exception {
+    start(TestServer.Transport.IN_PROCESS, withTokens().withMetricsBindAddress("0.0.0.0"));
+    Target metrics = Target.http(server.metricsPort());
+
+    assertThat(status(metrics)).isEqualTo(401);
+    assertThat(status(metrics.withToken("not-a-known-token-at-all"))).isEqualTo(401);
+    assertThat(status(metrics.withToken(""))).isEqualTo(401);
+    assertThat(scrape(metrics.withToken(PROMETHEUS))).contains("ablserve_queue_length 0");
+    assertThat(status(metrics.withToken(ALICE))).isEqualTo(200);
+  }
+
   private Path copy(String name) throws IOException {
     Path file = dir.resolve(name);
     try (InputStream in = TlsTesting.loadCert(name)) {
