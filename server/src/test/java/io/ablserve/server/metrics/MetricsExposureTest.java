@@ -12,6 +12,11 @@ import io.ablserve.server.testing.PrometheusScrape.Target;
 import io.ablserve.server.testing.ScriptedTrainer;
 import io.ablserve.server.testing.TestServer;
 import io.ablserve.server.testing.TestingTrainingModule;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.testing.TlsTesting;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +29,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -73,8 +79,19 @@ class MetricsExposureTest {
     assertThat(status(Target.http(server.metricsPort()).withToken(PROMETHEUS))).isEqualTo(200);
     Optional<InetAddress> outside = nonLoopbackAddress();
     assumeTrue(outside.isPresent(), "this host has no non-loopback IPv4 address to try");
-    try (Socket grpc = new Socket()) {
-      grpc.connect(new InetSocketAddress(outside.get(), server.port()), 5_000);
+    ManagedChannel grpc =
+        NettyChannelBuilder.forAddress(new InetSocketAddress(outside.get(), server.port()))
+            .usePlaintext()
+            .build();
+    try {
+      assertThat(
+              HealthGrpc.newBlockingStub(grpc)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .check(HealthCheckRequest.getDefaultInstance())
+                  .getStatus())
+          .isEqualTo(ServingStatus.SERVING);
+    } finally {
+      grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     assertThatThrownBy(
             () -> {
