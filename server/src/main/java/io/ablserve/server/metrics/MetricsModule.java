@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.ProvidesIntoSet;
+import com.sun.net.httpserver.HttpsConfigurator;
 import io.ablserve.server.api.WatchCounter;
 import io.ablserve.server.auth.Exposure;
 import io.ablserve.server.auth.TokenFile;
@@ -19,7 +20,7 @@ import java.util.OptionalInt;
 /**
  * Prometheus metrics at {@code /metrics} on the metrics bind address and port, when the port is not -1.
  * It is guarded like the gRPC port: off loopback only with a token file; with one, a scrape needs any
- * user's bearer token (401 otherwise).
+ * user's bearer token (401 otherwise); with TLS configured it speaks HTTPS with the same certificate.
  * The server closes it on stop.
  */
 public final class MetricsModule extends AbstractModule {
@@ -89,7 +90,12 @@ public final class MetricsModule extends AbstractModule {
       // Read again rather than shared with gRPC's interceptor: the two modules stay independent.
       http.authenticator(new BearerTokenAuthenticator(TokenFile.read(config.tokenFile().get())));
     }
-    return new MetricsEndpoint(http.buildAndStart(), address, false);
+    if (config.tlsCert().isPresent()) {
+      http.httpsConfigurator(
+          new HttpsConfigurator(
+              PemSslContext.load(config.tlsCert().get(), config.tlsKey().orElseThrow())));
+    }
+    return new MetricsEndpoint(http.buildAndStart(), address, config.tlsCert().isPresent());
   }
 
   @ProvidesIntoSet

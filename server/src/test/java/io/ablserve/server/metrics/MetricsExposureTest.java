@@ -124,6 +124,36 @@ class MetricsExposureTest {
     assertThat(status(metrics.withToken(ALICE))).isEqualTo(200);
   }
 
+  @Test
+  void withTls_metricsSpeakHttpsWithTheSameCertificate() throws Exception {
+    start(
+        TestServer.Transport.NETTY,
+        withTokens().withTls(copy("server1.pem"), copy("server1.key")));
+    SSLContext trust;
+    try (InputStream ca = TlsTesting.loadCert("ca.pem")) {
+      trust = PrometheusScrape.trusting(ca);
+    }
+    Target https = Target.http(server.metricsPort()).overTls(trust);
+
+    assertThat(server.metrics().url())
+        .hasValueSatisfying(u -> assertThat(u).startsWith("https://127.0.0.1:"));
+    assertThat(scrape(https.withToken(PROMETHEUS))).contains("ablserve_queue_length 0");
+    assertThat(status(https)).isEqualTo(401);
+    assertThatThrownBy(() -> status(Target.http(server.metricsPort()).withToken(PROMETHEUS)))
+        .isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void aPkcs1Key_isRefusedWithHowToConvertIt() throws Exception {
+    Path key = dir.resolve("rsa.key");
+    Files.writeString(key, "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n");
+
+    assertThatThrownBy(() -> PemSslContext.load(copy("server1.pem"), key))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("PKCS#8")
+        .hasMessageContaining("openssl pkcs8 -topk8");
+  }
+
   private Path copy(String name) throws IOException {
     Path file = dir.resolve(name);
     try (InputStream in = TlsTesting.loadCert(name)) {
