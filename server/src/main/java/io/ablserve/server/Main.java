@@ -149,9 +149,17 @@ public final class Main implements Callable<Integer> {
       names = "--metrics-port",
       defaultValue = "${env:ABLSERVE_METRICS_PORT}",
       description =
-          "Prometheus /metrics over HTTP on the --bind address: -1 off, 0 a free port."
-              + " Env ABLSERVE_METRICS_PORT. Default -1.")
+          "Prometheus /metrics on the --metrics-bind address (HTTPS with --tls-cert, a bearer token"
+              + " with --token-file): -1 off, 0 a free port. Env ABLSERVE_METRICS_PORT. Default -1.")
   Integer metricsPort;
+
+  @Option(
+      names = "--metrics-bind",
+      defaultValue = "${env:ABLSERVE_METRICS_BIND}",
+      description =
+          "Address the metrics endpoint listens on; any but loopback needs --token-file, and a scrape"
+              + " then sends any user's token. Env ABLSERVE_METRICS_BIND. Default 127.0.0.1.")
+  String metricsBindAddress;
 
   @Option(
       names = "--resume-interrupted",
@@ -318,6 +326,7 @@ public final class Main implements Callable<Integer> {
         tlsKey != null ? Optional.of(tlsKey) : d.tlsKey(),
         maxUploadBytes != null ? maxUploadBytes : d.maxUploadBytes(),
         metricsPort != null ? metricsPort : d.metricsPort(),
+        metricsBindAddress != null ? metricsBindAddress : d.metricsBindAddress(),
         resumeInterrupted != null ? resumeMode(resumeInterrupted) : d.resumeInterrupted(),
         datasetLimits(d.datasetLimits()),
         minFreeBytes != null ? minFreeBytes : d.minFreeBytes(),
@@ -416,11 +425,8 @@ public final class Main implements Callable<Integer> {
     System.out.println("ablserve " + Exposure.describe(config));
     injector
         .getInstance(MetricsModule.MetricsEndpoint.class)
-        .port()
-        .ifPresent(
-            p ->
-                System.out.println(
-                    "ablserve metrics on http://" + config.bindAddress() + ":" + p + "/metrics"));
+        .url()
+        .ifPresent(url -> System.out.println("ablserve metrics on " + url));
     System.out.flush();
     Engine engine = Engine.getInstance();
     System.out.println(

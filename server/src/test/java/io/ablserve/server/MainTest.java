@@ -71,6 +71,25 @@ class MainTest {
   }
 
   @Test
+  void call_refusesNonLoopbackMetricsWithoutATokenFile() throws Exception {
+    java.io.PrintStream saved = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true));
+    int exit;
+    try {
+      exit =
+          new CommandLine(new Main())
+              .execute("--port", "0", "--metrics-port", "0", "--metrics-bind", "0.0.0.0");
+    } finally {
+      System.setErr(saved);
+    }
+    assertThat(exit).isEqualTo(2);
+    assertThat(captured.toString())
+        .contains("refusing to serve metrics on 0.0.0.0 without authentication")
+        .contains("--metrics-bind");
+  }
+
+  @Test
   void config_takesOptionsAndAddsDatasetsToTheDefaultOne() {
     ServerConfig config =
         parse(
@@ -78,7 +97,7 @@ class MainTest {
             "--dataset", "mnist=/data/mnist", "--dataset", "kmnist=/data/kmnist",
             "--max-queued", "3", "--max-queued-per-user", "2", "--token-file", "/etc/ablserve/tokens",
             "--tls-cert", "/etc/ablserve/cert.pem", "--tls-key", "/etc/ablserve/key.pem",
-            "--max-upload-bytes", "1048576", "--metrics-port", "9400", "--max-decoded-bytes", "5000000",
+            "--max-upload-bytes", "1048576", "--metrics-port", "9400", "--metrics-bind", "0.0.0.0", "--max-decoded-bytes", "5000000",
             "--max-image-side-px", "512", "--max-zip-entries", "70100", "--max-unpacked-bytes", "3000000",
             "--min-free-bytes", "0");
 
@@ -93,6 +112,7 @@ class MainTest {
     assertThat(config.tlsKey()).contains(Path.of("/etc/ablserve/key.pem"));
     assertThat(config.maxUploadBytes()).isEqualTo(1_048_576);
     assertThat(config.metricsPort()).isEqualTo(9400);
+    assertThat(config.metricsBindAddress()).isEqualTo("0.0.0.0");
     assertThat(config.datasetLimits()).isEqualTo(new DatasetLimits(5_000_000, 512, 70_100, 3_000_000));
     assertThat(config.minFreeBytes()).isZero();
     assertThat(config.datasetRoots())

@@ -40,8 +40,13 @@ import java.util.TreeMap;
  * @param tlsKey PEM private key (PKCS#8) of {@code tlsCert}. Default none.
  * @param maxUploadBytes largest dataset upload accepted, in bytes, >= 1; a larger one is refused with
  *     RESOURCE_EXHAUSTED. Default 2 GiB.
- * @param metricsPort port of the Prometheus endpoint ({@code http://bindAddress:PORT/metrics}): -1 turns
- *     it off, 0 picks a free port (printed at start). Default -1.
+ * @param metricsPort port of the Prometheus endpoint ({@code /metrics} on {@code metricsBindAddress}): -1
+ *     turns it off, 0 picks a free port (printed at start). Default -1.
+ * @param metricsBindAddress address the metrics endpoint listens on, apart from {@code bindAddress} so
+ *     that a server open to the network keeps its metrics on the host. Default {@code 127.0.0.1}. Any
+ *     other than a loopback address needs a {@code tokenFile}; with one, a scrape needs {@code
+ *     Authorization: Bearer TOKEN} with any user's token from it, and with {@code tlsCert} the endpoint
+ *     speaks HTTPS with the same certificate.
  * @param resumeInterrupted what a starting server does with a session an earlier process died running:
  *     {@code AUTO} queues it again to go on from its last per-epoch checkpoint (kept under {@code
  *     dataDir/sessions/ID/checkpoint/}); {@code MANUAL} marks it INTERRUPTED until ResumeSession, which goes
@@ -72,6 +77,7 @@ public record ServerConfig(
     Optional<Path> tlsKey,
     long maxUploadBytes,
     int metricsPort,
+    String metricsBindAddress,
     ResumeInterrupted resumeInterrupted,
     DatasetLimits datasetLimits,
     long minFreeBytes,
@@ -92,6 +98,7 @@ public record ServerConfig(
           Optional.empty(),
           2L << 30,
           -1,
+          "127.0.0.1",
           ResumeInterrupted.AUTO,
           DatasetLimits.DEFAULTS,
           512L << 20,
@@ -100,6 +107,7 @@ public record ServerConfig(
 
   public ServerConfig {
     requireNonNull(bindAddress, "bindAddress");
+    requireNonNull(metricsBindAddress, "metricsBindAddress");
     requireNonNull(dataDir, "dataDir");
     requireNonNull(defaultDevice, "defaultDevice");
     requireNonNull(datasetRoots, "datasetRoots");
@@ -137,6 +145,9 @@ public record ServerConfig(
       throw new IllegalArgumentException(
           "metrics port must be -1 (off) or in [0, 65535], got " + metricsPort);
     }
+    if (metricsBindAddress.isBlank()) {
+      throw new IllegalArgumentException("metrics bind address must not be blank");
+    }
     if (minFreeBytes < 0) {
       throw new IllegalArgumentException("min free bytes must be >= 0, got " + minFreeBytes);
     }
@@ -159,8 +170,8 @@ public record ServerConfig(
       int metricsPort,
       ResumeInterrupted resumeInterrupted) {
     this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions, maxQueuedPerUser,
-        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, DatasetLimits.DEFAULTS,
-        DEFAULTS.minFreeBytes(), ServiceLimits.DEFAULTS, ApiPolicy.DEFAULTS);
+        tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, DEFAULTS.metricsBindAddress(),
+        resumeInterrupted, DatasetLimits.DEFAULTS, DEFAULTS.minFreeBytes(), ServiceLimits.DEFAULTS, ApiPolicy.DEFAULTS);
   }
 
   /** The first six settings, the rest at their defaults. */
@@ -173,47 +184,53 @@ public record ServerConfig(
       int maxQueuedSessions) {
     this(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
         DEFAULTS.maxQueuedPerUser(), Optional.empty(), Optional.empty(), Optional.empty(), DEFAULTS.maxUploadBytes(),
-        DEFAULTS.metricsPort(), DEFAULTS.resumeInterrupted(), DEFAULTS.datasetLimits(), DEFAULTS.minFreeBytes(),
-        DEFAULTS.limits(), DEFAULTS.api());
+        DEFAULTS.metricsPort(), DEFAULTS.metricsBindAddress(), DEFAULTS.resumeInterrupted(),
+        DEFAULTS.datasetLimits(), DEFAULTS.minFreeBytes(), DEFAULTS.limits(), DEFAULTS.api());
   }
 
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(port, bindAddress, dir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress,
         resumeInterrupted, datasetLimits,
         minFreeBytes, limits, api);
   }
 
   public ServerConfig withTokenFile(Path file) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort,
+        maxQueuedPerUser, Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress,
         resumeInterrupted, datasetLimits,
         minFreeBytes, limits, api);
   }
 
   public ServerConfig withTls(Path cert, Path key) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort,
+        maxQueuedPerUser, tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort, metricsBindAddress,
         resumeInterrupted, datasetLimits,
         minFreeBytes, limits, api);
   }
 
   public ServerConfig withMaxUploadBytes(long bytes) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, resumeInterrupted, datasetLimits,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, metricsBindAddress, resumeInterrupted, datasetLimits,
         minFreeBytes, limits, api);
   }
 
   public ServerConfig withMetricsPort(int metricsPort) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress,
         resumeInterrupted, datasetLimits,
         minFreeBytes, limits, api);
   }
 
+  public ServerConfig withMetricsBindAddress(String address) {
+    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, address,
+        resumeInterrupted, datasetLimits, minFreeBytes, limits, api);
+  }
+
   public ServerConfig withMaxQueuedPerUser(int limit) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted, datasetLimits,
+        limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress, resumeInterrupted, datasetLimits,
         minFreeBytes, limits, api);
   }
 
@@ -227,32 +244,32 @@ public record ServerConfig(
 
   public ServerConfig withResumeInterrupted(ResumeInterrupted mode) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, mode, datasetLimits,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress, mode, datasetLimits,
         minFreeBytes, limits, api);
   }
 
   public ServerConfig withDatasetLimits(DatasetLimits newDatasetLimits) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress, resumeInterrupted,
         newDatasetLimits, minFreeBytes, limits, api);
   }
 
   public ServerConfig withMinFreeBytes(long bytes) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress, resumeInterrupted,
         datasetLimits, bytes, limits, api);
   }
 
   public ServerConfig withLimits(ServiceLimits newLimits) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress, resumeInterrupted,
         datasetLimits, minFreeBytes, newLimits, api);
   }
 
   public ServerConfig withApi(ApiPolicy newApi) {
     return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, resumeInterrupted,
-        datasetLimits, minFreeBytes, limits, newApi);
+        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress,
+        resumeInterrupted, datasetLimits, minFreeBytes, limits, newApi);
   }
 
   /**

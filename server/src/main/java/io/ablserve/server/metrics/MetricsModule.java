@@ -4,31 +4,58 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.ProvidesIntoSet;
+import com.sun.net.httpserver.HttpsConfigurator;
 import io.ablserve.server.api.WatchCounter;
+import io.ablserve.server.auth.Exposure;
+import io.ablserve.server.auth.TokenFile;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.session.SessionManager;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * Prometheus metrics over HTTP at {@code http://<bind address>:<metrics port>/metrics}, when the metrics
- * port is not -1. The endpoint has no authentication: it shows counts and rates, nothing of anyone's
- * sessions. The server closes it on stop.
+ * Prometheus metrics at {@code /metrics} on the metrics bind address and port, when the port is not -1.
+ * It is guarded like the gRPC port: off loopback only with a token file; with one, a scrape needs any
+ * user's bearer token (401 otherwise); with TLS configured it speaks HTTPS with the same certificate.
+ * The server closes it on stop.
  */
 public final class MetricsModule extends AbstractModule {
 
   /** The metrics endpoint, if any; its port is the bound one, also when configured as 0. */
   public static final class MetricsEndpoint implements AutoCloseable {
-    private final HTTPServer server;
+    private static final MetricsEndpoint OFF = new MetricsEndpoint(null, null, false);
 
-    MetricsEndpoint(HTTPServer server) {
+    private final HTTPServer server;
+    private final InetAddress address;
+    private final boolean https;
+
+    MetricsEndpoint(HTTPServer server, InetAddress address, boolean https) {
       this.server = server;
+      this.address = address;
+      this.https = https;
     }
 
     public OptionalInt port() {
       return server == null ? OptionalInt.empty() : OptionalInt.of(server.getPort());
+    }
+
+    /** The address it listens on. */
+    public Optional<InetAddress> address() {
+      return Optional.ofNullable(address);
+    }
+
+    /** What Prometheus scrapes, such as {@code https://127.0.0.1:9400/metrics}. */
+    public Optional<String> url() {
+      if (server == null) {
+        return Optional.empty();
+      }
+      String host = address.getHostAddress();
+      host = host.contains(":") ? "[" + host + "]" : host;
+      return Optional.of((https ? "https" : "http") + "://" + host + ":" + server.getPort() + "/metrics");
     }
 
     @Override
@@ -52,14 +79,23 @@ public final class MetricsModule extends AbstractModule {
   @Singleton
   MetricsEndpoint endpoint(ServerConfig config, PrometheusRegistry registry) throws IOException {
     if (config.metricsPort() < 0) {
-      return new MetricsEndpoint(null);
+      return MetricsEndpoint.OFF;
     }
-    return new MetricsEndpoint(
-        HTTPServer.builder()
-            .hostname(config.bindAddress())
-            .port(config.metricsPort())
-            .registry(registry)
-            .buildAndStart());
+    // Here as well as in Main, so a server wired without Main is no more exposed.
+    Exposure.checkMetrics(config);
+    InetAddress address = InetAddress.getByName(config.metricsBindAddress());
+    HTTPServer.Builder http =
+        HTTPServer.builder().inetAddress(address).port(config.metricsPort()).registry(registry);
+    if (config.tokenFile().isPresent()) {
+      // Read again rather than shared with gRPC's interceptor: the two modules stay independent.
+      http.authenticator(new BearerTokenAuthenticator(TokenFile.read(config.tokenFile().get())));
+    }
+    if (config.tlsCert().isPresent()) {
+      http.httpsConfigurator(
+          new HttpsConfigurator(
+              PemSslContext.load(config.tlsCert().get(), config.tlsKey().orElseThrow())));
+    }
+    return new MetricsEndpoint(http.buildAndStart(), address, config.tlsCert().isPresent());
   }
 
   @ProvidesIntoSet

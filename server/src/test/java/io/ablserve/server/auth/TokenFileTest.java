@@ -57,4 +57,17 @@ class TokenFileTest {
     assertThat(Exposure.describe(d)).contains("user 'local'").contains("loopback only");
     assertThat(open.tokenFile()).isEqualTo(Optional.empty());
   }
+
+  @Test
+  void exposure_refusesNonLoopbackMetricsWithoutTokens() {
+    ServerConfig d = ServerConfig.DEFAULTS;
+    ServerConfig openMetrics = d.withMetricsPort(0).withMetricsBindAddress("0.0.0.0");
+
+    assertThatThrownBy(() -> Exposure.check(openMetrics))
+        .hasMessageContaining("refusing to serve metrics on 0.0.0.0 without authentication")
+        .hasMessageContaining("--metrics-bind");
+    Exposure.check(openMetrics.withTokenFile(dir.resolve("tokens")));
+    Exposure.check(openMetrics.withMetricsPort(-1));
+    Exposure.check(d.withMetricsPort(0).withMetricsBindAddress("::1"));
+  }
 }

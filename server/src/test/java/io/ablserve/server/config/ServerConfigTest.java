@@ -27,6 +27,7 @@ class ServerConfigTest {
     assertThat(d.tlsKey()).isEmpty();
     assertThat(d.maxUploadBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
     assertThat(d.metricsPort()).isEqualTo(-1);
+    assertThat(d.metricsBindAddress()).isEqualTo("127.0.0.1");
     assertThat(d.resumeInterrupted()).isEqualTo(ResumeInterrupted.AUTO);
     assertThat(d.datasetLimits()).isEqualTo(DatasetLimits.DEFAULTS);
     DatasetLimits limits = DatasetLimits.DEFAULTS;
@@ -68,7 +69,7 @@ class ServerConfigTest {
     ServerConfig d = ServerConfig.DEFAULTS;
     assertThatThrownBy(() -> new ServerConfig(d.port(), d.bindAddress(), d.dataDir(), "cpu",
             d.datasetRoots(), 1, 1, d.tokenFile(), java.util.Optional.of(Path.of("c.pem")),
-            java.util.Optional.empty(), 1, -1, ResumeInterrupted.AUTO, DatasetLimits.DEFAULTS, 0, ServiceLimits.DEFAULTS,
+            java.util.Optional.empty(), 1, -1, "127.0.0.1", ResumeInterrupted.AUTO, DatasetLimits.DEFAULTS, 0, ServiceLimits.DEFAULTS,
             ApiPolicy.DEFAULTS))
         .hasMessageContaining("both a certificate and a key");
     assertThatThrownBy(() -> d.withMaxUploadBytes(0)).hasMessageContaining("max upload bytes");
@@ -80,6 +81,7 @@ class ServerConfigTest {
     DatasetLimits low = new DatasetLimits(1, 1, 1, 1);
     assertThat(d.withDatasetLimits(low).withMaxUploadBytes(5).datasetLimits()).isEqualTo(low);
     assertThat(d.withMetricsPort(0).metricsPort()).isZero();
+    assertThatThrownBy(() -> d.withMetricsBindAddress(" ")).hasMessageContaining("metrics bind address");
     assertThatThrownBy(() -> d.withMinFreeBytes(-1)).hasMessageContaining("min free bytes");
     assertThat(d.withMinFreeBytes(0).minFreeBytes()).isZero();
   }

@@ -89,6 +89,11 @@ public final class TestServer implements AutoCloseable {
     return injector.getInstance(MetricsModule.MetricsEndpoint.class).port().orElseThrow();
   }
 
+  /** The Prometheus endpoint, off unless the config asked for one. */
+  public MetricsModule.MetricsEndpoint metrics() {
+    return injector.getInstance(MetricsModule.MetricsEndpoint.class);
+  }
+
   public ManagedChannel channel() {
     return channel;
   }
