@@ -123,4 +123,10 @@ public final class SessionModule extends AbstractModule {
       DeviceResolver devices) {
     return new SessionResults(sessions, models, datasets, catalog, devices);
   }
+
+  @Provides
+  @Singleton
+  ConfiguredDatasets configuredDatasets(DatasetCatalog catalog) {
+    return new ConfiguredDatasets(catalog);
+  }
 }
