@@ -126,6 +126,17 @@ public final class SessionModule extends AbstractModule {
 
   @Provides
   @Singleton
+  SessionSamples sessionSamples(
+      SessionManager sessions,
+      SessionResults results,
+      DatasetAccess datasets,
+      DatasetCatalog catalog,
+      ServerConfig config) {
+    return new SessionSamples(sessions, results, datasets, catalog, config.dataDir());
+  }
+
+  @Provides
+  @Singleton
   ConfiguredDatasets configuredDatasets(DatasetCatalog catalog) {
     return new ConfiguredDatasets(catalog);
   }
