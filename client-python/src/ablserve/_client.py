@@ -116,9 +116,19 @@ class Client:
         return _datasets.dataset_from_proto(response)
 
     def datasets(self, *, timeout: Optional[float] = None) -> List[Dataset]:
-        """The datasets this user uploaded, newest first."""
+        """The datasets this user may train on: the server's configured ones by name (``kind`` "configured"),
+        then those this user uploaded, newest first (``kind`` "uploaded"). ``pandas.DataFrame(client.datasets())``
+        tabulates them."""
+        try:
+            configured = self._unary(self._datasets.ListConfiguredDatasets,
+                                     datasets_pb.ListConfiguredDatasetsRequest(), timeout).datasets
+        except AblError as e:
+            if e.code != grpc.StatusCode.UNIMPLEMENTED:
+                raise
+            configured = []  # a server older than ListConfiguredDatasets
         response = self._unary(self._datasets.ListDatasets, datasets_pb.ListDatasetsRequest(), timeout)
-        return [_datasets.dataset_from_proto(d) for d in response.datasets]
+        return ([_datasets.dataset_from_proto(d, "configured") for d in configured]
+                + [_datasets.dataset_from_proto(d) for d in response.datasets])
 
     def delete_dataset(self, dataset_id: str, *, timeout: Optional[float] = None) -> None:
         """Removes an uploaded dataset (FAILED_PRECONDITION while a queued or running session uses it)."""
