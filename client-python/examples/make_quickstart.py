@@ -49,45 +49,24 @@ threshold:"""),
 every class in the `class_accuracy_*` columns:"""),
     new_code_cell("""metrics = session.metrics()
 metrics[["phase", "epoch", "clean_accuracy", "attack_success_rate", "class_accuracy_0"]]"""),
+    new_markdown_cell("""The loss gap ABL rests on (the paper's Figure 1): the poisoned samples' mean training loss falls far
+faster than the clean ones'; and the last epoch's accuracy of each class, the target class in red:"""),
+    new_code_cell("""session.plot_losses();"""),
+    new_code_cell("""session.plot_class_accuracy();"""),
     new_markdown_cell("""## The isolated samples
 
-`isolation()` gives the isolated set as numpy arrays, lowest loss first, with the server's ground truth of
-which samples it poisoned. The server does not send images, so the grid reads the same Fashion-MNIST files
-from this machine and redraws the BadNets patch (one pixel in from the bottom-right corner) on the samples
-that were poisoned; red titles mark them."""),
+`isolation()` gives the ranking's pick as numpy arrays, lowest loss first, with the server's ground truth of
+which samples it poisoned. The pictures come from the server too, as PNG thumbnails of the images the session
+trained on, so this works against a remote server: the notebook never reads the dataset. `show("ranked")` draws
+the ranking's pick, `show()` D_b as it was ascended (the backdoor check's confirmed set), `show("suspects")` the
+samples left out of training; red titles mark the poisoned samples, `(was N)` the label they had before."""),
     new_code_cell("""isolated = session.isolation()
 print(f"isolated {len(isolated.indices)} of {isolated.train_size} samples: "
       f"precision {isolated.precision:.2f}, recall {isolated.recall:.2f}")"""),
-    new_code_cell("""import gzip
-from pathlib import Path
-
-import matplotlib.pyplot as plt
-import numpy as np
-
-
-def read_idx_images(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    count, rows, cols = np.frombuffer(data, ">u4", 3, offset=4)
-    return np.frombuffer(data, np.uint8, offset=16).reshape(count, rows, cols)
-
-
-images = read_idx_images(Path(os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
-                         / "train-images-idx3-ubyte.gz")
-patch = config.attack.patch_size_px
-shown = min(len(isolated.indices), 16)
-fig, axes = plt.subplots(2, 8, figsize=(10, 3), dpi=72)
-for ax in axes.flat:
-    ax.axis("off")
-for ax, index, loss, poisoned in zip(axes.flat, isolated.indices[:shown], isolated.losses[:shown],
-                                     isolated.poisoned[:shown]):
-    image = images[index].copy()
-    if poisoned:
-        image[-1 - patch:-1, -1 - patch:-1] = 255
-    ax.imshow(image, cmap="gray", vmin=0, vmax=255)
-    ax.set_title(f"#{index} {loss:.3f}", fontsize=8, color="red" if poisoned else "black")
-fig.suptitle("isolated samples, lowest loss first (red: poisoned)")
-plt.show()"""),
+    new_code_cell("""isolated.show("ranked", max_images=16);"""),
+    new_markdown_cell("""`session.samples(...)` fetches any of these sets, a class's training samples, or test images beside their
+triggered version, as `SampleImage`s (index, label, poisoned flag, loss, and the image as a numpy array):"""),
+    new_code_cell("""session.samples("test", max_images=4).show();"""),
     new_code_cell("session.result"),
     new_markdown_cell("""## The trained model
 

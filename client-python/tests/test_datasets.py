@@ -3,6 +3,7 @@ import io
 
 import grpc
 import numpy as np
+import pandas as pd
 import pytest
 
 import ablserve
@@ -83,3 +84,12 @@ def test_deleteDataset_unknownIdRaisesNotFound(client):
     with pytest.raises(ablserve.AblError) as raised:
         client.delete_dataset("ds-" + "0" * 32)
     assert raised.value.code == grpc.StatusCode.NOT_FOUND
+
+
+def test_datasets_listTheConfiguredFashionMnistBesideUploads(client):
+    datasets = client.datasets()
+
+    fashion = next(d for d in datasets if d.id == "fashion-mnist")
+    assert (fashion.kind, fashion.name, fashion.layout, fashion.owner) == ("configured", "fashion-mnist", "IDX", "")
+    assert all(d.kind in ("configured", "uploaded") for d in datasets)
+    assert "kind" in pd.DataFrame(datasets).columns

@@ -4,6 +4,7 @@
         session = client.create_session(ablserve.SessionConfig(abl=ablserve.AblConfig(epochs=4)))
         session.wait()
         print(session.metrics())
+        session.isolation().show()         # the isolated samples, as PNGs from the server
         session.export_model("model/")     # DJL parameters and metadata.json
 """
 from importlib.metadata import PackageNotFoundError, version
@@ -23,6 +24,7 @@ from ._events import (
     StepMetrics,
 )
 from ._results import Evaluation
+from ._samples import SampleImage, Samples
 from ._servers import least_loaded
 from ._session import Session
 
@@ -46,6 +48,8 @@ __all__ = [
     "FinalResult",
     "IsolationResult",
     "PhaseChange",
+    "SampleImage",
+    "Samples",
     "Session",
     "SessionConfig",
     "StateChange",

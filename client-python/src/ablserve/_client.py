@@ -122,10 +122,20 @@ class Client:
         return _datasets.dataset_from_proto(response)
 
     def datasets(self, *, timeout: Optional[float] = None) -> List[Dataset]:
-        """The datasets this user uploaded, newest first (fetched a page at a time)."""
+        """The datasets this user may train on: the server's configured ones by name (``kind`` "configured"),
+        then those this user uploaded, newest first (``kind`` "uploaded", fetched a page at a time).
+        ``pandas.DataFrame(client.datasets())`` tabulates them."""
+        try:
+            configured = self._unary(self._datasets.ListConfiguredDatasets,
+                                     datasets_pb.ListConfiguredDatasetsRequest(), timeout).datasets
+        except AblError as e:
+            if e.code != grpc.StatusCode.UNIMPLEMENTED:
+                raise
+            configured = []  # a server older than ListConfiguredDatasets
         pages = _pages(lambda token: self._unary(self._datasets.ListDatasets,
                                                  datasets_pb.ListDatasetsRequest(page_token=token), timeout))
-        return [_datasets.dataset_from_proto(d) for page in pages for d in page.datasets]
+        return ([_datasets.dataset_from_proto(d, "configured") for d in configured]
+                + [_datasets.dataset_from_proto(d) for page in pages for d in page.datasets])
 
     def delete_dataset(self, dataset_id: str, *, timeout: Optional[float] = None) -> None:
         """Removes an uploaded dataset (FAILED_PRECONDITION while a queued or running session uses it)."""

@@ -26,13 +26,16 @@ PathLike = Union[str, "os.PathLike[str]"]
 @with_field_docs
 @dataclass(frozen=True)
 class Dataset:
-    """An uploaded dataset as the server loaded it; pass ``id`` as ``DatasetConfig(name=...)`` to train on it."""
+    """A dataset the server offers: one it was configured with (``kind`` "configured", ``id`` and ``name`` its
+    name) or one a user uploaded (``kind`` "uploaded"); pass ``id`` as ``DatasetConfig(name=...)`` to train on it.
+    A configured dataset has no owner, format, size or checksum, and shows its sample counts and image shape (else
+    0) only once the server has loaded it for a session."""
 
     id: str
     name: str
     owner: str
     format: str
-    """"npz" or "zip", as uploaded."""
+    """"npz" or "zip", as uploaded; "" for a configured dataset."""
     layout: str
     """The layout the server found, e.g. "IDX", "CIFAR10", "NUMPY"."""
     size_bytes: int
@@ -44,12 +47,15 @@ class Dataset:
     width_px: int
     num_classes: int
     created_at: Optional[datetime]
+    kind: str = "uploaded"
+    """"configured" (on the server's disk, open to every user) or "uploaded" (by its owner)."""
 
 
-def dataset_from_proto(m: pb.Dataset) -> Dataset:
-    fmt = pb.UploadFormat.Name(m.format)[len("UPLOAD_FORMAT_"):].lower()
+def dataset_from_proto(m: pb.Dataset, kind: str = "uploaded") -> Dataset:
+    fmt = "" if m.format == pb.UPLOAD_FORMAT_UNSPECIFIED else pb.UploadFormat.Name(m.format)[len("UPLOAD_FORMAT_"):]
+    fmt = fmt.lower()
     return Dataset(m.id, m.name, m.owner, fmt, m.layout, m.size_bytes, m.sha256, m.train_samples, m.test_samples,
-                   m.channels, m.height_px, m.width_px, m.num_classes, timestamp(m.created_at))
+                   m.channels, m.height_px, m.width_px, m.num_classes, timestamp(m.created_at), kind)
 
 
 def pack_arrays(x, y, x_test, y_test) -> BinaryIO:

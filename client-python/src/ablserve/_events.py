@@ -3,9 +3,9 @@ names ("isolation", "isolated", "unlearning", "training"; "queued", "running", "
 "cancelled", "interrupted")."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Optional, Tuple, Union
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
@@ -129,6 +129,18 @@ class IsolationResult:
     train_poisoned_count: int
     verdict: Optional[BackdoorVerdict] = None
     """The backdoor check on this ranking; None when none ran (``isolation_expansion`` off)."""
+    _session: Any = field(default=None, repr=False, compare=False)
+
+    def show(self, which: str = "isolated", *, max_images: int = 32, columns: int = 8, path: Optional[str] = None,
+             timeout: Optional[float] = None):
+        """Draws the isolated samples as a labelled grid of PNG thumbnails that the server makes, so it works
+        against a remote server: ``which`` is "isolated" (D_b as ascended), "suspects" or "ranked" (the ranking's
+        pick); see :meth:`Session.samples`. Returns the matplotlib Figure. Needs a result fetched with
+        :meth:`Session.isolation`."""
+        if self._session is None:
+            raise ValueError("show() needs the session: fetch this result with session.isolation()")
+        samples = self._session.samples(which, max_images=max_images, timeout=timeout)
+        return samples.show(columns=columns, path=path)
 
     def _repr_html_(self) -> str:
         rows = [("turning epoch", self.epoch), ("isolated", f"{len(self.indices)} of {self.train_size}"),

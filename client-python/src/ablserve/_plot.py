@@ -1,10 +1,11 @@
-"""Loss / clean accuracy / attack success rate plots; matplotlib is imported only here (``ablserve[notebook]``)."""
+"""Loss / clean accuracy / attack success rate plots, the poisoned-vs-clean loss curves (the ABL paper's Figure 1)
+and per-class accuracy; matplotlib is imported only here and in _samples (``ablserve[notebook]``)."""
 from __future__ import annotations
 
 import io
 import threading
 import time
-from typing import Iterator, List, Optional, Protocol
+from typing import Any, Iterator, List, Optional, Protocol
 
 from ._errors import AblError
 from ._events import EpochSummary, Event, FinalResult, PhaseChange, StateChange, StepMetrics
@@ -15,6 +16,7 @@ class _Plotted(Protocol):
 
     id: str
     state: str
+    config: Any
 
     def _events(self, from_sequence: int, follow: bool, timeout: Optional[float]) -> Iterator[Event]: ...
 
@@ -138,3 +140,65 @@ class LivePlot:
 
     def __repr__(self) -> str:
         return f"LivePlot(session={self._session.id!r}, following={self.thread.is_alive()})"
+
+
+def loss_curves(session: _Plotted, path: Optional[str], timeout: Optional[float]):
+    """The mean training loss of the poisoned and of the clean samples per epoch: two lines, the isolation
+    epochs shaded. ABL rests on the gap between them: poisons are learned, their loss falls, much faster."""
+    _matplotlib()
+    import matplotlib.pyplot as plt
+
+    epochs: List[int] = []
+    poisoned: List[float] = []
+    clean: List[float] = []
+    turning = None
+    for event in session._events(0, False, timeout):
+        if isinstance(event, EpochSummary):
+            epochs.append(event.epoch)
+            poisoned.append(event.mean_loss_poisoned)
+            clean.append(event.mean_loss_clean)
+        elif isinstance(event, PhaseChange) and event.phase == "isolated":
+            turning = event.epoch
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    if turning is not None and turning > 0:
+        # A span, not a line: the figure's only lines are the two curves.
+        ax.axvspan(-0.5, turning - 0.5, color="grey", alpha=0.15, label="isolation epochs")
+    ax.plot(epochs, poisoned, "o-", color="tab:red", label="poisoned samples")
+    ax.plot(epochs, clean, "s-", color="tab:blue", label="clean samples")
+    ax.set_xlabel("epoch (from 0)")
+    ax.set_ylabel("mean training cross-entropy")
+    ax.set_title(f"session {session.id[:8]}: training loss, poisoned vs clean")
+    ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path)
+    return fig
+
+
+def class_accuracy(session: _Plotted, path: Optional[str], timeout: Optional[float]):
+    """The last epoch's clean test accuracy of each class as bars, the attack's target class in red."""
+    _matplotlib()
+    import matplotlib.pyplot as plt
+
+    accuracy: List[float] = []
+    epoch = None
+    for event in session._events(0, False, timeout):
+        if isinstance(event, EpochSummary) and len(event.class_accuracy):
+            accuracy, epoch = list(event.class_accuracy), event.epoch
+        elif isinstance(event, FinalResult) and len(event.class_accuracy):
+            accuracy = list(event.class_accuracy)
+    attack = session.config.attack
+    target = None if attack.kind == "none" else attack.target_label
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.5 * len(accuracy) + 1.5), 3.8))
+    colours = ["tab:red" if c == target else "tab:blue" for c in range(len(accuracy))]
+    ax.bar(range(len(accuracy)), accuracy, color=colours)
+    ax.set_xticks(range(len(accuracy)))
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("class" + ("" if target is None else f" (target {target} in red)"))
+    ax.set_ylabel("clean test accuracy")
+    ax.set_title(f"session {session.id[:8]}: accuracy per class"
+                 + ("" if epoch is None else f" after epoch {epoch}"))
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path)
+    return fig

@@ -6,12 +6,12 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Protocol, Tuple, Union
+from typing import Any, Iterator, List, Optional, Protocol, Sequence, Tuple, Union
 
 import grpc
 import pandas as pd
 
-from . import _events, _plot, _results
+from . import _events, _plot, _results, _samples
 from ._config import AttackConfig, DatasetConfig, SessionConfig
 from ._display import html_table, in_jupyter
 from ._errors import AblError, translated
@@ -20,6 +20,7 @@ from ._progress import PhaseProgress
 from ._proto.v1 import results_pb2 as rpb
 from ._proto.v1 import session_pb2 as pb
 from ._results import Evaluation
+from ._samples import Samples
 
 
 class _Connection(Protocol):
@@ -217,7 +218,45 @@ class Session:
             if e.code != grpc.StatusCode.UNIMPLEMENTED:
                 raise
             return self._isolation_from_events(timeout)  # a server older than the ResultsService
-        return _events.isolation_result(m)
+        return dataclasses.replace(_events.isolation_result(m), _session=self)
+
+    def samples(self, which: str = "isolated", *, label: Optional[int] = None,
+                indices: Optional[Sequence[int]] = None, offset: int = 0, max_images: int = 64,
+                timeout: Optional[float] = None) -> Samples:
+        """Up to ``max_images`` of the session's samples from ``offset`` on, as PNG thumbnails made by the server
+        (the client reads no dataset): ``which`` is "isolated" (D_b as ascended), "suspects" (left out of
+        training), "ranked" (the ranking's pick), "class" (training samples of ``label``), "train" (``indices``
+        of the training set) or "test" (test images with their triggered version; ``indices`` optional). Each
+        :class:`SampleImage` carries its index, label, poisoned flag and loss; ``.show()`` draws the grid.
+        Fetched in calls of at most 256 images. AblError FAILED_PRECONDITION for an isolation set before the
+        turning epoch."""
+        if max_images < 1:
+            raise ValueError(f"max_images must be >= 1, got {max_images}")
+        if indices is not None and len(indices) > _samples.MAX_IMAGES_PER_CALL:
+            raise ValueError(f"indices may name at most {_samples.MAX_IMAGES_PER_CALL} samples, got {len(indices)}")
+        c = self._client
+        images: List[_samples.SampleImage] = []
+        position = offset
+        while True:
+            want = min(_samples.MAX_IMAGES_PER_CALL, max_images - len(images))
+            request = _samples.request(self.id, which, label, indices, position, want)
+            m = c._unary(c._results.GetSampleImages, request, timeout)
+            images += [_samples.sample_from_proto(i) for i in m.images]
+            total = m.total_count
+            if len(images) >= max_images or m.next_offset >= m.total_count or not m.images:
+                break
+            position = m.next_offset
+        return Samples(self.id, which, images, total, offset)
+
+    def plot_losses(self, path: Optional[str] = None, *, timeout: Optional[float] = None):
+        """The mean training loss of the poisoned and of the clean samples per epoch (the ABL paper's Figure 1),
+        isolation epochs shaded; returns the matplotlib Figure, ``path`` also saves it."""
+        return _plot.loss_curves(self, path, timeout)
+
+    def plot_class_accuracy(self, path: Optional[str] = None, *, timeout: Optional[float] = None):
+        """The last epoch's clean test accuracy of each class as bars, the attack's target in red; returns the
+        matplotlib Figure, ``path`` also saves it."""
+        return _plot.class_accuracy(self, path, timeout)
 
     def _isolation_from_events(self, timeout: Optional[float]) -> IsolationResult:
         found = None

@@ -52,6 +52,11 @@ class DatasetServiceStub(object):
                 request_serializer=ablserve_dot_v1_dot_datasets__pb2.DeleteDatasetRequest.SerializeToString,
                 response_deserializer=ablserve_dot_v1_dot_datasets__pb2.DeleteDatasetResponse.FromString,
                 _registered_method=True)
+        self.ListConfiguredDatasets = channel.unary_unary(
+                '/ablserve.v1.DatasetService/ListConfiguredDatasets',
+                request_serializer=ablserve_dot_v1_dot_datasets__pb2.ListConfiguredDatasetsRequest.SerializeToString,
+                response_deserializer=ablserve_dot_v1_dot_datasets__pb2.ListConfiguredDatasetsResponse.FromString,
+                _registered_method=True)
 
 
 class DatasetServiceServicer(object):
@@ -88,6 +93,16 @@ class DatasetServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListConfiguredDatasets(self, request, context):
+        """Unary. The datasets the server was configured with (its --dataset NAME=DIR roots), by name: every
+        caller may train on them. Kept apart from ListDatasets, whose uploads belong to users. Only what the
+        server knows without reading a dataset's pixels is filled in until a session or an evaluation has
+        loaded it: `id` and `name` (both the name SessionConfig.dataset.name takes) and `layout`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DatasetServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -105,6 +120,11 @@ def add_DatasetServiceServicer_to_server(servicer, server):
                     servicer.DeleteDataset,
                     request_deserializer=ablserve_dot_v1_dot_datasets__pb2.DeleteDatasetRequest.FromString,
                     response_serializer=ablserve_dot_v1_dot_datasets__pb2.DeleteDatasetResponse.SerializeToString,
+            ),
+            'ListConfiguredDatasets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConfiguredDatasets,
+                    request_deserializer=ablserve_dot_v1_dot_datasets__pb2.ListConfiguredDatasetsRequest.FromString,
+                    response_serializer=ablserve_dot_v1_dot_datasets__pb2.ListConfiguredDatasetsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -190,6 +210,33 @@ class DatasetService(object):
             '/ablserve.v1.DatasetService/DeleteDataset',
             ablserve_dot_v1_dot_datasets__pb2.DeleteDatasetRequest.SerializeToString,
             ablserve_dot_v1_dot_datasets__pb2.DeleteDatasetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConfiguredDatasets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ablserve.v1.DatasetService/ListConfiguredDatasets',
+            ablserve_dot_v1_dot_datasets__pb2.ListConfiguredDatasetsRequest.SerializeToString,
+            ablserve_dot_v1_dot_datasets__pb2.ListConfiguredDatasetsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -53,6 +53,11 @@ class ResultsServiceStub(object):
                 request_serializer=ablserve_dot_v1_dot_results__pb2.GetIsolationRequest.SerializeToString,
                 response_deserializer=ablserve_dot_v1_dot_session__pb2.IsolationResult.FromString,
                 _registered_method=True)
+        self.GetSampleImages = channel.unary_unary(
+                '/ablserve.v1.ResultsService/GetSampleImages',
+                request_serializer=ablserve_dot_v1_dot_results__pb2.GetSampleImagesRequest.SerializeToString,
+                response_deserializer=ablserve_dot_v1_dot_results__pb2.GetSampleImagesResponse.FromString,
+                _registered_method=True)
 
 
 class ResultsServiceServicer(object):
@@ -96,6 +101,21 @@ class ResultsServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetSampleImages(self, request, context):
+        """Unary. Images of a session's data as PNG thumbnails at the dataset's own size, so a client that cannot
+        read the dataset (a remote server's) can look at them: D_b as ascended, the suspects left out, the
+        ranking's pick, one class's training samples, chosen training samples, or test images beside their
+        triggered version. The server rebuilds the session's poisoned training set from its config (dataset,
+        attack, seed): the images are those the session trained on. In any state once the session exists;
+        FAILED_PRECONDITION for an isolation set before the turning epoch (as GetIsolation) and for the
+        isolated or suspect sets of a session whose server did not record them; INVALID_ARGUMENT for
+        max_images or indices past GetSampleImagesRequest's bounds, an index outside the set, or a missing
+        set or label.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ResultsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -113,6 +133,11 @@ def add_ResultsServiceServicer_to_server(servicer, server):
                     servicer.GetIsolation,
                     request_deserializer=ablserve_dot_v1_dot_results__pb2.GetIsolationRequest.FromString,
                     response_serializer=ablserve_dot_v1_dot_session__pb2.IsolationResult.SerializeToString,
+            ),
+            'GetSampleImages': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSampleImages,
+                    request_deserializer=ablserve_dot_v1_dot_results__pb2.GetSampleImagesRequest.FromString,
+                    response_serializer=ablserve_dot_v1_dot_results__pb2.GetSampleImagesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -198,6 +223,33 @@ class ResultsService(object):
             '/ablserve.v1.ResultsService/GetIsolation',
             ablserve_dot_v1_dot_results__pb2.GetIsolationRequest.SerializeToString,
             ablserve_dot_v1_dot_session__pb2.IsolationResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSampleImages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ablserve.v1.ResultsService/GetSampleImages',
+            ablserve_dot_v1_dot_results__pb2.GetSampleImagesRequest.SerializeToString,
+            ablserve_dot_v1_dot_results__pb2.GetSampleImagesResponse.FromString,
             options,
             channel_credentials,
             insecure,

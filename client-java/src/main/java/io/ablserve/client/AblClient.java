@@ -16,6 +16,8 @@ import io.ablserve.v1.EvaluateRequest;
 import io.ablserve.v1.EvaluateResponse;
 import io.ablserve.v1.ExportModelRequest;
 import io.ablserve.v1.GetIsolationRequest;
+import io.ablserve.v1.GetSampleImagesRequest;
+import io.ablserve.v1.GetSampleImagesResponse;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.ListDatasetsRequest;
@@ -419,6 +421,14 @@ public final class AblClient implements AutoCloseable {
   public IsolationResult getIsolation(String sessionId) {
     GetIsolationRequest request = GetIsolationRequest.newBuilder().setSessionId(sessionId).build();
     return results(r -> r.getIsolation(request));
+  }
+
+  /**
+   * Sample images of a session as PNG thumbnails with their labels, poisoned flags and losses (see the
+   * GetSampleImages RPC); at most 256 a call, {@code INVALID_ARGUMENT} past it.
+   */
+  public GetSampleImagesResponse getSampleImages(GetSampleImagesRequest request) {
+    return results(r -> r.getSampleImages(request));
   }
 
   /**

@@ -6,16 +6,24 @@ import io.ablserve.v1.EvaluateResponse;
 import io.ablserve.v1.ExportModelChunk;
 import io.ablserve.v1.ExportModelRequest;
 import io.ablserve.v1.GetIsolationRequest;
+import io.ablserve.v1.GetSampleImagesRequest;
+import io.ablserve.v1.GetSampleImagesResponse;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.ModelMetadata;
 import io.ablserve.v1.ResultsServiceGrpc;
+import io.ablserve.v1.SampleImage;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.imageio.ImageIO;
 
 /**
  * A ResultsService with one exportable session, "s-1", whose parameter file is {@link #PARAMS}, sent in
@@ -90,6 +98,50 @@ public final class ScriptedResultsService extends ResultsServiceGrpc.ResultsServ
     observer.onError(Status.FAILED_PRECONDITION
         .withDescription("session '" + request.getSessionId() + "' has no isolation result")
         .asRuntimeException());
+  }
+
+  /**
+   * Three 28x28 grey samples (the second poisoned, with a white corner), or INVALID_ARGUMENT past 256
+   * images, as the real server answers.
+   */
+  @Override
+  public void getSampleImages(
+      GetSampleImagesRequest request, StreamObserver<GetSampleImagesResponse> observer) {
+    if (request.getMaxImages() > 256) {
+      observer.onError(Status.INVALID_ARGUMENT
+          .withDescription("max_images must be in [0, 256] (0 means 64), got " + request.getMaxImages())
+          .asRuntimeException());
+      return;
+    }
+    GetSampleImagesResponse.Builder response = GetSampleImagesResponse.newBuilder().setTotalCount(3);
+    for (int i = 0; i < 3; i++) {
+      boolean poisoned = i == 1;
+      SampleImage.Builder sample = SampleImage.newBuilder()
+          .setIndex(10 * i)
+          .setLabel(poisoned ? 0 : i)
+          .setTrueLabel(i)
+          .setPoisoned(poisoned)
+          .setPng(png(poisoned ? 255 : 40 * i));
+      if (i == 0) {
+        sample.setLoss(0.125f);
+      }
+      response.addImages(sample);
+    }
+    observer.onNext(response.setNextOffset(3).build());
+    observer.onCompleted();
+  }
+
+  /** A 28x28 grey PNG, black but for its bottom-right pixel of value {@code corner}. */
+  private static ByteString png(int corner) {
+    BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+    image.getRaster().setSample(27, 27, 0, corner);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ImageIO.write(image, "png", out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return ByteString.copyFrom(out.toByteArray());
   }
 
   private static RuntimeException notFound(String id) {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code ablserve} command line: {@code run}, {@code watch}, {@code list}, {@code cancel}, {@code
- * export}, {@code evaluate}, {@code upload}, {@code datasets}. Usable
+ * export}, {@code evaluate}, {@code upload}, {@code datasets}, {@code thumbnails}. Usable
  * in-process as {@code new CommandLine(new AblCli()).execute(args)}, with the picocli writers as its
  * output. Exit codes: {@value #EXIT_OK} ok, {@value #EXIT_SESSION_NOT_SUCCEEDED} the session ended
  * FAILED, CANCELLED or INTERRUPTED, {@value #EXIT_USAGE} bad usage, {@value #EXIT_RPC_ERROR} a gRPC
@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       RunCommand.class, WatchCommand.class, ListCommand.class, CancelCommand.class,
       ExportCommand.class, EvaluateCommand.class, UploadCommand.class, DatasetsCommand.class,
+      ThumbnailsCommand.class,
       HelpCommand.class
     })
 public final class AblCli implements Runnable {

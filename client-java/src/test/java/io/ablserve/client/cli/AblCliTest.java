@@ -25,6 +25,8 @@ import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionState;
 import io.ablserve.v1.UnlearningMode;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -34,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -539,6 +542,44 @@ class AblCliTest {
     assertThat(err.toString()).contains(
         "session s-1 was trained with attack badnets, not blend: give --target CLASS");
     assertThat(server.results.evaluations).isEmpty();
+  }
+
+  @Test
+  void thumbnails_writesTheServersSamplesAsAFramedGridAndListsThem(@TempDir Path dir)
+      throws Exception {
+    server.service.addSession(Session.newBuilder().setId("t-1")
+        .setState(SessionState.SESSION_STATE_SUCCEEDED).build(), List.of());
+    Path png = dir.resolve("grid.png");
+
+    int code = execute("thumbnails", "t-1", "--png", png.toString(), "--columns", "2", "--scale", "2");
+
+    assertThat(code).as(err.toString()).isZero();
+    BufferedImage grid = ImageIO.read(png.toFile());
+    int cell = 28 * 2 + 2 * SampleGrid.BORDER_PX;
+    assertThat(grid.getWidth()).isEqualTo(2 * cell);
+    assertThat(grid.getHeight()).isEqualTo(2 * cell); // three samples, two a row
+    assertThat(new Color(grid.getRGB(cell, 0)).getRed()).as("poisoned: a red frame").isGreaterThan(200);
+    assertThat(new Color(grid.getRGB(0, 0)).getRed()).as("clean: a grey frame").isLessThan(160);
+    // The poisoned sample's white corner pixel, scaled 2x, sits inside its frame.
+    int corner = cell + SampleGrid.BORDER_PX + 27 * 2;
+    assertThat(grid.getRGB(corner, SampleGrid.BORDER_PX + 27 * 2) & 0xffffff).isEqualTo(0xffffff);
+    assertThat(out.toString())
+        .contains("wrote " + png + ": 3 of 3 isolated samples of session t-1")
+        .contains("0 index=0 label=0 true_label=0 poisoned=false loss=0.1250")
+        .contains("1 index=10 label=0 true_label=1 poisoned=true loss=-");
+  }
+
+  @Test
+  void thumbnails_refusesMoreThan256AndAClassWithoutLabel(@TempDir Path dir) {
+    Path png = dir.resolve("grid.png");
+
+    assertThat(execute("thumbnails", "x", "--png", png.toString(), "--max", "257"))
+        .isEqualTo(AblCli.EXIT_USAGE);
+    assertThat(err.toString()).contains("--max must be in [1, 256], got 257");
+    assertThat(execute("thumbnails", "x", "--png", png.toString(), "--set", "class"))
+        .isEqualTo(AblCli.EXIT_USAGE);
+    assertThat(err.toString()).contains("--set class needs --label CLASS");
+    assertThat(png).doesNotExist();
   }
 
   @Test

@@ -8,10 +8,13 @@ import io.ablserve.server.session.StoreHealth;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -29,6 +32,7 @@ public final class AblServer implements AutoCloseable {
   private final SessionManager sessions;
   private final StoreHealth storeHealth;
   private final Set<AutoCloseable> resources;
+  private final List<String> serviceNames;
 
   /**
    * {@code resources} (the database, the metrics endpoint) are closed after the trainer has stopped.
@@ -43,7 +47,13 @@ public final class AblServer implements AutoCloseable {
       StoreHealth storeHealth,
       Set<AutoCloseable> resources) {
     requireNonNull(builder, "builder");
-    services.forEach(service -> builder.addService(MalformedRequests.guard(service.bindService())));
+    List<String> names = new ArrayList<>();
+    for (BindableService service : services) {
+      ServerServiceDefinition definition = service.bindService();
+      names.add(definition.getServiceDescriptor().getName());
+      builder.addService(MalformedRequests.guard(definition));
+    }
+    this.serviceNames = List.copyOf(names);
     builder.intercept(requireNonNull(auth, "auth"));
     this.server = builder.build();
     this.health = requireNonNull(health, "health");
@@ -54,7 +64,8 @@ public final class AblServer implements AutoCloseable {
 
   /**
    * Starts the trainer, then listens; health reports SERVING once calls can be taken, and NOT_SERVING
-   * while the store cannot be written (a full disk), until a write succeeds again.
+   * while the store cannot be written (a full disk), until a write succeeds again: for the server ("")
+   * and for every service by its full name (e.g. {@code ablserve.v1.SessionService}) alike.
    */
   public AblServer start() throws IOException {
     sessions.start();
@@ -64,11 +75,14 @@ public final class AblServer implements AutoCloseable {
     return this;
   }
 
+  /** The server as a whole ("") and each service by name share one status: the store's. */
   private void reportStore(boolean writable) {
+    ServingStatus status = writable ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     // After enterTerminalState (close) the manager ignores this.
-    health.setStatus(
-        HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
-        writable ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
+    for (String name : serviceNames) {
+      health.setStatus(name, status);
+    }
   }
 
   /** The port actually bound (the real one when configured with 0); -1 for in-process transports. */

@@ -6,6 +6,7 @@ import static java.util.Objects.requireNonNull;
 import io.ablserve.server.auth.Principal;
 import io.ablserve.server.config.ApiPolicy;
 import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.session.ConfiguredDatasets;
 import io.ablserve.server.session.DatasetNotFoundException;
 import io.ablserve.server.session.DatasetUpload;
 import io.ablserve.server.session.SessionManager;
@@ -14,6 +15,8 @@ import io.ablserve.v1.Dataset;
 import io.ablserve.v1.DatasetServiceGrpc;
 import io.ablserve.v1.DeleteDatasetRequest;
 import io.ablserve.v1.DeleteDatasetResponse;
+import io.ablserve.v1.ListConfiguredDatasetsRequest;
+import io.ablserve.v1.ListConfiguredDatasetsResponse;
 import io.ablserve.v1.ListDatasetsRequest;
 import io.ablserve.v1.ListDatasetsResponse;
 import io.ablserve.v1.UploadDatasetRequest;
@@ -27,15 +30,21 @@ import java.util.concurrent.Semaphore;
 public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceImplBase {
   private final UploadedDatasets datasets;
   private final SessionManager sessions;
+  private final ConfiguredDatasets configured;
   private final Semaphore uploads;
   private final int maxUploads;
   private final ApiPolicy policy;
 
   /** At most {@code config}'s {@code maxConcurrentUploads} uploads are open at once. */
   @Inject
-  public DatasetServiceImpl(UploadedDatasets datasets, SessionManager sessions, ServerConfig config) {
+  public DatasetServiceImpl(
+      UploadedDatasets datasets,
+      SessionManager sessions,
+      ConfiguredDatasets configured,
+      ServerConfig config) {
     this.datasets = requireNonNull(datasets, "datasets");
     this.sessions = requireNonNull(sessions, "sessions");
+    this.configured = requireNonNull(configured, "configured");
     this.maxUploads = config.limits().maxConcurrentUploads();
     this.uploads = new Semaphore(maxUploads);
     this.policy = config.api();
@@ -62,6 +71,14 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
               .setNextPageToken(page.nextPageToken())
               .build();
         });
+  }
+
+  @Override
+  public void listConfiguredDatasets(
+      ListConfiguredDatasetsRequest request, StreamObserver<ListConfiguredDatasetsResponse> observer) {
+    ApiCalls.unary(
+        observer,
+        () -> ListConfiguredDatasetsResponse.newBuilder().addAllDatasets(configured.list()).build());
   }
 
   @Override

@@ -17,6 +17,7 @@ import io.grpc.ServerBuilder;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -129,5 +130,15 @@ public final class GrpcServerModule extends AbstractModule {
   @ProvidesIntoSet
   BindableService reflectionService() {
     return ProtoReflectionServiceV1.newInstance();
+  }
+
+  /**
+   * Reflection v1alpha as well as v1: grpcio-reflection's Python client and older grpcurl builds ask
+   * only for v1alpha. grpc-java deprecates the class in favour of v1 but still ships it.
+   */
+  @ProvidesIntoSet
+  @SuppressWarnings("deprecation")
+  BindableService reflectionServiceV1Alpha() {
+    return ProtoReflectionService.newInstance();
   }
 }

@@ -9,11 +9,14 @@ import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.config.ServiceLimits;
 import io.ablserve.server.session.SavedModels;
 import io.ablserve.server.session.SessionResults;
+import io.ablserve.server.session.SessionSamples;
 import io.ablserve.v1.EvaluateRequest;
 import io.ablserve.v1.EvaluateResponse;
 import io.ablserve.v1.ExportModelChunk;
 import io.ablserve.v1.ExportModelRequest;
 import io.ablserve.v1.GetIsolationRequest;
+import io.ablserve.v1.GetSampleImagesRequest;
+import io.ablserve.v1.GetSampleImagesResponse;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.ResultsServiceGrpc;
 import io.grpc.Context;
@@ -32,13 +35,15 @@ import java.util.concurrent.Semaphore;
  */
 public final class ResultsServiceImpl extends ResultsServiceGrpc.ResultsServiceImplBase {
   private final SessionResults results;
+  private final SessionSamples samples;
   private final BoundedCalls evaluations;
   private final Semaphore exports;
   private final int maxExports;
 
   @Inject
-  public ResultsServiceImpl(SessionResults results, ServerConfig config) {
+  public ResultsServiceImpl(SessionResults results, SessionSamples samples, ServerConfig config) {
     this.results = requireNonNull(results, "results");
+    this.samples = requireNonNull(samples, "samples");
     ServiceLimits limits = config.limits();
     this.evaluations =
         new BoundedCalls(
@@ -105,5 +110,12 @@ public final class ResultsServiceImpl extends ResultsServiceGrpc.ResultsServiceI
   public void getIsolation(GetIsolationRequest request, StreamObserver<IsolationResult> observer) {
     ApiCalls.unary(
         observer, () -> results.isolation(sessionId(request.getSessionId()), caller()));
+  }
+
+  @Override
+  public void getSampleImages(
+      GetSampleImagesRequest request, StreamObserver<GetSampleImagesResponse> observer) {
+    ApiCalls.unary(
+        observer, () -> samples.images(sessionId(request.getSessionId()), request, caller()));
   }
 }

@@ -4,7 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -59,6 +62,27 @@ public final class DatasetCatalog {
       loaded.remove(name);
     }
   }
+
+  /**
+   * The configured datasets, sorted by name, as far as they are known without reading pixels: each one's
+   * layout (empty when its folder cannot be recognised) and, once loaded, its data.
+   */
+  public List<Entry> configured() {
+    List<Entry> entries = new ArrayList<>();
+    for (Map.Entry<String, Path> root : roots.entrySet()) {
+      String layout;
+      try {
+        layout = DatasetFormat.detect(root.getValue()).name();
+      } catch (IOException e) {
+        layout = "";
+      }
+      entries.add(new Entry(root.getKey(), layout, Optional.ofNullable(loaded.get(root.getKey()))));
+    }
+    return entries;
+  }
+
+  /** A configured dataset: its name, its {@link DatasetFormat}'s name, and its data once loaded. */
+  public record Entry(String name, String layout, Optional<DatasetSplit> loaded) {}
 
   /** The shape of a named dataset; IllegalArgumentException names the known datasets. */
   public DatasetInfo describe(String name) throws IOException {

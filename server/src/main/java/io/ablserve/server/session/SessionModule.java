@@ -123,4 +123,21 @@ public final class SessionModule extends AbstractModule {
       DeviceResolver devices) {
     return new SessionResults(sessions, models, datasets, catalog, devices);
   }
+
+  @Provides
+  @Singleton
+  SessionSamples sessionSamples(
+      SessionManager sessions,
+      SessionResults results,
+      DatasetAccess datasets,
+      DatasetCatalog catalog,
+      ServerConfig config) {
+    return new SessionSamples(sessions, results, datasets, catalog, config.dataDir());
+  }
+
+  @Provides
+  @Singleton
+  ConfiguredDatasets configuredDatasets(DatasetCatalog catalog) {
+    return new ConfiguredDatasets(catalog);
+  }
 }

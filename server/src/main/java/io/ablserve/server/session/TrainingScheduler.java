@@ -174,7 +174,8 @@ final class TrainingScheduler implements AutoCloseable {
           trainer.train(
               resolved.experiment(), resolved.device(), session,
               () -> session.isCancelRequested() || fault.happened(),
-              fault.watching(checkpoints),
+              fault.watching(
+                  IsolatedSets.recording(checkpoints, IsolatedSets.file(dataDir, session.id()))),
               models.sinkFor(session.id(), resolved.config()));
       end = () -> session.succeed(outcome);
     } catch (TrainingCancelledException e) {

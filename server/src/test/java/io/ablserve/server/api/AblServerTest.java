@@ -6,6 +6,8 @@ import io.ablserve.server.testing.ScriptedTrainer;
 import io.ablserve.server.testing.TestServer;
 import io.ablserve.server.testing.TestingTrainingModule;
 import io.ablserve.v1.CreateSessionRequest;
+import io.ablserve.v1.DatasetServiceGrpc;
+import io.ablserve.v1.ResultsServiceGrpc;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionServiceGrpc;
@@ -29,37 +31,14 @@ class AblServerTest {
 
   @Test
   void server_reportsHealthyAndOffersReflection() throws Exception {
-    try (TestServer server =
-        TestServer.start(
-            TestServer.Transport.NETTY,
-            TestServer.CONFIG,
-            new TestingTrainingModule(new ScriptedTrainer(1, false)))) {
-      ServingStatus health =
-          HealthGrpc.newBlockingStub(server.channel())
-              .withDeadlineAfter(10, TimeUnit.SECONDS)
-              .check(HealthCheckRequest.getDefaultInstance())
-              .getStatus();
-      assertThat(health).isEqualTo(ServingStatus.SERVING);
+    try (TestServer server = scripted()) {
+      assertThat(health(server, "")).isEqualTo(ServingStatus.SERVING);
 
       CompletableFuture<ServerReflectionResponse> reply = new CompletableFuture<>();
       StreamObserver<ServerReflectionRequest> requests =
           ServerReflectionGrpc.newStub(server.channel())
               .withDeadlineAfter(10, TimeUnit.SECONDS)
-              .serverReflectionInfo(
-                  new StreamObserver<>() {
-                    @Override
-                    public void onNext(ServerReflectionResponse value) {
-                      reply.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                      reply.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {}
-                  });
+              .serverReflectionInfo(completing(reply));
       requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
       List<String> services =
           reply.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
@@ -70,9 +49,84 @@ class AblServerTest {
       assertThat(services)
           .contains(
               SessionServiceGrpc.SERVICE_NAME,
+              DatasetServiceGrpc.SERVICE_NAME,
+              ResultsServiceGrpc.SERVICE_NAME,
               HealthGrpc.SERVICE_NAME,
-              ServerReflectionGrpc.SERVICE_NAME);
+              ServerReflectionGrpc.SERVICE_NAME,
+              io.grpc.reflection.v1alpha.ServerReflectionGrpc.SERVICE_NAME);
     }
+  }
+
+  @Test
+  void reflectionV1alpha_listsTheServicesForOlderClients() throws Exception {
+    try (TestServer server = scripted()) {
+      CompletableFuture<io.grpc.reflection.v1alpha.ServerReflectionResponse> reply =
+          new CompletableFuture<>();
+      StreamObserver<io.grpc.reflection.v1alpha.ServerReflectionRequest> requests =
+          io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(server.channel())
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .serverReflectionInfo(completing(reply));
+      requests.onNext(
+          io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder().setListServices("").build());
+      List<String> services =
+          reply.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+              .map(io.grpc.reflection.v1alpha.ServiceResponse::getName)
+              .toList();
+      requests.onCompleted();
+
+      assertThat(services)
+          .contains(
+              SessionServiceGrpc.SERVICE_NAME,
+              DatasetServiceGrpc.SERVICE_NAME,
+              ResultsServiceGrpc.SERVICE_NAME,
+              HealthGrpc.SERVICE_NAME);
+    }
+  }
+
+  @Test
+  void health_answersForEachServiceByName() throws Exception {
+    try (TestServer server = scripted()) {
+      for (String service :
+          List.of(
+              SessionServiceGrpc.SERVICE_NAME,
+              DatasetServiceGrpc.SERVICE_NAME,
+              ResultsServiceGrpc.SERVICE_NAME,
+              HealthGrpc.SERVICE_NAME,
+              ServerReflectionGrpc.SERVICE_NAME)) {
+        assertThat(health(server, service)).as(service).isEqualTo(ServingStatus.SERVING);
+      }
+    }
+  }
+
+  private static TestServer scripted() throws Exception {
+    return TestServer.start(
+        TestServer.Transport.NETTY,
+        TestServer.CONFIG,
+        new TestingTrainingModule(new ScriptedTrainer(1, false)));
+  }
+
+  static ServingStatus health(TestServer server, String service) {
+    return HealthGrpc.newBlockingStub(server.channel())
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.newBuilder().setService(service).build())
+        .getStatus();
+  }
+
+  private static <T> StreamObserver<T> completing(CompletableFuture<T> reply) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T value) {
+        reply.complete(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        reply.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {}
+    };
   }
 
   @Test

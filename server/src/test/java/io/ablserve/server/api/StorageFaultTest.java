@@ -292,12 +292,12 @@ class StorageFaultTest {
     return events;
   }
 
+  /** Waits for the server's status; each service's, asked by name, follows the same store. */
   private static void awaitHealth(TestServer server, ServingStatus status) throws InterruptedException {
-    Poll.until("health " + status, WAIT,
-        () -> HealthGrpc.newBlockingStub(server.channel())
-            .withDeadlineAfter(10, TimeUnit.SECONDS)
-            .check(HealthCheckRequest.getDefaultInstance())
-            .getStatus() == status);
+    for (String service : List.of("", SessionServiceGrpc.SERVICE_NAME, DatasetServiceGrpc.SERVICE_NAME)) {
+      Poll.until("health of '" + service + "' " + status, WAIT,
+          () -> AblServerTest.health(server, service) == status);
+    }
   }
 
   /** Starts an upload of {@code totalBytes} and ends it at once; the server answers the metadata. */
