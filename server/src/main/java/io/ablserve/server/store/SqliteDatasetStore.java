@@ -7,7 +7,6 @@ import io.ablserve.v1.Dataset;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -57,42 +56,16 @@ public final class SqliteDatasetStore implements DatasetStore {
   @Override
   public List<Dataset> list() {
     return db.run(
-        "list datasets",
-        c -> {
-          List<Dataset> datasets = new ArrayList<>();
-          try (PreparedStatement s =
-                  c.prepareStatement("SELECT dataset FROM datasets ORDER BY seq DESC");
-              ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-              datasets.add(parse(rs.getBytes(1)));
-            }
-          }
-          return datasets;
-        });
+        "list datasets", c -> SqliteListing.all(c, "datasets", "dataset", SqliteDatasetStore::parse));
   }
 
   @Override
   public List<Listed<Dataset>> listPage(Optional<String> owner, long beforeKey, int limit) {
     return db.run(
         "list a page of datasets",
-        c -> {
-          List<Listed<Dataset>> page = new ArrayList<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT seq, dataset FROM datasets WHERE seq < ? AND (? IS NULL OR owner = ?)"
-                      + " ORDER BY seq DESC LIMIT ?")) {
-            s.setLong(1, beforeKey);
-            s.setString(2, owner.orElse(null));
-            s.setString(3, owner.orElse(null));
-            s.setInt(4, limit);
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                page.add(new Listed<>(rs.getLong(1), parse(rs.getBytes(2))));
-              }
-            }
-          }
-          return page;
-        });
+        c ->
+            SqliteListing.page(
+                c, "datasets", "dataset", owner, beforeKey, limit, SqliteDatasetStore::parse));
   }
 
   @Override

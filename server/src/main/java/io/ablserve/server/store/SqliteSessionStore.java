@@ -102,41 +102,16 @@ public final class SqliteSessionStore implements SessionStore {
   public List<Session> list() {
     return db.run(
         "list sessions",
-        c -> {
-          List<Session> sessions = new ArrayList<>();
-          try (PreparedStatement s =
-                  c.prepareStatement("SELECT session FROM sessions ORDER BY seq DESC");
-              ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-              sessions.add(parseSession(rs.getBytes(1)));
-            }
-          }
-          return sessions;
-        });
+        c -> SqliteListing.all(c, "sessions", "session", SqliteSessionStore::parseSession));
   }
 
   @Override
   public List<Listed<Session>> listPage(Optional<String> owner, long beforeKey, int limit) {
     return db.run(
         "list a page of sessions",
-        c -> {
-          List<Listed<Session>> page = new ArrayList<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT seq, session FROM sessions WHERE seq < ? AND (? IS NULL OR owner = ?)"
-                      + " ORDER BY seq DESC LIMIT ?")) {
-            s.setLong(1, beforeKey);
-            s.setString(2, owner.orElse(null));
-            s.setString(3, owner.orElse(null));
-            s.setInt(4, limit);
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                page.add(new Listed<>(rs.getLong(1), parseSession(rs.getBytes(2))));
-              }
-            }
-          }
-          return page;
-        });
+        c ->
+            SqliteListing.page(
+                c, "sessions", "session", owner, beforeKey, limit, SqliteSessionStore::parseSession));
   }
 
   @Override
