@@ -3,9 +3,9 @@ package io.ablserve.server.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import com.google.protobuf.ByteString;
 import io.ablserve.server.data.NpyFiles;
 import io.ablserve.server.testing.BearerToken;
+import io.ablserve.server.testing.DatasetUploads;
 import io.ablserve.server.testing.ScriptedTrainer;
 import io.ablserve.server.testing.TestServer;
 import io.ablserve.server.testing.TestingTrainingModule;
@@ -17,19 +17,13 @@ import io.ablserve.v1.DatasetUploadMetadata;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionServiceGrpc;
-import io.ablserve.v1.UploadDatasetRequest;
 import io.ablserve.v1.UploadFormat;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -139,41 +133,15 @@ class DatasetRefusalTest {
   }
 
   private Dataset upload(String token, byte[] bytes) throws Exception {
-    CompletableFuture<Dataset> result = new CompletableFuture<>();
-    StreamObserver<UploadDatasetRequest> requests =
-        DatasetServiceGrpc.newStub(server.channel())
-            .withCallCredentials(new BearerToken(token))
-            .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .uploadDataset(new StreamObserver<>() {
-              @Override
-              public void onNext(Dataset value) {
-                result.complete(value);
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                result.completeExceptionally(t);
-              }
-
-              @Override
-              public void onCompleted() {}
-            });
-    requests.onNext(
-        UploadDatasetRequest.newBuilder()
-            .setMetadata(
-                DatasetUploadMetadata.newBuilder()
-                    .setName("test set")
-                    .setFormat(UploadFormat.UPLOAD_FORMAT_NPZ)
-                    .setTotalBytes(bytes.length)
-                    .setSha256(HexFormat.of().formatHex(
-                        MessageDigest.getInstance("SHA-256").digest(bytes))))
-            .build());
-    requests.onNext(UploadDatasetRequest.newBuilder().setChunk(ByteString.copyFrom(bytes)).build());
-    requests.onCompleted();
-    try {
-      return result.get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw (Exception) e.getCause();
-    }
+    return DatasetUploads.upload(
+        DatasetServiceGrpc.newStub(server.channel()).withCallCredentials(new BearerToken(token)),
+        DatasetUploadMetadata.newBuilder()
+            .setName("test set")
+            .setFormat(UploadFormat.UPLOAD_FORMAT_NPZ)
+            .setTotalBytes(bytes.length)
+            .setSha256(DatasetUploads.sha256(bytes))
+            .build(),
+        bytes,
+        bytes.length);
   }
 }

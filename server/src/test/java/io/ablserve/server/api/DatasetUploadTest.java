@@ -1,15 +1,16 @@
 package io.ablserve.server.api;
 
+import static io.ablserve.server.testing.DatasetUploads.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.inject.Module;
-import com.google.protobuf.ByteString;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.data.IdxFiles;
 import io.ablserve.server.data.NpyFiles;
 import io.ablserve.server.store.InMemoryStoreModule;
 import io.ablserve.server.store.StoreModule;
 import io.ablserve.server.testing.BearerToken;
+import io.ablserve.server.testing.DatasetUploads;
 import io.ablserve.server.testing.ScriptedTrainer;
 import io.ablserve.server.testing.TestServer;
 import io.ablserve.server.testing.TestingTrainingModule;
@@ -24,20 +25,15 @@ import io.ablserve.v1.ListDatasetsRequest;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionServiceGrpc;
-import io.ablserve.v1.UploadDatasetRequest;
 import io.ablserve.v1.UploadFormat;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -124,10 +120,6 @@ class DatasetUploadTest {
     return bytes.toByteArray();
   }
 
-  private static String sha256(byte[] bytes) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-  }
-
   // ---- calls ----
 
   private DatasetServiceGrpc.DatasetServiceBlockingStub datasets(String token) {
@@ -156,48 +148,17 @@ class DatasetUploadTest {
       String token, UploadFormat format, byte[] bytes, long totalBytes, String sha256, int send,
       String requestId)
       throws Exception {
-    CompletableFuture<Dataset> result = new CompletableFuture<>();
-    StreamObserver<UploadDatasetRequest> requests =
-        DatasetServiceGrpc.newStub(server.channel())
-            .withCallCredentials(new BearerToken(token))
-            .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .uploadDataset(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(Dataset value) {
-                    result.complete(value);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    result.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {}
-                });
-    requests.onNext(
-        UploadDatasetRequest.newBuilder()
-            .setMetadata(
-                DatasetUploadMetadata.newBuilder()
-                    .setName("test set")
-                    .setFormat(format)
-                    .setTotalBytes(totalBytes)
-                    .setSha256(sha256)
-                    .setRequestId(requestId))
-            .build());
-    for (int from = 0; from < send; from += 4096) {
-      requests.onNext(
-          UploadDatasetRequest.newBuilder()
-              .setChunk(ByteString.copyFrom(bytes, from, Math.min(4096, send - from)))
-              .build());
-    }
-    requests.onCompleted();
-    try {
-      return result.get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw (Exception) e.getCause();
-    }
+    return DatasetUploads.upload(
+        DatasetServiceGrpc.newStub(server.channel()).withCallCredentials(new BearerToken(token)),
+        DatasetUploadMetadata.newBuilder()
+            .setName("test set")
+            .setFormat(format)
+            .setTotalBytes(totalBytes)
+            .setSha256(sha256)
+            .setRequestId(requestId)
+            .build(),
+        Arrays.copyOf(bytes, send),
+        4096);
   }
 
   private Session createSession(String token, String dataset) {

@@ -6,6 +6,7 @@ import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.session.Trainer;
 import io.ablserve.server.store.StoreModule;
+import io.ablserve.server.testing.DatasetUploads;
 import io.ablserve.server.testing.FaultyStoreModule;
 import io.ablserve.server.testing.Poll;
 import io.ablserve.server.testing.ScriptedTrainer;
@@ -26,22 +27,18 @@ import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionServiceGrpc;
 import io.ablserve.v1.SessionState;
-import io.ablserve.v1.UploadDatasetRequest;
 import io.ablserve.v1.UploadFormat;
 import io.ablserve.v1.WatchSessionRequest;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -302,36 +299,15 @@ class StorageFaultTest {
 
   /** Starts an upload of {@code totalBytes} and ends it at once; the server answers the metadata. */
   private static Dataset upload(TestServer server, long totalBytes) throws Exception {
-    CompletableFuture<Dataset> result = new CompletableFuture<>();
-    StreamObserver<UploadDatasetRequest> requests =
-        DatasetServiceGrpc.newStub(server.channel())
-            .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .uploadDataset(new StreamObserver<>() {
-              @Override
-              public void onNext(Dataset value) {
-                result.complete(value);
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                result.completeExceptionally(t);
-              }
-
-              @Override
-              public void onCompleted() {}
-            });
-    requests.onNext(UploadDatasetRequest.newBuilder()
-        .setMetadata(DatasetUploadMetadata.newBuilder()
+    return DatasetUploads.upload(
+        DatasetServiceGrpc.newStub(server.channel()),
+        DatasetUploadMetadata.newBuilder()
             .setName("storage")
             .setFormat(UploadFormat.UPLOAD_FORMAT_NPZ)
             .setTotalBytes(totalBytes)
-            .setSha256("0".repeat(64)))
-        .build());
-    requests.onCompleted();
-    try {
-      return result.get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw (Exception) e.getCause();
-    }
+            .setSha256("0".repeat(64))
+            .build(),
+        new byte[0],
+        1);
   }
 }

@@ -2,11 +2,11 @@ package io.ablserve.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import io.ablserve.server.data.DatasetLimits;
 import io.ablserve.server.data.IdxFiles;
 import io.ablserve.server.data.ImageFolderFiles;
 import io.ablserve.server.data.NpyFiles;
+import io.ablserve.server.testing.DatasetUploads;
 import io.ablserve.server.testing.ScriptedTrainer;
 import io.ablserve.server.testing.TestServer;
 import io.ablserve.server.testing.TestingTrainingModule;
@@ -14,20 +14,13 @@ import io.ablserve.v1.Dataset;
 import io.ablserve.v1.DatasetServiceGrpc;
 import io.ablserve.v1.DatasetUploadMetadata;
 import io.ablserve.v1.ListDatasetsRequest;
-import io.ablserve.v1.UploadDatasetRequest;
 import io.ablserve.v1.UploadFormat;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -55,47 +48,16 @@ class UploadBudgetsTest {
   }
 
   private Dataset upload(UploadFormat format, byte[] bytes) throws Exception {
-    CompletableFuture<Dataset> result = new CompletableFuture<>();
-    StreamObserver<UploadDatasetRequest> requests =
-        DatasetServiceGrpc.newStub(server.channel())
-            .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .uploadDataset(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(Dataset value) {
-                    result.complete(value);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    result.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {}
-                });
-    String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    requests.onNext(
-        UploadDatasetRequest.newBuilder()
-            .setMetadata(
-                DatasetUploadMetadata.newBuilder()
-                    .setName("budget test")
-                    .setFormat(format)
-                    .setTotalBytes(bytes.length)
-                    .setSha256(sha256))
-            .build());
-    for (int from = 0; from < bytes.length; from += 64 << 10) {
-      requests.onNext(
-          UploadDatasetRequest.newBuilder()
-              .setChunk(ByteString.copyFrom(bytes, from, Math.min(64 << 10, bytes.length - from)))
-              .build());
-    }
-    requests.onCompleted();
-    try {
-      return result.get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw (Exception) e.getCause();
-    }
+    return DatasetUploads.upload(
+        DatasetServiceGrpc.newStub(server.channel()),
+        DatasetUploadMetadata.newBuilder()
+            .setName("budget test")
+            .setFormat(format)
+            .setTotalBytes(bytes.length)
+            .setSha256(DatasetUploads.sha256(bytes))
+            .build(),
+        bytes,
+        64 << 10);
   }
 
   /** An npz of 8x8 grey images whose headers declare {@code n} training images; data only if {@code real}. */
