@@ -6,7 +6,6 @@ import com.google.inject.AbstractModule;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.session.Trainer;
 import io.ablserve.server.store.StoreModule;
-import io.ablserve.server.testing.BearerToken;
 import io.ablserve.server.testing.ModelSavingTrainer;
 import io.ablserve.server.testing.MutableClock;
 import io.ablserve.server.testing.Poll;
@@ -14,14 +13,10 @@ import io.ablserve.server.testing.ScriptedTrainer;
 import io.ablserve.server.testing.TestServer;
 import io.ablserve.server.testing.TestingTrainingModule;
 import io.ablserve.v1.CancelSessionRequest;
-import io.ablserve.v1.CreateSessionRequest;
-import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.DeleteSessionRequest;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.Session;
-import io.ablserve.v1.SessionConfig;
-import io.ablserve.v1.SessionServiceGrpc;
 import io.ablserve.v1.SessionState;
 import io.ablserve.v1.WatchSessionRequest;
 import io.grpc.Status;
@@ -31,7 +26,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,33 +77,19 @@ class DeleteSessionTest {
     return server;
   }
 
-  private SessionServiceGrpc.SessionServiceBlockingStub as(String token) {
-    return SessionServiceGrpc.newBlockingStub(server.channel())
-        .withCallCredentials(new BearerToken(token))
-        .withDeadlineAfter(30, TimeUnit.SECONDS);
-  }
-
-  private String create(String token, int trainLimit) {
-    return as(token)
-        .createSession(
-            CreateSessionRequest.newBuilder()
-                .setConfig(
-                    SessionConfig.newBuilder()
-                        .setDataset(DatasetSpec.newBuilder().setTrainLimit(trainLimit)))
-                .build())
-        .getId();
-  }
-
   private Session get(String token, String id) {
-    return as(token).getSession(GetSessionRequest.newBuilder().setSessionId(id).build());
+    return server.blockingAs(token)
+        .getSession(GetSessionRequest.newBuilder().setSessionId(id).build());
   }
 
   private void delete(String token, String id) {
-    as(token).deleteSession(DeleteSessionRequest.newBuilder().setSessionId(id).build());
+    server.blockingAs(token)
+        .deleteSession(DeleteSessionRequest.newBuilder().setSessionId(id).build());
   }
 
   private List<Session> list(String token) {
-    return as(token).listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList();
+    return server.blockingAs(token)
+        .listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList();
   }
 
   private void awaitState(String id, SessionState state) throws InterruptedException {
@@ -124,8 +104,8 @@ class DeleteSessionTest {
   void deleteSession_removesRecordEventsAndModel_forItsOwnerOnly_andStaysDeletedAfterRestart()
       throws Exception {
     start(new ModelSavingTrainer(), config(), Clock.systemUTC());
-    String kept = create(ALICE, 2);
-    String deleted = create(ALICE, 3);
+    String kept = server.createSession(ALICE, 2);
+    String deleted = server.createSession(ALICE, 3);
     awaitState(kept, SessionState.SESSION_STATE_SUCCEEDED);
     awaitState(deleted, SessionState.SESSION_STATE_SUCCEEDED);
     assertThat(sessionFiles(deleted)).as("a saved model").isDirectory();
@@ -136,7 +116,7 @@ class DeleteSessionTest {
     delete(ALICE, deleted);
     ServiceTestBase.assertStatus(() -> get(ALICE, deleted), Status.Code.NOT_FOUND, deleted);
     ServiceTestBase.assertStatus(
-        () -> as(ALICE)
+        () -> server.blockingAs(ALICE)
             .watchSession(WatchSessionRequest.newBuilder().setSessionId(deleted).build())
             .hasNext(),
         Status.Code.NOT_FOUND, deleted);
@@ -149,7 +129,7 @@ class DeleteSessionTest {
     start(new ScriptedTrainer(1, false), config(), Clock.systemUTC());
     assertThat(list(ROOT)).extracting(Session::getId).containsExactly(kept);
     ServiceTestBase.assertStatus(() -> get(ALICE, deleted), Status.Code.NOT_FOUND, deleted);
-    assertThat(as(ALICE)
+    assertThat(server.blockingAs(ALICE)
             .watchSession(WatchSessionRequest.newBuilder().setSessionId(kept).build())
             .hasNext())
         .as("the kept session's events are untouched")
@@ -161,9 +141,9 @@ class DeleteSessionTest {
       throws Exception {
     scripted = new ScriptedTrainer(1, true);
     start(scripted, config(), Clock.systemUTC());
-    String running = create(ALICE, 2);
+    String running = server.createSession(ALICE, 2);
     scripted.awaitStarted();
-    String queued = create(ALICE, 3);
+    String queued = server.createSession(ALICE, 3);
 
     ServiceTestBase.assertStatus(
         () -> delete(ALICE, running), Status.Code.FAILED_PRECONDITION, "cancel it before deleting");
@@ -171,9 +151,11 @@ class DeleteSessionTest {
         () -> delete(ROOT, queued), Status.Code.FAILED_PRECONDITION, "is QUEUED");
     assertThat(list(ALICE)).hasSize(2);
 
-    as(ALICE).cancelSession(CancelSessionRequest.newBuilder().setSessionId(queued).build());
+    server.blockingAs(ALICE)
+        .cancelSession(CancelSessionRequest.newBuilder().setSessionId(queued).build());
     delete(ALICE, queued);
-    as(ALICE).cancelSession(CancelSessionRequest.newBuilder().setSessionId(running).build());
+    server.blockingAs(ALICE)
+        .cancelSession(CancelSessionRequest.newBuilder().setSessionId(running).build());
     awaitState(running, SessionState.SESSION_STATE_CANCELLED);
     delete(ROOT, running);
     assertThat(list(ROOT)).isEmpty();
@@ -189,7 +171,7 @@ class DeleteSessionTest {
             ServerConfig.DEFAULTS.api().withRetention(Duration.ofDays(7), Duration.ofMillis(50)));
     start(scripted, retaining, clock);
 
-    String old = create(ALICE, 2);
+    String old = server.createSession(ALICE, 2);
     scripted.awaitStarted();
     scripted.release();
     awaitState(old, SessionState.SESSION_STATE_SUCCEEDED);
@@ -198,11 +180,12 @@ class DeleteSessionTest {
     // A new server over the same store, holding its sessions, so one stays RUNNING.
     server.close();
     start(scripted, retaining, clock);
-    String young = create(ALICE, 3);
+    String young = server.createSession(ALICE, 3);
     scripted.awaitStarted();
-    as(ALICE).cancelSession(CancelSessionRequest.newBuilder().setSessionId(young).build());
+    server.blockingAs(ALICE)
+        .cancelSession(CancelSessionRequest.newBuilder().setSessionId(young).build());
     awaitState(young, SessionState.SESSION_STATE_CANCELLED);
-    String running = create(ALICE, 4);
+    String running = server.createSession(ALICE, 4);
     scripted.awaitStarted();
     assertThat(list(ALICE)).hasSize(3);
 

@@ -6,19 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.rpc.BadRequest;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.store.StoreModule;
-import io.ablserve.server.testing.BearerToken;
-import io.ablserve.server.testing.ScriptedTrainer;
+import io.ablserve.server.testing.ScriptedServer;
 import io.ablserve.server.testing.TestServer;
-import io.ablserve.server.testing.TestingTrainingModule;
 import io.ablserve.v1.CancelSessionRequest;
-import io.ablserve.v1.CreateSessionRequest;
-import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.DeleteSessionRequest;
 import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.ListSessionsResponse;
 import io.ablserve.v1.Session;
-import io.ablserve.v1.SessionConfig;
-import io.ablserve.v1.SessionServiceGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -26,9 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** page_size and page_token on ListSessions, over the durable store. */
@@ -37,16 +30,8 @@ class ListPagingTest {
   private static final String BOB = "bob-token-0123456789";
 
   @TempDir Path dir;
-  private final ScriptedTrainer trainer = new ScriptedTrainer(1, true);
+  @RegisterExtension final ScriptedServer scripted = new ScriptedServer();
   private TestServer server;
-
-  @AfterEach
-  void stop() throws Exception {
-    trainer.release();
-    if (server != null) {
-      server.close();
-    }
-  }
 
   /** Pages of 2 by default, at most 3; a per-user queue big enough for the test's sessions. */
   private void start() throws Exception {
@@ -57,31 +42,11 @@ class ListPagingTest {
             .withTokenFile(tokens)
             .withMaxQueuedPerUser(20)
             .withApi(ServerConfig.DEFAULTS.api().withPageSizes(2, 3));
-    server =
-        TestServer.start(
-            TestServer.Transport.NETTY, config, new TestingTrainingModule(trainer),
-            new StoreModule());
-  }
-
-  private SessionServiceGrpc.SessionServiceBlockingStub as(String token) {
-    return SessionServiceGrpc.newBlockingStub(server.channel())
-        .withCallCredentials(new BearerToken(token))
-        .withDeadlineAfter(30, TimeUnit.SECONDS);
-  }
-
-  private String create(String token, int trainLimit) {
-    return as(token)
-        .createSession(
-            CreateSessionRequest.newBuilder()
-                .setConfig(
-                    SessionConfig.newBuilder()
-                        .setDataset(DatasetSpec.newBuilder().setTrainLimit(trainLimit)))
-                .build())
-        .getId();
+    server = scripted.start(TestServer.Transport.NETTY, config, new StoreModule());
   }
 
   private ListSessionsResponse page(String token, int size, String pageToken) {
-    return as(token).listSessions(
+    return server.blockingAs(token).listSessions(
         ListSessionsRequest.newBuilder().setPageSize(size).setPageToken(pageToken).build());
   }
 
@@ -102,8 +67,9 @@ class ListPagingTest {
     start();
     List<String> created = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
-      created.add(create(ALICE, i + 2));
-      create(BOB, i + 2); // bob's sessions interleave; alice never sees them
+      created.add(server.createSession(ALICE, i + 2));
+      // bob's sessions interleave; alice never sees them
+      server.createSession(BOB, i + 2);
     }
     List<String> newestFirst = new ArrayList<>(created);
     java.util.Collections.reverse(newestFirst);
@@ -115,10 +81,12 @@ class ListPagingTest {
 
     // Between pages: a new session and a deleted one on the first page move nothing on later pages.
     ListSessionsResponse first = page(ALICE, 3, "");
-    create(ALICE, 30);
+    server.createSession(ALICE, 30);
     String gone = newestFirst.get(1);
-    as(ALICE).cancelSession(CancelSessionRequest.newBuilder().setSessionId(gone).build());
-    as(ALICE).deleteSession(DeleteSessionRequest.newBuilder().setSessionId(gone).build());
+    server.blockingAs(ALICE)
+        .cancelSession(CancelSessionRequest.newBuilder().setSessionId(gone).build());
+    server.blockingAs(ALICE)
+        .deleteSession(DeleteSessionRequest.newBuilder().setSessionId(gone).build());
     ListSessionsResponse second = page(ALICE, 3, first.getNextPageToken());
     assertThat(second.getSessionsList()).extracting(Session::getId)
         .containsExactlyElementsOf(newestFirst.subList(3, 6));
@@ -130,7 +98,7 @@ class ListPagingTest {
   @Test
   void listSessions_refusesATokenItDidNotIssueAndANegativeSize_namingTheField() throws Exception {
     start();
-    create(ALICE, 2);
+    server.createSession(ALICE, 2);
     for (String bad : List.of("not a token", "eDE6MTI", "azE6LTE", "!!!!")) {
       assertThatThrownBy(() -> page(ALICE, 1, bad))
           .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {

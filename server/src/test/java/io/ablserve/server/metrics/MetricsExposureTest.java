@@ -7,11 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.store.InMemoryStoreModule;
 import io.ablserve.server.testing.PrometheusScrape;
 import io.ablserve.server.testing.PrometheusScrape.Target;
-import io.ablserve.server.testing.ScriptedTrainer;
+import io.ablserve.server.testing.ScriptedServer;
 import io.ablserve.server.testing.TestServer;
-import io.ablserve.server.testing.TestingTrainingModule;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -31,8 +31,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Who can reach the Prometheus endpoint: loopback by default, a bearer token and TLS when exposed. */
@@ -41,16 +41,8 @@ class MetricsExposureTest {
   private static final String PROMETHEUS = "prometheus-token-0123456789";
 
   @TempDir Path dir;
-  private final ScriptedTrainer trainer = new ScriptedTrainer(1, true);
+  @RegisterExtension final ScriptedServer scripted = new ScriptedServer();
   private TestServer server;
-
-  @AfterEach
-  void stop() throws Exception {
-    trainer.release();
-    if (server != null) {
-      server.close();
-    }
-  }
 
   private ServerConfig withTokens() throws IOException {
     return withTokens(TestServer.CONFIG);
@@ -63,7 +55,7 @@ class MetricsExposureTest {
   }
 
   private void start(TestServer.Transport transport, ServerConfig config) throws IOException {
-    server = TestServer.start(transport, config, new TestingTrainingModule(trainer));
+    server = scripted.start(transport, config, new InMemoryStoreModule());
   }
 
   @Test

@@ -11,6 +11,9 @@ import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.metrics.MetricsModule;
 import io.ablserve.server.session.SessionModule;
 import io.ablserve.server.store.InMemoryStoreModule;
+import io.ablserve.v1.CreateSessionRequest;
+import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -105,6 +108,28 @@ public final class TestServer implements AutoCloseable {
   /** A blocking stub; each call gets a deadline so a hung server fails the test instead of hanging it. */
   public SessionServiceGrpc.SessionServiceBlockingStub blocking() {
     return SessionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  /** A blocking stub that calls as {@code token}'s user, each call with a 30 s deadline. */
+  public SessionServiceGrpc.SessionServiceBlockingStub blockingAs(String token) {
+    return SessionServiceGrpc.newBlockingStub(channel)
+        .withCallCredentials(new BearerToken(token))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Creates a session of the default config on the first {@code trainLimit} training samples, as
+   * {@code token}'s user; returns its id.
+   */
+  public String createSession(String token, int trainLimit) {
+    return blockingAs(token)
+        .createSession(
+            CreateSessionRequest.newBuilder()
+                .setConfig(
+                    SessionConfig.newBuilder()
+                        .setDataset(DatasetSpec.newBuilder().setTrainLimit(trainLimit)))
+                .build())
+        .getId();
   }
 
   public SessionServiceGrpc.SessionServiceStub async() {
