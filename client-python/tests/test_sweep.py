@@ -94,3 +94,20 @@ def test_results_averageSeedsWithTheirSpread():
     assert list(table.columns) == [("ABL", "CA"), ("ABL", "CA std"), ("ABL", "ASR"), ("ABL", "ASR std")]
     assert table.loc[("badnets", 0.1), ("ABL", "CA")] == pytest.approx(85.0)
     assert table.loc[("badnets", 0.1), ("ABL", "CA std")] == pytest.approx(pd.Series([80.0, 90.0]).std())
+
+
+def test_interrupt_cancelsOnlyTheUnfinishedCells(capsys):
+    class Fake:
+        def __init__(self, done):
+            self.id, self.done, self.cancelled = f"s{done}", done, None
+
+        def cancel(self, wait=True):
+            self.cancelled = wait
+
+    finished, queued = Fake(True), Fake(False)
+    grid = _sweep.cells(["badnets"], [0.1], [0], [0], ["none", "abl"])
+    sweep = ablserve.Sweep("interrupted", grid, [finished, queued])
+    sweep._interrupted("detach")
+    assert queued.cancelled is None and "keeps 1 sessions" in capsys.readouterr().err
+    sweep._interrupted("cancel")
+    assert (finished.cancelled, queued.cancelled) == (None, False)  # never blocks in a wait after Ctrl-C
