@@ -10,8 +10,8 @@ from conftest import long_config
 
 PUBLIC = {
     "AblConfig", "AblError", "AttackConfig", "BackdoorVerdict", "Client", "Dataset", "DatasetConfig", "EpochSummary",
-    "Evaluation", "FilterResult", "FinalResult", "IsolationResult", "PhaseChange", "Session", "SessionConfig",
-    "StateChange", "StepMetrics", "least_loaded",
+    "Evaluation", "FilterResult", "FinalResult", "IsolationResult", "PhaseChange", "SampleImage", "Samples", "Session",
+    "SessionConfig", "StateChange", "StepMetrics", "Sweep", "SweepCell", "least_loaded",
 }
 
 

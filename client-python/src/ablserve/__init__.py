@@ -6,6 +6,9 @@
         print(session.metrics())
         session.isolation().show()         # the isolated samples, as PNGs from the server
         session.export_model("model/")     # DJL parameters and metadata.json
+        grid = client.sweep(attacks=["badnets", "blend"], seeds=[0, 1], name="table-1")
+        grid.wait()
+        print(grid.results().to_markdown(floatfmt=".2f"))   # the paper's Table 1
 """
 from importlib.metadata import PackageNotFoundError, version
 
@@ -27,6 +30,7 @@ from ._results import Evaluation
 from ._samples import SampleImage, Samples
 from ._servers import least_loaded
 from ._session import Session
+from ._sweep import Sweep, SweepCell
 
 try:
     __version__ = version("ablserve")
@@ -54,5 +58,7 @@ __all__ = [
     "SessionConfig",
     "StateChange",
     "StepMetrics",
+    "Sweep",
+    "SweepCell",
     "least_loaded",
 ]

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import os
-from typing import Iterator, List, Optional, Tuple, Union
+from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import grpc
 
-from . import _datasets
+from . import _datasets, _sweep
 from ._config import SessionConfig
 from ._datasets import Dataset
 from ._errors import AblError, translated
@@ -15,6 +15,7 @@ from ._proto.v1 import results_pb2_grpc as results_grpc
 from ._proto.v1 import session_pb2 as pb
 from ._proto.v1 import session_pb2_grpc as pb_grpc
 from ._session import Session
+from ._sweep import Sweep
 
 DEFAULT_PORT = 50051
 DEFAULT_ADDRESS = f"127.0.0.1:{DEFAULT_PORT}"
@@ -61,6 +62,24 @@ class Client:
         """
         request = pb.CreateSessionRequest(config=(config or SessionConfig()).to_proto(), priority=priority)
         return Session(self, self._unary(self._sessions.CreateSession, request, timeout))
+
+    def sweep(self, *, attacks: Optional[Sequence[str]] = None, rates: Optional[Sequence[float]] = None,
+              seeds: Optional[Sequence[int]] = None, defenses: Sequence[str] = ("none", "abl"),
+              targets: Optional[Sequence[int]] = None, base: Optional[SessionConfig] = None, priority: int = 0,
+              name: Optional[str] = None, timeout: Optional[float] = None) -> Sweep:
+        """Queues one session per cell of the grid ``attacks`` x ``rates`` x ``targets`` x ``seeds`` x
+        ``defenses`` (attack kinds, poison rates, target labels, seeds, "none"/"abl"), each ``base`` (default
+        ``SessionConfig()``) with the cell's values; a dimension left None takes ``base``'s value, and attack
+        "none" gets one cell whatever the rates. Returns a :class:`Sweep`.
+
+        Each cell is created with a request_id derived from ``name`` and its config, so calling this again with
+        the same name, grid and base (from any client, after a kernel restart) returns the same sessions, in
+        their current state, and queues only cells that are new; no name picks a random one (``sweep.name``).
+        A failure partway (say RESOURCE_EXHAUSTED from a full queue) leaves the cells created so far; the same
+        call later creates the rest. ``priority`` and ``timeout`` as for :meth:`create_session`, per session.
+        """
+        return _sweep.create(self, attacks=attacks, rates=rates, seeds=seeds, defenses=defenses, targets=targets,
+                             base=base, priority=priority, name=name, timeout=timeout)
 
     def session(self, session_id: str, *, timeout: Optional[float] = None) -> Session:
         """An existing session, by its id or a prefix of it that only one session's id starts with, as listings

@@ -1,0 +1,113 @@
+import math
+
+import pandas as pd
+import pytest
+
+import ablserve
+from ablserve import _sweep
+
+# Two epochs on 500 images: each session trains in a few seconds.
+TINY = ablserve.SessionConfig(
+    dataset=ablserve.DatasetConfig("fashion-mnist", train_limit=500, test_limit=100),
+    attack=ablserve.AttackConfig(poison_rate=0.1, target_label=2),
+    abl=ablserve.AblConfig(epochs=2, isolation_epochs=1, isolation_ratio=0.02, batch_size=64,
+                           step_report_interval=4),
+    seed=3,
+)
+GRID = dict(attacks=["badnets", "blend"], defenses=["none", "abl"], seeds=[3], base=TINY)
+
+
+def test_requestIds_dependOnNameAndCellConfigOnly():
+    grid = _sweep.cells(["badnets", "none"], [0.1, 0.05], [0], [0, 1], ["none", "abl"])
+    # attack "none" poisons nothing, so its rates collapse into one cell per seed and defense.
+    assert len(grid) == 2 * 2 * 2 + 2 * 2
+    ids = {_sweep.request_id("grid", _sweep.cell_config(TINY, "grid", cell)) for cell in grid}
+    assert len(ids) == len(grid)
+    cell = grid[0]
+    again = _sweep.request_id("grid", _sweep.cell_config(TINY, "grid", cell))
+    assert again in ids
+    assert _sweep.request_id("other", _sweep.cell_config(TINY, "other", cell)) not in ids
+    changed = ablserve.SessionConfig(dataset=TINY.dataset, attack=TINY.attack, abl=TINY.abl, seed=TINY.seed,
+                                     model="wrn_16_1")
+    assert _sweep.request_id("grid", _sweep.cell_config(changed, "grid", cell)) not in ids
+
+
+def test_sweep_rejectsAnUnknownDefenseBeforeQueueingAnything(client):
+    before = len(client.sessions())
+    with pytest.raises(ablserve.AblError, match="abl.defense"):
+        client.sweep(attacks=["badnets"], defenses=["abl", "fine-pruning"], base=TINY, name="sweep-typo")
+    assert len(client.sessions()) == before
+
+
+@pytest.mark.slow
+def test_sweep_resumesAfterAClientRestartAndTabulatesLikeThePaper(client, server_address):
+    sweep = client.sweep(**GRID, priority=5, name="pytest-sweep")
+    assert len(sweep) == 4
+    assert [(c.attack, c.defense) for c in sweep.cells] == [
+        ("badnets", "none"), ("badnets", "abl"), ("blend", "none"), ("blend", "abl")]
+    ids = [s.id for s in sweep.sessions]
+    assert len(set(ids)) == 4
+    for cell, session in sweep:
+        assert session.priority == 5
+        assert session.config.attack.kind == cell.attack
+        assert session.config.attack.target_label == 2
+        assert session.config.abl.defense == cell.defense
+        assert session.config.dataset.train_limit == 500
+
+    assert [s.id for s in client.sweep(**GRID, priority=5, name="pytest-sweep").sessions] == ids
+    with ablserve.Client(server_address, timeout=30) as restarted:  # a new kernel: nothing kept but the name
+        resumed = restarted.sweep(**GRID, priority=5, name="pytest-sweep")
+        assert [s.id for s in resumed.sessions] == ids
+        # A sub-grid finds its cells among them rather than queueing new sessions.
+        assert restarted.sweep(attacks=["blend"], defenses=["abl"], seeds=[3], base=TINY,
+                               priority=5, name="pytest-sweep").sessions[0].id == ids[3]
+
+        resumed.wait(progress=False, timeout=600)
+        frame = resumed.frame()
+        assert list(frame["session_id"]) == ids
+        assert list(frame["state"]) == ["succeeded"] * 4, list(frame["failure_reason"])
+        assert frame["clean_accuracy"].between(0, 1).all()
+        assert frame.loc[frame["defense"] == "none", "verdict_confirmed"].isna().all()
+
+        table = resumed.results()
+    assert list(table.index) == [("badnets", 0.1), ("blend", 0.1)]
+    assert table.index.names == ["attack", "poison_rate"]
+    assert list(table.columns) == [("No defense", "CA"), ("No defense", "ASR"), ("ABL", "CA"), ("ABL", "ASR")]
+    expected = frame.set_index(["attack", "defense"])["clean_accuracy"] * 100
+    assert table.loc[("blend", 0.1), ("ABL", "CA")] == pytest.approx(expected[("blend", "abl")])
+    assert not table.isna().any().any()
+    markdown = table.to_markdown(floatfmt=".2f")
+    assert "No defense" in markdown and "ABL" in markdown and "badnets" in markdown
+    assert "\\begin{tabular}" in table.to_latex(float_format="%.2f")
+
+
+def test_results_averageSeedsWithTheirSpread():
+    class Done:
+        def __init__(self, ca):
+            self.id, self.state, self.epoch, self.failure_reason = f"s{ca}", "succeeded", 2, ""
+            self.result = ablserve.FinalResult(ca, 0.5, math.nan, math.nan, 2, 1000)
+            self.done = True
+
+    grid = _sweep.cells(["badnets"], [0.1], [0], [0, 1], ["abl"])
+    sweep = ablserve.Sweep("offline", grid, [Done(0.8), Done(0.9)])
+    table = sweep.results(refresh=False)
+    assert list(table.columns) == [("ABL", "CA"), ("ABL", "CA std"), ("ABL", "ASR"), ("ABL", "ASR std")]
+    assert table.loc[("badnets", 0.1), ("ABL", "CA")] == pytest.approx(85.0)
+    assert table.loc[("badnets", 0.1), ("ABL", "CA std")] == pytest.approx(pd.Series([80.0, 90.0]).std())
+
+
+def test_interrupt_cancelsOnlyTheUnfinishedCells(capsys):
+    class Fake:
+        def __init__(self, done):
+            self.id, self.done, self.cancelled = f"s{done}", done, None
+
+        def cancel(self, wait=True):
+            self.cancelled = wait
+
+    finished, queued = Fake(True), Fake(False)
+    grid = _sweep.cells(["badnets"], [0.1], [0], [0], ["none", "abl"])
+    sweep = ablserve.Sweep("interrupted", grid, [finished, queued])
+    sweep._interrupted("detach")
+    assert queued.cancelled is None and "keeps 1 sessions" in capsys.readouterr().err
+    sweep._interrupted("cancel")
+    assert (finished.cancelled, queued.cancelled) == (None, False)  # never blocks in a wait after Ctrl-C
