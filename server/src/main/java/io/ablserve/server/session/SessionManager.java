@@ -249,8 +249,9 @@ public final class SessionManager implements AutoCloseable {
           "priority must be in [" + MIN_PRIORITY + ", " + MAX_PRIORITY + "], got " + priority);
     }
     datasets.checkUsable(config.getDataset().getName(), caller);
-    storage.check("new sessions", 0);
+    // A config that can never run is INVALID_ARGUMENT whatever the disk: validate before the space check.
     ResolvedSession resolved = resolver.resolve(config);
+    storage.check("new sessions", 0);
     TrainingSession session =
         scheduler.submit(
             caller.user(),

@@ -207,6 +207,12 @@ class StorageFaultTest {
             new StoreModule())) {
       ServiceTestBase.assertStatus(
           () -> create(server.blocking()), Status.Code.RESOURCE_EXHAUSTED, "below the floor of");
+      // A config that could never run says so, not that the disk is full (found by bench/soak.sh).
+      SessionConfig.Builder invalid = SessionConfig.newBuilder().setDisplayName("x".repeat(10_000));
+      ServiceTestBase.assertStatus(
+          () -> server.blocking().createSession(
+              CreateSessionRequest.newBuilder().setConfig(invalid).build()),
+          Status.Code.INVALID_ARGUMENT, "display_name");
       ServiceTestBase.assertStatus(
           () -> upload(server, 1000), Status.Code.RESOURCE_EXHAUSTED, "--min-free-bytes");
     }
