@@ -298,7 +298,8 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:ABLSERVE_RETAIN_FINISHED_DAYS}",
       description =
           "Delete sessions that SUCCEEDED, FAILED or were CANCELLED this many days ago, with their events,"
-              + " checkpoints and models (checked hourly); 0 keeps them for ever."
+              + " checkpoints and models, and uploaded datasets created this many days ago that no"
+              + " remaining session uses (checked hourly); 0 keeps them for ever."
               + " Env ABLSERVE_RETAIN_FINISHED_DAYS. Default 0.")
   Integer retainFinishedDays;
 

@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 
 /**
- * How the API pages its lists and how long it keeps finished sessions. {@link #DEFAULTS} is the one place
+ * How the API pages its lists and how long it keeps finished sessions and unused uploads. {@link #DEFAULTS} is the one place
  * the defaults live; {@code Main}'s flags override them field by field.
  *
  * @param defaultPageSize items a List call returns when its request leaves page_size at 0, in [1,
@@ -13,8 +13,9 @@ import java.time.Duration;
  * @param maxPageSize the most items one List call returns, whatever page_size asks, >= 1. Default 1000.
  * @param retainFinished how long a session is kept after it SUCCEEDED, FAILED or was CANCELLED, counted
  *     from its finished_at; older ones are deleted (record, events, checkpoints, saved model) by a
- *     periodic sweep. INTERRUPTED sessions are kept: they wait to be resumed. {@link Duration#ZERO} keeps
- *     every session for ever. Default zero.
+ *     periodic sweep. INTERRUPTED sessions are kept: they wait to be resumed. The same sweep deletes
+ *     uploaded datasets created longer ago that no remaining session, in any state, trains on. {@link
+ *     Duration#ZERO} keeps every session and upload for ever. Default zero.
  * @param retentionSweepInterval how often that sweep runs, >= 1 ms. Default 1 h.
  */
 public record ApiPolicy(

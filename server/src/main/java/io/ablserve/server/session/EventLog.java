@@ -180,4 +180,8 @@ public final class EventLog {
         .setNanos(instant.getNano())
         .build();
   }
+
+  static Instant instant(Timestamp timestamp) {
+    return Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos());
+  }
 }

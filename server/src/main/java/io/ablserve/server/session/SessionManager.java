@@ -53,6 +53,7 @@ public final class SessionManager implements AutoCloseable {
   private final SessionConfigResolver resolver;
   private final SessionStore store;
   private final DatasetAccess datasets;
+  private final ExpiringUploads uploads;
   private final Clock clock;
   private final Path dataDir;
   private final ResumeInterrupted resumeInterrupted;
@@ -69,13 +70,14 @@ public final class SessionManager implements AutoCloseable {
   /**
    * At most {@code maxQueuedSessions} sessions wait for the trainer, and at most {@code
    * maxQueuedPerUser} of one user's when given. Writes to {@code store} are reported to {@code health};
-   * new sessions pass {@code storage}'s checks. Finished sessions are deleted after {@code retention}'s
-   * {@link ApiPolicy#retainFinished} when it sets one.
+   * new sessions pass {@code storage}'s checks. Finished sessions, and then {@code uploads} no session
+   * uses, are deleted after {@code retention}'s {@link ApiPolicy#retainFinished} when it sets one.
    */
   public SessionManager(
       SessionConfigResolver resolver,
       SessionStore store,
       DatasetAccess datasets,
+      ExpiringUploads uploads,
       Trainer trainer,
       SavedModels models,
       int maxQueuedSessions,
@@ -92,6 +94,7 @@ public final class SessionManager implements AutoCloseable {
     this.storage = requireNonNull(storage, "storage");
     this.store = health.tracking(requireNonNull(store, "store"));
     this.datasets = requireNonNull(datasets, "datasets");
+    this.uploads = requireNonNull(uploads, "uploads");
     this.clock = requireNonNull(clock, "clock");
     this.dataDir = requireNonNull(dataDir, "dataDir");
     this.resumeInterrupted = requireNonNull(resumeInterrupted, "resumeInterrupted");
@@ -347,7 +350,7 @@ public final class SessionManager implements AutoCloseable {
           };
       if (finished
           && stored.hasFinishedAt()
-          && instant(stored.getFinishedAt()).isBefore(cutoff)) {
+          && EventLog.instant(stored.getFinishedAt()).isBefore(cutoff)) {
         delete(stored.getId());
         deleted++;
       }
@@ -355,8 +358,18 @@ public final class SessionManager implements AutoCloseable {
     return deleted;
   }
 
-  private static java.time.Instant instant(com.google.protobuf.Timestamp t) {
-    return java.time.Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+  /**
+   * Deletes the uploads created longer than {@code retain} ago that no session, in any state, trains
+   * on: a finished one may still be evaluated on its dataset. Returns how many it deleted.
+   */
+  int deleteUnusedUploadsBefore(Duration retain) {
+    java.time.Instant cutoff = clock.instant().minus(retain);
+    java.util.Set<String> used = new java.util.HashSet<>();
+    for (Session stored : store.list()) {
+      used.add(stored.getConfig().getDataset().getName());
+    }
+    // A session created since the listing is live before its dataset could be deleted under it.
+    return uploads.deleteUnusedCreatedBefore(cutoff, name -> used.contains(name) || usesDataset(name));
   }
 
   private void sweepFinished() {
@@ -364,6 +377,12 @@ public final class SessionManager implements AutoCloseable {
       int deleted = deleteFinishedBefore(retention.retainFinished());
       if (deleted > 0) {
         logger.info("retention: deleted " + deleted + " sessions finished over "
+            + retention.retainFinished() + " ago");
+      }
+      // After the sessions, so an upload only they used goes in the same sweep.
+      int deletedUploads = deleteUnusedUploadsBefore(retention.retainFinished());
+      if (deletedUploads > 0) {
+        logger.info("retention: deleted " + deletedUploads + " unused uploads created over "
             + retention.retainFinished() + " ago");
       }
     } catch (RuntimeException e) {

@@ -101,6 +101,7 @@ public final class SessionModule extends AbstractModule {
       SessionConfigResolver resolver,
       SessionStore store,
       DatasetAccess datasets,
+      UploadedDatasets uploads,
       Trainer trainer,
       SavedModels models,
       ServerConfig config,
@@ -108,7 +109,7 @@ public final class SessionModule extends AbstractModule {
       StorageGuard storage,
       Clock clock) {
     return new SessionManager(
-        resolver, store, datasets, trainer, models, config.maxQueuedSessions(),
+        resolver, store, datasets, uploads, trainer, models, config.maxQueuedSessions(),
         config.queuedPerUserLimit(), config.dataDir(), config.resumeInterrupted(), health, storage,
         config.api(), clock);
   }

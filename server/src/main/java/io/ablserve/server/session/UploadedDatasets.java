@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -36,10 +37,12 @@ import java.util.stream.Stream;
  * loading run under the server's {@link DatasetLimits}. Uploads belong to their uploader; other users
  * cannot see or train on them, admins can.
  */
-public final class UploadedDatasets implements DatasetAccess {
+public final class UploadedDatasets implements DatasetAccess, ExpiringUploads {
   private static final Logger logger = Logger.getLogger(UploadedDatasets.class.getName());
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
   private static final int MAX_NAME_CHARS = 200;
+  /** The retention sweep acts for no user and sees every upload. */
+  private static final Principal RETENTION = new Principal("retention", true);
 
   private final DatasetStore store;
   private final DatasetCatalog catalog;
@@ -234,6 +237,29 @@ public final class UploadedDatasets implements DatasetAccess {
     store.delete(dataset.getId());
     catalog.unregister(dataset.getId());
     DatasetUpload.deleteTree(root.resolve(dataset.getId()));
+  }
+
+  /**
+   * Deletes, as {@link #delete} does, every upload created before {@code cutoff} that {@code inUse} does
+   * not claim; one that a session picked up meanwhile is refused by that same check and stays.
+   */
+  @Override
+  public int deleteUnusedCreatedBefore(Instant cutoff, Predicate<String> inUse) {
+    int deleted = 0;
+    for (Dataset dataset : store.list()) {
+      if (!dataset.hasCreatedAt()
+          || !EventLog.instant(dataset.getCreatedAt()).isBefore(cutoff)
+          || inUse.test(dataset.getId())) {
+        continue;
+      }
+      try {
+        delete(dataset.getId(), RETENTION, inUse);
+        deleted++;
+      } catch (DatasetNotFoundException | IllegalTransitionException e) {
+        // Deleted by its owner, or picked up by a session, since the listing: nothing to do.
+      }
+    }
+    return deleted;
   }
 
   /** The readers name files by their full path; the client knows them by their place in the upload. */

@@ -4,20 +4,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.inject.AbstractModule;
 import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.data.NpyFiles;
 import io.ablserve.server.session.Trainer;
 import io.ablserve.server.store.StoreModule;
+import io.ablserve.server.testing.BearerToken;
+import io.ablserve.server.testing.DatasetUploads;
 import io.ablserve.server.testing.ModelSavingTrainer;
 import io.ablserve.server.testing.MutableClock;
 import io.ablserve.server.testing.Poll;
 import io.ablserve.server.testing.ScriptedTrainer;
 import io.ablserve.server.testing.TestServer;
 import io.ablserve.server.testing.TestingTrainingModule;
+import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.CancelSessionRequest;
+import io.ablserve.v1.CreateSessionRequest;
+import io.ablserve.v1.Dataset;
+import io.ablserve.v1.DatasetServiceGrpc;
+import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.DatasetUploadMetadata;
 import io.ablserve.v1.DeleteSessionRequest;
 import io.ablserve.v1.GetSessionRequest;
+import io.ablserve.v1.ListDatasetsRequest;
 import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionState;
+import io.ablserve.v1.UploadFormat;
 import io.ablserve.v1.WatchSessionRequest;
 import io.grpc.Status;
 import java.nio.file.Files;
@@ -25,7 +37,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -199,5 +214,75 @@ class DeleteSessionTest {
     assertThat(get(ALICE, running).getState())
         .as("a running session is never swept")
         .isEqualTo(SessionState.SESSION_STATE_RUNNING);
+  }
+
+  @Test
+  void retention_deletesOldUnusedUploads_andKeepsOldOnesAKeptSessionUses() throws Exception {
+    MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    ServerConfig retaining =
+        config().withApi(
+            ServerConfig.DEFAULTS.api().withRetention(Duration.ofDays(7), Duration.ofMillis(50)));
+    start(new ScriptedTrainer(1, false), retaining, clock);
+    Dataset unused = upload(ALICE);
+    Dataset used = upload(ALICE);
+
+    clock.advance(Duration.ofDays(6));
+    String session =
+        server.blockingAs(ALICE)
+            .createSession(
+                CreateSessionRequest.newBuilder()
+                    .setConfig(
+                        SessionConfig.newBuilder()
+                            .setDataset(DatasetSpec.newBuilder().setName(used.getId()))
+                            .setAttack(AttackSpec.newBuilder().setTargetLabel(2)))
+                    .build())
+            .getId();
+    awaitState(session, SessionState.SESSION_STATE_SUCCEEDED);
+
+    clock.advance(Duration.ofDays(2)); // both uploads are 8 days old, the session finished 2 days ago
+    Poll.until("the unused upload to be swept", WAIT, () -> datasets(ALICE).size() == 1);
+    assertThat(datasets(ALICE)).extracting(Dataset::getId).containsExactly(used.getId());
+    assertThat(uploadFiles(unused.getId())).doesNotExist();
+    assertThat(uploadFiles(used.getId())).isDirectory();
+    assertThat(list(ALICE)).extracting(Session::getId).containsExactly(session);
+
+    clock.advance(Duration.ofDays(6)); // the session is swept, then the upload only it used
+    Poll.until("the session and its upload to be swept", WAIT, () -> datasets(ALICE).isEmpty());
+    assertThat(list(ALICE)).isEmpty();
+    assertThat(uploadFiles(used.getId())).doesNotExist();
+  }
+
+  private List<Dataset> datasets(String token) {
+    return DatasetServiceGrpc.newBlockingStub(server.channel())
+        .withCallCredentials(new BearerToken(token))
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .listDatasets(ListDatasetsRequest.getDefaultInstance())
+        .getDatasetsList();
+  }
+
+  private Path uploadFiles(String id) {
+    return dir.resolve("data").resolve("datasets").resolve(id);
+  }
+
+  /** Uploads, as {@code token}'s user, an npz of 6 train and 3 test 8x8 grey images of 3 classes. */
+  private Dataset upload(String token) throws Exception {
+    Path file = Files.createTempFile(dir, "upload", ".npz");
+    Map<String, byte[]> members = new LinkedHashMap<>();
+    members.put("x_train", NpyFiles.npy("|u1", new long[] {6, 8, 8}, new byte[6 * 64]));
+    members.put("y_train", NpyFiles.labels("|u1", new long[] {6}, 0, 1, 2, 0, 1, 2));
+    members.put("x_test", NpyFiles.npy("|u1", new long[] {3, 8, 8}, new byte[3 * 64]));
+    members.put("y_test", NpyFiles.labels("|u1", new long[] {3}, 0, 1, 2));
+    NpyFiles.writeNpz(file, members, true);
+    byte[] bytes = Files.readAllBytes(file);
+    return DatasetUploads.upload(
+        DatasetServiceGrpc.newStub(server.channel()).withCallCredentials(new BearerToken(token)),
+        DatasetUploadMetadata.newBuilder()
+            .setName("retention test set")
+            .setFormat(UploadFormat.UPLOAD_FORMAT_NPZ)
+            .setTotalBytes(bytes.length)
+            .setSha256(DatasetUploads.sha256(bytes))
+            .build(),
+        bytes,
+        4096);
   }
 }
