@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the launchers: the settings that make DJL/PyTorch fast and steady on a small CPU box.
 # glibc malloc otherwise maps and unmaps activation buffers every batch (millions of page faults,
 # +-20-40% throughput noise, measured in shared/BUILD-NOTES.md); these keep freed memory in the arena.
@@ -14,6 +15,33 @@ ABLSERVE_JVM_OPTS="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=$ABLSERVE_
 ABLSERVE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ABLSERVE_SERVER_JAR="$ABLSERVE_ROOT/server/target/ablserve-server.jar"
 ABLSERVE_CLI_JAR="$ABLSERVE_ROOT/client-java/target/ablserve-cli.jar"
+
+# Appends to the array named $1 each OPTION VALUE pair listed before "--" whose OPTION the arguments after
+# "--" do not give (as OPTION or OPTION=VALUE). picocli refuses an option given twice, so a caller's option
+# must replace the launcher's default rather than follow it.
+ablserve_defaults_unless_given() {
+  local -n ablserve_into="$1"
+  shift
+  local defaults=()
+  while [ "$1" != "--" ]; do
+    defaults+=("$1")
+    shift
+  done
+  shift
+  local i arg given
+  for ((i = 0; i < ${#defaults[@]}; i += 2)); do
+    given=0
+    for arg in "$@"; do
+      if [[ "$arg" == "${defaults[i]}" || "$arg" == "${defaults[i]}="* ]]; then
+        given=1
+        break
+      fi
+    done
+    if [ "$given" = 0 ]; then
+      ablserve_into+=("${defaults[i]}" "${defaults[i + 1]}")
+    fi
+  done
+}
 
 # Builds the runnable jars when they are missing or older than the sources.
 ablserve_build_if_needed() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks docker/ without a Docker engine or a cluster, with tools from PyPI only (in .venv-docker-check/):
-#   1. hadolint: the Dockerfiles         2. shellcheck: the image's scripts
+#   1. hadolint: the Dockerfiles         2. shellcheck: the image's scripts and bin/demo, whose option
+#      defaults a caller's options replace
 #   3. compose.yaml against the compose specification's JSON schema (check-jsonschema's vendored copy)
 #   4. docker/k8s/ manifests against Kubernetes' own schemas (kubernetes-validate, strict)
 #   5. the fat jar the images copy, started through the image's entrypoint and config file, answers the
@@ -33,6 +34,15 @@ hadolint docker/Dockerfile docker/Dockerfile.cuda docker/Dockerfile.jupyter || f
 
 step "shellcheck docker/bin docker/check.sh"
 shellcheck -x docker/bin/*.sh docker/bin/ablserve docker/check.sh || fail shellcheck
+
+step "bin/demo: shellcheck, and a caller's option replaces the demo's default (bin/demo --epochs 20)"
+shellcheck -x bin/demo bin/env.sh || fail "shellcheck bin/demo"
+# In a bash of its own: env.sh exports settings that the jar check below must set itself.
+# shellcheck disable=SC2016 # expanded by that bash
+demo_args="$(bash -c 'source bin/env.sh && merged=() &&
+  ablserve_defaults_unless_given merged --epochs 6 --seed 1 --name demo -- --epochs 20 --name=mine &&
+  echo "${merged[*]}"')" || true
+[ "$demo_args" = "--seed 1" ] || fail "bin/demo defaults: expected '--seed 1', got '$demo_args'"
 
 step "compose.yaml against the compose specification schema"
 check-jsonschema --builtin-schema vendor.compose-spec docker/compose.yaml || fail compose-schema
