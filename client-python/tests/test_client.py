@@ -32,8 +32,9 @@ def test_configDefaults_areTheServers(client):
     try:
         resolved = session.config
         expected = ablserve.SessionConfig(display_name="defaults")
-        # The two values the server resolves rather than defaults: its device and GGA's unlearning rate.
+        # The values the server resolves rather than defaults: its device, its dataset and GGA's unlearning rate.
         expected.device = resolved.device
+        expected.dataset.name = "fashion-mnist"
         expected.abl.unlearning_learning_rate = expected.abl.learning_rate
         assert resolved == expected
         assert resolved.device == "cpu"
@@ -216,6 +217,16 @@ def test_token_comesFromTheEnvironmentWhenNotGiven(server_address, tmp_path, mon
         assert client._metadata == (("authorization", "Bearer from-env-0123456789"),)
     with ablserve.Client(server_address, token="explicit-0123456789") as client:
         assert client._metadata == (("authorization", "Bearer explicit-0123456789"),)
+
+
+def test_datasetConfig_sendsTheNameOnlyWhenSet_leavingTheDefaultToTheServer():
+    assert ablserve.DatasetConfig().name is None
+    unset = ablserve.SessionConfig(dataset=ablserve.DatasetConfig(train_limit=100)).to_proto()
+    assert unset.dataset.name == ""
+    assert unset.dataset.train_limit == 100
+    assert ablserve.SessionConfig().to_proto().dataset.name == ""
+    assert ablserve.SessionConfig(dataset=ablserve.DatasetConfig("ds-1")).to_proto().dataset.name == "ds-1"
+    assert ablserve.SessionConfig.from_proto(unset).dataset == ablserve.DatasetConfig(train_limit=100)
 
 
 def test_sessionConfig_roundTripsThroughProto():

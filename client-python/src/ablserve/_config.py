@@ -26,8 +26,9 @@ RANKINGS = ("global", "per_class")
 class DatasetConfig:
     """A dataset the server knows by name, optionally cut to its first samples."""
 
-    name: str = "fashion-mnist"
-    """Server-side dataset name (the server's ``--dataset NAME=PATH`` list)."""
+    name: Optional[str] = None
+    """Server-side dataset name (the server's ``--dataset NAME=PATH`` list, or an uploaded dataset's id); None
+    is not sent and means the server's default, fashion-mnist, which the session's resolved config names."""
     train_limit: int = 0
     """Train on the first N training samples only; 0 means all."""
     test_limit: int = 0
@@ -125,7 +126,8 @@ class AblConfig:
 @with_field_docs
 @dataclass
 class SessionConfig:
-    """Everything a session needs. Every field is sent, so the server trains exactly what this says."""
+    """Everything a session needs. Every field but the ones left None is sent, so the server trains exactly
+    what this says; for those it chooses, and the session's resolved config says what it chose."""
 
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
     attack: AttackConfig = field(default_factory=AttackConfig)
@@ -154,7 +156,7 @@ class SessionConfig:
             abl_fields[name] = _enum_value(f"abl.{name}", enum, abl_fields[name], values)
         return pb.SessionConfig(
             display_name=self.display_name,
-            dataset=pb.DatasetSpec(**dataclasses.asdict(self.dataset)),
+            dataset=dataset_to_proto(self.dataset),
             attack=attack_to_proto(a),
             model=pb.ModelSpec(arch=_enum_value("model", "MODEL_ARCH", self.model, MODELS)),
             abl=pb.AblConfig(**abl_fields),
@@ -167,8 +169,9 @@ class SessionConfig:
         """The config as the server resolved it (every default filled)."""
         def values(dc, m, enums):
             out = {}
+            present = {d.name for d, _ in m.ListFields()}  # an empty string counts as unset, as in to_proto
             for f in dataclasses.fields(dc):
-                if f.default is None and not m.HasField(f.name):
+                if f.default is None and f.name not in present:
                     out[f.name] = None
                     continue
                 v = getattr(m, f.name)
@@ -188,6 +191,14 @@ class SessionConfig:
             device=msg.device,
             display_name=msg.display_name,
         )
+
+
+def dataset_to_proto(d: DatasetConfig) -> pb.DatasetSpec:
+    """``d``'s fields, the name only when set: an empty name means the server's default."""
+    fields = {f.name: getattr(d, f.name) for f in dataclasses.fields(d)}
+    if fields["name"] is None:
+        del fields["name"]
+    return pb.DatasetSpec(**fields)
 
 
 def attack_to_proto(a: AttackConfig) -> pb.AttackSpec:

@@ -53,7 +53,8 @@ def evaluate_request(session_id: str, dataset: Union[None, str, DatasetConfig],
     if isinstance(dataset, str):
         request.dataset.CopyFrom(pb.DatasetSpec(name=dataset))
     elif isinstance(dataset, DatasetConfig):
-        request.dataset.CopyFrom(pb.DatasetSpec(name=dataset.name, test_limit=dataset.test_limit))
+        # No name: the session's own dataset, cut to test_limit.
+        request.dataset.CopyFrom(pb.DatasetSpec(name=dataset.name or "", test_limit=dataset.test_limit))
     elif dataset is not None:
         raise TypeError(f"dataset must be None, a name or a DatasetConfig, got {type(dataset).__name__}")
     if isinstance(attack, str):
