@@ -26,7 +26,7 @@ _sym_db = _symbol_database.Default()
 from ablserve._proto.v1 import session_pb2 as ablserve_dot_v1_dot_session__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61\x62lserve/v1/results.proto\x12\x0b\x61\x62lserve.v1\x1a\x19\x61\x62lserve/v1/session.proto\"\xbe\x03\n\rModelMetadata\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12$\n\x04\x61rch\x18\x02 \x01(\x0e\x32\x16.ablserve.v1.ModelArch\x12\x16\n\x0einput_channels\x18\x03 \x01(\x05\x12\x17\n\x0finput_height_px\x18\x04 \x01(\x05\x12\x16\n\x0einput_width_px\x18\x05 \x01(\x05\x12\x13\n\x0bnum_classes\x18\x06 \x01(\x05\x12\x16\n\npixel_mean\x18\x07 \x03(\x02\x42\x02\x10\x01\x12\x15\n\tpixel_std\x18\x08 \x03(\x02\x42\x02\x10\x01\x12\x0f\n\x07\x64\x61taset\x18\t \x01(\t\x12\x0e\n\x06\x65pochs\x18\n \x01(\x05\x12\x16\n\x0e\x63lean_accuracy\x18\x0b \x01(\x01\x12\x1b\n\x13\x61ttack_success_rate\x18\x0c \x01(\x01\x12\x12\n\nmodel_name\x18\r \x01(\t\x12\x13\n\x0bparams_file\x18\x0e \x01(\t\x12\x14\n\x0cparams_bytes\x18\x0f \x01(\x03\x12\x15\n\rparams_sha256\x18\x10 \x01(\t\x12\x0e\n\x06\x65ngine\x18\x11 \x01(\t\x12*\n\x06\x63onfig\x18\x12 \x01(\x0b\x32\x1a.ablserve.v1.SessionConfig\"(\n\x12\x45xportModelRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"[\n\x10\x45xportModelChunk\x12.\n\x08metadata\x18\x01 \x01(\x0b\x32\x1a.ablserve.v1.ModelMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"y\n\x0f\x45valuateRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12)\n\x07\x64\x61taset\x18\x02 \x01(\x0b\x32\x18.ablserve.v1.DatasetSpec\x12\'\n\x06\x61ttack\x18\x03 \x01(\x0b\x32\x17.ablserve.v1.AttackSpec\"\x83\x01\n\x10\x45valuateResponse\x12\x16\n\x0e\x63lean_accuracy\x18\x01 \x01(\x01\x12\x1b\n\x13\x61ttack_success_rate\x18\x02 \x01(\x01\x12\x11\n\ttest_size\x18\x03 \x01(\x05\x12\x16\n\x0etriggered_size\x18\x04 \x01(\x05\x12\x0f\n\x07\x64\x61taset\x18\x05 \x01(\t\")\n\x13GetIsolationRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t2\xfa\x01\n\x0eResultsService\x12O\n\x0b\x45xportModel\x12\x1f.ablserve.v1.ExportModelRequest\x1a\x1d.ablserve.v1.ExportModelChunk0\x01\x12G\n\x08\x45valuate\x12\x1c.ablserve.v1.EvaluateRequest\x1a\x1d.ablserve.v1.EvaluateResponse\x12N\n\x0cGetIsolation\x12 .ablserve.v1.GetIsolationRequest\x1a\x1c.ablserve.v1.IsolationResultB \n\x0eio.ablserve.v1B\x0cResultsProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61\x62lserve/v1/results.proto\x12\x0b\x61\x62lserve.v1\x1a\x19\x61\x62lserve/v1/session.proto\"\x8f\x04\n\rModelMetadata\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12$\n\x04\x61rch\x18\x02 \x01(\x0e\x32\x16.ablserve.v1.ModelArch\x12\x16\n\x0einput_channels\x18\x03 \x01(\x05\x12\x17\n\x0finput_height_px\x18\x04 \x01(\x05\x12\x16\n\x0einput_width_px\x18\x05 \x01(\x05\x12\x13\n\x0bnum_classes\x18\x06 \x01(\x05\x12\x16\n\npixel_mean\x18\x07 \x03(\x02\x42\x02\x10\x01\x12\x15\n\tpixel_std\x18\x08 \x03(\x02\x42\x02\x10\x01\x12\x0f\n\x07\x64\x61taset\x18\t \x01(\t\x12\x0e\n\x06\x65pochs\x18\n \x01(\x05\x12\x16\n\x0e\x63lean_accuracy\x18\x0b \x01(\x01\x12\x1b\n\x13\x61ttack_success_rate\x18\x0c \x01(\x01\x12\x12\n\nmodel_name\x18\r \x01(\t\x12\x13\n\x0bparams_file\x18\x0e \x01(\t\x12\x14\n\x0cparams_bytes\x18\x0f \x01(\x03\x12\x15\n\rparams_sha256\x18\x10 \x01(\t\x12\x0e\n\x06\x65ngine\x18\x11 \x01(\t\x12*\n\x06\x63onfig\x18\x12 \x01(\x0b\x32\x1a.ablserve.v1.SessionConfig\x12\x18\n\x10safetensors_file\x18\x13 \x01(\t\x12\x19\n\x11safetensors_bytes\x18\x14 \x01(\x03\x12\x1a\n\x12safetensors_sha256\x18\x15 \x01(\t\"R\n\x12\x45xportModelRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12(\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x18.ablserve.v1.ModelFormat\"[\n\x10\x45xportModelChunk\x12.\n\x08metadata\x18\x01 \x01(\x0b\x32\x1a.ablserve.v1.ModelMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"y\n\x0f\x45valuateRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12)\n\x07\x64\x61taset\x18\x02 \x01(\x0b\x32\x18.ablserve.v1.DatasetSpec\x12\'\n\x06\x61ttack\x18\x03 \x01(\x0b\x32\x17.ablserve.v1.AttackSpec\"\x83\x01\n\x10\x45valuateResponse\x12\x16\n\x0e\x63lean_accuracy\x18\x01 \x01(\x01\x12\x1b\n\x13\x61ttack_success_rate\x18\x02 \x01(\x01\x12\x11\n\ttest_size\x18\x03 \x01(\x05\x12\x16\n\x0etriggered_size\x18\x04 \x01(\x05\x12\x0f\n\x07\x64\x61taset\x18\x05 \x01(\t\")\n\x13GetIsolationRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t*f\n\x0bModelFormat\x12\x1c\n\x18MODEL_FORMAT_UNSPECIFIED\x10\x00\x12\x1b\n\x17MODEL_FORMAT_DJL_PARAMS\x10\x01\x12\x1c\n\x18MODEL_FORMAT_SAFETENSORS\x10\x02\x32\xfa\x01\n\x0eResultsService\x12O\n\x0b\x45xportModel\x12\x1f.ablserve.v1.ExportModelRequest\x1a\x1d.ablserve.v1.ExportModelChunk0\x01\x12G\n\x08\x45valuate\x12\x1c.ablserve.v1.EvaluateRequest\x1a\x1d.ablserve.v1.EvaluateResponse\x12N\n\x0cGetIsolation\x12 .ablserve.v1.GetIsolationRequest\x1a\x1c.ablserve.v1.IsolationResultB \n\x0eio.ablserve.v1B\x0cResultsProtoP\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,18 +38,20 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MODELMETADATA'].fields_by_name['pixel_mean']._serialized_options = b'\020\001'
   _globals['_MODELMETADATA'].fields_by_name['pixel_std']._loaded_options = None
   _globals['_MODELMETADATA'].fields_by_name['pixel_std']._serialized_options = b'\020\001'
+  _globals['_MODELFORMAT']._serialized_start=1076
+  _globals['_MODELFORMAT']._serialized_end=1178
   _globals['_MODELMETADATA']._serialized_start=70
-  _globals['_MODELMETADATA']._serialized_end=516
-  _globals['_EXPORTMODELREQUEST']._serialized_start=518
-  _globals['_EXPORTMODELREQUEST']._serialized_end=558
-  _globals['_EXPORTMODELCHUNK']._serialized_start=560
-  _globals['_EXPORTMODELCHUNK']._serialized_end=651
-  _globals['_EVALUATEREQUEST']._serialized_start=653
-  _globals['_EVALUATEREQUEST']._serialized_end=774
-  _globals['_EVALUATERESPONSE']._serialized_start=777
-  _globals['_EVALUATERESPONSE']._serialized_end=908
-  _globals['_GETISOLATIONREQUEST']._serialized_start=910
-  _globals['_GETISOLATIONREQUEST']._serialized_end=951
-  _globals['_RESULTSSERVICE']._serialized_start=954
-  _globals['_RESULTSSERVICE']._serialized_end=1204
+  _globals['_MODELMETADATA']._serialized_end=597
+  _globals['_EXPORTMODELREQUEST']._serialized_start=599
+  _globals['_EXPORTMODELREQUEST']._serialized_end=681
+  _globals['_EXPORTMODELCHUNK']._serialized_start=683
+  _globals['_EXPORTMODELCHUNK']._serialized_end=774
+  _globals['_EVALUATEREQUEST']._serialized_start=776
+  _globals['_EVALUATEREQUEST']._serialized_end=897
+  _globals['_EVALUATERESPONSE']._serialized_start=900
+  _globals['_EVALUATERESPONSE']._serialized_end=1031
+  _globals['_GETISOLATIONREQUEST']._serialized_start=1033
+  _globals['_GETISOLATIONREQUEST']._serialized_end=1074
+  _globals['_RESULTSSERVICE']._serialized_start=1181
+  _globals['_RESULTSSERVICE']._serialized_end=1431
 # @@protoc_insertion_point(module_scope)

@@ -124,7 +124,9 @@ class SessionServiceServicer(object):
         priority already queued; RESOURCE_EXHAUSTED (it stays INTERRUPTED) on CreateSession's queue limits,
         counted for its owner. A server started with --resume-interrupted=auto (the default)
         does this by itself for a session it finds RUNNING, left by a process that died: no INTERRUPTED event
-        then, and the events a partly run epoch had logged stay, followed by those of its rerun.
+        then. Either way the telemetry logged after the checkpoint (a partly run epoch's steps, a summary
+        logged just before the stop) is removed from the log, as the rerun logs it again: a replay shows one
+        EpochSummary per epoch. State changes stay, and removed sequence numbers are not used again.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
