@@ -39,8 +39,8 @@ def _test_set(limit: int):
 
 @pytest.mark.parametrize("model, train_limit", [
     ("small_cnn", 1024), ("wrn_16_1", 1024),
-    # The ResNets take minutes per thousand images on two cores.
-    pytest.param("resnet_18", 512, marks=pytest.mark.slow), pytest.param("resnet_34", 256, marks=pytest.mark.slow)])
+    # The ResNets take minutes per thousand images on two cores; ResNet-34 on fewer collapses onto one class.
+    pytest.param("resnet_18", 512, marks=pytest.mark.slow), pytest.param("resnet_34", 1024, marks=pytest.mark.slow)])
 def test_torchModel_classifiesTheTestSetAsTheServersEvaluate(client, model, train_limit):
     session = client.create_session(_config(model, train_limit))
     session.wait(progress=False, timeout=600)
