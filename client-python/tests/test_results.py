@@ -28,6 +28,31 @@ def test_exportModel_writesTheParamsFileOfTheAnnouncedSizeAndItsMetadata(trained
     assert metadata["cleanAccuracy"] == trained.result.clean_accuracy
 
 
+def test_exportModel_safetensors_hasPyTorchNamesAndTheNetworkInItsMetadata(trained, tmp_path):
+    path = trained.export_model(tmp_path / "model", format="safetensors", progress=False)
+
+    metadata = json.loads((tmp_path / "model" / "metadata.json").read_text())
+    assert path == tmp_path / "model" / "model.safetensors" == tmp_path / "model" / metadata["safetensorsFile"]
+    assert path.stat().st_size == int(metadata["safetensorsBytes"])
+    data = path.read_bytes()  # the format: u64 header length, JSON header, tensor bytes
+    header = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])
+    info = header.pop("__metadata__")
+    assert info["arch"] == "small_cnn" and info["num_classes"] == "10" and info["format"] == "pt"
+    assert json.loads(info["input_shape"]) == [1, 28, 28]
+    assert json.loads(info["pixel_mean"]) == pytest.approx(metadata["pixelMean"])
+    assert json.loads(info["pixel_std"]) == pytest.approx(metadata["pixelStd"])
+    assert info["session_id"] == trained.id and info["dataset"] == "fashion-mnist"
+    assert header["conv1.weight"]["shape"] == [32, 1, 3, 3] and header["conv1.weight"]["dtype"] == "F32"
+    assert header["bn1.running_var"]["shape"] == [32]
+    assert header["fc1.weight"]["shape"] == [128, 64 * 7 * 7] and header["fc2.bias"]["shape"] == [10]
+
+
+def test_exportModel_unknownFormat_raisesValueErrorBeforeSending(trained, tmp_path):
+    with pytest.raises(ValueError, match="'djl', 'safetensors'"):
+        trained.export_model(tmp_path / "model", format="onnx")
+    assert not (tmp_path / "model").exists()
+
+
 def test_evaluate_onTheSessionsTestSet_reproducesItsFinalFigures(trained):
     clean = trained.evaluate()
     attacked = trained.evaluate(attack=trained.config.attack)

@@ -81,10 +81,27 @@ def evaluation_from_proto(m: rpb.EvaluateResponse) -> Evaluation:
     return Evaluation(m.clean_accuracy, m.attack_success_rate, m.test_size, m.triggered_size, m.dataset)
 
 
+EXPORT_FORMATS = {"djl": rpb.MODEL_FORMAT_DJL_PARAMS, "safetensors": rpb.MODEL_FORMAT_SAFETENSORS}
+
+
+def export_request(session_id: str, format: str) -> rpb.ExportModelRequest:
+    if format not in EXPORT_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(repr(f) for f in EXPORT_FORMATS)}, got {format!r}")
+    return rpb.ExportModelRequest(session_id=session_id, format=EXPORT_FORMATS[format])
+
+
+def _exported_file(metadata: rpb.ModelMetadata, format: str):
+    """The announced name, size and SHA-256 of the file an export of ``format`` streams."""
+    if format == "safetensors":
+        return metadata.safetensors_file, metadata.safetensors_bytes, metadata.safetensors_sha256
+    return metadata.params_file, metadata.params_bytes, metadata.params_sha256
+
+
 def write_export(chunks: Iterator[rpb.ExportModelChunk], directory: Union[str, os.PathLike],
-                 progress: bool, address: Optional[str] = None) -> Path:
-    """Writes an ExportModel stream into ``directory``: the parameter file (checked against the announced size
-    and SHA-256, AblError DATA_LOSS otherwise) and ``metadata.json``. Returns the parameter file's path.
+                 progress: bool, address: Optional[str] = None, format: str = "djl") -> Path:
+    """Writes an ExportModel stream of ``format`` into ``directory``: the model file (checked against the
+    announced size and SHA-256, AblError DATA_LOSS otherwise) and ``metadata.json``. Returns the model file's
+    path.
 
     The folder is created only once the server has announced a model, and removed again, if this call created
     it, when the download fails: a refused or broken export leaves nothing behind."""
@@ -94,23 +111,26 @@ def write_export(chunks: Iterator[rpb.ExportModelChunk], directory: Union[str, o
     if first is None or first.WhichOneof("part") != "metadata":
         raise AblError(grpc.StatusCode.INTERNAL, "the export did not start with the model's metadata")
     metadata = first.metadata
+    name, expected_bytes, expected_sha256 = _exported_file(metadata, format)
+    if not name:
+        raise AblError(grpc.StatusCode.INTERNAL, f"the server announced no file name for format {format!r}")
     created = _make_folder(out)
-    partial = out / (metadata.params_file + ".partial")
+    partial = out / (name + ".partial")
     try:
         digest, size = hashlib.sha256(), 0
         with translated(address), open(partial, "wb") as f, tqdm(
-                total=metadata.params_bytes, unit="B", unit_scale=True, desc=f"export {metadata.session_id[:8]}",
+                total=expected_bytes, unit="B", unit_scale=True, desc=f"export {metadata.session_id[:8]}",
                 disable=not (progress and bars_wanted())) as bar:
             for chunk in chunks:
                 f.write(chunk.chunk)
                 digest.update(chunk.chunk)
                 size += len(chunk.chunk)
                 bar.update(len(chunk.chunk))
-        if size != metadata.params_bytes or digest.hexdigest() != metadata.params_sha256.lower():
+        if size != expected_bytes or digest.hexdigest() != expected_sha256.lower():
             raise AblError(grpc.StatusCode.DATA_LOSS,
                            f"received {size} bytes with SHA-256 {digest.hexdigest()}, expected"
-                           f" {metadata.params_bytes} bytes with {metadata.params_sha256}")
-        params = out / metadata.params_file
+                           f" {expected_bytes} bytes with {expected_sha256}")
+        params = out / name
         os.replace(partial, params)
     except BaseException:
         if partial.exists():

@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import os
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -270,22 +271,41 @@ class Session:
                            f" turning epoch {self.config.abl.isolation_epochs})")
         return found
 
-    def export_model(self, path: Union[str, os.PathLike], *, progress: bool = True,
+    def export_model(self, path: Union[str, os.PathLike], *, format: str = "djl", progress: bool = True,
                      timeout: Optional[float] = None) -> Path:
         """Downloads the trained model of a "succeeded" session into the folder ``path`` (created if missing):
-        DJL's parameter file (e.g. ``model-0000.params``, checked against the server's size and SHA-256) and
-        ``metadata.json`` (architecture, input shape, classes, the per-channel ``pixelMean``/``pixelStd``
-        the model was trained with, dataset, final figures, the resolved config). Returns the parameter
-        file's path. AblError FAILED_PRECONDITION for a session that did not succeed. ``timeout`` defaults
-        to none.
+        the model file, checked against the server's size and SHA-256, and ``metadata.json`` (architecture,
+        input shape, classes, the per-channel ``pixelMean``/``pixelStd`` the model was trained with, dataset,
+        final figures, the resolved config). Returns the model file's path.
+
+        ``format``: ``"djl"`` for DJL's parameter file (e.g. ``model-0000.params``, for DJL's PyTorch engine);
+        ``"safetensors"`` for ``model.safetensors`` with PyTorch's parameter names (``conv1.weight``,
+        ``layer1.0.bn1.running_mean``) and the architecture, input shape, classes and normalisation in its
+        metadata (:meth:`torch_model` builds the module from it). AblError FAILED_PRECONDITION for a session
+        that did not succeed. ``timeout`` defaults to none.
         """
         c = self._client
-        call = c._results.ExportModel(rpb.ExportModelRequest(session_id=self.id), timeout=timeout,
-                                      metadata=c._metadata)
+        request = _results.export_request(self.id, format)
+        call = c._results.ExportModel(request, timeout=timeout, metadata=c._metadata)
         try:
-            return _results.write_export(call, path, progress, c.address)
+            return _results.write_export(call, path, progress, c.address, format)
         finally:
             call.cancel()
+
+    def torch_model(self, *, normalize: bool = True, timeout: Optional[float] = None):
+        """The trained model of a "succeeded" session as a PyTorch ``nn.Module`` in eval mode, on the CPU: the
+        same architecture as on the server (module names as in the PyTorch code it follows, e.g.
+        kuangliu/pytorch-cifar's ResNet) with the exported weights. Needs ``ablserve[torch]``.
+
+        It takes float NCHW images scaled to [0, 1] (``pixels / 255``) and normalises them per channel as the
+        server did in training (buffers ``pixel_mean`` and ``pixel_std``); ``normalize=False`` leaves that to
+        the caller. Its ``state_dict`` keys are the names in :meth:`export_model`'s safetensors file.
+        """
+        from . import _torch  # only here: torch is an optional extra
+
+        with tempfile.TemporaryDirectory(prefix="ablserve-model-") as folder:
+            path = self.export_model(folder, format="safetensors", progress=False, timeout=timeout)
+            return _torch.load(path, normalize=normalize)
 
     def evaluate(self, dataset: Union[None, str, DatasetConfig] = None,
                  attack: Union[None, str, AttackConfig] = None, *,

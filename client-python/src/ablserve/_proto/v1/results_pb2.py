@@ -26,7 +26,7 @@ _sym_db = _symbol_database.Default()
 from ablserve._proto.v1 import session_pb2 as ablserve_dot_v1_dot_session__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61\x62lserve/v1/results.proto\x12\x0b\x61\x62lserve.v1\x1a\x19\x61\x62lserve/v1/session.proto\"\xbe\x03\n\rModelMetadata\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12$\n\x04\x61rch\x18\x02 \x01(\x0e\x32\x16.ablserve.v1.ModelArch\x12\x16\n\x0einput_channels\x18\x03 \x01(\x05\x12\x17\n\x0finput_height_px\x18\x04 \x01(\x05\x12\x16\n\x0einput_width_px\x18\x05 \x01(\x05\x12\x13\n\x0bnum_classes\x18\x06 \x01(\x05\x12\x16\n\npixel_mean\x18\x07 \x03(\x02\x42\x02\x10\x01\x12\x15\n\tpixel_std\x18\x08 \x03(\x02\x42\x02\x10\x01\x12\x0f\n\x07\x64\x61taset\x18\t \x01(\t\x12\x0e\n\x06\x65pochs\x18\n \x01(\x05\x12\x16\n\x0e\x63lean_accuracy\x18\x0b \x01(\x01\x12\x1b\n\x13\x61ttack_success_rate\x18\x0c \x01(\x01\x12\x12\n\nmodel_name\x18\r \x01(\t\x12\x13\n\x0bparams_file\x18\x0e \x01(\t\x12\x14\n\x0cparams_bytes\x18\x0f \x01(\x03\x12\x15\n\rparams_sha256\x18\x10 \x01(\t\x12\x0e\n\x06\x65ngine\x18\x11 \x01(\t\x12*\n\x06\x63onfig\x18\x12 \x01(\x0b\x32\x1a.ablserve.v1.SessionConfig\"(\n\x12\x45xportModelRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"[\n\x10\x45xportModelChunk\x12.\n\x08metadata\x18\x01 \x01(\x0b\x32\x1a.ablserve.v1.ModelMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"y\n\x0f\x45valuateRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12)\n\x07\x64\x61taset\x18\x02 \x01(\x0b\x32\x18.ablserve.v1.DatasetSpec\x12\'\n\x06\x61ttack\x18\x03 \x01(\x0b\x32\x17.ablserve.v1.AttackSpec\"\x83\x01\n\x10\x45valuateResponse\x12\x16\n\x0e\x63lean_accuracy\x18\x01 \x01(\x01\x12\x1b\n\x13\x61ttack_success_rate\x18\x02 \x01(\x01\x12\x11\n\ttest_size\x18\x03 \x01(\x05\x12\x16\n\x0etriggered_size\x18\x04 \x01(\x05\x12\x0f\n\x07\x64\x61taset\x18\x05 \x01(\t\")\n\x13GetIsolationRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\x99\x01\n\x16GetSampleImagesRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12#\n\x03set\x18\x02 \x01(\x0e\x32\x16.ablserve.v1.SampleSet\x12\r\n\x05label\x18\x03 \x01(\x05\x12\x13\n\x07indices\x18\x04 \x03(\x05\x42\x02\x10\x01\x12\x0e\n\x06offset\x18\x05 \x01(\x05\x12\x12\n\nmax_images\x18\x06 \x01(\x05\"\x8d\x01\n\x0bSampleImage\x12\r\n\x05index\x18\x01 \x01(\x05\x12\r\n\x05label\x18\x02 \x01(\x05\x12\x12\n\ntrue_label\x18\x03 \x01(\x05\x12\x10\n\x08poisoned\x18\x04 \x01(\x08\x12\x11\n\x04loss\x18\x05 \x01(\x02H\x00\x88\x01\x01\x12\x0b\n\x03png\x18\x06 \x01(\x0c\x12\x11\n\tclean_png\x18\x07 \x01(\x0c\x42\x07\n\x05_loss\"m\n\x17GetSampleImagesResponse\x12(\n\x06images\x18\x01 \x03(\x0b\x32\x18.ablserve.v1.SampleImage\x12\x13\n\x0btotal_count\x18\x02 \x01(\x05\x12\x13\n\x0bnext_offset\x18\x03 \x01(\x05*\xb1\x01\n\tSampleSet\x12\x1a\n\x16SAMPLE_SET_UNSPECIFIED\x10\x00\x12\x17\n\x13SAMPLE_SET_ISOLATED\x10\x01\x12\x17\n\x13SAMPLE_SET_SUSPECTS\x10\x02\x12\x15\n\x11SAMPLE_SET_RANKED\x10\x03\x12\x14\n\x10SAMPLE_SET_CLASS\x10\x04\x12\x14\n\x10SAMPLE_SET_TRAIN\x10\x05\x12\x13\n\x0fSAMPLE_SET_TEST\x10\x06\x32\xd8\x02\n\x0eResultsService\x12O\n\x0b\x45xportModel\x12\x1f.ablserve.v1.ExportModelRequest\x1a\x1d.ablserve.v1.ExportModelChunk0\x01\x12G\n\x08\x45valuate\x12\x1c.ablserve.v1.EvaluateRequest\x1a\x1d.ablserve.v1.EvaluateResponse\x12N\n\x0cGetIsolation\x12 .ablserve.v1.GetIsolationRequest\x1a\x1c.ablserve.v1.IsolationResult\x12\\\n\x0fGetSampleImages\x12#.ablserve.v1.GetSampleImagesRequest\x1a$.ablserve.v1.GetSampleImagesResponseB \n\x0eio.ablserve.v1B\x0cResultsProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61\x62lserve/v1/results.proto\x12\x0b\x61\x62lserve.v1\x1a\x19\x61\x62lserve/v1/session.proto\"\x8f\x04\n\rModelMetadata\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12$\n\x04\x61rch\x18\x02 \x01(\x0e\x32\x16.ablserve.v1.ModelArch\x12\x16\n\x0einput_channels\x18\x03 \x01(\x05\x12\x17\n\x0finput_height_px\x18\x04 \x01(\x05\x12\x16\n\x0einput_width_px\x18\x05 \x01(\x05\x12\x13\n\x0bnum_classes\x18\x06 \x01(\x05\x12\x16\n\npixel_mean\x18\x07 \x03(\x02\x42\x02\x10\x01\x12\x15\n\tpixel_std\x18\x08 \x03(\x02\x42\x02\x10\x01\x12\x0f\n\x07\x64\x61taset\x18\t \x01(\t\x12\x0e\n\x06\x65pochs\x18\n \x01(\x05\x12\x16\n\x0e\x63lean_accuracy\x18\x0b \x01(\x01\x12\x1b\n\x13\x61ttack_success_rate\x18\x0c \x01(\x01\x12\x12\n\nmodel_name\x18\r \x01(\t\x12\x13\n\x0bparams_file\x18\x0e \x01(\t\x12\x14\n\x0cparams_bytes\x18\x0f \x01(\x03\x12\x15\n\rparams_sha256\x18\x10 \x01(\t\x12\x0e\n\x06\x65ngine\x18\x11 \x01(\t\x12*\n\x06\x63onfig\x18\x12 \x01(\x0b\x32\x1a.ablserve.v1.SessionConfig\x12\x18\n\x10safetensors_file\x18\x13 \x01(\t\x12\x19\n\x11safetensors_bytes\x18\x14 \x01(\x03\x12\x1a\n\x12safetensors_sha256\x18\x15 \x01(\t\"R\n\x12\x45xportModelRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12(\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x18.ablserve.v1.ModelFormat\"[\n\x10\x45xportModelChunk\x12.\n\x08metadata\x18\x01 \x01(\x0b\x32\x1a.ablserve.v1.ModelMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"y\n\x0f\x45valuateRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12)\n\x07\x64\x61taset\x18\x02 \x01(\x0b\x32\x18.ablserve.v1.DatasetSpec\x12\'\n\x06\x61ttack\x18\x03 \x01(\x0b\x32\x17.ablserve.v1.AttackSpec\"\x83\x01\n\x10\x45valuateResponse\x12\x16\n\x0e\x63lean_accuracy\x18\x01 \x01(\x01\x12\x1b\n\x13\x61ttack_success_rate\x18\x02 \x01(\x01\x12\x11\n\ttest_size\x18\x03 \x01(\x05\x12\x16\n\x0etriggered_size\x18\x04 \x01(\x05\x12\x0f\n\x07\x64\x61taset\x18\x05 \x01(\t\")\n\x13GetIsolationRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\x99\x01\n\x16GetSampleImagesRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12#\n\x03set\x18\x02 \x01(\x0e\x32\x16.ablserve.v1.SampleSet\x12\r\n\x05label\x18\x03 \x01(\x05\x12\x13\n\x07indices\x18\x04 \x03(\x05\x42\x02\x10\x01\x12\x0e\n\x06offset\x18\x05 \x01(\x05\x12\x12\n\nmax_images\x18\x06 \x01(\x05\"\x8d\x01\n\x0bSampleImage\x12\r\n\x05index\x18\x01 \x01(\x05\x12\r\n\x05label\x18\x02 \x01(\x05\x12\x12\n\ntrue_label\x18\x03 \x01(\x05\x12\x10\n\x08poisoned\x18\x04 \x01(\x08\x12\x11\n\x04loss\x18\x05 \x01(\x02H\x00\x88\x01\x01\x12\x0b\n\x03png\x18\x06 \x01(\x0c\x12\x11\n\tclean_png\x18\x07 \x01(\x0c\x42\x07\n\x05_loss\"m\n\x17GetSampleImagesResponse\x12(\n\x06images\x18\x01 \x03(\x0b\x32\x18.ablserve.v1.SampleImage\x12\x13\n\x0btotal_count\x18\x02 \x01(\x05\x12\x13\n\x0bnext_offset\x18\x03 \x01(\x05*f\n\x0bModelFormat\x12\x1c\n\x18MODEL_FORMAT_UNSPECIFIED\x10\x00\x12\x1b\n\x17MODEL_FORMAT_DJL_PARAMS\x10\x01\x12\x1c\n\x18MODEL_FORMAT_SAFETENSORS\x10\x02*\xb1\x01\n\tSampleSet\x12\x1a\n\x16SAMPLE_SET_UNSPECIFIED\x10\x00\x12\x17\n\x13SAMPLE_SET_ISOLATED\x10\x01\x12\x17\n\x13SAMPLE_SET_SUSPECTS\x10\x02\x12\x15\n\x11SAMPLE_SET_RANKED\x10\x03\x12\x14\n\x10SAMPLE_SET_CLASS\x10\x04\x12\x14\n\x10SAMPLE_SET_TRAIN\x10\x05\x12\x13\n\x0fSAMPLE_SET_TEST\x10\x06\x32\xd8\x02\n\x0eResultsService\x12O\n\x0b\x45xportModel\x12\x1f.ablserve.v1.ExportModelRequest\x1a\x1d.ablserve.v1.ExportModelChunk0\x01\x12G\n\x08\x45valuate\x12\x1c.ablserve.v1.EvaluateRequest\x1a\x1d.ablserve.v1.EvaluateResponse\x12N\n\x0cGetIsolation\x12 .ablserve.v1.GetIsolationRequest\x1a\x1c.ablserve.v1.IsolationResult\x12\\\n\x0fGetSampleImages\x12#.ablserve.v1.GetSampleImagesRequest\x1a$.ablserve.v1.GetSampleImagesResponseB \n\x0eio.ablserve.v1B\x0cResultsProtoP\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,26 +40,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MODELMETADATA'].fields_by_name['pixel_std']._serialized_options = b'\020\001'
   _globals['_GETSAMPLEIMAGESREQUEST'].fields_by_name['indices']._loaded_options = None
   _globals['_GETSAMPLEIMAGESREQUEST'].fields_by_name['indices']._serialized_options = b'\020\001'
-  _globals['_SAMPLESET']._serialized_start=1365
-  _globals['_SAMPLESET']._serialized_end=1542
+  _globals['_MODELFORMAT']._serialized_start=1487
+  _globals['_MODELFORMAT']._serialized_end=1589
+  _globals['_SAMPLESET']._serialized_start=1592
+  _globals['_SAMPLESET']._serialized_end=1769
   _globals['_MODELMETADATA']._serialized_start=70
-  _globals['_MODELMETADATA']._serialized_end=516
-  _globals['_EXPORTMODELREQUEST']._serialized_start=518
-  _globals['_EXPORTMODELREQUEST']._serialized_end=558
-  _globals['_EXPORTMODELCHUNK']._serialized_start=560
-  _globals['_EXPORTMODELCHUNK']._serialized_end=651
-  _globals['_EVALUATEREQUEST']._serialized_start=653
-  _globals['_EVALUATEREQUEST']._serialized_end=774
-  _globals['_EVALUATERESPONSE']._serialized_start=777
-  _globals['_EVALUATERESPONSE']._serialized_end=908
-  _globals['_GETISOLATIONREQUEST']._serialized_start=910
-  _globals['_GETISOLATIONREQUEST']._serialized_end=951
-  _globals['_GETSAMPLEIMAGESREQUEST']._serialized_start=954
-  _globals['_GETSAMPLEIMAGESREQUEST']._serialized_end=1107
-  _globals['_SAMPLEIMAGE']._serialized_start=1110
-  _globals['_SAMPLEIMAGE']._serialized_end=1251
-  _globals['_GETSAMPLEIMAGESRESPONSE']._serialized_start=1253
-  _globals['_GETSAMPLEIMAGESRESPONSE']._serialized_end=1362
-  _globals['_RESULTSSERVICE']._serialized_start=1545
-  _globals['_RESULTSSERVICE']._serialized_end=1889
+  _globals['_MODELMETADATA']._serialized_end=597
+  _globals['_EXPORTMODELREQUEST']._serialized_start=599
+  _globals['_EXPORTMODELREQUEST']._serialized_end=681
+  _globals['_EXPORTMODELCHUNK']._serialized_start=683
+  _globals['_EXPORTMODELCHUNK']._serialized_end=774
+  _globals['_EVALUATEREQUEST']._serialized_start=776
+  _globals['_EVALUATEREQUEST']._serialized_end=897
+  _globals['_EVALUATERESPONSE']._serialized_start=900
+  _globals['_EVALUATERESPONSE']._serialized_end=1031
+  _globals['_GETISOLATIONREQUEST']._serialized_start=1033
+  _globals['_GETISOLATIONREQUEST']._serialized_end=1074
+  _globals['_GETSAMPLEIMAGESREQUEST']._serialized_start=1077
+  _globals['_GETSAMPLEIMAGESREQUEST']._serialized_end=1230
+  _globals['_SAMPLEIMAGE']._serialized_start=1233
+  _globals['_SAMPLEIMAGE']._serialized_end=1374
+  _globals['_GETSAMPLEIMAGESRESPONSE']._serialized_start=1376
+  _globals['_GETSAMPLEIMAGESRESPONSE']._serialized_end=1485
+  _globals['_RESULTSSERVICE']._serialized_start=1772
+  _globals['_RESULTSSERVICE']._serialized_end=2116
 # @@protoc_insertion_point(module_scope)

@@ -9,6 +9,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ModelFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MODEL_FORMAT_UNSPECIFIED: _ClassVar[ModelFormat]
+    MODEL_FORMAT_DJL_PARAMS: _ClassVar[ModelFormat]
+    MODEL_FORMAT_SAFETENSORS: _ClassVar[ModelFormat]
+
 class SampleSet(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SAMPLE_SET_UNSPECIFIED: _ClassVar[SampleSet]
@@ -18,6 +24,9 @@ class SampleSet(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SAMPLE_SET_CLASS: _ClassVar[SampleSet]
     SAMPLE_SET_TRAIN: _ClassVar[SampleSet]
     SAMPLE_SET_TEST: _ClassVar[SampleSet]
+MODEL_FORMAT_UNSPECIFIED: ModelFormat
+MODEL_FORMAT_DJL_PARAMS: ModelFormat
+MODEL_FORMAT_SAFETENSORS: ModelFormat
 SAMPLE_SET_UNSPECIFIED: SampleSet
 SAMPLE_SET_ISOLATED: SampleSet
 SAMPLE_SET_SUSPECTS: SampleSet
@@ -27,7 +36,7 @@ SAMPLE_SET_TRAIN: SampleSet
 SAMPLE_SET_TEST: SampleSet
 
 class ModelMetadata(_message.Message):
-    __slots__ = ("session_id", "arch", "input_channels", "input_height_px", "input_width_px", "num_classes", "pixel_mean", "pixel_std", "dataset", "epochs", "clean_accuracy", "attack_success_rate", "model_name", "params_file", "params_bytes", "params_sha256", "engine", "config")
+    __slots__ = ("session_id", "arch", "input_channels", "input_height_px", "input_width_px", "num_classes", "pixel_mean", "pixel_std", "dataset", "epochs", "clean_accuracy", "attack_success_rate", "model_name", "params_file", "params_bytes", "params_sha256", "engine", "config", "safetensors_file", "safetensors_bytes", "safetensors_sha256")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     ARCH_FIELD_NUMBER: _ClassVar[int]
     INPUT_CHANNELS_FIELD_NUMBER: _ClassVar[int]
@@ -46,6 +55,9 @@ class ModelMetadata(_message.Message):
     PARAMS_SHA256_FIELD_NUMBER: _ClassVar[int]
     ENGINE_FIELD_NUMBER: _ClassVar[int]
     CONFIG_FIELD_NUMBER: _ClassVar[int]
+    SAFETENSORS_FILE_FIELD_NUMBER: _ClassVar[int]
+    SAFETENSORS_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SAFETENSORS_SHA256_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     arch: _session_pb2.ModelArch
     input_channels: int
@@ -64,13 +76,18 @@ class ModelMetadata(_message.Message):
     params_sha256: str
     engine: str
     config: _session_pb2.SessionConfig
-    def __init__(self, session_id: _Optional[str] = ..., arch: _Optional[_Union[_session_pb2.ModelArch, str]] = ..., input_channels: _Optional[int] = ..., input_height_px: _Optional[int] = ..., input_width_px: _Optional[int] = ..., num_classes: _Optional[int] = ..., pixel_mean: _Optional[_Iterable[float]] = ..., pixel_std: _Optional[_Iterable[float]] = ..., dataset: _Optional[str] = ..., epochs: _Optional[int] = ..., clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., model_name: _Optional[str] = ..., params_file: _Optional[str] = ..., params_bytes: _Optional[int] = ..., params_sha256: _Optional[str] = ..., engine: _Optional[str] = ..., config: _Optional[_Union[_session_pb2.SessionConfig, _Mapping]] = ...) -> None: ...
+    safetensors_file: str
+    safetensors_bytes: int
+    safetensors_sha256: str
+    def __init__(self, session_id: _Optional[str] = ..., arch: _Optional[_Union[_session_pb2.ModelArch, str]] = ..., input_channels: _Optional[int] = ..., input_height_px: _Optional[int] = ..., input_width_px: _Optional[int] = ..., num_classes: _Optional[int] = ..., pixel_mean: _Optional[_Iterable[float]] = ..., pixel_std: _Optional[_Iterable[float]] = ..., dataset: _Optional[str] = ..., epochs: _Optional[int] = ..., clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., model_name: _Optional[str] = ..., params_file: _Optional[str] = ..., params_bytes: _Optional[int] = ..., params_sha256: _Optional[str] = ..., engine: _Optional[str] = ..., config: _Optional[_Union[_session_pb2.SessionConfig, _Mapping]] = ..., safetensors_file: _Optional[str] = ..., safetensors_bytes: _Optional[int] = ..., safetensors_sha256: _Optional[str] = ...) -> None: ...
 
 class ExportModelRequest(_message.Message):
-    __slots__ = ("session_id",)
+    __slots__ = ("session_id", "format")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
     session_id: str
-    def __init__(self, session_id: _Optional[str] = ...) -> None: ...
+    format: ModelFormat
+    def __init__(self, session_id: _Optional[str] = ..., format: _Optional[_Union[ModelFormat, str]] = ...) -> None: ...
 
 class ExportModelChunk(_message.Message):
     __slots__ = ("metadata", "chunk")

@@ -29,7 +29,8 @@ if _version_not_supported:
 
 class ResultsServiceStub(object):
     """The results of sessions. When a session SUCCEEDS the server saves its trained parameters in DJL's format
-    (<data-dir>/sessions/<id>/model/) with a ModelMetadata record; these RPCs serve and use them.
+    and in safetensors with PyTorch's names (<data-dir>/sessions/<id>/model/) with a ModelMetadata record;
+    these RPCs serve and use them.
     """
 
     def __init__(self, channel):
@@ -62,14 +63,16 @@ class ResultsServiceStub(object):
 
 class ResultsServiceServicer(object):
     """The results of sessions. When a session SUCCEEDS the server saves its trained parameters in DJL's format
-    (<data-dir>/sessions/<id>/model/) with a ModelMetadata record; these RPCs serve and use them.
+    and in safetensors with PyTorch's names (<data-dir>/sessions/<id>/model/) with a ModelMetadata record;
+    these RPCs serve and use them.
     """
 
     def ExportModel(self, request, context):
         """Server streaming. The trained model of a SUCCEEDED session: the first message carries its
-        ModelMetadata, every later one the next bytes of the DJL parameter file `metadata.params_file`, in
-        order. FAILED_PRECONDITION in any other state, or for a session that finished before the server
-        saved models.
+        ModelMetadata, every later one the next bytes, in order, of the file `format` asks for: the DJL
+        parameter file `metadata.params_file` (default) or the safetensors file `metadata.safetensors_file`.
+        FAILED_PRECONDITION in any other state, for a session that finished before the server saved models,
+        or for safetensors from a model saved before the server wrote them.
 
         To load the file in Java (DJL with the PyTorch engine), with the file in `dir`:
         Model model = Model.newInstance(metadata.model_name);
@@ -149,7 +152,8 @@ def add_ResultsServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class ResultsService(object):
     """The results of sessions. When a session SUCCEEDS the server saves its trained parameters in DJL's format
-    (<data-dir>/sessions/<id>/model/) with a ModelMetadata record; these RPCs serve and use them.
+    and in safetensors with PyTorch's names (<data-dir>/sessions/<id>/model/) with a ModelMetadata record;
+    these RPCs serve and use them.
     """
 
     @staticmethod

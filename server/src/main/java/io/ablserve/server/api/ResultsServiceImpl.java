@@ -7,6 +7,7 @@ import static java.util.Objects.requireNonNull;
 import io.ablserve.server.auth.Principal;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.config.ServiceLimits;
+import io.ablserve.server.session.IllegalTransitionException;
 import io.ablserve.server.session.SavedModels;
 import io.ablserve.server.session.SessionResults;
 import io.ablserve.server.session.SessionSamples;
@@ -14,6 +15,7 @@ import io.ablserve.v1.EvaluateRequest;
 import io.ablserve.v1.EvaluateResponse;
 import io.ablserve.v1.ExportModelChunk;
 import io.ablserve.v1.ExportModelRequest;
+import io.ablserve.v1.ModelFormat;
 import io.ablserve.v1.GetIsolationRequest;
 import io.ablserve.v1.GetSampleImagesRequest;
 import io.ablserve.v1.GetSampleImagesResponse;
@@ -26,6 +28,7 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 
@@ -70,7 +73,7 @@ public final class ResultsServiceImpl extends ResultsServiceGrpc.ResultsServiceI
     InputStream params;
     try {
       saved = results.model(sessionId(request.getSessionId()), caller());
-      params = Files.newInputStream(saved.paramsFile());
+      params = Files.newInputStream(exportedFile(saved, request.getFormat()));
     } catch (IOException | RuntimeException e) {
       exports.release();
       observer.onError(ApiCalls.toStatus(e));
@@ -79,6 +82,19 @@ public final class ResultsServiceImpl extends ResultsServiceGrpc.ResultsServiceI
     ModelExport.start(
         saved.metadata(), params, (ServerCallStreamObserver<ExportModelChunk>) observer,
         exports::release);
+  }
+
+  private static Path exportedFile(SavedModels.SavedModel saved, ModelFormat format) {
+    return switch (format) {
+      case MODEL_FORMAT_UNSPECIFIED, MODEL_FORMAT_DJL_PARAMS -> saved.paramsFile();
+      case MODEL_FORMAT_SAFETENSORS -> saved.safetensorsFile().orElseThrow(() ->
+          new IllegalTransitionException(
+              "session '" + saved.metadata().getSessionId() + "' was saved before this server wrote"
+                  + " safetensors; export it with format MODEL_FORMAT_DJL_PARAMS"));
+      case UNRECOGNIZED -> throw new IllegalArgumentException(
+          "format must be MODEL_FORMAT_DJL_PARAMS or MODEL_FORMAT_SAFETENSORS, got "
+              + format.getNumber());
+    };
   }
 
   @Override

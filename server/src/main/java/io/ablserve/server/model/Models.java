@@ -9,6 +9,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
+import java.util.List;
 
 /** Builds the networks of {@link ModelArch}, uninitialised, for a given input shape and class count. */
 public final class Models {
@@ -26,6 +27,20 @@ public final class Models {
       case WRN_16_1 -> WideResNet.create(16, 1, numClasses);
       case RESNET_18 -> CifarResNet.resNet18(numClasses);
       case RESNET_34 -> CifarResNet.resNet34(numClasses);
+    };
+  }
+
+  /**
+   * The PyTorch names of {@code arch}'s parameters, in the order of the DJL block's {@code getParameters()}:
+   * the module names of the reference PyTorch code each network follows.
+   */
+  public static List<String> torchNames(ModelArch arch) {
+    return switch (arch) {
+      case SMALL_CNN -> new TorchNames()
+          .conv("conv1").batchNorm("bn1").conv("conv2").batchNorm("bn2").linear("fc1").linear("fc2").list();
+      case WRN_16_1 -> WideResNet.torchNames(16, 1);
+      case RESNET_18 -> CifarResNet.torchNames(false);
+      case RESNET_34 -> CifarResNet.torchNames(true);
     };
   }
 

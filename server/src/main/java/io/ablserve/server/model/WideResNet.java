@@ -7,31 +7,62 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
+import java.util.List;
 
 /**
  * Wide residual network for CIFAR-sized images (Zagoruyko and Komodakis 2016), pre-activation basic blocks
- * without dropout, as in the ABL paper's reference code. WRN-16-1 on 3x32x32 with 10 classes has 175,066
- * trainable parameters.
+ * without dropout, as in the ABL paper's reference code, whose module names {@link #torchNames} gives.
+ * WRN-16-1 on 3x32x32 with 10 classes has 175,066 trainable parameters.
  */
 final class WideResNet {
+  /** Widths of the three groups before widening, and the stride of each group's first block. */
+  private static final int[] WIDTHS = {16, 32, 64};
+  private static final int[] STRIDES = {1, 2, 2};
+
   private WideResNet() {}
 
-  /** WRN-depth-widen: a 3x3 stem and three groups of (depth - 4) / 6 blocks of widths 16, 32, 64 x widen. */
-  static Block create(int depth, int widen, int numClasses) {
+  /** WRN-depth-widen's parameters as named in the ABL reference code's {@code WideResNet} (wresnet.py). */
+  static List<String> torchNames(int depth, int widen) {
+    checkShape(depth, widen);
+    int blocksPerGroup = (depth - 4) / 6;
+    TorchNames names = new TorchNames().conv("conv1");
+    int inWidth = 16;
+    for (int group = 0; group < WIDTHS.length; group++) {
+      for (int i = 0; i < blocksPerGroup; i++) {
+        int stride = i == 0 ? STRIDES[group] : 1;
+        String block = "block" + (group + 1) + ".layer." + i + ".";
+        names.batchNorm(block + "bn1").conv(block + "conv1").batchNorm(block + "bn2").conv(block + "conv2");
+        if (!sameShape(inWidth, WIDTHS[group] * widen, stride)) {
+          names.conv(block + "convShortcut");
+        }
+        inWidth = WIDTHS[group] * widen;
+      }
+    }
+    return names.batchNorm("bn1").linear("fc").list();
+  }
+
+  private static boolean sameShape(int inWidth, int outWidth, int stride) {
+    return inWidth == outWidth && stride == 1;
+  }
+
+  private static void checkShape(int depth, int widen) {
     if ((depth - 4) % 6 != 0 || depth < 10 || widen < 1) {
       throw new IllegalArgumentException("WRN depth must be 6n + 4 with n >= 1 and widen >= 1, got "
           + depth + " and " + widen);
     }
+  }
+
+  /** WRN-depth-widen: a 3x3 stem and three groups of (depth - 4) / 6 blocks of widths 16, 32, 64 x widen. */
+  static Block create(int depth, int widen, int numClasses) {
+    checkShape(depth, widen);
     int blocksPerGroup = (depth - 4) / 6;
     SequentialBlock net = new SequentialBlock().add(Residual.conv3x3(16, 1));
     int inWidth = 16;
-    int[] widths = {16 * widen, 32 * widen, 64 * widen};
-    int[] strides = {1, 2, 2};
-    for (int group = 0; group < widths.length; group++) {
+    for (int group = 0; group < WIDTHS.length; group++) {
       for (int i = 0; i < blocksPerGroup; i++) {
-        int stride = i == 0 ? strides[group] : 1;
-        net.add(block(inWidth, widths[group], stride));
-        inWidth = widths[group];
+        int stride = i == 0 ? STRIDES[group] : 1;
+        net.add(block(inWidth, WIDTHS[group] * widen, stride));
+        inWidth = WIDTHS[group] * widen;
       }
     }
     return net.add(BatchNorm.builder().build())
@@ -46,7 +77,7 @@ final class WideResNet {
    * pre-activated input (the first BN-ReLU is shared), matching the reference implementation.
    */
   private static Block block(int inWidth, int outWidth, int stride) {
-    boolean sameShape = inWidth == outWidth && stride == 1;
+    boolean sameShape = sameShape(inWidth, outWidth, stride);
     SequentialBlock tail = new SequentialBlock()
         .add(Residual.conv3x3(outWidth, stride))
         .add(BatchNorm.builder().build())

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import ai.djl.Model;
 import com.google.protobuf.util.JsonFormat;
+import io.ablserve.server.model.SafetensorsExport;
 import io.ablserve.server.store.PrivateFiles;
 import io.ablserve.server.train.ModelSink;
 import io.ablserve.server.train.NetworkSpec;
@@ -13,6 +14,7 @@ import io.ablserve.v1.ModelSpec;
 import io.ablserve.v1.SessionConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,18 +25,22 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
  * The trained models of SUCCEEDED sessions, one folder each: {@code <dataDir>/sessions/<id>/model/} holds
- * DJL's parameter file and {@value #METADATA_FILE}, a {@link ModelMetadata} in protobuf JSON. A model is
+ * DJL's parameter file, the same parameters as {@value #SAFETENSORS_FILE} with PyTorch's names, and
+ * {@value #METADATA_FILE}, a {@link ModelMetadata} in protobuf JSON. A model is
  * written into a temporary folder and moved into place, so a crash never leaves half a model.
  */
 public final class SavedModels {
   /** DJL's model name: the parameter file is {@code model-0000.params}. */
   public static final String MODEL_NAME = "model";
   public static final String METADATA_FILE = "metadata.json";
+  public static final String SAFETENSORS_FILE = "model.safetensors";
 
   private final Path sessionsDir;
 
@@ -47,6 +53,13 @@ public final class SavedModels {
   public record SavedModel(Path dir, ModelMetadata metadata) {
     public Path paramsFile() {
       return dir.resolve(metadata.getParamsFile());
+    }
+
+    /** The safetensors file; empty for a model saved before the server wrote one. */
+    public Optional<Path> safetensorsFile() {
+      return metadata.getSafetensorsFile().isEmpty()
+          ? Optional.empty()
+          : Optional.of(dir.resolve(metadata.getSafetensorsFile()));
     }
 
     /** The network to load the parameters into. */
@@ -103,6 +116,11 @@ public final class SavedModels {
       params = files.filter(f -> f.getFileName().toString().endsWith(".params")).findFirst()
           .orElseThrow(() -> new IOException("DJL wrote no .params file into " + staging));
     }
+    Path safetensors = staging.resolve(SAFETENSORS_FILE);
+    try (OutputStream out = Files.newOutputStream(safetensors)) {
+      SafetensorsExport.write(
+          model.getBlock(), network.arch(), torchMetadata(sessionId, config, network, outcome), out);
+    }
     ModelMetadata.Builder metadata =
         ModelMetadata.newBuilder()
             .setSessionId(sessionId)
@@ -119,6 +137,9 @@ public final class SavedModels {
             .setParamsFile(params.getFileName().toString())
             .setParamsBytes(Files.size(params))
             .setParamsSha256(sha256(params))
+            .setSafetensorsFile(SAFETENSORS_FILE)
+            .setSafetensorsBytes(Files.size(safetensors))
+            .setSafetensorsSha256(sha256(safetensors))
             .setEngine(model.getNDManager().getEngine().getEngineName())
             .setConfig(config);
     for (float m : network.mean()) {
@@ -132,6 +153,29 @@ public final class SavedModels {
     PrivateFiles.restrictTree(staging); // DJL wrote its files under the umask
     deleteRecursively(target);
     Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** What a PyTorch user needs beside the weights to rebuild and feed the network, as strings (JSON lists). */
+  private static Map<String, String> torchMetadata(
+      String sessionId, SessionConfig config, NetworkSpec network, TrainingOutcome outcome) {
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put("num_classes", Integer.toString(network.numClasses()));
+    metadata.put(
+        "input_shape", "[" + network.channels() + ", " + network.height() + ", " + network.width() + "]");
+    metadata.put("pixel_mean", jsonList(network.mean()));
+    metadata.put("pixel_std", jsonList(network.std()));
+    metadata.put("session_id", sessionId);
+    metadata.put("dataset", config.getDataset().getName());
+    metadata.put("epochs", Integer.toString(outcome.epochs()));
+    return metadata;
+  }
+
+  private static String jsonList(float[] values) {
+    StringBuilder list = new StringBuilder("[");
+    for (int i = 0; i < values.length; i++) {
+      list.append(i == 0 ? "" : ", ").append(values[i]); // Float.toString: enough digits to round-trip
+    }
+    return list.append(']').toString();
   }
 
   private Path modelDir(String sessionId) {

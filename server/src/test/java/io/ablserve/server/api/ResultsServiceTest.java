@@ -31,6 +31,7 @@ import io.ablserve.v1.FinalResult;
 import io.ablserve.v1.GetIsolationRequest;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.IsolationResult;
+import io.ablserve.v1.ModelFormat;
 import io.ablserve.v1.ModelMetadata;
 import io.ablserve.v1.ResultsServiceGrpc;
 import io.ablserve.v1.ResultsServiceGrpc.ResultsServiceBlockingStub;
@@ -43,10 +44,15 @@ import io.ablserve.v1.SessionState;
 import io.ablserve.v1.WatchSessionRequest;
 import io.grpc.Status;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -178,6 +184,31 @@ class ResultsServiceTest {
     }
     EvaluateResponse evaluated = results(ALICE).evaluate(evaluation().build());
     assertThat(accuracy).isEqualTo(evaluated.getCleanAccuracy());
+  }
+
+  @Test
+  void exportModel_safetensors_streamsTheAnnouncedFileWithPyTorchNames() throws Exception {
+    Iterator<ExportModelChunk> chunks =
+        results(ALICE).exportModel(
+            ExportModelRequest.newBuilder()
+                .setSessionId(trained.getId())
+                .setFormat(ModelFormat.MODEL_FORMAT_SAFETENSORS)
+                .build());
+    ModelMetadata metadata = chunks.next().getMetadata();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    chunks.forEachRemaining(c -> bytes.write(c.getChunk().toByteArray(), 0, c.getChunk().size()));
+
+    assertThat(metadata.getSafetensorsFile()).isEqualTo(SavedModels.SAFETENSORS_FILE);
+    assertThat(metadata.getSafetensorsBytes()).isEqualTo(bytes.size());
+    assertThat(metadata.getSafetensorsSha256())
+        .isEqualTo(HexFormat.of().formatHex(
+            MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray())));
+    int headerLength =
+        (int) ByteBuffer.wrap(bytes.toByteArray(), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    String header = new String(bytes.toByteArray(), 8, headerLength, StandardCharsets.UTF_8);
+    assertThat(header).contains("\"conv1.weight\"", "\"bn2.running_var\"", "\"fc2.bias\"",
+        "\"arch\":\"small_cnn\"", "\"input_shape\":\"[1, 28, 28]\"",
+        "\"session_id\":\"" + trained.getId() + "\"");
   }
 
   @Test
