@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code run} options that make a {@link SessionConfig}. An option not given stays unset in the
- * request (boxed fields, null = unset), so the server applies and echoes its own default; only the
- * dataset name has a client-side default. On/off settings are negatable flags held in a
+ * request (boxed fields, null = unset), so the server applies and echoes its own default, as the Python
+ * client does. On/off settings are negatable flags held in a
  * {@link Boolean} for the same reason: neither flag given leaves the field unset.
  */
 final class SessionConfigOptions {
@@ -25,8 +25,8 @@ final class SessionConfigOptions {
           + " (default: none).")
   String name;
 
-  @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "fashion-mnist",
-      description = "Server-side dataset name (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--dataset", paramLabel = "NAME",
+      description = "Server-side dataset name (server default: fashion-mnist).")
   String dataset;
 
   @Option(names = "--train-limit", paramLabel = "N",
@@ -244,7 +244,10 @@ final class SessionConfigOptions {
       config.setSeed(seed);
     }
 
-    DatasetSpec.Builder data = config.getDatasetBuilder().setName(dataset);
+    DatasetSpec.Builder data = config.getDatasetBuilder();
+    if (dataset != null) {
+      data.setName(dataset);
+    }
     if (trainLimit != null) {
       data.setTrainLimit(trainLimit);
     }

@@ -81,7 +81,7 @@ class AblCliTest {
     execute("run", "--no-progress", "--train-limit", "500");
 
     SessionConfig sent = sentConfig();
-    assertThat(sent.getDataset().getName()).isEqualTo("fashion-mnist");
+    assertThat(sent.getDataset().getName()).isEmpty(); // the server's default, as from Python
     assertThat(sent.getDataset().getTrainLimit()).isEqualTo(500);
     assertThat(sent.getDataset().getTestLimit()).isZero();
     assertThat(sent.hasAbl()).isFalse();
