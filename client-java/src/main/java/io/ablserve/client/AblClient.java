@@ -15,6 +15,7 @@ import io.ablserve.v1.DeleteSessionRequest;
 import io.ablserve.v1.EvaluateRequest;
 import io.ablserve.v1.EvaluateResponse;
 import io.ablserve.v1.ExportModelRequest;
+import io.ablserve.v1.ModelFormat;
 import io.ablserve.v1.GetIsolationRequest;
 import io.ablserve.v1.GetSampleImagesRequest;
 import io.ablserve.v1.GetSampleImagesResponse;
@@ -392,11 +393,22 @@ public final class AblClient implements AutoCloseable {
    * DATA_LOSS} on a mismatch); the whole download shares one deadline. Returns the metadata.
    */
   public ModelMetadata exportModel(String sessionId, Path dir) throws IOException {
+    return exportModel(sessionId, dir, ModelFormat.MODEL_FORMAT_DJL_PARAMS);
+  }
+
+  /**
+   * As {@link #exportModel(String, Path)} in {@code format}: DJL's parameter file, or safetensors with
+   * PyTorch's parameter names ({@link ModelMetadata#getSafetensorsFile()}) for loading into PyTorch.
+   */
+  public ModelMetadata exportModel(String sessionId, Path dir, ModelFormat format) throws IOException {
     requireNonNull(dir, "dir");
-    ExportModelRequest request = ExportModelRequest.newBuilder().setSessionId(sessionId).build();
+    requireNonNull(format, "format");
+    ExportModelRequest request =
+        ExportModelRequest.newBuilder().setSessionId(sessionId).setFormat(format).build();
     try {
       return ModelExport.write(
-          results.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).exportModel(request), dir);
+          results.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).exportModel(request), dir,
+          format);
     } catch (StatusRuntimeException e) {
       throw failure(e);
     }

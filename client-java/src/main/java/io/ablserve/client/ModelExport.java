@@ -2,6 +2,7 @@ package io.ablserve.client;
 
 import com.google.protobuf.util.JsonFormat;
 import io.ablserve.v1.ExportModelChunk;
+import io.ablserve.v1.ModelFormat;
 import io.ablserve.v1.ModelMetadata;
 import io.grpc.Status;
 import java.io.IOException;
@@ -26,17 +27,22 @@ final class ModelExport {
   private ModelExport() {}
 
   /**
-   * Writes the parameter file (checked against the announced size and SHA-256, {@code DATA_LOSS}
+   * Writes the parameter file of {@code format} (checked against the announced size and SHA-256, {@code DATA_LOSS}
    * otherwise) and {@value AblClient#METADATA_FILE}; returns the metadata. A failed call surfaces as the
    * stream's StatusRuntimeException.
    */
-  static ModelMetadata write(Iterator<ExportModelChunk> chunks, Path dir) throws IOException {
+  static ModelMetadata write(Iterator<ExportModelChunk> chunks, Path dir, ModelFormat format)
+      throws IOException {
+    boolean safetensors = format == ModelFormat.MODEL_FORMAT_SAFETENSORS;
     ExportModelChunk first = chunks.next(); // a refusal arrives here, before anything is written
     if (!first.hasMetadata()) {
       throw new AblClientException(
           Status.Code.INTERNAL, "the export did not start with the model's metadata", null);
     }
     ModelMetadata metadata = first.getMetadata();
+    String file = safetensors ? metadata.getSafetensorsFile() : metadata.getParamsFile();
+    long bytes = safetensors ? metadata.getSafetensorsBytes() : metadata.getParamsBytes();
+    String expected = safetensors ? metadata.getSafetensorsSha256() : metadata.getParamsSha256();
     Path created = createFolders(dir);
     Path partial = null;
     boolean complete = false;
@@ -52,12 +58,12 @@ final class ModelExport {
         }
       }
       String digest = HexFormat.of().formatHex(sha256.digest());
-      if (size != metadata.getParamsBytes() || !digest.equalsIgnoreCase(metadata.getParamsSha256())) {
+      if (size != bytes || !digest.equalsIgnoreCase(expected)) {
         throw new AblClientException(Status.Code.DATA_LOSS,
-            "received " + size + " bytes with SHA-256 " + digest + ", expected "
-                + metadata.getParamsBytes() + " bytes with " + metadata.getParamsSha256(), null);
+            "received " + size + " bytes with SHA-256 " + digest + ", expected " + bytes + " bytes with "
+                + expected, null);
       }
-      Files.move(partial, dir.resolve(metadata.getParamsFile()), StandardCopyOption.REPLACE_EXISTING);
+      Files.move(partial, dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
       Files.writeString(dir.resolve(AblClient.METADATA_FILE), JsonFormat.printer().print(metadata),
           StandardCharsets.UTF_8);
       complete = true;

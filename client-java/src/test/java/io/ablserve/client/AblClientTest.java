@@ -8,6 +8,7 @@ import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.EvaluateResponse;
+import io.ablserve.v1.ModelFormat;
 import io.ablserve.v1.ModelMetadata;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
@@ -141,6 +142,17 @@ class AblClientTest {
     try (Stream<Path> files = Files.list(dir.resolve("out"))) {
       assertThat(files).hasSize(2); // no partial file left behind
     }
+  }
+
+  @Test
+  void exportModel_inSafetensors_writesThatFileCheckedAgainstItsOwnChecksum(@TempDir Path dir)
+      throws Exception {
+    client.exportModel("s-1", dir.resolve("out"), ModelFormat.MODEL_FORMAT_SAFETENSORS);
+
+    assertThat(Files.readAllBytes(dir.resolve("out/model.safetensors")))
+        .isEqualTo(ScriptedResultsService.SAFETENSORS);
+    assertThat(dir.resolve("out/model-0000.params")).doesNotExist();
+    assertThat(dir.resolve("out/metadata.json")).exists();
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.ablserve.v1.GetSampleImagesRequest;
 import io.ablserve.v1.GetSampleImagesResponse;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.ModelArch;
+import io.ablserve.v1.ModelFormat;
 import io.ablserve.v1.ModelMetadata;
 import io.ablserve.v1.ResultsServiceGrpc;
 import io.ablserve.v1.SampleImage;
@@ -31,8 +32,13 @@ import javax.imageio.ImageIO;
  */
 public final class ScriptedResultsService extends ResultsServiceGrpc.ResultsServiceImplBase {
   public static final byte[] PARAMS = new byte[2500];
+  /** The same model as safetensors: other bytes, so a test can tell which file a format brought. */
+  public static final byte[] SAFETENSORS = new byte[1700];
 
   static {
+    for (int i = 0; i < SAFETENSORS.length; i++) {
+      SAFETENSORS[i] = (byte) (i * 7 + 3);
+    }
     for (int i = 0; i < PARAMS.length; i++) {
       PARAMS[i] = (byte) (i * 31);
     }
@@ -54,6 +60,10 @@ public final class ScriptedResultsService extends ResultsServiceGrpc.ResultsServ
           .setParamsBytes(PARAMS.length)
           .setParamsSha256(
               HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(PARAMS)))
+          .setSafetensorsFile("model.safetensors")
+          .setSafetensorsBytes(SAFETENSORS.length)
+          .setSafetensorsSha256(
+              HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(SAFETENSORS)))
           .setEngine("PyTorch")
           .build();
     } catch (java.security.NoSuchAlgorithmException e) {
@@ -68,7 +78,8 @@ public final class ScriptedResultsService extends ResultsServiceGrpc.ResultsServ
       return;
     }
     observer.onNext(ExportModelChunk.newBuilder().setMetadata(metadata()).build());
-    byte[] sent = PARAMS.clone();
+    byte[] sent =
+        (request.getFormat() == ModelFormat.MODEL_FORMAT_SAFETENSORS ? SAFETENSORS : PARAMS).clone();
     if (corrupt) {
       sent[1234] ^= 1;
     }

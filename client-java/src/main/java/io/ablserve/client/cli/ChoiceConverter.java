@@ -5,6 +5,7 @@ import io.ablserve.v1.Defense;
 import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
+import io.ablserve.v1.ModelFormat;
 import io.ablserve.v1.Ranking;
 import io.ablserve.v1.UnlearningMode;
 import java.util.Locale;
@@ -89,6 +90,14 @@ abstract class ChoiceConverter<E> implements ITypeConverter<E> {
       super(Map.of(
           "gga", UnlearningMode.UNLEARNING_MODE_GGA,
           "finetune-then-ascent", UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT));
+    }
+  }
+
+  static final class ModelFormatChoice extends ChoiceConverter<ModelFormat> {
+    ModelFormatChoice() {
+      super(Map.of(
+          "djl", ModelFormat.MODEL_FORMAT_DJL_PARAMS,
+          "safetensors", ModelFormat.MODEL_FORMAT_SAFETENSORS));
     }
   }
 }

@@ -505,6 +505,20 @@ class AblCliTest {
   }
 
   @Test
+  void export_inSafetensors_writesTheFileForPyTorch(@TempDir Path dir) {
+    execute("run", "--no-progress");
+    out.getBuffer().setLength(0);
+
+    int code = execute("export", "s-1", "--out", dir.toString(), "--format", "safetensors");
+
+    assertThat(code).as(err.toString()).isEqualTo(AblCli.EXIT_OK);
+    assertThat(dir.resolve("model.safetensors")).hasBinaryContent(ScriptedResultsService.SAFETENSORS);
+    assertThat(out.toString()).contains("model.safetensors (1700 bytes)");
+    assertThat(execute("export", "s-1", "--out", dir.toString(), "--format", "onnx"))
+        .isEqualTo(AblCli.EXIT_USAGE);
+  }
+
+  @Test
   void evaluate_withAttack_printsOneLineForScripts() {
     execute("run", "--no-progress");
     out.getBuffer().setLength(0);
