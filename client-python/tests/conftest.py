@@ -53,9 +53,12 @@ def server_address(tmp_path_factory) -> str:
     data_dir = tmp_path_factory.mktemp("ablserve-data")
     log_path = data_dir / "server.log"
     # bin/env.sh sets the malloc, thread and DJL cache settings the launchers use.
-    # Pages of 2, so every listing of more than two sessions or datasets takes the client through pages.
+    # Pages of 2, so every listing of more than two sessions or datasets takes the client through pages;
+    # two empty configured datasets beside fashion-mnist make the configured ones take two pages too.
+    empty = tmp_path_factory.mktemp("configured")
     command = ['bash', '-c', 'source "$1" && exec java $ABLSERVE_JVM_OPTS -jar "$2" --port 0 --data-dir "$3"'
-               ' --default-page-size 2 --max-page-size 2',
+               ' --default-page-size 2 --max-page-size 2'
+               f' --dataset paging-a={empty} --dataset paging-b={empty}',
                "ablserve-server", str(REPO_ROOT / "bin" / "env.sh"), str(jar), str(data_dir)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: "queue.Queue[str]" = queue.Queue()

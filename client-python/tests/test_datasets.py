@@ -93,3 +93,9 @@ def test_datasets_listTheConfiguredFashionMnistBesideUploads(client):
     assert (fashion.kind, fashion.name, fashion.layout, fashion.owner) == ("configured", "fashion-mnist", "IDX", "")
     assert all(d.kind in ("configured", "uploaded") for d in datasets)
     assert "kind" in pd.DataFrame(datasets).columns
+
+
+def test_datasets_takesEveryPageOfTheConfiguredOnes(client):
+    configured = [d.name for d in client.datasets() if d.kind == "configured"]
+
+    assert configured == ["fashion-mnist", "paging-a", "paging-b"], "three configured ones on pages of 2, by name"

@@ -142,11 +142,13 @@ class Client:
 
     def datasets(self, *, timeout: Optional[float] = None) -> List[Dataset]:
         """The datasets this user may train on: the server's configured ones by name (``kind`` "configured"),
-        then those this user uploaded, newest first (``kind`` "uploaded", fetched a page at a time).
+        then those this user uploaded, newest first (``kind`` "uploaded"); both fetched a page at a time.
         ``pandas.DataFrame(client.datasets())`` tabulates them."""
         try:
-            configured = self._unary(self._datasets.ListConfiguredDatasets,
-                                     datasets_pb.ListConfiguredDatasetsRequest(), timeout).datasets
+            configured = [d for page in _pages(lambda token: self._unary(
+                              self._datasets.ListConfiguredDatasets,
+                              datasets_pb.ListConfiguredDatasetsRequest(page_token=token), timeout))
+                          for d in page.datasets]
         except AblError as e:
             if e.code != grpc.StatusCode.UNIMPLEMENTED:
                 raise

@@ -26,7 +26,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61\x62lserve/v1/datasets.proto\x12\x0b\x61\x62lserve.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x89\x01\n\x15\x44\x61tasetUploadMetadata\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x19.ablserve.v1.UploadFormat\x12\x13\n\x0btotal_bytes\x18\x03 \x01(\x03\x12\x0e\n\x06sha256\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"g\n\x14UploadDatasetRequest\x12\x36\n\x08metadata\x18\x01 \x01(\x0b\x32\".ablserve.v1.DatasetUploadMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"\xba\x02\n\x07\x44\x61taset\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05owner\x18\x03 \x01(\t\x12)\n\x06\x66ormat\x18\x04 \x01(\x0e\x32\x19.ablserve.v1.UploadFormat\x12\x0e\n\x06layout\x18\x05 \x01(\t\x12\x12\n\nsize_bytes\x18\x06 \x01(\x03\x12\x0e\n\x06sha256\x18\x07 \x01(\t\x12\x15\n\rtrain_samples\x18\x08 \x01(\x05\x12\x14\n\x0ctest_samples\x18\t \x01(\x05\x12\x10\n\x08\x63hannels\x18\n \x01(\x05\x12\x11\n\theight_px\x18\x0b \x01(\x05\x12\x10\n\x08width_px\x18\x0c \x01(\x05\x12\x13\n\x0bnum_classes\x18\r \x01(\x05\x12.\n\ncreated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"<\n\x13ListDatasetsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"W\n\x14ListDatasetsResponse\x12&\n\x08\x64\x61tasets\x18\x01 \x03(\x0b\x32\x14.ablserve.v1.Dataset\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"*\n\x14\x44\x65leteDatasetRequest\x12\x12\n\ndataset_id\x18\x01 \x01(\t\"\x17\n\x15\x44\x65leteDatasetResponse\"\x1f\n\x1dListConfiguredDatasetsRequest\"H\n\x1eListConfiguredDatasetsResponse\x12&\n\x08\x64\x61tasets\x18\x01 \x03(\x0b\x32\x14.ablserve.v1.Dataset*[\n\x0cUploadFormat\x12\x1d\n\x19UPLOAD_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11UPLOAD_FORMAT_NPZ\x10\x01\x12\x15\n\x11UPLOAD_FORMAT_ZIP\x10\x02\x32\xfc\x02\n\x0e\x44\x61tasetService\x12J\n\rUploadDataset\x12!.ablserve.v1.UploadDatasetRequest\x1a\x14.ablserve.v1.Dataset(\x01\x12S\n\x0cListDatasets\x12 .ablserve.v1.ListDatasetsRequest\x1a!.ablserve.v1.ListDatasetsResponse\x12V\n\rDeleteDataset\x12!.ablserve.v1.DeleteDatasetRequest\x1a\".ablserve.v1.DeleteDatasetResponse\x12q\n\x16ListConfiguredDatasets\x12*.ablserve.v1.ListConfiguredDatasetsRequest\x1a+.ablserve.v1.ListConfiguredDatasetsResponseB!\n\x0eio.ablserve.v1B\rDatasetsProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61\x62lserve/v1/datasets.proto\x12\x0b\x61\x62lserve.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x89\x01\n\x15\x44\x61tasetUploadMetadata\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x19.ablserve.v1.UploadFormat\x12\x13\n\x0btotal_bytes\x18\x03 \x01(\x03\x12\x0e\n\x06sha256\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"g\n\x14UploadDatasetRequest\x12\x36\n\x08metadata\x18\x01 \x01(\x0b\x32\".ablserve.v1.DatasetUploadMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"\xba\x02\n\x07\x44\x61taset\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05owner\x18\x03 \x01(\t\x12)\n\x06\x66ormat\x18\x04 \x01(\x0e\x32\x19.ablserve.v1.UploadFormat\x12\x0e\n\x06layout\x18\x05 \x01(\t\x12\x12\n\nsize_bytes\x18\x06 \x01(\x03\x12\x0e\n\x06sha256\x18\x07 \x01(\t\x12\x15\n\rtrain_samples\x18\x08 \x01(\x05\x12\x14\n\x0ctest_samples\x18\t \x01(\x05\x12\x10\n\x08\x63hannels\x18\n \x01(\x05\x12\x11\n\theight_px\x18\x0b \x01(\x05\x12\x10\n\x08width_px\x18\x0c \x01(\x05\x12\x13\n\x0bnum_classes\x18\r \x01(\x05\x12.\n\ncreated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"<\n\x13ListDatasetsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"W\n\x14ListDatasetsResponse\x12&\n\x08\x64\x61tasets\x18\x01 \x03(\x0b\x32\x14.ablserve.v1.Dataset\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"*\n\x14\x44\x65leteDatasetRequest\x12\x12\n\ndataset_id\x18\x01 \x01(\t\"\x17\n\x15\x44\x65leteDatasetResponse\"F\n\x1dListConfiguredDatasetsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"a\n\x1eListConfiguredDatasetsResponse\x12&\n\x08\x64\x61tasets\x18\x01 \x03(\x0b\x32\x14.ablserve.v1.Dataset\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*[\n\x0cUploadFormat\x12\x1d\n\x19UPLOAD_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11UPLOAD_FORMAT_NPZ\x10\x01\x12\x15\n\x11UPLOAD_FORMAT_ZIP\x10\x02\x32\xfc\x02\n\x0e\x44\x61tasetService\x12J\n\rUploadDataset\x12!.ablserve.v1.UploadDatasetRequest\x1a\x14.ablserve.v1.Dataset(\x01\x12S\n\x0cListDatasets\x12 .ablserve.v1.ListDatasetsRequest\x1a!.ablserve.v1.ListDatasetsResponse\x12V\n\rDeleteDataset\x12!.ablserve.v1.DeleteDatasetRequest\x1a\".ablserve.v1.DeleteDatasetResponse\x12q\n\x16ListConfiguredDatasets\x12*.ablserve.v1.ListConfiguredDatasetsRequest\x1a+.ablserve.v1.ListConfiguredDatasetsResponseB!\n\x0eio.ablserve.v1B\rDatasetsProtoP\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,8 +34,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ablserve.v1.datasets_pb2', 
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\016io.ablserve.v1B\rDatasetsProtoP\001'
-  _globals['_UPLOADFORMAT']._serialized_start=965
-  _globals['_UPLOADFORMAT']._serialized_end=1056
+  _globals['_UPLOADFORMAT']._serialized_start=1029
+  _globals['_UPLOADFORMAT']._serialized_end=1120
   _globals['_DATASETUPLOADMETADATA']._serialized_start=77
   _globals['_DATASETUPLOADMETADATA']._serialized_end=214
   _globals['_UPLOADDATASETREQUEST']._serialized_start=216
@@ -51,9 +51,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELETEDATASETRESPONSE']._serialized_start=833
   _globals['_DELETEDATASETRESPONSE']._serialized_end=856
   _globals['_LISTCONFIGUREDDATASETSREQUEST']._serialized_start=858
-  _globals['_LISTCONFIGUREDDATASETSREQUEST']._serialized_end=889
-  _globals['_LISTCONFIGUREDDATASETSRESPONSE']._serialized_start=891
-  _globals['_LISTCONFIGUREDDATASETSRESPONSE']._serialized_end=963
-  _globals['_DATASETSERVICE']._serialized_start=1059
-  _globals['_DATASETSERVICE']._serialized_end=1439
+  _globals['_LISTCONFIGUREDDATASETSREQUEST']._serialized_end=928
+  _globals['_LISTCONFIGUREDDATASETSRESPONSE']._serialized_start=930
+  _globals['_LISTCONFIGUREDDATASETSRESPONSE']._serialized_end=1027
+  _globals['_DATASETSERVICE']._serialized_start=1123
+  _globals['_DATASETSERVICE']._serialized_end=1503
 # @@protoc_insertion_point(module_scope)

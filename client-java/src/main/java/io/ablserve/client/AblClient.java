@@ -21,6 +21,8 @@ import io.ablserve.v1.GetSampleImagesRequest;
 import io.ablserve.v1.GetSampleImagesResponse;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.IsolationResult;
+import io.ablserve.v1.ListConfiguredDatasetsRequest;
+import io.ablserve.v1.ListConfiguredDatasetsResponse;
 import io.ablserve.v1.ListDatasetsRequest;
 import io.ablserve.v1.ListDatasetsResponse;
 import io.ablserve.v1.ListSessionsRequest;
@@ -469,6 +471,23 @@ public final class AblClient implements AutoCloseable {
     do {
       ListDatasetsRequest request = ListDatasetsRequest.newBuilder().setPageToken(pageToken).build();
       ListDatasetsResponse page = datasetCall(d -> d.listDatasets(request));
+      datasets.addAll(page.getDatasetsList());
+      pageToken = page.getNextPageToken();
+    } while (!pageToken.isEmpty());
+    return datasets;
+  }
+
+  /**
+   * The datasets the server was configured with, which every user may train on, by name, fetched a page
+   * at a time.
+   */
+  public List<Dataset> listConfiguredDatasets() {
+    List<Dataset> datasets = new ArrayList<>();
+    String pageToken = "";
+    do {
+      ListConfiguredDatasetsRequest request =
+          ListConfiguredDatasetsRequest.newBuilder().setPageToken(pageToken).build();
+      ListConfiguredDatasetsResponse page = datasetCall(d -> d.listConfiguredDatasets(request));
       datasets.addAll(page.getDatasetsList());
       pageToken = page.getNextPageToken();
     } while (!pageToken.isEmpty());

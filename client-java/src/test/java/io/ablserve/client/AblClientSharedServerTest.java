@@ -123,6 +123,10 @@ class AblClientSharedServerTest {
       uploaded.add(alice.uploadDataset(zip, "paged-" + i, sent -> {}).getId());
     }
     assertThat(alice.listDatasets()).extracting(Dataset::getId).containsAll(uploaded);
+    assertThat(alice.listConfiguredDatasets())
+        .extracting(Dataset::getName)
+        .as("three configured ones on pages of 2, by name")
+        .containsExactly("fashion-mnist", "paging-a", "paging-b");
 
     List<String> created = new ArrayList<>();
     for (int i = 0; i < 3; i++) {

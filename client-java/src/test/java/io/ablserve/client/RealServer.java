@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The real server, wired as its {@code Main} wires it (Netty on a free port, the SQLite store, DJL
@@ -43,8 +45,12 @@ public final class RealServer implements AutoCloseable {
     Path key = copy(dir, "server1.key");
     Path ca = copy(dir, "ca.pem");
     ServerConfig d = ServerConfig.DEFAULTS;
+    // Two empty configured datasets beside fashion-mnist: the configured ones take two pages too.
+    Map<String, Path> roots = new TreeMap<>(d.datasetRoots());
+    roots.put("paging-a", Files.createDirectories(dir.resolve("paging-a")));
+    roots.put("paging-b", Files.createDirectories(dir.resolve("paging-b")));
     ServerConfig config =
-        new ServerConfig(0, "127.0.0.1", dir.resolve("data"), "cpu", d.datasetRoots(), 10)
+        new ServerConfig(0, "127.0.0.1", dir.resolve("data"), "cpu", roots, 10)
             .withTokenFile(tokens)
             .withTls(cert, key)
             // Pages of 2, so that every listing of more than two takes the clients through pages.

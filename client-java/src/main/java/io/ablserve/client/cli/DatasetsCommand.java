@@ -5,15 +5,20 @@ import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** Lists the caller's uploaded datasets; {@code datasets delete ID} removes one. */
+/**
+ * Lists the server's configured datasets, then the caller's uploaded ones; {@code datasets delete ID}
+ * removes an upload.
+ */
 @Command(
     name = "datasets",
-    description = "List your uploaded datasets (an admin: everyone's), newest first.",
+    description =
+        "List the datasets you may train on: the server's configured ones by name, then your uploads"
+            + " (an admin: everyone's), newest first.",
     subcommands = DatasetsCommand.Delete.class)
 final class DatasetsCommand extends ClientCommand {
   @Override
   int run(AblClient client, PrintWriter out, PrintWriter err) {
-    out.print(ReportFormat.datasetsTable(client.listDatasets()));
+    out.print(ReportFormat.datasetsTable(client.listConfiguredDatasets(), client.listDatasets()));
     return AblCli.EXIT_OK;
   }
 

@@ -318,17 +318,25 @@ final class ReportFormat {
         + " bytes=" + d.getSizeBytes() + " sha256=" + d.getSha256();
   }
 
-  static String datasetsTable(List<Dataset> datasets) {
+  /** The configured datasets, then the uploaded ones, each row with its KIND last. */
+  static String datasetsTable(List<Dataset> configured, List<Dataset> uploaded) {
     TextTable table = new TextTable(
-        "ID", "NAME", "OWNER", "LAYOUT", "TRAIN", "TEST", "SHAPE", "CLASSES", "MB", "CREATED")
+        "ID", "NAME", "OWNER", "LAYOUT", "TRAIN", "TEST", "SHAPE", "CLASSES", "MB", "CREATED", "KIND")
         .alignRight(4, 5, 7, 8);
-    for (Dataset d : datasets) {
+    for (Dataset d : configured) {
+      // Sizes are 0 until the server has loaded the dataset, and it has no owner, file or date.
+      table.row(
+          d.getId(), d.getName(), "-", d.getLayout().isEmpty() ? "-" : d.getLayout(),
+          Integer.toString(d.getTrainSamples()), Integer.toString(d.getTestSamples()), shape(d),
+          Integer.toString(d.getNumClasses()), "-", "-", "configured");
+    }
+    for (Dataset d : uploaded) {
       table.row(
           d.getId(), d.getName(), d.getOwner(), d.getLayout(),
           Integer.toString(d.getTrainSamples()), Integer.toString(d.getTestSamples()), shape(d),
           Integer.toString(d.getNumClasses()),
           String.format(Locale.ROOT, "%.1f", d.getSizeBytes() / 1e6),
-          timestamp(d.getCreatedAt()));
+          timestamp(d.getCreatedAt()), "uploaded");
     }
     return table.render();
   }

@@ -80,7 +80,11 @@ class SharedServerCliTest {
 
     Result listed = execute(Map.of(), tls("datasets", "--token-file", tokenFile));
     assertThat(listed.exit()).as(listed.err()).isZero();
-    assertThat(listed.out()).containsPattern("(?m)^" + datasetId + " +tiny +alice +IDX +200 +200 ");
+    assertThat(listed.out()).containsPattern("(?m)^" + datasetId + " +tiny +alice +IDX +200 +200 .* uploaded$");
+    assertThat(listed.out())
+        .as("the configured datasets first, by name, from both pages")
+        .containsPattern("(?s)^ID .*\nfashion-mnist +fashion-mnist +- +IDX .* configured\n"
+            + "paging-a +paging-a .* configured\npaging-b +paging-b .* configured\n" + datasetId);
 
     Result run = execute(Map.of(), tls("run", "--no-progress", "--token-file", tokenFile,
         "--dataset", datasetId, "--epochs", "2", "--isolation-epochs", "1", "--batch-size", "50",

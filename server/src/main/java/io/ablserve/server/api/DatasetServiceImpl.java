@@ -78,7 +78,16 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
       ListConfiguredDatasetsRequest request, StreamObserver<ListConfiguredDatasetsResponse> observer) {
     ApiCalls.unary(
         observer,
-        () -> ListConfiguredDatasetsResponse.newBuilder().addAllDatasets(configured.list()).build());
+        () -> {
+          Paging.Page<Dataset> page =
+              Paging.pageByName(
+                  policy, request.getPageSize(), request.getPageToken(), configured.list(),
+                  Dataset::getName);
+          return ListConfiguredDatasetsResponse.newBuilder()
+              .addAllDatasets(page.items())
+              .setNextPageToken(page.nextPageToken())
+              .build();
+        });
   }
 
   @Override
