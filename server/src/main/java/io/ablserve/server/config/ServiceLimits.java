@@ -101,6 +101,25 @@ public record ServiceLimits(
         permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes, timeout);
   }
 
+  public ServiceLimits withCallsPerConnection(int calls) {
+    return new ServiceLimits(maxConcurrentEvaluations, maxQueuedEvaluations, maxConcurrentExports,
+        maxConcurrentUploads, calls, maxRstFramesPerWindow, rstWindow, permitKeepAliveTime,
+        permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes,
+        watchStallTimeout);
+  }
+
+  public ServiceLimits withKeepAlivePolicy(Duration permitTime, boolean withoutCalls) {
+    return new ServiceLimits(maxConcurrentEvaluations, maxQueuedEvaluations, maxConcurrentExports,
+        maxConcurrentUploads, maxCallsPerConnection, maxRstFramesPerWindow, rstWindow, permitTime,
+        withoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes, watchStallTimeout);
+  }
+
+  public ServiceLimits withConnectionAge(Duration age, Duration grace) {
+    return new ServiceLimits(maxConcurrentEvaluations, maxQueuedEvaluations, maxConcurrentExports,
+        maxConcurrentUploads, maxCallsPerConnection, maxRstFramesPerWindow, rstWindow, permitKeepAliveTime,
+        permitKeepAliveWithoutCalls, age, grace, maxMessageBytes, watchStallTimeout);
+  }
+
   private static void atLeast(String name, long value, long min) {
     if (value < min) {
       throw new IllegalArgumentException(name + " must be >= " + min + ", got " + value);
