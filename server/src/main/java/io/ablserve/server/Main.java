@@ -280,6 +280,14 @@ public final class Main implements Callable<Integer> {
   Long watchStallSeconds;
 
   @Option(
+      names = "--upload-idle-seconds",
+      defaultValue = "${env:ABLSERVE_UPLOAD_IDLE_SECONDS}",
+      description =
+          "How long an UploadDataset call may send nothing before it is ended with DEADLINE_EXCEEDED,"
+              + " what it sent removed and its slot freed. Env ABLSERVE_UPLOAD_IDLE_SECONDS. Default 60.")
+  Long uploadIdleSeconds;
+
+  @Option(
       names = "--default-page-size",
       defaultValue = "${env:ABLSERVE_DEFAULT_PAGE_SIZE}",
       description =
@@ -379,7 +387,8 @@ public final class Main implements Callable<Integer> {
             ? Duration.ofSeconds(maxConnectionAgeGraceSeconds)
             : d.maxConnectionAgeGrace(),
         maxMessageBytes != null ? maxMessageBytes : d.maxMessageBytes(),
-        watchStallSeconds != null ? Duration.ofSeconds(watchStallSeconds) : d.watchStallTimeout());
+        watchStallSeconds != null ? Duration.ofSeconds(watchStallSeconds) : d.watchStallTimeout(),
+        uploadIdleSeconds != null ? Duration.ofSeconds(uploadIdleSeconds) : d.uploadIdleTimeout());
   }
 
   private static ResumeInterrupted resumeMode(String value) {

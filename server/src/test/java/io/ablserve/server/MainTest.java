@@ -45,14 +45,15 @@ class MainTest {
             "--max-calls-per-connection", "7", "--max-rst-frames", "8", "--rst-window-seconds", "9",
             "--permit-keepalive-seconds", "11", "--permit-keepalive-without-calls", "true",
             "--max-connection-age-seconds", "0", "--max-connection-age-grace-seconds", "13",
-            "--max-message-bytes", "8388608", "--watch-stall-seconds", "17")
+            "--max-message-bytes", "8388608", "--watch-stall-seconds", "17",
+            "--upload-idle-seconds", "19")
             .limits();
 
     assertThat(limits)
         .isEqualTo(
             new ServiceLimits(
                 3, 0, 5, 6, 7, 8, Duration.ofSeconds(9), Duration.ofSeconds(11), true, Duration.ZERO,
-                Duration.ofSeconds(13), 8 << 20, Duration.ofSeconds(17)));
+                Duration.ofSeconds(13), 8 << 20, Duration.ofSeconds(17), Duration.ofSeconds(19)));
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.ablserve.server.api;
 import static io.ablserve.server.auth.AuthInterceptor.caller;
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.ablserve.server.auth.Principal;
 import io.ablserve.server.config.ApiPolicy;
 import io.ablserve.server.config.ServerConfig;
@@ -20,11 +21,16 @@ import io.ablserve.v1.ListConfiguredDatasetsResponse;
 import io.ablserve.v1.ListDatasetsRequest;
 import io.ablserve.v1.ListDatasetsResponse;
 import io.ablserve.v1.UploadDatasetRequest;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /** The v1 DatasetService over {@link UploadedDatasets}; the proto comments are its reference. */
 public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceImplBase {
@@ -34,8 +40,19 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
   private final Semaphore uploads;
   private final int maxUploads;
   private final ApiPolicy policy;
+  private final long idleTimeoutNanos;
+  /**
+   * Checks for stalled uploads, one thread for all: a check waits at most for the chunk its upload is
+   * writing, and only an expired one does I/O (removing the partial upload).
+   */
+  private final ScheduledExecutorService idleTimer =
+      Executors.newSingleThreadScheduledExecutor(
+          new ThreadFactoryBuilder().setDaemon(true).setNameFormat("ablserve-upload-idle").build());
 
-  /** At most {@code config}'s {@code maxConcurrentUploads} uploads are open at once. */
+  /**
+   * At most {@code config}'s {@code maxConcurrentUploads} uploads are open at once, and each is ended
+   * once it has sent nothing for {@code uploadIdleTimeout}.
+   */
   @Inject
   public DatasetServiceImpl(
       UploadedDatasets datasets,
@@ -48,6 +65,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
     this.maxUploads = config.limits().maxConcurrentUploads();
     this.uploads = new Semaphore(maxUploads);
     this.policy = config.api();
+    this.idleTimeoutNanos = config.limits().uploadIdleTimeout().toNanos();
   }
 
   @Override
@@ -110,7 +128,9 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
 
   /**
    * One UploadDataset call: metadata first, then chunks written as they come; the first failure answers
-   * the call and removes what was received.
+   * the call and removes what was received, as does a stall of the idle timeout. gRPC calls its methods
+   * one at a time, the idle timer from its own thread: both under this object's lock, except the final
+   * load of the dataset, which runs after the call has left the timer's reach ({@code finishing}).
    */
   private final class Upload implements StreamObserver<UploadDatasetRequest> {
     private final Principal caller;
@@ -120,17 +140,57 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
     private Dataset earlier;
     private boolean answered;
     private boolean admitted;
+    private boolean finishing;
+    private long lastMessageNanos = System.nanoTime();
+    private ScheduledFuture<?> idleCheck;
 
     Upload(Principal caller, StreamObserver<Dataset> response) {
       this.caller = caller;
       this.response = response;
+      scheduleIdleCheck(idleTimeoutNanos);
+    }
+
+    private synchronized void scheduleIdleCheck(long delayNanos) {
+      idleCheck = idleTimer.schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Ends the call when nothing came for the idle timeout, else looks again when it could have. */
+    private synchronized void checkIdle() {
+      if (answered || finishing) {
+        return;
+      }
+      long idle = System.nanoTime() - lastMessageNanos;
+      if (idle < idleTimeoutNanos) {
+        scheduleIdleCheck(idleTimeoutNanos - idle);
+        return;
+      }
+      answered = true;
+      if (upload != null) {
+        upload.abort();
+      }
+      leave();
+      long seconds = TimeUnit.NANOSECONDS.toSeconds(idleTimeoutNanos);
+      response.onError(
+          Status.DEADLINE_EXCEEDED
+              .withDescription(
+                  "upload idle: no message for " + seconds + " s (--upload-idle-seconds); what it"
+                      + " sent was removed and it must be sent again")
+              .asRuntimeException());
+    }
+
+    /** No idle check runs for this call from now on. */
+    private void stopIdleCheck() {
+      if (idleCheck != null) {
+        idleCheck.cancel(false);
+      }
     }
 
     @Override
-    public void onNext(UploadDatasetRequest request) {
+    public synchronized void onNext(UploadDatasetRequest request) {
       if (answered) {
         return; // already failed; the rest of the stream is ignored
       }
+      lastMessageNanos = System.nanoTime();
       try {
         if (earlier != null) {
           return; // a retry of a finished upload: its bytes are not needed
@@ -169,12 +229,15 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
         }
       } catch (IOException | RuntimeException e) {
         fail(e);
+      } finally {
+        lastMessageNanos = System.nanoTime(); // the time the server took to write is not the client's
       }
     }
 
     @Override
-    public void onError(Throwable t) {
+    public synchronized void onError(Throwable t) {
       answered = true;
+      stopIdleCheck();
       if (upload != null) {
         upload.abort(); // the client went away: nothing of its upload stays
       }
@@ -191,8 +254,12 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
 
     @Override
     public void onCompleted() {
-      if (answered) {
-        return;
+      synchronized (this) {
+        if (answered) {
+          return;
+        }
+        finishing = true; // loading may take long: the idle timer must not end the call meanwhile
+        stopIdleCheck();
       }
       if (earlier != null) {
         answered = true;
@@ -217,8 +284,9 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
       response.onCompleted();
     }
 
-    private void fail(Exception e) {
+    private synchronized void fail(Exception e) {
       answered = true;
+      stopIdleCheck();
       if (upload != null) {
         upload.abort();
       }

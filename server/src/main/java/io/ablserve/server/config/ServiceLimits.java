@@ -33,6 +33,10 @@ import java.time.Duration;
  * @param watchStallTimeout how long a WatchSession stream may stay stalled (its client not reading, so
  *     flow control holds what the server has for it) before the server ends it with RESOURCE_EXHAUSTED
  *     naming the sequence to resume from; > 0. Default 5 min.
+ * @param uploadIdleTimeout how long an UploadDataset call may go without a message (its metadata, a
+ *     chunk or its end) before the server ends it with DEADLINE_EXCEEDED, removes what it received and
+ *     frees its admission slot, so a client that stalls cannot hold one of the {@code
+ *     maxConcurrentUploads} for ever; > 0. Default 1 min.
  */
 public record ServiceLimits(
     int maxConcurrentEvaluations,
@@ -47,7 +51,8 @@ public record ServiceLimits(
     Duration maxConnectionAge,
     Duration maxConnectionAgeGrace,
     int maxMessageBytes,
-    Duration watchStallTimeout) {
+    Duration watchStallTimeout,
+    Duration uploadIdleTimeout) {
 
   /** What an upload chunk message may carry beyond its bytes. */
   public static final int MESSAGE_OVERHEAD_BYTES = 64 << 10;
@@ -55,7 +60,7 @@ public record ServiceLimits(
   public static final ServiceLimits DEFAULTS =
       new ServiceLimits(
           2, 8, 4, 2, 100, 200, Duration.ofSeconds(10), Duration.ofSeconds(30), false,
-          Duration.ofHours(1), Duration.ZERO, 4 << 20, Duration.ofMinutes(5));
+          Duration.ofHours(1), Duration.ZERO, 4 << 20, Duration.ofMinutes(5), Duration.ofMinutes(1));
 
   public ServiceLimits {
     requireNonNull(rstWindow, "rstWindow");
@@ -63,6 +68,7 @@ public record ServiceLimits(
     requireNonNull(maxConnectionAge, "maxConnectionAge");
     requireNonNull(maxConnectionAgeGrace, "maxConnectionAgeGrace");
     requireNonNull(watchStallTimeout, "watchStallTimeout");
+    requireNonNull(uploadIdleTimeout, "uploadIdleTimeout");
     atLeast("max concurrent evaluations", maxConcurrentEvaluations, 1);
     atLeast("max queued evaluations", maxQueuedEvaluations, 0);
     atLeast("max concurrent exports", maxConcurrentExports, 1);
@@ -79,45 +85,57 @@ public record ServiceLimits(
     if (watchStallTimeout.isNegative() || watchStallTimeout.isZero()) {
       throw new IllegalArgumentException("watch stall timeout must be > 0, got " + watchStallTimeout);
     }
+    if (uploadIdleTimeout.isNegative() || uploadIdleTimeout.isZero()) {
+      throw new IllegalArgumentException("upload idle timeout must be > 0, got " + uploadIdleTimeout);
+    }
   }
 
   public ServiceLimits withEvaluations(int concurrent, int queued) {
     return new ServiceLimits(concurrent, queued, maxConcurrentExports, maxConcurrentUploads,
         maxCallsPerConnection, maxRstFramesPerWindow, rstWindow, permitKeepAliveTime,
         permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes,
-        watchStallTimeout);
+        watchStallTimeout, uploadIdleTimeout);
   }
 
   public ServiceLimits withRstFrames(int frames, Duration window) {
     return new ServiceLimits(maxConcurrentEvaluations, maxQueuedEvaluations, maxConcurrentExports,
         maxConcurrentUploads, maxCallsPerConnection, frames, window, permitKeepAliveTime,
         permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes,
-        watchStallTimeout);
+        watchStallTimeout, uploadIdleTimeout);
   }
 
   public ServiceLimits withWatchStallTimeout(Duration timeout) {
     return new ServiceLimits(maxConcurrentEvaluations, maxQueuedEvaluations, maxConcurrentExports,
         maxConcurrentUploads, maxCallsPerConnection, maxRstFramesPerWindow, rstWindow, permitKeepAliveTime,
-        permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes, timeout);
+        permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes, timeout,
+        uploadIdleTimeout);
+  }
+
+  public ServiceLimits withUploadIdleTimeout(Duration timeout) {
+    return new ServiceLimits(maxConcurrentEvaluations, maxQueuedEvaluations, maxConcurrentExports,
+        maxConcurrentUploads, maxCallsPerConnection, maxRstFramesPerWindow, rstWindow, permitKeepAliveTime,
+        permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes,
+        watchStallTimeout, timeout);
   }
 
   public ServiceLimits withCallsPerConnection(int calls) {
     return new ServiceLimits(maxConcurrentEvaluations, maxQueuedEvaluations, maxConcurrentExports,
         maxConcurrentUploads, calls, maxRstFramesPerWindow, rstWindow, permitKeepAliveTime,
         permitKeepAliveWithoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes,
-        watchStallTimeout);
+        watchStallTimeout, uploadIdleTimeout);
   }
 
   public ServiceLimits withKeepAlivePolicy(Duration permitTime, boolean withoutCalls) {
     return new ServiceLimits(maxConcurrentEvaluations, maxQueuedEvaluations, maxConcurrentExports,
         maxConcurrentUploads, maxCallsPerConnection, maxRstFramesPerWindow, rstWindow, permitTime,
-        withoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes, watchStallTimeout);
+        withoutCalls, maxConnectionAge, maxConnectionAgeGrace, maxMessageBytes, watchStallTimeout,
+        uploadIdleTimeout);
   }
 
   public ServiceLimits withConnectionAge(Duration age, Duration grace) {
     return new ServiceLimits(maxConcurrentEvaluations, maxQueuedEvaluations, maxConcurrentExports,
         maxConcurrentUploads, maxCallsPerConnection, maxRstFramesPerWindow, rstWindow, permitKeepAliveTime,
-        permitKeepAliveWithoutCalls, age, grace, maxMessageBytes, watchStallTimeout);
+        permitKeepAliveWithoutCalls, age, grace, maxMessageBytes, watchStallTimeout, uploadIdleTimeout);
   }
 
   private static void atLeast(String name, long value, long min) {

@@ -26,6 +26,7 @@ class ServiceLimitsTest {
     assertThat(d.maxConnectionAgeGrace()).isEqualTo(Duration.ZERO);
     assertThat(d.maxMessageBytes()).isEqualTo(4 * 1024 * 1024);
     assertThat(d.watchStallTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(d.uploadIdleTimeout()).isEqualTo(Duration.ofMinutes(1));
   }
 
   @Test
@@ -42,6 +43,8 @@ class ServiceLimitsTest {
     assertThat(d.withEvaluations(1, 0).maxQueuedEvaluations()).isZero();
     assertThatThrownBy(() -> d.withWatchStallTimeout(Duration.ZERO))
         .hasMessageContaining("watch stall timeout must be > 0");
+    assertThatThrownBy(() -> d.withUploadIdleTimeout(Duration.ZERO))
+        .hasMessageContaining("upload idle timeout must be > 0");
   }
 
   @Test
