@@ -38,6 +38,11 @@ SECONDS = float(os.environ.get("SOAK_SECONDS", "180"))
 DRAIN_SECONDS = float(os.environ.get("SOAK_DRAIN_SECONDS", "240"))
 SAMPLE_SECONDS = float(os.environ.get("SOAK_SAMPLE_SECONDS", "3"))
 DISK_FULL = os.environ.get("SOAK_DISK_FULL", "1") == "1"
+KILL = os.environ.get("SOAK_KILL", "1") == "1"
+# RSS in the first WARMUP_SECONDS of a server process is warm-up (JIT, arenas, datasets loaded); its growth is
+# measured from the median of the WINDOW_SECONDS after warm-up to the median of its last WINDOW_SECONDS of load.
+WARMUP_SECONDS = float(os.environ.get("SOAK_WARMUP_SECONDS", "60"))
+WINDOW_SECONDS = float(os.environ.get("SOAK_WINDOW_SECONDS", "30"))
 SEED = int(os.environ.get("SOAK_SEED", "1"))
 USERS = ("alice", "bob", "carol")
 DONE = {"succeeded", "failed", "cancelled"}
@@ -304,7 +309,7 @@ class Soak:
         print(f"[{self.now():6.1f} s] {how}: back after {self.now() - at:.1f} s", flush=True)
 
     def fault_loop(self) -> None:
-        plan = [(0.35, "kill -9, restart", signal.SIGKILL, ())]
+        plan = [(0.35, "kill -9, restart", signal.SIGKILL, ())] if KILL else []
         if DISK_FULL:
             plan += [(0.6, "restart with --min-free-bytes above the free space (disk full)", signal.SIGTERM,
                       ("--min-free-bytes", str(FULL_DISK_FLOOR))),
@@ -379,7 +384,8 @@ class Soak:
             if rows:
                 per_start.append({"from_s": start["at_s"], "rss_mib": [min(r[2] for r in rows), max(r[2] for r in rows),
                                                                      rows[-1][2]],
-                                  "threads": [min(r[3] for r in rows), max(r[3] for r in rows), rows[-1][3]]})
+                                  "threads": [min(r[3] for r in rows), max(r[3] for r in rows), rows[-1][3]],
+                                  "steady": steady_state(rows, start["at_s"], min(until, load_end))})
         try:
             label = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                    text=True, check=True).stdout.strip()
@@ -405,6 +411,32 @@ class Soak:
         }
 
 
+def steady_state(rows: list, start_s: float, load_end_s: float) -> dict | None:
+    """One server process's RSS under load, warm-up apart: the peak in its first WARMUP_SECONDS, the median of
+    the WINDOW_SECONDS after them and of its last WINDOW_SECONDS of load, and the growth between those two
+    medians (total and per minute: a leak shows as growth, warm-up does not). None when the process had too
+    little load for both windows to be apart."""
+    warm_end = start_s + WARMUP_SECONDS
+    if load_end_s - warm_end < 2 * WINDOW_SECONDS:
+        return None
+
+    def median_rss(lo: float, hi: float):
+        values = sorted(r[2] for r in rows if lo <= r[0] < hi)
+        return values[len(values) // 2] if values else None
+
+    after = median_rss(warm_end, warm_end + WINDOW_SECONDS)
+    end = median_rss(load_end_s - WINDOW_SECONDS, load_end_s)
+    warm = [r[2] for r in rows if r[0] < warm_end]
+    steady = [r[2] for r in rows if warm_end <= r[0] < load_end_s]
+    if after is None or end is None:
+        return None
+    minutes = (load_end_s - warm_end - WINDOW_SECONDS) / 60
+    return {"warmup_s": WARMUP_SECONDS, "window_s": WINDOW_SECONDS,
+            "warmup_peak_mib": max(warm) if warm else None, "steady_peak_mib": max(steady),
+            "after_warmup_mib": after, "end_mib": end, "growth_mib": round(end - after, 1),
+            "growth_mib_per_min": round((end - after) / minutes, 1)}
+
+
 def summary(r: dict) -> str:
     s = r["sessions"]
     lines = [f"soak {r['commit']}: {r['load_s']:g} s of load by {r['users']} users, then {r['drain_s']:g} s of drain",
@@ -421,6 +453,14 @@ def summary(r: dict) -> str:
     for p in r["per_start"]:
         lines.append(f"  server from {p['from_s']:g} s: RSS {p['rss_mib'][0]}-{p['rss_mib'][1]} (last {p['rss_mib'][2]}),"
                      f" threads {p['threads'][0]}-{p['threads'][1]} (last {p['threads'][2]})")
+        st = p.get("steady")
+        if st:
+            lines.append(f"    warm-up ({st['warmup_s']:g} s) peak {st['warmup_peak_mib']} MiB; under load after it:"
+                         f" {st['after_warmup_mib']} MiB (median of {st['window_s']:g} s) -> {st['end_mib']} MiB at the end,"
+                         f" growth {st['growth_mib']:+g} MiB ({st['growth_mib_per_min']:+g} MiB/min),"
+                         f" steady peak {st['steady_peak_mib']} MiB")
+        else:
+            lines.append("    too short under load to tell warm-up from steady state")
     return "\n".join(lines)
 
 
