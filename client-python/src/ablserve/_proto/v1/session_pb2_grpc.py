@@ -72,6 +72,11 @@ class SessionServiceStub(object):
                 request_serializer=ablserve_dot_v1_dot_session__pb2.DeleteSessionRequest.SerializeToString,
                 response_deserializer=ablserve_dot_v1_dot_session__pb2.DeleteSessionResponse.FromString,
                 _registered_method=True)
+        self.ListDevices = channel.unary_unary(
+                '/ablserve.v1.SessionService/ListDevices',
+                request_serializer=ablserve_dot_v1_dot_session__pb2.ListDevicesRequest.SerializeToString,
+                response_deserializer=ablserve_dot_v1_dot_session__pb2.ListDevicesResponse.FromString,
+                _registered_method=True)
 
 
 class SessionServiceServicer(object):
@@ -152,6 +157,15 @@ class SessionServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDevices(self, request, context):
+        """Unary. The server's device slots (--slots): each slot trains one session at a time, in a worker
+        process of its own with --isolation=process. A busy slot names its session for its owner and admins;
+        other callers see only that it is busy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SessionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -189,6 +203,11 @@ def add_SessionServiceServicer_to_server(servicer, server):
                     servicer.DeleteSession,
                     request_deserializer=ablserve_dot_v1_dot_session__pb2.DeleteSessionRequest.FromString,
                     response_serializer=ablserve_dot_v1_dot_session__pb2.DeleteSessionResponse.SerializeToString,
+            ),
+            'ListDevices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDevices,
+                    request_deserializer=ablserve_dot_v1_dot_session__pb2.ListDevicesRequest.FromString,
+                    response_serializer=ablserve_dot_v1_dot_session__pb2.ListDevicesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -382,6 +401,33 @@ class SessionService(object):
             '/ablserve.v1.SessionService/DeleteSession',
             ablserve_dot_v1_dot_session__pb2.DeleteSessionRequest.SerializeToString,
             ablserve_dot_v1_dot_session__pb2.DeleteSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDevices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ablserve.v1.SessionService/ListDevices',
+            ablserve_dot_v1_dot_session__pb2.ListDevicesRequest.SerializeToString,
+            ablserve_dot_v1_dot_session__pb2.ListDevicesResponse.FromString,
             options,
             channel_credentials,
             insecure,
