@@ -9,6 +9,8 @@ import io.ablserve.server.api.GrpcServerModule;
 import io.ablserve.server.auth.Exposure;
 import io.ablserve.server.config.ApiPolicy;
 import io.ablserve.server.config.ConfigModule;
+import io.ablserve.server.config.Isolation;
+import io.ablserve.server.config.WorkersConfig;
 import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.data.DatasetLimits;
@@ -16,6 +18,8 @@ import io.ablserve.server.config.ServiceLimits;
 import io.ablserve.server.metrics.MetricsModule;
 import io.ablserve.server.session.SessionModule;
 import io.ablserve.server.store.StoreModule;
+import io.ablserve.server.worker.WorkerModule;
+import com.google.inject.util.Modules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -303,6 +307,32 @@ public final class Main implements Callable<Integer> {
               + " Env ABLSERVE_RETAIN_FINISHED_DAYS. Default 0.")
   Integer retainFinishedDays;
 
+  @Option(
+      names = "--slots",
+      defaultValue = "${env:ABLSERVE_SLOTS}",
+      description =
+          "Device slots, one session training on each at a time: comma-separated cpu (all cores),"
+              + " cpu:THREADS or gpu:INDEX, e.g. cpu:1,cpu:1 or gpu:0,gpu:1. More than one needs"
+              + " --isolation process. Env ABLSERVE_SLOTS. Default: one slot per GPU, else one CPU slot"
+              + " with all cores (inline: one slot on --device).")
+  String slots;
+
+  @Option(
+      names = "--isolation",
+      defaultValue = "${env:ABLSERVE_ISOLATION}",
+      description =
+          "inline: sessions train in the server process, one at a time; process: each in a worker"
+              + " process on its slot, crash-isolated. Env ABLSERVE_ISOLATION. Default inline.")
+  String isolation;
+
+  @Option(
+      names = "--worker-heartbeat-seconds",
+      defaultValue = "${env:ABLSERVE_WORKER_HEARTBEAT_SECONDS}",
+      description =
+          "A worker silent this long is killed and its session resumed from its checkpoint."
+              + " Env ABLSERVE_WORKER_HEARTBEAT_SECONDS. Default 30.")
+  Integer workerHeartbeatSeconds;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -333,6 +363,33 @@ public final class Main implements Callable<Integer> {
         minFreeBytes != null ? minFreeBytes : d.minFreeBytes(),
         limits(),
         api());
+  }
+
+  /** Where sessions train, defaults filled from {@link WorkersConfig#DEFAULTS}. */
+  WorkersConfig workers() {
+    WorkersConfig d = WorkersConfig.DEFAULTS;
+    Isolation mode = d.isolation();
+    if (isolation != null) {
+      mode = switch (isolation.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "inline" -> Isolation.INLINE;
+        case "process" -> Isolation.PROCESS;
+        default -> throw new IllegalArgumentException(
+            "--isolation must be inline or process, got '" + isolation + "'");
+      };
+    }
+    if (workerHeartbeatSeconds != null && workerHeartbeatSeconds < 1) {
+      throw new IllegalArgumentException(
+          "--worker-heartbeat-seconds must be >= 1, got " + workerHeartbeatSeconds);
+    }
+    return new WorkersConfig(
+        mode,
+        slots != null && !slots.isBlank() ? WorkersConfig.parseSlots(slots) : d.slots(),
+        workerHeartbeatSeconds != null
+            ? Duration.ofSeconds(workerHeartbeatSeconds)
+            : d.heartbeatTimeout(),
+        d.startTimeout(),
+        d.workerJvmOptions(),
+        d.maxCrashResumes());
   }
 
   private ApiPolicy api() {
@@ -394,8 +451,10 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ServerConfig config;
+    WorkersConfig workers;
     try {
       config = config();
+      workers = workers();
       Exposure.check(config);
     } catch (IllegalArgumentException e) {
       System.err.println("ablserve: " + e.getMessage());
@@ -404,12 +463,13 @@ public final class Main implements Callable<Integer> {
     Injector injector =
         Guice.createInjector(
             Stage.PRODUCTION,
-            new ConfigModule(config),
+            new ConfigModule(config, workers),
             new GrpcServerModule(),
             new SessionModule(),
             new StoreModule(),
             new MetricsModule(),
-            new TrainingModule());
+            new TrainingModule(),
+            workers.isolation() == Isolation.PROCESS ? new WorkerModule() : Modules.EMPTY_MODULE);
     AblServer server = injector.getInstance(AblServer.class).start();
     Runtime.getRuntime()
         .addShutdownHook(

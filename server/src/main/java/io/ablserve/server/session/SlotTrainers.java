@@ -25,6 +25,9 @@ public interface SlotTrainers {
     return 0;
   }
 
+  /** Stops what the trainers hold open (worker processes, their channel); called once, at shutdown. */
+  default void close() {}
+
   /** Every session in this process, with {@code trainer}. */
   static SlotTrainers inline(Trainer trainer) {
     return (slot, sessionId, config) -> trainer;

@@ -350,6 +350,7 @@ final class TrainingScheduler implements AutoCloseable {
     for (TrainingSession session : current) {
       interruptOnClose(session);
     }
+    trainers.close();
   }
 
   private static void interruptOnClose(TrainingSession current) {
