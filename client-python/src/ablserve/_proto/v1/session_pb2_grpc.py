@@ -27,8 +27,9 @@ if _version_not_supported:
 
 
 class SessionServiceStub(object):
-    """Runs ABL training sessions. The server trains one session at a time per process (DJL's PyTorch
-    gradient collector is process-global); other sessions wait in QUEUED.
+    """Runs ABL training sessions. The server trains one session at a time per device slot (see ListDevices;
+    one JVM trains one session at a time, DJL's PyTorch gradient collector being process-global); other
+    sessions wait in QUEUED.
     """
 
     def __init__(self, channel):
@@ -80,8 +81,9 @@ class SessionServiceStub(object):
 
 
 class SessionServiceServicer(object):
-    """Runs ABL training sessions. The server trains one session at a time per process (DJL's PyTorch
-    gradient collector is process-global); other sessions wait in QUEUED.
+    """Runs ABL training sessions. The server trains one session at a time per device slot (see ListDevices;
+    one JVM trains one session at a time, DJL's PyTorch gradient collector being process-global); other
+    sessions wait in QUEUED.
     """
 
     def CreateSession(self, request, context):
@@ -218,8 +220,9 @@ def add_SessionServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SessionService(object):
-    """Runs ABL training sessions. The server trains one session at a time per process (DJL's PyTorch
-    gradient collector is process-global); other sessions wait in QUEUED.
+    """Runs ABL training sessions. The server trains one session at a time per device slot (see ListDevices;
+    one JVM trains one session at a time, DJL's PyTorch gradient collector being process-global); other
+    sessions wait in QUEUED.
     """
 
     @staticmethod

@@ -16,7 +16,10 @@ import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.data.DatasetLimits;
 import io.ablserve.server.config.ServiceLimits;
 import io.ablserve.server.metrics.MetricsModule;
+import io.ablserve.server.auth.Principal;
+import io.ablserve.server.session.SessionManager;
 import io.ablserve.server.session.SessionModule;
+import io.ablserve.v1.DeviceSlot;
 import io.ablserve.server.store.StoreModule;
 import io.ablserve.server.worker.WorkerModule;
 import com.google.inject.util.Modules;
@@ -500,6 +503,16 @@ public final class Main implements Callable<Integer> {
             + ", "
             + engine.getGpuCount()
             + " GPUs visible)");
+    StringBuilder slots = new StringBuilder();
+    for (DeviceSlot slot :
+        injector.getInstance(SessionManager.class).listDevices(Principal.LOCAL).getSlotsList()) {
+      slots.append(slots.length() == 0 ? "" : ", ").append(slot.getName()).append('=')
+          .append(slot.getDevice())
+          .append(slot.getThreads() > 0 ? " (" + slot.getThreads() + " threads)" : "");
+    }
+    System.out.println(
+        "ablserve isolation " + workers.isolation().name().toLowerCase(java.util.Locale.ROOT)
+            + ", slots " + slots);
     System.out.flush();
     server.awaitTermination();
     return 0;

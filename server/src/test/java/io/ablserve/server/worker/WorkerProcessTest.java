@@ -188,6 +188,30 @@ class WorkerProcessTest {
     }
   }
 
+  /**
+   * Wall time of the same two sessions on one slot of two threads (one after the other) and on two slots
+   * of one thread (side by side). A measurement, not a check: run with -Dablserve.bench=true.
+   */
+  @Test
+  @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "ablserve.bench", matches = "true")
+  void bench_oneSlotOfTwoThreads_againstTwoSlotsOfOne() throws Exception {
+    for (String slots : List.of("cpu:2", "cpu:1,cpu:1")) {
+      WorkersConfig workers =
+          new WorkersConfig(
+              Isolation.PROCESS, WorkersConfig.parseSlots(slots), Duration.ofSeconds(30),
+              Duration.ofSeconds(120), List.of(), 3);
+      try (TestServer server = start(workers, dataDir.resolve(slots.replace(',', '_')))) {
+        long started = System.nanoTime();
+        String first = create(server, config(2000, 3, 11)).getId();
+        String second = create(server, config(2000, 3, 12)).getId();
+        awaitEnd(server, first);
+        awaitEnd(server, second);
+        System.out.printf("bench slots %s: two sessions in %.1f s%n", slots,
+            (System.nanoTime() - started) / 1e9);
+      }
+    }
+  }
+
   @Test
   void killedWorker_resumesFromItsCheckpoint_andTheOtherSessionIsUntouched() throws Exception {
     try (TestServer server = start(TWO_CPU_SLOTS, dataDir)) {
