@@ -225,7 +225,7 @@ class SessionConfig(_message.Message):
     def __init__(self, display_name: _Optional[str] = ..., dataset: _Optional[_Union[DatasetSpec, _Mapping]] = ..., attack: _Optional[_Union[AttackSpec, _Mapping]] = ..., model: _Optional[_Union[ModelSpec, _Mapping]] = ..., abl: _Optional[_Union[AblConfig, _Mapping]] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class Session(_message.Message):
-    __slots__ = ("id", "config", "state", "phase", "epoch", "queue_position", "failure_reason", "created_at", "started_at", "finished_at", "result", "device", "priority", "owner")
+    __slots__ = ("id", "config", "state", "phase", "epoch", "queue_position", "failure_reason", "created_at", "started_at", "finished_at", "result", "device", "priority", "owner", "slot")
     ID_FIELD_NUMBER: _ClassVar[int]
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -240,6 +240,7 @@ class Session(_message.Message):
     DEVICE_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
+    SLOT_FIELD_NUMBER: _ClassVar[int]
     id: str
     config: SessionConfig
     state: SessionState
@@ -254,7 +255,8 @@ class Session(_message.Message):
     device: str
     priority: int
     owner: str
-    def __init__(self, id: _Optional[str] = ..., config: _Optional[_Union[SessionConfig, _Mapping]] = ..., state: _Optional[_Union[SessionState, str]] = ..., phase: _Optional[_Union[Phase, str]] = ..., epoch: _Optional[int] = ..., queue_position: _Optional[int] = ..., failure_reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[_Union[FinalResult, _Mapping]] = ..., device: _Optional[str] = ..., priority: _Optional[int] = ..., owner: _Optional[str] = ...) -> None: ...
+    slot: str
+    def __init__(self, id: _Optional[str] = ..., config: _Optional[_Union[SessionConfig, _Mapping]] = ..., state: _Optional[_Union[SessionState, str]] = ..., phase: _Optional[_Union[Phase, str]] = ..., epoch: _Optional[int] = ..., queue_position: _Optional[int] = ..., failure_reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[_Union[FinalResult, _Mapping]] = ..., device: _Optional[str] = ..., priority: _Optional[int] = ..., owner: _Optional[str] = ..., slot: _Optional[str] = ...) -> None: ...
 
 class CreateSessionRequest(_message.Message):
     __slots__ = ("config", "priority", "request_id")
@@ -481,3 +483,31 @@ class SessionEvent(_message.Message):
     result: FinalResult
     filter: FilterResult
     def __init__(self, sequence: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step: _Optional[_Union[StepMetrics, _Mapping]] = ..., epoch: _Optional[_Union[EpochSummary, _Mapping]] = ..., phase: _Optional[_Union[PhaseChange, _Mapping]] = ..., isolation: _Optional[_Union[IsolationResult, _Mapping]] = ..., state: _Optional[_Union[StateChange, _Mapping]] = ..., result: _Optional[_Union[FinalResult, _Mapping]] = ..., filter: _Optional[_Union[FilterResult, _Mapping]] = ...) -> None: ...
+
+class ListDevicesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListDevicesResponse(_message.Message):
+    __slots__ = ("slots", "isolation")
+    SLOTS_FIELD_NUMBER: _ClassVar[int]
+    ISOLATION_FIELD_NUMBER: _ClassVar[int]
+    slots: _containers.RepeatedCompositeFieldContainer[DeviceSlot]
+    isolation: str
+    def __init__(self, slots: _Optional[_Iterable[_Union[DeviceSlot, _Mapping]]] = ..., isolation: _Optional[str] = ...) -> None: ...
+
+class DeviceSlot(_message.Message):
+    __slots__ = ("name", "device", "threads", "busy", "session_id", "worker_pid")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    THREADS_FIELD_NUMBER: _ClassVar[int]
+    BUSY_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKER_PID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    device: str
+    threads: int
+    busy: bool
+    session_id: str
+    worker_pid: int
+    def __init__(self, name: _Optional[str] = ..., device: _Optional[str] = ..., threads: _Optional[int] = ..., busy: bool = ..., session_id: _Optional[str] = ..., worker_pid: _Optional[int] = ...) -> None: ...

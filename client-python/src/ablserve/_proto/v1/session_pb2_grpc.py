@@ -27,8 +27,9 @@ if _version_not_supported:
 
 
 class SessionServiceStub(object):
-    """Runs ABL training sessions. The server trains one session at a time per process (DJL's PyTorch
-    gradient collector is process-global); other sessions wait in QUEUED.
+    """Runs ABL training sessions. The server trains one session at a time per device slot (see ListDevices;
+    one JVM trains one session at a time, DJL's PyTorch gradient collector being process-global); other
+    sessions wait in QUEUED.
     """
 
     def __init__(self, channel):
@@ -72,11 +73,17 @@ class SessionServiceStub(object):
                 request_serializer=ablserve_dot_v1_dot_session__pb2.DeleteSessionRequest.SerializeToString,
                 response_deserializer=ablserve_dot_v1_dot_session__pb2.DeleteSessionResponse.FromString,
                 _registered_method=True)
+        self.ListDevices = channel.unary_unary(
+                '/ablserve.v1.SessionService/ListDevices',
+                request_serializer=ablserve_dot_v1_dot_session__pb2.ListDevicesRequest.SerializeToString,
+                response_deserializer=ablserve_dot_v1_dot_session__pb2.ListDevicesResponse.FromString,
+                _registered_method=True)
 
 
 class SessionServiceServicer(object):
-    """Runs ABL training sessions. The server trains one session at a time per process (DJL's PyTorch
-    gradient collector is process-global); other sessions wait in QUEUED.
+    """Runs ABL training sessions. The server trains one session at a time per device slot (see ListDevices;
+    one JVM trains one session at a time, DJL's PyTorch gradient collector being process-global); other
+    sessions wait in QUEUED.
     """
 
     def CreateSession(self, request, context):
@@ -152,6 +159,15 @@ class SessionServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDevices(self, request, context):
+        """Unary. The server's device slots (--slots): each slot trains one session at a time, in a worker
+        process of its own with --isolation=process. A busy slot names its session for its owner and admins;
+        other callers see only that it is busy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SessionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -190,6 +206,11 @@ def add_SessionServiceServicer_to_server(servicer, server):
                     request_deserializer=ablserve_dot_v1_dot_session__pb2.DeleteSessionRequest.FromString,
                     response_serializer=ablserve_dot_v1_dot_session__pb2.DeleteSessionResponse.SerializeToString,
             ),
+            'ListDevices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDevices,
+                    request_deserializer=ablserve_dot_v1_dot_session__pb2.ListDevicesRequest.FromString,
+                    response_serializer=ablserve_dot_v1_dot_session__pb2.ListDevicesResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'ablserve.v1.SessionService', rpc_method_handlers)
@@ -199,8 +220,9 @@ def add_SessionServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SessionService(object):
-    """Runs ABL training sessions. The server trains one session at a time per process (DJL's PyTorch
-    gradient collector is process-global); other sessions wait in QUEUED.
+    """Runs ABL training sessions. The server trains one session at a time per device slot (see ListDevices;
+    one JVM trains one session at a time, DJL's PyTorch gradient collector being process-global); other
+    sessions wait in QUEUED.
     """
 
     @staticmethod
@@ -382,6 +404,33 @@ class SessionService(object):
             '/ablserve.v1.SessionService/DeleteSession',
             ablserve_dot_v1_dot_session__pb2.DeleteSessionRequest.SerializeToString,
             ablserve_dot_v1_dot_session__pb2.DeleteSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDevices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ablserve.v1.SessionService/ListDevices',
+            ablserve_dot_v1_dot_session__pb2.ListDevicesRequest.SerializeToString,
+            ablserve_dot_v1_dot_session__pb2.ListDevicesResponse.FromString,
             options,
             channel_credentials,
             insecure,

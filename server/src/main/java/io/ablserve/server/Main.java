@@ -9,13 +9,20 @@ import io.ablserve.server.api.GrpcServerModule;
 import io.ablserve.server.auth.Exposure;
 import io.ablserve.server.config.ApiPolicy;
 import io.ablserve.server.config.ConfigModule;
+import io.ablserve.server.config.Isolation;
+import io.ablserve.server.config.WorkersConfig;
 import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.data.DatasetLimits;
 import io.ablserve.server.config.ServiceLimits;
 import io.ablserve.server.metrics.MetricsModule;
+import io.ablserve.server.auth.Principal;
+import io.ablserve.server.session.SessionManager;
 import io.ablserve.server.session.SessionModule;
+import io.ablserve.v1.DeviceSlot;
 import io.ablserve.server.store.StoreModule;
+import io.ablserve.server.worker.WorkerModule;
+import com.google.inject.util.Modules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -311,6 +318,32 @@ public final class Main implements Callable<Integer> {
               + " Env ABLSERVE_RETAIN_FINISHED_DAYS. Default 0.")
   Integer retainFinishedDays;
 
+  @Option(
+      names = "--slots",
+      defaultValue = "${env:ABLSERVE_SLOTS}",
+      description =
+          "Device slots, one session training on each at a time: comma-separated cpu (all cores),"
+              + " cpu:THREADS or gpu:INDEX, e.g. cpu:1,cpu:1 or gpu:0,gpu:1. More than one needs"
+              + " --isolation process. Env ABLSERVE_SLOTS. Default: one slot per GPU, else one CPU slot"
+              + " with all cores (inline: one slot on --device).")
+  String slots;
+
+  @Option(
+      names = "--isolation",
+      defaultValue = "${env:ABLSERVE_ISOLATION}",
+      description =
+          "inline: sessions train in the server process, one at a time; process: each in a worker"
+              + " process on its slot, crash-isolated. Env ABLSERVE_ISOLATION. Default inline.")
+  String isolation;
+
+  @Option(
+      names = "--worker-heartbeat-seconds",
+      defaultValue = "${env:ABLSERVE_WORKER_HEARTBEAT_SECONDS}",
+      description =
+          "A worker silent this long is killed and its session resumed from its checkpoint."
+              + " Env ABLSERVE_WORKER_HEARTBEAT_SECONDS. Default 30.")
+  Integer workerHeartbeatSeconds;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -341,6 +374,33 @@ public final class Main implements Callable<Integer> {
         minFreeBytes != null ? minFreeBytes : d.minFreeBytes(),
         limits(),
         api());
+  }
+
+  /** Where sessions train, defaults filled from {@link WorkersConfig#DEFAULTS}. */
+  WorkersConfig workers() {
+    WorkersConfig d = WorkersConfig.DEFAULTS;
+    Isolation mode = d.isolation();
+    if (isolation != null) {
+      mode = switch (isolation.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "inline" -> Isolation.INLINE;
+        case "process" -> Isolation.PROCESS;
+        default -> throw new IllegalArgumentException(
+            "--isolation must be inline or process, got '" + isolation + "'");
+      };
+    }
+    if (workerHeartbeatSeconds != null && workerHeartbeatSeconds < 1) {
+      throw new IllegalArgumentException(
+          "--worker-heartbeat-seconds must be >= 1, got " + workerHeartbeatSeconds);
+    }
+    return new WorkersConfig(
+        mode,
+        slots != null && !slots.isBlank() ? WorkersConfig.parseSlots(slots) : d.slots(),
+        workerHeartbeatSeconds != null
+            ? Duration.ofSeconds(workerHeartbeatSeconds)
+            : d.heartbeatTimeout(),
+        d.startTimeout(),
+        d.workerJvmOptions(),
+        d.maxCrashResumes());
   }
 
   private ApiPolicy api() {
@@ -403,8 +463,10 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ServerConfig config;
+    WorkersConfig workers;
     try {
       config = config();
+      workers = workers();
       Exposure.check(config);
     } catch (IllegalArgumentException e) {
       System.err.println("ablserve: " + e.getMessage());
@@ -413,12 +475,13 @@ public final class Main implements Callable<Integer> {
     Injector injector =
         Guice.createInjector(
             Stage.PRODUCTION,
-            new ConfigModule(config),
+            new ConfigModule(config, workers),
             new GrpcServerModule(),
             new SessionModule(),
             new StoreModule(),
             new MetricsModule(),
-            new TrainingModule());
+            new TrainingModule(),
+            workers.isolation() == Isolation.PROCESS ? new WorkerModule() : Modules.EMPTY_MODULE);
     AblServer server = injector.getInstance(AblServer.class).start();
     Runtime.getRuntime()
         .addShutdownHook(
@@ -449,6 +512,16 @@ public final class Main implements Callable<Integer> {
             + ", "
             + engine.getGpuCount()
             + " GPUs visible)");
+    StringBuilder slots = new StringBuilder();
+    for (DeviceSlot slot :
+        injector.getInstance(SessionManager.class).listDevices(Principal.LOCAL).getSlotsList()) {
+      slots.append(slots.length() == 0 ? "" : ", ").append(slot.getName()).append('=')
+          .append(slot.getDevice())
+          .append(slot.getThreads() > 0 ? " (" + slot.getThreads() + " threads)" : "");
+    }
+    System.out.println(
+        "ablserve isolation " + workers.isolation().name().toLowerCase(java.util.Locale.ROOT)
+            + ", slots " + slots);
     System.out.flush();
     server.awaitTermination();
     return 0;

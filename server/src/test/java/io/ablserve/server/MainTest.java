@@ -26,6 +26,27 @@ class MainTest {
     assertThat(parse()).isEqualTo(ServerConfig.DEFAULTS);
   }
 
+  static io.ablserve.server.config.WorkersConfig workers(String... args) {
+    Main main = new Main();
+    new CommandLine(main).parseArgs(args);
+    return main.workers();
+  }
+
+  @Test
+  void workers_withoutOptionsAreTheDefaults_andTakeSlotsAndIsolation() {
+    assertThat(workers()).isEqualTo(io.ablserve.server.config.WorkersConfig.DEFAULTS);
+    io.ablserve.server.config.WorkersConfig process =
+        workers("--isolation", "process", "--slots", "cpu:1,cpu:1", "--worker-heartbeat-seconds", "5");
+    assertThat(process.isolation()).isEqualTo(io.ablserve.server.config.Isolation.PROCESS);
+    assertThat(process.slots()).extracting(io.ablserve.server.config.SlotSpec::name)
+        .containsExactly("cpu-0", "cpu-1");
+    assertThat(process.heartbeatTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> workers("--slots", "cpu:1,cpu:1"))
+        .hasMessageContaining("--isolation process");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> workers("--isolation", "threads"))
+        .hasMessageContaining("inline or process");
+  }
+
   @Test
   void resumeInterrupted_parsesAutoAndManual() {
     assertThat(parse("--resume-interrupted", "manual").resumeInterrupted())

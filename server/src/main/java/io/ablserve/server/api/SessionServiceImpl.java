@@ -15,6 +15,8 @@ import io.ablserve.v1.CreateSessionRequest;
 import io.ablserve.v1.DeleteSessionRequest;
 import io.ablserve.v1.DeleteSessionResponse;
 import io.ablserve.v1.GetSessionRequest;
+import io.ablserve.v1.ListDevicesRequest;
+import io.ablserve.v1.ListDevicesResponse;
 import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.ListSessionsResponse;
 import io.ablserve.v1.ResumeSessionRequest;
@@ -104,6 +106,12 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
               .setNextPageToken(page.nextPageToken())
               .build();
         });
+  }
+
+  @Override
+  public void listDevices(
+      ListDevicesRequest request, StreamObserver<ListDevicesResponse> observer) {
+    ApiCalls.unary(observer, () -> sessions.listDevices(caller()));
   }
 
   @Override

@@ -56,6 +56,11 @@ public final class DatasetCatalog {
     }
   }
 
+  /** The folder served under {@code name}, configured or registered; empty for an unknown name. */
+  public Optional<Path> root(String name) {
+    return Optional.ofNullable(roots.containsKey(name) ? roots.get(name) : registered.get(name));
+  }
+
   /** Stops serving a registered name and drops its loaded copy. */
   public void unregister(String name) {
     if (registered.remove(name) != null) {

@@ -41,7 +41,7 @@ import java.util.zip.CRC32;
  * written last, holds the scalars, the last event sequence number the session had written, and a CRC-32
  * of every binary file; a checkpoint that fails those checks is skipped with a log line.
  */
-final class FileCheckpoints implements Checkpoints {
+public final class FileCheckpoints implements Checkpoints {
   private static final Logger logger = Logger.getLogger(FileCheckpoints.class.getName());
   private static final String STATE = "state.properties";
   private static final List<String> FILES =
@@ -51,13 +51,13 @@ final class FileCheckpoints implements Checkpoints {
   private final LongSupplier lastEventSequence;
 
   /** Checkpoints in {@code folder}; each records {@code lastEventSequence} as it is saved. */
-  FileCheckpoints(Path folder, LongSupplier lastEventSequence) {
+  public FileCheckpoints(Path folder, LongSupplier lastEventSequence) {
     this.folder = requireNonNull(folder, "folder");
     this.lastEventSequence = requireNonNull(lastEventSequence, "lastEventSequence");
   }
 
   /** The checkpoint folder of session {@code sessionId} under the server's {@code dataDir}. */
-  static Path folder(Path dataDir, String sessionId) {
+  public static Path folder(Path dataDir, String sessionId) {
     return dataDir.resolve("sessions").resolve(sessionId).resolve("checkpoint");
   }
 

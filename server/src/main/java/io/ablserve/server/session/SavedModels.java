@@ -81,7 +81,7 @@ public final class SavedModels {
   }
 
   /** Where the training run of session {@code sessionId} leaves its model. */
-  ModelSink sinkFor(String sessionId, SessionConfig config) {
+  public ModelSink sinkFor(String sessionId, SessionConfig config) {
     requireNonNull(sessionId, "sessionId");
     requireNonNull(config, "config");
     return (model, network, outcome) -> save(sessionId, config, model, network, outcome);

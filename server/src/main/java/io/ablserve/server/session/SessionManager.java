@@ -6,10 +6,13 @@ import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.ablserve.server.auth.Principal;
 import io.ablserve.server.config.ApiPolicy;
 import io.ablserve.server.config.ResumeInterrupted;
+import io.ablserve.server.config.SlotSpec;
 import io.ablserve.server.store.Listed;
 import io.ablserve.server.store.SessionStore;
 import io.ablserve.server.store.StoreException;
 import io.ablserve.server.train.TrainingState;
+import io.ablserve.v1.DeviceSlot;
+import io.ablserve.v1.ListDevicesResponse;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionState;
@@ -62,6 +65,10 @@ public final class SessionManager implements AutoCloseable {
   private final StorageGuard storage;
   private final ApiPolicy retention;
   private final Object requestLock = new Object();
+  private final Map<String, Integer> workerLosses = new ConcurrentHashMap<>();
+  private final int maxWorkerLosses;
+  /** Worker losses after which a session stays INTERRUPTED, by default. */
+  static final int MAX_WORKER_LOSSES = 3;
   private final Map<String, TrainingSession> live = new ConcurrentHashMap<>();
   private final ScheduledExecutorService prober =
       Executors.newSingleThreadScheduledExecutor(
@@ -88,7 +95,35 @@ public final class SessionManager implements AutoCloseable {
       StorageGuard storage,
       ApiPolicy retention,
       Clock clock) {
+    this(resolver, store, datasets, uploads, SlotTrainers.inline(requireNonNull(trainer, "trainer")),
+        List.of(new SlotSpec("cpu-0", "cpu", 0)), MAX_WORKER_LOSSES, models, maxQueuedSessions, maxQueuedPerUser, dataDir,
+        resumeInterrupted, health, storage, retention, clock);
+  }
+
+  /**
+   * As the other constructor, with sessions trained on {@code slots} by the trainers of {@code trainers}:
+   * one slot when they train in this process, any number in worker processes. A session that lost its
+   * worker more than {@code maxWorkerLosses} times stays INTERRUPTED rather than being resumed again.
+   */
+  public SessionManager(
+      SessionConfigResolver resolver,
+      SessionStore store,
+      DatasetAccess datasets,
+      ExpiringUploads uploads,
+      SlotTrainers trainers,
+      List<SlotSpec> slots,
+      int maxWorkerLosses,
+      SavedModels models,
+      int maxQueuedSessions,
+      OptionalInt maxQueuedPerUser,
+      Path dataDir,
+      ResumeInterrupted resumeInterrupted,
+      StoreHealth health,
+      StorageGuard storage,
+      ApiPolicy retention,
+      Clock clock) {
     this.retention = requireNonNull(retention, "retention");
+    this.maxWorkerLosses = maxWorkerLosses;
     this.resolver = requireNonNull(resolver, "resolver");
     this.health = requireNonNull(health, "health");
     this.storage = requireNonNull(storage, "storage");
@@ -100,8 +135,8 @@ public final class SessionManager implements AutoCloseable {
     this.resumeInterrupted = requireNonNull(resumeInterrupted, "resumeInterrupted");
     this.scheduler =
         new TrainingScheduler(
-            requireNonNull(trainer, "trainer"), models, dataDir, maxQueuedSessions, maxQueuedPerUser,
-            health::writable);
+            trainers, slots, models, dataDir, maxQueuedSessions, maxQueuedPerUser, health::writable);
+    scheduler.onWorkerLost(this::resumeAfterWorkerLoss);
   }
 
   /**
@@ -469,10 +504,58 @@ public final class SessionManager implements AutoCloseable {
     return scheduler.queueLength();
   }
 
-  /** The running session's training throughput at its last step report; 0 when none runs. */
+  /** The running sessions' training throughput at their last step reports, summed; 0 when none runs. */
   public double trainingImagesPerSecond() {
-    TrainingSession running = scheduler.running();
-    return running == null ? 0 : running.imagesPerSecond();
+    return scheduler.running().stream().mapToDouble(TrainingSession::imagesPerSecond).sum();
+  }
+
+  /** The device slots, each with the session training on it as far as {@code caller} may see it. */
+  public ListDevicesResponse listDevices(Principal caller) {
+    ListDevicesResponse.Builder response =
+        ListDevicesResponse.newBuilder().setIsolation(scheduler.isolated() ? "process" : "inline");
+    for (SlotSpec slot : scheduler.slots()) {
+      TrainingSession session = scheduler.runningOn(slot);
+      DeviceSlot.Builder listed =
+          DeviceSlot.newBuilder()
+              .setName(slot.name())
+              .setDevice(slot.device())
+              .setThreads(slot.threads())
+              .setBusy(session != null)
+              .setWorkerPid(scheduler.workerPid(slot));
+      if (session != null && (caller.admin() || caller.user().equals(session.owner()))) {
+        listed.setSessionId(session.id());
+      }
+      response.addSlots(listed);
+    }
+    return response.build();
+  }
+
+  /**
+   * Queues a session whose worker died again, from its checkpoint, when {@code --resume-interrupted} is
+   * auto and it has not lost more workers than allowed; it stays INTERRUPTED otherwise.
+   */
+  private void resumeAfterWorkerLoss(TrainingSession lost) {
+    String id = lost.id();
+    int losses = workerLosses.merge(id, 1, Integer::sum);
+    if (resumeInterrupted != ResumeInterrupted.AUTO || losses > maxWorkerLosses) {
+      logger.warning("session " + id + " stays INTERRUPTED after losing its worker (" + losses
+          + " times; --resume-interrupted " + resumeInterrupted + ")");
+      return;
+    }
+    try {
+      synchronized (this) {
+        Session current = store.find(id).orElseThrow();
+        if (current.getState() != SessionState.SESSION_STATE_INTERRUPTED) {
+          return;
+        }
+        long eventCount = store.eventCount(id);
+        ResumePoint from = resumePoint(id, eventCount);
+        scheduler.restore(() -> track(TrainingSession.resume(
+            current, eventCount, from.epoch(), from.supersededAfter(), lost.resolved(), store, clock)));
+      }
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "session " + id + " could not be queued again after losing its worker", e);
+    }
   }
 
   private TrainingSession track(TrainingSession session) {

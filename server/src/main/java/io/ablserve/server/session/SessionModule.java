@@ -4,12 +4,18 @@ import ai.djl.engine.Engine;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import com.google.inject.multibindings.OptionalBinder;
+import io.ablserve.server.config.Isolation;
+import io.ablserve.server.config.SlotSpec;
+import io.ablserve.server.config.WorkersConfig;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.store.DatasetStore;
 import io.ablserve.server.store.SessionStore;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The session lifecycle: config resolution, the trainer's queue, uploaded datasets and the results
@@ -22,6 +28,8 @@ public final class SessionModule extends AbstractModule {
   @Override
   protected void configure() {
     bind(Clock.class).toInstance(Clock.systemUTC());
+    // Set by the worker module for --isolation process; unset, sessions train in this process.
+    OptionalBinder.newOptionalBinder(binder(), SlotTrainers.class);
   }
 
   @Provides
@@ -103,13 +111,28 @@ public final class SessionModule extends AbstractModule {
       DatasetAccess datasets,
       UploadedDatasets uploads,
       Trainer trainer,
+      Optional<SlotTrainers> isolated,
       SavedModels models,
       ServerConfig config,
+      WorkersConfig workers,
       StoreHealth health,
       StorageGuard storage,
       Clock clock) {
+    SlotTrainers trainers =
+        workers.isolation() == Isolation.PROCESS
+            ? isolated.orElseThrow(() -> new IllegalStateException(
+                "--isolation process needs the worker module installed"))
+            : SlotTrainers.inline(trainer);
+    // GPUs are counted only for a process server with default slots: counting loads the engine.
+    List<SlotSpec> slots =
+        workers.resolveSlots(
+            workers.isolation() == Isolation.PROCESS && workers.slots().isEmpty()
+                ? Engine.getInstance().getGpuCount()
+                : 0,
+            config.defaultDevice());
     return new SessionManager(
-        resolver, store, datasets, uploads, trainer, models, config.maxQueuedSessions(),
+        resolver, store, datasets, uploads, trainers, slots, workers.maxCrashResumes(), models,
+        config.maxQueuedSessions(),
         config.queuedPerUserLimit(), config.dataDir(), config.resumeInterrupted(), health, storage,
         config.api(), clock);
   }

@@ -19,11 +19,14 @@ import io.ablserve.v1.SessionState;
 import io.ablserve.v1.StateChange;
 import io.ablserve.v1.StepMetrics;
 
-/** The training core's reports in their v1 event form (sequence and time are left to the log). */
-final class TelemetryEvents {
+/**
+ * The training core's reports in their v1 event form (sequence and time are left to the log); also the
+ * form in which a worker process sends them to the control plane.
+ */
+public final class TelemetryEvents {
   private TelemetryEvents() {}
 
-  static Phase phase(io.ablserve.server.train.Phase phase) {
+  public static Phase phase(io.ablserve.server.train.Phase phase) {
     return switch (phase) {
       case ISOLATION -> Phase.PHASE_ISOLATION;
       case ISOLATED -> Phase.PHASE_ISOLATED;
@@ -32,12 +35,12 @@ final class TelemetryEvents {
     };
   }
 
-  static SessionEvent.Builder phaseChange(io.ablserve.server.train.Phase phase, int epoch) {
+  public static SessionEvent.Builder phaseChange(io.ablserve.server.train.Phase phase, int epoch) {
     return SessionEvent.newBuilder()
         .setPhase(PhaseChange.newBuilder().setPhase(phase(phase)).setEpoch(epoch));
   }
 
-  static SessionEvent.Builder step(StepReport r) {
+  public static SessionEvent.Builder step(StepReport r) {
     return SessionEvent.newBuilder()
         .setStep(
             StepMetrics.newBuilder()
@@ -50,7 +53,7 @@ final class TelemetryEvents {
                 .setImagesPerSecond(r.imagesPerSecond()));
   }
 
-  static SessionEvent.Builder epoch(EpochReport r) {
+  public static SessionEvent.Builder epoch(EpochReport r) {
     return SessionEvent.newBuilder()
         .setEpoch(
             EpochSummary.newBuilder()
@@ -67,7 +70,7 @@ final class TelemetryEvents {
                 .addAllClassAccuracy(Doubles.asList(r.classAccuracy())));
   }
 
-  static SessionEvent.Builder isolation(IsolationReport r) {
+  public static SessionEvent.Builder isolation(IsolationReport r) {
     IsolationResult.Builder result =
         IsolationResult.newBuilder()
             .setEpoch(r.epoch())
@@ -82,7 +85,7 @@ final class TelemetryEvents {
     return SessionEvent.newBuilder().setIsolation(result);
   }
 
-  static SessionEvent.Builder filter(FilterReport r) {
+  public static SessionEvent.Builder filter(FilterReport r) {
     return SessionEvent.newBuilder()
         .setFilter(
             FilterResult.newBuilder()
@@ -94,7 +97,7 @@ final class TelemetryEvents {
                 .setExpansion(r.expansion()));
   }
 
-  static FinalResult result(TrainingOutcome o) {
+  public static FinalResult result(TrainingOutcome o) {
     return FinalResult.newBuilder()
         .setCleanAccuracy(o.cleanAccuracy())
         .setAttackSuccessRate(o.attackSuccessRate())
@@ -107,7 +110,7 @@ final class TelemetryEvents {
         .build();
   }
 
-  static BackdoorVerdict verdict(Verdict v) {
+  public static BackdoorVerdict verdict(Verdict v) {
     if (!v.tested()) {
       return BackdoorVerdict.getDefaultInstance();
     }
@@ -124,13 +127,13 @@ final class TelemetryEvents {
         .build();
   }
 
-  static SessionEvent.Builder stateChange(SessionState state, String reason) {
+  public static SessionEvent.Builder stateChange(SessionState state, String reason) {
     return SessionEvent.newBuilder()
         .setState(StateChange.newBuilder().setState(state).setReason(reason));
   }
 
   /** True for the states a session never leaves. */
-  static boolean isTerminal(SessionState state) {
+  public static boolean isTerminal(SessionState state) {
     return switch (state) {
       case SESSION_STATE_SUCCEEDED,
           SESSION_STATE_FAILED,

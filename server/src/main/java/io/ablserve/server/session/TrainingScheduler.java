@@ -2,44 +2,56 @@ package io.ablserve.server.session;
 
 import static java.util.Objects.requireNonNull;
 
+import ai.djl.Device;
+import io.ablserve.server.config.SlotSpec;
 import io.ablserve.server.store.StoreException;
 import io.ablserve.server.train.NativeMemory;
 import io.ablserve.server.train.TrainingCancelledException;
 import io.ablserve.server.train.TrainingOutcome;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Runs queued sessions one at a time on a single training thread, highest priority first and first in
- * first out within a priority. One at a time is not a tuning choice: DJL's PyTorch GradientCollector is
- * process-global, so two trainings in one JVM would record into each other's gradients.
+ * Runs queued sessions on device slots, one thread per slot, each taking the next session when its slot
+ * is free: highest priority first, first in first out within a priority. Inline (sessions training in this
+ * process) there is exactly one slot, and that is not a tuning choice: DJL's PyTorch GradientCollector is
+ * process-global (a second one open at once throws IllegalStateException) and so is the engine's random
+ * seed, so two trainings in one JVM cannot run side by side. Several slots need sessions in worker
+ * processes ({@link SlotTrainers#isolated}).
  */
 final class TrainingScheduler implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(TrainingScheduler.class.getName());
 
-  private final Trainer trainer;
+  private final SlotTrainers trainers;
+  private final List<SlotSpec> slots;
   private final SavedModels models;
   private final Path dataDir;
   private final BooleanSupplier storeWritable;
   private final int capacity;
   private final OptionalInt perUserLimit;
   private final TrainingQueue<TrainingSession> queue = new TrainingQueue<>();
-  private final Thread thread;
+  private final List<Thread> threads = new ArrayList<>();
   private static final long STORE_WAIT_MILLIS = 100;
 
   private final Set<TrainingSession> unstored = ConcurrentHashMap.newKeySet();
-  private TrainingSession running; // guarded by this
+  private final Map<SlotSpec, TrainingSession> running = new LinkedHashMap<>(); // guarded by this
+  private volatile Consumer<TrainingSession> onWorkerLost = session -> {};
   private volatile boolean closed;
 
   /**
-   * Runs sessions with {@code trainer}; checkpoints live under {@code dataDir}, models in {@code models}.
+   * Runs sessions with {@code trainer} on one slot, in this process; checkpoints live under {@code dataDir}, models in {@code models}.
    * At most {@code capacity} sessions wait, and at most {@code perUserLimit} of one user's, when given.
    * No session starts while {@code storeWritable} is false: it would only fail to record that it runs.
    */
@@ -50,18 +62,68 @@ final class TrainingScheduler implements AutoCloseable {
       int capacity,
       OptionalInt perUserLimit,
       BooleanSupplier storeWritable) {
-    this.trainer = requireNonNull(trainer, "trainer");
+    this(SlotTrainers.inline(requireNonNull(trainer, "trainer")),
+        List.of(new SlotSpec("cpu-0", "cpu", 0)), models, dataDir, capacity, perUserLimit, storeWritable);
+  }
+
+  /**
+   * Runs sessions on {@code slots}, one at a time on each, with the trainer {@code trainers} gives for the
+   * slot; otherwise as the one-slot constructor.
+   */
+  TrainingScheduler(
+      SlotTrainers trainers,
+      List<SlotSpec> slots,
+      SavedModels models,
+      Path dataDir,
+      int capacity,
+      OptionalInt perUserLimit,
+      BooleanSupplier storeWritable) {
+    this.trainers = requireNonNull(trainers, "trainers");
+    this.slots = List.copyOf(slots);
+    if (this.slots.isEmpty() || (!trainers.isolated() && this.slots.size() > 1)) {
+      throw new IllegalArgumentException(
+          "sessions training in the server process need exactly one slot, got " + slots.size());
+    }
     this.storeWritable = requireNonNull(storeWritable, "storeWritable");
     this.models = requireNonNull(models, "models");
     this.dataDir = requireNonNull(dataDir, "dataDir");
     this.capacity = capacity;
     this.perUserLimit = requireNonNull(perUserLimit, "perUserLimit");
-    this.thread = new Thread(this::trainForever, "ablserve-trainer");
-    thread.setDaemon(true);
+    for (SlotSpec slot : this.slots) {
+      Thread thread = new Thread(() -> trainForever(slot), "ablserve-trainer-" + slot.name());
+      thread.setDaemon(true);
+      threads.add(thread);
+    }
+  }
+
+  /**
+   * Called on the slot's thread with a session whose worker died after it had started, once the session
+   * is INTERRUPTED: the session manager queues it again (or not) by {@code --resume-interrupted}.
+   */
+  void onWorkerLost(Consumer<TrainingSession> handler) {
+    this.onWorkerLost = requireNonNull(handler, "handler");
   }
 
   void start() {
-    thread.start();
+    threads.forEach(Thread::start);
+  }
+
+  List<SlotSpec> slots() {
+    return slots;
+  }
+
+  /** The session training on {@code slot}, or null. */
+  synchronized TrainingSession runningOn(SlotSpec slot) {
+    return running.get(slot);
+  }
+
+  /** The process id of the worker on {@code slot}; 0 when none. */
+  long workerPid(SlotSpec slot) {
+    return trainers.workerPid(slot);
+  }
+
+  boolean isolated() {
+    return trainers.isolated();
   }
 
   /**
@@ -100,8 +162,9 @@ final class TrainingScheduler implements AutoCloseable {
     return queue.size();
   }
 
-  synchronized TrainingSession running() {
-    return running;
+  /** The sessions training now, by slot order. */
+  synchronized List<TrainingSession> running() {
+    return List.copyOf(running.values());
   }
 
   /** Sessions that will train before {@code session} (0 = next), or -1 when it is not queued. */
@@ -120,7 +183,7 @@ final class TrainingScheduler implements AutoCloseable {
     }
   }
 
-  private void trainForever() {
+  private void trainForever(SlotSpec slot) {
     while (!closed) {
       TrainingSession session;
       try {
@@ -133,11 +196,12 @@ final class TrainingScheduler implements AutoCloseable {
         if (closed) {
           break; // it stays QUEUED in the store, for the next process
         }
-        running = session;
+        running.put(slot, session);
       }
       try {
-        if (session.start()) {
-          train(session);
+        Device device = trainers.isolated() ? device(slot) : session.resolved().device();
+        if (session.start(slot.name(), device.toString())) {
+          train(session, slot, device);
           NativeMemory.trim(); // the session's tensors are gone: give their memory back while idle
         }
       } catch (StoreException e) {
@@ -148,7 +212,7 @@ final class TrainingScheduler implements AutoCloseable {
         interruptUnstored(session, "internal error: " + reason(e));
       } finally {
         synchronized (this) {
-          running = null;
+          running.remove(slot);
         }
       }
     }
@@ -163,16 +227,17 @@ final class TrainingScheduler implements AutoCloseable {
    * session ends INTERRUPTED in memory only, keeping its checkpoints (see {@link
    * TrainingSession#interruptUnstored}).
    */
-  private void train(TrainingSession session) {
+  private void train(TrainingSession session, SlotSpec slot, Device device) {
     ResolvedSession resolved = session.resolved();
     FileCheckpoints checkpoints = checkpoints(dataDir, session);
     StorageFault fault = new StorageFault();
     Runnable end;
     boolean resumable = false;
+    boolean lost = false;
     try {
       TrainingOutcome outcome =
-          trainer.train(
-              resolved.experiment(), resolved.device(), session,
+          trainers.on(slot, session.id(), resolved.config()).train(
+              resolved.experiment(), device, session,
               () -> session.isCancelRequested() || fault.happened(),
               fault.watching(
                   IsolatedSets.recording(checkpoints, IsolatedSets.file(dataDir, session.id()))),
@@ -187,6 +252,12 @@ final class TrainingScheduler implements AutoCloseable {
       } else {
         end = () -> session.cancelled(e.getMessage());
       }
+    } catch (WorkerLostException e) {
+      logger.warning("session " + session.id() + " lost its worker on " + slot.name() + ": "
+          + e.getMessage());
+      end = () -> session.interrupt(e.getMessage());
+      resumable = true;
+      lost = !closed;
     } catch (Exception | Error e) {
       logger.log(Level.WARNING, "session " + session.id() + " failed", e);
       String reason = e instanceof StoreException ? "the session store failed: " + reason(e) : reason(e);
@@ -206,6 +277,13 @@ final class TrainingScheduler implements AutoCloseable {
     if (!resumable) {
       checkpoints.delete();
     }
+    if (lost) {
+      onWorkerLost.accept(session);
+    }
+  }
+
+  private static Device device(SlotSpec slot) {
+    return slot.isGpu() ? Device.gpu(slot.gpuIndex()) : Device.cpu();
   }
 
   private void interruptUnstored(TrainingSession session, StoreException e) {
@@ -257,24 +335,30 @@ final class TrainingScheduler implements AutoCloseable {
    * the store, for the next process to queue again. Waits up to {@code timeout} for the run to notice.
    */
   void close(Duration timeout) throws InterruptedException {
-    TrainingSession current;
+    List<TrainingSession> current;
     synchronized (this) {
       closed = true;
-      current = running;
+      current = List.copyOf(running.values());
     }
     queue.clear();
-    if (current != null) {
-      current.requestCancelQuietly();
+    current.forEach(TrainingSession::requestCancelQuietly);
+    threads.forEach(Thread::interrupt);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (Thread thread : threads) {
+      thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
     }
-    thread.interrupt();
-    thread.join(timeout.toMillis());
-    if (current != null) {
-      try {
-        current.interrupt("server shut down");
-      } catch (StoreException e) {
-        // The store keeps it RUNNING, which the next process treats as a crash: resumed or INTERRUPTED.
-        logger.log(Level.WARNING, "session " + current.id() + " not stored INTERRUPTED", e);
-      }
+    for (TrainingSession session : current) {
+      interruptOnClose(session);
+    }
+    trainers.close();
+  }
+
+  private static void interruptOnClose(TrainingSession current) {
+    try {
+      current.interrupt("server shut down");
+    } catch (StoreException e) {
+      // The store keeps it RUNNING, which the next process treats as a crash: resumed or INTERRUPTED.
+      logger.log(Level.WARNING, "session " + current.id() + " not stored INTERRUPTED", e);
     }
   }
 

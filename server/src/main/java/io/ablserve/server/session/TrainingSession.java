@@ -274,6 +274,14 @@ final class TrainingSession implements TrainingListener {
 
   /** QUEUED -> RUNNING; false (and CANCELLED) when a cancel arrived as the trainer took the session. */
   synchronized boolean start() {
+    return start(state.getSlot(), state.getDevice());
+  }
+
+  /**
+   * QUEUED -> RUNNING on slot {@code slot} and {@code device} (the engine's name); false (and CANCELLED)
+   * when a cancel arrived as the trainer took the session.
+   */
+  synchronized boolean start(String slot, String device) {
     expect(SessionState.SESSION_STATE_QUEUED);
     if (cancelRequested.get()) {
       finish(SessionState.SESSION_STATE_CANCELLED, "cancelled before training started");
@@ -282,6 +290,8 @@ final class TrainingSession implements TrainingListener {
     commit(
         state.clone()
             .setState(SessionState.SESSION_STATE_RUNNING)
+            .setSlot(slot)
+            .setDevice(device)
             .setStartedAt(EventLog.timestamp(clock.instant())),
         TelemetryEvents.stateChange(SessionState.SESSION_STATE_RUNNING, startReason),
         false);

@@ -1,0 +1,35 @@
+package io.ablserve.server.session;
+
+import io.ablserve.server.config.SlotSpec;
+import io.ablserve.v1.SessionConfig;
+
+/**
+ * The trainer of one session on one device slot: the server's own {@link Trainer} when sessions train
+ * inline, or one that runs the session in a worker process pinned to the slot.
+ */
+public interface SlotTrainers {
+
+  /** The trainer for session {@code sessionId}, resolved as {@code config}, on {@code slot}. */
+  Trainer on(SlotSpec slot, String sessionId, SessionConfig config);
+
+  /**
+   * True when sessions train in processes of their own: each then trains on its slot's device, and the
+   * trainer saves the model itself (the {@link io.ablserve.server.train.ModelSink} it is given is unused).
+   */
+  default boolean isolated() {
+    return false;
+  }
+
+  /** The process id of the worker training on {@code slot}; 0 when none does. */
+  default long workerPid(SlotSpec slot) {
+    return 0;
+  }
+
+  /** Stops what the trainers hold open (worker processes, their channel); called once, at shutdown. */
+  default void close() {}
+
+  /** Every session in this process, with {@code trainer}. */
+  static SlotTrainers inline(Trainer trainer) {
+    return (slot, sessionId, config) -> trainer;
+  }
+}

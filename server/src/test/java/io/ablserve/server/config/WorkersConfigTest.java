@@ -1,0 +1,68 @@
+package io.ablserve.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WorkersConfigTest {
+
+  @Test
+  void defaults_areInlineOnOneSlot_asBeforeSlots() {
+    WorkersConfig d = WorkersConfig.DEFAULTS;
+    assertThat(d.isolation()).isEqualTo(Isolation.INLINE);
+    assertThat(d.slots()).isEmpty();
+    assertThat(d.heartbeatTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(d.startTimeout()).isEqualTo(Duration.ofSeconds(120));
+    assertThat(d.maxCrashResumes()).isEqualTo(3);
+    assertThat(d.resolveSlots(4, "cpu")).containsExactly(new SlotSpec("cpu-0", "cpu", 0));
+    assertThat(d.resolveSlots(0, "gpu:1")).containsExactly(new SlotSpec("gpu-1", "gpu:1", 0));
+  }
+
+  @Test
+  void processDefaults_areOneSlotPerGpu_elseOneCpuSlotWithAllCores() {
+    WorkersConfig process =
+        new WorkersConfig(Isolation.PROCESS, List.of(), Duration.ofSeconds(30), Duration.ofSeconds(120),
+            List.of(), 3);
+    assertThat(process.resolveSlots(2, "cpu"))
+        .containsExactly(new SlotSpec("gpu-0", "gpu:0", 0), new SlotSpec("gpu-1", "gpu:1", 0));
+    assertThat(process.resolveSlots(0, "cpu")).containsExactly(new SlotSpec("cpu-0", "cpu", 0));
+  }
+
+  @Test
+  void parseSlots_namesCpuSlotsInOrderAndGpuSlotsByIndex() {
+    assertThat(WorkersConfig.parseSlots("cpu:1, cpu:1,gpu:3,cpu"))
+        .containsExactly(
+            new SlotSpec("cpu-0", "cpu", 1), new SlotSpec("cpu-1", "cpu", 1),
+            new SlotSpec("gpu-3", "gpu:3", 0), new SlotSpec("cpu-2", "cpu", 0));
+  }
+
+  @Test
+  void parseSlots_rejectsWhatItCannotRead() {
+    for (String bad : List.of("cpu:0", "tpu", "gpu", "cpu:x", "")) {
+      assertThatThrownBy(() -> WorkersConfig.parseSlots(bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("--slots entries must be cpu, cpu:THREADS (>= 1) or gpu:INDEX");
+    }
+  }
+
+  @Test
+  void inline_refusesMoreThanOneSlot() {
+    assertThatThrownBy(
+            () -> new WorkersConfig(Isolation.INLINE, WorkersConfig.parseSlots("cpu:1,cpu:1"),
+                Duration.ofSeconds(30), Duration.ofSeconds(120), List.of(), 3))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--isolation process");
+  }
+
+  @Test
+  void slots_mayNotNameOneGpuTwice() {
+    assertThatThrownBy(
+            () -> new WorkersConfig(Isolation.PROCESS, WorkersConfig.parseSlots("gpu:0,gpu:0"),
+                Duration.ofSeconds(30), Duration.ofSeconds(120), List.of(), 3))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("twice");
+  }
+}
