@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional, Tuple, Union
 
 import numpy as np
+import pandas as pd
 
 from ._display import html_table
 from ._docs import with_field_docs
@@ -197,6 +198,11 @@ class FinalResult:
     """The last epoch's clean accuracy of each class, indexed by label: a defence that kills a class shows it."""
     verdict: Optional[BackdoorVerdict] = None
     """Whether a backdoor was confirmed; None when no check ran (defense "none", ``isolation_expansion`` off)."""
+    confusion_matrix: Optional[pd.DataFrame] = field(default=None, compare=False)
+    """The final model on the clean test set: a DataFrame of counts, true class (rows, index "true class") by
+    predicted class (columns, "predicted class"); its rows sum to each class's test images and its diagonal over
+    them is ``class_accuracy``. None from a server older than the field. Plot it with
+    :meth:`Session.plot_confusion_matrix`."""
 
     def _repr_html_(self) -> str:
         rows = [("clean accuracy", self.clean_accuracy), ("attack success rate", self.attack_success_rate),
@@ -233,9 +239,20 @@ def backdoor_verdict(m: pb.BackdoorVerdict) -> Optional[BackdoorVerdict]:
                            m.suspect_count, tuple(m.class_evidence))
 
 
+def confusion_frame(m: pb.ConfusionMatrix) -> Optional[pd.DataFrame]:
+    """Counts by true class (rows) and predicted class (columns); None for an unset message."""
+    n = m.num_classes
+    if n == 0:
+        return None
+    counts = np.asarray(m.counts, dtype=np.int64).reshape(n, n)
+    return pd.DataFrame(counts, index=pd.RangeIndex(n, name="true class"),
+                        columns=pd.RangeIndex(n, name="predicted class"))
+
+
 def final_result(m: pb.FinalResult, sequence: Optional[int] = None, time: Optional[datetime] = None) -> FinalResult:
     return FinalResult(m.clean_accuracy, m.attack_success_rate, m.isolation_precision, m.isolation_recall,
-                       m.epochs, m.elapsed_ms, sequence, time, tuple(m.class_accuracy), backdoor_verdict(m.verdict))
+                       m.epochs, m.elapsed_ms, sequence, time, tuple(m.class_accuracy), backdoor_verdict(m.verdict),
+                       confusion_frame(m.confusion_matrix))
 
 
 def isolation_result(m: pb.IsolationResult, sequence: Optional[int] = None,

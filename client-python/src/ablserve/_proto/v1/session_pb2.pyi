@@ -441,7 +441,7 @@ class StateChange(_message.Message):
     def __init__(self, state: _Optional[_Union[SessionState, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class FinalResult(_message.Message):
-    __slots__ = ("clean_accuracy", "attack_success_rate", "isolation_precision", "isolation_recall", "epochs", "elapsed_ms", "class_accuracy", "verdict")
+    __slots__ = ("clean_accuracy", "attack_success_rate", "isolation_precision", "isolation_recall", "epochs", "elapsed_ms", "class_accuracy", "verdict", "confusion_matrix")
     CLEAN_ACCURACY_FIELD_NUMBER: _ClassVar[int]
     ATTACK_SUCCESS_RATE_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_PRECISION_FIELD_NUMBER: _ClassVar[int]
@@ -450,6 +450,7 @@ class FinalResult(_message.Message):
     ELAPSED_MS_FIELD_NUMBER: _ClassVar[int]
     CLASS_ACCURACY_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
+    CONFUSION_MATRIX_FIELD_NUMBER: _ClassVar[int]
     clean_accuracy: float
     attack_success_rate: float
     isolation_precision: float
@@ -458,7 +459,16 @@ class FinalResult(_message.Message):
     elapsed_ms: int
     class_accuracy: _containers.RepeatedScalarFieldContainer[float]
     verdict: BackdoorVerdict
-    def __init__(self, clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., isolation_precision: _Optional[float] = ..., isolation_recall: _Optional[float] = ..., epochs: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., class_accuracy: _Optional[_Iterable[float]] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ...) -> None: ...
+    confusion_matrix: ConfusionMatrix
+    def __init__(self, clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., isolation_precision: _Optional[float] = ..., isolation_recall: _Optional[float] = ..., epochs: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., class_accuracy: _Optional[_Iterable[float]] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ..., confusion_matrix: _Optional[_Union[ConfusionMatrix, _Mapping]] = ...) -> None: ...
+
+class ConfusionMatrix(_message.Message):
+    __slots__ = ("num_classes", "counts")
+    NUM_CLASSES_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    num_classes: int
+    counts: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, num_classes: _Optional[int] = ..., counts: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class SessionEvent(_message.Message):
     __slots__ = ("sequence", "time", "step", "epoch", "phase", "isolation", "state", "result", "filter")

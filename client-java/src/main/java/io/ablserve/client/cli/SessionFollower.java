@@ -50,6 +50,7 @@ final class SessionFollower {
     if (result != null) {
       out.println();
       out.print(ReportFormat.finalTable(result, targetLabel));
+      out.print(ConfusionTable.render(result.getConfusionMatrix(), targetLabel));
     }
     out.println(ReportFormat.finalLine(lastState, result));
     out.flush();

@@ -101,8 +101,14 @@ public final class SessionResults {
     evaluating.lock();
     try (Model model =
         ModelEvaluation.load(saved.dir(), saved.metadata().getModelName(), network, device)) {
+      long[] confusion = ModelEvaluation.confusion(model, network, test, cancelled);
+      long correct = 0;
+      for (int c = 0; c < network.numClasses(); c++) {
+        correct += confusion[c * network.numClasses() + c];
+      }
       return EvaluateResponse.newBuilder()
-          .setCleanAccuracy(ModelEvaluation.accuracy(model, network, test, cancelled))
+          .setCleanAccuracy(test.size() == 0 ? Double.NaN : (double) correct / test.size())
+          .setConfusionMatrix(TelemetryEvents.confusionMatrix(confusion))
           .setAttackSuccessRate(
               attackConfig.kind() == AttackKind.NONE
                   ? Double.NaN

@@ -1,6 +1,7 @@
 package io.ablserve.server.session;
 
 import com.google.common.primitives.Doubles;
+import com.google.common.primitives.Longs;
 import io.ablserve.server.train.EpochReport;
 import io.ablserve.server.train.FilterReport;
 import io.ablserve.server.train.IsolationReport;
@@ -8,6 +9,7 @@ import io.ablserve.server.train.StepReport;
 import io.ablserve.server.train.TrainingOutcome;
 import io.ablserve.server.train.Verdict;
 import io.ablserve.v1.BackdoorVerdict;
+import io.ablserve.v1.ConfusionMatrix;
 import io.ablserve.v1.EpochSummary;
 import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.FinalResult;
@@ -95,7 +97,11 @@ final class TelemetryEvents {
   }
 
   static FinalResult result(TrainingOutcome o) {
-    return FinalResult.newBuilder()
+    FinalResult.Builder result = FinalResult.newBuilder();
+    if (o.confusionMatrix().length > 0) {
+      result.setConfusionMatrix(confusionMatrix(o.confusionMatrix()));
+    }
+    return result
         .setCleanAccuracy(o.cleanAccuracy())
         .setAttackSuccessRate(o.attackSuccessRate())
         .setIsolationPrecision(o.isolationPrecision())
@@ -104,6 +110,14 @@ final class TelemetryEvents {
         .setElapsedMs(o.elapsedMs())
         .addAllClassAccuracy(Doubles.asList(o.classAccuracy()))
         .setVerdict(verdict(o.verdict()))
+        .build();
+  }
+
+  /** Row-major {@code counts} of a square matrix, as the v1 message. */
+  static ConfusionMatrix confusionMatrix(long[] counts) {
+    return ConfusionMatrix.newBuilder()
+        .setNumClasses((int) Math.round(Math.sqrt(counts.length)))
+        .addAllCounts(Longs.asList(counts))
         .build();
   }
 
