@@ -39,6 +39,20 @@ class AttackKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ATTACK_KIND_SIG: _ClassVar[AttackKind]
     ATTACK_KIND_WANET: _ClassVar[AttackKind]
 
+class PatchCorner(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PATCH_CORNER_UNSPECIFIED: _ClassVar[PatchCorner]
+    PATCH_CORNER_BOTTOM_RIGHT: _ClassVar[PatchCorner]
+    PATCH_CORNER_BOTTOM_LEFT: _ClassVar[PatchCorner]
+    PATCH_CORNER_TOP_LEFT: _ClassVar[PatchCorner]
+    PATCH_CORNER_TOP_RIGHT: _ClassVar[PatchCorner]
+
+class BlendPattern(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BLEND_PATTERN_UNSPECIFIED: _ClassVar[BlendPattern]
+    BLEND_PATTERN_NOISE: _ClassVar[BlendPattern]
+    BLEND_PATTERN_CHECKERBOARD: _ClassVar[BlendPattern]
+
 class ModelArch(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     MODEL_ARCH_UNSPECIFIED: _ClassVar[ModelArch]
@@ -95,6 +109,14 @@ ATTACK_KIND_BLEND: AttackKind
 ATTACK_KIND_TROJAN: AttackKind
 ATTACK_KIND_SIG: AttackKind
 ATTACK_KIND_WANET: AttackKind
+PATCH_CORNER_UNSPECIFIED: PatchCorner
+PATCH_CORNER_BOTTOM_RIGHT: PatchCorner
+PATCH_CORNER_BOTTOM_LEFT: PatchCorner
+PATCH_CORNER_TOP_LEFT: PatchCorner
+PATCH_CORNER_TOP_RIGHT: PatchCorner
+BLEND_PATTERN_UNSPECIFIED: BlendPattern
+BLEND_PATTERN_NOISE: BlendPattern
+BLEND_PATTERN_CHECKERBOARD: BlendPattern
 MODEL_ARCH_UNSPECIFIED: ModelArch
 MODEL_ARCH_SMALL_CNN: ModelArch
 MODEL_ARCH_WRN_16_1: ModelArch
@@ -127,7 +149,7 @@ class DatasetSpec(_message.Message):
     def __init__(self, name: _Optional[str] = ..., train_limit: _Optional[int] = ..., test_limit: _Optional[int] = ...) -> None: ...
 
 class AttackSpec(_message.Message):
-    __slots__ = ("kind", "target_label", "poison_rate", "patch_size_px", "blend_alpha", "sig_amplitude", "sig_frequency", "wanet_grid_size", "wanet_strength", "wanet_cross_ratio")
+    __slots__ = ("kind", "target_label", "poison_rate", "patch_size_px", "blend_alpha", "sig_amplitude", "sig_frequency", "wanet_grid_size", "wanet_strength", "wanet_cross_ratio", "patch_corner", "patch_margin_px", "blend_pattern", "blend_seed")
     KIND_FIELD_NUMBER: _ClassVar[int]
     TARGET_LABEL_FIELD_NUMBER: _ClassVar[int]
     POISON_RATE_FIELD_NUMBER: _ClassVar[int]
@@ -138,6 +160,10 @@ class AttackSpec(_message.Message):
     WANET_GRID_SIZE_FIELD_NUMBER: _ClassVar[int]
     WANET_STRENGTH_FIELD_NUMBER: _ClassVar[int]
     WANET_CROSS_RATIO_FIELD_NUMBER: _ClassVar[int]
+    PATCH_CORNER_FIELD_NUMBER: _ClassVar[int]
+    PATCH_MARGIN_PX_FIELD_NUMBER: _ClassVar[int]
+    BLEND_PATTERN_FIELD_NUMBER: _ClassVar[int]
+    BLEND_SEED_FIELD_NUMBER: _ClassVar[int]
     kind: AttackKind
     target_label: int
     poison_rate: float
@@ -148,7 +174,11 @@ class AttackSpec(_message.Message):
     wanet_grid_size: int
     wanet_strength: float
     wanet_cross_ratio: float
-    def __init__(self, kind: _Optional[_Union[AttackKind, str]] = ..., target_label: _Optional[int] = ..., poison_rate: _Optional[float] = ..., patch_size_px: _Optional[int] = ..., blend_alpha: _Optional[float] = ..., sig_amplitude: _Optional[float] = ..., sig_frequency: _Optional[int] = ..., wanet_grid_size: _Optional[int] = ..., wanet_strength: _Optional[float] = ..., wanet_cross_ratio: _Optional[float] = ...) -> None: ...
+    patch_corner: PatchCorner
+    patch_margin_px: int
+    blend_pattern: BlendPattern
+    blend_seed: int
+    def __init__(self, kind: _Optional[_Union[AttackKind, str]] = ..., target_label: _Optional[int] = ..., poison_rate: _Optional[float] = ..., patch_size_px: _Optional[int] = ..., blend_alpha: _Optional[float] = ..., sig_amplitude: _Optional[float] = ..., sig_frequency: _Optional[int] = ..., wanet_grid_size: _Optional[int] = ..., wanet_strength: _Optional[float] = ..., wanet_cross_ratio: _Optional[float] = ..., patch_corner: _Optional[_Union[PatchCorner, str]] = ..., patch_margin_px: _Optional[int] = ..., blend_pattern: _Optional[_Union[BlendPattern, str]] = ..., blend_seed: _Optional[int] = ...) -> None: ...
 
 class ModelSpec(_message.Message):
     __slots__ = ("arch",)
