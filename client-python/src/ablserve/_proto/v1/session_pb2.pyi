@@ -425,7 +425,7 @@ class PhaseChange(_message.Message):
     def __init__(self, phase: _Optional[_Union[Phase, str]] = ..., epoch: _Optional[int] = ...) -> None: ...
 
 class IsolationResult(_message.Message):
-    __slots__ = ("epoch", "indices", "losses", "poisoned", "precision", "recall", "train_size", "train_poisoned_count", "verdict")
+    __slots__ = ("epoch", "indices", "losses", "poisoned", "precision", "recall", "train_size", "train_poisoned_count", "verdict", "ascended_indices", "suspect_indices")
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     INDICES_FIELD_NUMBER: _ClassVar[int]
     LOSSES_FIELD_NUMBER: _ClassVar[int]
@@ -435,6 +435,8 @@ class IsolationResult(_message.Message):
     TRAIN_SIZE_FIELD_NUMBER: _ClassVar[int]
     TRAIN_POISONED_COUNT_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
+    ASCENDED_INDICES_FIELD_NUMBER: _ClassVar[int]
+    SUSPECT_INDICES_FIELD_NUMBER: _ClassVar[int]
     epoch: int
     indices: _containers.RepeatedScalarFieldContainer[int]
     losses: _containers.RepeatedScalarFieldContainer[float]
@@ -444,23 +446,57 @@ class IsolationResult(_message.Message):
     train_size: int
     train_poisoned_count: int
     verdict: BackdoorVerdict
-    def __init__(self, epoch: _Optional[int] = ..., indices: _Optional[_Iterable[int]] = ..., losses: _Optional[_Iterable[float]] = ..., poisoned: _Optional[_Iterable[bool]] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., train_size: _Optional[int] = ..., train_poisoned_count: _Optional[int] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ...) -> None: ...
+    ascended_indices: _containers.RepeatedScalarFieldContainer[int]
+    suspect_indices: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, epoch: _Optional[int] = ..., indices: _Optional[_Iterable[int]] = ..., losses: _Optional[_Iterable[float]] = ..., poisoned: _Optional[_Iterable[bool]] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., train_size: _Optional[int] = ..., train_poisoned_count: _Optional[int] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ..., ascended_indices: _Optional[_Iterable[int]] = ..., suspect_indices: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class LabelEvidence(_message.Message):
+    __slots__ = ("label", "cluster_size", "label_size", "separation", "loss_gap_nats", "runner_up_diversity", "rest_runner_up_diversity", "evidence")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SEPARATION_FIELD_NUMBER: _ClassVar[int]
+    LOSS_GAP_NATS_FIELD_NUMBER: _ClassVar[int]
+    RUNNER_UP_DIVERSITY_FIELD_NUMBER: _ClassVar[int]
+    REST_RUNNER_UP_DIVERSITY_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    label: int
+    cluster_size: int
+    label_size: int
+    separation: float
+    loss_gap_nats: float
+    runner_up_diversity: float
+    rest_runner_up_diversity: float
+    evidence: float
+    def __init__(self, label: _Optional[int] = ..., cluster_size: _Optional[int] = ..., label_size: _Optional[int] = ..., separation: _Optional[float] = ..., loss_gap_nats: _Optional[float] = ..., runner_up_diversity: _Optional[float] = ..., rest_runner_up_diversity: _Optional[float] = ..., evidence: _Optional[float] = ...) -> None: ...
+
+class BackdoorCheckResult(_message.Message):
+    __slots__ = ("epoch", "labels", "verdict")
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    epoch: int
+    labels: _containers.RepeatedCompositeFieldContainer[LabelEvidence]
+    verdict: BackdoorVerdict
+    def __init__(self, epoch: _Optional[int] = ..., labels: _Optional[_Iterable[_Union[LabelEvidence, _Mapping]]] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ...) -> None: ...
 
 class FilterResult(_message.Message):
-    __slots__ = ("epoch", "removed_count", "precision", "recall", "kept_size", "expansion")
+    __slots__ = ("epoch", "removed_count", "precision", "recall", "kept_size", "expansion", "indices")
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     REMOVED_COUNT_FIELD_NUMBER: _ClassVar[int]
     PRECISION_FIELD_NUMBER: _ClassVar[int]
     RECALL_FIELD_NUMBER: _ClassVar[int]
     KEPT_SIZE_FIELD_NUMBER: _ClassVar[int]
     EXPANSION_FIELD_NUMBER: _ClassVar[int]
+    INDICES_FIELD_NUMBER: _ClassVar[int]
     epoch: int
     removed_count: int
     precision: float
     recall: float
     kept_size: int
     expansion: bool
-    def __init__(self, epoch: _Optional[int] = ..., removed_count: _Optional[int] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., kept_size: _Optional[int] = ..., expansion: bool = ...) -> None: ...
+    indices: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, epoch: _Optional[int] = ..., removed_count: _Optional[int] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., kept_size: _Optional[int] = ..., expansion: bool = ..., indices: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class StateChange(_message.Message):
     __slots__ = ("state", "reason")
@@ -501,7 +537,7 @@ class ConfusionMatrix(_message.Message):
     def __init__(self, num_classes: _Optional[int] = ..., counts: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class SessionEvent(_message.Message):
-    __slots__ = ("sequence", "time", "step", "epoch", "phase", "isolation", "state", "result", "filter")
+    __slots__ = ("sequence", "time", "step", "epoch", "phase", "isolation", "state", "result", "filter", "check")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
@@ -511,6 +547,7 @@ class SessionEvent(_message.Message):
     STATE_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
+    CHECK_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     time: _timestamp_pb2.Timestamp
     step: StepMetrics
@@ -520,4 +557,5 @@ class SessionEvent(_message.Message):
     state: StateChange
     result: FinalResult
     filter: FilterResult
-    def __init__(self, sequence: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step: _Optional[_Union[StepMetrics, _Mapping]] = ..., epoch: _Optional[_Union[EpochSummary, _Mapping]] = ..., phase: _Optional[_Union[PhaseChange, _Mapping]] = ..., isolation: _Optional[_Union[IsolationResult, _Mapping]] = ..., state: _Optional[_Union[StateChange, _Mapping]] = ..., result: _Optional[_Union[FinalResult, _Mapping]] = ..., filter: _Optional[_Union[FilterResult, _Mapping]] = ...) -> None: ...
+    check: BackdoorCheckResult
+    def __init__(self, sequence: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step: _Optional[_Union[StepMetrics, _Mapping]] = ..., epoch: _Optional[_Union[EpochSummary, _Mapping]] = ..., phase: _Optional[_Union[PhaseChange, _Mapping]] = ..., isolation: _Optional[_Union[IsolationResult, _Mapping]] = ..., state: _Optional[_Union[StateChange, _Mapping]] = ..., result: _Optional[_Union[FinalResult, _Mapping]] = ..., filter: _Optional[_Union[FilterResult, _Mapping]] = ..., check: _Optional[_Union[BackdoorCheckResult, _Mapping]] = ...) -> None: ...

@@ -73,6 +73,7 @@ final class SessionFollower {
         }
       }
       case FILTER -> print(ReportFormat.filterLine(event.getFilter()));
+      case CHECK -> print(CheckLines.render(event.getCheck(), targetLabel));
       case STATE -> {
         lastState = event.getState().getState();
         String reason = event.getState().getReason();

@@ -13,13 +13,17 @@ import io.ablserve.server.testing.Poll;
 import io.ablserve.server.testing.TestServer;
 import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.CancelSessionRequest;
+import io.ablserve.v1.BackdoorCheckResult;
 import io.ablserve.v1.ConfusionMatrix;
 import io.ablserve.v1.CreateSessionRequest;
 import io.ablserve.v1.EvaluateRequest;
 import io.ablserve.v1.EvaluateResponse;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.FinalResult;
+import io.ablserve.v1.GetIsolationRequest;
 import io.ablserve.v1.GetSessionRequest;
+import io.ablserve.v1.IsolationResult;
+import io.ablserve.v1.LabelEvidence;
 import io.ablserve.v1.ResultsServiceGrpc;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
@@ -110,11 +114,50 @@ class RealTrainingSessionTest {
     assertThat(done.getState()).isEqualTo(SessionState.SESSION_STATE_SUCCEEDED);
     assertThat(done.getResult()).isEqualTo(result);
     assertConfusionMatrixFits(session.getId(), result);
+    assertCheckAndSetsAreExposed(session.getId(), events);
 
     long k = events.size() / 2;
     List<SessionEvent> replay = watch(session.getId(), k);
     assertThat(replay.get(0).getSequence()).isEqualTo(k);
     assertThat(replay).isEqualTo(events.subList((int) k, events.size()));
+  }
+
+  /**
+   * The backdoor check streams its measures (one event per check, the last one the verdict the isolation
+   * reports), the filter events name their samples, and GetIsolation gives D_b as ascended and the suspects.
+   */
+  private static void assertCheckAndSetsAreExposed(String sessionId, List<SessionEvent> events) {
+    List<BackdoorCheckResult> checks =
+        events.stream().filter(SessionEvent::hasCheck).map(SessionEvent::getCheck).toList();
+    IsolationResult isolation =
+        events.stream().filter(SessionEvent::hasIsolation).findFirst().orElseThrow().getIsolation();
+    assertThat(checks).isNotEmpty();
+    BackdoorCheckResult last = checks.get(checks.size() - 1);
+    assertThat(last.getVerdict()).isEqualTo(isolation.getVerdict());
+    assertThat(last.getEpoch()).isEqualTo(isolation.getEpoch());
+    for (LabelEvidence label : last.getLabelsList()) {
+      assertThat(label.getClusterSize()).isBetween(1, label.getLabelSize());
+      assertThat(label.getEvidence()).isCloseTo(
+          label.getSeparation() * label.getLossGapNats() * label.getRunnerUpDiversity(), within(1e-9));
+      assertThat(last.getVerdict().getClassEvidence(label.getLabel())).isEqualTo(label.getEvidence());
+    }
+    for (SessionEvent event : events) {
+      if (event.hasFilter()) {
+        assertThat(event.getFilter().getIndicesCount()).isEqualTo(event.getFilter().getRemovedCount());
+      }
+    }
+
+    IsolationResult fetched =
+        ResultsServiceGrpc.newBlockingStub(server.channel())
+            .withDeadlineAfter(60, TimeUnit.SECONDS)
+            .getIsolation(GetIsolationRequest.newBuilder().setSessionId(sessionId).build());
+
+    assertThat(fetched.getIndicesList()).isEqualTo(isolation.getIndicesList());
+    assertThat(fetched.getAscendedIndicesCount()).isEqualTo(isolation.getVerdict().getAscendedCount());
+    assertThat(fetched.getSuspectIndicesCount()).isEqualTo(isolation.getVerdict().getSuspectCount());
+    events.stream().filter(e -> e.hasFilter() && e.getFilter().getExpansion()).findFirst()
+        .ifPresent(ascended -> assertThat(fetched.getAscendedIndicesList())
+            .isEqualTo(ascended.getFilter().getIndicesList()));
   }
 
   /**
