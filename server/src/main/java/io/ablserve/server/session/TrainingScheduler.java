@@ -135,7 +135,7 @@ final class TrainingScheduler implements AutoCloseable {
         }
         running = session;
       }
-      try {
+      try (SessionLogContext.Scope scope = SessionLogContext.enter(session.id())) {
         if (session.start()) {
           train(session);
           NativeMemory.trim(); // the session's tensors are gone: give their memory back while idle
