@@ -9,9 +9,10 @@ import ablserve
 from conftest import long_config
 
 PUBLIC = {
-    "AblConfig", "AblError", "AttackConfig", "BackdoorVerdict", "Client", "Dataset", "DatasetConfig", "EpochSummary",
-    "Evaluation", "FilterResult", "FinalResult", "IsolationResult", "PhaseChange", "SampleImage", "Samples", "Session",
-    "SessionConfig", "StateChange", "StepMetrics", "Sweep", "SweepCell", "least_loaded",
+    "AblConfig", "AblError", "AttackConfig", "BackdoorCheckResult", "BackdoorVerdict", "Client", "Dataset",
+    "DatasetConfig", "EpochSummary", "Evaluation", "FilterResult", "FinalResult", "IsolationResult", "PhaseChange",
+    "SampleImage", "Samples", "Session", "SessionConfig", "StateChange", "StepMetrics", "Sweep", "SweepCell",
+    "least_loaded",
 }
 
 

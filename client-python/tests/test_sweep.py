@@ -111,3 +111,15 @@ def test_interrupt_cancelsOnlyTheUnfinishedCells(capsys):
     assert queued.cancelled is None and "keeps 1 sessions" in capsys.readouterr().err
     sweep._interrupted("cancel")
     assert (finished.cancelled, queued.cancelled) == (None, False)  # never blocks in a wait after Ctrl-C
+
+
+def test_requestIds_ofConfigsWithoutTheLaterAttackFields_areThoseOlderClientsGave():
+    # What ablserve 0c1ab90, before patch_corner/patch_margin_px/blend_pattern/blend_seed, gave for these.
+    blend = ablserve.SessionConfig(seed=3)
+    blend.attack.kind = "blend"
+
+    assert _sweep.request_id("grid", ablserve.SessionConfig()) == "a8641bc9-c821-5dc8-8b59-9753dea935b9"
+    assert _sweep.request_id("grid", blend) == "a70adc05-54ce-578d-9e5d-9790d0fdb3f5"
+    moved = ablserve.SessionConfig()
+    moved.attack.patch_corner = "top_left"
+    assert _sweep.request_id("grid", moved) != "a8641bc9-c821-5dc8-8b59-9753dea935b9"

@@ -17,6 +17,7 @@ from ._config import AblConfig, AttackConfig, DatasetConfig, SessionConfig
 from ._datasets import Dataset
 from ._errors import AblError
 from ._events import (
+    BackdoorCheckResult,
     BackdoorVerdict,
     EpochSummary,
     FilterResult,
@@ -42,6 +43,7 @@ __all__ = [
     "AblConfig",
     "AblError",
     "AttackConfig",
+    "BackdoorCheckResult",
     "BackdoorVerdict",
     "Client",
     "Dataset",

@@ -19,6 +19,8 @@ LOSS_REDUCTIONS = ("per_sample", "batch_mean")
 DEFENSES = ("abl", "none")
 UNLEARNING_MODES = ("gga", "finetune_then_ascent")
 RANKINGS = ("global", "per_class")
+PATCH_CORNERS = ("bottom_right", "bottom_left", "top_left", "top_right")
+BLEND_PATTERNS = ("noise", "checkerboard")
 
 
 @with_field_docs
@@ -60,6 +62,15 @@ class AttackConfig:
     """WaNet warping strength, in [0, 10]."""
     wanet_cross_ratio: float = 2.0
     """WaNet noise-mode samples per poisoned sample, in [0, 10]."""
+    patch_corner: str = "bottom_right"
+    """BadNets: the corner the patch sits in, "bottom_right", "bottom_left", "top_left" or "top_right"."""
+    patch_margin_px: int = 1
+    """BadNets: pixels between the patch and its corner's two edges, >= 0 (the patch must still fit)."""
+    blend_pattern: str = "noise"
+    """Blend: the image blended in, "noise" (uniform noise drawn from ``blend_seed``) or "checkerboard" (black
+    and white cells of min(height, width) // 8 pixels, a deterministic stand-in for the paper's photo)."""
+    blend_seed: int = 1112294734
+    """Blend: the seed of the "noise" pattern; one seed gives one pattern, on the training and the test side."""
 
 
 @with_field_docs
@@ -182,7 +193,8 @@ class SessionConfig:
 
         return cls(
             dataset=values(DatasetConfig, msg.dataset, {}),
-            attack=values(AttackConfig, msg.attack, {"kind": "ATTACK_KIND"}),
+            attack=values(AttackConfig, msg.attack, {"kind": "ATTACK_KIND", "patch_corner": "PATCH_CORNER",
+                                                     "blend_pattern": "BLEND_PATTERN"}),
             abl=values(AblConfig, msg.abl, {
                 "isolation_loss": "ISOLATION_LOSS", "loss_reduction": "LOSS_REDUCTION", "defense": "DEFENSE",
                 "unlearning_mode": "UNLEARNING_MODE", "ranking": "RANKING"}),
@@ -205,6 +217,8 @@ def attack_to_proto(a: AttackConfig) -> pb.AttackSpec:
     """Every field of ``a`` (AblError INVALID_ARGUMENT for an unknown kind)."""
     fields = {f.name: getattr(a, f.name) for f in dataclasses.fields(a)}
     fields["kind"] = _enum_value("attack.kind", "ATTACK_KIND", a.kind, ATTACKS)
+    fields["patch_corner"] = _enum_value("attack.patch_corner", "PATCH_CORNER", a.patch_corner, PATCH_CORNERS)
+    fields["blend_pattern"] = _enum_value("attack.blend_pattern", "BLEND_PATTERN", a.blend_pattern, BLEND_PATTERNS)
     return pb.AttackSpec(**fields)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional, Tuple, Union
 
 import numpy as np
+import pandas as pd
 
 from ._display import html_table
 from ._docs import with_field_docs
@@ -129,6 +130,12 @@ class IsolationResult:
     train_poisoned_count: int
     verdict: Optional[BackdoorVerdict] = None
     """The backdoor check on this ranking; None when none ran (``isolation_expansion`` off)."""
+    ascended_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32), compare=False)
+    """D_b as it was ascended (the ranking's pick, or with the backdoor check the confirmed cluster's clear
+    members), training-set indices in increasing order. Filled by :meth:`Session.isolation` only (empty in the
+    event, which comes before it), and empty for a session whose server did not record it."""
+    suspect_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32), compare=False)
+    """The suspects left out of training at the turning epoch, in increasing order; as ``ascended_indices``."""
     _session: Any = field(default=None, repr=False, compare=False)
 
     def show(self, which: str = "isolated", *, max_images: int = 32, columns: int = 8, path: Optional[str] = None,
@@ -167,6 +174,27 @@ class FilterResult:
     kept_size: int
     expansion: bool = False
     """True for D_b as ascended (the backdoor check's confirmed set), False for samples left out of training."""
+    indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32), compare=False)
+    """The samples that left, training-set indices (int32) in increasing order; empty from a server older than
+    the field."""
+
+
+@with_field_docs
+@dataclass(frozen=True)
+class BackdoorCheckResult:
+    """One run of the backdoor check with every measure it decided on: at the turning epoch, and with
+    ``isolate_early`` for each early turn it was asked to confirm. ``labels`` has a row per label with a candidate
+    cluster; ``verdict`` is what the check decided (the last check's is the :class:`IsolationResult`'s)."""
+
+    sequence: int
+    time: datetime
+    epoch: int
+    """The turning epoch the check ran for."""
+    labels: pd.DataFrame = field(compare=False)
+    """Indexed by ``label``: ``cluster_size``, ``label_size``, ``separation`` (pooled standard deviations),
+    ``loss_gap_nats``, ``runner_up_diversity``, ``rest_runner_up_diversity`` and ``evidence`` (separation x loss
+    gap x runner-up diversity)."""
+    verdict: Optional[BackdoorVerdict]
 
 
 @with_field_docs
@@ -197,6 +225,11 @@ class FinalResult:
     """The last epoch's clean accuracy of each class, indexed by label: a defence that kills a class shows it."""
     verdict: Optional[BackdoorVerdict] = None
     """Whether a backdoor was confirmed; None when no check ran (defense "none", ``isolation_expansion`` off)."""
+    confusion_matrix: Optional[pd.DataFrame] = field(default=None, compare=False)
+    """The final model on the clean test set: a DataFrame of counts, true class (rows, index "true class") by
+    predicted class (columns, "predicted class"); its rows sum to each class's test images and its diagonal over
+    them is ``class_accuracy``. None from a server older than the field. Plot it with
+    :meth:`Session.plot_confusion_matrix`."""
 
     def _repr_html_(self) -> str:
         rows = [("clean accuracy", self.clean_accuracy), ("attack success rate", self.attack_success_rate),
@@ -208,7 +241,11 @@ class FinalResult:
         return html_table("FinalResult", rows)
 
 
-Event = Union[StepMetrics, EpochSummary, PhaseChange, IsolationResult, FilterResult, StateChange, FinalResult]
+Event = Union[StepMetrics, EpochSummary, PhaseChange, IsolationResult, FilterResult, BackdoorCheckResult,
+              StateChange, FinalResult]
+
+_LABEL_COLUMNS = ("cluster_size", "label_size", "separation", "loss_gap_nats", "runner_up_diversity",
+                  "rest_runner_up_diversity", "evidence")
 
 
 def phase_name(number: int) -> str:
@@ -233,9 +270,20 @@ def backdoor_verdict(m: pb.BackdoorVerdict) -> Optional[BackdoorVerdict]:
                            m.suspect_count, tuple(m.class_evidence))
 
 
+def confusion_frame(m: pb.ConfusionMatrix) -> Optional[pd.DataFrame]:
+    """Counts by true class (rows) and predicted class (columns); None for an unset message."""
+    n = m.num_classes
+    if n == 0:
+        return None
+    counts = np.asarray(m.counts, dtype=np.int64).reshape(n, n)
+    return pd.DataFrame(counts, index=pd.RangeIndex(n, name="true class"),
+                        columns=pd.RangeIndex(n, name="predicted class"))
+
+
 def final_result(m: pb.FinalResult, sequence: Optional[int] = None, time: Optional[datetime] = None) -> FinalResult:
     return FinalResult(m.clean_accuracy, m.attack_success_rate, m.isolation_precision, m.isolation_recall,
-                       m.epochs, m.elapsed_ms, sequence, time, tuple(m.class_accuracy), backdoor_verdict(m.verdict))
+                       m.epochs, m.elapsed_ms, sequence, time, tuple(m.class_accuracy), backdoor_verdict(m.verdict),
+                       confusion_frame(m.confusion_matrix))
 
 
 def isolation_result(m: pb.IsolationResult, sequence: Optional[int] = None,
@@ -243,7 +291,14 @@ def isolation_result(m: pb.IsolationResult, sequence: Optional[int] = None,
     return IsolationResult(sequence, time, m.epoch, np.asarray(m.indices, dtype=np.int32),
                            np.asarray(m.losses, dtype=np.float32), np.asarray(m.poisoned, dtype=bool),
                            m.precision, m.recall, m.train_size, m.train_poisoned_count,
-                           backdoor_verdict(m.verdict))
+                           backdoor_verdict(m.verdict), np.asarray(m.ascended_indices, dtype=np.int32),
+                           np.asarray(m.suspect_indices, dtype=np.int32))
+
+
+def backdoor_check(m: pb.BackdoorCheckResult, sequence: int, time: Optional[datetime]) -> BackdoorCheckResult:
+    labels = pd.DataFrame([[getattr(l, c) for c in _LABEL_COLUMNS] for l in m.labels], columns=list(_LABEL_COLUMNS),
+                          index=pd.Index([l.label for l in m.labels], name="label", dtype=np.int64))
+    return BackdoorCheckResult(sequence, time, m.epoch, labels, backdoor_verdict(m.verdict))
 
 
 def from_proto(e: pb.SessionEvent) -> Optional[Event]:
@@ -265,7 +320,10 @@ def from_proto(e: pb.SessionEvent) -> Optional[Event]:
         return isolation_result(e.isolation, seq, t)
     if kind == "filter":
         m = e.filter
-        return FilterResult(seq, t, m.epoch, m.removed_count, m.precision, m.recall, m.kept_size, m.expansion)
+        return FilterResult(seq, t, m.epoch, m.removed_count, m.precision, m.recall, m.kept_size, m.expansion,
+                            np.asarray(m.indices, dtype=np.int32))
+    if kind == "check":
+        return backdoor_check(e.check, seq, t)
     if kind == "state":
         return StateChange(seq, t, state_name(e.state.state), e.state.reason)
     if kind == "result":

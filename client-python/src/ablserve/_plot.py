@@ -202,3 +202,33 @@ def class_accuracy(session: _Plotted, path: Optional[str], timeout: Optional[flo
     if path is not None:
         fig.savefig(path)
     return fig
+
+
+def confusion_matrix(counts, title: str, target: Optional[int], path: Optional[str], normalize: bool):
+    """A confusion matrix (a DataFrame of counts, true class by predicted class) as a heat map with each
+    cell's count; with ``normalize`` the colours are each row's shares, so small classes read like large ones.
+    The attack's ``target`` column is labelled: a backdoor that survives pulls triggered images into it."""
+    _matplotlib()
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    values = counts.to_numpy()
+    n = values.shape[0]
+    rows = values.sum(axis=1, keepdims=True)
+    shares = np.divide(values, rows, out=np.zeros(values.shape, dtype=float), where=rows > 0)
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.5 * n + 2), max(3.5, 0.45 * n + 1.5)))
+    image = ax.imshow(shares if normalize else values, cmap="Blues", vmin=0, vmax=1 if normalize else None)
+    fig.colorbar(image, ax=ax, label="share of the true class" if normalize else "test images")
+    for t in range(n):
+        for p in range(n):
+            ax.text(p, t, str(values[t, p]), ha="center", va="center", fontsize="x-small",
+                    color="white" if shares[t, p] > 0.5 else "black")
+    ax.set_xticks(range(n))
+    ax.set_yticks(range(n))
+    ax.set_xlabel("predicted class" + ("" if target is None else f" (attack target {target})"))
+    ax.set_ylabel("true class")
+    ax.set_title(title)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path)
+    return fig

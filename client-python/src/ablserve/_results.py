@@ -4,18 +4,21 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Union
 
 import grpc
 from google.protobuf import json_format
+import pandas as pd
 from tqdm.auto import tqdm
 
 from ._config import ATTACKS, AttackConfig, DatasetConfig, attack_to_proto
 from ._display import bars_wanted, html_table
 from ._docs import with_field_docs
+from . import _plot
 from ._errors import AblError, translated
+from ._events import confusion_frame
 from ._proto.v1 import results_pb2 as rpb
 from ._proto.v1 import session_pb2 as pb
 
@@ -36,6 +39,17 @@ class Evaluation:
     """Triggered test images (every test image outside the target class); 0 without an attack."""
     dataset: str
     """The dataset evaluated (the session's own when none was named)."""
+    confusion_matrix: Optional[pd.DataFrame] = field(default=None, compare=False)
+    """The clean test set's counts, true class (rows) by predicted class (columns); None from a server older
+    than the field."""
+
+    def plot_confusion_matrix(self, path: Optional[str] = None, *, normalize: bool = True):
+        """The confusion matrix as a heat map (``normalize``: each row as shares of its class); returns the
+        matplotlib Figure, ``path`` also saves it."""
+        if self.confusion_matrix is None:
+            raise ValueError("the server sent no confusion matrix (a server older than the field)")
+        return _plot.confusion_matrix(self.confusion_matrix, f"{self.dataset}: confusion matrix", None,
+                                      path, normalize)
 
     def _repr_html_(self) -> str:
         return html_table("Evaluation", [
@@ -78,7 +92,8 @@ def evaluate_request(session_id: str, dataset: Union[None, str, DatasetConfig],
 
 
 def evaluation_from_proto(m: rpb.EvaluateResponse) -> Evaluation:
-    return Evaluation(m.clean_accuracy, m.attack_success_rate, m.test_size, m.triggered_size, m.dataset)
+    return Evaluation(m.clean_accuracy, m.attack_success_rate, m.test_size, m.triggered_size, m.dataset,
+                      confusion_frame(m.confusion_matrix))
 
 
 EXPORT_FORMATS = {"djl": rpb.MODEL_FORMAT_DJL_PARAMS, "safetensors": rpb.MODEL_FORMAT_SAFETENSORS}

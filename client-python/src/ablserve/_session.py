@@ -259,6 +259,20 @@ class Session:
         matplotlib Figure, ``path`` also saves it."""
         return _plot.class_accuracy(self, path, timeout)
 
+    def plot_confusion_matrix(self, path: Optional[str] = None, *, normalize: bool = True,
+                              timeout: Optional[float] = None):
+        """The final model's confusion matrix on the clean test set (``result.confusion_matrix``) as a heat map
+        of counts, coloured by each row's shares (``normalize=False``: by the counts); returns the matplotlib
+        Figure, ``path`` also saves it. Needs a succeeded session."""
+        if self.result is None:
+            self.refresh(timeout=timeout)
+        if self.result is None or self.result.confusion_matrix is None:
+            raise ValueError(f"session {self.id} has no confusion matrix: it is {self.state}"
+                             + (" (or its server predates the field)" if self.state == "succeeded" else ""))
+        attack = self.config.attack
+        return _plot.confusion_matrix(self.result.confusion_matrix, f"session {self.id[:8]}: confusion matrix",
+                                      None if attack.kind == "none" else attack.target_label, path, normalize)
+
     def _isolation_from_events(self, timeout: Optional[float]) -> IsolationResult:
         found = None
         for event in self._events(0, False, timeout):

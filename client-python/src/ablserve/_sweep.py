@@ -63,10 +63,21 @@ def cell_config(base: SessionConfig, name: str, cell: SweepCell) -> SessionConfi
     return config
 
 
+# Config fields added after sweeps shipped: left out of the key while at their defaults, so that a sweep an older
+# client started is picked up by a newer one instead of being queued again.
+_LATER_FIELDS = {"attack": ("patch_corner", "patch_margin_px", "blend_pattern", "blend_seed")}
+
+
 def request_id(name: str, config: SessionConfig) -> str:
     """uuid5 of the sweep's name and the cell's whole config: the same name and grid give the same ids, while a
     changed ``base`` gives new ones rather than silently returning sessions trained on the old one."""
-    key = json.dumps(dataclasses.asdict(config), sort_keys=True, separators=(",", ":"))
+    fields = dataclasses.asdict(config)
+    for part, names in _LATER_FIELDS.items():
+        defaults = type(getattr(config, part))()
+        for field_name in names:
+            if fields[part][field_name] == getattr(defaults, field_name):
+                del fields[part][field_name]
+    key = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return str(uuid.uuid5(_NAMESPACE, f"{name}\n{key}"))
 
 

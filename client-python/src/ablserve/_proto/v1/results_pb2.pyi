@@ -108,18 +108,20 @@ class EvaluateRequest(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., dataset: _Optional[_Union[_session_pb2.DatasetSpec, _Mapping]] = ..., attack: _Optional[_Union[_session_pb2.AttackSpec, _Mapping]] = ...) -> None: ...
 
 class EvaluateResponse(_message.Message):
-    __slots__ = ("clean_accuracy", "attack_success_rate", "test_size", "triggered_size", "dataset")
+    __slots__ = ("clean_accuracy", "attack_success_rate", "test_size", "triggered_size", "dataset", "confusion_matrix")
     CLEAN_ACCURACY_FIELD_NUMBER: _ClassVar[int]
     ATTACK_SUCCESS_RATE_FIELD_NUMBER: _ClassVar[int]
     TEST_SIZE_FIELD_NUMBER: _ClassVar[int]
     TRIGGERED_SIZE_FIELD_NUMBER: _ClassVar[int]
     DATASET_FIELD_NUMBER: _ClassVar[int]
+    CONFUSION_MATRIX_FIELD_NUMBER: _ClassVar[int]
     clean_accuracy: float
     attack_success_rate: float
     test_size: int
     triggered_size: int
     dataset: str
-    def __init__(self, clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., test_size: _Optional[int] = ..., triggered_size: _Optional[int] = ..., dataset: _Optional[str] = ...) -> None: ...
+    confusion_matrix: _session_pb2.ConfusionMatrix
+    def __init__(self, clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., test_size: _Optional[int] = ..., triggered_size: _Optional[int] = ..., dataset: _Optional[str] = ..., confusion_matrix: _Optional[_Union[_session_pb2.ConfusionMatrix, _Mapping]] = ...) -> None: ...
 
 class GetIsolationRequest(_message.Message):
     __slots__ = ("session_id",)

@@ -39,6 +39,20 @@ class AttackKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ATTACK_KIND_SIG: _ClassVar[AttackKind]
     ATTACK_KIND_WANET: _ClassVar[AttackKind]
 
+class PatchCorner(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PATCH_CORNER_UNSPECIFIED: _ClassVar[PatchCorner]
+    PATCH_CORNER_BOTTOM_RIGHT: _ClassVar[PatchCorner]
+    PATCH_CORNER_BOTTOM_LEFT: _ClassVar[PatchCorner]
+    PATCH_CORNER_TOP_LEFT: _ClassVar[PatchCorner]
+    PATCH_CORNER_TOP_RIGHT: _ClassVar[PatchCorner]
+
+class BlendPattern(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BLEND_PATTERN_UNSPECIFIED: _ClassVar[BlendPattern]
+    BLEND_PATTERN_NOISE: _ClassVar[BlendPattern]
+    BLEND_PATTERN_CHECKERBOARD: _ClassVar[BlendPattern]
+
 class ModelArch(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     MODEL_ARCH_UNSPECIFIED: _ClassVar[ModelArch]
@@ -95,6 +109,14 @@ ATTACK_KIND_BLEND: AttackKind
 ATTACK_KIND_TROJAN: AttackKind
 ATTACK_KIND_SIG: AttackKind
 ATTACK_KIND_WANET: AttackKind
+PATCH_CORNER_UNSPECIFIED: PatchCorner
+PATCH_CORNER_BOTTOM_RIGHT: PatchCorner
+PATCH_CORNER_BOTTOM_LEFT: PatchCorner
+PATCH_CORNER_TOP_LEFT: PatchCorner
+PATCH_CORNER_TOP_RIGHT: PatchCorner
+BLEND_PATTERN_UNSPECIFIED: BlendPattern
+BLEND_PATTERN_NOISE: BlendPattern
+BLEND_PATTERN_CHECKERBOARD: BlendPattern
 MODEL_ARCH_UNSPECIFIED: ModelArch
 MODEL_ARCH_SMALL_CNN: ModelArch
 MODEL_ARCH_WRN_16_1: ModelArch
@@ -127,7 +149,7 @@ class DatasetSpec(_message.Message):
     def __init__(self, name: _Optional[str] = ..., train_limit: _Optional[int] = ..., test_limit: _Optional[int] = ...) -> None: ...
 
 class AttackSpec(_message.Message):
-    __slots__ = ("kind", "target_label", "poison_rate", "patch_size_px", "blend_alpha", "sig_amplitude", "sig_frequency", "wanet_grid_size", "wanet_strength", "wanet_cross_ratio")
+    __slots__ = ("kind", "target_label", "poison_rate", "patch_size_px", "blend_alpha", "sig_amplitude", "sig_frequency", "wanet_grid_size", "wanet_strength", "wanet_cross_ratio", "patch_corner", "patch_margin_px", "blend_pattern", "blend_seed")
     KIND_FIELD_NUMBER: _ClassVar[int]
     TARGET_LABEL_FIELD_NUMBER: _ClassVar[int]
     POISON_RATE_FIELD_NUMBER: _ClassVar[int]
@@ -138,6 +160,10 @@ class AttackSpec(_message.Message):
     WANET_GRID_SIZE_FIELD_NUMBER: _ClassVar[int]
     WANET_STRENGTH_FIELD_NUMBER: _ClassVar[int]
     WANET_CROSS_RATIO_FIELD_NUMBER: _ClassVar[int]
+    PATCH_CORNER_FIELD_NUMBER: _ClassVar[int]
+    PATCH_MARGIN_PX_FIELD_NUMBER: _ClassVar[int]
+    BLEND_PATTERN_FIELD_NUMBER: _ClassVar[int]
+    BLEND_SEED_FIELD_NUMBER: _ClassVar[int]
     kind: AttackKind
     target_label: int
     poison_rate: float
@@ -148,7 +174,11 @@ class AttackSpec(_message.Message):
     wanet_grid_size: int
     wanet_strength: float
     wanet_cross_ratio: float
-    def __init__(self, kind: _Optional[_Union[AttackKind, str]] = ..., target_label: _Optional[int] = ..., poison_rate: _Optional[float] = ..., patch_size_px: _Optional[int] = ..., blend_alpha: _Optional[float] = ..., sig_amplitude: _Optional[float] = ..., sig_frequency: _Optional[int] = ..., wanet_grid_size: _Optional[int] = ..., wanet_strength: _Optional[float] = ..., wanet_cross_ratio: _Optional[float] = ...) -> None: ...
+    patch_corner: PatchCorner
+    patch_margin_px: int
+    blend_pattern: BlendPattern
+    blend_seed: int
+    def __init__(self, kind: _Optional[_Union[AttackKind, str]] = ..., target_label: _Optional[int] = ..., poison_rate: _Optional[float] = ..., patch_size_px: _Optional[int] = ..., blend_alpha: _Optional[float] = ..., sig_amplitude: _Optional[float] = ..., sig_frequency: _Optional[int] = ..., wanet_grid_size: _Optional[int] = ..., wanet_strength: _Optional[float] = ..., wanet_cross_ratio: _Optional[float] = ..., patch_corner: _Optional[_Union[PatchCorner, str]] = ..., patch_margin_px: _Optional[int] = ..., blend_pattern: _Optional[_Union[BlendPattern, str]] = ..., blend_seed: _Optional[int] = ...) -> None: ...
 
 class ModelSpec(_message.Message):
     __slots__ = ("arch",)
@@ -397,7 +427,7 @@ class PhaseChange(_message.Message):
     def __init__(self, phase: _Optional[_Union[Phase, str]] = ..., epoch: _Optional[int] = ...) -> None: ...
 
 class IsolationResult(_message.Message):
-    __slots__ = ("epoch", "indices", "losses", "poisoned", "precision", "recall", "train_size", "train_poisoned_count", "verdict")
+    __slots__ = ("epoch", "indices", "losses", "poisoned", "precision", "recall", "train_size", "train_poisoned_count", "verdict", "ascended_indices", "suspect_indices")
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     INDICES_FIELD_NUMBER: _ClassVar[int]
     LOSSES_FIELD_NUMBER: _ClassVar[int]
@@ -407,6 +437,8 @@ class IsolationResult(_message.Message):
     TRAIN_SIZE_FIELD_NUMBER: _ClassVar[int]
     TRAIN_POISONED_COUNT_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
+    ASCENDED_INDICES_FIELD_NUMBER: _ClassVar[int]
+    SUSPECT_INDICES_FIELD_NUMBER: _ClassVar[int]
     epoch: int
     indices: _containers.RepeatedScalarFieldContainer[int]
     losses: _containers.RepeatedScalarFieldContainer[float]
@@ -416,23 +448,57 @@ class IsolationResult(_message.Message):
     train_size: int
     train_poisoned_count: int
     verdict: BackdoorVerdict
-    def __init__(self, epoch: _Optional[int] = ..., indices: _Optional[_Iterable[int]] = ..., losses: _Optional[_Iterable[float]] = ..., poisoned: _Optional[_Iterable[bool]] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., train_size: _Optional[int] = ..., train_poisoned_count: _Optional[int] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ...) -> None: ...
+    ascended_indices: _containers.RepeatedScalarFieldContainer[int]
+    suspect_indices: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, epoch: _Optional[int] = ..., indices: _Optional[_Iterable[int]] = ..., losses: _Optional[_Iterable[float]] = ..., poisoned: _Optional[_Iterable[bool]] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., train_size: _Optional[int] = ..., train_poisoned_count: _Optional[int] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ..., ascended_indices: _Optional[_Iterable[int]] = ..., suspect_indices: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class LabelEvidence(_message.Message):
+    __slots__ = ("label", "cluster_size", "label_size", "separation", "loss_gap_nats", "runner_up_diversity", "rest_runner_up_diversity", "evidence")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SEPARATION_FIELD_NUMBER: _ClassVar[int]
+    LOSS_GAP_NATS_FIELD_NUMBER: _ClassVar[int]
+    RUNNER_UP_DIVERSITY_FIELD_NUMBER: _ClassVar[int]
+    REST_RUNNER_UP_DIVERSITY_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    label: int
+    cluster_size: int
+    label_size: int
+    separation: float
+    loss_gap_nats: float
+    runner_up_diversity: float
+    rest_runner_up_diversity: float
+    evidence: float
+    def __init__(self, label: _Optional[int] = ..., cluster_size: _Optional[int] = ..., label_size: _Optional[int] = ..., separation: _Optional[float] = ..., loss_gap_nats: _Optional[float] = ..., runner_up_diversity: _Optional[float] = ..., rest_runner_up_diversity: _Optional[float] = ..., evidence: _Optional[float] = ...) -> None: ...
+
+class BackdoorCheckResult(_message.Message):
+    __slots__ = ("epoch", "labels", "verdict")
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    epoch: int
+    labels: _containers.RepeatedCompositeFieldContainer[LabelEvidence]
+    verdict: BackdoorVerdict
+    def __init__(self, epoch: _Optional[int] = ..., labels: _Optional[_Iterable[_Union[LabelEvidence, _Mapping]]] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ...) -> None: ...
 
 class FilterResult(_message.Message):
-    __slots__ = ("epoch", "removed_count", "precision", "recall", "kept_size", "expansion")
+    __slots__ = ("epoch", "removed_count", "precision", "recall", "kept_size", "expansion", "indices")
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     REMOVED_COUNT_FIELD_NUMBER: _ClassVar[int]
     PRECISION_FIELD_NUMBER: _ClassVar[int]
     RECALL_FIELD_NUMBER: _ClassVar[int]
     KEPT_SIZE_FIELD_NUMBER: _ClassVar[int]
     EXPANSION_FIELD_NUMBER: _ClassVar[int]
+    INDICES_FIELD_NUMBER: _ClassVar[int]
     epoch: int
     removed_count: int
     precision: float
     recall: float
     kept_size: int
     expansion: bool
-    def __init__(self, epoch: _Optional[int] = ..., removed_count: _Optional[int] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., kept_size: _Optional[int] = ..., expansion: bool = ...) -> None: ...
+    indices: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, epoch: _Optional[int] = ..., removed_count: _Optional[int] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., kept_size: _Optional[int] = ..., expansion: bool = ..., indices: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class StateChange(_message.Message):
     __slots__ = ("state", "reason")
@@ -443,7 +509,7 @@ class StateChange(_message.Message):
     def __init__(self, state: _Optional[_Union[SessionState, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class FinalResult(_message.Message):
-    __slots__ = ("clean_accuracy", "attack_success_rate", "isolation_precision", "isolation_recall", "epochs", "elapsed_ms", "class_accuracy", "verdict")
+    __slots__ = ("clean_accuracy", "attack_success_rate", "isolation_precision", "isolation_recall", "epochs", "elapsed_ms", "class_accuracy", "verdict", "confusion_matrix")
     CLEAN_ACCURACY_FIELD_NUMBER: _ClassVar[int]
     ATTACK_SUCCESS_RATE_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_PRECISION_FIELD_NUMBER: _ClassVar[int]
@@ -452,6 +518,7 @@ class FinalResult(_message.Message):
     ELAPSED_MS_FIELD_NUMBER: _ClassVar[int]
     CLASS_ACCURACY_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
+    CONFUSION_MATRIX_FIELD_NUMBER: _ClassVar[int]
     clean_accuracy: float
     attack_success_rate: float
     isolation_precision: float
@@ -460,10 +527,19 @@ class FinalResult(_message.Message):
     elapsed_ms: int
     class_accuracy: _containers.RepeatedScalarFieldContainer[float]
     verdict: BackdoorVerdict
-    def __init__(self, clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., isolation_precision: _Optional[float] = ..., isolation_recall: _Optional[float] = ..., epochs: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., class_accuracy: _Optional[_Iterable[float]] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ...) -> None: ...
+    confusion_matrix: ConfusionMatrix
+    def __init__(self, clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., isolation_precision: _Optional[float] = ..., isolation_recall: _Optional[float] = ..., epochs: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., class_accuracy: _Optional[_Iterable[float]] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ..., confusion_matrix: _Optional[_Union[ConfusionMatrix, _Mapping]] = ...) -> None: ...
+
+class ConfusionMatrix(_message.Message):
+    __slots__ = ("num_classes", "counts")
+    NUM_CLASSES_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    num_classes: int
+    counts: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, num_classes: _Optional[int] = ..., counts: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class SessionEvent(_message.Message):
-    __slots__ = ("sequence", "time", "step", "epoch", "phase", "isolation", "state", "result", "filter")
+    __slots__ = ("sequence", "time", "step", "epoch", "phase", "isolation", "state", "result", "filter", "check")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
@@ -473,6 +549,7 @@ class SessionEvent(_message.Message):
     STATE_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
+    CHECK_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     time: _timestamp_pb2.Timestamp
     step: StepMetrics
@@ -482,7 +559,8 @@ class SessionEvent(_message.Message):
     state: StateChange
     result: FinalResult
     filter: FilterResult
-    def __init__(self, sequence: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step: _Optional[_Union[StepMetrics, _Mapping]] = ..., epoch: _Optional[_Union[EpochSummary, _Mapping]] = ..., phase: _Optional[_Union[PhaseChange, _Mapping]] = ..., isolation: _Optional[_Union[IsolationResult, _Mapping]] = ..., state: _Optional[_Union[StateChange, _Mapping]] = ..., result: _Optional[_Union[FinalResult, _Mapping]] = ..., filter: _Optional[_Union[FilterResult, _Mapping]] = ...) -> None: ...
+    check: BackdoorCheckResult
+    def __init__(self, sequence: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step: _Optional[_Union[StepMetrics, _Mapping]] = ..., epoch: _Optional[_Union[EpochSummary, _Mapping]] = ..., phase: _Optional[_Union[PhaseChange, _Mapping]] = ..., isolation: _Optional[_Union[IsolationResult, _Mapping]] = ..., state: _Optional[_Union[StateChange, _Mapping]] = ..., result: _Optional[_Union[FinalResult, _Mapping]] = ..., filter: _Optional[_Union[FilterResult, _Mapping]] = ..., check: _Optional[_Union[BackdoorCheckResult, _Mapping]] = ...) -> None: ...
 
 class ListDevicesRequest(_message.Message):
     __slots__ = ()

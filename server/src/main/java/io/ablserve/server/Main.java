@@ -17,6 +17,7 @@ import io.ablserve.server.data.DatasetLimits;
 import io.ablserve.server.config.ServiceLimits;
 import io.ablserve.server.metrics.MetricsModule;
 import io.ablserve.server.auth.Principal;
+import io.ablserve.server.session.SessionLogContext;
 import io.ablserve.server.session.SessionManager;
 import io.ablserve.server.session.SessionModule;
 import io.ablserve.v1.DeviceSlot;
@@ -29,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -472,6 +474,8 @@ public final class Main implements Callable<Integer> {
       System.err.println("ablserve: " + e.getMessage());
       return 2;
     }
+    // The training core logs without session ids; the trainer's thread adds the one it runs.
+    SessionLogContext.install(Logger.getLogger(""));
     Injector injector =
         Guice.createInjector(
             Stage.PRODUCTION,

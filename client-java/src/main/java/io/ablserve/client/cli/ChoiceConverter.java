@@ -1,11 +1,13 @@
 package io.ablserve.client.cli;
 
 import io.ablserve.v1.AttackKind;
+import io.ablserve.v1.BlendPattern;
 import io.ablserve.v1.Defense;
 import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.ModelFormat;
+import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Ranking;
 import io.ablserve.v1.UnlearningMode;
 import java.util.Locale;
@@ -90,6 +92,24 @@ abstract class ChoiceConverter<E> implements ITypeConverter<E> {
       super(Map.of(
           "gga", UnlearningMode.UNLEARNING_MODE_GGA,
           "finetune-then-ascent", UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT));
+    }
+  }
+
+  static final class PatchCornerChoice extends ChoiceConverter<PatchCorner> {
+    PatchCornerChoice() {
+      super(Map.of(
+          "bottom-right", PatchCorner.PATCH_CORNER_BOTTOM_RIGHT,
+          "bottom-left", PatchCorner.PATCH_CORNER_BOTTOM_LEFT,
+          "top-left", PatchCorner.PATCH_CORNER_TOP_LEFT,
+          "top-right", PatchCorner.PATCH_CORNER_TOP_RIGHT));
+    }
+  }
+
+  static final class BlendPatternChoice extends ChoiceConverter<BlendPattern> {
+    BlendPatternChoice() {
+      super(Map.of(
+          "noise", BlendPattern.BLEND_PATTERN_NOISE,
+          "checkerboard", BlendPattern.BLEND_PATTERN_CHECKERBOARD));
     }
   }
 

@@ -4,12 +4,14 @@ import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.BackdoorVerdict;
+import io.ablserve.v1.BlendPattern;
 import io.ablserve.v1.Dataset;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.EpochSummary;
 import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.FinalResult;
 import io.ablserve.v1.IsolationResult;
+import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Phase;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
@@ -135,9 +137,19 @@ final class ReportFormat {
     boolean any = kind == AttackKind.ATTACK_KIND_UNSPECIFIED;
     if (kind == AttackKind.ATTACK_KIND_BADNETS || any && a.hasPatchSizePx()) {
       row += ", patch " + (a.hasPatchSizePx() ? a.getPatchSizePx() + "px" : "default");
+      if (a.getPatchCorner() != PatchCorner.PATCH_CORNER_UNSPECIFIED || a.hasPatchMarginPx()) {
+        row += " " + (a.getPatchCorner() == PatchCorner.PATCH_CORNER_UNSPECIFIED ? "default corner"
+            : enumName(a.getPatchCorner().name(), "PATCH_CORNER_").toLowerCase(Locale.ROOT).replace('_', '-'))
+            + " margin " + (a.hasPatchMarginPx() ? a.getPatchMarginPx() + "px" : "default");
+      }
     }
     if (kind == AttackKind.ATTACK_KIND_BLEND || any && a.hasBlendAlpha()) {
       row += ", alpha " + opt(a.hasBlendAlpha(), a.getBlendAlpha());
+      if (a.getBlendPattern() == BlendPattern.BLEND_PATTERN_CHECKERBOARD) {
+        row += ", checkerboard";
+      } else if (a.getBlendPattern() == BlendPattern.BLEND_PATTERN_NOISE || a.hasBlendSeed()) {
+        row += ", noise seed " + opt(a.hasBlendSeed(), a.getBlendSeed());
+      }
     }
     if (kind == AttackKind.ATTACK_KIND_SIG || any && (a.hasSigAmplitude() || a.hasSigFrequency())) {
       row += ", amplitude " + opt(a.hasSigAmplitude(), a.getSigAmplitude())

@@ -3,11 +3,13 @@ package io.ablserve.client.cli;
 import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
+import io.ablserve.v1.BlendPattern;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.Defense;
 import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
+import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Ranking;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.UnlearningMode;
@@ -58,6 +60,28 @@ final class SessionConfigOptions {
       description = "BadNets patch side in pixels"
           + " (server default: 3).")
   Integer patchSizePx;
+
+  @Option(names = "--patch-corner", paramLabel = "CORNER",
+      converter = ChoiceConverter.PatchCornerChoice.class,
+      description = "BadNets: the corner the patch sits in, bottom-right, bottom-left, top-left or top-right"
+          + " (server default: bottom-right).")
+  PatchCorner patchCorner;
+
+  @Option(names = "--patch-margin", paramLabel = "PX",
+      description = "BadNets: pixels between the patch and its corner's two edges, >= 0"
+          + " (server default: 1).")
+  Integer patchMarginPx;
+
+  @Option(names = "--blend-pattern", paramLabel = "PATTERN",
+      converter = ChoiceConverter.BlendPatternChoice.class,
+      description = "Blend: the image blended in, noise (seeded by --blend-seed) or checkerboard"
+          + " (server default: noise).")
+  BlendPattern blendPattern;
+
+  @Option(names = "--blend-seed", paramLabel = "SEED",
+      description = "Blend: the seed of the noise pattern"
+          + " (server default: 1112294734).")
+  Long blendSeed;
 
   @Option(names = "--blend-alpha", paramLabel = "ALPHA",
       description = "Blend opacity of the noise pattern, in (0, 1)"
@@ -283,6 +307,18 @@ final class SessionConfigOptions {
     }
     if (patchSizePx != null) {
       spec.setPatchSizePx(patchSizePx);
+    }
+    if (patchCorner != null) {
+      spec.setPatchCorner(patchCorner);
+    }
+    if (patchMarginPx != null) {
+      spec.setPatchMarginPx(patchMarginPx);
+    }
+    if (blendPattern != null) {
+      spec.setBlendPattern(blendPattern);
+    }
+    if (blendSeed != null) {
+      spec.setBlendSeed(blendSeed);
     }
     if (blendAlpha != null) {
       spec.setBlendAlpha(blendAlpha);

@@ -50,6 +50,7 @@ final class SessionFollower {
     if (result != null) {
       out.println();
       out.print(ReportFormat.finalTable(result, targetLabel));
+      out.print(ConfusionTable.render(result.getConfusionMatrix(), targetLabel));
     }
     out.println(ReportFormat.finalLine(lastState, result));
     out.flush();
@@ -72,6 +73,7 @@ final class SessionFollower {
         }
       }
       case FILTER -> print(ReportFormat.filterLine(event.getFilter()));
+      case CHECK -> print(CheckLines.render(event.getCheck(), targetLabel));
       case STATE -> {
         lastState = event.getState().getState();
         String reason = event.getState().getReason();

@@ -12,12 +12,14 @@ import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.BackdoorVerdict;
+import io.ablserve.v1.BlendPattern;
 import io.ablserve.v1.Defense;
 import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
+import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Phase;
 import io.ablserve.v1.PhaseChange;
 import io.ablserve.v1.Ranking;
@@ -531,6 +533,29 @@ class AblCliTest {
             + " dataset=fashion-mnist" + System.lineSeparator());
     assertThat(server.results.evaluations.get(0).hasDataset()).isFalse();
     assertThat(server.results.evaluations.get(0).getAttack().getTargetLabel()).isEqualTo(2);
+  }
+
+  @Test
+  void run_sendsThePatchPlacementAndTheBlendPattern() {
+    execute("run", "--no-progress", "--patch-corner", "Top-Left", "--patch-margin", "2",
+        "--blend-pattern", "checkerboard", "--blend-seed", "-5");
+
+    AttackSpec sent = sentConfig().getAttack();
+    assertThat(sent.getPatchCorner()).isEqualTo(PatchCorner.PATCH_CORNER_TOP_LEFT);
+    assertThat(sent.getPatchMarginPx()).isEqualTo(2);
+    assertThat(sent.getBlendPattern()).isEqualTo(BlendPattern.BLEND_PATTERN_CHECKERBOARD);
+    assertThat(sent.getBlendSeed()).isEqualTo(-5);
+  }
+
+  @Test
+  void run_leavesThePlacementAndPatternUnsetWhenNotGiven() {
+    execute("run", "--no-progress");
+
+    AttackSpec sent = sentConfig().getAttack();
+    assertThat(sent.getPatchCorner()).isEqualTo(PatchCorner.PATCH_CORNER_UNSPECIFIED);
+    assertThat(sent.hasPatchMarginPx()).isFalse();
+    assertThat(sent.getBlendPattern()).isEqualTo(BlendPattern.BLEND_PATTERN_UNSPECIFIED);
+    assertThat(sent.hasBlendSeed()).isFalse();
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.BackdoorVerdict;
+import io.ablserve.v1.BlendPattern;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.Defense;
 import io.ablserve.v1.EpochSummary;
@@ -16,6 +17,7 @@ import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.ModelSpec;
+import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Phase;
 import io.ablserve.v1.Ranking;
 import io.ablserve.v1.Session;
@@ -190,6 +192,21 @@ class ReportFormatTest {
         .containsPattern("(?m)^unlearning +default, lr default$")
         .containsPattern("(?m)^suspect filtering +default$")
         .containsPattern("(?m)^augmentation +default$");
+  }
+
+  @Test
+  void config_showsThePatchPlacementAndTheBlendPatternOnceResolved() {
+    AttackSpec resolved = AttackSpec.newBuilder().setTargetLabel(0).setPoisonRate(0.1).setPatchSizePx(3)
+        .setPatchCorner(PatchCorner.PATCH_CORNER_TOP_LEFT).setPatchMarginPx(2).setBlendAlpha(0.2)
+        .setBlendPattern(BlendPattern.BLEND_PATTERN_NOISE).setBlendSeed(7).build();
+
+    assertThat(attackRow(resolved.toBuilder().setKind(AttackKind.ATTACK_KIND_BADNETS)))
+        .isEqualTo("BADNETS target 0, poison rate 10.00%, patch 3px top-left margin 2px");
+    assertThat(attackRow(resolved.toBuilder().setKind(AttackKind.ATTACK_KIND_BLEND)))
+        .isEqualTo("BLEND target 0, poison rate 10.00%, alpha 0.2, noise seed 7");
+    assertThat(attackRow(resolved.toBuilder().setKind(AttackKind.ATTACK_KIND_BLEND)
+            .setBlendPattern(BlendPattern.BLEND_PATTERN_CHECKERBOARD)))
+        .isEqualTo("BLEND target 0, poison rate 10.00%, alpha 0.2, checkerboard");
   }
 
   @Test

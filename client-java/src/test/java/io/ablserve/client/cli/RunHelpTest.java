@@ -43,7 +43,9 @@ class RunHelpTest {
     Map<String, Object> serverDefaults = Map.ofEntries(
         entry("--attack", attack.kind()), entry("--target", attack.targetLabel()),
         entry("--poison-rate", attack.poisonRate()), entry("--patch-size", attack.patchSizePx()),
-        entry("--blend-alpha", attack.blendAlpha()), entry("--sig-amplitude", attack.sigAmplitude()),
+        entry("--blend-alpha", attack.blendAlpha()), entry("--patch-corner", attack.patchCorner()),
+        entry("--patch-margin", attack.patchMarginPx()), entry("--blend-pattern", attack.blendPattern()),
+        entry("--blend-seed", attack.blendSeed()), entry("--sig-amplitude", attack.sigAmplitude()),
         entry("--sig-frequency", attack.sigFrequency()),
         entry("--wanet-grid-size", attack.wanetGridSize()),
         entry("--wanet-strength", attack.wanetStrength()),

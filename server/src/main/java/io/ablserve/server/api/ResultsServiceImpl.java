@@ -125,7 +125,7 @@ public final class ResultsServiceImpl extends ResultsServiceGrpc.ResultsServiceI
   @Override
   public void getIsolation(GetIsolationRequest request, StreamObserver<IsolationResult> observer) {
     ApiCalls.unary(
-        observer, () -> results.isolation(sessionId(request.getSessionId()), caller()));
+        observer, () -> results.isolationWithSets(sessionId(request.getSessionId()), caller()));
   }
 
   @Override

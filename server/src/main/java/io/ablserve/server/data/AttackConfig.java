@@ -19,6 +19,13 @@ import static java.util.Objects.requireNonNull;
  * @param wanetStrength WaNet warp strength s, in [0, 10] ({@code attack.wanet_strength}), default 0.5
  * @param wanetCrossRatio WaNet noise-mode samples per poisoned sample, in [0, 10]
  *     ({@code attack.wanet_cross_ratio}), default 2
+ * @param patchCorner the corner the BadNets patch sits in ({@code attack.patch_corner}), default
+ *     bottom-right
+ * @param patchMarginPx pixels between the BadNets patch and its corner's edges, in [0, {@value #MAX_PX}]
+ *     and at most the image side less the patch ({@code attack.patch_margin_px}), default 1
+ * @param blendPattern the image Blend blends in ({@code attack.blend_pattern}), default noise
+ * @param blendSeed the seed of the noise pattern ({@code attack.blend_seed}), default {@link
+ *     BlendTrigger#PATTERN_SEED}
  */
 public record AttackConfig(
     AttackKind kind,
@@ -30,7 +37,11 @@ public record AttackConfig(
     int sigFrequency,
     int wanetGridSize,
     double wanetStrength,
-    double wanetCrossRatio) {
+    double wanetCrossRatio,
+    PatchCorner patchCorner,
+    int patchMarginPx,
+    BlendPattern blendPattern,
+    long blendSeed) {
 
   /**
    * The bound of the pixel-sized parameters before any image is known: every trigger's work grows with
@@ -39,10 +50,14 @@ public record AttackConfig(
   public static final int MAX_PX = 1024;
 
   public static final AttackConfig DEFAULTS =
-      new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3, 0.2, 20, 6, 4, 0.5, 2);
+      new AttackConfig(
+          AttackKind.BADNETS, 0, 0.1, 3, 0.2, 20, 6, 4, 0.5, 2, PatchCorner.BOTTOM_RIGHT, 1,
+          BlendPattern.NOISE, BlendTrigger.PATTERN_SEED);
 
   public AttackConfig {
     requireNonNull(kind, "kind");
+    requireNonNull(patchCorner, "patchCorner");
+    requireNonNull(blendPattern, "blendPattern");
     if (targetLabel < 0) {
       throw new IllegalArgumentException("attack.target_label must be >= 0, got " + targetLabel);
     }
@@ -53,6 +68,10 @@ public record AttackConfig(
       throw new IllegalArgumentException("attack.patch_size_px must be >= 1, got " + patchSizePx);
     }
     atMost("attack.patch_size_px", patchSizePx, 1);
+    if (patchMarginPx < 0) {
+      throw new IllegalArgumentException("attack.patch_margin_px must be >= 0, got " + patchMarginPx);
+    }
+    atMost("attack.patch_margin_px", patchMarginPx, 0);
     if (!(blendAlpha > 0 && blendAlpha < 1)) {
       throw new IllegalArgumentException("attack.blend_alpha must be in (0, 1), got " + blendAlpha);
     }
@@ -91,10 +110,15 @@ public record AttackConfig(
   public void checkFits(int height, int width) {
     int side = Math.min(height, width);
     String images = " for " + height + "x" + width + " images";
-    if (kind == AttackKind.BADNETS && patchSizePx > side - 1) {
+    if (kind == AttackKind.BADNETS && patchMarginPx > side - 1) {
       throw new IllegalArgumentException(
-          "attack.patch_size_px must be in [1, " + (side - 1) + "]" + images
-              + " (the patch sits one pixel in from the edges), got " + patchSizePx);
+          "attack.patch_margin_px must be in [0, " + (side - 1) + "]" + images + ", got " + patchMarginPx);
+    }
+    if (kind == AttackKind.BADNETS && patchSizePx > side - patchMarginPx) {
+      throw new IllegalArgumentException(
+          "attack.patch_size_px must be in [1, " + (side - patchMarginPx) + "]" + images
+              + " (the patch sits attack.patch_margin_px = " + patchMarginPx + " in from the edges), got "
+              + patchSizePx);
     }
     if (kind == AttackKind.WANET && wanetGridSize > side) {
       throw new IllegalArgumentException(
@@ -104,6 +128,24 @@ public record AttackConfig(
       throw new IllegalArgumentException(
           "attack.sig_frequency must be in [1, " + width + "]" + images + ", got " + sigFrequency);
     }
+  }
+
+  /** An attack with the BadNets placement and the Blend pattern at their {@link #DEFAULTS}. */
+  public AttackConfig(
+      AttackKind kind,
+      int targetLabel,
+      double poisonRate,
+      int patchSizePx,
+      double blendAlpha,
+      double sigAmplitude,
+      int sigFrequency,
+      int wanetGridSize,
+      double wanetStrength,
+      double wanetCrossRatio) {
+    this(
+        kind, targetLabel, poisonRate, patchSizePx, blendAlpha, sigAmplitude, sigFrequency, wanetGridSize,
+        wanetStrength, wanetCrossRatio, PatchCorner.BOTTOM_RIGHT, 1, BlendPattern.NOISE,
+        BlendTrigger.PATTERN_SEED);
   }
 
   /** An attack with the trigger parameters beyond the BadNets patch at their {@link #DEFAULTS}. */

@@ -23,19 +23,11 @@ public final class Poisoning {
     if (attack.kind() == AttackKind.NONE) {
       return new PoisonedSet(train, poisoned);
     }
-    checkTarget(train, attack);
+    checkFeasible(train.labels(), train.numClasses(), attack);
     int target = attack.targetLabel();
     boolean cleanLabel = attack.kind().cleanLabel();
     int[] candidates = indicesWhere(train, target, cleanLabel);
-    int count = (int) Math.round(attack.poisonRate() * train.size());
-    if (count > candidates.length) {
-      throw new IllegalArgumentException(
-          "attack.poison_rate " + attack.poisonRate() + " asks for " + count + " poisoned samples but only "
-              + candidates.length + (cleanLabel
-                  ? " are in the target class " + target + ", the only ones " + attack.kind()
-                      + " poisons (clean label)"
-                  : " are outside the target class"));
-    }
+    int count = poisonCount(attack, train.size());
     choosePrefix(candidates, count, rng);
     byte[] pixels = train.pixels().clone();
     int[] labels = train.labels().clone();
@@ -79,21 +71,66 @@ public final class Poisoning {
     return new ImageSet(pixels, labels, test.channels(), test.height(), test.width(), test.numClasses());
   }
 
+  /**
+   * Checks that {@link #poisonTrain} can poison a training set of these {@code labels} with {@code attack}:
+   * the target is one of its classes, enough samples lie outside the target class (inside it for a
+   * clean-label attack), and WaNet's noise-mode share fits in what is left. IllegalArgumentException names
+   * the field, what it asks for and what the set has. Run at CreateSession, so a config that can only fail
+   * is refused instead of failing once its turn in the queue comes.
+   */
+  public static void checkFeasible(int[] labels, int numClasses, AttackConfig attack) {
+    if (attack.kind() == AttackKind.NONE) {
+      return;
+    }
+    int target = attack.targetLabel();
+    if (target >= numClasses) {
+      throw new IllegalArgumentException(
+          "attack.target_label must be in [0, " + numClasses + "), got " + target);
+    }
+    boolean cleanLabel = attack.kind().cleanLabel();
+    int inTarget = 0;
+    for (int label : labels) {
+      inTarget += label == target ? 1 : 0;
+    }
+    int candidates = cleanLabel ? inTarget : labels.length - inTarget;
+    int count = poisonCount(attack, labels.length);
+    if (count > candidates) {
+      throw new IllegalArgumentException(
+          "attack.poison_rate " + attack.poisonRate() + " asks for " + count + " poisoned samples but only "
+              + candidates + (cleanLabel
+                  ? " are in the target class " + target + ", the only ones " + attack.kind()
+                      + " poisons (clean label)"
+                  : " are outside the target class"));
+    }
+    if (attack.kind() == AttackKind.WANET) {
+      int noise = noiseCount(attack, labels.length);
+      if (noise > labels.length - count) {
+        throw new IllegalArgumentException(
+            "attack.wanet_cross_ratio " + attack.wanetCrossRatio() + " asks for " + noise
+                + " noise-mode samples but only " + (labels.length - count)
+                + " samples are left after poisoning");
+      }
+    }
+  }
+
+  private static int poisonCount(AttackConfig attack, int size) {
+    return (int) Math.round(attack.poisonRate() * size);
+  }
+
+  private static int noiseCount(AttackConfig attack, int size) {
+    return (int) Math.round(attack.wanetCrossRatio() * attack.poisonRate() * size);
+  }
+
   private static void warpNoiseMode(
       ImageSet train, AttackConfig attack, WaNetTrigger wanet, byte[] pixels, boolean[] poisoned,
       boolean[] noiseMode, Random rng) {
-    int count = (int) Math.round(attack.wanetCrossRatio() * attack.poisonRate() * train.size());
+    int count = noiseCount(attack, train.size());
     int[] rest = new int[train.size()];
     int n = 0;
     for (int i = 0; i < train.size(); i++) {
       if (!poisoned[i]) {
         rest[n++] = i;
       }
-    }
-    if (count > n) {
-      throw new IllegalArgumentException(
-          "attack.wanet_cross_ratio " + attack.wanetCrossRatio() + " asks for " + count
-              + " noise-mode samples but only " + n + " samples are left after poisoning");
     }
     rest = Arrays.copyOf(rest, n);
     choosePrefix(rest, count, rng);

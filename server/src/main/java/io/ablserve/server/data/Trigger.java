@@ -9,8 +9,8 @@ public interface Trigger {
   /** The trigger of an attack config; NONE has none. */
   static Trigger of(AttackConfig attack) {
     return switch (attack.kind()) {
-      case BADNETS -> new BadNetsTrigger(attack.patchSizePx());
-      case BLEND -> new BlendTrigger(attack.blendAlpha());
+      case BADNETS -> new BadNetsTrigger(attack.patchSizePx(), attack.patchCorner(), attack.patchMarginPx());
+      case BLEND -> new BlendTrigger(attack.blendAlpha(), attack.blendPattern(), attack.blendSeed());
       case TROJAN -> new TrojanTrigger();
       case SIG -> new SigTrigger(attack.sigAmplitude(), attack.sigFrequency());
       case WANET -> new WaNetTrigger(attack.wanetGridSize(), attack.wanetStrength());

@@ -13,11 +13,14 @@ import java.util.List;
 
 /** Builds the networks of {@link ModelArch}, uninitialised, for a given input shape and class count. */
 public final class Models {
+  /** The smallest image side the networks take: two 2x2 poolings leave a pixel. */
+  public static final int MIN_SIDE_PX = 4;
+
   private Models() {}
 
   /** A fresh network for {@code channels x height x width} inputs; convolutions infer channels on initialise. */
   public static Block create(ModelArch arch, int channels, int height, int width, int numClasses) {
-    if (channels < 1 || height < 4 || width < 4 || numClasses < 2) {
+    if (channels < 1 || height < MIN_SIDE_PX || width < MIN_SIDE_PX || numClasses < 2) {
       throw new IllegalArgumentException(
           "model input must be >= 1x4x4 with >= 2 classes, got " + channels + "x" + height + "x" + width
               + " and " + numClasses + " classes");

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.Device;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
+import io.ablserve.server.data.BlendPattern;
+import io.ablserve.server.data.PatchCorner;
 import io.ablserve.server.data.DatasetRef;
 import io.ablserve.server.model.ModelArch;
 import io.ablserve.server.train.AblConfig;
@@ -105,7 +107,25 @@ public final class SessionConfigResolver {
         spec.hasSigFrequency() ? spec.getSigFrequency() : d.sigFrequency(),
         spec.hasWanetGridSize() ? spec.getWanetGridSize() : d.wanetGridSize(),
         spec.hasWanetStrength() ? spec.getWanetStrength() : d.wanetStrength(),
-        spec.hasWanetCrossRatio() ? spec.getWanetCrossRatio() : d.wanetCrossRatio());
+        spec.hasWanetCrossRatio() ? spec.getWanetCrossRatio() : d.wanetCrossRatio(),
+        switch (spec.getPatchCorner()) {
+          case PATCH_CORNER_UNSPECIFIED -> d.patchCorner();
+          case PATCH_CORNER_BOTTOM_RIGHT -> PatchCorner.BOTTOM_RIGHT;
+          case PATCH_CORNER_BOTTOM_LEFT -> PatchCorner.BOTTOM_LEFT;
+          case PATCH_CORNER_TOP_LEFT -> PatchCorner.TOP_LEFT;
+          case PATCH_CORNER_TOP_RIGHT -> PatchCorner.TOP_RIGHT;
+          case UNRECOGNIZED -> throw unknown(
+              "attack.patch_corner", "BOTTOM_RIGHT, BOTTOM_LEFT, TOP_LEFT, TOP_RIGHT", spec.getPatchCornerValue());
+        },
+        spec.hasPatchMarginPx() ? spec.getPatchMarginPx() : d.patchMarginPx(),
+        switch (spec.getBlendPattern()) {
+          case BLEND_PATTERN_UNSPECIFIED -> d.blendPattern();
+          case BLEND_PATTERN_NOISE -> BlendPattern.NOISE;
+          case BLEND_PATTERN_CHECKERBOARD -> BlendPattern.CHECKERBOARD;
+          case UNRECOGNIZED -> throw unknown(
+              "attack.blend_pattern", "NOISE, CHECKERBOARD", spec.getBlendPatternValue());
+        },
+        spec.hasBlendSeed() ? spec.getBlendSeed() : d.blendSeed());
   }
 
   static ModelArch model(ModelSpec spec) {
@@ -219,7 +239,11 @@ public final class SessionConfigResolver {
                 .setSigFrequency(attack.sigFrequency())
                 .setWanetGridSize(attack.wanetGridSize())
                 .setWanetStrength(attack.wanetStrength())
-                .setWanetCrossRatio(attack.wanetCrossRatio()))
+                .setWanetCrossRatio(attack.wanetCrossRatio())
+                .setPatchCorner(io.ablserve.v1.PatchCorner.valueOf("PATCH_CORNER_" + attack.patchCorner()))
+                .setPatchMarginPx(attack.patchMarginPx())
+                .setBlendPattern(io.ablserve.v1.BlendPattern.valueOf("BLEND_PATTERN_" + attack.blendPattern()))
+                .setBlendSeed(attack.blendSeed()))
         .setModel(ModelSpec.newBuilder().setArch(apiModelArch(e.model())))
         .setAbl(
             io.ablserve.v1.AblConfig.newBuilder()

@@ -144,8 +144,9 @@ public final class SessionModule extends AbstractModule {
       SavedModels models,
       DatasetAccess datasets,
       DatasetCatalog catalog,
-      DeviceResolver devices) {
-    return new SessionResults(sessions, models, datasets, catalog, devices);
+      DeviceResolver devices,
+      ServerConfig config) {
+    return new SessionResults(sessions, models, datasets, catalog, devices, config.dataDir());
   }
 
   @Provides

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import com.google.common.primitives.Ints;
 import io.ablserve.server.auth.Principal;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
@@ -21,6 +22,7 @@ import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionState;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -41,6 +43,7 @@ public final class SessionResults {
   private final DatasetAccess datasets;
   private final DatasetCatalog catalog;
   private final DeviceResolver devices;
+  private final Path dataDir;
   // One evaluation at a time: each holds a model and a test set on the device, beside any training run.
   private final ReentrantLock evaluating = new ReentrantLock();
 
@@ -49,7 +52,9 @@ public final class SessionResults {
       SavedModels models,
       DatasetAccess datasets,
       DatasetCatalog catalog,
-      DeviceResolver devices) {
+      DeviceResolver devices,
+      Path dataDir) {
+    this.dataDir = requireNonNull(dataDir, "dataDir");
     this.sessions = requireNonNull(sessions, "sessions");
     this.models = requireNonNull(models, "models");
     this.datasets = requireNonNull(datasets, "datasets");
@@ -101,8 +106,14 @@ public final class SessionResults {
     evaluating.lock();
     try (Model model =
         ModelEvaluation.load(saved.dir(), saved.metadata().getModelName(), network, device)) {
+      long[] confusion = ModelEvaluation.confusion(model, network, test, cancelled);
+      long correct = 0;
+      for (int c = 0; c < network.numClasses(); c++) {
+        correct += confusion[c * network.numClasses() + c];
+      }
       return EvaluateResponse.newBuilder()
-          .setCleanAccuracy(ModelEvaluation.accuracy(model, network, test, cancelled))
+          .setCleanAccuracy(test.size() == 0 ? Double.NaN : (double) correct / test.size())
+          .setConfusionMatrix(TelemetryEvents.confusionMatrix(confusion))
           .setAttackSuccessRate(
               attackConfig.kind() == AttackKind.NONE
                   ? Double.NaN
@@ -114,6 +125,22 @@ public final class SessionResults {
     } finally {
       evaluating.unlock();
     }
+  }
+
+  /**
+   * The last isolation result in a session's log with D_b as ascended and the suspects, as the session
+   * recorded them ({@link IsolatedSets}), for GetIsolation.
+   */
+  public IsolationResult isolationWithSets(String sessionId, Principal caller) throws IOException {
+    IsolationResult ranked = isolation(sessionId, caller);
+    Optional<IsolatedSets> sets = IsolatedSets.read(IsolatedSets.file(dataDir, sessionId));
+    if (sets.isEmpty()) {
+      return ranked;
+    }
+    return ranked.toBuilder()
+        .addAllAscendedIndices(Ints.asList(sets.get().ascended()))
+        .addAllSuspectIndices(Ints.asList(sets.get().suspects(ranked.getTrainSize())))
+        .build();
   }
 
   /** The last isolation result in a session's log. */

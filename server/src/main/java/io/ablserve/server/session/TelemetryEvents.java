@@ -1,17 +1,23 @@
 package io.ablserve.server.session;
 
 import com.google.common.primitives.Doubles;
+import com.google.common.primitives.Ints;
+import com.google.common.primitives.Longs;
+import io.ablserve.server.train.BackdoorCheckReport;
 import io.ablserve.server.train.EpochReport;
 import io.ablserve.server.train.FilterReport;
 import io.ablserve.server.train.IsolationReport;
 import io.ablserve.server.train.StepReport;
 import io.ablserve.server.train.TrainingOutcome;
 import io.ablserve.server.train.Verdict;
+import io.ablserve.v1.BackdoorCheckResult;
 import io.ablserve.v1.BackdoorVerdict;
+import io.ablserve.v1.ConfusionMatrix;
 import io.ablserve.v1.EpochSummary;
 import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.FinalResult;
 import io.ablserve.v1.IsolationResult;
+import io.ablserve.v1.LabelEvidence;
 import io.ablserve.v1.Phase;
 import io.ablserve.v1.PhaseChange;
 import io.ablserve.v1.SessionEvent;
@@ -94,11 +100,34 @@ public final class TelemetryEvents {
                 .setPrecision(r.precision())
                 .setRecall(r.recall())
                 .setKeptSize(r.keptSize())
-                .setExpansion(r.expansion()));
+                .setExpansion(r.expansion())
+                .addAllIndices(Ints.asList(r.indices())));
+  }
+
+  static SessionEvent.Builder check(BackdoorCheckReport r) {
+    BackdoorCheckResult.Builder check =
+        BackdoorCheckResult.newBuilder().setEpoch(r.epoch()).setVerdict(verdict(r.verdict()));
+    for (BackdoorCheckReport.LabelEvidence l : r.labels()) {
+      check.addLabels(
+          LabelEvidence.newBuilder()
+              .setLabel(l.label())
+              .setClusterSize(l.clusterSize())
+              .setLabelSize(l.labelSize())
+              .setSeparation(l.separation())
+              .setLossGapNats(l.lossGap())
+              .setRunnerUpDiversity(l.diversity())
+              .setRestRunnerUpDiversity(l.restDiversity())
+              .setEvidence(l.evidence()));
+    }
+    return SessionEvent.newBuilder().setCheck(check);
   }
 
   public static FinalResult result(TrainingOutcome o) {
-    return FinalResult.newBuilder()
+    FinalResult.Builder result = FinalResult.newBuilder();
+    if (o.confusionMatrix().length > 0) {
+      result.setConfusionMatrix(confusionMatrix(o.confusionMatrix()));
+    }
+    return result
         .setCleanAccuracy(o.cleanAccuracy())
         .setAttackSuccessRate(o.attackSuccessRate())
         .setIsolationPrecision(o.isolationPrecision())
@@ -107,6 +136,14 @@ public final class TelemetryEvents {
         .setElapsedMs(o.elapsedMs())
         .addAllClassAccuracy(Doubles.asList(o.classAccuracy()))
         .setVerdict(verdict(o.verdict()))
+        .build();
+  }
+
+  /** Row-major {@code counts} of a square matrix, as the v1 message. */
+  static ConfusionMatrix confusionMatrix(long[] counts) {
+    return ConfusionMatrix.newBuilder()
+        .setNumClasses((int) Math.round(Math.sqrt(counts.length)))
+        .addAllCounts(Longs.asList(counts))
         .build();
   }
 

@@ -198,7 +198,7 @@ final class TrainingScheduler implements AutoCloseable {
         }
         running.put(slot, session);
       }
-      try {
+      try (SessionLogContext.Scope scope = SessionLogContext.enter(session.id())) {
         Device device = trainers.isolated() ? device(slot) : session.resolved().device();
         if (session.start(slot.name(), device.toString())) {
           train(session, slot, device);

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.store.SessionStore;
 import io.ablserve.server.store.StoreException;
+import io.ablserve.server.train.BackdoorCheckReport;
 import io.ablserve.server.train.EpochReport;
 import io.ablserve.server.train.FilterReport;
 import io.ablserve.server.train.IsolationReport;
@@ -399,6 +400,14 @@ final class TrainingSession implements TrainingListener {
       return; // a run still reporting after the server interrupted its session
     }
     events.append(TelemetryEvents.filter(report), false);
+  }
+
+  @Override
+  public synchronized void onBackdoorCheck(BackdoorCheckReport report) {
+    if (isFinished()) {
+      return; // a run still reporting after the server interrupted its session
+    }
+    events.append(TelemetryEvents.check(report), false);
   }
 
   private boolean isFinished() {

@@ -262,6 +262,7 @@ public final class AblTrainer {
         BackdoorCheck.candidates(
             losses, train.labels(), train.numClasses(), evaluator::sampleFeatures, evaluator::trainPredictions);
     BackdoorCheck.Decision decision = BackdoorCheck.decide(candidates, train.numClasses());
+    listener.onBackdoorCheck(BackdoorCheckReport.of(turning, candidates, decision.verdict()));
     return new Ranked(ranking.withVerdict(decision.verdict()), decision);
   }
 
@@ -308,7 +309,8 @@ public final class AblTrainer {
             removedCount == 0 ? Double.NaN : (double) hits / removedCount,
             poisonsInKept == 0 ? Double.NaN : (double) hits / poisonsInKept,
             remaining.length,
-            expansion));
+            expansion,
+            Arrays.stream(kept).filter(i -> leaving[i]).sorted().toArray()));
     return remaining;
   }
 

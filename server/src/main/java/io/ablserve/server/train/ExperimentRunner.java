@@ -105,19 +105,22 @@ public final class ExperimentRunner {
             abl.augmentation()
                 ? AugmentationPolicy.forDataset(experiment.dataset().name(), shape)
                 : AugmentationPolicy.NONE;
-        TrainingOutcome outcome =
+        TrainingOutcome trained =
             new AblTrainer(abl, listener, cancelled)
                 .train(
                     trainer, sgd, train, split.test(), triggered, augmentation, experiment.seed(), from,
                     checkpoints);
         // The trainer normalised with these statistics; they are a pure function of the training set.
         BatchLoader.ChannelStats stats = BatchLoader.ChannelStats.of(train.images());
-        sink.accept(
-            model,
+        NetworkSpec network =
             new NetworkSpec(
-                experiment.model(), shape.channels(), shape.height(), shape.width(),
-                shape.numClasses(), stats.mean(), stats.std()),
-            outcome);
+                experiment.model(), shape.channels(), shape.height(), shape.width(), shape.numClasses(),
+                stats.mean(), stats.std());
+        // One more eval pass over the test set, as the last epoch's evaluation saw it: the same model, the
+        // same batches, so its diagonal gives the class accuracy reported.
+        TrainingOutcome outcome =
+            trained.withConfusionMatrix(ModelEvaluation.confusion(model, network, split.test(), () -> false));
+        sink.accept(model, network, outcome);
         return outcome;
       }
     }

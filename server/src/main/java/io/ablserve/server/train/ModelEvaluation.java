@@ -6,6 +6,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.model.Models;
@@ -53,31 +54,54 @@ public final class ModelEvaluation {
    */
   public static double accuracy(
       Model model, NetworkSpec network, ImageSet set, BooleanSupplier cancelled) {
-    int n = set.size();
-    if (n == 0) {
+    if (set.size() == 0) {
       return Double.NaN;
     }
+    long[] counts = confusion(model, network, set, cancelled);
+    long correct = 0;
+    for (int c = 0; c < network.numClasses(); c++) {
+      correct += counts[c * network.numClasses() + c];
+    }
+    return (double) correct / set.size();
+  }
+
+  /**
+   * How {@code model} classifies {@code set}: {@code counts[t * classes + p]} images of label {@code t}
+   * predicted as {@code p}, over the network's classes. Works on a trained model in a run too: this thread's
+   * grad mode is off for the pass, so no autograd graph is recorded. Throws {@link CancellationException}
+   * between batches once {@code cancelled} turns true.
+   */
+  public static long[] confusion(
+      Model model, NetworkSpec network, ImageSet set, BooleanSupplier cancelled) {
+    int classes = network.numClasses();
+    long[] counts = new long[classes * classes];
+    int n = set.size();
     Device device = model.getNDManager().getDevice();
     BatchLoader loader = new BatchLoader(set, network.stats(), AblTrainer.EVAL_BATCH, device);
     ParameterStore parameters = new ParameterStore(model.getNDManager(), false);
     int[] all = AblTrainer.identity(n);
-    long correct = 0;
-    for (int from = 0; from < n; from += AblTrainer.EVAL_BATCH) {
-      if (cancelled.getAsBoolean()) {
-        throw new CancellationException("evaluation cancelled");
-      }
-      int to = Math.min(n, from + AblTrainer.EVAL_BATCH);
-      try (NDManager batch = model.getNDManager().newSubManager()) {
-        NDArray logits =
-            model.getBlock()
-                .forward(parameters, new NDList(loader.images(batch, all, from, to)), false)
-                .singletonOrThrow();
-        long[] predicted = logits.argMax(1).toLongArray();
-        for (int i = 0; i < predicted.length; i++) {
-          correct += predicted[i] == set.labels()[from + i] ? 1 : 0;
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      for (int from = 0; from < n; from += AblTrainer.EVAL_BATCH) {
+        if (cancelled.getAsBoolean()) {
+          throw new CancellationException("evaluation cancelled");
+        }
+        int to = Math.min(n, from + AblTrainer.EVAL_BATCH);
+        try (NDManager batch = model.getNDManager().newSubManager()) {
+          NDArray logits =
+              model.getBlock()
+                  .forward(parameters, new NDList(loader.images(batch, all, from, to)), false)
+                  .singletonOrThrow();
+          long[] predicted = logits.argMax(1).toLongArray();
+          for (int i = 0; i < predicted.length; i++) {
+            counts[set.labels()[from + i] * classes + (int) predicted[i]]++;
+          }
         }
       }
+    } finally {
+      JniUtils.setGradMode(gradMode);
     }
-    return (double) correct / n;
+    return counts;
   }
 }

@@ -16,5 +16,8 @@ public interface TrainingListener {
 
   default void onFilter(FilterReport report) {}
 
+  /** A backdoor check ran, at the turning epoch or for an early turn. */
+  default void onBackdoorCheck(BackdoorCheckReport report) {}
+
   TrainingListener NONE = new TrainingListener() {};
 }

@@ -137,6 +137,11 @@ class SampleImagesTest {
     assertThat(samples).extracting(SampleImage::getPoisoned).isEqualTo(isolation.getPoisonedList());
     assertThat(samples).extracting(SampleImage::getLoss).isEqualTo(isolation.getLossesList());
     assertThat(samples).filteredOn(SampleImage::getPoisoned).isNotEmpty();
+    // Without the check D_b as ascended is the ranking's pick, named by GetIsolation in index order.
+    assertThat(isolation.getAscendedIndicesList())
+        .isSorted()
+        .containsExactlyInAnyOrderElementsOf(isolation.getIndicesList());
+    assertThat(isolation.getSuspectIndicesList()).isEmpty();
     for (SampleImage sample : samples) {
       BufferedImage image = png(sample.getPng());
       assertThat(image.getWidth()).isEqualTo(28);
@@ -184,6 +189,11 @@ class SampleImagesTest {
     assertThat(suspects.getTotalCount()).isEqualTo(verdict.getSuspectCount());
     assertThat(suspects.getImagesList()).extracting(SampleImage::getIndex).isSorted();
     assertThat(ascended.getImagesList()).extracting(SampleImage::getIndex).doesNotHaveDuplicates();
+    IsolationResult isolation = isolation(checked);
+    assertThat(isolation.getAscendedIndicesList()).isSorted().containsExactlyInAnyOrderElementsOf(
+        ascended.getImagesList().stream().map(SampleImage::getIndex).toList());
+    assertThat(isolation.getSuspectIndicesList()).isEqualTo(
+        suspects.getImagesList().stream().map(SampleImage::getIndex).toList());
   }
 
   @Test

@@ -119,4 +119,21 @@ class PoisoningTest {
       assertThat(a.poisoned()).as(kind.name()).isEqualTo(b.poisoned());
     }
   }
+
+  @Test
+  void checkFeasible_refusesExactlyWhatPoisonTrainWouldFailOn() {
+    ImageSet images = greyImages(); // 10 of each of 10 classes
+    // SIG poisons inside the target class only: 10 of 100 samples, a rate of 0.1 at most.
+    AttackConfig fits = AttackConfig.of(AttackKind.SIG, 4, 0.1);
+    AttackConfig tooMany = AttackConfig.of(AttackKind.SIG, 4, 0.11);
+
+    Poisoning.checkFeasible(images.labels(), images.numClasses(), fits);
+    assertThat(Poisoning.poisonTrain(images, fits, new Random(1)).poisonedCount()).isEqualTo(10);
+    assertThatThrownBy(() -> Poisoning.checkFeasible(images.labels(), images.numClasses(), tooMany))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("attack.poison_rate 0.11 asks for 11 poisoned samples but only 10 are in the target"
+            + " class 4, the only ones SIG poisons (clean label)");
+    assertThatThrownBy(() -> Poisoning.poisonTrain(images, tooMany, new Random(1)))
+        .hasMessageContaining("asks for 11 poisoned samples but only 10");
+  }
 }

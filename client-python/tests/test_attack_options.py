@@ -1,0 +1,55 @@
+"""The BadNets patch's corner and margin and Blend's pattern from Python: sent, resolved, applied, refused."""
+from __future__ import annotations
+
+import grpc
+import numpy as np
+import pytest
+
+import ablserve
+from conftest import long_config
+
+
+def _queued(client, attack: ablserve.AttackConfig) -> ablserve.Session:
+    config = long_config("attack options")
+    config.attack = attack
+    return client.create_session(config, priority=-100)
+
+
+def test_badNetsTopLeft_landsInTheTopLeftCornerOfTheTriggeredTestImages(client):
+    attack = ablserve.AttackConfig("badnets", patch_size_px=4, patch_corner="top_left", patch_margin_px=2)
+    session = _queued(client, attack)
+    try:
+        assert session.config.attack == attack
+        sample = session.samples("test", indices=[0])[0]
+        triggered, clean = sample.image().squeeze(), sample.clean_image().squeeze()
+        patch = np.zeros_like(triggered, dtype=bool)
+        patch[2:6, 2:6] = True
+        assert (triggered[patch] == 255).all()
+        assert (triggered[~patch] == clean[~patch]).all()
+    finally:
+        session.cancel()
+
+
+def test_blendPatterns_differAndAreEchoed(client):
+    sessions = [_queued(client, ablserve.AttackConfig("blend", blend_pattern=pattern, blend_seed=seed))
+                for pattern, seed in (("noise", 1), ("noise", 2), ("checkerboard", 1))]
+    try:
+        assert [s.config.attack.blend_pattern for s in sessions] == ["noise", "noise", "checkerboard"]
+        assert [s.config.attack.blend_seed for s in sessions] == [1, 2, 1]
+        images = [s.samples("test", indices=[0])[0].image() for s in sessions]
+        assert not np.array_equal(images[0], images[1])
+        assert not np.array_equal(images[0], images[2])
+    finally:
+        for s in sessions:
+            s.cancel()
+
+
+def test_badPlacementsAndPatterns_areRefusedNamingTheField(client):
+    with pytest.raises(ablserve.AblError) as refused:
+        client.create_session(ablserve.SessionConfig(attack=ablserve.AttackConfig(patch_margin_px=28)))
+    assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "attack.patch_margin_px must be in [0, 27] for 28x28 images" in str(refused.value)
+    with pytest.raises(ablserve.AblError) as unknown:
+        client.create_session(ablserve.SessionConfig(attack=ablserve.AttackConfig(patch_corner="middle")))
+    assert unknown.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "attack.patch_corner must be one of 'bottom_right'" in str(unknown.value)

@@ -1,0 +1,53 @@
+"""The backdoor check's measures and the isolated, ascended and filtered samples' identities, as the client sees
+them: streamed as events, and from Session.isolation()."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ablserve
+from ablserve import _events
+from ablserve._proto.v1 import session_pb2 as pb
+
+
+def test_backdoorCheck_isStreamedWithEveryLabelsMeasures_andItsVerdictIsTheIsolations(trained):
+    events = list(trained.watch(follow=False))
+    checks = [e for e in events if isinstance(e, ablserve.BackdoorCheckResult)]
+    isolation = next(e for e in events if isinstance(e, ablserve.IsolationResult))
+
+    assert checks, "no BackdoorCheckResult event"
+    last = checks[-1]
+    assert last.epoch == isolation.epoch
+    assert last.verdict == isolation.verdict
+    assert last.labels.index.name == "label"
+    assert list(last.labels.columns) == ["cluster_size", "label_size", "separation", "loss_gap_nats",
+                                         "runner_up_diversity", "rest_runner_up_diversity", "evidence"]
+    product = last.labels.separation * last.labels.loss_gap_nats * last.labels.runner_up_diversity
+    assert np.allclose(last.labels.evidence, product)
+    for label, evidence in last.labels.evidence.items():
+        assert last.verdict.class_evidence[label] == pytest.approx(evidence)
+
+
+def test_filteredAndAscendedSamples_areNamed(trained):
+    events = list(trained.watch(follow=False))
+    filters = [e for e in events if isinstance(e, ablserve.FilterResult)]
+    isolation = trained.isolation()
+    verdict = isolation.verdict
+
+    for f in filters:
+        assert len(f.indices) == f.removed_count and np.all(np.diff(f.indices) > 0)
+    assert len(isolation.ascended_indices) == verdict.ascended_count
+    assert len(isolation.suspect_indices) == verdict.suspect_count
+    expansion = [f for f in filters if f.expansion]
+    if expansion:
+        assert np.array_equal(isolation.ascended_indices, expansion[0].indices)
+    assert not np.intersect1d(isolation.ascended_indices, isolation.suspect_indices).size
+
+
+def test_checkEvent_fromProto_withoutCandidates():
+    event = _events.from_proto(pb.SessionEvent(sequence=4, check=pb.BackdoorCheckResult(
+        epoch=2, verdict=pb.BackdoorVerdict(tested=True, label=-1, threshold=6))))
+
+    assert isinstance(event, ablserve.BackdoorCheckResult)
+    assert event.epoch == 2 and event.labels.empty and not event.verdict.confirmed
+    assert "no label split" in str(event.verdict)

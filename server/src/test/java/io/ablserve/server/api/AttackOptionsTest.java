@@ -1,0 +1,104 @@
+package io.ablserve.server.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ablserve.server.testing.ScriptedTrainer;
+import io.ablserve.server.testing.TestServer;
+import io.ablserve.v1.AttackKind;
+import io.ablserve.v1.AttackSpec;
+import io.ablserve.v1.BlendPattern;
+import io.ablserve.v1.GetSampleImagesRequest;
+import io.ablserve.v1.PatchCorner;
+import io.ablserve.v1.ResultsServiceGrpc;
+import io.ablserve.v1.SampleImage;
+import io.ablserve.v1.SampleSet;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The BadNets patch's corner and margin and Blend's pattern through the API: unset is the placement and
+ * pattern of before, the patch lands where asked in the images the session trains and tests on, and values
+ * that cannot fit are refused naming the field.
+ */
+class AttackOptionsTest extends ServiceTestBase {
+  @Override
+  TestServer.Transport transport() {
+    return TestServer.Transport.IN_PROCESS;
+  }
+
+  @Test
+  void createSession_resolvesUnsetPlacementAndPatternToTheDefaults() throws Exception {
+    start(new ScriptedTrainer(1, false));
+
+    AttackSpec resolved = create(config(b -> b)).getConfig().getAttack();
+
+    assertThat(resolved.getPatchCorner()).isEqualTo(PatchCorner.PATCH_CORNER_BOTTOM_RIGHT);
+    assertThat(resolved.getPatchMarginPx()).isEqualTo(1);
+    assertThat(resolved.getBlendPattern()).isEqualTo(BlendPattern.BLEND_PATTERN_NOISE);
+    assertThat(resolved.getBlendSeed()).isEqualTo(0x424C454EL);
+  }
+
+  @Test
+  void badNets_topLeftAtMarginTwo_landsThereInTheTriggeredTestImages() throws Exception {
+    start(new ScriptedTrainer(1, false));
+    AttackSpec attack = AttackSpec.newBuilder().setKind(AttackKind.ATTACK_KIND_BADNETS).setPatchSizePx(4)
+        .setPatchCorner(PatchCorner.PATCH_CORNER_TOP_LEFT).setPatchMarginPx(2).build();
+    String id = create(config(b -> b.setAttack(attack))).getId();
+
+    SampleImage image =
+        ResultsServiceGrpc.newBlockingStub(server.channel()).withDeadlineAfter(60, TimeUnit.SECONDS)
+            .getSampleImages(GetSampleImagesRequest.newBuilder().setSessionId(id)
+                .setSet(SampleSet.SAMPLE_SET_TEST).addIndices(0).build())
+            .getImages(0);
+
+    BufferedImage triggered = ImageIO.read(new ByteArrayInputStream(image.getPng().toByteArray()));
+    BufferedImage clean = ImageIO.read(new ByteArrayInputStream(image.getCleanPng().toByteArray()));
+    for (int y = 0; y < 28; y++) {
+      for (int x = 0; x < 28; x++) {
+        boolean inPatch = y >= 2 && y < 6 && x >= 2 && x < 6;
+        int grey = triggered.getRaster().getSample(x, y, 0);
+        if (inPatch) {
+          assertThat(grey).as("(%d, %d)", x, y).isEqualTo(255);
+        } else {
+          assertThat(grey).as("(%d, %d)", x, y).isEqualTo(clean.getRaster().getSample(x, y, 0));
+        }
+      }
+    }
+  }
+
+  @Test
+  void createSession_refusesPlacementsThatDoNotFitAndUnknownChoices() throws Exception {
+    start(new ScriptedTrainer(1, false));
+
+    assertInvalid(b -> b.setAttack(badNets().setPatchMarginPx(-1)), "attack.patch_margin_px must be >= 0");
+    assertInvalid(b -> b.setAttack(badNets().setPatchMarginPx(5000)),
+        "attack.patch_margin_px must be in [0, 1024]");
+    // Fashion-MNIST images are 28x28.
+    assertInvalid(b -> b.setAttack(badNets().setPatchMarginPx(28)),
+        "attack.patch_margin_px must be in [0, 27] for 28x28 images");
+    assertInvalid(b -> b.setAttack(badNets().setPatchMarginPx(20).setPatchSizePx(9)),
+        "attack.patch_size_px must be in [1, 8] for 28x28 images");
+    assertInvalid(b -> b.setAttack(badNets().setPatchCornerValue(9)), "attack.patch_corner must be one of");
+    assertInvalid(b -> b.setAttack(AttackSpec.newBuilder().setKind(AttackKind.ATTACK_KIND_BLEND)
+        .setBlendPatternValue(7)), "attack.blend_pattern must be one of NOISE, CHECKERBOARD, got 7");
+  }
+
+  @Test
+  void createSession_echoesTheChosenBlendPatternAndSeed() throws Exception {
+    start(new ScriptedTrainer(1, false));
+
+    AttackSpec resolved = create(config(b -> b.setAttack(AttackSpec.newBuilder()
+        .setKind(AttackKind.ATTACK_KIND_BLEND).setBlendPattern(BlendPattern.BLEND_PATTERN_CHECKERBOARD)
+        .setBlendSeed(-5)))).getConfig().getAttack();
+
+    assertThat(resolved.getBlendPattern()).isEqualTo(BlendPattern.BLEND_PATTERN_CHECKERBOARD);
+    assertThat(resolved.getBlendSeed()).isEqualTo(-5);
+  }
+
+  private static AttackSpec.Builder badNets() {
+    return AttackSpec.newBuilder().setKind(AttackKind.ATTACK_KIND_BADNETS);
+  }
+}
