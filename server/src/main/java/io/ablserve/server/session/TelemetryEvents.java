@@ -104,7 +104,7 @@ public final class TelemetryEvents {
                 .addAllIndices(Ints.asList(r.indices())));
   }
 
-  static SessionEvent.Builder check(BackdoorCheckReport r) {
+  public static SessionEvent.Builder check(BackdoorCheckReport r) {
     BackdoorCheckResult.Builder check =
         BackdoorCheckResult.newBuilder().setEpoch(r.epoch()).setVerdict(verdict(r.verdict()));
     for (BackdoorCheckReport.LabelEvidence l : r.labels()) {

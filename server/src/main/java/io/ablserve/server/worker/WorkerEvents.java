@@ -36,6 +36,7 @@ final class WorkerEvents {
       case EPOCH -> listener.onEpoch(epoch(event.getEpoch()));
       case ISOLATION -> listener.onIsolation(isolation(event.getIsolation()));
       case FILTER -> listener.onFilter(filter(event.getFilter()));
+      case CHECK -> listener.onBackdoorCheck(check(event.getCheck()));
       default -> throw new IllegalArgumentException(
           "a worker may send training reports only, got " + event.getEventCase());
     }
@@ -45,7 +46,21 @@ final class WorkerEvents {
     return new TrainingOutcome(
         r.getCleanAccuracy(), r.getAttackSuccessRate(), r.getIsolationPrecision(),
         r.getIsolationRecall(), Doubles.toArray(r.getClassAccuracyList()), verdict(r.getVerdict()),
-        r.getEpochs(), r.getElapsedMs());
+        r.getEpochs(), r.getElapsedMs())
+        .withConfusionMatrix(
+            r.hasConfusionMatrix() ? r.getConfusionMatrix().getCountsList().stream().mapToLong(Long::longValue).toArray()
+                : new long[0]);
+  }
+
+  private static io.ablserve.server.train.BackdoorCheckReport check(io.ablserve.v1.BackdoorCheckResult c) {
+    return new io.ablserve.server.train.BackdoorCheckReport(
+        c.getEpoch(),
+        c.getLabelsList().stream()
+            .map(l -> new io.ablserve.server.train.BackdoorCheckReport.LabelEvidence(
+                l.getLabel(), l.getClusterSize(), l.getLabelSize(), l.getSeparation(), l.getLossGapNats(),
+                l.getRunnerUpDiversity(), l.getRestRunnerUpDiversity(), l.getEvidence()))
+            .toList(),
+        verdict(c.getVerdict()));
   }
 
   private static Phase phase(io.ablserve.v1.Phase phase) {

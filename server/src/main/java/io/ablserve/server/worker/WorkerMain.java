@@ -196,6 +196,11 @@ public final class WorkerMain {
       event(TelemetryEvents.filter(report));
     }
 
+    @Override
+    public void onBackdoorCheck(io.ablserve.server.train.BackdoorCheckReport report) {
+      event(TelemetryEvents.check(report));
+    }
+
     private void event(SessionEvent.Builder event) {
       send(AttachRequest.newBuilder().setEvent(event).build());
     }
