@@ -56,8 +56,8 @@ class Client:
 
         Every field of ``config`` (default: ``SessionConfig()``) is sent; an invalid one raises AblError
         INVALID_ARGUMENT naming the field and its allowed range. ``priority`` (-100 to 100) orders the queue:
-        the highest trains next, first come first served within a priority; a running session is never
-        preempted. A full queue, or a user who already has the server's ``--max-queued-per-user`` sessions
+        the highest trains next; within a priority users take turns, each user's sessions first come first
+        served; a running session is never preempted. A full queue, or a user who already has the server's ``--max-queued-per-user`` sessions
         queued, raises AblError RESOURCE_EXHAUSTED.
         """
         request = pb.CreateSessionRequest(config=(config or SessionConfig()).to_proto(), priority=priority)

@@ -245,8 +245,8 @@ public final class AblClient implements AutoCloseable {
   }
 
   /**
-   * Queues a new session at {@code priority} (-100 to 100; higher trains first, first come first served
-   * within a priority); its config comes back with every default resolved.
+   * Queues a new session at {@code priority} (-100 to 100; higher trains first; within a priority
+   * users take turns, each user's sessions first come first served); its config comes back with every default resolved.
    */
   public Session createSession(SessionConfig config, int priority) {
     CreateSessionRequest request =

@@ -27,8 +27,8 @@ final class RunCommand extends ClientCommand {
   boolean detach;
 
   @Option(names = "--priority", paramLabel = "N", defaultValue = "0",
-      description = "Queue priority, -100 to 100: higher trains first, first come first served"
-          + " within a priority (default: ${DEFAULT-VALUE}).")
+      description = "Queue priority, -100 to 100: higher trains first; within a priority users"
+          + " take turns, each user's first come first served (default: ${DEFAULT-VALUE}).")
   int priority;
 
   @Override

@@ -50,6 +50,13 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
           new ThreadFactoryBuilder().setDaemon(true).setNameFormat("ablserve-upload-idle").build());
 
   /**
+   * The end of an upload (unpacking, reading and checking the whole dataset: seconds) runs here rather
+   * than on gRPC's unbounded executor. As many threads as uploads may be open: each upload holds its
+   * admission until it has finished, so this never refuses one.
+   */
+  private final BoundedCalls finishers;
+
+  /**
    * At most {@code config}'s {@code maxConcurrentUploads} uploads are open at once, and each is ended
    * once it has sent nothing for {@code uploadIdleTimeout}.
    */
@@ -64,6 +71,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
     this.configured = requireNonNull(configured, "configured");
     this.maxUploads = config.limits().maxConcurrentUploads();
     this.uploads = new Semaphore(maxUploads);
+    this.finishers = new BoundedCalls("upload-finish", maxUploads, 0, "--max-concurrent-uploads");
     this.policy = config.api();
     this.idleTimeoutNanos = config.limits().uploadIdleTimeout().toNanos();
   }
@@ -271,6 +279,13 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
         fail(new IllegalArgumentException("the upload carried no metadata"));
         return;
       }
+      if (!finishers.offer(this::finish)) {
+        // Cannot happen while each upload holds its admission until finished.
+        fail(new IllegalStateException("no thread free to finish the upload"));
+      }
+    }
+
+    private void finish() {
       Dataset dataset;
       try {
         dataset = datasets.finish(upload);

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,7 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The datasets a server offers, by name. Each name maps to a folder in one of the layouts of
  * {@link DatasetFormat} (IDX, CIFAR-10 binary, GTSRB, NumPy npz, ImageFolder), recognised by its files.
- * Loaded datasets are kept in memory: sessions on the same data share one copy.
+ * Loaded datasets are kept in memory: sessions on the same data share one copy. Configured ones stay (the
+ * configuration bounds them); of the uploaded ones, which grow with every upload, only the {@code
+ * maxLoadedUploads} used last stay, and one dropped is read again when next asked for.
  */
 public final class DatasetCatalog {
   private final Map<String, Path> roots;
@@ -22,11 +25,31 @@ public final class DatasetCatalog {
   // Added at run time (uploads); kept apart so error messages list only the configured names.
   private final Map<String, Path> registered = new ConcurrentHashMap<>();
   private final Map<String, DatasetSplit> loaded = new ConcurrentHashMap<>();
+  /** Loaded uploads, least recently used first. Guarded by itself. */
+  private final Map<String, DatasetSplit> loadedUploads;
+
+  /** Uploaded datasets kept loaded by default: a few sessions at once on different uploads share copies. */
+  public static final int DEFAULT_LOADED_UPLOADS = 4;
+
+  /** A catalog that reads its datasets under {@code limits}, keeping {@code maxLoadedUploads} uploads loaded. */
+  public DatasetCatalog(Map<String, Path> roots, DatasetLimits limits, int maxLoadedUploads) {
+    this.roots = new TreeMap<>(requireNonNull(roots, "roots"));
+    this.limits = requireNonNull(limits, "limits");
+    if (maxLoadedUploads < 0) {
+      throw new IllegalArgumentException("maxLoadedUploads must be >= 0, got " + maxLoadedUploads);
+    }
+    this.loadedUploads =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, DatasetSplit> eldest) {
+            return size() > maxLoadedUploads;
+          }
+        };
+  }
 
   /** A catalog that reads its datasets under {@code limits}. */
   public DatasetCatalog(Map<String, Path> roots, DatasetLimits limits) {
-    this.roots = new TreeMap<>(requireNonNull(roots, "roots"));
-    this.limits = requireNonNull(limits, "limits");
+    this(roots, limits, DEFAULT_LOADED_UPLOADS);
   }
 
   /** A catalog that reads its datasets under {@link DatasetLimits#DEFAULTS}. */
@@ -64,7 +87,16 @@ public final class DatasetCatalog {
   /** Stops serving a registered name and drops its loaded copy. */
   public void unregister(String name) {
     if (registered.remove(name) != null) {
-      loaded.remove(name);
+      synchronized (loadedUploads) {
+        loadedUploads.remove(name);
+      }
+    }
+  }
+
+  /** The uploaded datasets held loaded now. */
+  public int loadedUploads() {
+    synchronized (loadedUploads) {
+      return loadedUploads.size();
     }
   }
 
@@ -112,15 +144,34 @@ public final class DatasetCatalog {
   }
 
   private DatasetSplit load(String name) throws IOException {
-    Path root = roots.containsKey(name) ? roots.get(name) : registered.get(name);
+    if (roots.containsKey(name)) {
+      DatasetSplit split = loaded.get(name);
+      if (split == null) {
+        split = read(roots.get(name));
+        loaded.putIfAbsent(name, split);
+      }
+      return split;
+    }
+    Path root = registered.get(name);
     if (root == null) {
       throw unknown(name);
     }
-    DatasetSplit split = loaded.get(name);
+    DatasetSplit split;
+    synchronized (loadedUploads) {
+      split = loadedUploads.get(name);
+    }
     if (split == null) {
-      split = DatasetFormat.detect(root).read(root, limits);
-      loaded.putIfAbsent(name, split);
+      split = read(root); // outside the lock: a read takes seconds, and other names need not wait
+      synchronized (loadedUploads) {
+        if (registered.containsKey(name)) { // not if it was deleted meanwhile
+          loadedUploads.putIfAbsent(name, split);
+        }
+      }
     }
     return split;
+  }
+
+  private DatasetSplit read(Path root) throws IOException {
+    return DatasetFormat.detect(root).read(root, limits);
   }
 }

@@ -167,6 +167,7 @@ public final class SessionManager implements AutoCloseable {
     scheduler.start();
     long interval = STORE_PROBE_INTERVAL.toMillis();
     prober.scheduleWithFixedDelay(this::probeStore, interval, interval, TimeUnit.MILLISECONDS);
+    prober.scheduleWithFixedDelay(this::evictFinished, interval, interval, TimeUnit.MILLISECONDS);
     if (retention.expiresFinished()) {
       long sweep = retention.retentionSweepInterval().toMillis();
       prober.scheduleWithFixedDelay(this::sweepFinished, 0, sweep, TimeUnit.MILLISECONDS);
@@ -189,6 +190,20 @@ public final class SessionManager implements AutoCloseable {
     } catch (RuntimeException e) {
       logger.log(Level.WARNING, "store probe failed", e);
     }
+  }
+
+  /**
+   * Forgets the sessions that have ended with their final state stored: the store answers for them from
+   * then on, exactly as it does after a restart, so memory holds only the queued, the running and the
+   * sessions whose end waits for the store. Without this every session ever run stayed in memory.
+   */
+  void evictFinished() {
+    live.values().removeIf(s -> TelemetryEvents.isTerminal(s.state()) && !s.hasUnstoredState());
+  }
+
+  /** Sessions held in memory: queued, running, and ended ones not yet evicted. */
+  public int sessionsInMemory() {
+    return live.size();
   }
 
   private void resumeAfterRestart(Session stored) {

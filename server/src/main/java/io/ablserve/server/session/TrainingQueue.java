@@ -10,26 +10,45 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The sessions waiting for the trainer, highest priority first and first come first served within a
- * priority. A TreeSet under one lock rather than a {@code PriorityBlockingQueue}: queue positions need
- * the order itself, which a heap's iterator does not give, and a tie on priority needs the arrival number
- * to stay first in first out.
+ * The sessions waiting for the trainer: highest priority first; within a priority, round-robin between
+ * the users with sessions queued, each user's own in the order they came. A TreeSet under one lock rather
+ * than a {@code PriorityBlockingQueue}: queue positions need the order itself, which a heap's iterator
+ * does not give.
+ *
+ * <p>Fairness is start-time fair queueing with one session as the unit: a session gets a round, the
+ * later of its owner's next round at its priority and the round last taken there, and rounds are taken in
+ * order, arrival breaking ties. So one user's 20 queued sessions hold rounds 0 to 19, and another user's
+ * single session queued after the first was taken gets the current round and trains next, instead of
+ * after all 19. A user whose turn passed while they had nothing queued does not get it back.
  */
 final class TrainingQueue<T> {
   private static final Comparator<Entry<?>> ORDER =
-      (a, b) -> a.priority() != b.priority()
-          ? Integer.compare(b.priority(), a.priority())
-          : Long.compare(a.arrival(), b.arrival());
+      Comparator.<Entry<?>>comparingInt(e -> -e.priority())
+          .thenComparingLong(Entry::round)
+          .thenComparingLong(Entry::arrival);
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();
   private final TreeSet<Entry<T>> order = new TreeSet<>(ORDER); // guarded by lock
   private final Map<T, Entry<T>> entries = new HashMap<>(); // guarded by lock
   private long arrivals; // guarded by lock
+  /** Per priority, the round of the session taken last. Guarded by lock. */
+  private final Map<Integer, Long> taken = new HashMap<>();
+  /**
+   * Per owner and priority, the round their next session gets at the least. Only values ahead of that
+   * priority's {@link #taken} round are kept (the others change nothing), so it holds only the owners of
+   * queued sessions and of the one taken last. Guarded by lock.
+   */
+  private final Map<OwnerPriority, Long> nextRound = new HashMap<>();
 
-  private record Entry<T>(T item, String owner, int priority, long arrival) {}
+  private record Entry<T>(T item, String owner, int priority, long round, long arrival) {}
 
-  /** Queues {@code item} behind everything of its priority or higher. */
+  private record OwnerPriority(String owner, int priority) {}
+
+  /**
+   * Queues {@code item} behind everything of a higher priority, and within its priority behind its
+   * owner's queued items and one turn of each other user's (see the class comment).
+   */
   void add(T item, String owner, int priority) {
     requireNonNull(item, "item");
     requireNonNull(owner, "owner");
@@ -38,7 +57,10 @@ final class TrainingQueue<T> {
       if (entries.containsKey(item)) {
         throw new IllegalStateException(item + " is queued already");
       }
-      Entry<T> entry = new Entry<>(item, owner, priority, arrivals++);
+      OwnerPriority key = new OwnerPriority(owner, priority);
+      long round = Math.max(nextRound.getOrDefault(key, 0L), taken.getOrDefault(priority, 0L));
+      nextRound.put(key, round + 1);
+      Entry<T> entry = new Entry<>(item, owner, priority, round, arrivals++);
       order.add(entry);
       entries.put(item, entry);
       notEmpty.signal();
@@ -56,6 +78,11 @@ final class TrainingQueue<T> {
       }
       Entry<T> next = order.pollFirst();
       entries.remove(next.item());
+      long round = Math.max(next.round(), taken.getOrDefault(next.priority(), 0L));
+      taken.put(next.priority(), round);
+      // A next round not ahead of the one taken adds nothing to the max in add(): forget it.
+      nextRound.entrySet().removeIf(
+          e -> e.getKey().priority() == next.priority() && e.getValue() <= round);
       return next.item();
     } finally {
       lock.unlock();
@@ -114,6 +141,8 @@ final class TrainingQueue<T> {
     try {
       order.clear();
       entries.clear();
+      taken.clear();
+      nextRound.clear();
     } finally {
       lock.unlock();
     }

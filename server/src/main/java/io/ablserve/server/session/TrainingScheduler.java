@@ -25,7 +25,7 @@ import java.util.logging.Logger;
 
 /**
  * Runs queued sessions on device slots, one thread per slot, each taking the next session when its slot
- * is free: highest priority first, first in first out within a priority. Inline (sessions training in this
+ * is free: highest priority first, users in turn within a priority ({@link TrainingQueue}). Inline (sessions training in this
  * process) there is exactly one slot, and that is not a tuning choice: DJL's PyTorch GradientCollector is
  * process-global (a second one open at once throws IllegalStateException) and so is the engine's random
  * seed, so two trainings in one JVM cannot run side by side. Several slots need sessions in worker

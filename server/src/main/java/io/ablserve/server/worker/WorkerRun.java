@@ -135,6 +135,13 @@ final class WorkerRun implements Trainer {
       throws IOException, InterruptedException {
     long deadline = System.nanoTime() + pool.config().startTimeout().toNanos();
     while (!worker.awaitAttached(POLL_MILLIS)) {
+      if (!process.isAlive() && process.exitValue() > 128) {
+        // Killed by a signal (kill -9, the OOM killer) while starting: lost like a running worker, and
+        // resumed; only a worker that exits by itself (bad JVM options, a missing class) fails its session.
+        throw new WorkerLostException(
+            "the worker process " + process.pid() + " on slot " + slot.name()
+                + " was killed before it started (exit code " + process.exitValue() + ")");
+      }
       if (!process.isAlive()) {
         throw new IOException(
             "the worker process exited with code " + process.exitValue() + " before it started"

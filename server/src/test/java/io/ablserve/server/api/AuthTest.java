@@ -9,7 +9,9 @@ import io.ablserve.server.testing.TestServer;
 import io.ablserve.server.testing.TestingTrainingModule;
 import io.ablserve.v1.CancelSessionRequest;
 import io.ablserve.v1.CreateSessionRequest;
+import io.ablserve.v1.DeviceSlot;
 import io.ablserve.v1.GetSessionRequest;
+import io.ablserve.v1.ListDevicesRequest;
 import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.ResumeSessionRequest;
 import io.ablserve.v1.Session;
@@ -128,6 +130,25 @@ class AuthTest {
     Session cancelled =
         root.cancelSession(CancelSessionRequest.newBuilder().setSessionId(bobs.getId()).build());
     assertThat(cancelled.getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+  }
+
+  @Test
+  void listDevices_namesTheRunningSessionToItsOwnerAndAdminsOnly() throws Exception {
+    start(config());
+    String id = create(as(server.channel(), ALICE)).getId();
+    trainer.awaitStarted();
+
+    DeviceSlot seenByBob = slot(BOB);
+    assertThat(seenByBob.getBusy()).as("a busy slot is busy to everyone").isTrue();
+    assertThat(seenByBob.getSessionId()).isEmpty();
+    assertThat(slot(ALICE).getSessionId()).isEqualTo(id);
+    assertThat(slot(ROOT).getSessionId()).isEqualTo(id);
+  }
+
+  private DeviceSlot slot(String token) {
+    return as(server.channel(), token)
+        .listDevices(ListDevicesRequest.getDefaultInstance())
+        .getSlots(0);
   }
 
   @Test

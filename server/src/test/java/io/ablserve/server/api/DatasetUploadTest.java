@@ -206,6 +206,10 @@ class DatasetUploadTest {
     assertThat(list(ALICE)).containsExactly(dataset);
     assertThat(datasetsDir().resolve(dataset.getId()).resolve("dataset.npz")).exists();
     assertNothingStaged();
+    assertThat(Thread.getAllStackTraces().keySet())
+        .extracting(Thread::getName)
+        .as("the dataset was read on the bounded upload pool, not on a gRPC thread (#15)")
+        .anyMatch(name -> name.startsWith("ablserve-upload-finish-"));
 
     Session session = createSession(ALICE, dataset.getId());
     assertThat(session.getConfig().getDataset().getName()).isEqualTo(dataset.getId());

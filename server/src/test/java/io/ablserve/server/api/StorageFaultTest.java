@@ -111,6 +111,38 @@ class StorageFaultTest {
   }
 
   @Test
+  void storeFailingAsASessionStarts_interruptsIt_andTheTrainerThreadRunsTheNext() throws Exception {
+    ScriptedTrainer trainer = new ScriptedTrainer(1, true);
+    try (TestServer server = faulty(trainer)) {
+      SessionServiceGrpc.SessionServiceBlockingStub stub = server.blocking();
+      String first = create(stub).getId();
+      trainer.awaitStarted();
+      String a = create(stub).getId();
+      String b = create(stub).getId();
+
+      fault.failFromNextStart(); // a's RUNNING is the write that fails
+      trainer.release();
+
+      Poll.until(a + " to end", WAIT,
+          () -> get(stub, a).getState() == SessionState.SESSION_STATE_INTERRUPTED);
+      assertThat(get(stub, first).getState()).isEqualTo(SessionState.SESSION_STATE_SUCCEEDED);
+      assertThat(watch(stub, a).get(watch(stub, a).size() - 1).getState().getReason())
+          .contains("SQLITE_FULL");
+      assertThat(get(stub, a).hasStartedAt()).as("it never ran").isFalse();
+      awaitHealth(server, ServingStatus.NOT_SERVING);
+      assertThat(get(stub, b).getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
+
+      fault.heal();
+      awaitHealth(server, ServingStatus.SERVING);
+      Poll.until(b + " to succeed on the same trainer thread", WAIT,
+          () -> get(stub, b).getState() == SessionState.SESSION_STATE_SUCCEEDED);
+      Poll.until(a + " stored INTERRUPTED", WAIT,
+          () -> fault.real().find(a).orElseThrow().getState()
+              == SessionState.SESSION_STATE_INTERRUPTED);
+    }
+  }
+
+  @Test
   void oneFailedWrite_failsTheSessionDurably_soARestartDoesNotResumeIt() throws Exception {
     ScriptedTrainer trainer = new ScriptedTrainer(3, true);
     String a;

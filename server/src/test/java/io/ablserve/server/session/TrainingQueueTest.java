@@ -96,4 +96,34 @@ class TrainingQueueTest {
     assertThatThrownBy(() -> queue.add("once", "alice", 1)).hasMessageContaining("queued already");
     assertThat(queue.size()).isEqualTo(1);
   }
+
+  @Test
+  void take_roundRobinsBetweenUsersWithinAPriority() throws Exception {
+    for (int i = 1; i <= 4; i++) {
+      queue.add("a" + i, "alice", 0);
+    }
+    queue.add("b1", "bob", 0);
+    queue.add("b2", "bob", 0);
+    queue.add("c1", "carol", 0);
+    queue.add("a-urgent", "alice", 1);
+
+    assertThat(queue.positionOf("c1")).isEqualTo(3);
+    assertThat(drain()).containsExactly("a-urgent", "a1", "b1", "c1", "a2", "b2", "a3", "a4");
+  }
+
+  @Test
+  void take_aUserJustServedWaitsBehindOneQueuedAfter() throws Exception {
+    queue.add("a1", "alice", 0);
+    queue.add("a2", "alice", 0);
+    assertThat(queue.take()).isEqualTo("a1");
+
+    queue.add("b1", "bob", 0); // after alice's turn: bob's comes before her next
+    queue.add("a3", "alice", 0);
+
+    assertThat(drain()).containsExactly("b1", "a2", "a3");
+
+    queue.add("a4", "alice", 0); // the queue emptied while alice trained last: she is behind bob
+    queue.add("b2", "bob", 0);
+    assertThat(drain()).containsExactly("b2", "a4");
+  }
 }

@@ -30,14 +30,33 @@ public final class FaultyStoreModule extends AbstractModule {
 
     private final AtomicInteger failing = new AtomicInteger();
     private volatile SessionStore real;
+    private volatile boolean failFromStart;
 
     /** Fails the next {@code writes} writes (probes included), or every write with {@link #ALWAYS}. */
     public void failNext(int writes) {
       failing.set(writes);
     }
 
+    /**
+     * Fails every write from the one that would store a session RUNNING on, as a disk that fills as the
+     * trainer takes a session; until {@link #heal}.
+     */
+    public void failFromNextStart() {
+      failFromStart = true;
+    }
+
     public void heal() {
+      failFromStart = false;
       failing.set(0);
+    }
+
+    void checkStart(SessionEvent event) {
+      if (failFromStart
+          && event.hasState()
+          && event.getState().getState() == io.ablserve.v1.SessionState.SESSION_STATE_RUNNING) {
+        failFromStart = false;
+        failing.set(ALWAYS);
+      }
     }
 
     /** The store under the fault, to compare what it holds with what the server says. */
@@ -79,6 +98,7 @@ public final class FaultyStoreModule extends AbstractModule {
 
       @Override
       public void putWithEvent(Session session, SessionEvent event) {
+        fault.checkStart(event);
         fault.check("store session " + session.getId() + " with an event");
         real.putWithEvent(session, event);
       }

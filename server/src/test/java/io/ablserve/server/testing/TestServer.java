@@ -97,6 +97,11 @@ public final class TestServer implements AutoCloseable {
     return injector.getInstance(MetricsModule.MetricsEndpoint.class);
   }
 
+  /** The server's instance of {@code type}, as its injector builds it. */
+  public <T> T instance(Class<T> type) {
+    return injector.getInstance(type);
+  }
+
   public ManagedChannel channel() {
     return channel;
   }

@@ -251,6 +251,27 @@ class WorkerProcessTest {
     }
   }
 
+  /** Found by bench/worker-crash.sh: a worker killed while its JVM started failed its session for good. */
+  @Test
+  void workerKilledBeforeItStarted_isResumedLikeARunningOne() throws Exception {
+    try (TestServer server = start(TWO_CPU_SLOTS, dataDir)) {
+      String id = create(server, config(500, 2, 9)).getId();
+      until("a worker for it", WAIT, () -> workerPid(server, id) > 0);
+      long pid = workerPid(server, id);
+      assertThat(log(server, id)).noneMatch(SessionEvent::hasPhase); // still starting: JVM, engine, data
+
+      ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL
+
+      Session done = awaitEnd(server, id);
+      assertThat(done.getState()).isEqualTo(SessionState.SESSION_STATE_SUCCEEDED);
+      List<SessionEvent> events = log(server, id);
+      assertOneRunsTelemetry(events, 2);
+      assertThat(events.stream().filter(SessionEvent::hasState).map(e -> e.getState().getReason()))
+          .anyMatch(reason -> reason.contains("worker process " + pid)
+              && reason.contains("killed before it started"));
+    }
+  }
+
   @Test
   void silentWorker_isKilledAndItsSessionResumed() throws Exception {
     try (TestServer server = start(TWO_CPU_SLOTS, dataDir)) {
