@@ -127,9 +127,10 @@ class AblConfig:
     GGA unlearns it; not confirmed, nothing is ascended and the session trains plainly from the turning epoch
     (phase "training"). Off, D_b is the ranking's pick, ascended whatever it holds (the paper's recipe)."""
     isolate_early: bool = True
-    """Isolate as soon as the loss gap opens (60% of the set the ranking picks carries one label, two epochs
-    in a row, and with isolation_expansion the backdoor check confirms it) instead of at isolation_epochs,
-    which stays the latest turning epoch."""
+    """Look for the backdoor as soon as the loss gap opens (60% of the set the ranking picks carries one label,
+    two epochs in a row) instead of only at isolation_epochs. With isolation_expansion, a backdoor the check
+    confirms early is followed: the epochs left train plainly and at isolation_epochs its label is split again
+    from the early cluster, so poisons learned since join D_b. Without it, the session turns at once."""
     final_decay_epochs: int = 2
     """The last N epochs of plain training, GGA or fine-tuning run at a tenth of their learning rate."""
 

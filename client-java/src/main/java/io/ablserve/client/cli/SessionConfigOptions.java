@@ -219,9 +219,9 @@ final class SessionConfigOptions {
   Boolean isolationExpansion;
 
   @Option(names = "--isolate-early", negatable = true,
-      description = "Isolate as soon as the ranking settles on one label, rather than at"
-          + " --isolation-epochs (then the latest turning epoch)"
-          + " (server default: on).")
+      description = "Check for a backdoor as soon as the ranking settles on one label, rather than only"
+          + " at --isolation-epochs; with the backdoor check, one confirmed early is followed to"
+          + " --isolation-epochs, without it the session turns at once (server default: on).")
   Boolean isolateEarly;
 
   @Option(names = "--final-decay-epochs", paramLabel = "N",

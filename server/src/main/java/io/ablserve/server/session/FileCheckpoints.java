@@ -45,7 +45,9 @@ public final class FileCheckpoints implements Checkpoints {
   private static final Logger logger = Logger.getLogger(FileCheckpoints.class.getName());
   private static final String STATE = "state.properties";
   private static final List<String> FILES =
-      List.of("parameters.bin", "optimizer.bin", "isolated.bin", "kept.bin");
+      List.of("parameters.bin", "optimizer.bin", "isolated.bin", "kept.bin", "suspects.bin");
+  /** Files a checkpoint saved before they existed may lack: read as empty. */
+  private static final String OPTIONAL_FILE = "suspects.bin";
 
   private final Path folder;
   private final LongSupplier lastEventSequence;
@@ -70,7 +72,7 @@ public final class FileCheckpoints implements Checkpoints {
     deleteRecursively(temporary);
     PrivateFiles.createDirectories(temporary);
     byte[][] contents = {
-      state.parameters(), state.optimizer(), ints(state.isolated()), ints(state.kept())
+      state.parameters(), state.optimizer(), ints(state.isolated()), ints(state.kept()), ints(state.suspects())
     };
     Properties properties = new Properties();
     for (int i = 0; i < FILES.size(); i++) {
@@ -154,7 +156,13 @@ public final class FileCheckpoints implements Checkpoints {
     Properties properties = properties(checkpoint);
     byte[][] contents = new byte[FILES.size()][];
     for (int i = 0; i < FILES.size(); i++) {
-      contents[i] = Files.readAllBytes(checkpoint.resolve(FILES.get(i)));
+      Path file = checkpoint.resolve(FILES.get(i));
+      if (FILES.get(i).equals(OPTIONAL_FILE) && !Files.exists(file)
+          && properties.getProperty("crc32." + OPTIONAL_FILE) == null) {
+        contents[i] = ints(new int[0]);
+        continue;
+      }
+      contents[i] = Files.readAllBytes(file);
       String expected = properties.getProperty("crc32." + FILES.get(i));
       if (expected == null || Long.parseLong(expected) != crc(contents[i])) {
         throw new IOException(FILES.get(i) + " does not match its checksum");
@@ -165,6 +173,7 @@ public final class FileCheckpoints implements Checkpoints {
         Phase.valueOf(required(properties, "phase")),
         ints(contents[2]),
         ints(contents[3]),
+        ints(contents[4]),
         Long.parseLong(required(properties, "step")),
         Double.parseDouble(required(properties, "isolation_precision")),
         Double.parseDouble(required(properties, "isolation_recall")),

@@ -126,11 +126,16 @@ public final class AblTrainer {
     int turning = config.isolationEpochs();
     Ranked ranked = null;
     int previousLabel = -1; // the label that dominated last epoch's ranking, -1 for none
+    // A backdoor confirmed early and followed to the last isolation epoch; a resumed run picks it up.
+    Ranked tracked = progress.tracked();
     for (int epoch = next; epoch < config.isolationEpochs() && !progress.ranked; epoch++) {
       progress.beginEpoch(epoch);
-      epochs.run(Phase.ISOLATION, epoch, shuffled(all, rng), new int[0], Objective.ISOLATION);
+      // Once a backdoor is confirmed, the epochs left before the turn train plainly: the loss gap has done
+      // its work, and LGA's trapped loss only costs accuracy while the missed poisons are learned.
+      Objective objective = tracked != null ? Objective.DESCENT : Objective.ISOLATION;
+      epochs.run(Phase.ISOLATION, epoch, shuffled(all, rng), new int[0], objective);
       progress.endEpoch(Phase.ISOLATION);
-      if (config.isolateEarly() && epoch + 1 < config.isolationEpochs()) {
+      if (tracked == null && config.isolateEarly() && epoch + 1 < config.isolationEpochs()) {
         // The check reads the losses the epoch's steps recorded anyway (every sample trains once per
         // isolation epoch), not a pass of its own: two extra passes made ABL 1.13x plain training.
         int label =
@@ -142,12 +147,14 @@ public final class AblTrainer {
             turning = epoch + 1;
             break;
           }
-          // A label can dominate the ranking by being easy: turn only once the check confirms a backdoor.
+          // A label can dominate the ranking by being easy: act only once the check confirms a backdoor.
+          // Confirmed this early, its cluster holds the poisons learned so far (47-84% on the held-out
+          // half); the run goes on to isolation_epochs and follows the backdoor from this core, so the
+          // poisons learned later join D_b (bench/RESULTS.md).
           Ranked early = rank(evaluator, data, all, epoch + 1);
           if (early.decision().verdict().confirmed()) {
-            turning = epoch + 1;
-            ranked = early;
-            break;
+            tracked = early;
+            progress.tracking(early.decision());
           }
         }
         previousLabel = label;
@@ -159,6 +166,9 @@ public final class AblTrainer {
 
     if (!progress.ranked) {
       listener.onPhase(Phase.ISOLATED, turning);
+      if (ranked == null && tracked != null) {
+        ranked = track(evaluator, data, all, turning, tracked);
+      }
       if (ranked == null) {
         ranked = rank(evaluator, data, all, turning);
       }
@@ -266,6 +276,17 @@ public final class AblTrainer {
     return new Ranked(ranking.withVerdict(decision.verdict()), decision);
   }
 
+  /** Follows the backdoor {@code early} confirmed to {@code turning}: {@link BackdoorCheck#track}. */
+  private Ranked track(Evaluator evaluator, PoisonedSet data, int[] all, int turning, Ranked early) {
+    ImageSet train = data.images();
+    float[] losses = evaluator.sampleLosses(all);
+    IsolationReport ranking =
+        Isolation.isolate(scores(losses, train), losses, data.poisoned(), config.isolationRatio(), turning);
+    BackdoorCheck.Decision decision =
+        BackdoorCheck.track(early.decision(), losses, train.labels(), evaluator::sampleFeatures);
+    return new Ranked(ranking.withVerdict(decision.verdict()), decision);
+  }
+
   /** The ranking at a turning epoch and, with the backdoor check, its decision (null without). */
   private record Ranked(IsolationReport isolation, BackdoorCheck.Decision decision) {}
 
@@ -330,6 +351,7 @@ public final class AblTrainer {
     boolean ranked;
     int[] isolated = new int[0];
     int[] kept = new int[0];
+    int[] suspects = new int[0];
     double precision = Double.NaN;
     double recall = Double.NaN;
     double cleanAccuracy = Double.NaN;
@@ -351,6 +373,7 @@ public final class AblTrainer {
       ranked = state.ranked();
       isolated = state.isolated();
       kept = state.kept();
+      suspects = state.suspects();
       precision = state.isolationPrecision();
       recall = state.isolationRecall();
       cleanAccuracy = state.cleanAccuracy();
@@ -358,6 +381,21 @@ public final class AblTrainer {
       classAccuracy = state.classAccuracy();
       verdict = state.verdict();
       epochs.resumeAt(state.step());
+    }
+
+    /** Saves the core and suspects of a backdoor confirmed early, to be followed until the turn. */
+    void tracking(BackdoorCheck.Decision early) {
+      this.isolated = early.ascended();
+      this.suspects = early.suspects();
+      this.verdict = early.verdict();
+      save(Phase.ISOLATION);
+    }
+
+    /** The backdoor confirmed early and followed, as {@link #tracking} saved it; null if none. */
+    Ranked tracked() {
+      return ranked || isolated.length == 0
+          ? null
+          : new Ranked(null, new BackdoorCheck.Decision(verdict, isolated, suspects));
     }
 
     void beginEpoch(int next) {
@@ -378,6 +416,7 @@ public final class AblTrainer {
       this.ranked = true;
       this.isolated = isolated;
       this.kept = kept;
+      this.suspects = new int[0];
       this.precision = precision;
       this.recall = recall;
       this.verdict = verdict;
@@ -392,7 +431,7 @@ public final class AblTrainer {
         }
         checkpoints.save(
             new TrainingState(
-                epoch, phase, isolated, kept, epochs.step(), precision, recall, cleanAccuracy,
+                epoch, phase, isolated, kept, suspects, epochs.step(), precision, recall, cleanAccuracy,
                 attackSuccessRate, classAccuracy, verdict, parameters.toByteArray(),
                 sgd.saveState(trainer.getModel().getBlock())));
       } catch (IOException e) {

@@ -188,7 +188,7 @@ final class BackdoorCheck {
           new Verdict(true, false, -1, Double.NaN, CONFIRM_EVIDENCE, 0, 0, evidence), new int[0], new int[0]);
     }
     boolean confirmed = best.evidence() >= CONFIRM_EVIDENCE && best.clusterMoreDiverse();
-    int[][] parts = confirmed ? clearAndSuspect(best) : new int[][] {new int[0], new int[0]};
+    int[][] parts = confirmed ? clearAndSuspect(best, true) : new int[][] {new int[0], new int[0]};
     logger.info(
         String.format(
             Locale.ROOT,
@@ -206,6 +206,69 @@ final class BackdoorCheck {
             true, confirmed, best.label(), best.evidence(), CONFIRM_EVIDENCE, parts[0].length, parts[1].length,
             evidence),
         parts[0], parts[1]);
+  }
+
+  /**
+   * Follows a backdoor confirmed at an earlier epoch: splits {@code verdict}'s label again, two-means
+   * started from the {@code core} that was ascended then (not from the lowest losses), so the cluster is
+   * the trigger's even when the label's easy clean images have caught up with it in loss. By the later
+   * epoch the poisons the core missed have been learned and join it; the clear members are drawn as at the
+   * first check, the cluster's others are suspects, and the core stays in D_b, its suspects suspects. The
+   * rest's low-loss members are not suspects here: by now the label's easy clean images may have lower
+   * losses than the trigger's; the first check's loss rule, taken while the gap was open, stands. No share limit applies: the label was
+   * already confirmed, and at high poison rates the trigger's cluster is most of it.
+   */
+  static Decision track(
+      Decision early, float[] losses, int[] labels, Function<int[], float[][]> features) {
+    Verdict verdict = early.verdict();
+    int[] core = early.ascended();
+    int label = verdict.label();
+    boolean[] isCore = new boolean[labels.length];
+    for (int i : core) {
+      isCore[i] = true;
+    }
+    int[] members =
+        IntStream.range(0, labels.length).filter(i -> labels[i] == label).boxed()
+            .sorted(Comparator.<Integer, Boolean>comparing(i -> !isCore[i])
+                .thenComparingDouble(i -> losses[i]).thenComparingInt(i -> i))
+            .mapToInt(Integer::intValue).toArray();
+    int seeds = (int) IntStream.of(members).filter(i -> isCore[i]).count();
+    float[] memberLosses = new float[members.length];
+    for (int i = 0; i < members.length; i++) {
+      memberLosses[i] = losses[members[i]];
+    }
+    boolean[] inCluster = null;
+    float[][] rows = null;
+    if (seeds >= MIN_SAMPLES && members.length - seeds >= MIN_SAMPLES) {
+      rows = features.apply(members);
+      inCluster = TwoMeans.split(rows, seeds);
+    }
+    int size = inCluster == null ? 0 : Isolation.count(inCluster);
+    if (size < MIN_SAMPLES || members.length - size < MIN_SAMPLES) {
+      logger.info("tracked label " + label + ": no cluster and rest to split; the core of " + core.length
+          + " stays D_b");
+      return new Decision(verdict, core.clone(), early.suspects().clone());
+    }
+    Candidate c = measured(label, members, inCluster, rows, memberLosses, 0, 0, 0);
+    int[][] parts = clearAndSuspect(c, false);
+    int[] ascended = IntStream.concat(IntStream.of(core), IntStream.of(parts[0])).distinct().sorted().toArray();
+    boolean[] inAscended = new boolean[labels.length];
+    for (int i : ascended) {
+      inAscended[i] = true;
+    }
+    int[] suspects =
+        IntStream.concat(IntStream.of(parts[1]), IntStream.of(early.suspects())).filter(i -> !inAscended[i])
+            .distinct().sorted().toArray();
+    logger.info(
+        String.format(
+            Locale.ROOT, "tracked label %d from a core of %d: cluster of %d of %d at separation %.2f, %d clear,"
+                + " %d ascended with the core, %d suspects", label, core.length, size, members.length,
+            c.separation(), parts[0].length, ascended.length, suspects.length));
+    return new Decision(
+        new Verdict(
+            true, true, label, verdict.evidence(), verdict.threshold(), ascended.length, suspects.length,
+            verdict.classEvidence()),
+        ascended, suspects);
   }
 
   /**
@@ -287,9 +350,11 @@ final class BackdoorCheck {
    * cluster's (below the geometric mean of the two halves' median losses). The latter are poisons whose
    * trigger the model had not yet fully learned when the check ran, an early turn especially: measured on
    * held-out BadNets at 5%, the 134 poisons the cluster missed were nearly all among the lowest-loss members
-   * of the rest; left in D_c with the target label, they taught the backdoor again (ASR 7% -> 19%).
+   * of the rest; left in D_c with the target label, they taught the backdoor again (ASR 7% -> 19%). Only
+   * {@code byLoss}: a backdoor followed to a later epoch has no unlearned poisons left, and by then the
+   * label's easy clean images may have the lowest losses of all.
    */
-  private static int[][] clearAndSuspect(Candidate c) {
+  private static int[][] clearAndSuspect(Candidate c, boolean byLoss) {
     double[] rest = moments(c.projection(), c.inCluster(), false);
     double bound = rest[0] + CLEAR_DEVIATIONS * Math.sqrt(rest[1]);
     double lossBound =
@@ -298,7 +363,7 @@ final class BackdoorCheck {
         .filter(i -> c.inCluster()[i] && c.projection()[i] >= bound)
         .map(i -> c.members()[i]).sorted().toArray();
     int[] suspect = IntStream.range(0, c.members().length)
-        .filter(i -> c.inCluster()[i] ? c.projection()[i] < bound : c.losses()[i] < lossBound)
+        .filter(i -> c.inCluster()[i] ? c.projection()[i] < bound : byLoss && c.losses()[i] < lossBound)
         .map(i -> c.members()[i]).sorted().toArray();
     return new int[][] {clear, suspect};
   }

@@ -8,8 +8,11 @@ import static java.util.Objects.requireNonNull;
  *
  * @param epoch the last finished epoch; the run continues with {@code epoch + 1}
  * @param phase the phase that epoch belonged to
- * @param isolated the isolated set D_b, sorted; empty before the ranking and when no backdoor was confirmed
+ * @param isolated the isolated set D_b, sorted; empty when no backdoor was confirmed. Before the ranking, the
+ *     core of a backdoor confirmed early and followed until the turn (empty if none)
  * @param kept the kept set D_c after suspect filtering, sorted; empty before the ranking
+ * @param suspects before the ranking, the suspects of a backdoor confirmed early, who leave training at the
+ *     turn with those the ranking adds (sorted); empty otherwise
  * @param step the global step counter after that epoch
  * @param isolationPrecision the ranking's precision; NaN before it
  * @param isolationRecall the ranking's recall; NaN before it
@@ -25,6 +28,7 @@ public record TrainingState(
     Phase phase,
     int[] isolated,
     int[] kept,
+    int[] suspects,
     long step,
     double isolationPrecision,
     double isolationRecall,
@@ -38,6 +42,7 @@ public record TrainingState(
     requireNonNull(phase, "phase");
     requireNonNull(isolated, "isolated");
     requireNonNull(kept, "kept");
+    requireNonNull(suspects, "suspects");
     requireNonNull(classAccuracy, "classAccuracy");
     requireNonNull(verdict, "verdict");
     requireNonNull(parameters, "parameters");

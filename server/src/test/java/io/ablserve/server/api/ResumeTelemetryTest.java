@@ -93,7 +93,7 @@ class ResumeTelemetryTest {
         }
         checkpoints.save(
             new TrainingState(
-                epoch, Phase.TRAINING, new int[0], new int[0], (epoch + 1) * STEPS_PER_EPOCH, 0, 0,
+                epoch, Phase.TRAINING, new int[0], new int[0], new int[0], (epoch + 1) * STEPS_PER_EPOCH, 0, 0,
                 0.5, 0.5, new double[] {0.5}, Verdict.NOT_TESTED, new byte[] {1}, new byte[] {2}));
       }
       return ScriptedTrainer.OUTCOME;

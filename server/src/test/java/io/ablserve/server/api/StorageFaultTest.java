@@ -187,7 +187,7 @@ class StorageFaultTest {
       listener.onPhase(Phase.ISOLATION, 0);
       try {
         checkpoints.save(new TrainingState(
-            0, Phase.ISOLATION, new int[0], new int[0], 1, 0, 0, 0.5, 0.5, new double[0],
+            0, Phase.ISOLATION, new int[0], new int[0], new int[0], 1, 0, 0, 0.5, 0.5, new double[0],
             Verdict.NOT_TESTED, new byte[1], new byte[1]));
       } catch (java.io.IOException e) {
         // as AblTrainer: a failed checkpoint is logged and training goes on, until cancelled
@@ -258,7 +258,7 @@ class StorageFaultTest {
     Trainer checkpointing = (experiment, device, listener, cancelled, checkpoints, sink) -> {
       listener.onPhase(Phase.ISOLATION, 0);
       checkpoints.save(new TrainingState(
-          0, Phase.ISOLATION, new int[0], new int[0], 1, 0, 0, 0.5, 0.5, new double[0],
+          0, Phase.ISOLATION, new int[0], new int[0], new int[0], 1, 0, 0, 0.5, 0.5, new double[0],
           Verdict.NOT_TESTED, new byte[1], new byte[1]));
       saved.countDown();
       try {

@@ -59,6 +59,7 @@ class FileCheckpointsTest {
     assertThat(read.phase()).isEqualTo(Phase.UNLEARNING);
     assertThat(read.isolated()).containsExactly(1, 5, 9);
     assertThat(read.kept()).containsExactly(0, 2, 3);
+    assertThat(read.suspects()).containsExactly(4);
     assertThat(read.step()).isEqualTo(300);
     assertThat(read.isolationPrecision()).isEqualTo(0.75);
     assertThat(read.isolationRecall()).isNaN();
@@ -74,6 +75,32 @@ class FileCheckpointsTest {
     assertThat(read.parameters()).containsExactly(state.parameters());
     assertThat(read.optimizer()).containsExactly(state.optimizer());
     assertThat(checkpoints.lastEventSequence()).isEqualTo(41);
+  }
+
+  @Test
+  void latest_readsACheckpointSavedBeforeSuspectsWereKept_withNoSuspects() throws Exception {
+    FileCheckpoints checkpoints = checkpoints(1);
+    checkpoints.save(state(2, (byte) 1));
+    Path saved = folder().resolve("000000");
+    Files.delete(saved.resolve("suspects.bin"));
+    Path properties = saved.resolve("state.properties");
+    Files.write(
+        properties,
+        Files.readAllLines(properties).stream().filter(l -> !l.startsWith("crc32.suspects.bin")).toList());
+
+    TrainingState read = checkpoints.latest().orElseThrow();
+
+    assertThat(read.suspects()).isEmpty();
+    assertThat(read.isolated()).containsExactly(1, 5, 9);
+  }
+
+  @Test
+  void latest_skipsACheckpointWhoseSuspectsFileIsMissing() throws Exception {
+    FileCheckpoints checkpoints = checkpoints(1);
+    checkpoints.save(state(2, (byte) 1));
+    Files.delete(folder().resolve("000000").resolve("suspects.bin"));
+
+    assertThat(checkpoints.latest()).isEmpty();
   }
 
   @Test
@@ -156,7 +183,7 @@ class FileCheckpointsTest {
     byte[] parameters = new byte[1000];
     java.util.Arrays.fill(parameters, fill);
     return new TrainingState(
-        epoch, Phase.UNLEARNING, new int[] {1, 5, 9}, new int[] {0, 2, 3}, 300, 0.75, Double.NaN, 0.5,
+        epoch, Phase.UNLEARNING, new int[] {1, 5, 9}, new int[] {0, 2, 3}, new int[] {4}, 300, 0.75, Double.NaN, 0.5,
         0.25, new double[] {0.5, 0.25}, new Verdict(true, true, 3, 8.25, 6.0, 3, 1, new double[] {Double.NaN, 8.25}),
         parameters, new byte[] {fill, 2, 3});
   }

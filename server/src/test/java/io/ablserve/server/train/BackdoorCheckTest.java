@@ -188,6 +188,51 @@ class BackdoorCheckTest {
   }
 
   @Test
+  void track_followsAnEarlyCoreToEveryPoison_evenWhenThePoisonsAreMostOfTheLabel() {
+    Random rng = new Random(6);
+    int poisons = 2000; // label 0: 400 clean images and 2000 poisons, 83% of the label
+    int clean = CLASSES * PER_CLASS;
+    int[] labels = labels(poisons);
+    float[][] features = features(labels, poisons, rng);
+    float[] losses = new float[labels.length];
+    for (int i = 0; i < labels.length; i++) {
+      // By the turn the label's own easy images have the lowest losses; every poison is learned.
+      losses[i] = (float) (i >= clean ? 0.01 + 0.01 * rng.nextDouble()
+          : labels[i] == 0 ? 0.005 * rng.nextDouble() : 0.5);
+    }
+    int[] core = IntStream.range(clean, clean + 600).toArray(); // the poisons learned by the early check
+    double[] evidence = {20, 1, 1, 1};
+    Verdict early = new Verdict(true, true, 0, 20, BackdoorCheck.CONFIRM_EVIDENCE, core.length, 0, evidence);
+
+    BackdoorCheck.Decision decision = BackdoorCheck.track(new BackdoorCheck.Decision(early, core, new int[0]), losses, labels, s -> rows(features, s));
+
+    // The check alone, started from the lowest losses, would split off the easy images and confirm nothing.
+    BackdoorCheck.Decision alone =
+        BackdoorCheck.decide(
+            BackdoorCheck.candidates(losses, labels, CLASSES, s -> rows(features, s), runnerUps(clean)), CLASSES);
+    assertThat(alone.verdict().confirmed()).isFalse();
+    assertThat(decision.ascended()).containsExactly(IntStream.range(clean, clean + poisons).toArray());
+    assertThat(decision.suspects()).isEmpty();
+    assertThat(decision.verdict().confirmed()).isTrue();
+    assertThat(decision.verdict().label()).isZero();
+    assertThat(decision.verdict().ascendedCount()).isEqualTo(poisons);
+  }
+
+  @Test
+  void track_keepsTheCoreAndItsSuspects_whenTheLabelCannotBeSplit() {
+    int[] labels = {0, 0, 0, 0, 1, 1};
+    float[] losses = new float[labels.length];
+    int[] core = {0, 1};
+    Verdict early = new Verdict(true, true, 0, 9, BackdoorCheck.CONFIRM_EVIDENCE, 2, 0, new double[] {9, 0});
+
+    BackdoorCheck.Decision decision =
+        BackdoorCheck.track(new BackdoorCheck.Decision(early, core, new int[] {5}), losses, labels, s -> new float[s.length][] /* never read */);
+
+    assertThat(decision.ascended()).containsExactly(0, 1);
+    assertThat(decision.suspects()).containsExactly(5);
+  }
+
+  @Test
   void decide_withoutCandidates_confirmsNothing() {
     BackdoorCheck.Decision decision = BackdoorCheck.decide(List.of(), CLASSES);
 

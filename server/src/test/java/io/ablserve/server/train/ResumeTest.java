@@ -119,6 +119,47 @@ class ResumeTest {
   }
 
   @Test
+  void resumedWhileFollowingAnEarlyConfirmedBackdoor_isolatesWhatAnUninterruptedRunIsolates() throws Exception {
+    ExperimentRunner runner = runner();
+    Experiment experiment =
+        new Experiment(
+            new DatasetRef("fashion-mnist", 3000, 300),
+            new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3),
+            ModelArch.SMALL_CNN,
+            AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(6).isolationEpochs(4).build(),
+            11);
+    MemoryCheckpoints straightCheckpoints = new MemoryCheckpoints();
+    TrainingOutcome expected =
+        runner.run(experiment, Device.cpu(), new RecordingListener(), () -> false, straightCheckpoints,
+            ModelSink.NONE);
+    // The check confirmed the backdoor before the turn and saved the core it follows.
+    TrainingState core =
+        straightCheckpoints.saved.stream().filter(s -> !s.ranked() && s.isolated().length > 0).findFirst()
+            .orElseThrow(() -> new AssertionError("no backdoor confirmed before the turn"));
+    assertThat(core.epoch()).isLessThan(3);
+    assertThat(core.verdict().confirmed()).isTrue();
+    TrainingState straightRanked =
+        straightCheckpoints.saved.stream().filter(TrainingState::ranked).findFirst().orElseThrow();
+    assertThat(straightRanked.epoch()).isEqualTo(3); // followed to isolation_epochs, not turned early
+    assertThat(straightRanked.isolated().length).isGreaterThanOrEqualTo(core.isolated().length);
+
+    // Stop at the first step after the core's checkpoint.
+    MemoryCheckpoints checkpoints = stoppedAfter(runner, experiment, s -> !s.ranked() && s.isolated().length > 0);
+    assertThat(checkpoints.latest().orElseThrow().isolated()).isEqualTo(core.isolated());
+    RecordingListener resumed = new RecordingListener();
+    TrainingOutcome outcome = runner.run(experiment, Device.cpu(), resumed, () -> false, checkpoints, ModelSink.NONE);
+
+    TrainingState resumedRanked = checkpoints.saved.stream().filter(TrainingState::ranked).findFirst().orElseThrow();
+    assertThat(resumedRanked.isolated()).isEqualTo(straightRanked.isolated());
+    assertThat(resumedRanked.kept()).isEqualTo(straightRanked.kept());
+    assertThat(resumed.epochs).extracting(EpochReport::epoch)
+        .containsExactlyElementsOf(java.util.stream.IntStream.range(core.epoch() + 1, 6).boxed().toList());
+    assertThat(outcome.isolationPrecision()).isEqualTo(expected.isolationPrecision());
+    assertThat(outcome.cleanAccuracy()).isCloseTo(expected.cleanAccuracy(), within(0.01));
+    assertThat(outcome.attackSuccessRate()).isCloseTo(expected.attackSuccessRate(), within(0.01));
+  }
+
+  @Test
   void resumedAfterAnUnconfirmedCheck_goesOnTrainingPlainly_andKeepsTheVerdict() throws Exception {
     ExperimentRunner runner = runner();
     Experiment experiment =
@@ -164,6 +205,12 @@ class ResumeTest {
    * of {@code epoch}.
    */
   private static MemoryCheckpoints stoppedAfterEpoch(ExperimentRunner runner, Experiment experiment, int epoch) {
+    return stoppedAfter(runner, experiment, state -> state.epoch() == epoch);
+  }
+
+  /** The checkpoints of a run cancelled at its first step after saving one that {@code last} accepts. */
+  private static MemoryCheckpoints stoppedAfter(
+      ExperimentRunner runner, Experiment experiment, java.util.function.Predicate<TrainingState> last) {
     MemoryCheckpoints checkpoints = new MemoryCheckpoints();
     AtomicBoolean stop = new AtomicBoolean();
     Checkpoints stopAfter =
@@ -171,7 +218,7 @@ class ResumeTest {
           @Override
           public void save(TrainingState state) {
             checkpoints.save(state);
-            stop.set(state.epoch() == epoch);
+            stop.set(stop.get() || last.test(state));
           }
 
           @Override
