@@ -152,17 +152,28 @@ class FashionMnistAblTest {
   }
 
   @Test
-  void isolateEarly_turnsOnceTheCheckConfirms_beforeTheLatestTurningEpoch() throws Exception {
+  void isolateEarly_confirmsBeforeTheLatestTurningEpoch_andFollowsTheBackdoorToIt() throws Exception {
     RecordingListener listener = new RecordingListener();
+    ResumeTest.MemoryCheckpoints checkpoints = new ResumeTest.MemoryCheckpoints();
     runner.run(
         badNets(shortRun().epochs(5).isolationEpochs(4).isolateEarly(true).build()),
-        Device.cpu(), listener, () -> false);
+        Device.cpu(), listener, () -> false, checkpoints, ModelSink.NONE);
 
-    // BadNets is learned within the first epoch: the ranking settles on the target from then on, and the
-    // check confirms it, so the turn comes before the latest turning epoch 4.
-    assertThat(listener.isolation.epoch()).isLessThan(4);
+    // BadNets is learned within the first epoch: the ranking settles on the target from then on and the
+    // check confirms it before the latest turning epoch 4; the run keeps that core and follows it.
+    TrainingState core =
+        checkpoints.saved.stream().filter(s -> !s.ranked() && s.isolated().length > 0).findFirst()
+            .orElseThrow(() -> new AssertionError("no backdoor confirmed before the turn"));
+    assertThat(core.epoch()).isLessThan(3);
+    assertThat(core.verdict().confirmed()).isTrue();
+    // The turn comes at isolation_epochs, and D_b holds the core and what joined it since.
+    assertThat(listener.isolation.epoch()).isEqualTo(4);
     assertThat(listener.isolation.verdict().confirmed()).isTrue();
-    assertThat(listener.epochs.get(listener.isolation.epoch()).phase()).isEqualTo(Phase.UNLEARNING);
+    assertThat(listener.epochs.get(4).phase()).isEqualTo(Phase.UNLEARNING);
+    TrainingState ranked = checkpoints.saved.stream().filter(TrainingState::ranked).findFirst().orElseThrow();
+    assertThat(ranked.isolated()).contains(core.isolated());
+    FilterReport ascended = listener.filters.stream().filter(FilterReport::expansion).findFirst().orElseThrow();
+    assertThat(ascended.precision()).isGreaterThan(0.9);
   }
 
   @Test
