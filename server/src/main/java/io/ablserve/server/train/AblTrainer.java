@@ -151,7 +151,7 @@ public final class AblTrainer {
           // Confirmed this early, its cluster holds the poisons learned so far (47-84% on the held-out
           // half); the run goes on to isolation_epochs and follows the backdoor from this core, so the
           // poisons learned later join D_b (bench/RESULTS.md).
-          Ranked early = rank(evaluator, data, all, epoch + 1);
+          Ranked early = rank(evaluator, data, all, epoch + 1, null);
           if (early.decision().verdict().confirmed()) {
             tracked = early;
             progress.tracking(early.decision());
@@ -166,11 +166,8 @@ public final class AblTrainer {
 
     if (!progress.ranked) {
       listener.onPhase(Phase.ISOLATED, turning);
-      if (ranked == null && tracked != null) {
-        ranked = track(evaluator, data, all, turning, tracked);
-      }
       if (ranked == null) {
-        ranked = rank(evaluator, data, all, turning);
+        ranked = rank(evaluator, data, all, turning, tracked);
       }
       IsolationReport isolation = ranked.isolation();
       listener.onIsolation(isolation);
@@ -258,9 +255,11 @@ public final class AblTrainer {
 
   /**
    * Ranks every training sample by its eval-mode loss at epoch {@code turning}, isolates the lowest share
-   * and, with the backdoor check on, decides whether those samples are a backdoor's.
+   * and, with the backdoor check on, decides whether those samples are a backdoor's; with {@code followed}
+   * (a backdoor confirmed early) it splits that backdoor's label again from its core ({@link
+   * BackdoorCheck#track}) instead.
    */
-  private Ranked rank(Evaluator evaluator, PoisonedSet data, int[] all, int turning) {
+  private Ranked rank(Evaluator evaluator, PoisonedSet data, int[] all, int turning, Ranked followed) {
     ImageSet train = data.images();
     float[] losses = evaluator.sampleLosses(all);
     IsolationReport ranking =
@@ -268,22 +267,16 @@ public final class AblTrainer {
     if (!config.isolationExpansion()) {
       return new Ranked(ranking, null);
     }
+    if (followed != null) {
+      BackdoorCheck.Decision decision =
+          BackdoorCheck.track(followed.decision(), losses, train.labels(), evaluator::sampleFeatures);
+      return new Ranked(ranking.withVerdict(decision.verdict()), decision);
+    }
     List<BackdoorCheck.Candidate> candidates =
         BackdoorCheck.candidates(
             losses, train.labels(), train.numClasses(), evaluator::sampleFeatures, evaluator::trainPredictions);
     BackdoorCheck.Decision decision = BackdoorCheck.decide(candidates, train.numClasses());
     listener.onBackdoorCheck(BackdoorCheckReport.of(turning, candidates, decision.verdict()));
-    return new Ranked(ranking.withVerdict(decision.verdict()), decision);
-  }
-
-  /** Follows the backdoor {@code early} confirmed to {@code turning}: {@link BackdoorCheck#track}. */
-  private Ranked track(Evaluator evaluator, PoisonedSet data, int[] all, int turning, Ranked early) {
-    ImageSet train = data.images();
-    float[] losses = evaluator.sampleLosses(all);
-    IsolationReport ranking =
-        Isolation.isolate(scores(losses, train), losses, data.poisoned(), config.isolationRatio(), turning);
-    BackdoorCheck.Decision decision =
-        BackdoorCheck.track(early.decision(), losses, train.labels(), evaluator::sampleFeatures);
     return new Ranked(ranking.withVerdict(decision.verdict()), decision);
   }
 
