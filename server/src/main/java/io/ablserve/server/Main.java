@@ -10,6 +10,7 @@ import io.ablserve.server.auth.Exposure;
 import io.ablserve.server.config.ApiPolicy;
 import io.ablserve.server.config.ConfigModule;
 import io.ablserve.server.config.Isolation;
+import io.ablserve.server.config.KubernetesConfig;
 import io.ablserve.server.config.WorkersConfig;
 import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.config.ServerConfig;
@@ -23,6 +24,7 @@ import io.ablserve.server.session.SessionModule;
 import io.ablserve.v1.DeviceSlot;
 import io.ablserve.server.store.StoreModule;
 import io.ablserve.server.worker.WorkerModule;
+import io.ablserve.server.k8s.KubernetesModule;
 import com.google.inject.util.Modules;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -335,7 +337,8 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:ABLSERVE_ISOLATION}",
       description =
           "inline: sessions train in the server process, one at a time; process: each in a worker"
-              + " process on its slot, crash-isolated. Env ABLSERVE_ISOLATION. Default inline.")
+              + " process on its slot, crash-isolated; kubernetes: each in a Kubernetes Job admitted by"
+              + " Kueue, one Job per slot at a time (--k8s-*). Env ABLSERVE_ISOLATION. Default inline.")
   String isolation;
 
   @Option(
@@ -345,6 +348,66 @@ public final class Main implements Callable<Integer> {
           "A worker silent this long is killed and its session resumed from its checkpoint."
               + " Env ABLSERVE_WORKER_HEARTBEAT_SECONDS. Default 30.")
   Integer workerHeartbeatSeconds;
+
+  @Option(
+      names = "--k8s-image",
+      defaultValue = "${env:ABLSERVE_K8S_IMAGE}",
+      description = "--isolation kubernetes: the worker pods' image (this server's). Env ABLSERVE_K8S_IMAGE.")
+  String k8sImage;
+
+  @Option(
+      names = "--k8s-namespace",
+      defaultValue = "${env:ABLSERVE_K8S_NAMESPACE}",
+      description = "Namespace of the Jobs. Env ABLSERVE_K8S_NAMESPACE. Default: the server pod's own.")
+  String k8sNamespace;
+
+  @Option(
+      names = "--k8s-queue",
+      defaultValue = "${env:ABLSERVE_K8S_QUEUE}",
+      description = "Kueue LocalQueue the Jobs are labelled for. Env ABLSERVE_K8S_QUEUE. Default ablserve.")
+  String k8sQueue;
+
+  @Option(
+      names = "--k8s-claim",
+      defaultValue = "${env:ABLSERVE_K8S_CLAIM}",
+      description =
+          "PersistentVolumeClaim (ReadWriteMany) holding --data-dir, mounted in every worker pod at the"
+              + " same path. Env ABLSERVE_K8S_CLAIM. Default ablserve-data.")
+  String k8sClaim;
+
+  @Option(
+      names = "--k8s-control-plane",
+      defaultValue = "${env:ABLSERVE_K8S_CONTROL_PLANE}",
+      description =
+          "Host name worker pods reach this server's worker channel by."
+              + " Env ABLSERVE_K8S_CONTROL_PLANE. Default ablserve-workers (a Service).")
+  String k8sControlPlane;
+
+  @Option(
+      names = "--k8s-worker-port",
+      defaultValue = "${env:ABLSERVE_K8S_WORKER_PORT}",
+      description = "Port of the worker channel, on all interfaces. Env ABLSERVE_K8S_WORKER_PORT. Default 50052.")
+  Integer k8sWorkerPort;
+
+  @Option(
+      names = "--k8s-gpus-per-slot",
+      defaultValue = "${env:ABLSERVE_K8S_GPUS_PER_SLOT}",
+      description = "GPUs a GPU slot's Job requests. Env ABLSERVE_K8S_GPUS_PER_SLOT. Default 1.")
+  Integer k8sGpusPerSlot;
+
+  @Option(
+      names = "--k8s-cpus-per-slot",
+      defaultValue = "${env:ABLSERVE_K8S_CPUS_PER_SLOT}",
+      description =
+          "CPUs a Job requests when its slot names no thread count (gpu:N, cpu); cpu:T requests T."
+              + " Env ABLSERVE_K8S_CPUS_PER_SLOT. Default 4.")
+  Integer k8sCpusPerSlot;
+
+  @Option(
+      names = "--k8s-memory-per-slot",
+      defaultValue = "${env:ABLSERVE_K8S_MEMORY_PER_SLOT}",
+      description = "Memory each Job requests and limits. Env ABLSERVE_K8S_MEMORY_PER_SLOT. Default 16Gi.")
+  String k8sMemoryPerSlot;
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
@@ -386,8 +449,9 @@ public final class Main implements Callable<Integer> {
       mode = switch (isolation.trim().toLowerCase(java.util.Locale.ROOT)) {
         case "inline" -> Isolation.INLINE;
         case "process" -> Isolation.PROCESS;
+        case "kubernetes" -> Isolation.KUBERNETES;
         default -> throw new IllegalArgumentException(
-            "--isolation must be inline or process, got '" + isolation + "'");
+            "--isolation must be inline, process or kubernetes, got '" + isolation + "'");
       };
     }
     if (workerHeartbeatSeconds != null && workerHeartbeatSeconds < 1) {
@@ -403,6 +467,26 @@ public final class Main implements Callable<Integer> {
         d.startTimeout(),
         d.workerJvmOptions(),
         d.maxCrashResumes());
+  }
+
+  /** How sessions run as Kubernetes Jobs, defaults filled from {@link KubernetesConfig#DEFAULTS}. */
+  KubernetesConfig kubernetes() {
+    KubernetesConfig d = KubernetesConfig.DEFAULTS;
+    return new KubernetesConfig(
+        k8sNamespace != null ? k8sNamespace : d.namespace(),
+        k8sImage != null ? k8sImage : d.image(),
+        k8sQueue != null ? k8sQueue : d.localQueue(),
+        k8sClaim != null ? k8sClaim : d.claim(),
+        k8sControlPlane != null ? k8sControlPlane : d.controlPlaneHost(),
+        k8sWorkerPort != null ? k8sWorkerPort : d.workerPort(),
+        k8sGpusPerSlot != null ? k8sGpusPerSlot : d.gpusPerSlot(),
+        d.gpuResource(),
+        k8sCpusPerSlot != null ? k8sCpusPerSlot : d.cpusPerSlot(),
+        k8sMemoryPerSlot != null ? k8sMemoryPerSlot : d.memoryPerSlot(),
+        d.ttlAfterFinished(),
+        d.startTimeout(),
+        d.workerClasspath(),
+        d.djlCacheDir());
   }
 
   private ApiPolicy api() {
@@ -466,9 +550,14 @@ public final class Main implements Callable<Integer> {
   public Integer call() throws Exception {
     ServerConfig config;
     WorkersConfig workers;
+    KubernetesConfig kubernetes;
     try {
       config = config();
       workers = workers();
+      kubernetes = kubernetes();
+      if (workers.isolation() == Isolation.KUBERNETES) {
+        kubernetes.requireImage();
+      }
       Exposure.check(config);
     } catch (IllegalArgumentException e) {
       System.err.println("ablserve: " + e.getMessage());
@@ -485,7 +574,11 @@ public final class Main implements Callable<Integer> {
             new StoreModule(),
             new MetricsModule(),
             new TrainingModule(),
-            workers.isolation() == Isolation.PROCESS ? new WorkerModule() : Modules.EMPTY_MODULE);
+            switch (workers.isolation()) {
+              case INLINE -> Modules.EMPTY_MODULE;
+              case PROCESS -> new WorkerModule();
+              case KUBERNETES -> new KubernetesModule(kubernetes);
+            });
     AblServer server = injector.getInstance(AblServer.class).start();
     Runtime.getRuntime()
         .addShutdownHook(

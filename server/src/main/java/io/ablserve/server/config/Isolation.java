@@ -11,5 +11,10 @@ public enum Isolation {
    * Each session in a worker process of its own (a JVM running the training core), one per device slot:
    * sessions on different slots train at once, and a worker that crashes takes only its session down.
    */
-  PROCESS
+  PROCESS,
+  /**
+   * Each session in a Kubernetes Job of its own, admitted by Kueue, its pod running the same worker as
+   * {@link #PROCESS} and reporting back over the network; slots bound how many Jobs exist at once.
+   */
+  KUBERNETES
 }

@@ -13,8 +13,9 @@ import java.util.Set;
  * Where sessions train: the device slots and how a session is isolated on one. Kept apart from {@link
  * ServerConfig}: only the session scheduler and the worker processes read it.
  *
- * @param isolation {@link Isolation#INLINE} (the default: in the server process, one slot) or {@link
- *     Isolation#PROCESS} (a worker process per session, one per slot)
+ * @param isolation {@link Isolation#INLINE} (the default: in the server process, one slot), {@link
+ *     Isolation#PROCESS} (a worker process per session, one per slot) or {@link Isolation#KUBERNETES} (a
+ *     Kubernetes Job per session, one per slot, configured by {@link KubernetesConfig})
  * @param slots the slots, in order; empty (the default) means one slot per GPU the engine sees, else one
  *     CPU slot with all cores, and with {@code INLINE} one slot on the server's default device
  * @param heartbeatTimeout a worker silent this long is killed, and its session handled as a crash: INTERRUPTED,
@@ -54,7 +55,7 @@ public record WorkersConfig(
       throw new IllegalArgumentException(
           "--isolation inline trains one session at a time in the server process (DJL's gradient"
               + " collector is process-global): --slots must name one slot, got " + slots.size()
-              + "; use --isolation process for more");
+              + "; use --isolation process or kubernetes for more");
     }
     Set<String> names = new HashSet<>();
     for (SlotSpec slot : slots) {

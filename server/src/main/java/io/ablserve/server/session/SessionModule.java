@@ -28,7 +28,8 @@ public final class SessionModule extends AbstractModule {
   @Override
   protected void configure() {
     bind(Clock.class).toInstance(Clock.systemUTC());
-    // Set by the worker module for --isolation process; unset, sessions train in this process.
+    // Set by the worker module (--isolation process) or the Kubernetes module (--isolation kubernetes);
+    // unset, sessions train in this process.
     OptionalBinder.newOptionalBinder(binder(), SlotTrainers.class);
   }
 
@@ -119,9 +120,10 @@ public final class SessionModule extends AbstractModule {
       StorageGuard storage,
       Clock clock) {
     SlotTrainers trainers =
-        workers.isolation() == Isolation.PROCESS
+        workers.isolation() != Isolation.INLINE
             ? isolated.orElseThrow(() -> new IllegalStateException(
-                "--isolation process needs the worker module installed"))
+                "--isolation " + workers.isolation().name().toLowerCase(java.util.Locale.ROOT)
+                    + " needs its module installed (WorkerModule, KubernetesModule)"))
             : SlotTrainers.inline(trainer);
     // GPUs are counted only for a process server with default slots: counting loads the engine.
     List<SlotSpec> slots =

@@ -45,7 +45,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * session's model (the files of its own session); the control plane writes the store. It exits when its
  * run ends, when the channel breaks, or when its parent dies.
  *
- * <p>Usage: {@code WorkerMain CONTROL_PORT SESSION_ID}, the token in {@code ABLSERVE_WORKER_TOKEN}.
+ * <p>Usage: {@code WorkerMain CONTROL_PORT SESSION_ID} (the control plane on loopback, its parent) or
+ * {@code WorkerMain HOST:PORT SESSION_ID} (elsewhere), the token in {@code ABLSERVE_WORKER_TOKEN}.
  */
 public final class WorkerMain {
   /** The environment variable that carries the worker's secret: never on its command line. */
@@ -86,16 +87,23 @@ public final class WorkerMain {
   }
 
   public static void main(String[] args) throws Exception {
-    int port = Integer.parseInt(args[0]);
+    // A bare port: the control plane is this worker's parent, on loopback. HOST:PORT: it is elsewhere
+    // (the worker is a Kubernetes Job's pod), and a broken channel is how its end shows.
+    String controlPlane = args[0];
+    int colon = controlPlane.lastIndexOf(':');
+    String host = colon < 0 ? "127.0.0.1" : controlPlane.substring(0, colon);
+    int port = Integer.parseInt(controlPlane.substring(colon + 1));
     String sessionId = args[1];
     String token = System.getenv(TOKEN_ENV);
     if (token == null) {
       System.err.println("ablserve worker: " + TOKEN_ENV + " is not set");
       System.exit(2);
     }
-    watchParent();
+    if (colon < 0) {
+      watchParent();
+    }
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", port)
+        NettyChannelBuilder.forAddress(host, port)
             .usePlaintext()
             .maxInboundMessageSize(64 << 20)
             .build();

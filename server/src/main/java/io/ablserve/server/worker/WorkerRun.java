@@ -22,22 +22,21 @@ import io.ablserve.worker.v1.CheckpointSaved;
 import io.ablserve.worker.v1.ControlMessage;
 import io.ablserve.worker.v1.Finished;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
 /**
- * One session trained in a worker process: started here, then its messages applied on the calling thread
+ * One session trained in a worker: started here (by the pool's {@link WorkerLauncher}), then its messages applied on the calling thread
  * (the slot's), in the order it sent them. That thread is the only one that writes the session's events and
  * checkpoints, as inline. A worker that dies or falls silent after its hello ends the run with {@link
- * WorkerLostException}; one that never says hello fails it with the tail of its log.
+ * WorkerLostException}; one that never says hello fails it with the tail of its log, and one whose
+ * platform declares it failed (a Kubernetes Job's Failed condition) fails it with the platform's reason.
  */
 final class WorkerRun implements Trainer {
   private static final Logger logger = Logger.getLogger(WorkerRun.class.getName());
@@ -83,38 +82,26 @@ final class WorkerRun implements Trainer {
     byte[] secret = new byte[32];
     random.nextBytes(secret);
     String token = HexFormat.of().formatHex(secret);
-    WorkerChannel.Attachment worker = pool.channel().expect(sessionId, token);
-    Path log = logFile(pool.dataDir(), sessionId);
-    Files.createDirectories(log.getParent());
-    ProcessBuilder builder =
-        new ProcessBuilder(pool.command(slot, sessionId))
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    builder.environment().put(WorkerMain.TOKEN_ENV, token);
-    if (slot.threads() > 0) {
-      builder.environment().put("OMP_NUM_THREADS", Integer.toString(slot.threads()));
-    }
-    if (slot.isGpu()) {
-      // The worker sees only its GPU, as gpu:0: no CUDA context on the others.
-      builder.environment().put("CUDA_VISIBLE_DEVICES", Integer.toString(slot.gpuIndex()));
-    }
-    Process process = builder.start();
-    pool.started(slot, process);
-    logger.info("session " + sessionId + " trains in worker process " + process.pid() + " on " + slot.name());
+    WorkerChannel.Attachment channel = pool.channel().expect(sessionId, token);
+    LaunchedWorker worker = null;
     try {
-      awaitHello(worker, process, log, cancelled);
-      worker.send(ControlMessage.newBuilder().setAssignment(assignment()).build());
-      return pump(worker, process, listener, cancelled, checkpoints);
+      worker = pool.launch(slot, sessionId, token);
+      awaitHello(channel, worker, cancelled);
+      channel.send(ControlMessage.newBuilder().setAssignment(assignment()).build());
+      return pump(channel, worker, listener, cancelled, checkpoints);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TrainingCancelledException(-1, -1);
     } finally {
-      worker.complete();
-      pool.channel().forget(sessionId, worker);
-      if (process.isAlive()) {
-        process.destroyForcibly();
+      channel.complete();
+      pool.channel().forget(sessionId, channel);
+      if (worker != null) {
+        if (worker.exit().isEmpty()) {
+          worker.kill();
+        }
+        pool.ended(slot, worker);
+        worker.release();
       }
-      pool.ended(slot, process);
       deleteStaging();
     }
   }
@@ -130,37 +117,47 @@ final class WorkerRun implements Trainer {
         .build();
   }
 
+  /**
+   * Waits for the worker's hello. The start timeout counts from its admission: a Job Kueue holds back
+   * waits for as long as Kueue keeps it, and can still be cancelled.
+   */
   private void awaitHello(
-      WorkerChannel.Attachment worker, Process process, Path log, BooleanSupplier cancelled)
+      WorkerChannel.Attachment channel, LaunchedWorker worker, BooleanSupplier cancelled)
       throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + pool.config().startTimeout().toNanos();
-    while (!worker.awaitAttached(POLL_MILLIS)) {
-      if (!process.isAlive() && process.exitValue() > 128) {
-        // Killed by a signal (kill -9, the OOM killer) while starting: lost like a running worker, and
-        // resumed; only a worker that exits by itself (bad JVM options, a missing class) fails its session.
-        throw new WorkerLostException(
-            "the worker process " + process.pid() + " on slot " + slot.name()
-                + " was killed before it started (exit code " + process.exitValue() + ")");
-      }
-      if (!process.isAlive()) {
-        throw new IOException(
-            "the worker process exited with code " + process.exitValue() + " before it started"
-                + lastLines(log));
+    long timeout = pool.config().startTimeout().toNanos();
+    long deadline = System.nanoTime() + timeout;
+    while (!channel.awaitAttached(POLL_MILLIS)) {
+      Optional<LaunchedWorker.Exit> exit = worker.exit();
+      if (exit.isPresent()) {
+        switch (exit.get().ending()) {
+          // Killed (kill -9, the OOM killer, its Job deleted) while starting: lost like a running worker,
+          // and resumed; only a worker that exits or fails by itself fails its session.
+          case KILLED -> throw new WorkerLostException(
+              "the " + worker.name() + " was killed before it started (" + exit.get().describe() + ")");
+          case EXITED -> throw new IOException(
+              "the " + worker.name() + " exited with code " + exit.get().code() + " before it started"
+                  + worker.logTail());
+          case FAILED -> throw new IOException(
+              "the " + worker.name() + " failed before it started: " + exit.get().describe()
+                  + worker.logTail());
+        }
       }
       if (cancelled.getAsBoolean()) {
         throw new TrainingCancelledException(-1, -1);
       }
-      if (System.nanoTime() > deadline) {
+      if (!worker.admitted()) {
+        deadline = System.nanoTime() + timeout;
+      } else if (System.nanoTime() > deadline) {
         throw new IOException(
-            "the worker process did not start within " + pool.config().startTimeout().toSeconds()
-                + " s" + lastLines(log));
+            "the " + worker.name() + " did not start within " + pool.config().startTimeout().toSeconds()
+                + " s" + worker.logTail());
       }
     }
   }
 
   private TrainingOutcome pump(
-      WorkerChannel.Attachment worker,
-      Process process,
+      WorkerChannel.Attachment channel,
+      LaunchedWorker worker,
       TrainingListener listener,
       BooleanSupplier cancelled,
       Checkpoints checkpoints)
@@ -170,16 +167,16 @@ final class WorkerRun implements Trainer {
     long cancelDeadline = 0;
     long exitDeadline = 0;
     while (true) {
-      AttachRequest message = worker.poll(POLL_MILLIS);
+      AttachRequest message = channel.poll(POLL_MILLIS);
       long now = System.nanoTime();
       if (message == WorkerChannel.Attachment.END) {
-        throw lost(process, "ended its channel without finishing");
+        throw lost(worker, "ended its channel without finishing");
       }
       if (message != null) {
         lastHeard = now;
         switch (message.getKindCase()) {
           case EVENT -> WorkerEvents.deliver(message.getEvent(), listener);
-          case CHECKPOINT -> saveStaged(worker, message.getCheckpoint().getNumber(), checkpoints);
+          case CHECKPOINT -> saveStaged(channel, message.getCheckpoint().getNumber(), checkpoints);
           case FINISHED -> {
             return finished(message.getFinished());
           }
@@ -188,25 +185,25 @@ final class WorkerRun implements Trainer {
         continue; // drain what it sent before looking at its health
       }
       if (cancelDeadline == 0 && cancelled.getAsBoolean()) {
-        worker.send(ControlMessage.newBuilder().setCancel(Cancel.getDefaultInstance()).build());
+        channel.send(ControlMessage.newBuilder().setCancel(Cancel.getDefaultInstance()).build());
         cancelDeadline = now + CANCEL_GRACE.toNanos();
       }
       if (cancelDeadline != 0 && now > cancelDeadline) {
-        process.destroyForcibly();
+        worker.kill();
         throw new TrainingCancelledException(-1, -1);
       }
-      if (!process.isAlive()) {
+      if (worker.exit().isPresent()) {
         if (exitDeadline == 0) {
           exitDeadline = now + EXIT_GRACE.toNanos(); // its last messages may still be on their way
         } else if (now > exitDeadline) {
-          throw lost(process, "exited");
+          throw lost(worker, "exited");
         }
       }
       if (now - lastHeard > heartbeatNanos) {
-        process.destroyForcibly();
-        process.waitFor(EXIT_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        worker.kill();
+        worker.awaitExit(EXIT_GRACE);
         throw new WorkerLostException(
-            "the worker process " + process.pid() + " sent nothing for "
+            "the " + worker.name() + " sent nothing for "
                 + pool.config().heartbeatTimeout().toSeconds() + " s and was killed");
       }
     }
@@ -237,13 +234,19 @@ final class WorkerRun implements Trainer {
     };
   }
 
-  private WorkerLostException lost(Process process, String how) throws InterruptedException {
-    process.waitFor(EXIT_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    String code = process.isAlive() ? "still running; killed" : "exit code " + process.exitValue();
-    process.destroyForcibly();
-    return new WorkerLostException(
-        "the worker process " + process.pid() + " on slot " + slot.name() + " " + how + " (" + code
-            + ")");
+  /**
+   * The end of a worker that stopped before it finished: lost (INTERRUPTED, resumed from its checkpoint),
+   * unless its platform declared it failed with a reason of its own, which then fails the session.
+   */
+  private RuntimeException lost(LaunchedWorker worker, String how)
+      throws InterruptedException, IOException {
+    Optional<LaunchedWorker.Exit> exit = worker.awaitExit(EXIT_GRACE);
+    if (exit.isPresent() && exit.get().ending() == LaunchedWorker.Ending.FAILED) {
+      throw new IOException("the " + worker.name() + " failed: " + exit.get().describe());
+    }
+    String code = exit.isEmpty() ? "still running; killed" : exit.get().describe();
+    worker.kill();
+    return new WorkerLostException("the " + worker.name() + " " + how + " (" + code + ")");
   }
 
   private void deleteStaging() {
@@ -256,16 +259,6 @@ final class WorkerRun implements Trainer {
       // never staged anything
     } catch (IOException e) {
       logger.warning("cannot delete " + staging + ": " + e);
-    }
-  }
-
-  private static String lastLines(Path log) {
-    try {
-      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      List<String> tail = lines.subList(Math.max(0, lines.size() - 3), lines.size());
-      return tail.isEmpty() ? "" : ": " + String.join(" | ", tail);
-    } catch (IOException e) {
-      return "";
     }
   }
 }

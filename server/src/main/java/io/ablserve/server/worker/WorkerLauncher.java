@@ -1,0 +1,22 @@
+package io.ablserve.server.worker;
+
+import io.ablserve.server.config.SlotSpec;
+import java.io.IOException;
+
+/**
+ * Starts workers for a {@link WorkerPool}: as local processes, or elsewhere (Kubernetes Jobs). A worker
+ * runs {@link WorkerMain} with {@link WorkerCommand}'s arguments and the token in {@link
+ * WorkerMain#TOKEN_ENV}, and attaches to the pool's worker channel.
+ */
+public interface WorkerLauncher {
+
+  /**
+   * Starts the worker of session {@code sessionId} on {@code slot}, proving itself with {@code token} to
+   * the worker channel, which listens on {@code channelPort}.
+   */
+  LaunchedWorker launch(SlotSpec slot, String sessionId, String token, int channelPort)
+      throws IOException;
+
+  /** Stops what the launcher holds open (a watch on the cluster); called once, at shutdown. */
+  default void close() {}
+}
