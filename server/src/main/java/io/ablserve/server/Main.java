@@ -451,7 +451,8 @@ public final class Main implements Callable<Integer> {
         case "process" -> Isolation.PROCESS;
         case "kubernetes" -> Isolation.KUBERNETES;
         default -> throw new IllegalArgumentException(
-            "--isolation must be inline, process or kubernetes, got '" + isolation + "'");
+            "--isolation must be inline or process (this host) or kubernetes (Jobs), got '"
+                + isolation + "'");
       };
     }
     if (workerHeartbeatSeconds != null && workerHeartbeatSeconds < 1) {

@@ -23,8 +23,6 @@ final class JobWorker implements LaunchedWorker {
   private final KubernetesJobs jobs;
   private final String name;
   private final SlotSpec slot;
-  private volatile boolean seen;
-  private volatile boolean everAdmitted;
   private volatile boolean killed;
 
   JobWorker(KubernetesJobs jobs, String name, SlotSpec slot) {
@@ -40,24 +38,18 @@ final class JobWorker implements LaunchedWorker {
 
   @Override
   public boolean admitted() {
-    Job job = jobs.watched(name);
-    boolean admitted = job != null && !Boolean.TRUE.equals(job.getSpec().getSuspend());
-    if (admitted) {
-      everAdmitted = true;
-    }
-    return admitted;
+    return jobs.wasAdmitted(name);
   }
 
   @Override
   public Optional<Exit> exit() {
     Job job = jobs.watched(name);
     if (job == null) {
-      // Not in the cache yet right after creation; gone once it was there.
-      return seen || killed
+      // Not in the cache yet right after creation; deleted since, by ablserve or anyone else.
+      return killed || jobs.wasDeleted(name)
           ? Optional.of(new Exit(Ending.KILLED, -1, "the Job was deleted"))
           : Optional.empty();
     }
-    seen = true;
     Optional<JobCondition> failed = condition(job, "Failed");
     if (failed.isPresent()) {
       return Optional.of(new Exit(Ending.FAILED, podExitCode(), failure(failed.get())));
@@ -65,10 +57,7 @@ final class JobWorker implements LaunchedWorker {
     if (condition(job, "Complete").isPresent()) {
       return Optional.of(new Exit(Ending.EXITED, 0, "the Job completed"));
     }
-    boolean suspended = Boolean.TRUE.equals(job.getSpec().getSuspend());
-    if (!suspended) {
-      everAdmitted = true;
-    } else if (everAdmitted) {
+    if (Boolean.TRUE.equals(job.getSpec().getSuspend()) && jobs.wasAdmitted(name)) {
       return Optional.of(new Exit(Ending.KILLED, -1, "the Job was suspended again (preempted by Kueue)"));
     }
     return Optional.empty();
@@ -105,6 +94,7 @@ final class JobWorker implements LaunchedWorker {
   @Override
   public void release() {
     jobs.delete(name);
+    jobs.forget(name);
   }
 
   /** Kubernetes' reason and message, and the worker container's exit code and reason when known. */

@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
@@ -33,6 +35,12 @@ public final class KubernetesJobs implements WorkerLauncher {
   private final String namespace;
   private final JobTemplate template;
   private final SharedIndexInformer<Job> jobs;
+  // The Jobs of runs under way, and what the watch's events showed of them: kept from the events, not
+  // read from the cache when asked, since a Job admitted and deleted between two looks would otherwise
+  // look never created.
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
+  private final Set<String> admitted = ConcurrentHashMap.newKeySet();
+  private final Set<String> deleted = ConcurrentHashMap.newKeySet();
 
   /**
    * Launches Jobs per {@code config} through {@code client}, mounting the shared claim at {@code
@@ -53,13 +61,21 @@ public final class KubernetesJobs implements WorkerLauncher {
             .withLabel(JobTemplate.MANAGED_BY_LABEL, JobTemplate.MANAGED_BY)
             .inform(new ResourceEventHandler<>() {
               @Override
-              public void onAdd(Job job) {}
+              public void onAdd(Job job) {
+                noteAdmission(job);
+              }
 
               @Override
-              public void onUpdate(Job before, Job job) {}
+              public void onUpdate(Job before, Job job) {
+                noteAdmission(job);
+              }
 
               @Override
-              public void onDelete(Job job, boolean finalStateUnknown) {}
+              public void onDelete(Job job, boolean finalStateUnknown) {
+                if (running.contains(job.getMetadata().getName())) {
+                  deleted.add(job.getMetadata().getName());
+                }
+              }
             }, 0);
   }
 
@@ -72,6 +88,7 @@ public final class KubernetesJobs implements WorkerLauncher {
   public LaunchedWorker launch(SlotSpec slot, String sessionId, String token, int channelPort)
       throws IOException {
     String name = jobName(sessionId);
+    running.add(name);
     try {
       Job job =
           client.batch().v1().jobs().inNamespace(namespace)
@@ -81,6 +98,7 @@ public final class KubernetesJobs implements WorkerLauncher {
       client.secrets().inNamespace(namespace).resource(JobTemplate.secret(job, token)).create();
     } catch (KubernetesClientException e) {
       delete(name);
+      forget(name);
       throw new IOException(
           "cannot create the Kubernetes Job " + namespace + "/" + name + ": " + e.getMessage(), e);
     }
@@ -92,6 +110,30 @@ public final class KubernetesJobs implements WorkerLauncher {
   /** The Job called {@code name} as last watched, or null when none is (yet, or any more). */
   Job watched(String name) {
     return jobs.getStore().getByKey(namespace + "/" + name);
+  }
+
+  private void noteAdmission(Job job) {
+    if (running.contains(job.getMetadata().getName())
+        && !Boolean.TRUE.equals(job.getSpec().getSuspend())) {
+      admitted.add(job.getMetadata().getName());
+    }
+  }
+
+  /** True once the Job called {@code name} was seen unsuspended: Kueue admitted it. */
+  boolean wasAdmitted(String name) {
+    return admitted.contains(name);
+  }
+
+  /** True once the Job called {@code name} was seen deleted. */
+  boolean wasDeleted(String name) {
+    return deleted.contains(name);
+  }
+
+  /** Forgets what was seen of the Job called {@code name}, once its run is over. */
+  void forget(String name) {
+    running.remove(name);
+    admitted.remove(name);
+    deleted.remove(name);
   }
 
   KubernetesClient client() {

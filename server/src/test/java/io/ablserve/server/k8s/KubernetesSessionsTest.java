@@ -1,0 +1,254 @@
+package io.ablserve.server.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.inject.Module;
+import com.google.inject.util.Modules;
+import io.ablserve.server.TrainingModule;
+import io.ablserve.server.config.Isolation;
+import io.ablserve.server.config.KubernetesConfig;
+import io.ablserve.server.config.WorkersConfig;
+import io.ablserve.server.store.StoreModule;
+import io.ablserve.server.testing.Poll;
+import io.ablserve.server.testing.TestServer;
+import io.ablserve.v1.AblConfig;
+import io.ablserve.v1.CancelSessionRequest;
+import io.ablserve.v1.CreateSessionRequest;
+import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.GetSessionRequest;
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionConfig;
+import io.ablserve.v1.SessionEvent;
+import io.ablserve.v1.SessionState;
+import io.ablserve.v1.WatchSessionRequest;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sessions as Kubernetes Jobs over the real API, against fabric8's mock API server in CRUD mode: the
+ * server creates, watches and deletes Jobs there. The tests play Kueue (unsuspending a Job), the Job
+ * controller (its Failed condition) and, in the training case, the kubelet: they run the Job's container
+ * command as a local process, so the worker's events come back over the network channel for real.
+ */
+class KubernetesSessionsTest {
+  private static final Duration WAIT = Duration.ofSeconds(240);
+  // The mock server logs every request at INFO; held here so the setting is not collected.
+  private static final Logger MOCK_LOG = quiet("io.fabric8.mockwebserver");
+
+  @TempDir Path dataDir;
+
+  private static Logger quiet(String name) {
+    Logger logger = Logger.getLogger(name);
+    logger.setLevel(Level.WARNING);
+    return logger;
+  }
+
+  @EnableKubernetesMockClient(crud = true)
+  @org.junit.jupiter.api.Nested
+  class AgainstTheMockApiServer {
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    private TestServer start() throws Exception {
+      WorkersConfig workers =
+          new WorkersConfig(
+              Isolation.KUBERNETES, WorkersConfig.parseSlots("cpu:1"), Duration.ofSeconds(30),
+              Duration.ofSeconds(120), List.of(), 3);
+      KubernetesConfig d = KubernetesConfig.DEFAULTS;
+      // Workers reach the channel on loopback; their "image" is this JVM's classpath.
+      KubernetesConfig k8s =
+          new KubernetesConfig(
+              "", "ablserve:test", "lab-cpus", "ablserve-data", "127.0.0.1", 0, 1, d.gpuResource(), 1,
+              "4Gi", d.ttlAfterFinished(), Duration.ofSeconds(120), System.getProperty("java.class.path"),
+              "");
+      Module training = Modules.combine(new TrainingModule(), new KubernetesModule(k8s));
+      Module overrides = binder -> {
+        binder.bind(WorkersConfig.class).toInstance(workers);
+        binder.bind(KubernetesClient.class).toInstance(client);
+      };
+      return TestServer.start(
+          TestServer.Transport.IN_PROCESS, TestServer.CONFIG.withDataDir(dataDir), training,
+          new StoreModule(), overrides);
+    }
+
+    private List<Job> jobs() {
+      return client.batch().v1().jobs().inNamespace("test").list().getItems();
+    }
+
+    private Job awaitJob() throws InterruptedException {
+      Poll.until("the session's Job", WAIT, () -> jobs().size() == 1);
+      return jobs().get(0);
+    }
+
+    @Test
+    void failedJob_failsTheSession_withKubernetesReason_andTheJobIsDeleted() throws Exception {
+      try (TestServer server = start()) {
+        String id = create(server, config(200, 2)).getId();
+        Job job = awaitJob();
+        assertThat(job.getMetadata().getLabels()).containsEntry("ablserve.io/session", id)
+            .containsEntry("kueue.x-k8s.io/queue-name", "lab-cpus");
+        assertThat(job.getSpec().getSuspend()).isTrue();
+        assertThat(get(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_RUNNING);
+
+        KubernetesJobsTest.failJob(
+            client, job.getMetadata().getName(), "DeadlineExceeded",
+            "Job was active longer than specified deadline");
+
+        Session failed = awaitEnd(server, id);
+        assertThat(failed.getState()).isEqualTo(SessionState.SESSION_STATE_FAILED);
+        assertThat(failed.getFailureReason())
+            .contains("Kubernetes Job test/" + job.getMetadata().getName())
+            .contains("DeadlineExceeded: Job was active longer than specified deadline");
+        Poll.until("the Job deleted", WAIT, () -> jobs().isEmpty());
+        assertThat(client.secrets().inNamespace("test").list().getItems()).isEmpty();
+      }
+    }
+
+    @Test
+    void cancel_whileKueueHoldsTheJob_deletesIt() throws Exception {
+      try (TestServer server = start()) {
+        String id = create(server, config(200, 2)).getId();
+        awaitJob();
+        server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
+
+        assertThat(awaitEnd(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+        Poll.until("the Job deleted", WAIT, () -> jobs().isEmpty());
+      }
+    }
+
+    @Test
+    void deletedJob_afterAdmission_interruptsTheSession_andResumesItInANewJob() throws Exception {
+      try (TestServer server = start()) {
+        String id = create(server, config(200, 2)).getId();
+        Job first = awaitJob();
+        String name = first.getMetadata().getName();
+        admit(name);
+        // Someone deletes the admitted Job (kubectl delete, a node drained): lost, not failed.
+        client.batch().v1().jobs().inNamespace("test").withName(name).delete();
+
+        Poll.until("a second Job for the resumed session", WAIT,
+            () -> jobs().stream().anyMatch(j -> !j.getMetadata().getName().equals(name)));
+        assertThat(jobs()).singleElement()
+            .satisfies(j -> assertThat(j.getMetadata().getLabels()).containsEntry("ablserve.io/session", id));
+        assertThat(log(server, id).stream().map(SessionEvent::getState)
+                .filter(s -> s.getState() == SessionState.SESSION_STATE_INTERRUPTED))
+            .singleElement()
+            .satisfies(s -> assertThat(s.getReason()).contains("the Job was deleted"));
+        server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
+        awaitEnd(server, id);
+      }
+    }
+
+    /**
+     * The whole hop: the server creates the Job, the test admits it and runs its container's command
+     * with its env (the token read from its Secret), the worker trains and streams back, the session
+     * succeeds and its Job is deleted. Not a pod: no image, no cgroup limits, no shared volume.
+     */
+    @Test
+    @Tag("training")
+    void admittedJob_runAsTheKubeletWould_trainsTheSession_andIsCleanedUp() throws Exception {
+      try (TestServer server = start()) {
+        String id = create(server, config(500, 2)).getId();
+        Job job = awaitJob();
+        String name = job.getMetadata().getName();
+        admit(name);
+        Process pod = runContainer(job, dataDir.resolve("pod.log"));
+        try {
+          Session done = awaitEnd(server, id);
+          assertThat(done.getState())
+              .as("%s; pod log: %s", done.getFailureReason(),
+                  java.nio.file.Files.readString(dataDir.resolve("pod.log")))
+              .isEqualTo(SessionState.SESSION_STATE_SUCCEEDED);
+          List<SessionEvent> events = log(server, id);
+          assertThat(events.stream().filter(SessionEvent::hasEpoch)).hasSize(2);
+          assertThat(events.stream().filter(SessionEvent::hasStep)).isNotEmpty();
+          assertThat(events).extracting(SessionEvent::getSequence).isSorted().doesNotHaveDuplicates();
+          Poll.until("the Job deleted", WAIT, () -> jobs().isEmpty());
+          assertThat(pod.waitFor(30, TimeUnit.SECONDS)).isTrue();
+          assertThat(pod.exitValue()).isZero();
+        } finally {
+          pod.destroyForcibly();
+        }
+      }
+    }
+
+    /** Kueue's part: admission unsuspends the Job. */
+    private void admit(String name) {
+      client.batch().v1().jobs().inNamespace("test").withName(name).edit(j -> {
+        j.getSpec().setSuspend(false);
+        return j;
+      });
+    }
+
+    /** The kubelet's part, roughly: the container's command and env as a local process. */
+    private Process runContainer(Job job, Path log) throws Exception {
+      var container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+      List<String> command = new ArrayList<>(container.getCommand());
+      command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      for (EnvVar env : container.getEnv()) {
+        String value = env.getValue();
+        if (env.getValueFrom() != null) {
+          var ref = env.getValueFrom().getSecretKeyRef();
+          Secret secret = client.secrets().inNamespace("test").withName(ref.getName()).get();
+          value =
+              secret.getStringData() != null && secret.getStringData().containsKey(ref.getKey())
+                  ? secret.getStringData().get(ref.getKey())
+                  : new String(Base64.getDecoder().decode(secret.getData().get(ref.getKey())));
+        }
+        builder.environment().put(env.getName(), value);
+      }
+      return builder.start();
+    }
+  }
+
+  private static SessionConfig config(int trainLimit, int epochs) {
+    return SessionConfig.newBuilder()
+        .setDataset(DatasetSpec.newBuilder().setTrainLimit(trainLimit).setTestLimit(200))
+        .setAbl(AblConfig.newBuilder().setEpochs(epochs).setIsolationEpochs(1).setBatchSize(64)
+            .setStepReportInterval(2))
+        .setSeed(7)
+        .build();
+  }
+
+  private static Session create(TestServer server, SessionConfig config) {
+    return server.blocking().createSession(CreateSessionRequest.newBuilder().setConfig(config).build());
+  }
+
+  private static Session get(TestServer server, String id) {
+    return server.blocking().getSession(GetSessionRequest.newBuilder().setSessionId(id).build());
+  }
+
+  private static List<SessionEvent> log(TestServer server, String id) {
+    List<SessionEvent> events = new ArrayList<>();
+    server.blocking()
+        .watchSession(WatchSessionRequest.newBuilder().setSessionId(id).setFollow(false).build())
+        .forEachRemaining(events::add);
+    return events;
+  }
+
+  private static Session awaitEnd(TestServer server, String id) throws InterruptedException {
+    Poll.until("session " + id + " ends", WAIT, () -> {
+      SessionState state = get(server, id).getState();
+      return state == SessionState.SESSION_STATE_SUCCEEDED || state == SessionState.SESSION_STATE_FAILED
+          || state == SessionState.SESSION_STATE_CANCELLED;
+    });
+    return get(server, id);
+  }
+}
