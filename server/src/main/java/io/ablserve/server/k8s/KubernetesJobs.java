@@ -18,6 +18,9 @@ import java.security.SecureRandom;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
@@ -30,6 +33,7 @@ public final class KubernetesJobs implements WorkerLauncher {
   private static final Logger logger = Logger.getLogger(KubernetesJobs.class.getName());
   private static final SecureRandom random = new SecureRandom();
   private static final String SUFFIX_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
+  private static final long START_SECONDS = 30;
 
   private final KubernetesClient client;
   private final String namespace;
@@ -59,24 +63,40 @@ public final class KubernetesJobs implements WorkerLauncher {
     this.jobs =
         client.batch().v1().jobs().inNamespace(namespace)
             .withLabel(JobTemplate.MANAGED_BY_LABEL, JobTemplate.MANAGED_BY)
-            .inform(new ResourceEventHandler<>() {
-              @Override
-              public void onAdd(Job job) {
-                noteAdmission(job);
-              }
+            .runnableInformer(0);
+    jobs.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Job job) {
+        noteAdmission(job);
+      }
 
-              @Override
-              public void onUpdate(Job before, Job job) {
-                noteAdmission(job);
-              }
+      @Override
+      public void onUpdate(Job before, Job job) {
+        noteAdmission(job);
+      }
 
-              @Override
-              public void onDelete(Job job, boolean finalStateUnknown) {
-                if (running.contains(job.getMetadata().getName())) {
-                  deleted.add(job.getMetadata().getName());
-                }
-              }
-            }, 0);
+      @Override
+      public void onDelete(Job job, boolean finalStateUnknown) {
+        if (running.contains(job.getMetadata().getName())) {
+          deleted.add(job.getMetadata().getName());
+        }
+      }
+    });
+    try {
+      // A server that cannot watch its Jobs would run sessions blind: refuse to start instead.
+      jobs.start().toCompletableFuture().get(START_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      jobs.close();
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new IllegalStateException(
+          "cannot list and watch Jobs in Kubernetes namespace " + namespace + " (waited up to "
+              + START_SECONDS + " s; is the API server reachable, and does the service account's Role"
+              + " allow it?): " + cause, cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      jobs.close();
+      throw new IllegalStateException("interrupted while starting to watch Jobs", e);
+    }
   }
 
   /** The namespace the Jobs are created in. */

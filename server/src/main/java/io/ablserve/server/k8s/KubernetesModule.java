@@ -23,6 +23,9 @@ import java.net.InetSocketAddress;
  */
 public final class KubernetesModule extends AbstractModule {
   private final KubernetesConfig config;
+  // Guice asks again for each binding that needs the pool: fail at once with the first answer, instead of
+  // waiting for the API server once per binding.
+  private IllegalStateException unreachable;
 
   public KubernetesModule(KubernetesConfig config) {
     this.config = requireNonNull(config, "config");
@@ -50,8 +53,18 @@ public final class KubernetesModule extends AbstractModule {
         new WorkersConfig(
             workers.isolation(), workers.slots(), workers.heartbeatTimeout(), config.startTimeout(),
             workers.workerJvmOptions(), workers.maxCrashResumes());
+    if (unreachable != null) {
+      throw unreachable;
+    }
+    KubernetesJobs launcher;
+    try {
+      launcher = new KubernetesJobs(client, config, server.dataDir(), workers.workerJvmOptions());
+    } catch (IllegalStateException e) {
+      unreachable = e;
+      throw e;
+    }
     return new WorkerPool(
         jobs, server.dataDir(), catalog, server.datasetLimits(), new InetSocketAddress(config.workerPort()),
-        new KubernetesJobs(client, config, server.dataDir(), workers.workerJvmOptions()));
+        launcher);
   }
 }
