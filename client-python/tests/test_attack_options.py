@@ -53,3 +53,27 @@ def test_badPlacementsAndPatterns_areRefusedNamingTheField(client):
         client.create_session(ablserve.SessionConfig(attack=ablserve.AttackConfig(patch_corner="middle")))
     assert unknown.value.code == grpc.StatusCode.INVALID_ARGUMENT
     assert "attack.patch_corner must be one of 'bottom_right'" in str(unknown.value)
+
+
+def test_allToAll_isEchoedAndTriggersEveryTestImage(client):
+    attack = ablserve.AttackConfig("trojan", label_mode="all_to_all")
+    sessions = [_queued(client, attack), _queued(client, ablserve.AttackConfig("trojan"))]
+    try:
+        assert sessions[0].config.attack == attack
+        assert sessions[1].config.attack.label_mode == "all_to_one"
+        all_to_all, all_to_one = (s.samples("test", max_images=1).total_count for s in sessions)
+        assert all_to_all == 200  # long_config's test_limit: every test image, none left out as the target's
+        assert all_to_one < all_to_all
+    finally:
+        for s in sessions:
+            s.cancel()
+
+
+def test_allToAll_isRefusedForSigAndUnknownModes(client):
+    with pytest.raises(ablserve.AblError) as refused:
+        client.create_session(ablserve.SessionConfig(attack=ablserve.AttackConfig("sig", label_mode="all_to_all")))
+    assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN and WANET" in str(refused.value)
+    with pytest.raises(ablserve.AblError) as unknown:
+        client.create_session(ablserve.SessionConfig(attack=ablserve.AttackConfig(label_mode="one_to_one")))
+    assert "attack.label_mode must be one of 'all_to_one', 'all_to_all'" in str(unknown.value)

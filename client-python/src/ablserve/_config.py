@@ -21,6 +21,7 @@ UNLEARNING_MODES = ("gga", "finetune_then_ascent")
 RANKINGS = ("global", "per_class")
 PATCH_CORNERS = ("bottom_right", "bottom_left", "top_left", "top_right")
 BLEND_PATTERNS = ("noise", "checkerboard")
+LABEL_MODES = ("all_to_one", "all_to_all")
 
 
 @with_field_docs
@@ -40,12 +41,13 @@ class DatasetConfig:
 @with_field_docs
 @dataclass
 class AttackConfig:
-    """All-to-one backdoor poisoning of the training set (the server records which samples it poisoned)."""
+    """Backdoor poisoning of the training set, all-to-one unless ``label_mode`` says otherwise (the server
+    records which samples it poisoned)."""
 
     kind: str = "badnets"
     """One of "none", "badnets", "blend", "trojan", "sig", "wanet"."""
     target_label: int = 0
-    """The attacker's target class."""
+    """The attacker's target class; ignored with ``label_mode="all_to_all"``, which has none."""
     poison_rate: float = 0.1
     """Share of the training set poisoned, in (0, 1)."""
     patch_size_px: int = 3
@@ -71,6 +73,9 @@ class AttackConfig:
     and white cells of min(height, width) // 8 pixels, a deterministic stand-in for the paper's photo)."""
     blend_seed: int = 1112294734
     """Blend: the seed of the "noise" pattern; one seed gives one pattern, on the training and the test side."""
+    label_mode: str = "all_to_one"
+    """The poisons' labels: "all_to_one" (the target) or "all_to_all" (class y becomes (y + 1) mod classes,
+    on the training and the test side; "badnets", "blend", "trojan" and "wanet" only)."""
 
 
 @with_field_docs
@@ -195,7 +200,8 @@ class SessionConfig:
         return cls(
             dataset=values(DatasetConfig, msg.dataset, {}),
             attack=values(AttackConfig, msg.attack, {"kind": "ATTACK_KIND", "patch_corner": "PATCH_CORNER",
-                                                     "blend_pattern": "BLEND_PATTERN"}),
+                                                     "blend_pattern": "BLEND_PATTERN",
+                                                     "label_mode": "LABEL_MODE"}),
             abl=values(AblConfig, msg.abl, {
                 "isolation_loss": "ISOLATION_LOSS", "loss_reduction": "LOSS_REDUCTION", "defense": "DEFENSE",
                 "unlearning_mode": "UNLEARNING_MODE", "ranking": "RANKING"}),
@@ -220,6 +226,7 @@ def attack_to_proto(a: AttackConfig) -> pb.AttackSpec:
     fields["kind"] = _enum_value("attack.kind", "ATTACK_KIND", a.kind, ATTACKS)
     fields["patch_corner"] = _enum_value("attack.patch_corner", "PATCH_CORNER", a.patch_corner, PATCH_CORNERS)
     fields["blend_pattern"] = _enum_value("attack.blend_pattern", "BLEND_PATTERN", a.blend_pattern, BLEND_PATTERNS)
+    fields["label_mode"] = _enum_value("attack.label_mode", "LABEL_MODE", a.label_mode, LABEL_MODES)
     return pb.AttackSpec(**fields)
 
 

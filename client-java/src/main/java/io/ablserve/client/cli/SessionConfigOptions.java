@@ -4,6 +4,7 @@ import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.BlendPattern;
+import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.Defense;
 import io.ablserve.v1.IsolationLoss;
@@ -50,6 +51,12 @@ final class SessionConfigOptions {
       description = "The attack's target class"
           + " (server default: 0).")
   Integer targetLabel;
+
+  @Option(names = "--label-mode", paramLabel = "MODE", converter = ChoiceConverter.LabelModeChoice.class,
+      description = "The poisons' labels: all-to-one (the target) or all-to-all (class y becomes y + 1 mod"
+          + " classes, no target; badnets, blend, trojan and wanet only)"
+          + " (server default: all-to-one).")
+  LabelMode labelMode;
 
   @Option(names = "--poison-rate", paramLabel = "FRACTION",
       description = "Share of the training set poisoned, in (0, 1)"
@@ -301,6 +308,9 @@ final class SessionConfigOptions {
     }
     if (targetLabel != null) {
       spec.setTargetLabel(targetLabel);
+    }
+    if (labelMode != null) {
+      spec.setLabelMode(labelMode);
     }
     if (poisonRate != null) {
       spec.setPoisonRate(poisonRate);

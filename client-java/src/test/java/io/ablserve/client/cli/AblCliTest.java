@@ -17,6 +17,7 @@ import io.ablserve.v1.Defense;
 import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.IsolationResult;
+import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.PatchCorner;
@@ -545,6 +546,16 @@ class AblCliTest {
     assertThat(sent.getPatchMarginPx()).isEqualTo(2);
     assertThat(sent.getBlendPattern()).isEqualTo(BlendPattern.BLEND_PATTERN_CHECKERBOARD);
     assertThat(sent.getBlendSeed()).isEqualTo(-5);
+  }
+
+  @Test
+  void run_sendsTheLabelModeOnlyWhenGiven() {
+    execute("run", "--no-progress", "--attack", "trojan", "--label-mode", "All-To-All");
+    execute("run", "--no-progress");
+
+    List<SessionConfig> sent = server.service.creates.stream().map(r -> r.getConfig()).toList();
+    assertThat(sent.get(0).getAttack().getLabelMode()).isEqualTo(LabelMode.LABEL_MODE_ALL_TO_ALL);
+    assertThat(sent.get(1).getAttack().getLabelMode()).isEqualTo(LabelMode.LABEL_MODE_UNSPECIFIED);
   }
 
   @Test

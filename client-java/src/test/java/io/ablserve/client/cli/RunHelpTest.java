@@ -42,7 +42,7 @@ class RunHelpTest {
     AttackConfig attack = AttackConfig.DEFAULTS;
     Map<String, Object> serverDefaults = Map.ofEntries(
         entry("--attack", attack.kind()), entry("--target", attack.targetLabel()),
-        entry("--poison-rate", attack.poisonRate()), entry("--patch-size", attack.patchSizePx()),
+        entry("--poison-rate", attack.poisonRate()), entry("--label-mode", attack.labelMode()), entry("--patch-size", attack.patchSizePx()),
         entry("--blend-alpha", attack.blendAlpha()), entry("--patch-corner", attack.patchCorner()),
         entry("--patch-margin", attack.patchMarginPx()), entry("--blend-pattern", attack.blendPattern()),
         entry("--blend-seed", attack.blendSeed()), entry("--sig-amplitude", attack.sigAmplitude()),

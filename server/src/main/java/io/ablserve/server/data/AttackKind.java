@@ -1,6 +1,6 @@
 package io.ablserve.server.data;
 
-/** The backdoor attacks the poisoner can apply, all all-to-one. */
+/** The backdoor attacks the poisoner can apply. */
 public enum AttackKind {
   /** No poisoning: a clean baseline. */
   NONE(false),
@@ -33,5 +33,14 @@ public enum AttackKind {
    */
   public boolean cleanLabel() {
     return cleanLabel;
+  }
+
+  /**
+   * Whether the attack can run all-to-all ({@link LabelMode#ALL_TO_ALL}): the patch and blend attacks, as
+   * BadNets proposed it, and WaNet, whose paper reports it too. A clean-label attack keeps every label, so
+   * it has none to shift; NONE poisons nothing.
+   */
+  public boolean allowsAllToAll() {
+    return this != NONE && !cleanLabel;
   }
 }

@@ -6,6 +6,7 @@ import ai.djl.Device;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.BlendPattern;
+import io.ablserve.server.data.LabelMode;
 import io.ablserve.server.data.PatchCorner;
 import io.ablserve.server.data.DatasetRef;
 import io.ablserve.server.model.ModelArch;
@@ -97,9 +98,20 @@ public final class SessionConfigResolver {
               "attack.kind must be one of NONE, BADNETS, BLEND, TROJAN, SIG, WANET, got "
                   + spec.getKindValue());
         };
+    LabelMode labelMode =
+        switch (spec.getLabelMode()) {
+          case LABEL_MODE_UNSPECIFIED -> d.labelMode();
+          case LABEL_MODE_ALL_TO_ONE -> LabelMode.ALL_TO_ONE;
+          case LABEL_MODE_ALL_TO_ALL -> LabelMode.ALL_TO_ALL;
+          case UNRECOGNIZED -> throw unknown(
+              "attack.label_mode", "ALL_TO_ONE, ALL_TO_ALL", spec.getLabelModeValue());
+        };
+    // All-to-all has no target: a stray target_label must not be range-checked against the classes.
+    int target =
+        labelMode == LabelMode.ALL_TO_ALL || !spec.hasTargetLabel() ? d.targetLabel() : spec.getTargetLabel();
     return new AttackConfig(
         kind,
-        spec.hasTargetLabel() ? spec.getTargetLabel() : d.targetLabel(),
+        target,
         spec.hasPoisonRate() ? spec.getPoisonRate() : d.poisonRate(),
         spec.hasPatchSizePx() ? spec.getPatchSizePx() : d.patchSizePx(),
         spec.hasBlendAlpha() ? spec.getBlendAlpha() : d.blendAlpha(),
@@ -125,7 +137,8 @@ public final class SessionConfigResolver {
           case UNRECOGNIZED -> throw unknown(
               "attack.blend_pattern", "NOISE, CHECKERBOARD", spec.getBlendPatternValue());
         },
-        spec.hasBlendSeed() ? spec.getBlendSeed() : d.blendSeed());
+        spec.hasBlendSeed() ? spec.getBlendSeed() : d.blendSeed(),
+        labelMode);
   }
 
   static ModelArch model(ModelSpec spec) {
@@ -228,22 +241,7 @@ public final class SessionConfigResolver {
                 .setName(e.dataset().name())
                 .setTrainLimit(e.dataset().trainLimit())
                 .setTestLimit(e.dataset().testLimit()))
-        .setAttack(
-            AttackSpec.newBuilder()
-                .setKind(apiAttackKind(attack.kind()))
-                .setTargetLabel(attack.targetLabel())
-                .setPoisonRate(attack.poisonRate())
-                .setPatchSizePx(attack.patchSizePx())
-                .setBlendAlpha(attack.blendAlpha())
-                .setSigAmplitude(attack.sigAmplitude())
-                .setSigFrequency(attack.sigFrequency())
-                .setWanetGridSize(attack.wanetGridSize())
-                .setWanetStrength(attack.wanetStrength())
-                .setWanetCrossRatio(attack.wanetCrossRatio())
-                .setPatchCorner(io.ablserve.v1.PatchCorner.valueOf("PATCH_CORNER_" + attack.patchCorner()))
-                .setPatchMarginPx(attack.patchMarginPx())
-                .setBlendPattern(io.ablserve.v1.BlendPattern.valueOf("BLEND_PATTERN_" + attack.blendPattern()))
-                .setBlendSeed(attack.blendSeed()))
+        .setAttack(attackEcho(attack))
         .setModel(ModelSpec.newBuilder().setArch(apiModelArch(e.model())))
         .setAbl(
             io.ablserve.v1.AblConfig.newBuilder()
@@ -294,6 +292,29 @@ public final class SessionConfigResolver {
         .setDevice(DeviceResolver.apiName(device))
         .setSeed(e.seed())
         .build();
+  }
+
+  private static AttackSpec attackEcho(AttackConfig attack) {
+    AttackSpec.Builder spec =
+        AttackSpec.newBuilder()
+            .setKind(apiAttackKind(attack.kind()))
+            .setPoisonRate(attack.poisonRate())
+            .setPatchSizePx(attack.patchSizePx())
+            .setBlendAlpha(attack.blendAlpha())
+            .setSigAmplitude(attack.sigAmplitude())
+            .setSigFrequency(attack.sigFrequency())
+            .setWanetGridSize(attack.wanetGridSize())
+            .setWanetStrength(attack.wanetStrength())
+            .setWanetCrossRatio(attack.wanetCrossRatio())
+            .setPatchCorner(io.ablserve.v1.PatchCorner.valueOf("PATCH_CORNER_" + attack.patchCorner()))
+            .setPatchMarginPx(attack.patchMarginPx())
+            .setBlendPattern(io.ablserve.v1.BlendPattern.valueOf("BLEND_PATTERN_" + attack.blendPattern()))
+            .setBlendSeed(attack.blendSeed())
+            .setLabelMode(io.ablserve.v1.LabelMode.valueOf("LABEL_MODE_" + attack.labelMode()));
+    if (attack.labelMode() == LabelMode.ALL_TO_ONE) {
+      spec.setTargetLabel(attack.targetLabel()); // all-to-all has none
+    }
+    return spec.build();
   }
 
   private static io.ablserve.v1.AttackKind apiAttackKind(AttackKind kind) {

@@ -143,12 +143,9 @@ public final class SessionSamples {
         if (request.getIndicesCount() > 0) {
           yield checked(request, data.test.size(), "test");
         }
-        int[] labels = data.test.labels();
         yield data.attack.kind() == AttackKind.NONE
             ? IntStream.range(0, data.test.size()).toArray()
-            : IntStream.range(0, data.test.size())
-                .filter(i -> labels[i] != data.attack.targetLabel())
-                .toArray();
+            : Poisoning.triggeredIndices(data.test, data.attack);
       }
       case SAMPLE_SET_UNSPECIFIED, UNRECOGNIZED -> throw new IllegalArgumentException(
           "set must be one of ISOLATED, SUSPECTS, RANKED, CLASS, TRAIN, TEST, got "

@@ -8,6 +8,7 @@ import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.BlendPattern;
 import io.ablserve.v1.GetSampleImagesRequest;
+import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.ResultsServiceGrpc;
 import io.ablserve.v1.SampleImage;
@@ -39,6 +40,49 @@ class AttackOptionsTest extends ServiceTestBase {
     assertThat(resolved.getPatchMarginPx()).isEqualTo(1);
     assertThat(resolved.getBlendPattern()).isEqualTo(BlendPattern.BLEND_PATTERN_NOISE);
     assertThat(resolved.getBlendSeed()).isEqualTo(0x424C454EL);
+    assertThat(resolved.getLabelMode()).isEqualTo(LabelMode.LABEL_MODE_ALL_TO_ONE);
+    assertThat(resolved.hasTargetLabel()).isTrue();
+  }
+
+  @Test
+  void allToAll_isEchoedWithoutATarget_andIgnoresAStrayOne() throws Exception {
+    start(new ScriptedTrainer(1, false));
+
+    AttackSpec resolved = create(config(b -> b.setAttack(AttackSpec.newBuilder()
+        .setKind(AttackKind.ATTACK_KIND_TROJAN).setLabelMode(LabelMode.LABEL_MODE_ALL_TO_ALL)
+        .setTargetLabel(50)))).getConfig().getAttack();
+
+    assertThat(resolved.getLabelMode()).isEqualTo(LabelMode.LABEL_MODE_ALL_TO_ALL);
+    assertThat(resolved.hasTargetLabel()).as("all-to-all has no target").isFalse();
+  }
+
+  @Test
+  void allToAll_triggersEveryTestImage() throws Exception {
+    start(new ScriptedTrainer(1, false));
+    String allToOne = create(config(b -> b.setAttack(badNets()))).getId();
+    String allToAll = create(config(b -> b.setAttack(
+        badNets().setLabelMode(LabelMode.LABEL_MODE_ALL_TO_ALL)))).getId();
+
+    assertThat(testSetSize(allToAll)).isGreaterThan(testSetSize(allToOne));
+  }
+
+  @Test
+  void createSession_refusesAllToAllForCleanLabelAttacksAndUnknownModes() throws Exception {
+    start(new ScriptedTrainer(1, false));
+
+    assertInvalid(b -> b.setAttack(AttackSpec.newBuilder().setKind(AttackKind.ATTACK_KIND_SIG)
+        .setLabelMode(LabelMode.LABEL_MODE_ALL_TO_ALL)),
+        "attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN and WANET, which relabel their"
+            + " poisons; SIG is clean-label and keeps every label");
+    assertInvalid(b -> b.setAttack(badNets().setLabelModeValue(9)),
+        "attack.label_mode must be one of ALL_TO_ONE, ALL_TO_ALL, got 9");
+  }
+
+  private int testSetSize(String id) {
+    return ResultsServiceGrpc.newBlockingStub(server.channel()).withDeadlineAfter(60, TimeUnit.SECONDS)
+        .getSampleImages(GetSampleImagesRequest.newBuilder().setSessionId(id)
+            .setSet(SampleSet.SAMPLE_SET_TEST).setMaxImages(1).build())
+        .getTotalCount();
   }
 
   @Test
