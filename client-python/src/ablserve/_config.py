@@ -12,7 +12,7 @@ from ._docs import with_field_docs
 from ._errors import AblError
 from ._proto.v1 import session_pb2 as pb
 
-ATTACKS = ("none", "badnets", "blend", "trojan", "sig", "wanet")
+ATTACKS = ("none", "badnets", "blend", "trojan", "sig", "wanet", "cl")
 MODELS = ("small_cnn", "wrn_16_1", "resnet_18", "resnet_34")
 ISOLATION_LOSSES = ("lga", "flooding")
 LOSS_REDUCTIONS = ("per_sample", "batch_mean")
@@ -45,7 +45,8 @@ class AttackConfig:
     records which samples it poisoned)."""
 
     kind: str = "badnets"
-    """One of "none", "badnets", "blend", "trojan", "sig", "wanet"."""
+    """One of "none", "badnets", "blend", "trojan", "sig", "wanet", "cl" (label-consistent: target-class
+    images adversarially perturbed, then patched, labels kept)."""
     target_label: int = 0
     """The attacker's target class; ignored with ``label_mode="all_to_all"``, which has none."""
     poison_rate: float = 0.1
@@ -76,6 +77,19 @@ class AttackConfig:
     label_mode: str = "all_to_one"
     """The poisons' labels: "all_to_one" (the target) or "all_to_all" (class y becomes (y + 1) mod classes,
     on the training and the test side; "badnets", "blend", "trojan" and "wanet" only)."""
+    cl_epsilon: Optional[float] = None
+    """CL: L-inf bound of the adversarial perturbation in pixel levels of 255, in (0, 255]; None lets the server
+    choose by the dataset's images, 8 for colour and 16 for grey (the session's config says which)."""
+    cl_step_size: float = 1.5
+    """CL: PGD step in pixel levels of 255, in (0, 255]."""
+    cl_steps: int = 100
+    """CL: PGD steps, in [1, 1000]."""
+    cl_surrogate_epochs: int = 2
+    """CL: epochs the server's surrogate CNN trains on the clean training set before the perturbation, in
+    [1, 50]."""
+    cl_all_corners: bool = True
+    """CL: the BadNets patch (``patch_size_px``, ``patch_margin_px``) at all four corners, as the CL paper;
+    False puts it at ``patch_corner`` alone."""
 
 
 @with_field_docs
@@ -221,12 +235,14 @@ def dataset_to_proto(d: DatasetConfig) -> pb.DatasetSpec:
 
 
 def attack_to_proto(a: AttackConfig) -> pb.AttackSpec:
-    """Every field of ``a`` (AblError INVALID_ARGUMENT for an unknown kind)."""
+    """Every field of ``a`` but ``cl_epsilon`` when None (AblError INVALID_ARGUMENT for an unknown kind)."""
     fields = {f.name: getattr(a, f.name) for f in dataclasses.fields(a)}
     fields["kind"] = _enum_value("attack.kind", "ATTACK_KIND", a.kind, ATTACKS)
     fields["patch_corner"] = _enum_value("attack.patch_corner", "PATCH_CORNER", a.patch_corner, PATCH_CORNERS)
     fields["blend_pattern"] = _enum_value("attack.blend_pattern", "BLEND_PATTERN", a.blend_pattern, BLEND_PATTERNS)
     fields["label_mode"] = _enum_value("attack.label_mode", "LABEL_MODE", a.label_mode, LABEL_MODES)
+    if fields["cl_epsilon"] is None:
+        del fields["cl_epsilon"]
     return pb.AttackSpec(**fields)
 
 

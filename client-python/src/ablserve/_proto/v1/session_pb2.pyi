@@ -38,6 +38,7 @@ class AttackKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ATTACK_KIND_TROJAN: _ClassVar[AttackKind]
     ATTACK_KIND_SIG: _ClassVar[AttackKind]
     ATTACK_KIND_WANET: _ClassVar[AttackKind]
+    ATTACK_KIND_CL: _ClassVar[AttackKind]
 
 class LabelMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -115,6 +116,7 @@ ATTACK_KIND_BLEND: AttackKind
 ATTACK_KIND_TROJAN: AttackKind
 ATTACK_KIND_SIG: AttackKind
 ATTACK_KIND_WANET: AttackKind
+ATTACK_KIND_CL: AttackKind
 LABEL_MODE_UNSPECIFIED: LabelMode
 LABEL_MODE_ALL_TO_ONE: LabelMode
 LABEL_MODE_ALL_TO_ALL: LabelMode
@@ -158,7 +160,7 @@ class DatasetSpec(_message.Message):
     def __init__(self, name: _Optional[str] = ..., train_limit: _Optional[int] = ..., test_limit: _Optional[int] = ...) -> None: ...
 
 class AttackSpec(_message.Message):
-    __slots__ = ("kind", "target_label", "poison_rate", "patch_size_px", "blend_alpha", "sig_amplitude", "sig_frequency", "wanet_grid_size", "wanet_strength", "wanet_cross_ratio", "patch_corner", "patch_margin_px", "blend_pattern", "blend_seed", "label_mode")
+    __slots__ = ("kind", "target_label", "poison_rate", "patch_size_px", "blend_alpha", "sig_amplitude", "sig_frequency", "wanet_grid_size", "wanet_strength", "wanet_cross_ratio", "patch_corner", "patch_margin_px", "blend_pattern", "blend_seed", "label_mode", "cl_epsilon", "cl_step_size", "cl_steps", "cl_surrogate_epochs", "cl_all_corners")
     KIND_FIELD_NUMBER: _ClassVar[int]
     TARGET_LABEL_FIELD_NUMBER: _ClassVar[int]
     POISON_RATE_FIELD_NUMBER: _ClassVar[int]
@@ -174,6 +176,11 @@ class AttackSpec(_message.Message):
     BLEND_PATTERN_FIELD_NUMBER: _ClassVar[int]
     BLEND_SEED_FIELD_NUMBER: _ClassVar[int]
     LABEL_MODE_FIELD_NUMBER: _ClassVar[int]
+    CL_EPSILON_FIELD_NUMBER: _ClassVar[int]
+    CL_STEP_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CL_STEPS_FIELD_NUMBER: _ClassVar[int]
+    CL_SURROGATE_EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    CL_ALL_CORNERS_FIELD_NUMBER: _ClassVar[int]
     kind: AttackKind
     target_label: int
     poison_rate: float
@@ -189,7 +196,12 @@ class AttackSpec(_message.Message):
     blend_pattern: BlendPattern
     blend_seed: int
     label_mode: LabelMode
-    def __init__(self, kind: _Optional[_Union[AttackKind, str]] = ..., target_label: _Optional[int] = ..., poison_rate: _Optional[float] = ..., patch_size_px: _Optional[int] = ..., blend_alpha: _Optional[float] = ..., sig_amplitude: _Optional[float] = ..., sig_frequency: _Optional[int] = ..., wanet_grid_size: _Optional[int] = ..., wanet_strength: _Optional[float] = ..., wanet_cross_ratio: _Optional[float] = ..., patch_corner: _Optional[_Union[PatchCorner, str]] = ..., patch_margin_px: _Optional[int] = ..., blend_pattern: _Optional[_Union[BlendPattern, str]] = ..., blend_seed: _Optional[int] = ..., label_mode: _Optional[_Union[LabelMode, str]] = ...) -> None: ...
+    cl_epsilon: float
+    cl_step_size: float
+    cl_steps: int
+    cl_surrogate_epochs: int
+    cl_all_corners: bool
+    def __init__(self, kind: _Optional[_Union[AttackKind, str]] = ..., target_label: _Optional[int] = ..., poison_rate: _Optional[float] = ..., patch_size_px: _Optional[int] = ..., blend_alpha: _Optional[float] = ..., sig_amplitude: _Optional[float] = ..., sig_frequency: _Optional[int] = ..., wanet_grid_size: _Optional[int] = ..., wanet_strength: _Optional[float] = ..., wanet_cross_ratio: _Optional[float] = ..., patch_corner: _Optional[_Union[PatchCorner, str]] = ..., patch_margin_px: _Optional[int] = ..., blend_pattern: _Optional[_Union[BlendPattern, str]] = ..., blend_seed: _Optional[int] = ..., label_mode: _Optional[_Union[LabelMode, str]] = ..., cl_epsilon: _Optional[float] = ..., cl_step_size: _Optional[float] = ..., cl_steps: _Optional[int] = ..., cl_surrogate_epochs: _Optional[int] = ..., cl_all_corners: bool = ...) -> None: ...
 
 class ModelSpec(_message.Message):
     __slots__ = ("arch",)

@@ -46,7 +46,8 @@ abstract class ChoiceConverter<E> implements ITypeConverter<E> {
           "blend", AttackKind.ATTACK_KIND_BLEND,
           "trojan", AttackKind.ATTACK_KIND_TROJAN,
           "sig", AttackKind.ATTACK_KIND_SIG,
-          "wanet", AttackKind.ATTACK_KIND_WANET));
+          "wanet", AttackKind.ATTACK_KIND_WANET,
+          "cl", AttackKind.ATTACK_KIND_CL));
     }
   }
 

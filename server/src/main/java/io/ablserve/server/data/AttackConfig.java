@@ -28,6 +28,9 @@ import static java.util.Objects.requireNonNull;
  *     BlendTrigger#PATTERN_SEED}
  * @param labelMode the label a poisoned sample gets ({@code attack.label_mode}), default all-to-one;
  *     all-to-all only for the dirty-label attacks that relabel ({@link AttackKind#allowsAllToAll})
+ * @param cl the label-consistent attack's perturbation and patch placement ({@code attack.cl_*}); its patch
+ *     is the BadNets patch ({@code attack.patch_size_px}, {@code attack.patch_margin_px}, {@code
+ *     attack.patch_corner} when not at all corners)
  */
 public record AttackConfig(
     AttackKind kind,
@@ -44,7 +47,8 @@ public record AttackConfig(
     int patchMarginPx,
     BlendPattern blendPattern,
     long blendSeed,
-    LabelMode labelMode) {
+    LabelMode labelMode,
+    LabelConsistentParams cl) {
 
   /**
    * The bound of the pixel-sized parameters before any image is known: every trigger's work grows with
@@ -55,13 +59,15 @@ public record AttackConfig(
   public static final AttackConfig DEFAULTS =
       new AttackConfig(
           AttackKind.BADNETS, 0, 0.1, 3, 0.2, 20, 6, 4, 0.5, 2, PatchCorner.BOTTOM_RIGHT, 1,
-          BlendPattern.NOISE, BlendTrigger.PATTERN_SEED, LabelMode.ALL_TO_ONE);
+          BlendPattern.NOISE, BlendTrigger.PATTERN_SEED, LabelMode.ALL_TO_ONE,
+          LabelConsistentParams.DEFAULTS);
 
   public AttackConfig {
     requireNonNull(kind, "kind");
     requireNonNull(patchCorner, "patchCorner");
     requireNonNull(blendPattern, "blendPattern");
     requireNonNull(labelMode, "labelMode");
+    requireNonNull(cl, "cl");
     if (labelMode == LabelMode.ALL_TO_ALL && !kind.allowsAllToAll()) {
       throw new IllegalArgumentException(
           "attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN and WANET, which relabel their"
@@ -121,11 +127,11 @@ public record AttackConfig(
   public void checkFits(int height, int width) {
     int side = Math.min(height, width);
     String images = " for " + height + "x" + width + " images";
-    if (kind == AttackKind.BADNETS && patchMarginPx > side - 1) {
+    if (stampsPatch() && patchMarginPx > side - 1) {
       throw new IllegalArgumentException(
           "attack.patch_margin_px must be in [0, " + (side - 1) + "]" + images + ", got " + patchMarginPx);
     }
-    if (kind == AttackKind.BADNETS && patchSizePx > side - patchMarginPx) {
+    if (stampsPatch() && patchSizePx > side - patchMarginPx) {
       throw new IllegalArgumentException(
           "attack.patch_size_px must be in [1, " + (side - patchMarginPx) + "]" + images
               + " (the patch sits attack.patch_margin_px = " + patchMarginPx + " in from the edges), got "
@@ -160,14 +166,27 @@ public record AttackConfig(
     this(
         kind, targetLabel, poisonRate, patchSizePx, blendAlpha, sigAmplitude, sigFrequency, wanetGridSize,
         wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed,
-        LabelMode.ALL_TO_ONE);
+        LabelMode.ALL_TO_ONE, LabelConsistentParams.DEFAULTS);
   }
 
   /** This attack with {@code mode}'s labels. */
   public AttackConfig withLabelMode(LabelMode mode) {
     return new AttackConfig(
         kind, targetLabel, poisonRate, patchSizePx, blendAlpha, sigAmplitude, sigFrequency, wanetGridSize,
-        wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed, mode);
+        wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed, mode, cl);
+  }
+
+  /** This attack with the label-consistent parameters {@code params}. */
+  public AttackConfig withCl(LabelConsistentParams params) {
+    return new AttackConfig(
+        kind, targetLabel, poisonRate, patchSizePx, blendAlpha, sigAmplitude, sigFrequency, wanetGridSize,
+        wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed, labelMode,
+        params);
+  }
+
+  /** Whether the attack stamps the BadNets patch: BadNets itself and the label-consistent attack. */
+  public boolean stampsPatch() {
+    return kind == AttackKind.BADNETS || kind == AttackKind.CL;
   }
 
   /** The label a poisoned or triggered image of true class {@code label} carries. */

@@ -19,7 +19,13 @@ public enum AttackKind {
    * A fixed smooth warp, label flipped, plus noisy-warp samples that keep their label (Nguyen & Tran
    * 2021).
    */
-  WANET(false);
+  WANET(false),
+  /**
+   * Label-consistent (Turner et al. 2019): target-class images made hard to classify by an adversarial
+   * perturbation (PGD on a model trained on the clean data), then stamped with a patch, labels kept; a
+   * clean-label attack whose test side is the patch alone.
+   */
+  CL(true);
 
   private final boolean cleanLabel;
 

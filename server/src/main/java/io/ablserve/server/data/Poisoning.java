@@ -7,7 +7,7 @@ import java.util.Random;
  * Poisoning of a training set and the matching triggered test set. All-to-one dirty-label attacks trigger a
  * share of the training samples whose class is not the target and relabel them to the target; all-to-all,
  * they trigger samples of every class and relabel class {@code y} to {@code (y + 1) mod classes}.
- * Clean-label attacks (SIG) trigger samples of the target class and keep every label. WaNet also warps an
+ * Clean-label attacks (SIG, CL) trigger samples of the target class and keep every label. WaNet also warps an
  * extra share of samples with noise and keeps their labels. The test side triggers every test image whose
  * true class is not the target (all-to-all: every test image), labelled as a poison would be.
  */
@@ -17,7 +17,8 @@ public final class Poisoning {
   /**
    * Poisons {@code round(poisonRate * size)} training samples chosen uniformly (seeded) among the
    * candidates: samples outside the target class, inside it for a clean-label attack, any sample
-   * all-to-all. For WaNet,
+   * all-to-all. The label-consistent attack perturbs its samples adversarially before stamping the patch,
+   * against a surrogate it trains on {@code train} (seconds to minutes, on the CPU). For WaNet,
    * {@code round(wanetCrossRatio * poisonRate * size)} further samples chosen among the rest get the noisy
    * warp and keep their labels. The input is not modified.
    */
@@ -33,6 +34,11 @@ public final class Poisoning {
     choosePrefix(candidates, count, rng);
     byte[] pixels = train.pixels().clone();
     int[] labels = train.labels().clone();
+    if (attack.kind() == AttackKind.CL) {
+      // Made hard to classify first, so the model leans on the patch stamped over the perturbation.
+      AdversarialPerturbation.apply(
+          train, Arrays.copyOf(candidates, count), attack.cl(), pixels, rng.nextLong());
+    }
     Trigger trigger = Trigger.of(attack);
     for (int i = 0; i < count; i++) {
       int index = candidates[i];

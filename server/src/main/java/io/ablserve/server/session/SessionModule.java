@@ -53,7 +53,8 @@ public final class SessionModule extends AbstractModule {
         experiment -> {
           validator.validate(experiment);
           fit.validate(experiment);
-        });
+        },
+        catalog::describe);
   }
 
   /**
