@@ -151,7 +151,8 @@ final class ReportFormat {
     }
     if (cl) {
       row += ", epsilon " + opt(a.hasClEpsilon(), a.getClEpsilon())
-          + ", " + opt(a.hasClSteps(), a.getClSteps()) + " steps of " + opt(a.hasClStepSize(), a.getClStepSize())
+          + ", " + opt(a.hasClSteps(), a.getClSteps())
+          + " steps of " + opt(a.hasClStepSize(), a.getClStepSize())
           + ", surrogate epochs " + opt(a.hasClSurrogateEpochs(), a.getClSurrogateEpochs());
     }
     if (kind == AttackKind.ATTACK_KIND_BLEND || any && a.hasBlendAlpha()) {

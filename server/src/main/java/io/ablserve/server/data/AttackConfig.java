@@ -4,7 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * An attack: which trigger, which target class (all-to-one) or the shift of every class (all-to-all), what
- * share of the training set, and the parameters of each trigger (only the chosen kind's are used). Pixel amplitudes are on the 0..255 scale.
+ * share of the training set, and the parameters of each trigger (only the chosen kind's are used). Pixel
+ * amplitudes are on the 0..255 scale.
  * Messages name the v1 API field ({@code attack.<field>}) so they can go back to the client unchanged.
  *
  * @param patchSizePx BadNets square side ({@code attack.patch_size_px}), in [1, {@value #MAX_PX}] and less

@@ -142,7 +142,8 @@ class AttackOptionsTest extends ServiceTestBase {
   void createSession_refusesClParametersOutOfRange() throws Exception {
     start(new ScriptedTrainer(1, false));
 
-    assertInvalid(b -> b.setAttack(cl().setClEpsilon(Double.NaN)), "attack.cl_epsilon must be in (0, 255], got NaN");
+    assertInvalid(b -> b.setAttack(cl().setClEpsilon(Double.NaN)),
+        "attack.cl_epsilon must be in (0, 255], got NaN");
     assertInvalid(b -> b.setAttack(cl().setClEpsilon(300)), "attack.cl_epsilon must be in (0, 255], got 300.0");
     assertInvalid(b -> b.setAttack(cl().setClSteps(0)), "attack.cl_steps must be in [1, 1000], got 0");
     assertInvalid(b -> b.setAttack(cl().setClSurrogateEpochs(51)),

@@ -95,7 +95,8 @@ class LabelConsistentAttackTest {
       }
       int sample = i;
       if (Arrays.stream(chosen).noneMatch(c -> c == sample)) {
-        assertThat(Arrays.equals(pixels, i * 192, (i + 1) * 192, clean.pixels(), i * 192, (i + 1) * 192))
+        int bytes = clean.imageBytes();
+        assertThat(Arrays.equals(pixels, i * bytes, (i + 1) * bytes, clean.pixels(), i * bytes, (i + 1) * bytes))
             .as("unchosen sample %d", i).isTrue();
       }
     }
@@ -113,7 +114,8 @@ class LabelConsistentAttackTest {
     int[] kept = Poisoning.triggeredIndices(test, attack);
     for (int i = 0; i < kept.length; i++) {
       for (int k = 0; k < test.imageBytes(); k++) {
-        int expected = inCornerPatch(k / SIDE, k % SIDE) ? 255 : test.pixels()[kept[i] * test.imageBytes() + k] & 0xff;
+        int clean = test.pixels()[kept[i] * test.imageBytes() + k] & 0xff;
+        int expected = inCornerPatch(k / SIDE, k % SIDE) ? 255 : clean;
         assertThat(triggered.pixels()[i * test.imageBytes() + k] & 0xff).isEqualTo(expected);
       }
     }
