@@ -12,7 +12,7 @@ from ._docs import with_field_docs
 from ._errors import AblError
 from ._proto.v1 import session_pb2 as pb
 
-ATTACKS = ("none", "badnets", "blend", "trojan", "sig", "wanet")
+ATTACKS = ("none", "badnets", "blend", "trojan", "sig", "wanet", "cl")
 MODELS = ("small_cnn", "wrn_16_1", "resnet_18", "resnet_34")
 ISOLATION_LOSSES = ("lga", "flooding")
 LOSS_REDUCTIONS = ("per_sample", "batch_mean")
@@ -21,6 +21,7 @@ UNLEARNING_MODES = ("gga", "finetune_then_ascent")
 RANKINGS = ("global", "per_class")
 PATCH_CORNERS = ("bottom_right", "bottom_left", "top_left", "top_right")
 BLEND_PATTERNS = ("noise", "checkerboard")
+LABEL_MODES = ("all_to_one", "all_to_all")
 
 
 @with_field_docs
@@ -40,12 +41,14 @@ class DatasetConfig:
 @with_field_docs
 @dataclass
 class AttackConfig:
-    """All-to-one backdoor poisoning of the training set (the server records which samples it poisoned)."""
+    """Backdoor poisoning of the training set, all-to-one unless ``label_mode`` says otherwise (the server
+    records which samples it poisoned)."""
 
     kind: str = "badnets"
-    """One of "none", "badnets", "blend", "trojan", "sig", "wanet"."""
+    """One of "none", "badnets", "blend", "trojan", "sig", "wanet", "cl" (label-consistent: target-class
+    images adversarially perturbed, then patched, labels kept)."""
     target_label: int = 0
-    """The attacker's target class."""
+    """The attacker's target class; ignored with ``label_mode="all_to_all"``, which has none."""
     poison_rate: float = 0.1
     """Share of the training set poisoned, in (0, 1)."""
     patch_size_px: int = 3
@@ -71,6 +74,22 @@ class AttackConfig:
     and white cells of min(height, width) // 8 pixels, a deterministic stand-in for the paper's photo)."""
     blend_seed: int = 1112294734
     """Blend: the seed of the "noise" pattern; one seed gives one pattern, on the training and the test side."""
+    label_mode: str = "all_to_one"
+    """The poisons' labels: "all_to_one" (the target) or "all_to_all" (class y becomes (y + 1) mod classes,
+    on the training and the test side; "badnets", "blend", "trojan" and "wanet" only)."""
+    cl_epsilon: Optional[float] = None
+    """CL: L-inf bound of the adversarial perturbation in pixel levels of 255, in (0, 255]; None lets the server
+    choose by the dataset's images, 8 for colour and 16 for grey (the session's config says which)."""
+    cl_step_size: float = 1.5
+    """CL: PGD step in pixel levels of 255, in (0, 255]."""
+    cl_steps: int = 100
+    """CL: PGD steps, in [1, 1000]."""
+    cl_surrogate_epochs: int = 2
+    """CL: epochs the server's surrogate CNN trains on the clean training set before the perturbation, in
+    [1, 50]."""
+    cl_all_corners: bool = True
+    """CL: the BadNets patch (``patch_size_px``, ``patch_margin_px``) at all four corners, as the CL paper;
+    False puts it at ``patch_corner`` alone."""
 
 
 @with_field_docs
@@ -195,7 +214,8 @@ class SessionConfig:
         return cls(
             dataset=values(DatasetConfig, msg.dataset, {}),
             attack=values(AttackConfig, msg.attack, {"kind": "ATTACK_KIND", "patch_corner": "PATCH_CORNER",
-                                                     "blend_pattern": "BLEND_PATTERN"}),
+                                                     "blend_pattern": "BLEND_PATTERN",
+                                                     "label_mode": "LABEL_MODE"}),
             abl=values(AblConfig, msg.abl, {
                 "isolation_loss": "ISOLATION_LOSS", "loss_reduction": "LOSS_REDUCTION", "defense": "DEFENSE",
                 "unlearning_mode": "UNLEARNING_MODE", "ranking": "RANKING"}),
@@ -215,11 +235,14 @@ def dataset_to_proto(d: DatasetConfig) -> pb.DatasetSpec:
 
 
 def attack_to_proto(a: AttackConfig) -> pb.AttackSpec:
-    """Every field of ``a`` (AblError INVALID_ARGUMENT for an unknown kind)."""
+    """Every field of ``a`` but ``cl_epsilon`` when None (AblError INVALID_ARGUMENT for an unknown kind)."""
     fields = {f.name: getattr(a, f.name) for f in dataclasses.fields(a)}
     fields["kind"] = _enum_value("attack.kind", "ATTACK_KIND", a.kind, ATTACKS)
     fields["patch_corner"] = _enum_value("attack.patch_corner", "PATCH_CORNER", a.patch_corner, PATCH_CORNERS)
     fields["blend_pattern"] = _enum_value("attack.blend_pattern", "BLEND_PATTERN", a.blend_pattern, BLEND_PATTERNS)
+    fields["label_mode"] = _enum_value("attack.label_mode", "LABEL_MODE", a.label_mode, LABEL_MODES)
+    if fields["cl_epsilon"] is None:
+        del fields["cl_epsilon"]
     return pb.AttackSpec(**fields)
 
 

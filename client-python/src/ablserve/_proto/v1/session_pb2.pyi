@@ -38,6 +38,13 @@ class AttackKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ATTACK_KIND_TROJAN: _ClassVar[AttackKind]
     ATTACK_KIND_SIG: _ClassVar[AttackKind]
     ATTACK_KIND_WANET: _ClassVar[AttackKind]
+    ATTACK_KIND_CL: _ClassVar[AttackKind]
+
+class LabelMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LABEL_MODE_UNSPECIFIED: _ClassVar[LabelMode]
+    LABEL_MODE_ALL_TO_ONE: _ClassVar[LabelMode]
+    LABEL_MODE_ALL_TO_ALL: _ClassVar[LabelMode]
 
 class PatchCorner(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -109,6 +116,10 @@ ATTACK_KIND_BLEND: AttackKind
 ATTACK_KIND_TROJAN: AttackKind
 ATTACK_KIND_SIG: AttackKind
 ATTACK_KIND_WANET: AttackKind
+ATTACK_KIND_CL: AttackKind
+LABEL_MODE_UNSPECIFIED: LabelMode
+LABEL_MODE_ALL_TO_ONE: LabelMode
+LABEL_MODE_ALL_TO_ALL: LabelMode
 PATCH_CORNER_UNSPECIFIED: PatchCorner
 PATCH_CORNER_BOTTOM_RIGHT: PatchCorner
 PATCH_CORNER_BOTTOM_LEFT: PatchCorner
@@ -149,7 +160,7 @@ class DatasetSpec(_message.Message):
     def __init__(self, name: _Optional[str] = ..., train_limit: _Optional[int] = ..., test_limit: _Optional[int] = ...) -> None: ...
 
 class AttackSpec(_message.Message):
-    __slots__ = ("kind", "target_label", "poison_rate", "patch_size_px", "blend_alpha", "sig_amplitude", "sig_frequency", "wanet_grid_size", "wanet_strength", "wanet_cross_ratio", "patch_corner", "patch_margin_px", "blend_pattern", "blend_seed")
+    __slots__ = ("kind", "target_label", "poison_rate", "patch_size_px", "blend_alpha", "sig_amplitude", "sig_frequency", "wanet_grid_size", "wanet_strength", "wanet_cross_ratio", "patch_corner", "patch_margin_px", "blend_pattern", "blend_seed", "label_mode", "cl_epsilon", "cl_step_size", "cl_steps", "cl_surrogate_epochs", "cl_all_corners")
     KIND_FIELD_NUMBER: _ClassVar[int]
     TARGET_LABEL_FIELD_NUMBER: _ClassVar[int]
     POISON_RATE_FIELD_NUMBER: _ClassVar[int]
@@ -164,6 +175,12 @@ class AttackSpec(_message.Message):
     PATCH_MARGIN_PX_FIELD_NUMBER: _ClassVar[int]
     BLEND_PATTERN_FIELD_NUMBER: _ClassVar[int]
     BLEND_SEED_FIELD_NUMBER: _ClassVar[int]
+    LABEL_MODE_FIELD_NUMBER: _ClassVar[int]
+    CL_EPSILON_FIELD_NUMBER: _ClassVar[int]
+    CL_STEP_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CL_STEPS_FIELD_NUMBER: _ClassVar[int]
+    CL_SURROGATE_EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    CL_ALL_CORNERS_FIELD_NUMBER: _ClassVar[int]
     kind: AttackKind
     target_label: int
     poison_rate: float
@@ -178,7 +195,13 @@ class AttackSpec(_message.Message):
     patch_margin_px: int
     blend_pattern: BlendPattern
     blend_seed: int
-    def __init__(self, kind: _Optional[_Union[AttackKind, str]] = ..., target_label: _Optional[int] = ..., poison_rate: _Optional[float] = ..., patch_size_px: _Optional[int] = ..., blend_alpha: _Optional[float] = ..., sig_amplitude: _Optional[float] = ..., sig_frequency: _Optional[int] = ..., wanet_grid_size: _Optional[int] = ..., wanet_strength: _Optional[float] = ..., wanet_cross_ratio: _Optional[float] = ..., patch_corner: _Optional[_Union[PatchCorner, str]] = ..., patch_margin_px: _Optional[int] = ..., blend_pattern: _Optional[_Union[BlendPattern, str]] = ..., blend_seed: _Optional[int] = ...) -> None: ...
+    label_mode: LabelMode
+    cl_epsilon: float
+    cl_step_size: float
+    cl_steps: int
+    cl_surrogate_epochs: int
+    cl_all_corners: bool
+    def __init__(self, kind: _Optional[_Union[AttackKind, str]] = ..., target_label: _Optional[int] = ..., poison_rate: _Optional[float] = ..., patch_size_px: _Optional[int] = ..., blend_alpha: _Optional[float] = ..., sig_amplitude: _Optional[float] = ..., sig_frequency: _Optional[int] = ..., wanet_grid_size: _Optional[int] = ..., wanet_strength: _Optional[float] = ..., wanet_cross_ratio: _Optional[float] = ..., patch_corner: _Optional[_Union[PatchCorner, str]] = ..., patch_margin_px: _Optional[int] = ..., blend_pattern: _Optional[_Union[BlendPattern, str]] = ..., blend_seed: _Optional[int] = ..., label_mode: _Optional[_Union[LabelMode, str]] = ..., cl_epsilon: _Optional[float] = ..., cl_step_size: _Optional[float] = ..., cl_steps: _Optional[int] = ..., cl_surrogate_epochs: _Optional[int] = ..., cl_all_corners: bool = ...) -> None: ...
 
 class ModelSpec(_message.Message):
     __slots__ = ("arch",)

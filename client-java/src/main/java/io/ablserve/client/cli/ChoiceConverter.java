@@ -4,6 +4,7 @@ import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.BlendPattern;
 import io.ablserve.v1.Defense;
 import io.ablserve.v1.IsolationLoss;
+import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.ModelFormat;
@@ -45,7 +46,16 @@ abstract class ChoiceConverter<E> implements ITypeConverter<E> {
           "blend", AttackKind.ATTACK_KIND_BLEND,
           "trojan", AttackKind.ATTACK_KIND_TROJAN,
           "sig", AttackKind.ATTACK_KIND_SIG,
-          "wanet", AttackKind.ATTACK_KIND_WANET));
+          "wanet", AttackKind.ATTACK_KIND_WANET,
+          "cl", AttackKind.ATTACK_KIND_CL));
+    }
+  }
+
+  static final class LabelModeChoice extends ChoiceConverter<LabelMode> {
+    LabelModeChoice() {
+      super(Map.of(
+          "all-to-one", LabelMode.LABEL_MODE_ALL_TO_ONE,
+          "all-to-all", LabelMode.LABEL_MODE_ALL_TO_ALL));
     }
   }
 

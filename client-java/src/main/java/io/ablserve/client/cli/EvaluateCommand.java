@@ -31,7 +31,7 @@ final class EvaluateCommand extends ClientCommand {
   Integer testLimit;
 
   @Option(names = "--attack", paramLabel = "KIND", converter = ChoiceConverter.AttackChoice.class,
-      description = "Also the attack success rate of this trigger: badnets, blend, trojan, sig or wanet."
+      description = "Also the attack success rate of this trigger: badnets, blend, trojan, sig, wanet or cl."
           + " The session's own kind means its attack as trained (target and trigger); another kind"
           + " needs --target and takes the server's default trigger.")
   AttackKind attack;

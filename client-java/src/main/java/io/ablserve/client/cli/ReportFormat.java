@@ -11,6 +11,7 @@ import io.ablserve.v1.EpochSummary;
 import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.FinalResult;
 import io.ablserve.v1.IsolationResult;
+import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Phase;
 import io.ablserve.v1.Session;
@@ -131,17 +132,28 @@ final class ReportFormat {
     if (kind == AttackKind.ATTACK_KIND_NONE) {
       return row;
     }
-    row += " target " + opt(a.hasTargetLabel(), a.getTargetLabel())
+    row += (a.getLabelMode() == LabelMode.LABEL_MODE_ALL_TO_ALL
+            ? " all-to-all"
+            : " target " + opt(a.hasTargetLabel(), a.getTargetLabel()))
         + ", poison rate " + (a.hasPoisonRate() ? percent(a.getPoisonRate()) : "default");
     // An unspecified kind is the server's default attack, whichever that is: show what was given.
     boolean any = kind == AttackKind.ATTACK_KIND_UNSPECIFIED;
-    if (kind == AttackKind.ATTACK_KIND_BADNETS || any && a.hasPatchSizePx()) {
+    boolean cl = kind == AttackKind.ATTACK_KIND_CL;
+    if (kind == AttackKind.ATTACK_KIND_BADNETS || cl || any && a.hasPatchSizePx()) {
       row += ", patch " + (a.hasPatchSizePx() ? a.getPatchSizePx() + "px" : "default");
-      if (a.getPatchCorner() != PatchCorner.PATCH_CORNER_UNSPECIFIED || a.hasPatchMarginPx()) {
+      if (cl && (!a.hasClAllCorners() || a.getClAllCorners())) {
+        row += " all corners" + (a.hasPatchMarginPx() ? " margin " + a.getPatchMarginPx() + "px" : "");
+      } else if (a.getPatchCorner() != PatchCorner.PATCH_CORNER_UNSPECIFIED || a.hasPatchMarginPx()) {
         row += " " + (a.getPatchCorner() == PatchCorner.PATCH_CORNER_UNSPECIFIED ? "default corner"
             : enumName(a.getPatchCorner().name(), "PATCH_CORNER_").toLowerCase(Locale.ROOT).replace('_', '-'))
             + " margin " + (a.hasPatchMarginPx() ? a.getPatchMarginPx() + "px" : "default");
       }
+    }
+    if (cl) {
+      row += ", epsilon " + opt(a.hasClEpsilon(), a.getClEpsilon())
+          + ", " + opt(a.hasClSteps(), a.getClSteps())
+          + " steps of " + opt(a.hasClStepSize(), a.getClStepSize())
+          + ", surrogate epochs " + opt(a.hasClSurrogateEpochs(), a.getClSurrogateEpochs());
     }
     if (kind == AttackKind.ATTACK_KIND_BLEND || any && a.hasBlendAlpha()) {
       row += ", alpha " + opt(a.hasBlendAlpha(), a.getBlendAlpha());

@@ -4,6 +4,7 @@ import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.BlendPattern;
+import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.Defense;
 import io.ablserve.v1.IsolationLoss;
@@ -42,7 +43,7 @@ final class SessionConfigOptions {
   Integer testLimit;
 
   @Option(names = "--attack", paramLabel = "KIND", converter = ChoiceConverter.AttackChoice.class,
-      description = "Poisoning of the training set: none, badnets, blend, trojan, sig or wanet"
+      description = "Poisoning of the training set: none, badnets, blend, trojan, sig, wanet or cl"
           + " (server default: badnets).")
   AttackKind attack;
 
@@ -50,6 +51,12 @@ final class SessionConfigOptions {
       description = "The attack's target class"
           + " (server default: 0).")
   Integer targetLabel;
+
+  @Option(names = "--label-mode", paramLabel = "MODE", converter = ChoiceConverter.LabelModeChoice.class,
+      description = "The poisons' labels: all-to-one (the target) or all-to-all (class y becomes y + 1 mod"
+          + " classes, no target; badnets, blend, trojan and wanet only)"
+          + " (server default: all-to-one).")
+  LabelMode labelMode;
 
   @Option(names = "--poison-rate", paramLabel = "FRACTION",
       description = "Share of the training set poisoned, in (0, 1)"
@@ -112,6 +119,31 @@ final class SessionConfigOptions {
       description = "WaNet noise-mode samples (true label kept) per poisoned sample, in [0, 10]"
           + " (server default: 2).")
   Double wanetCrossRatio;
+
+  @Option(names = "--cl-epsilon", paramLabel = "LEVELS",
+      description = "CL: L-inf bound of the adversarial perturbation in pixel levels of 255, in (0, 255]"
+          + " (server default: 8 for colour images, 16 for grey).")
+  Double clEpsilon;
+
+  @Option(names = "--cl-step-size", paramLabel = "LEVELS",
+      description = "CL: PGD step in pixel levels of 255, in (0, 255]"
+          + " (server default: 1.5).")
+  Double clStepSize;
+
+  @Option(names = "--cl-steps", paramLabel = "N",
+      description = "CL: PGD steps, in [1, 1000]"
+          + " (server default: 100).")
+  Integer clSteps;
+
+  @Option(names = "--cl-surrogate-epochs", paramLabel = "N",
+      description = "CL: epochs the surrogate CNN trains on the clean training set, in [1, 50]"
+          + " (server default: 2).")
+  Integer clSurrogateEpochs;
+
+  @Option(names = "--cl-all-corners", negatable = true,
+      description = "CL: the patch at all four corners, as the CL paper; negated, at --patch-corner alone"
+          + " (server default: on).")
+  Boolean clAllCorners;
 
   @Option(names = "--model", paramLabel = "ARCH", converter = ChoiceConverter.ModelChoice.class,
       description = "Network: small-cnn, wrn-16-1, resnet-18 or resnet-34"
@@ -302,6 +334,9 @@ final class SessionConfigOptions {
     if (targetLabel != null) {
       spec.setTargetLabel(targetLabel);
     }
+    if (labelMode != null) {
+      spec.setLabelMode(labelMode);
+    }
     if (poisonRate != null) {
       spec.setPoisonRate(poisonRate);
     }
@@ -337,6 +372,21 @@ final class SessionConfigOptions {
     }
     if (wanetCrossRatio != null) {
       spec.setWanetCrossRatio(wanetCrossRatio);
+    }
+    if (clEpsilon != null) {
+      spec.setClEpsilon(clEpsilon);
+    }
+    if (clStepSize != null) {
+      spec.setClStepSize(clStepSize);
+    }
+    if (clSteps != null) {
+      spec.setClSteps(clSteps);
+    }
+    if (clSurrogateEpochs != null) {
+      spec.setClSurrogateEpochs(clSurrogateEpochs);
+    }
+    if (clAllCorners != null) {
+      spec.setClAllCorners(clAllCorners);
     }
     return spec.build();
   }

@@ -17,6 +17,7 @@ import io.ablserve.v1.Defense;
 import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.IsolationResult;
+import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.PatchCorner;
@@ -161,7 +162,7 @@ class AblCliTest {
   void run_mapsEveryChoiceCaseInsensitively() {
     String[][] choices = {
       {"--attack", "none"}, {"--attack", "BADNETS"}, {"--attack", "blend"}, {"--attack", "Trojan"},
-      {"--attack", "sig"}, {"--attack", "wanet"},
+      {"--attack", "sig"}, {"--attack", "wanet"}, {"--attack", "CL"},
       {"--model", "small-cnn"}, {"--model", "WRN-16-1"}, {"--model", "resnet-18"},
       {"--model", "resnet-34"},
       {"--defense", "abl"}, {"--defense", "None"},
@@ -173,18 +174,19 @@ class AblCliTest {
     }
 
     List<SessionConfig> sent = server.service.creates.stream().map(r -> r.getConfig()).toList();
-    assertThat(sent.subList(0, 6)).extracting(c -> c.getAttack().getKind()).containsExactly(
+    assertThat(sent.subList(0, 7)).extracting(c -> c.getAttack().getKind()).containsExactly(
         AttackKind.ATTACK_KIND_NONE, AttackKind.ATTACK_KIND_BADNETS, AttackKind.ATTACK_KIND_BLEND,
-        AttackKind.ATTACK_KIND_TROJAN, AttackKind.ATTACK_KIND_SIG, AttackKind.ATTACK_KIND_WANET);
-    assertThat(sent.subList(6, 10)).extracting(c -> c.getModel().getArch()).containsExactly(
+        AttackKind.ATTACK_KIND_TROJAN, AttackKind.ATTACK_KIND_SIG, AttackKind.ATTACK_KIND_WANET,
+        AttackKind.ATTACK_KIND_CL);
+    assertThat(sent.subList(7, 11)).extracting(c -> c.getModel().getArch()).containsExactly(
         ModelArch.MODEL_ARCH_SMALL_CNN, ModelArch.MODEL_ARCH_WRN_16_1,
         ModelArch.MODEL_ARCH_RESNET_18, ModelArch.MODEL_ARCH_RESNET_34);
-    assertThat(sent.subList(10, 12)).extracting(c -> c.getAbl().getDefense())
+    assertThat(sent.subList(11, 13)).extracting(c -> c.getAbl().getDefense())
         .containsExactly(Defense.DEFENSE_ABL, Defense.DEFENSE_NONE);
-    assertThat(sent.subList(12, 14)).extracting(c -> c.getAbl().getUnlearningMode())
+    assertThat(sent.subList(13, 15)).extracting(c -> c.getAbl().getUnlearningMode())
         .containsExactly(UnlearningMode.UNLEARNING_MODE_GGA,
             UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT);
-    assertThat(sent.subList(14, 16)).extracting(c -> c.getAbl().getRanking())
+    assertThat(sent.subList(15, 17)).extracting(c -> c.getAbl().getRanking())
         .containsExactly(Ranking.RANKING_GLOBAL, Ranking.RANKING_PER_CLASS);
   }
 
@@ -287,7 +289,7 @@ class AblCliTest {
 
     assertThat(exit).isEqualTo(AblCli.EXIT_USAGE);
     assertThat(err.toString()).contains("--attack").contains(
-        "expected one of [badnets, blend, none, sig, trojan, wanet] but was 'blended'");
+        "expected one of [badnets, blend, cl, none, sig, trojan, wanet] but was 'blended'");
     assertThat(server.service.creates).isEmpty();
   }
 
@@ -344,7 +346,7 @@ class AblCliTest {
 
     // Descriptions wrap at the terminal width.
     assertThat(out.toString().replaceAll("\\s+", " ")).contains(
-        "--attack=KIND", "none, badnets, blend, trojan, sig or wanet", "--blend-alpha=ALPHA",
+        "--attack=KIND", "none, badnets, blend, trojan, sig, wanet or cl", "--blend-alpha=ALPHA",
         "--sig-amplitude=DELTA", "--sig-frequency=F", "--wanet-grid-size=K", "--wanet-strength=S",
         "--wanet-cross-ratio=RATIO", "--model=ARCH", "small-cnn, wrn-16-1, resnet-18 or resnet-34",
         "--defense=abl|none", "--unlearning-mode=MODE", "--unlearning-lr=LR", "--ascent-epochs=N",
@@ -545,6 +547,30 @@ class AblCliTest {
     assertThat(sent.getPatchMarginPx()).isEqualTo(2);
     assertThat(sent.getBlendPattern()).isEqualTo(BlendPattern.BLEND_PATTERN_CHECKERBOARD);
     assertThat(sent.getBlendSeed()).isEqualTo(-5);
+  }
+
+  @Test
+  void run_sendsTheLabelModeOnlyWhenGiven() {
+    execute("run", "--no-progress", "--attack", "trojan", "--label-mode", "All-To-All");
+    execute("run", "--no-progress");
+
+    List<SessionConfig> sent = server.service.creates.stream().map(r -> r.getConfig()).toList();
+    assertThat(sent.get(0).getAttack().getLabelMode()).isEqualTo(LabelMode.LABEL_MODE_ALL_TO_ALL);
+    assertThat(sent.get(1).getAttack().getLabelMode()).isEqualTo(LabelMode.LABEL_MODE_UNSPECIFIED);
+  }
+
+  @Test
+  void run_sendsTheClOptions_andLeavesThemUnsetWhenNotGiven() {
+    execute("run", "--no-progress", "--attack", "cl", "--cl-epsilon", "4", "--cl-step-size", "0.5",
+        "--cl-steps", "20", "--cl-surrogate-epochs", "3", "--no-cl-all-corners");
+    execute("run", "--no-progress", "--attack", "cl");
+
+    List<SessionConfig> sent = server.service.creates.stream().map(r -> r.getConfig()).toList();
+    assertThat(sent.get(0).getAttack()).isEqualTo(AttackSpec.newBuilder()
+        .setKind(AttackKind.ATTACK_KIND_CL).setClEpsilon(4).setClStepSize(0.5).setClSteps(20)
+        .setClSurrogateEpochs(3).setClAllCorners(false).build());
+    assertThat(sent.get(1).getAttack())
+        .isEqualTo(AttackSpec.newBuilder().setKind(AttackKind.ATTACK_KIND_CL).build());
   }
 
   @Test

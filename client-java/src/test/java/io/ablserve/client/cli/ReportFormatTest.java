@@ -14,6 +14,7 @@ import io.ablserve.v1.EpochSummary;
 import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.FinalResult;
 import io.ablserve.v1.IsolationLoss;
+import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.ModelSpec;
@@ -227,6 +228,13 @@ class ReportFormatTest {
         .isEqualTo("SIG target 0, poison rate 10.00%, amplitude 20, frequency 6");
     assertThat(attackRow(all.toBuilder().setKind(AttackKind.ATTACK_KIND_WANET)))
         .isEqualTo("WANET target 0, poison rate 10.00%, grid 4, strength 0.5, cross ratio 2");
+    assertThat(attackRow(all.toBuilder().setKind(AttackKind.ATTACK_KIND_CL).setClEpsilon(16)
+        .setClSteps(100).setClStepSize(1.5).setClSurrogateEpochs(2).setClAllCorners(true)))
+        .isEqualTo("CL target 0, poison rate 10.00%, patch 3px all corners, epsilon 16, 100 steps of 1.5,"
+            + " surrogate epochs 2");
+    assertThat(attackRow(all.toBuilder().setKind(AttackKind.ATTACK_KIND_TROJAN).clearTargetLabel()
+        .setLabelMode(LabelMode.LABEL_MODE_ALL_TO_ALL)))
+        .isEqualTo("TROJAN all-to-all, poison rate 10.00%");
     assertThat(attackRow(AttackSpec.newBuilder().setBlendAlpha(0.3)))
         .isEqualTo("default target default, poison rate default, alpha 0.3");
   }

@@ -4,6 +4,7 @@ import static java.util.Map.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ablserve.server.data.AttackConfig;
+import io.ablserve.server.data.LabelConsistentParams;
 import io.ablserve.server.train.AblConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -34,6 +35,9 @@ class RunHelpTest {
     }
     assertThat(help.toString()).contains("(server default: 10)", "default: 127.0.0.1:50051");
     assertThat(description("--dataset")).contains("(server default: fashion-mnist)");
+    assertThat(description("--cl-epsilon")).contains(String.format(
+        "(server default: %.0f for colour images, %.0f for grey)", LabelConsistentParams.RGB_EPSILON,
+        LabelConsistentParams.GREY_EPSILON));
   }
 
   @Test
@@ -42,7 +46,7 @@ class RunHelpTest {
     AttackConfig attack = AttackConfig.DEFAULTS;
     Map<String, Object> serverDefaults = Map.ofEntries(
         entry("--attack", attack.kind()), entry("--target", attack.targetLabel()),
-        entry("--poison-rate", attack.poisonRate()), entry("--patch-size", attack.patchSizePx()),
+        entry("--poison-rate", attack.poisonRate()), entry("--label-mode", attack.labelMode()), entry("--patch-size", attack.patchSizePx()),
         entry("--blend-alpha", attack.blendAlpha()), entry("--patch-corner", attack.patchCorner()),
         entry("--patch-margin", attack.patchMarginPx()), entry("--blend-pattern", attack.blendPattern()),
         entry("--blend-seed", attack.blendSeed()), entry("--sig-amplitude", attack.sigAmplitude()),
@@ -50,6 +54,9 @@ class RunHelpTest {
         entry("--wanet-grid-size", attack.wanetGridSize()),
         entry("--wanet-strength", attack.wanetStrength()),
         entry("--wanet-cross-ratio", attack.wanetCrossRatio()),
+        entry("--cl-step-size", attack.cl().stepSize()), entry("--cl-steps", attack.cl().steps()),
+        entry("--cl-surrogate-epochs", attack.cl().surrogateEpochs()),
+        entry("--cl-all-corners", attack.cl().allCorners()),
         entry("--defense", abl.defense()), entry("--epochs", abl.epochs()),
         entry("--isolation-epochs", abl.isolationEpochs()),
         entry("--isolation-ratio", abl.isolationRatio()), entry("--loss", abl.isolationLoss()),

@@ -3,8 +3,9 @@ package io.ablserve.server.data;
 import static java.util.Objects.requireNonNull;
 
 /**
- * An all-to-one attack: which trigger, which target class, what share of the training set, and the
- * parameters of each trigger (only the chosen kind's are used). Pixel amplitudes are on the 0..255 scale.
+ * An attack: which trigger, which target class (all-to-one) or the shift of every class (all-to-all), what
+ * share of the training set, and the parameters of each trigger (only the chosen kind's are used). Pixel
+ * amplitudes are on the 0..255 scale.
  * Messages name the v1 API field ({@code attack.<field>}) so they can go back to the client unchanged.
  *
  * @param patchSizePx BadNets square side ({@code attack.patch_size_px}), in [1, {@value #MAX_PX}] and less
@@ -26,6 +27,11 @@ import static java.util.Objects.requireNonNull;
  * @param blendPattern the image Blend blends in ({@code attack.blend_pattern}), default noise
  * @param blendSeed the seed of the noise pattern ({@code attack.blend_seed}), default {@link
  *     BlendTrigger#PATTERN_SEED}
+ * @param labelMode the label a poisoned sample gets ({@code attack.label_mode}), default all-to-one;
+ *     all-to-all only for the dirty-label attacks that relabel ({@link AttackKind#allowsAllToAll})
+ * @param cl the label-consistent attack's perturbation and patch placement ({@code attack.cl_*}); its patch
+ *     is the BadNets patch ({@code attack.patch_size_px}, {@code attack.patch_margin_px}, {@code
+ *     attack.patch_corner} when not at all corners)
  */
 public record AttackConfig(
     AttackKind kind,
@@ -41,7 +47,9 @@ public record AttackConfig(
     PatchCorner patchCorner,
     int patchMarginPx,
     BlendPattern blendPattern,
-    long blendSeed) {
+    long blendSeed,
+    LabelMode labelMode,
+    LabelConsistentParams cl) {
 
   /**
    * The bound of the pixel-sized parameters before any image is known: every trigger's work grows with
@@ -52,12 +60,22 @@ public record AttackConfig(
   public static final AttackConfig DEFAULTS =
       new AttackConfig(
           AttackKind.BADNETS, 0, 0.1, 3, 0.2, 20, 6, 4, 0.5, 2, PatchCorner.BOTTOM_RIGHT, 1,
-          BlendPattern.NOISE, BlendTrigger.PATTERN_SEED);
+          BlendPattern.NOISE, BlendTrigger.PATTERN_SEED, LabelMode.ALL_TO_ONE,
+          LabelConsistentParams.DEFAULTS);
 
   public AttackConfig {
     requireNonNull(kind, "kind");
     requireNonNull(patchCorner, "patchCorner");
     requireNonNull(blendPattern, "blendPattern");
+    requireNonNull(labelMode, "labelMode");
+    requireNonNull(cl, "cl");
+    if (labelMode == LabelMode.ALL_TO_ALL && !kind.allowsAllToAll()) {
+      throw new IllegalArgumentException(
+          "attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN and WANET, which relabel their"
+              + " poisons; " + kind + (kind.cleanLabel()
+                  ? " is clean-label and keeps every label"
+                  : " poisons nothing"));
+    }
     if (targetLabel < 0) {
       throw new IllegalArgumentException("attack.target_label must be >= 0, got " + targetLabel);
     }
@@ -110,11 +128,11 @@ public record AttackConfig(
   public void checkFits(int height, int width) {
     int side = Math.min(height, width);
     String images = " for " + height + "x" + width + " images";
-    if (kind == AttackKind.BADNETS && patchMarginPx > side - 1) {
+    if (stampsPatch() && patchMarginPx > side - 1) {
       throw new IllegalArgumentException(
           "attack.patch_margin_px must be in [0, " + (side - 1) + "]" + images + ", got " + patchMarginPx);
     }
-    if (kind == AttackKind.BADNETS && patchSizePx > side - patchMarginPx) {
+    if (stampsPatch() && patchSizePx > side - patchMarginPx) {
       throw new IllegalArgumentException(
           "attack.patch_size_px must be in [1, " + (side - patchMarginPx) + "]" + images
               + " (the patch sits attack.patch_margin_px = " + patchMarginPx + " in from the edges), got "
@@ -128,6 +146,53 @@ public record AttackConfig(
       throw new IllegalArgumentException(
           "attack.sig_frequency must be in [1, " + width + "]" + images + ", got " + sigFrequency);
     }
+  }
+
+  /** An all-to-one attack. */
+  public AttackConfig(
+      AttackKind kind,
+      int targetLabel,
+      double poisonRate,
+      int patchSizePx,
+      double blendAlpha,
+      double sigAmplitude,
+      int sigFrequency,
+      int wanetGridSize,
+      double wanetStrength,
+      double wanetCrossRatio,
+      PatchCorner patchCorner,
+      int patchMarginPx,
+      BlendPattern blendPattern,
+      long blendSeed) {
+    this(
+        kind, targetLabel, poisonRate, patchSizePx, blendAlpha, sigAmplitude, sigFrequency, wanetGridSize,
+        wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed,
+        LabelMode.ALL_TO_ONE, LabelConsistentParams.DEFAULTS);
+  }
+
+  /** This attack with {@code mode}'s labels. */
+  public AttackConfig withLabelMode(LabelMode mode) {
+    return new AttackConfig(
+        kind, targetLabel, poisonRate, patchSizePx, blendAlpha, sigAmplitude, sigFrequency, wanetGridSize,
+        wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed, mode, cl);
+  }
+
+  /** This attack with the label-consistent parameters {@code params}. */
+  public AttackConfig withCl(LabelConsistentParams params) {
+    return new AttackConfig(
+        kind, targetLabel, poisonRate, patchSizePx, blendAlpha, sigAmplitude, sigFrequency, wanetGridSize,
+        wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed, labelMode,
+        params);
+  }
+
+  /** Whether the attack stamps the BadNets patch: BadNets itself and the label-consistent attack. */
+  public boolean stampsPatch() {
+    return kind == AttackKind.BADNETS || kind == AttackKind.CL;
+  }
+
+  /** The label a poisoned or triggered image of true class {@code label} carries. */
+  public int poisonedLabel(int label, int numClasses) {
+    return labelMode.poisonedLabel(label, targetLabel, numClasses);
   }
 
   /** An attack with the BadNets placement and the Blend pattern at their {@link #DEFAULTS}. */

@@ -1,6 +1,6 @@
 package io.ablserve.server.data;
 
-/** The backdoor attacks the poisoner can apply, all all-to-one. */
+/** The backdoor attacks the poisoner can apply. */
 public enum AttackKind {
   /** No poisoning: a clean baseline. */
   NONE(false),
@@ -19,7 +19,13 @@ public enum AttackKind {
    * A fixed smooth warp, label flipped, plus noisy-warp samples that keep their label (Nguyen & Tran
    * 2021).
    */
-  WANET(false);
+  WANET(false),
+  /**
+   * Label-consistent (Turner et al. 2019): target-class images made hard to classify by an adversarial
+   * perturbation (PGD on a model trained on the clean data), then stamped with a patch, labels kept; a
+   * clean-label attack whose test side is the patch alone.
+   */
+  CL(true);
 
   private final boolean cleanLabel;
 
@@ -33,5 +39,14 @@ public enum AttackKind {
    */
   public boolean cleanLabel() {
     return cleanLabel;
+  }
+
+  /**
+   * Whether the attack can run all-to-all ({@link LabelMode#ALL_TO_ALL}): the patch and blend attacks, as
+   * BadNets proposed it, and WaNet, whose paper reports it too. A clean-label attack keeps every label, so
+   * it has none to shift; NONE poisons nothing.
+   */
+  public boolean allowsAllToAll() {
+    return this != NONE && !cleanLabel;
   }
 }

@@ -4,17 +4,21 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * All-to-one poisoning. Dirty-label attacks trigger a share of the training samples whose class is not the
- * target and relabel them to the target; clean-label attacks (SIG) trigger samples of the target class and
- * keep every label. WaNet also warps an extra share of samples with noise and keeps their labels. The test
- * side triggers every test image whose true class is not the target.
+ * Poisoning of a training set and the matching triggered test set. All-to-one dirty-label attacks trigger a
+ * share of the training samples whose class is not the target and relabel them to the target; all-to-all,
+ * they trigger samples of every class and relabel class {@code y} to {@code (y + 1) mod classes}.
+ * Clean-label attacks (SIG, CL) trigger samples of the target class and keep every label. WaNet also warps an
+ * extra share of samples with noise and keeps their labels. The test side triggers every test image whose
+ * true class is not the target (all-to-all: every test image), labelled as a poison would be.
  */
 public final class Poisoning {
   private Poisoning() {}
 
   /**
    * Poisons {@code round(poisonRate * size)} training samples chosen uniformly (seeded) among the
-   * candidates: samples outside the target class, or inside it for a clean-label attack. For WaNet,
+   * candidates: samples outside the target class, inside it for a clean-label attack, any sample
+   * all-to-all. The label-consistent attack perturbs its samples adversarially before stamping the patch,
+   * against a surrogate it trains on {@code train} (seconds to minutes, on the CPU). For WaNet,
    * {@code round(wanetCrossRatio * poisonRate * size)} further samples chosen among the rest get the noisy
    * warp and keep their labels. The input is not modified.
    */
@@ -24,19 +28,23 @@ public final class Poisoning {
       return new PoisonedSet(train, poisoned);
     }
     checkFeasible(train.labels(), train.numClasses(), attack);
-    int target = attack.targetLabel();
     boolean cleanLabel = attack.kind().cleanLabel();
-    int[] candidates = indicesWhere(train, target, cleanLabel);
+    int[] candidates = candidates(train, attack);
     int count = poisonCount(attack, train.size());
     choosePrefix(candidates, count, rng);
     byte[] pixels = train.pixels().clone();
     int[] labels = train.labels().clone();
+    if (attack.kind() == AttackKind.CL) {
+      // Made hard to classify first, so the model leans on the patch stamped over the perturbation.
+      AdversarialPerturbation.apply(
+          train, Arrays.copyOf(candidates, count), attack.cl(), pixels, rng.nextLong());
+    }
     Trigger trigger = Trigger.of(attack);
     for (int i = 0; i < count; i++) {
       int index = candidates[i];
       trigger.apply(pixels, index * train.imageBytes(), train);
       if (!cleanLabel) {
-        labels[index] = target;
+        labels[index] = attack.poisonedLabel(labels[index], train.numClasses());
       }
       poisoned[index] = true;
     }
@@ -51,12 +59,12 @@ public final class Poisoning {
   }
 
   /**
-   * The attack's test set: every test image whose true class is not the target, triggered and labelled
-   * with the target, so its accuracy is the attack success rate. Empty for NONE.
+   * The attack's test set: every test image whose true class is not the target (all-to-all: every test
+   * image), triggered and labelled as the attack labels its poisons, so its accuracy is the attack success
+   * rate. Empty for NONE.
    */
   public static ImageSet triggeredTest(ImageSet test, AttackConfig attack) {
-    int[] keep =
-        attack.kind() == AttackKind.NONE ? new int[0] : indicesWhere(test, attack.targetLabel(), false);
+    int[] keep = attack.kind() == AttackKind.NONE ? new int[0] : triggeredIndices(test, attack);
     if (keep.length > 0) {
       checkTarget(test, attack);
     }
@@ -66,7 +74,7 @@ public final class Poisoning {
     for (int i = 0; i < keep.length; i++) {
       System.arraycopy(test.pixels(), keep[i] * test.imageBytes(), pixels, i * test.imageBytes(), test.imageBytes());
       trigger.apply(pixels, i * test.imageBytes(), test);
-      labels[i] = attack.targetLabel();
+      labels[i] = attack.poisonedLabel(test.labels()[keep[i]], test.numClasses());
     }
     return new ImageSet(pixels, labels, test.channels(), test.height(), test.width(), test.numClasses());
   }
@@ -88,11 +96,12 @@ public final class Poisoning {
           "attack.target_label must be in [0, " + numClasses + "), got " + target);
     }
     boolean cleanLabel = attack.kind().cleanLabel();
+    boolean allToAll = attack.labelMode() == LabelMode.ALL_TO_ALL;
     int inTarget = 0;
     for (int label : labels) {
       inTarget += label == target ? 1 : 0;
     }
-    int candidates = cleanLabel ? inTarget : labels.length - inTarget;
+    int candidates = allToAll ? labels.length : cleanLabel ? inTarget : labels.length - inTarget;
     int count = poisonCount(attack, labels.length);
     if (count > candidates) {
       throw new IllegalArgumentException(
@@ -155,6 +164,23 @@ public final class Poisoning {
       throw new IllegalArgumentException(
           "attack.target_label must be in [0, " + set.numClasses() + "), got " + attack.targetLabel());
     }
+  }
+
+  /**
+   * The test images the attack triggers: those outside the target class, or every image all-to-all, where
+   * each class has its own target.
+   */
+  public static int[] triggeredIndices(ImageSet test, AttackConfig attack) {
+    return attack.labelMode() == LabelMode.ALL_TO_ALL
+        ? indicesWhere(test, -1, false)
+        : indicesWhere(test, attack.targetLabel(), false);
+  }
+
+  private static int[] candidates(ImageSet train, AttackConfig attack) {
+    if (attack.labelMode() == LabelMode.ALL_TO_ALL) {
+      return indicesWhere(train, -1, false);
+    }
+    return indicesWhere(train, attack.targetLabel(), attack.kind().cleanLabel());
   }
 
   /** Indices of the samples whose label is (or, with {@code inTarget} false, is not) the target. */

@@ -14,7 +14,23 @@ public interface Trigger {
       case TROJAN -> new TrojanTrigger();
       case SIG -> new SigTrigger(attack.sigAmplitude(), attack.sigFrequency());
       case WANET -> new WaNetTrigger(attack.wanetGridSize(), attack.wanetStrength());
+      case CL -> attack.cl().allCorners()
+          ? allCorners(attack.patchSizePx(), attack.patchMarginPx())
+          : new BadNetsTrigger(attack.patchSizePx(), attack.patchCorner(), attack.patchMarginPx());
       case NONE -> throw new IllegalArgumentException("attack NONE has no trigger");
+    };
+  }
+
+  /** The BadNets patch in each of the four corners, as the label-consistent attack stamps it. */
+  static Trigger allCorners(int size, int margin) {
+    Trigger[] patches = new Trigger[PatchCorner.values().length];
+    for (PatchCorner corner : PatchCorner.values()) {
+      patches[corner.ordinal()] = new BadNetsTrigger(size, corner, margin);
+    }
+    return (pixels, offset, shape) -> {
+      for (Trigger patch : patches) {
+        patch.apply(pixels, offset, shape);
+      }
     };
   }
 }

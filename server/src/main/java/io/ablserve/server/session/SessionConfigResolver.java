@@ -5,8 +5,7 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.Device;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
-import io.ablserve.server.data.BlendPattern;
-import io.ablserve.server.data.PatchCorner;
+import io.ablserve.server.data.DatasetInfo;
 import io.ablserve.server.data.DatasetRef;
 import io.ablserve.server.model.ModelArch;
 import io.ablserve.server.train.AblConfig;
@@ -42,6 +41,7 @@ public final class SessionConfigResolver {
   private final DeviceResolver devices;
   private final String defaultDevice;
   private final ExperimentValidator validator;
+  private final DatasetShapes shapes;
 
   /** Checks what only the data can tell, such as the target label's range. */
   @FunctionalInterface
@@ -49,11 +49,18 @@ public final class SessionConfigResolver {
     void validate(Experiment experiment) throws IOException;
   }
 
+  /** The shape of a dataset by name, for the defaults that depend on its images. */
+  @FunctionalInterface
+  public interface DatasetShapes {
+    DatasetInfo describe(String name) throws IOException;
+  }
+
   public SessionConfigResolver(
-      DeviceResolver devices, String defaultDevice, ExperimentValidator validator) {
+      DeviceResolver devices, String defaultDevice, ExperimentValidator validator, DatasetShapes shapes) {
     this.devices = requireNonNull(devices, "devices");
     this.defaultDevice = requireNonNull(defaultDevice, "defaultDevice");
     this.validator = requireNonNull(validator, "validator");
+    this.shapes = requireNonNull(shapes, "shapes");
     devices.resolve(defaultDevice); // a bad server default fails at startup, not in every request
   }
 
@@ -78,54 +85,29 @@ public final class SessionConfigResolver {
     Device device =
         devices.resolve(request.getDevice().isEmpty() ? defaultDevice : request.getDevice());
     validator.validate(experiment);
+    experiment = withImageDefaults(experiment);
     return new ResolvedSession(
         experiment, device, echo(request.getDisplayName(), experiment, device));
   }
 
+  /**
+   * {@code experiment} with the defaults that depend on its dataset's images resolved (the CL bound), so
+   * the echo says what a CL session poisons with; other attacks leave it unset.
+   */
+  private Experiment withImageDefaults(Experiment experiment) throws IOException {
+    AttackConfig attack = experiment.attack();
+    if (attack.kind() != AttackKind.CL || !Double.isNaN(attack.cl().epsilon())) {
+      return experiment;
+    }
+    int channels = shapes.describe(experiment.dataset().name()).channels();
+    return new Experiment(
+        experiment.dataset(), attack.withCl(attack.cl().forChannels(channels)), experiment.model(),
+        experiment.abl(), experiment.seed());
+  }
+
+  /** {@code spec} with its unset fields at {@link AttackConfig#DEFAULTS}. */
   static AttackConfig attack(AttackSpec spec) {
-    AttackConfig d = AttackConfig.DEFAULTS;
-    AttackKind kind =
-        switch (spec.getKind()) {
-          case ATTACK_KIND_UNSPECIFIED -> d.kind();
-          case ATTACK_KIND_NONE -> AttackKind.NONE;
-          case ATTACK_KIND_BADNETS -> AttackKind.BADNETS;
-          case ATTACK_KIND_BLEND -> AttackKind.BLEND;
-          case ATTACK_KIND_TROJAN -> AttackKind.TROJAN;
-          case ATTACK_KIND_SIG -> AttackKind.SIG;
-          case ATTACK_KIND_WANET -> AttackKind.WANET;
-          case UNRECOGNIZED -> throw new IllegalArgumentException(
-              "attack.kind must be one of NONE, BADNETS, BLEND, TROJAN, SIG, WANET, got "
-                  + spec.getKindValue());
-        };
-    return new AttackConfig(
-        kind,
-        spec.hasTargetLabel() ? spec.getTargetLabel() : d.targetLabel(),
-        spec.hasPoisonRate() ? spec.getPoisonRate() : d.poisonRate(),
-        spec.hasPatchSizePx() ? spec.getPatchSizePx() : d.patchSizePx(),
-        spec.hasBlendAlpha() ? spec.getBlendAlpha() : d.blendAlpha(),
-        spec.hasSigAmplitude() ? spec.getSigAmplitude() : d.sigAmplitude(),
-        spec.hasSigFrequency() ? spec.getSigFrequency() : d.sigFrequency(),
-        spec.hasWanetGridSize() ? spec.getWanetGridSize() : d.wanetGridSize(),
-        spec.hasWanetStrength() ? spec.getWanetStrength() : d.wanetStrength(),
-        spec.hasWanetCrossRatio() ? spec.getWanetCrossRatio() : d.wanetCrossRatio(),
-        switch (spec.getPatchCorner()) {
-          case PATCH_CORNER_UNSPECIFIED -> d.patchCorner();
-          case PATCH_CORNER_BOTTOM_RIGHT -> PatchCorner.BOTTOM_RIGHT;
-          case PATCH_CORNER_BOTTOM_LEFT -> PatchCorner.BOTTOM_LEFT;
-          case PATCH_CORNER_TOP_LEFT -> PatchCorner.TOP_LEFT;
-          case PATCH_CORNER_TOP_RIGHT -> PatchCorner.TOP_RIGHT;
-          case UNRECOGNIZED -> throw unknown(
-              "attack.patch_corner", "BOTTOM_RIGHT, BOTTOM_LEFT, TOP_LEFT, TOP_RIGHT", spec.getPatchCornerValue());
-        },
-        spec.hasPatchMarginPx() ? spec.getPatchMarginPx() : d.patchMarginPx(),
-        switch (spec.getBlendPattern()) {
-          case BLEND_PATTERN_UNSPECIFIED -> d.blendPattern();
-          case BLEND_PATTERN_NOISE -> BlendPattern.NOISE;
-          case BLEND_PATTERN_CHECKERBOARD -> BlendPattern.CHECKERBOARD;
-          case UNRECOGNIZED -> throw unknown(
-              "attack.blend_pattern", "NOISE, CHECKERBOARD", spec.getBlendPatternValue());
-        },
-        spec.hasBlendSeed() ? spec.getBlendSeed() : d.blendSeed());
+    return AttackSpecs.fromApi(spec);
   }
 
   static ModelArch model(ModelSpec spec) {
@@ -228,22 +210,7 @@ public final class SessionConfigResolver {
                 .setName(e.dataset().name())
                 .setTrainLimit(e.dataset().trainLimit())
                 .setTestLimit(e.dataset().testLimit()))
-        .setAttack(
-            AttackSpec.newBuilder()
-                .setKind(apiAttackKind(attack.kind()))
-                .setTargetLabel(attack.targetLabel())
-                .setPoisonRate(attack.poisonRate())
-                .setPatchSizePx(attack.patchSizePx())
-                .setBlendAlpha(attack.blendAlpha())
-                .setSigAmplitude(attack.sigAmplitude())
-                .setSigFrequency(attack.sigFrequency())
-                .setWanetGridSize(attack.wanetGridSize())
-                .setWanetStrength(attack.wanetStrength())
-                .setWanetCrossRatio(attack.wanetCrossRatio())
-                .setPatchCorner(io.ablserve.v1.PatchCorner.valueOf("PATCH_CORNER_" + attack.patchCorner()))
-                .setPatchMarginPx(attack.patchMarginPx())
-                .setBlendPattern(io.ablserve.v1.BlendPattern.valueOf("BLEND_PATTERN_" + attack.blendPattern()))
-                .setBlendSeed(attack.blendSeed()))
+        .setAttack(AttackSpecs.toApi(attack))
         .setModel(ModelSpec.newBuilder().setArch(apiModelArch(e.model())))
         .setAbl(
             io.ablserve.v1.AblConfig.newBuilder()
@@ -294,17 +261,6 @@ public final class SessionConfigResolver {
         .setDevice(DeviceResolver.apiName(device))
         .setSeed(e.seed())
         .build();
-  }
-
-  private static io.ablserve.v1.AttackKind apiAttackKind(AttackKind kind) {
-    return switch (kind) {
-      case NONE -> io.ablserve.v1.AttackKind.ATTACK_KIND_NONE;
-      case BADNETS -> io.ablserve.v1.AttackKind.ATTACK_KIND_BADNETS;
-      case BLEND -> io.ablserve.v1.AttackKind.ATTACK_KIND_BLEND;
-      case TROJAN -> io.ablserve.v1.AttackKind.ATTACK_KIND_TROJAN;
-      case SIG -> io.ablserve.v1.AttackKind.ATTACK_KIND_SIG;
-      case WANET -> io.ablserve.v1.AttackKind.ATTACK_KIND_WANET;
-    };
   }
 
   private static io.ablserve.v1.ModelArch apiModelArch(ModelArch arch) {

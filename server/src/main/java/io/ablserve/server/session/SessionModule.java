@@ -54,7 +54,8 @@ public final class SessionModule extends AbstractModule {
         experiment -> {
           validator.validate(experiment);
           fit.validate(experiment);
-        });
+        },
+        catalog::describe);
   }
 
   /**

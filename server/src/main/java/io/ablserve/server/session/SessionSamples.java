@@ -113,7 +113,7 @@ public final class SessionSamples {
       Map<Integer, Float> losses,
       Principal caller)
       throws IOException {
-    int trainSize = data.train.images().size();
+    int trainSize = data.clean.size();
     return switch (request.getSet()) {
       case SAMPLE_SET_ISOLATED -> {
         IsolationResult isolation = results.isolation(session.getId(), caller);
@@ -125,12 +125,12 @@ public final class SessionSamples {
       }
       case SAMPLE_SET_RANKED -> ranked(results.isolation(session.getId(), caller), null, losses);
       case SAMPLE_SET_CLASS -> {
-        int classes = data.train.images().numClasses();
+        int classes = data.clean.numClasses();
         if (request.getLabel() < 0 || request.getLabel() >= classes) {
           throw new IllegalArgumentException(
               "label must be in [0, " + classes + ") for SAMPLE_SET_CLASS, got " + request.getLabel());
         }
-        int[] labels = data.train.images().labels();
+        int[] labels = data.train().images().labels();
         yield IntStream.range(0, trainSize).filter(i -> labels[i] == request.getLabel()).toArray();
       }
       case SAMPLE_SET_TRAIN -> {
@@ -143,12 +143,9 @@ public final class SessionSamples {
         if (request.getIndicesCount() > 0) {
           yield checked(request, data.test.size(), "test");
         }
-        int[] labels = data.test.labels();
         yield data.attack.kind() == AttackKind.NONE
             ? IntStream.range(0, data.test.size()).toArray()
-            : IntStream.range(0, data.test.size())
-                .filter(i -> labels[i] != data.attack.targetLabel())
-                .toArray();
+            : Poisoning.triggeredIndices(data.test, data.attack);
       }
       case SAMPLE_SET_UNSPECIFIED, UNRECOGNIZED -> throw new IllegalArgumentException(
           "set must be one of ISOLATED, SUSPECTS, RANKED, CLASS, TRAIN, TEST, got "
@@ -214,7 +211,7 @@ public final class SessionSamples {
   }
 
   private static SampleImage trainImage(Rebuilt data, int index, Map<Integer, Float> losses) {
-    PoisonedSet train = data.train;
+    PoisonedSet train = data.train();
     SampleImage.Builder image =
         SampleImage.newBuilder()
             .setIndex(index)
@@ -266,12 +263,35 @@ public final class SessionSamples {
         catalog.load(
             new DatasetRef(name, config.getDataset().getTrainLimit(), config.getDataset().getTestLimit()));
     AttackConfig attack = SessionConfigResolver.attack(config.getAttack());
-    PoisonedSet train =
-        Poisoning.poisonTrain(split.train(), attack, new Random(config.getSeed() ^ POISON_SEED_MIX));
-    last = new Rebuilt(session.getId(), split.train(), train, split.test(), attack);
+    last = new Rebuilt(session.getId(), split.train(), split.test(), attack, config.getSeed());
     return last;
   }
 
-  private record Rebuilt(
-      String sessionId, ImageSet clean, PoisonedSet train, ImageSet test, AttackConfig attack) {}
+  /**
+   * A session's data. The training set is poisoned again on first use only: a page of test images needs
+   * none of it, and the label-consistent attack's poisoning trains a model (minutes on a large set).
+   */
+  private static final class Rebuilt {
+    final String sessionId;
+    final ImageSet clean;
+    final ImageSet test;
+    final AttackConfig attack;
+    private final long seed;
+    private PoisonedSet train; // guarded by this
+
+    Rebuilt(String sessionId, ImageSet clean, ImageSet test, AttackConfig attack, long seed) {
+      this.sessionId = sessionId;
+      this.clean = clean;
+      this.test = test;
+      this.attack = attack;
+      this.seed = seed;
+    }
+
+    synchronized PoisonedSet train() {
+      if (train == null) {
+        train = Poisoning.poisonTrain(clean, attack, new Random(seed ^ POISON_SEED_MIX));
+      }
+      return train;
+    }
+  }
 }

@@ -166,7 +166,8 @@ public final class WorkerMain {
     // device is the slot's, whatever the config asked for.
     Experiment experiment =
         new SessionConfigResolver(
-                new DeviceResolver(() -> Engine.getInstance().getGpuCount()), "cpu", e -> {})
+                new DeviceResolver(() -> Engine.getInstance().getGpuCount()), "cpu", e -> {},
+                catalog::describe)
             .resolve(job.getConfig().toBuilder().setDevice("cpu").build())
             .experiment();
     Device device = job.getDevice().startsWith("gpu") ? Device.gpu(0) : Device.cpu();

@@ -38,9 +38,9 @@ class AttackConfigTest {
   }
 
   @Test
-  void onlySigIsCleanLabel() {
+  void onlySigAndClAreCleanLabel() {
     for (AttackKind kind : AttackKind.values()) {
-      assertThat(kind.cleanLabel()).as(kind.name()).isEqualTo(kind == AttackKind.SIG);
+      assertThat(kind.cleanLabel()).as(kind.name()).isEqualTo(kind == AttackKind.SIG || kind == AttackKind.CL);
     }
   }
 }

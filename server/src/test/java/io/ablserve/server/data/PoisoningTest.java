@@ -107,6 +107,9 @@ class PoisoningTest {
         continue;
       }
       AttackConfig attack = AttackConfig.of(kind, 2, 0.1);
+      if (kind == AttackKind.CL) { // a short perturbation: LabelConsistentAttackTest covers it
+        attack = attack.withCl(new LabelConsistentParams(Double.NaN, 1.5, 2, 1, true));
+      }
 
       ImageSet triggered = Poisoning.triggeredTest(images, attack);
       PoisonedSet a = Poisoning.poisonTrain(images, attack, new Random(7));
