@@ -26,6 +26,8 @@ def test_backdoorCheck_isStreamedWithEveryLabelsMeasures_andItsVerdictIsTheIsola
     assert np.allclose(last.labels.evidence, product)
     for label, evidence in last.labels.evidence.items():
         assert last.verdict.class_evidence[label] == pytest.approx(evidence)
+    # The trigger probe is off by default: no check carries its figures.
+    assert all(c.probe is None for c in checks)
 
 
 def test_filteredAndAscendedSamples_areNamed(trained):
@@ -51,3 +53,14 @@ def test_checkEvent_fromProto_withoutCandidates():
     assert isinstance(event, ablserve.BackdoorCheckResult)
     assert event.epoch == 2 and event.labels.empty and not event.verdict.confirmed
     assert "no label split" in str(event.verdict)
+    assert event.probe is None
+
+
+def test_checkEvent_fromProto_carriesTheTriggerProbe():
+    event = _events.from_proto(pb.SessionEvent(sequence=9, check=pb.BackdoorCheckResult(
+        epoch=5, verdict=pb.BackdoorVerdict(tested=True, confirmed=True, label=3, threshold=6, ascended_count=120),
+        probe=pb.TriggerProbeResult(trusted=True, rounds=2, suspect_threshold=1.5, ascend_threshold=2.5,
+                                    held_out_recall=0.98, held_out_false_rate=0.005, ascended_count=20,
+                                    suspect_count=7, demoted_count=3))))
+
+    assert event.probe == ablserve.TriggerProbeResult(True, 2, 1.5, 2.5, 0.98, 0.005, 20, 7, 3)

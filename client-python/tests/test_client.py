@@ -12,7 +12,7 @@ PUBLIC = {
     "AblConfig", "AblError", "AttackConfig", "BackdoorCheckResult", "BackdoorVerdict", "Client", "Dataset",
     "DatasetConfig", "EpochSummary", "Evaluation", "FilterResult", "FinalResult", "IsolationResult", "PhaseChange",
     "SampleImage", "Samples", "Session", "SessionConfig", "StateChange", "StepMetrics", "Sweep", "SweepCell",
-    "least_loaded",
+    "TriggerProbeResult", "least_loaded",
 }
 
 

@@ -26,6 +26,7 @@ from ._events import (
     PhaseChange,
     StateChange,
     StepMetrics,
+    TriggerProbeResult,
 )
 from ._results import Evaluation
 from ._samples import SampleImage, Samples
@@ -62,5 +63,6 @@ __all__ = [
     "StepMetrics",
     "Sweep",
     "SweepCell",
+    "TriggerProbeResult",
     "least_loaded",
 ]

@@ -181,6 +181,30 @@ class FilterResult:
 
 @with_field_docs
 @dataclass(frozen=True)
+class TriggerProbeResult:
+    """The trigger probe at the turn of a confirmed backdoor (``AblConfig.trigger_probe``): a linear classifier on
+    pixels, the confirmed set against the other labels' images, scoring every image of the target label by models
+    fitted without it. Thresholds and held-out shares are the first round's."""
+
+    trusted: bool
+    """Whether it recognised at least 90% of the held-back confirmed set; untrusted, nothing changed."""
+    rounds: int
+    suspect_threshold: float
+    """Score above which an image left training: the 99.5% quantile of the held-back other images' scores."""
+    ascend_threshold: float
+    """Score above which an image was ascended: their 99.9% quantile."""
+    held_out_recall: float
+    held_out_false_rate: float
+    ascended_count: int
+    """Images of the target label outside the confirmed set that joined D_b."""
+    suspect_count: int
+    """Images of the target label outside the confirmed set that left training."""
+    demoted_count: int
+    """Confirmed images the probe did not back, moved from D_b to the suspects."""
+
+
+@with_field_docs
+@dataclass(frozen=True)
 class BackdoorCheckResult:
     """One run of the backdoor check with every measure it decided on: at the turning epoch, and with
     ``isolate_early`` for each early turn it was asked to confirm. ``labels`` has a row per label with a candidate
@@ -195,6 +219,9 @@ class BackdoorCheckResult:
     ``loss_gap_nats``, ``runner_up_diversity``, ``rest_runner_up_diversity`` and ``evidence`` (separation x loss
     gap x runner-up diversity)."""
     verdict: Optional[BackdoorVerdict]
+    probe: Optional[TriggerProbeResult] = None
+    """The trigger probe's figures at the turn of a confirmed backdoor; None where it did not run (nothing
+    confirmed, an early check, ``trigger_probe`` off, or a server older than the probe)."""
 
 
 @with_field_docs
@@ -298,7 +325,12 @@ def isolation_result(m: pb.IsolationResult, sequence: Optional[int] = None,
 def backdoor_check(m: pb.BackdoorCheckResult, sequence: int, time: Optional[datetime]) -> BackdoorCheckResult:
     labels = pd.DataFrame([[getattr(l, c) for c in _LABEL_COLUMNS] for l in m.labels], columns=list(_LABEL_COLUMNS),
                           index=pd.Index([l.label for l in m.labels], name="label", dtype=np.int64))
-    return BackdoorCheckResult(sequence, time, m.epoch, labels, backdoor_verdict(m.verdict))
+    probe = None
+    if m.HasField("probe"):
+        p = m.probe
+        probe = TriggerProbeResult(p.trusted, p.rounds, p.suspect_threshold, p.ascend_threshold, p.held_out_recall,
+                                   p.held_out_false_rate, p.ascended_count, p.suspect_count, p.demoted_count)
+    return BackdoorCheckResult(sequence, time, m.epoch, labels, backdoor_verdict(m.verdict), probe)
 
 
 def from_proto(e: pb.SessionEvent) -> Optional[Event]:

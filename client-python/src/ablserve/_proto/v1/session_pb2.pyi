@@ -210,7 +210,7 @@ class ModelSpec(_message.Message):
     def __init__(self, arch: _Optional[_Union[ModelArch, str]] = ...) -> None: ...
 
 class AblConfig(_message.Message):
-    __slots__ = ("epochs", "isolation_epochs", "isolation_ratio", "isolation_loss", "lga_gamma", "flooding_level", "loss_reduction", "learning_rate", "unlearning_weight", "batch_size", "momentum", "weight_decay", "step_report_interval", "defense", "unlearning_mode", "unlearning_learning_rate", "ascent_epochs", "ranking", "suspect_filtering", "augmentation", "isolation_expansion", "isolate_early", "final_decay_epochs")
+    __slots__ = ("epochs", "isolation_epochs", "isolation_ratio", "isolation_loss", "lga_gamma", "flooding_level", "loss_reduction", "learning_rate", "unlearning_weight", "batch_size", "momentum", "weight_decay", "step_report_interval", "defense", "unlearning_mode", "unlearning_learning_rate", "ascent_epochs", "ranking", "suspect_filtering", "augmentation", "isolation_expansion", "isolate_early", "final_decay_epochs", "trigger_probe")
     EPOCHS_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_EPOCHS_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_RATIO_FIELD_NUMBER: _ClassVar[int]
@@ -234,6 +234,7 @@ class AblConfig(_message.Message):
     ISOLATION_EXPANSION_FIELD_NUMBER: _ClassVar[int]
     ISOLATE_EARLY_FIELD_NUMBER: _ClassVar[int]
     FINAL_DECAY_EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    TRIGGER_PROBE_FIELD_NUMBER: _ClassVar[int]
     epochs: int
     isolation_epochs: int
     isolation_ratio: float
@@ -257,7 +258,8 @@ class AblConfig(_message.Message):
     isolation_expansion: bool
     isolate_early: bool
     final_decay_epochs: int
-    def __init__(self, epochs: _Optional[int] = ..., isolation_epochs: _Optional[int] = ..., isolation_ratio: _Optional[float] = ..., isolation_loss: _Optional[_Union[IsolationLoss, str]] = ..., lga_gamma: _Optional[float] = ..., flooding_level: _Optional[float] = ..., loss_reduction: _Optional[_Union[LossReduction, str]] = ..., learning_rate: _Optional[float] = ..., unlearning_weight: _Optional[float] = ..., batch_size: _Optional[int] = ..., momentum: _Optional[float] = ..., weight_decay: _Optional[float] = ..., step_report_interval: _Optional[int] = ..., defense: _Optional[_Union[Defense, str]] = ..., unlearning_mode: _Optional[_Union[UnlearningMode, str]] = ..., unlearning_learning_rate: _Optional[float] = ..., ascent_epochs: _Optional[int] = ..., ranking: _Optional[_Union[Ranking, str]] = ..., suspect_filtering: bool = ..., augmentation: bool = ..., isolation_expansion: bool = ..., isolate_early: bool = ..., final_decay_epochs: _Optional[int] = ...) -> None: ...
+    trigger_probe: bool
+    def __init__(self, epochs: _Optional[int] = ..., isolation_epochs: _Optional[int] = ..., isolation_ratio: _Optional[float] = ..., isolation_loss: _Optional[_Union[IsolationLoss, str]] = ..., lga_gamma: _Optional[float] = ..., flooding_level: _Optional[float] = ..., loss_reduction: _Optional[_Union[LossReduction, str]] = ..., learning_rate: _Optional[float] = ..., unlearning_weight: _Optional[float] = ..., batch_size: _Optional[int] = ..., momentum: _Optional[float] = ..., weight_decay: _Optional[float] = ..., step_report_interval: _Optional[int] = ..., defense: _Optional[_Union[Defense, str]] = ..., unlearning_mode: _Optional[_Union[UnlearningMode, str]] = ..., unlearning_learning_rate: _Optional[float] = ..., ascent_epochs: _Optional[int] = ..., ranking: _Optional[_Union[Ranking, str]] = ..., suspect_filtering: bool = ..., augmentation: bool = ..., isolation_expansion: bool = ..., isolate_early: bool = ..., final_decay_epochs: _Optional[int] = ..., trigger_probe: bool = ...) -> None: ...
 
 class SessionConfig(_message.Message):
     __slots__ = ("display_name", "dataset", "attack", "model", "abl", "device", "seed")
@@ -496,14 +498,38 @@ class LabelEvidence(_message.Message):
     def __init__(self, label: _Optional[int] = ..., cluster_size: _Optional[int] = ..., label_size: _Optional[int] = ..., separation: _Optional[float] = ..., loss_gap_nats: _Optional[float] = ..., runner_up_diversity: _Optional[float] = ..., rest_runner_up_diversity: _Optional[float] = ..., evidence: _Optional[float] = ...) -> None: ...
 
 class BackdoorCheckResult(_message.Message):
-    __slots__ = ("epoch", "labels", "verdict")
+    __slots__ = ("epoch", "labels", "verdict", "probe")
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
+    PROBE_FIELD_NUMBER: _ClassVar[int]
     epoch: int
     labels: _containers.RepeatedCompositeFieldContainer[LabelEvidence]
     verdict: BackdoorVerdict
-    def __init__(self, epoch: _Optional[int] = ..., labels: _Optional[_Iterable[_Union[LabelEvidence, _Mapping]]] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ...) -> None: ...
+    probe: TriggerProbeResult
+    def __init__(self, epoch: _Optional[int] = ..., labels: _Optional[_Iterable[_Union[LabelEvidence, _Mapping]]] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ..., probe: _Optional[_Union[TriggerProbeResult, _Mapping]] = ...) -> None: ...
+
+class TriggerProbeResult(_message.Message):
+    __slots__ = ("trusted", "rounds", "suspect_threshold", "ascend_threshold", "held_out_recall", "held_out_false_rate", "ascended_count", "suspect_count", "demoted_count")
+    TRUSTED_FIELD_NUMBER: _ClassVar[int]
+    ROUNDS_FIELD_NUMBER: _ClassVar[int]
+    SUSPECT_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    ASCEND_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    HELD_OUT_RECALL_FIELD_NUMBER: _ClassVar[int]
+    HELD_OUT_FALSE_RATE_FIELD_NUMBER: _ClassVar[int]
+    ASCENDED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SUSPECT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DEMOTED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    trusted: bool
+    rounds: int
+    suspect_threshold: float
+    ascend_threshold: float
+    held_out_recall: float
+    held_out_false_rate: float
+    ascended_count: int
+    suspect_count: int
+    demoted_count: int
+    def __init__(self, trusted: bool = ..., rounds: _Optional[int] = ..., suspect_threshold: _Optional[float] = ..., ascend_threshold: _Optional[float] = ..., held_out_recall: _Optional[float] = ..., held_out_false_rate: _Optional[float] = ..., ascended_count: _Optional[int] = ..., suspect_count: _Optional[int] = ..., demoted_count: _Optional[int] = ...) -> None: ...
 
 class FilterResult(_message.Message):
     __slots__ = ("epoch", "removed_count", "precision", "recall", "kept_size", "expansion", "indices")

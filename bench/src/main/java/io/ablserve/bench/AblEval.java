@@ -108,6 +108,9 @@ public final class AblEval implements Callable<Integer> {
   @Option(names = "--isolate-early", negatable = true, description = "early isolation; unset: the default")
   Boolean isolateEarly;
 
+  @Option(names = "--trigger-probe", negatable = true, description = "the trigger probe; unset: the default")
+  Boolean triggerProbe;
+
   @Option(names = "--final-decay-epochs", description = "epochs at a tenth of the learning rate; unset: the default")
   Integer finalDecayEpochs;
 
@@ -133,6 +136,7 @@ public final class AblEval implements Callable<Integer> {
     if (mode != null) b.unlearningMode(mode);
     if (expand != null) b.isolationExpansion(expand);
     if (isolateEarly != null) b.isolateEarly(isolateEarly);
+    if (triggerProbe != null) b.triggerProbe(triggerProbe);
     if (finalDecayEpochs != null) b.finalDecayEpochs(finalDecayEpochs);
     if (ranking != null) b.ranking(ranking);
     if (reduction != null) b.lossReduction(reduction);

@@ -2,9 +2,13 @@ package io.ablserve.client.cli;
 
 import io.ablserve.v1.BackdoorCheckResult;
 import io.ablserve.v1.LabelEvidence;
+import io.ablserve.v1.TriggerProbeResult;
 import java.util.Locale;
 
-/** A backdoor check's measures as the CLI prints them: one line per label with a candidate, then the verdict. */
+/**
+ * A backdoor check's measures as the CLI prints them: one line per label with a candidate, the trigger probe's
+ * figures where it ran, then the verdict.
+ */
 final class CheckLines {
   private CheckLines() {}
 
@@ -18,6 +22,14 @@ final class CheckLines {
           l.getLabel(), l.getLabel() == targetLabel ? " (target)" : "", l.getClusterSize(), l.getLabelSize(),
           l.getSeparation(), l.getLossGapNats(), l.getRunnerUpDiversity(), l.getRestRunnerUpDiversity(),
           l.getEvidence()));
+    }
+    if (check.hasProbe()) {
+      TriggerProbeResult p = check.getProbe();
+      out.append(String.format(Locale.ROOT,
+          "%n  trigger probe: %s, %.1f%% of the held-back confirmed set above the threshold (other labels"
+              + " %.2f%%); %d more ascended, %d more left out, %d confirmed not backed by their pixels",
+          p.getTrusted() ? "trusted" : "not trusted", 100 * p.getHeldOutRecall(), 100 * p.getHeldOutFalseRate(),
+          p.getAscendedCount(), p.getSuspectCount(), p.getDemotedCount()));
     }
     return out.append(String.format("%n  ")).append(ReportFormat.verdictLine(check.getVerdict(), targetLabel))
         .toString();

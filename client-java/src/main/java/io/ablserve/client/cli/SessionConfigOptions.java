@@ -256,6 +256,13 @@ final class SessionConfigOptions {
           + " --isolation-epochs, without it the session turns at once (server default: on).")
   Boolean isolateEarly;
 
+  @Option(names = "--trigger-probe", negatable = true,
+      description = "With the backdoor check, score the target label's images for the confirmed"
+          + " set's trigger by their pixels: ascend the clear ones, leave the doubtful ones out of"
+          + " training, and keep out of the ascent any confirmed image the pixels do not back;"
+          + " experimental (server default: off).")
+  Boolean triggerProbe;
+
   @Option(names = "--final-decay-epochs", paramLabel = "N",
       description = "The last N epochs of plain training, GGA or fine-tuning run at a tenth of their"
           + " learning rate"
@@ -452,6 +459,9 @@ final class SessionConfigOptions {
     }
     if (isolateEarly != null) {
       abl.setIsolateEarly(isolateEarly);
+    }
+    if (triggerProbe != null) {
+      abl.setTriggerProbe(triggerProbe);
     }
     if (finalDecayEpochs != null) {
       abl.setFinalDecayEpochs(finalDecayEpochs);

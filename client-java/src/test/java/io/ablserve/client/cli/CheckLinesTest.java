@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ablserve.v1.BackdoorCheckResult;
 import io.ablserve.v1.BackdoorVerdict;
 import io.ablserve.v1.LabelEvidence;
+import io.ablserve.v1.TriggerProbeResult;
 import org.junit.jupiter.api.Test;
 
 class CheckLinesTest {
@@ -30,5 +31,23 @@ class CheckLinesTest {
             + " (rest 0.600), evidence 1.00",
         "  backdoor confirmed at label 0: evidence 19.49 >= threshold 6.00 (margin +13.49); 90 samples"
             + " ascended, 8 suspects left out of training");
+  }
+
+  @Test
+  void render_showsTheTriggerProbeBeforeTheVerdict() {
+    BackdoorCheckResult check = BackdoorCheckResult.newBuilder()
+        .setEpoch(5)
+        .setProbe(TriggerProbeResult.newBuilder().setTrusted(true).setRounds(2).setHeldOutRecall(0.982)
+            .setHeldOutFalseRate(0.005).setAscendedCount(163).setSuspectCount(51).setDemotedCount(41))
+        .setVerdict(BackdoorVerdict.newBuilder().setTested(true).setConfirmed(true).setLabel(2)
+            .setEvidence(16.2).setThreshold(6).setMargin(10.2).setAscendedCount(941).setSuspectCount(115))
+        .build();
+
+    assertThat(CheckLines.render(check, 2).lines()).containsExactly(
+        "backdoor check for turning epoch 5:",
+        "  trigger probe: trusted, 98.2% of the held-back confirmed set above the threshold (other labels"
+            + " 0.50%); 163 more ascended, 51 more left out, 41 confirmed not backed by their pixels",
+        "  backdoor confirmed at label 2: evidence 16.20 >= threshold 6.00 (margin +10.20); 941 samples"
+            + " ascended, 115 suspects left out of training");
   }
 }

@@ -69,6 +69,7 @@ class RunHelpTest {
         entry("--suspect-filtering", abl.suspectFiltering()),
         entry("--isolation-expansion", abl.isolationExpansion()),
         entry("--isolate-early", abl.isolateEarly()),
+        entry("--trigger-probe", abl.triggerProbe()),
         entry("--final-decay-epochs", abl.finalDecayEpochs()),
         entry("--augmentation", abl.augmentation()), entry("--batch-size", abl.batchSize()),
         entry("--step-report-interval", abl.stepReportInterval()));

@@ -142,6 +142,7 @@ public final class SessionConfigResolver {
     if (spec.hasIsolationExpansion()) b.isolationExpansion(spec.getIsolationExpansion());
     if (spec.hasIsolateEarly()) b.isolateEarly(spec.getIsolateEarly());
     if (spec.hasFinalDecayEpochs()) b.finalDecayEpochs(spec.getFinalDecayEpochs());
+    if (spec.hasTriggerProbe()) b.triggerProbe(spec.getTriggerProbe());
     b.isolationLoss(
         switch (spec.getIsolationLoss()) {
           case ISOLATION_LOSS_UNSPECIFIED -> d.isolationLoss();
@@ -257,7 +258,8 @@ public final class SessionConfigResolver {
                 .setAugmentation(abl.augmentation())
                 .setIsolationExpansion(abl.isolationExpansion())
                 .setIsolateEarly(abl.isolateEarly())
-                .setFinalDecayEpochs(abl.finalDecayEpochs()))
+                .setFinalDecayEpochs(abl.finalDecayEpochs())
+                .setTriggerProbe(abl.triggerProbe()))
         .setDevice(DeviceResolver.apiName(device))
         .setSeed(e.seed())
         .build();

@@ -4,6 +4,7 @@ import com.google.common.primitives.Doubles;
 import com.google.common.primitives.Ints;
 import com.google.common.primitives.Longs;
 import io.ablserve.server.train.BackdoorCheckReport;
+import io.ablserve.server.train.ProbeReport;
 import io.ablserve.server.train.EpochReport;
 import io.ablserve.server.train.FilterReport;
 import io.ablserve.server.train.IsolationReport;
@@ -11,6 +12,7 @@ import io.ablserve.server.train.StepReport;
 import io.ablserve.server.train.TrainingOutcome;
 import io.ablserve.server.train.Verdict;
 import io.ablserve.v1.BackdoorCheckResult;
+import io.ablserve.v1.TriggerProbeResult;
 import io.ablserve.v1.BackdoorVerdict;
 import io.ablserve.v1.ConfusionMatrix;
 import io.ablserve.v1.EpochSummary;
@@ -118,6 +120,20 @@ public final class TelemetryEvents {
               .setRunnerUpDiversity(l.diversity())
               .setRestRunnerUpDiversity(l.restDiversity())
               .setEvidence(l.evidence()));
+    }
+    ProbeReport p = r.probe();
+    if (p.ran()) {
+      check.setProbe(
+          TriggerProbeResult.newBuilder()
+              .setTrusted(p.trusted())
+              .setRounds(p.rounds())
+              .setSuspectThreshold(p.suspectThreshold())
+              .setAscendThreshold(p.ascendThreshold())
+              .setHeldOutRecall(p.heldOutRecall())
+              .setHeldOutFalseRate(p.heldOutFalseRate())
+              .setAscendedCount(p.ascended())
+              .setSuspectCount(p.suspected())
+              .setDemotedCount(p.demoted()));
     }
     return SessionEvent.newBuilder().setCheck(check);
   }

@@ -30,7 +30,8 @@ public record AblConfig(
     boolean augmentation,
     boolean isolationExpansion,
     boolean isolateEarly,
-    int finalDecayEpochs) {
+    int finalDecayEpochs,
+    boolean triggerProbe) {
 
   /** The official code's learning rate for the ascent epochs of FINETUNE_THEN_ASCENT. */
   public static final double OFFICIAL_ASCENT_LEARNING_RATE = 5e-4;
@@ -38,7 +39,8 @@ public record AblConfig(
   public static final AblConfig DEFAULTS =
       new AblConfig(
           10, 5, 0.01, IsolationLossKind.LGA, 0.5, 0.5, LossReduction.BATCH_MEAN, 0.01, 1.0, 128, 0.9, 1e-4,
-          10, Defense.ABL, UnlearningMode.GGA, 0.01, 1, Ranking.PER_CLASS, false, true, true, true, 2);
+          10, Defense.ABL, UnlearningMode.GGA, 0.01, 1, Ranking.PER_CLASS, false, true, true, true, 2,
+          false);
 
   public AblConfig {
     requireNonNull(isolationLoss, "isolationLoss");
@@ -142,6 +144,7 @@ public record AblConfig(
     private boolean isolationExpansion;
     private boolean isolateEarly;
     private int finalDecayEpochs;
+    private boolean triggerProbe;
 
     private Builder(AblConfig c) {
       epochs = c.epochs;
@@ -167,6 +170,7 @@ public record AblConfig(
       isolationExpansion = c.isolationExpansion;
       isolateEarly = c.isolateEarly;
       finalDecayEpochs = c.finalDecayEpochs;
+      triggerProbe = c.triggerProbe;
     }
 
     public Builder epochs(int v) { epochs = v; return this; }
@@ -192,13 +196,14 @@ public record AblConfig(
     public Builder isolationExpansion(boolean v) { isolationExpansion = v; return this; }
     public Builder isolateEarly(boolean v) { isolateEarly = v; return this; }
     public Builder finalDecayEpochs(int v) { finalDecayEpochs = v; return this; }
+    public Builder triggerProbe(boolean v) { triggerProbe = v; return this; }
 
     public AblConfig build() {
       return new AblConfig(
           epochs, isolationEpochs, isolationRatio, isolationLoss, lgaGamma, floodingLevel, lossReduction,
           learningRate, unlearningWeight, batchSize, momentum, weightDecay, stepReportInterval, defense,
           unlearningMode, unlearningLearningRate, ascentEpochs, ranking, suspectFiltering, augmentation,
-          isolationExpansion, isolateEarly, finalDecayEpochs);
+          isolationExpansion, isolateEarly, finalDecayEpochs, triggerProbe);
     }
   }
 }

@@ -268,16 +268,36 @@ public final class AblTrainer {
       return new Ranked(ranking, null);
     }
     if (followed != null) {
-      BackdoorCheck.Decision decision =
-          BackdoorCheck.track(followed.decision(), losses, train.labels(), evaluator::sampleFeatures);
-      return new Ranked(ranking.withVerdict(decision.verdict()), decision);
+      BackdoorCheck.Tracked tracked =
+          BackdoorCheck.track(
+              followed.decision(), losses, train.labels(), train.numClasses(), evaluator::sampleFeatures,
+              evaluator::trainPredictions);
+      TriggerProbe.Outcome probed = probed(tracked.decision(), data);
+      listener.onBackdoorCheck(
+          BackdoorCheckReport.of(
+              turning, tracked.split() == null ? List.of() : List.of(tracked.split()),
+              probed.decision().verdict(), probed.report()));
+      return new Ranked(ranking.withVerdict(probed.decision().verdict()), probed.decision());
     }
     List<BackdoorCheck.Candidate> candidates =
         BackdoorCheck.candidates(
             losses, train.labels(), train.numClasses(), evaluator::sampleFeatures, evaluator::trainPredictions);
     BackdoorCheck.Decision decision = BackdoorCheck.decide(candidates, train.numClasses());
-    listener.onBackdoorCheck(BackdoorCheckReport.of(turning, candidates, decision.verdict()));
-    return new Ranked(ranking.withVerdict(decision.verdict()), decision);
+    // An early check only decides whether to follow; the probe checks what is ascended, at the turn.
+    TriggerProbe.Outcome probed =
+        turning == config.isolationEpochs()
+            ? probed(decision, data)
+            : new TriggerProbe.Outcome(decision, ProbeReport.NOT_RUN);
+    listener.onBackdoorCheck(
+        BackdoorCheckReport.of(turning, candidates, probed.decision().verdict(), probed.report()));
+    return new Ranked(ranking.withVerdict(probed.decision().verdict()), probed.decision());
+  }
+
+  /** The decision after the trigger probe, when it is on ({@link AblConfig#triggerProbe}). */
+  private TriggerProbe.Outcome probed(BackdoorCheck.Decision decision, PoisonedSet data) {
+    return config.triggerProbe()
+        ? TriggerProbe.refine(decision, data.images())
+        : new TriggerProbe.Outcome(decision, ProbeReport.NOT_RUN);
   }
 
   /** The ranking at a turning epoch and, with the backdoor check, its decision (null without). */

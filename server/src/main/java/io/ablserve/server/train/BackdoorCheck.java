@@ -155,10 +155,7 @@ final class BackdoorCheck {
       double diversity = diversity(runnerUp.predict(cluster, label), label, numClasses);
       double restDiversity =
           diversity(runnerUp.predict(pick(members, inCluster, false), label), label, numClasses);
-      double lossGap =
-          Math.max(0, Math.log(
-              Math.max(median(memberLosses, inCluster, false), 1e-12)
-                  / Math.max(median(memberLosses, inCluster, true), 1e-12)));
+      double lossGap = lossGap(memberLosses, inCluster);
       Candidate candidate =
           measured(label, members, inCluster, rows, memberLosses, diversity, restDiversity, lossGap);
       logger.info(
@@ -218,8 +215,9 @@ final class BackdoorCheck {
    * losses than the trigger's; the first check's loss rule, taken while the gap was open, stands. No share limit applies: the label was
    * already confirmed, and at high poison rates the trigger's cluster is most of it.
    */
-  static Decision track(
-      Decision early, float[] losses, int[] labels, Function<int[], float[][]> features) {
+  static Tracked track(
+      Decision early, float[] losses, int[] labels, int numClasses, Function<int[], float[][]> features,
+      RunnerUp runnerUp) {
     Verdict verdict = early.verdict();
     int[] core = early.ascended();
     int label = verdict.label();
@@ -247,9 +245,13 @@ final class BackdoorCheck {
     if (size < MIN_SAMPLES || members.length - size < MIN_SAMPLES) {
       logger.info("tracked label " + label + ": no cluster and rest to split; the core of " + core.length
           + " stays D_b");
-      return new Decision(verdict, core.clone(), early.suspects().clone());
+      return new Tracked(new Decision(verdict, core.clone(), early.suspects().clone()), null);
     }
-    Candidate c = measured(label, members, inCluster, rows, memberLosses, 0, 0, 0);
+    Candidate c =
+        measured(label, members, inCluster, rows, memberLosses,
+            diversity(runnerUp.predict(pick(members, inCluster, true), label), label, numClasses),
+            diversity(runnerUp.predict(pick(members, inCluster, false), label), label, numClasses),
+            lossGap(memberLosses, inCluster));
     int[][] parts = clearAndSuspect(c, false);
     int[] ascended = IntStream.concat(IntStream.of(core), IntStream.of(parts[0])).distinct().sorted().toArray();
     boolean[] inAscended = new boolean[labels.length];
@@ -264,11 +266,26 @@ final class BackdoorCheck {
             Locale.ROOT, "tracked label %d from a core of %d: cluster of %d of %d at separation %.2f, %d clear,"
                 + " %d ascended with the core, %d suspects", label, core.length, size, members.length,
             c.separation(), parts[0].length, ascended.length, suspects.length));
-    return new Decision(
-        new Verdict(
-            true, true, label, verdict.evidence(), verdict.threshold(), ascended.length, suspects.length,
-            verdict.classEvidence()),
-        ascended, suspects);
+    return new Tracked(
+        new Decision(
+            new Verdict(
+                true, true, label, verdict.evidence(), verdict.threshold(), ascended.length, suspects.length,
+                verdict.classEvidence()),
+            ascended, suspects),
+        c);
+  }
+
+  /**
+   * A followed backdoor's decision at the turn, and the split of its label it came from (null where the
+   * label could not be split and the core alone stays D_b), for the check's report.
+   */
+  record Tracked(Decision decision, Candidate split) {}
+
+  /** ln(median loss of the rest / median loss of the cluster), at least 0. */
+  private static double lossGap(float[] memberLosses, boolean[] inCluster) {
+    return Math.max(0, Math.log(
+        Math.max(median(memberLosses, inCluster, false), 1e-12)
+            / Math.max(median(memberLosses, inCluster, true), 1e-12)));
   }
 
   /**

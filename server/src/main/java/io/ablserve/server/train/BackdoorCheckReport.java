@@ -11,11 +11,12 @@ import java.util.List;
  * @param epoch the turning epoch the check ran for
  * @param labels the labels with a candidate cluster, by label
  */
-public record BackdoorCheckReport(int epoch, List<LabelEvidence> labels, Verdict verdict) {
+public record BackdoorCheckReport(int epoch, List<LabelEvidence> labels, Verdict verdict, ProbeReport probe) {
 
   public BackdoorCheckReport {
     labels = List.copyOf(labels);
     requireNonNull(verdict, "verdict");
+    requireNonNull(probe, "probe");
   }
 
   /** One label's candidate cluster: sizes, and the three measures whose product is its evidence. */
@@ -29,7 +30,8 @@ public record BackdoorCheckReport(int epoch, List<LabelEvidence> labels, Verdict
       double restDiversity,
       double evidence) {}
 
-  static BackdoorCheckReport of(int epoch, List<BackdoorCheck.Candidate> candidates, Verdict verdict) {
+  static BackdoorCheckReport of(
+      int epoch, List<BackdoorCheck.Candidate> candidates, Verdict verdict, ProbeReport probe) {
     return new BackdoorCheckReport(
         epoch,
         candidates.stream()
@@ -37,6 +39,7 @@ public record BackdoorCheckReport(int epoch, List<LabelEvidence> labels, Verdict
                 c.label(), c.cluster().length, c.members().length, c.separation(), c.lossGap(), c.diversity(),
                 c.restDiversity(), c.evidence()))
             .toList(),
-        verdict);
+        verdict,
+        probe);
   }
 }

@@ -60,7 +60,14 @@ final class WorkerEvents {
                 l.getLabel(), l.getClusterSize(), l.getLabelSize(), l.getSeparation(), l.getLossGapNats(),
                 l.getRunnerUpDiversity(), l.getRestRunnerUpDiversity(), l.getEvidence()))
             .toList(),
-        verdict(c.getVerdict()));
+        verdict(c.getVerdict()),
+        c.hasProbe()
+            ? new io.ablserve.server.train.ProbeReport(
+                true, c.getProbe().getTrusted(), c.getProbe().getRounds(), c.getProbe().getSuspectThreshold(),
+                c.getProbe().getAscendThreshold(), c.getProbe().getHeldOutRecall(),
+                c.getProbe().getHeldOutFalseRate(), c.getProbe().getAscendedCount(),
+                c.getProbe().getSuspectCount(), c.getProbe().getDemotedCount())
+            : io.ablserve.server.train.ProbeReport.NOT_RUN);
   }
 
   private static Phase phase(io.ablserve.v1.Phase phase) {

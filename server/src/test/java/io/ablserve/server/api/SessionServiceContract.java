@@ -74,6 +74,8 @@ abstract class SessionServiceContract extends ServiceTestBase {
     assertThat(abl.getIsolationExpansion()).isTrue();
     assertThat(abl.getIsolateEarly()).isTrue();
     assertThat(abl.getFinalDecayEpochs()).isEqualTo(2);
+    assertThat(abl.hasTriggerProbe()).isTrue();
+    assertThat(abl.getTriggerProbe()).isFalse();
     assertThat(abl.getBatchSize()).isEqualTo(128);
     assertThat(abl.hasMomentum()).isTrue();
     assertThat(resolved.hasSeed()).isTrue();

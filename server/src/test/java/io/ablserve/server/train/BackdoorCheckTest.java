@@ -204,7 +204,11 @@ class BackdoorCheckTest {
     double[] evidence = {20, 1, 1, 1};
     Verdict early = new Verdict(true, true, 0, 20, BackdoorCheck.CONFIRM_EVIDENCE, core.length, 0, evidence);
 
-    BackdoorCheck.Decision decision = BackdoorCheck.track(new BackdoorCheck.Decision(early, core, new int[0]), losses, labels, s -> rows(features, s));
+    BackdoorCheck.Tracked tracked =
+        BackdoorCheck.track(
+            new BackdoorCheck.Decision(early, core, new int[0]), losses, labels, CLASSES,
+            s -> rows(features, s), runnerUps(clean));
+    BackdoorCheck.Decision decision = tracked.decision();
 
     // The check alone, started from the lowest losses, would split off the easy images and confirm nothing.
     BackdoorCheck.Decision alone =
@@ -216,6 +220,10 @@ class BackdoorCheckTest {
     assertThat(decision.verdict().confirmed()).isTrue();
     assertThat(decision.verdict().label()).isZero();
     assertThat(decision.verdict().ascendedCount()).isEqualTo(poisons);
+    // The split it came from is there to report: the whole backdoor against the label's clean images.
+    assertThat(tracked.split().cluster()).hasSize(poisons);
+    assertThat(tracked.split().rest()).hasSize(PER_CLASS);
+    assertThat(tracked.split().diversity()).isGreaterThan(tracked.split().restDiversity());
   }
 
   @Test
@@ -225,11 +233,14 @@ class BackdoorCheckTest {
     int[] core = {0, 1};
     Verdict early = new Verdict(true, true, 0, 9, BackdoorCheck.CONFIRM_EVIDENCE, 2, 0, new double[] {9, 0});
 
-    BackdoorCheck.Decision decision =
-        BackdoorCheck.track(new BackdoorCheck.Decision(early, core, new int[] {5}), losses, labels, s -> new float[s.length][] /* never read */);
+    BackdoorCheck.Tracked tracked =
+        BackdoorCheck.track(
+            new BackdoorCheck.Decision(early, core, new int[] {5}), losses, labels, 2,
+            s -> new float[s.length][] /* never read */, (s, excluded) -> new int[s.length]);
 
-    assertThat(decision.ascended()).containsExactly(0, 1);
-    assertThat(decision.suspects()).containsExactly(5);
+    assertThat(tracked.decision().ascended()).containsExactly(0, 1);
+    assertThat(tracked.decision().suspects()).containsExactly(5);
+    assertThat(tracked.split()).isNull();
   }
 
   @Test

@@ -172,8 +172,37 @@ class FashionMnistAblTest {
     assertThat(listener.epochs.get(4).phase()).isEqualTo(Phase.UNLEARNING);
     TrainingState ranked = checkpoints.saved.stream().filter(TrainingState::ranked).findFirst().orElseThrow();
     assertThat(ranked.isolated()).contains(core.isolated());
+    // Both checks are reported: the early one that confirmed, and the split at the turn that followed it.
+    assertThat(listener.checks).extracting(BackdoorCheckReport::epoch).contains(core.epoch() + 1).endsWith(4);
+    BackdoorCheckReport followed = listener.checks.get(listener.checks.size() - 1);
+    assertThat(followed.labels()).singleElement()
+        .satisfies(l -> assertThat(l.label()).isEqualTo(followed.verdict().label()));
+    assertThat(followed.verdict().ascendedCount()).isEqualTo(ranked.isolated().length);
     FilterReport ascended = listener.filters.stream().filter(FilterReport::expansion).findFirst().orElseThrow();
     assertThat(ascended.precision()).isGreaterThan(0.9);
+  }
+
+  @Test
+  void triggerProbe_checksTheConfirmedSetByItsPixels_andReportsWhatItDecided() throws Exception {
+    RecordingListener listener = new RecordingListener();
+    TrainingOutcome outcome =
+        runner.run(
+            badNets(shortRun().epochs(3).isolationEpochs(2).isolateEarly(false).triggerProbe(true).build()),
+            Device.cpu(), listener, () -> false);
+
+    BackdoorCheckReport check = listener.checks.get(listener.checks.size() - 1);
+    assertThat(check.verdict().confirmed()).isTrue();
+    ProbeReport probe = check.probe();
+    // BadNets' patch is a pixel pattern: the probe learns it from the confirmed set and trusts itself.
+    assertThat(probe.ran()).isTrue();
+    assertThat(probe.trusted()).isTrue();
+    assertThat(probe.heldOutRecall()).isGreaterThan(0.95);
+    assertThat(probe.heldOutFalseRate()).isLessThan(0.01);
+    // What is ascended is what the verdict and the isolation report, and it is the poisons.
+    FilterReport ascended = listener.filters.stream().filter(FilterReport::expansion).findFirst().orElseThrow();
+    assertThat(ascended.removedCount()).isEqualTo(check.verdict().ascendedCount());
+    assertThat(ascended.precision()).isGreaterThan(0.95);
+    assertThat(outcome.isolationPrecision()).isEqualTo(ascended.precision());
   }
 
   @Test

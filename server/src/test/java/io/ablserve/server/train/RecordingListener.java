@@ -10,6 +10,7 @@ final class RecordingListener implements TrainingListener {
   final List<StepReport> steps = new ArrayList<>();
   IsolationReport isolation;
   final List<FilterReport> filters = new ArrayList<>();
+  final List<BackdoorCheckReport> checks = new ArrayList<>();
 
   @Override
   public void onPhase(Phase phase, int epoch) {
@@ -40,6 +41,12 @@ final class RecordingListener implements TrainingListener {
     System.out.printf(
         "filtered %d: precision %.3f recall %.3f, %d kept%n",
         report.removedCount(), report.precision(), report.recall(), report.keptSize());
+  }
+
+  @Override
+  public void onBackdoorCheck(BackdoorCheckReport report) {
+    checks.add(report);
+    events.add(report);
   }
 
   @Override

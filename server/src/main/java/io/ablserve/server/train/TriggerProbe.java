@@ -1,0 +1,365 @@
+package io.ablserve.server.train;
+
+import io.ablserve.server.data.ImageSet;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import java.util.logging.Logger;
+import java.util.stream.IntStream;
+
+/**
+ * Checks a confirmed backdoor image by image, by its pixels, and finds the poisons its cluster missed.
+ *
+ * <p>A dirty-label poison is an image of another class with the trigger added. The confirmed set is such
+ * images; the other labels' images are the same kind of content without the trigger. A linear classifier
+ * on standardised pixels, confirmed set against the other labels' images, can only learn what tells them
+ * apart, the trigger (a patch, a blended pattern), not the content, which both sides share. It scores every
+ * image of the target label for the trigger, whatever the model has learned of it by the turn: the poisons
+ * the two-means split left out (learned, but elsewhere in activation space) score like the confirmed set,
+ * and a clean image of the target class the split took in scores like the other labels' images.
+ *
+ * <p>Every score comes from models that never saw the image ({@link #FOLDS} folds over both sides, the
+ * other members of the label scored by all of them). The thresholds are quantiles of the held-back other
+ * images' scores: above {@link #ASCEND_QUANTILE} an image is ascended, between {@link #SUSPECT_QUANTILE} and
+ * that it leaves training, and a confirmed image at or below {@link #ASCEND_QUANTILE} leaves D_b for the
+ * suspects. The probe acts only if at least {@link #MIN_RECALL} of the held-back confirmed set scores
+ * above {@link #SUSPECT_QUANTILE}: a set that shares no trigger is not learned and nothing changes. It runs
+ * twice, the second time from the confirmed set and what the first found, so the poisons of source classes
+ * the confirmed set lacked are learned too.
+ *
+ * <p>Its thresholds come from the other labels' images, so it assumes the target class's own images lie
+ * among theirs. Where they do not (held-out bags and boots), a clean image of the target can score above
+ * the other labels for its content alone; the label's lowest-scoring tenth outside the confirmed set, its
+ * clean images, is therefore fitted as negatives too ({@link #CALIBRATION_SHARE}). Off by default ({@link
+ * AblConfig#triggerProbe}): bench/RESULTS.md, "the trigger probe", has what it did on both halves of the
+ * grid. Logistic regression by full-batch gradient descent in plain Java, sequential sums and {@link
+ * StrictMath}: every CPU computes the same scores from the same confirmed set.
+ */
+final class TriggerProbe {
+  private static final Logger logger = Logger.getLogger(TriggerProbe.class.getName());
+  /** The confirmed set needs this many samples to be split into folds and checked. */
+  static final int MIN_CORE = 50;
+  /** At most this many samples of each side are fitted (a uniform draw). */
+  static final int MAX_PER_SIDE = 2000;
+  /** Held-back other images above this quantile of their scores: the images beyond it leave training. */
+  static final double SUSPECT_QUANTILE = 0.995;
+  /** Beyond this quantile an image is ascended, and a confirmed image must reach it to stay in D_b. */
+  static final double ASCEND_QUANTILE = 0.999;
+  /** The share of the held-back confirmed set that must score above the suspect threshold to act. */
+  static final double MIN_RECALL = 0.9;
+  /** The share of the label's images outside the confirmed set, lowest scores first, taken for clean. */
+  static final double CALIBRATION_SHARE = 0.1;
+  /** Fewer images than this taken for clean and the probe is fitted without them. */
+  static final int MIN_CALIBRATION = 20;
+  /** The folds of the fit: each sample is scored by the model fitted without its fold. */
+  static final int FOLDS = 5;
+  /** The probe's draws are fixed: the same data and confirmed set give the same decision. */
+  private static final long SEED = 17;
+  private static final int ITERATIONS = 200;
+  private static final double STEP = 0.5;
+  private static final double L2 = 1e-2;
+
+  private TriggerProbe() {}
+
+  /** The decision after the probe, and what the probe measured. */
+  record Outcome(BackdoorCheck.Decision decision, ProbeReport report) {}
+
+  /**
+   * One round: the label's other members above each threshold ({@code suspected} above the suspect
+   * quantile, {@code ascend} above the ascent quantile, a subset), the confirmed members at or below the
+   * ascent quantile ({@code demoted}), the thresholds, and the held-back figures that decided trust.
+   */
+  record Result(
+      boolean trusted, int[] suspected, int[] ascend, int[] demoted, double suspectThreshold,
+      double ascendThreshold, double heldOutRecall, double heldOutFalse) {}
+
+  /**
+   * Checks a confirmed {@code decision} with the probe: D_b keeps the confirmed images the probe backs and
+   * gains the label's other images it finds clearly; the doubtful ones join the suspects. Unconfirmed
+   * decisions, and decisions the probe does not trust, come back unchanged.
+   */
+  static Outcome refine(BackdoorCheck.Decision decision, ImageSet train) {
+    Verdict verdict = decision.verdict();
+    if (!verdict.confirmed()) {
+      return new Outcome(decision, ProbeReport.NOT_RUN);
+    }
+    int label = verdict.label();
+    int[] core = decision.ascended();
+    Result first = flag(train, label, core, SEED);
+    if (!first.trusted()) {
+      return new Outcome(decision, report(first, 1, 0, 0, 0));
+    }
+    Result second = flag(train, label, union(core, first.suspected()), SEED + 1);
+    int[] suspected = second.trusted() ? union(first.suspected(), second.suspected()) : first.suspected();
+    int[] ascend = second.trusted() ? union(first.ascend(), second.ascend()) : first.ascend();
+    int[] ascended = union(without(core, first.demoted()), ascend);
+    int[] suspects =
+        without(union(union(decision.suspects(), first.demoted()), suspected), ascended);
+    int added = ascend.length;
+    return new Outcome(
+        new BackdoorCheck.Decision(
+            new Verdict(
+                verdict.tested(), true, label, verdict.evidence(), verdict.threshold(), ascended.length,
+                suspects.length, verdict.classEvidence()),
+            ascended, suspects),
+        report(first, 2, added, suspected.length - added, first.demoted().length));
+  }
+
+  private static ProbeReport report(Result first, int rounds, int ascended, int suspected, int demoted) {
+    return new ProbeReport(
+        true, first.trusted(), rounds, first.suspectThreshold(), first.ascendThreshold(),
+        first.heldOutRecall(), first.heldOutFalse(), ascended, suspected, demoted);
+  }
+
+  /**
+   * One round: scores the members of {@code label} for the trigger the {@code core} carries, against the
+   * images of the other labels, in {@link #FOLDS} folds.
+   */
+  static Result flag(ImageSet train, int label, int[] core, long seed) {
+    if (core.length < MIN_CORE) {
+      return new Result(false, new int[0], new int[0], new int[0], Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    }
+    Random rng = new Random(seed);
+    int[] negatives = IntStream.range(0, train.size()).filter(i -> train.labels()[i] != label).toArray();
+    int[] pos = draw(core, MAX_PER_SIDE, rng);
+    int[] neg = draw(negatives, MAX_PER_SIDE, rng);
+    float[][] posRows = rows(train, pos);
+    float[][] negRows = rows(train, neg);
+    boolean[] inCore = new boolean[train.size()];
+    for (int i : core) {
+      inCore[i] = true;
+    }
+    int[] rest =
+        IntStream.range(0, train.size()).filter(i -> train.labels()[i] == label && !inCore[i]).toArray();
+    Model[] models = new Model[FOLDS];
+    double[] posScores = new double[pos.length];
+    double[] negScores = new double[neg.length];
+    fitFolds(posRows, negRows, new float[0][], models, posScores, negScores);
+    // The target class's own content is none of the other labels': a clean image of it can score above
+    // them for its content alone (held-out bags: 1,210 of the label's other images taken for triggered, a
+    // few hundred of them clean). The label's lowest-scoring tenth outside the confirmed set is its clean
+    // images (the trigger only raises a score); fitted again with them on the negative side, the probe
+    // learns the target's content is not the trigger.
+    int calibration = (int) (CALIBRATION_SHARE * rest.length);
+    if (calibration >= MIN_CALIBRATION) {
+      double[] firstScores = IntStream.of(rest).mapToDouble(i -> mean(models, train, i)).toArray();
+      int[] lowest =
+          IntStream.range(0, rest.length).boxed()
+              .sorted(Comparator.<Integer>comparingDouble(i -> firstScores[i]).thenComparingInt(i -> i))
+              .limit(calibration).mapToInt(i -> rest[i]).toArray();
+      fitFolds(posRows, negRows, rows(train, draw(lowest, MAX_PER_SIDE, rng)), models, posScores, negScores);
+    }
+    double[] sortedNeg = negScores.clone();
+    Arrays.sort(sortedNeg);
+    double suspectAbove = quantile(sortedNeg, SUSPECT_QUANTILE);
+    double ascendAbove = quantile(sortedNeg, ASCEND_QUANTILE);
+    double recall = Arrays.stream(posScores).filter(s -> s > suspectAbove).count() / (double) pos.length;
+    double falseRate = Arrays.stream(negScores).filter(s -> s > suspectAbove).count() / (double) neg.length;
+    boolean trusted = recall >= MIN_RECALL;
+    int[] suspected = new int[0];
+    int[] ascend = new int[0];
+    int[] demoted = new int[0];
+    if (trusted) {
+      double[] heldOut = new double[train.size()];
+      boolean[] drawn = new boolean[train.size()];
+      for (int i = 0; i < pos.length; i++) {
+        heldOut[pos[i]] = posScores[i];
+        drawn[pos[i]] = true;
+      }
+      double[] restScores = IntStream.of(rest).mapToDouble(i -> mean(models, train, i)).toArray();
+      suspected =
+          IntStream.range(0, rest.length).filter(i -> restScores[i] > suspectAbove).map(i -> rest[i]).toArray();
+      ascend =
+          IntStream.range(0, rest.length).filter(i -> restScores[i] > ascendAbove).map(i -> rest[i]).toArray();
+      demoted =
+          IntStream.of(core).filter(i -> (drawn[i] ? heldOut[i] : mean(models, train, i)) <= ascendAbove)
+              .sorted().toArray();
+    }
+    logger.info(String.format(Locale.ROOT,
+        "trigger probe on label %d: confirmed set %d vs %d other images, held-back confirmed above the"
+            + " threshold %.1f%%, held-back others %.2f%%: %s; %d of the label's other images above it, %d of"
+            + " them clearly; %d of the confirmed set not backed",
+        label, core.length, negatives.length, 100 * recall, 100 * falseRate,
+        trusted ? "trusted" : "not trusted (below " + MIN_RECALL + ")", suspected.length, ascend.length,
+        demoted.length));
+    return new Result(trusted, suspected, ascend, demoted, suspectAbove, ascendAbove, recall, falseRate);
+  }
+
+  /**
+   * Fits the {@link #FOLDS} models, each without one fold of {@code pos} and {@code neg}, with {@code own}
+   * (images of the target label taken for clean) on the negative side of every fold, and scores each held-back
+   * row with the model that did not see it.
+   */
+  private static void fitFolds(
+      float[][] pos, float[][] neg, float[][] own, Model[] models, double[] posScores, double[] negScores) {
+    for (int f = 0; f < FOLDS; f++) {
+      models[f] = Model.fit(pos, neg, own, f);
+      for (int i = f; i < pos.length; i += FOLDS) {
+        posScores[i] = models[f].score(pos[i]);
+      }
+      for (int i = f; i < neg.length; i += FOLDS) {
+        negScores[i] = models[f].score(neg[i]);
+      }
+    }
+  }
+
+  private static double quantile(double[] sorted, double q) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.floor(q * sorted.length))];
+  }
+
+  private static int[] union(int[] a, int[] b) {
+    return IntStream.concat(IntStream.of(a), IntStream.of(b)).distinct().sorted().toArray();
+  }
+
+  private static int[] without(int[] from, int[] removed) {
+    Set<Integer> out = new HashSet<>();
+    for (int i : removed) {
+      out.add(i);
+    }
+    return IntStream.of(from).filter(i -> !out.contains(i)).sorted().toArray();
+  }
+
+  private static double mean(Model[] models, ImageSet train, int index) {
+    float[] row = pixels(train, index);
+    double sum = 0;
+    for (Model model : models) {
+      sum += model.score(row);
+    }
+    return sum / models.length;
+  }
+
+  /** A logistic regression on standardised pixels: weights, bias last, and the standardisation. */
+  private record Model(double[] w, float[] mean, float[] scale) {
+    /**
+     * Fitted on every row of both sides but fold {@code fold} (rows {@code fold, fold + FOLDS, ...}) and on
+     * every row of {@code own}, negatives too: the positives weigh half, the negatives the other half, of
+     * which {@code own} takes half when it has rows.
+     */
+    static Model fit(float[][] pos, float[][] neg, float[][] own, int fold) {
+      int posFit = pos.length - (pos.length - fold + FOLDS - 1) / FOLDS;
+      int negFit = neg.length - (neg.length - fold + FOLDS - 1) / FOLDS;
+      float negShare = own.length == 0 ? 0.5f : 0.25f;
+      float[][] x = new float[posFit + negFit + own.length][];
+      float[] y = new float[x.length];
+      float[] weight = new float[x.length];
+      int n = 0;
+      for (int i = 0; i < pos.length; i++) {
+        if (i % FOLDS != fold) {
+          x[n] = pos[i].clone();
+          y[n] = 1;
+          weight[n++] = 0.5f / posFit;
+        }
+      }
+      for (int i = 0; i < neg.length; i++) {
+        if (i % FOLDS != fold) {
+          x[n] = neg[i].clone();
+          weight[n++] = negShare / negFit;
+        }
+      }
+      for (float[] row : own) {
+        x[n] = row.clone();
+        weight[n++] = 0.25f / own.length;
+      }
+      int dim = pos[0].length;
+      float[] mean = new float[dim];
+      float[] scale = new float[dim];
+      standardisation(x, mean, scale);
+      for (float[] row : x) {
+        standardise(row, mean, scale);
+      }
+      double[] w = new double[dim + 1];
+      TriggerProbe.fit(x, y, weight, w);
+      return new Model(w, mean, scale);
+    }
+
+    double score(float[] raw) {
+      float[] row = raw.clone();
+      standardise(row, mean, scale);
+      return logit(row, w);
+    }
+  }
+
+  private static float[][] rows(ImageSet train, int[] samples) {
+    float[][] out = new float[samples.length][];
+    for (int i = 0; i < samples.length; i++) {
+      out[i] = pixels(train, samples[i]);
+    }
+    return out;
+  }
+
+  /** Logistic regression by gradient descent: {@code w[0..dim)} weights, {@code w[dim]} the bias. */
+  private static void fit(float[][] x, float[] y, float[] sampleWeight, double[] w) {
+    int dim = w.length - 1;
+    double[] gradient = new double[dim + 1];
+    for (int it = 0; it < ITERATIONS; it++) {
+      Arrays.fill(gradient, 0);
+      for (int i = 0; i < x.length; i++) {
+        double g = (sigmoid(logit(x[i], w)) - y[i]) * sampleWeight[i];
+        float[] row = x[i];
+        for (int d = 0; d < dim; d++) {
+          gradient[d] += g * row[d];
+        }
+        gradient[dim] += g;
+      }
+      for (int d = 0; d < dim; d++) {
+        w[d] -= STEP * (gradient[d] + L2 * w[d]);
+      }
+      w[dim] -= STEP * gradient[dim];
+    }
+  }
+
+  private static double logit(float[] row, double[] w) {
+    int dim = row.length;
+    double z = w[dim];
+    for (int d = 0; d < dim; d++) {
+      z += w[d] * row[d];
+    }
+    return z;
+  }
+
+  private static double sigmoid(double z) {
+    return 1 / (1 + StrictMath.exp(-z));
+  }
+
+  private static float[] pixels(ImageSet set, int index) {
+    int bytes = set.imageBytes();
+    float[] out = new float[bytes];
+    int base = index * bytes;
+    for (int d = 0; d < bytes; d++) {
+      out[d] = (set.pixels()[base + d] & 0xFF) / 255f;
+    }
+    return out;
+  }
+
+  private static void standardisation(float[][] rows, float[] mean, float[] scale) {
+    int dim = mean.length;
+    double[] sum = new double[dim];
+    double[] squares = new double[dim];
+    for (float[] row : rows) {
+      for (int d = 0; d < dim; d++) {
+        sum[d] += row[d];
+        squares[d] += (double) row[d] * row[d];
+      }
+    }
+    for (int d = 0; d < dim; d++) {
+      double m = sum[d] / rows.length;
+      mean[d] = (float) m;
+      scale[d] = (float) (1 / Math.max(1e-3, StrictMath.sqrt(Math.max(0, squares[d] / rows.length - m * m))));
+    }
+  }
+
+  private static void standardise(float[] row, float[] mean, float[] scale) {
+    for (int d = 0; d < row.length; d++) {
+      row[d] = (row[d] - mean[d]) * scale[d];
+    }
+  }
+
+  /** Up to {@code max} of {@code from}, a uniform draw in random order. */
+  private static int[] draw(int[] from, int max, Random rng) {
+    int[] out = AblTrainer.shuffled(from, rng);
+    return out.length <= max ? out : Arrays.copyOf(out, max);
+  }
+}

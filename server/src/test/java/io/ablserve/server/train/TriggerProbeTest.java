@@ -1,0 +1,197 @@
+package io.ablserve.server.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ablserve.server.data.ImageSet;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trigger probe on synthetic 28x28 images: class c is a bright band over noise, the
+ * poisons are images of classes 1-3 with a trigger and label 0. The confirmed core holds most poisons and
+ * a few clean images of class 0; the rest of label 0 holds the poisons the core missed and the clean images.
+ */
+class TriggerProbeTest {
+  private static final int SIDE = 28;
+  private static final int CLASSES = 4;
+  private static final int PER_CLASS = 300;
+  private static final int POISONS = 300;
+  private static final int MISSED = 60;
+  private static final int CLEAN_IN_CORE = 3;
+
+  @Test
+  void flagsThePatchedImagesTheCoreMissed_andDemotesTheCleanImagesInIt() {
+    ImageSet set = images(new Random(1), (pixels, base, rng) -> {
+      for (int y = 24; y < 27; y++) {
+        for (int x = 24; x < 27; x++) {
+          pixels[base + y * SIDE + x] = (byte) 255;
+        }
+      }
+    });
+
+    TriggerProbe.Result result = TriggerProbe.flag(set, 0, core(), 7);
+
+    assertThat(result.trusted()).isTrue();
+    assertThat(result.heldOutRecall()).isGreaterThan(0.95);
+    // Every poison the confirmed set missed is found, image by image, and clearly; of the target class's
+    // 297 clean images outside it, a few are taken for triggered (the class lies a little outside the
+    // other labels' images, whose scores set the thresholds) and fewer still clearly.
+    assertThat(result.suspected()).contains(missed());
+    assertThat(result.ascend()).contains(missed());
+    assertThat(cleanIn(result.suspected())).isLessThanOrEqualTo(PER_CLASS / 20);
+    assertThat(cleanIn(result.ascend())).isLessThanOrEqualTo(PER_CLASS / 50);
+    // The clean images in the confirmed set are not backed by their pixels; nearly every poison is.
+    assertThat(result.demoted()).contains(IntStream.range(0, CLEAN_IN_CORE).toArray());
+    assertThat(result.demoted().length).isLessThan(CLEAN_IN_CORE + 5);
+  }
+
+  @Test
+  void refine_ascendsWhatBothSignalsBack_andSuspectsTheRest() {
+    ImageSet set = images(new Random(1), (pixels, base, rng) -> {
+      for (int y = 24; y < 27; y++) {
+        for (int x = 24; x < 27; x++) {
+          pixels[base + y * SIDE + x] = (byte) 255;
+        }
+      }
+    });
+    int[] core = core();
+    Verdict confirmed =
+        new Verdict(true, true, 0, 20, BackdoorCheck.CONFIRM_EVIDENCE, core.length, 1, new double[CLASSES]);
+
+    TriggerProbe.Outcome outcome =
+        TriggerProbe.refine(new BackdoorCheck.Decision(confirmed, core, new int[] {CLEAN_IN_CORE}), set);
+
+    int[] ascended = outcome.decision().ascended();
+    // D_b: the poisons, the confirmed and the missed ones alike; of the clean images, none of the
+    // confirmed set's and at most 2% of the class's others.
+    assertThat(ascended).doesNotContain(IntStream.range(0, CLEAN_IN_CORE).toArray());
+    assertThat(cleanIn(ascended)).isLessThanOrEqualTo(PER_CLASS / 50);
+    assertThat(ascended.length - cleanIn(ascended)).isGreaterThan(POISONS - 5);
+    assertThat(ascended).contains(missed());
+    // The clean images the confirmed set held leave training with the earlier suspect; nothing is both.
+    assertThat(outcome.decision().suspects()).contains(IntStream.rangeClosed(0, CLEAN_IN_CORE).toArray());
+    assertThat(outcome.decision().suspects()).doesNotContain(ascended);
+    assertThat(outcome.decision().verdict().ascendedCount()).isEqualTo(ascended.length);
+    assertThat(outcome.decision().verdict().suspectCount()).isEqualTo(outcome.decision().suspects().length);
+    ProbeReport report = outcome.report();
+    assertThat(report.ran()).isTrue();
+    assertThat(report.trusted()).isTrue();
+    assertThat(report.rounds()).isEqualTo(2);
+    assertThat(report.ascended()).isBetween(MISSED, MISSED + PER_CLASS / 50);
+    assertThat(report.demoted()).isGreaterThanOrEqualTo(CLEAN_IN_CORE);
+    assertThat(report.heldOutFalseRate()).isLessThanOrEqualTo(1 - TriggerProbe.SUSPECT_QUANTILE + 1e-9);
+  }
+
+  @Test
+  void refine_leavesAnUnconfirmedDecisionAlone() {
+    ImageSet set = images(new Random(5), (pixels, base, rng) -> {});
+    Verdict none = new Verdict(true, false, 0, 1, BackdoorCheck.CONFIRM_EVIDENCE, 0, 0, new double[CLASSES]);
+    BackdoorCheck.Decision decision = new BackdoorCheck.Decision(none, new int[0], new int[0]);
+
+    TriggerProbe.Outcome outcome = TriggerProbe.refine(decision, set);
+
+    assertThat(outcome.decision()).isSameAs(decision);
+    assertThat(outcome.report()).isEqualTo(ProbeReport.NOT_RUN);
+  }
+
+  @Test
+  void findsABlendedPatternImageByImage() {
+    byte[] pattern = new byte[SIDE * SIDE];
+    Random patternRng = new Random(99);
+    for (int i = 0; i < pattern.length; i++) {
+      pattern[i] = (byte) patternRng.nextInt(256);
+    }
+    ImageSet set = images(new Random(2), (pixels, base, rng) -> {
+      for (int p = 0; p < SIDE * SIDE; p++) {
+        pixels[base + p] = (byte) Math.round(0.8 * (pixels[base + p] & 0xFF) + 0.2 * (pattern[p] & 0xFF));
+      }
+    });
+
+    TriggerProbe.Result result = TriggerProbe.flag(set, 0, core(), 7);
+
+    assertThat(result.trusted()).isTrue();
+    int[] missed = missed();
+    long found = IntStream.of(result.suspected()).filter(i -> i >= missed[0]).count();
+    long clean = result.suspected().length - found;
+    assertThat(found).isGreaterThanOrEqualTo((long) (0.9 * MISSED));
+    assertThat(clean).isLessThanOrEqualTo(PER_CLASS / 50);
+  }
+
+  @Test
+  void actsOnNothing_whenTheCoreSharesNoTrigger() {
+    // The "core" is images of classes 1-3 relabelled 0 without any trigger: nothing sets them apart from
+    // the other labels' images, so the held-back core does not clear the threshold.
+    ImageSet set = images(new Random(3), (pixels, base, rng) -> {});
+
+    TriggerProbe.Result result = TriggerProbe.flag(set, 0, core(), 7);
+
+    assertThat(result.trusted()).isFalse();
+    assertThat(result.suspected()).isEmpty();
+    assertThat(result.demoted()).isEmpty();
+  }
+
+  @Test
+  void needsACoreLargeEnoughToCheckItself() {
+    ImageSet set = images(new Random(4), (pixels, base, rng) -> {});
+
+    TriggerProbe.Result result =
+        TriggerProbe.flag(set, 0, IntStream.range(0, TriggerProbe.MIN_CORE - 1).toArray(), 7);
+
+    assertThat(result.trusted()).isFalse();
+    assertThat(result.suspected()).isEmpty();
+  }
+
+  /** Clean images 0..CLASSES*PER_CLASS (class i / PER_CLASS), then POISONS triggered images labelled 0. */
+  private static ImageSet images(Random rng, Trigger trigger) {
+    int n = CLASSES * PER_CLASS + POISONS;
+    byte[] pixels = new byte[n * SIDE * SIDE];
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) {
+      int content = i < CLASSES * PER_CLASS ? i / PER_CLASS : 1 + i % (CLASSES - 1);
+      labels[i] = i < CLASSES * PER_CLASS ? content : 0;
+      int base = i * SIDE * SIDE;
+      for (int p = 0; p < SIDE * SIDE; p++) {
+        pixels[base + p] = (byte) rng.nextInt(90);
+      }
+      // The classes overlap, as real classes do (the probe's thresholds come from the other labels'
+      // images, so the target class must not lie far outside them): a band two rows thick anywhere above
+      // the trigger's rows, starting a little further right the higher the class.
+      int top = rng.nextInt(SIDE - 10);
+      int left = 2 + content + rng.nextInt(6);
+      int width = 8 + rng.nextInt(10);
+      for (int y = top; y < top + 2; y++) {
+        for (int x = left; x < left + width; x++) {
+          pixels[base + y * SIDE + x] = (byte) (150 + rng.nextInt(100));
+        }
+      }
+      if (i >= CLASSES * PER_CLASS) {
+        trigger.stamp(pixels, base, rng);
+      }
+    }
+    return new ImageSet(pixels, labels, 1, SIDE, SIDE, CLASSES);
+  }
+
+  /** How many of {@code samples} are clean images (the poisons come after them). */
+  private static int cleanIn(int[] samples) {
+    return (int) IntStream.of(samples).filter(i -> i < CLASSES * PER_CLASS).count();
+  }
+
+  /** The core: all poisons but the last MISSED, and the first CLEAN_IN_CORE clean images of class 0. */
+  private static int[] core() {
+    int first = CLASSES * PER_CLASS;
+    return IntStream.concat(
+            IntStream.range(0, CLEAN_IN_CORE), IntStream.range(first, first + POISONS - MISSED))
+        .toArray();
+  }
+
+  private static int[] missed() {
+    int first = CLASSES * PER_CLASS;
+    return IntStream.range(first + POISONS - MISSED, first + POISONS).toArray();
+  }
+
+  @FunctionalInterface
+  private interface Trigger {
+    void stamp(byte[] pixels, int base, Random rng);
+  }
+}
