@@ -60,6 +60,9 @@ public final class AblServer implements AutoCloseable {
     StringBuilder why = new StringBuilder();
     for (Service failed : services.servicesByState().get(Service.State.FAILED)) {
       Throwable cause = failed.failureCause();
+      if (cause instanceof ServiceGraph.DependencyFailedException) {
+        continue; // the failure of what it depends on is listed, with its reason
+      }
       why.append(why.length() == 0 ? "" : "; ").append(failed).append(": ")
           .append(cause.getMessage() == null ? cause.toString() : cause.getMessage());
     }

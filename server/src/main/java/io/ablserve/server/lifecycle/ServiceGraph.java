@@ -21,6 +21,13 @@ import java.util.Set;
 public final class ServiceGraph {
   private ServiceGraph() {}
 
+  /** Why a service did not start: one it depends on failed, whose own failure says why. */
+  public static final class DependencyFailedException extends IllegalStateException {
+    DependencyFailedException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /** A manager of {@code services}, each wrapped to wait for its dependencies and dependents. */
   public static ServiceManager manager(Set<Service> services, Set<DependsOn> edges) {
     Map<Class<?>, Coordinated> byClass = new LinkedHashMap<>();
@@ -82,10 +89,16 @@ public final class ServiceGraph {
     }
 
     private void startInOrder() {
-      try {
-        for (Coordinated dependency : dependencies) {
-          dependency.awaitRunning(); // IllegalStateException when it failed: this cannot start either
+      for (Coordinated dependency : dependencies) {
+        try {
+          dependency.awaitRunning();
+        } catch (IllegalStateException e) {
+          notifyFailedOnce(new DependencyFailedException(
+              this + " not started: " + dependency + " failed", e));
+          return;
         }
+      }
+      try {
         inner.startAsync().awaitRunning();
         notifyStarted();
       } catch (IllegalStateException e) {
@@ -121,9 +134,10 @@ public final class ServiceGraph {
       }
     }
 
+    /** The service's name, without the state its toString adds. */
     @Override
     public String toString() {
-      return inner.toString();
+      return inner.toString().replaceFirst(" \\[[A-Z]+\\]$", "");
     }
   }
 }

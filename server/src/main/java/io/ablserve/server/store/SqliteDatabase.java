@@ -214,12 +214,36 @@ public final class SqliteDatabase implements AutoCloseable {
             c.commit();
             return result;
           } catch (SQLException | RuntimeException e) {
-            c.rollback();
+            try {
+              c.rollback();
+            } catch (SQLException rollback) {
+              // SQLite already rolled back (SQLITE_FULL does): the cause, not this, is the news.
+              e.addSuppressed(rollback);
+            }
             throw e;
           } finally {
-            c.setAutoCommit(true);
+            endTransaction(c);
           }
         });
+  }
+
+  /**
+   * Back to autocommit. After SQLite rolled a transaction back itself (SQLITE_FULL), the driver's
+   * "commit" for that fails and leaves the connection outside autocommit, failing every later write:
+   * an empty transaction is begun for it to end.
+   */
+  private static void endTransaction(Connection c) throws SQLException {
+    try {
+      c.setAutoCommit(true);
+    } catch (SQLException e) {
+      if (c.getAutoCommit()) {
+        return;
+      }
+      try (Statement s = c.createStatement()) {
+        s.execute("BEGIN");
+      }
+      c.setAutoCommit(true);
+    }
   }
 
   /** Stops the writer, which commits what is queued, then closes the file. */
