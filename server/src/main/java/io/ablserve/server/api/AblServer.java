@@ -2,6 +2,7 @@ package io.ablserve.server.api;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import com.google.common.util.concurrent.Service;
 import com.google.common.util.concurrent.ServiceManager;
 import io.ablserve.server.lifecycle.DependsOn;
@@ -38,6 +39,20 @@ public final class AblServer implements AutoCloseable {
     this.listener = requireNonNull(listener, "listener");
     this.services = ServiceGraph.manager(services, dependencies);
     this.resources = Set.copyOf(resources);
+    // A service that dies while serving (the store's writer thread) leaves a server that cannot do its
+    // work: say so in health rather than answer SERVING until someone restarts it.
+    this.services.addListener(
+        new ServiceManager.Listener() {
+          @Override
+          public void failure(Service service) {
+            if (service.failureCause() instanceof ServiceGraph.DependencyFailedException) {
+              return;
+            }
+            logger.log(Level.SEVERE, service + " failed; health is NOT_SERVING", service.failureCause());
+            listener.notServing();
+          }
+        },
+        MoreExecutors.directExecutor());
   }
 
   /**

@@ -108,6 +108,23 @@ class ServerLifecycleTest {
     }
   }
 
+  /** Runs until told to die, then fails as a writer thread would on an unexpected error. */
+  static final class Crashing extends com.google.common.util.concurrent.AbstractExecutionThreadService {
+    static final java.util.concurrent.CountDownLatch die = new java.util.concurrent.CountDownLatch(1);
+
+    @Inject
+    Crashing() {}
+
+    @Override
+    protected void run() throws InterruptedException {
+      while (isRunning()) {
+        if (die.await(10, TimeUnit.MILLISECONDS)) {
+          throw new IllegalStateException("the disk controller went away");
+        }
+      }
+    }
+  }
+
   private static Module plus(Class<? extends Service> service, DependsOn... edges) {
     return new AbstractModule() {
       @Override
@@ -155,6 +172,26 @@ class ServerLifecycleTest {
     try (TestServer again = durable(Modules.EMPTY_MODULE)) {
       assertThat(again.blocking().listSessions(
           io.ablserve.v1.ListSessionsRequest.getDefaultInstance()).getSessionsList()).isEmpty();
+    }
+  }
+
+  @Test
+  void aServiceThatDiesWhileServing_turnsHealthNotServing() throws Exception {
+    try (TestServer server = durable(plus(Crashing.class))) {
+      io.grpc.health.v1.HealthGrpc.HealthBlockingStub health =
+          io.grpc.health.v1.HealthGrpc.newBlockingStub(server.channel())
+              .withDeadlineAfter(10, TimeUnit.SECONDS);
+      assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
+          .isEqualTo(ServingStatus.SERVING);
+
+      Crashing.die.countDown();
+
+      io.ablserve.server.testing.Poll.until(
+          "health NOT_SERVING", java.time.Duration.ofSeconds(30),
+          () -> io.grpc.health.v1.HealthGrpc.newBlockingStub(server.channel())
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .check(HealthCheckRequest.getDefaultInstance()).getStatus()
+              == ServingStatus.NOT_SERVING);
     }
   }
 
