@@ -580,7 +580,14 @@ public final class Main implements Callable<Integer> {
               case PROCESS -> new WorkerModule();
               case KUBERNETES -> new KubernetesModule(kubernetes);
             });
-    AblServer server = injector.getInstance(AblServer.class).start();
+    AblServer server;
+    try {
+      server = injector.getInstance(AblServer.class).start();
+    } catch (java.io.IOException e) {
+      // A service failed to start (a port taken, a store that cannot be written); the others are stopped.
+      System.err.println("ablserve: " + e.getMessage());
+      return 1;
+    }
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class MainTest {
@@ -90,6 +91,29 @@ class MainTest {
     }
     assertThat(exit).isEqualTo(2);
     assertThat(captured.toString()).contains("refusing to listen on 0.0.0.0 without authentication");
+  }
+
+  @Test
+  void call_whenAServiceCannotStart_stopsTheOthersAndExitsOneWithItsReason(@TempDir Path dataDir)
+      throws Exception {
+    java.io.PrintStream saved = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    int exit;
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      System.setErr(new java.io.PrintStream(captured, true));
+      exit =
+          new CommandLine(new Main())
+              .execute(
+                  "--port", "0", "--data-dir", dataDir.toString(),
+                  "--metrics-port", String.valueOf(taken.getLocalPort()));
+    } finally {
+      System.setErr(saved);
+    }
+    assertThat(exit).isEqualTo(1);
+    assertThat(captured.toString())
+        .contains("ablserve: cannot start: metrics: ")
+        .contains("Address already in use");
   }
 
   @Test

@@ -2,119 +2,130 @@ package io.ablserve.server.api;
 
 import static java.util.Objects.requireNonNull;
 
-import io.ablserve.server.auth.AuthInterceptor;
-import io.ablserve.server.session.SessionManager;
-import io.ablserve.server.session.StoreHealth;
-import io.grpc.BindableService;
-import io.grpc.Server;
-import io.grpc.ServerBuilder;
-import io.grpc.ServerServiceDefinition;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.protobuf.services.HealthStatusManager;
-import jakarta.inject.Inject;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.common.util.concurrent.Service;
+import com.google.common.util.concurrent.ServiceManager;
+import io.ablserve.server.lifecycle.DependsOn;
+import io.ablserve.server.lifecycle.ServiceGraph;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The ablserve gRPC server: the bound services on whatever transport the {@link ServerBuilder} gives
- * (Netty in production, in-process or Netty on port 0 in tests), plus the trainer's lifecycle.
+ * The ablserve server: its services (the store's writer, the sessions and their trainers, the gRPC port,
+ * the metrics endpoint) started and stopped by one {@link ServiceManager} in the order of their {@link
+ * DependsOn} edges, then the resources (the database file) closed.
  */
 public final class AblServer implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(AblServer.class.getName());
 
-  private final Server server;
-  private final HealthStatusManager health;
-  private final SessionManager sessions;
-  private final StoreHealth storeHealth;
-  private final Set<AutoCloseable> resources;
-  private final List<String> serviceNames;
+  /** How long services get to stop; the sessions service alone waits up to 30 s for a run to notice. */
+  static final long STOP_TIMEOUT_SECONDS = 60;
 
-  /**
-   * {@code resources} (the database, the metrics endpoint) are closed after the trainer has stopped.
-   */
-  @Inject
+  private final GrpcListener listener;
+  private final ServiceManager services;
+  private final Set<AutoCloseable> resources;
+
+  /** {@code resources} (the database) are closed after every service has stopped. */
+  @jakarta.inject.Inject
   public AblServer(
-      ServerBuilder<?> builder,
-      Set<BindableService> services,
-      AuthInterceptor auth,
-      HealthStatusManager health,
-      SessionManager sessions,
-      StoreHealth storeHealth,
+      GrpcListener listener,
+      Set<Service> services,
+      Set<DependsOn> dependencies,
       Set<AutoCloseable> resources) {
-    requireNonNull(builder, "builder");
-    List<String> names = new ArrayList<>();
-    for (BindableService service : services) {
-      ServerServiceDefinition definition = service.bindService();
-      names.add(definition.getServiceDescriptor().getName());
-      builder.addService(MalformedRequests.guard(definition));
-    }
-    this.serviceNames = List.copyOf(names);
-    builder.intercept(requireNonNull(auth, "auth"));
-    this.server = builder.build();
-    this.health = requireNonNull(health, "health");
-    this.sessions = requireNonNull(sessions, "sessions");
-    this.storeHealth = requireNonNull(storeHealth, "storeHealth");
+    this.listener = requireNonNull(listener, "listener");
+    this.services = ServiceGraph.manager(services, dependencies);
     this.resources = Set.copyOf(resources);
+    // A service that dies while serving (the store's writer thread) leaves a server that cannot do its
+    // work: say so in health rather than answer SERVING until someone restarts it.
+    this.services.addListener(
+        new ServiceManager.Listener() {
+          @Override
+          public void failure(Service service) {
+            if (service.failureCause() instanceof ServiceGraph.DependencyFailedException) {
+              return;
+            }
+            logger.log(Level.SEVERE, service + " failed; health is NOT_SERVING", service.failureCause());
+            listener.notServing();
+          }
+        },
+        MoreExecutors.directExecutor());
   }
 
   /**
-   * Starts the trainer, then listens; health reports SERVING once calls can be taken, and NOT_SERVING
-   * while the store cannot be written (a full disk), until a write succeeds again: for the server ("")
-   * and for every service by its full name (e.g. {@code ablserve.v1.SessionService}) alike.
+   * Starts every service, each after those it depends on. When one fails, those started are stopped and
+   * an IOException says which failed and why.
    */
   public AblServer start() throws IOException {
-    sessions.start();
-    server.start();
-    storeHealth.onChange(this::reportStore);
-    reportStore(storeHealth.writable());
+    services.startAsync();
+    try {
+      services.awaitHealthy();
+    } catch (IllegalStateException e) {
+      stopServices();
+      closeResources();
+      throw new IOException("cannot start: " + failures(), e);
+    }
     return this;
   }
 
-  /** The server as a whole ("") and each service by name share one status: the store's. */
-  private void reportStore(boolean writable) {
-    ServingStatus status = writable ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
-    // After enterTerminalState (close) the manager ignores this.
-    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
-    for (String name : serviceNames) {
-      health.setStatus(name, status);
+  private String failures() {
+    StringBuilder why = new StringBuilder();
+    for (Service failed : services.servicesByState().get(Service.State.FAILED)) {
+      Throwable cause = failed.failureCause();
+      if (cause instanceof ServiceGraph.DependencyFailedException) {
+        continue; // the failure of what it depends on is listed, with its reason
+      }
+      why.append(why.length() == 0 ? "" : "; ").append(failed).append(": ")
+          .append(cause.getMessage() == null ? cause.toString() : cause.getMessage());
     }
+    return why.length() == 0 ? "a service did not start" : why.toString();
   }
 
   /** The port actually bound (the real one when configured with 0); -1 for in-process transports. */
   public int port() {
-    return server.getPort();
+    return listener.port();
   }
 
   public void awaitTermination() throws InterruptedException {
-    server.awaitTermination();
+    listener.awaitTermination();
   }
 
   /**
-   * Refuses new calls, stops the trainer (the running session ends INTERRUPTED, which also ends its watch
-   * streams; queued ones stay QUEUED for the next start), waits briefly for calls in flight, then closes
-   * the resources.
+   * Health goes NOT_SERVING, then the services stop in reverse order of their dependencies: the gRPC port
+   * refuses new calls, the trainers stop (the running session ends INTERRUPTED, which also ends its watch
+   * streams; queued ones stay QUEUED for the next start), the writer commits what is queued. Calls still
+   * in flight get a few seconds more; then the resources are closed.
    */
   @Override
   public void close() throws InterruptedException {
-    health.enterTerminalState();
-    server.shutdown();
+    listener.notServing();
     try {
-      sessions.close();
+      stopServices();
     } finally {
-      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      }
-      for (AutoCloseable resource : resources) {
-        try {
-          resource.close();
-        } catch (Exception e) {
-          logger.log(Level.WARNING, "cannot close " + resource, e);
-        }
+      listener.awaitCalls(5, TimeUnit.SECONDS);
+      closeResources();
+    }
+  }
+
+  private void stopServices() {
+    services.stopAsync();
+    try {
+      services.awaitStopped(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      logger.warning("services not stopped after " + STOP_TIMEOUT_SECONDS + " s: "
+          + services.servicesByState());
+    }
+  }
+
+  private void closeResources() {
+    for (AutoCloseable resource : resources) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        logger.log(Level.WARNING, "cannot close " + resource, e);
       }
     }
   }

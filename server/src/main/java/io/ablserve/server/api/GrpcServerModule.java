@@ -2,6 +2,7 @@ package io.ablserve.server.api;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.util.concurrent.Service;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
@@ -12,6 +13,8 @@ import io.ablserve.server.auth.Exposure;
 import io.ablserve.server.auth.TokenFile;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.config.ServiceLimits;
+import io.ablserve.server.lifecycle.DependsOn;
+import io.ablserve.server.session.SessionManagerService;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
 import io.grpc.TlsServerCredentials;
@@ -98,6 +101,12 @@ public final class GrpcServerModule extends AbstractModule {
     services.addBinding().to(DatasetServiceImpl.class);
     services.addBinding().to(ResultsServiceImpl.class);
     Multibinder.newSetBinder(binder(), AutoCloseable.class);
+    bind(GrpcListener.class).in(Singleton.class);
+    Multibinder.newSetBinder(binder(), Service.class).addBinding().to(GrpcListener.class);
+    // Calls are taken once the sessions a previous process left are restored.
+    Multibinder.newSetBinder(binder(), DependsOn.class)
+        .addBinding()
+        .toInstance(new DependsOn(GrpcListener.class, SessionManagerService.class));
     bind(AblServer.class).in(Singleton.class);
   }
 

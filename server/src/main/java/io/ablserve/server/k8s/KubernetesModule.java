@@ -2,14 +2,18 @@ package io.ablserve.server.k8s;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.util.concurrent.Service;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.OptionalBinder;
 import io.ablserve.server.config.KubernetesConfig;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.config.WorkersConfig;
 import io.ablserve.server.data.DatasetCatalog;
+import io.ablserve.server.lifecycle.DependsOn;
+import io.ablserve.server.session.SessionManagerService;
 import io.ablserve.server.session.SlotTrainers;
 import io.ablserve.server.worker.WorkerPool;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -35,6 +39,11 @@ public final class KubernetesModule extends AbstractModule {
   protected void configure() {
     bind(KubernetesConfig.class).toInstance(config);
     OptionalBinder.newOptionalBinder(binder(), SlotTrainers.class).setBinding().to(WorkerPool.class);
+    Multibinder.newSetBinder(binder(), Service.class).addBinding().to(WorkerPool.class);
+    // The worker channel listens before sessions are restored, and outlives their runs.
+    Multibinder.newSetBinder(binder(), DependsOn.class)
+        .addBinding()
+        .toInstance(new DependsOn(SessionManagerService.class, WorkerPool.class));
   }
 
   /** The in-cluster client (the pod's service account), or the one ~/.kube/config describes. */

@@ -1,17 +1,21 @@
 package io.ablserve.server.session;
 
 import ai.djl.engine.Engine;
+import com.google.common.util.concurrent.Service;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.OptionalBinder;
 import io.ablserve.server.config.Isolation;
+import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.config.SlotSpec;
 import io.ablserve.server.config.WorkersConfig;
-import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.data.DatasetCatalog;
+import io.ablserve.server.lifecycle.DependsOn;
 import io.ablserve.server.store.DatasetStore;
 import io.ablserve.server.store.SessionStore;
+import io.ablserve.server.store.StoreWriter;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
@@ -31,6 +35,12 @@ public final class SessionModule extends AbstractModule {
     // Set by the worker module (--isolation process) or the Kubernetes module (--isolation kubernetes);
     // unset, sessions train in this process.
     OptionalBinder.newOptionalBinder(binder(), SlotTrainers.class);
+    bind(SessionManagerService.class).in(Singleton.class);
+    Multibinder.newSetBinder(binder(), Service.class).addBinding().to(SessionManagerService.class);
+    // Restoring sessions writes, and so does stopping them (INTERRUPTED): the writer outlives both.
+    Multibinder.newSetBinder(binder(), DependsOn.class)
+        .addBinding()
+        .toInstance(new DependsOn(SessionManagerService.class, StoreWriter.class));
   }
 
   @Provides

@@ -89,6 +89,18 @@ public final class StoreHealth {
       }
 
       @Override
+      public void appendEventLater(
+          String sessionId, SessionEvent event, Consumer<RuntimeException> then) {
+        store.appendEventLater(sessionId, event, tracked(then));
+      }
+
+      @Override
+      public void putWithEventLater(
+          Session session, SessionEvent event, Consumer<RuntimeException> then) {
+        store.putWithEventLater(session, event, tracked(then));
+      }
+
+      @Override
       public void probe() {
         write(store::probe);
       }
@@ -186,6 +198,18 @@ public final class StoreHealth {
         write(() -> remembered[0] = store.rememberRequest(owner, requestId, datasetId));
         return remembered[0];
       }
+    };
+  }
+
+  /** {@code then}, after reporting the outcome of the write it follows. */
+  private Consumer<RuntimeException> tracked(Consumer<RuntimeException> then) {
+    return failure -> {
+      if (failure instanceof StoreException e) {
+        failed(e);
+      } else if (failure == null) {
+        succeeded();
+      }
+      then.accept(failure);
     };
   }
 

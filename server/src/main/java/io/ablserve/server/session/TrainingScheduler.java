@@ -327,7 +327,7 @@ final class TrainingScheduler implements AutoCloseable {
   /** The checkpoints of {@code session}, each recording the last event it had logged. */
   static FileCheckpoints checkpoints(Path dataDir, TrainingSession session) {
     return new FileCheckpoints(
-        FileCheckpoints.folder(dataDir, session.id()), () -> session.events().size() - 1);
+        FileCheckpoints.folder(dataDir, session.id()), () -> session.events().appended() - 1);
   }
 
   /**

@@ -33,6 +33,12 @@ final class TrainingSession implements TrainingListener {
   private final Clock clock;
   private final EventLog events;
   private final AtomicBoolean cancelRequested = new AtomicBoolean();
+  /**
+   * Held by every change of the session (a state transition, a training report) while it is stored, so
+   * changes reach the store in the order they happen; never by readers.
+   */
+  private final Object transitions = new Object();
+  /** Written holding {@link #transitions} and this, so a holder of either reads it safely. */
   private final Session.Builder state; // guarded by this
   /** The reason logged with the RUNNING event: how far a resumed run already got. */
   private final String startReason;
@@ -267,57 +273,69 @@ final class TrainingSession implements TrainingListener {
   }
 
   /** QUEUED -> CANCELLED, for a session the scheduler took off its queue. */
-  synchronized void cancelWhileQueued() {
-    expect(SessionState.SESSION_STATE_QUEUED);
-    cancelRequested.set(true);
-    finish(SessionState.SESSION_STATE_CANCELLED, "cancelled while queued");
+  void cancelWhileQueued() {
+    synchronized (transitions) {
+      expect(SessionState.SESSION_STATE_QUEUED);
+      cancelRequested.set(true);
+      finish(SessionState.SESSION_STATE_CANCELLED, "cancelled while queued");
+    }
   }
 
   /** QUEUED -> RUNNING; false (and CANCELLED) when a cancel arrived as the trainer took the session. */
-  synchronized boolean start() {
-    return start(state.getSlot(), state.getDevice());
+  boolean start() {
+    synchronized (transitions) {
+      return start(state.getSlot(), state.getDevice());
+    }
   }
 
   /**
    * QUEUED -> RUNNING on slot {@code slot} and {@code device} (the engine's name); false (and CANCELLED)
    * when a cancel arrived as the trainer took the session.
    */
-  synchronized boolean start(String slot, String device) {
-    expect(SessionState.SESSION_STATE_QUEUED);
-    if (cancelRequested.get()) {
-      finish(SessionState.SESSION_STATE_CANCELLED, "cancelled before training started");
-      return false;
+  boolean start(String slot, String device) {
+    synchronized (transitions) {
+      expect(SessionState.SESSION_STATE_QUEUED);
+      if (cancelRequested.get()) {
+        finish(SessionState.SESSION_STATE_CANCELLED, "cancelled before training started");
+        return false;
+      }
+      commit(
+          current()
+              .setState(SessionState.SESSION_STATE_RUNNING)
+              .setSlot(slot)
+              .setDevice(device)
+              .setStartedAt(EventLog.timestamp(clock.instant())),
+          TelemetryEvents.stateChange(SessionState.SESSION_STATE_RUNNING, startReason),
+          false);
+      return true;
     }
-    commit(
-        state.clone()
-            .setState(SessionState.SESSION_STATE_RUNNING)
-            .setSlot(slot)
-            .setDevice(device)
-            .setStartedAt(EventLog.timestamp(clock.instant())),
-        TelemetryEvents.stateChange(SessionState.SESSION_STATE_RUNNING, startReason),
-        false);
-    return true;
   }
 
   /** RUNNING -> SUCCEEDED, with the final figures logged just before the state event. */
-  synchronized void succeed(TrainingOutcome outcome) {
-    expect(SessionState.SESSION_STATE_RUNNING);
-    Session.Builder after =
-        state.clone().setResult(TelemetryEvents.result(outcome)).setEpoch(outcome.epochs());
-    events.append(io.ablserve.v1.SessionEvent.newBuilder().setResult(after.getResult()), false);
-    finish(after, SessionState.SESSION_STATE_SUCCEEDED, "");
+  void succeed(TrainingOutcome outcome) {
+    synchronized (transitions) {
+      expect(SessionState.SESSION_STATE_RUNNING);
+      Session.Builder after =
+          current().setResult(TelemetryEvents.result(outcome)).setEpoch(outcome.epochs());
+      events.append(io.ablserve.v1.SessionEvent.newBuilder().setResult(after.getResult()), false);
+      finish(after, SessionState.SESSION_STATE_SUCCEEDED, "");
+    }
   }
 
   /** RUNNING -> FAILED. */
-  synchronized void fail(String reason) {
-    expect(SessionState.SESSION_STATE_RUNNING);
-    finish(state.clone().setFailureReason(reason), SessionState.SESSION_STATE_FAILED, reason);
+  void fail(String reason) {
+    synchronized (transitions) {
+      expect(SessionState.SESSION_STATE_RUNNING);
+      finish(current().setFailureReason(reason), SessionState.SESSION_STATE_FAILED, reason);
+    }
   }
 
   /** RUNNING -> CANCELLED, once the run has stopped. */
-  synchronized void cancelled(String reason) {
-    expect(SessionState.SESSION_STATE_RUNNING);
-    finish(SessionState.SESSION_STATE_CANCELLED, reason);
+  void cancelled(String reason) {
+    synchronized (transitions) {
+      expect(SessionState.SESSION_STATE_RUNNING);
+      finish(SessionState.SESSION_STATE_CANCELLED, reason);
+    }
   }
 
   /**
@@ -327,15 +345,19 @@ final class TrainingSession implements TrainingListener {
    * a restart treats as a process that died: queued again from its checkpoint, or INTERRUPTED. Either way
    * the session goes on from its last checkpoint, as INTERRUPTED promises. No-op once finished.
    */
-  synchronized void interruptUnstored(String reason) {
-    if (isFinished()) {
-      return;
+  void interruptUnstored(String reason) {
+    synchronized (transitions) {
+      if (isFinished()) {
+        return;
+      }
+      synchronized (this) {
+        state.setState(SessionState.SESSION_STATE_INTERRUPTED)
+            .setFinishedAt(EventLog.timestamp(clock.instant()))
+            .clearResult()
+            .clearFailureReason();
+      }
+      events.endUnstored(TelemetryEvents.stateChange(SessionState.SESSION_STATE_INTERRUPTED, reason));
     }
-    state.setState(SessionState.SESSION_STATE_INTERRUPTED)
-        .setFinishedAt(EventLog.timestamp(clock.instant()))
-        .clearResult()
-        .clearFailureReason();
-    events.endUnstored(TelemetryEvents.stateChange(SessionState.SESSION_STATE_INTERRUPTED, reason));
   }
 
   /** True while an INTERRUPTED state of {@link #interruptUnstored} waits to be stored. */
@@ -344,70 +366,97 @@ final class TrainingSession implements TrainingListener {
   }
 
   /** Stores the INTERRUPTED state of {@link #interruptUnstored}, if still unstored; StoreException if not. */
-  synchronized void storeInterruption() {
-    events.storeEnd(state.build());
+  void storeInterruption() {
+    synchronized (transitions) {
+      events.storeEnd(current().build());
+    }
   }
 
   /** QUEUED or RUNNING -> INTERRUPTED, when the server stops; no-op for a finished session. */
-  synchronized void interrupt(String reason) {
-    if (!TelemetryEvents.isTerminal(state.getState())) {
-      finish(SessionState.SESSION_STATE_INTERRUPTED, reason);
+  void interrupt(String reason) {
+    synchronized (transitions) {
+      if (!TelemetryEvents.isTerminal(state.getState())) {
+        finish(SessionState.SESSION_STATE_INTERRUPTED, reason);
+      }
     }
   }
 
   @Override
-  public synchronized void onPhase(Phase phase, int epoch) {
-    if (isFinished()) {
-      return; // a run still reporting after the server interrupted its session
+  public void onPhase(Phase phase, int epoch) {
+    synchronized (transitions) {
+      if (isFinished()) {
+        return; // a run still reporting after the server interrupted its session
+      }
+      Session after;
+      synchronized (this) {
+        after = state.setPhase(TelemetryEvents.phase(phase)).setEpoch(epoch).build();
+      }
+      store.put(after);
+      events.append(TelemetryEvents.phaseChange(phase, epoch), false);
     }
-    state.setPhase(TelemetryEvents.phase(phase)).setEpoch(epoch);
-    store.put(state.build());
-    events.append(TelemetryEvents.phaseChange(phase, epoch), false);
   }
 
   @Override
-  public synchronized void onStep(StepReport report) {
-    if (isFinished()) {
-      return; // a run still reporting after the server interrupted its session
+  public void onStep(StepReport report) {
+    synchronized (transitions) {
+      if (isFinished()) {
+        return; // a run still reporting after the server interrupted its session
+      }
+      if (report.epoch() != state.getEpoch()) {
+        Session after;
+        synchronized (this) {
+          after = state.setEpoch(report.epoch()).build();
+        }
+        store.put(after);
+      }
+      imagesPerSecond = report.imagesPerSecond();
+      events.append(TelemetryEvents.step(report), false);
     }
-    if (report.epoch() != state.getEpoch()) {
-      state.setEpoch(report.epoch());
-      store.put(state.build());
-    }
-    imagesPerSecond = report.imagesPerSecond();
-    events.append(TelemetryEvents.step(report), false);
   }
 
   @Override
-  public synchronized void onEpoch(EpochReport report) {
-    if (isFinished()) {
-      return; // a run still reporting after the server interrupted its session
+  public void onEpoch(EpochReport report) {
+    synchronized (transitions) {
+      if (isFinished()) {
+        return; // a run still reporting after the server interrupted its session
+      }
+      events.append(TelemetryEvents.epoch(report), false);
     }
-    events.append(TelemetryEvents.epoch(report), false);
   }
 
   @Override
-  public synchronized void onIsolation(IsolationReport report) {
-    if (isFinished()) {
-      return; // a run still reporting after the server interrupted its session
+  public void onIsolation(IsolationReport report) {
+    synchronized (transitions) {
+      if (isFinished()) {
+        return; // a run still reporting after the server interrupted its session
+      }
+      events.append(TelemetryEvents.isolation(report), false);
     }
-    events.append(TelemetryEvents.isolation(report), false);
   }
 
   @Override
-  public synchronized void onFilter(FilterReport report) {
-    if (isFinished()) {
-      return; // a run still reporting after the server interrupted its session
+  public void onFilter(FilterReport report) {
+    synchronized (transitions) {
+      if (isFinished()) {
+        return; // a run still reporting after the server interrupted its session
+      }
+      events.append(TelemetryEvents.filter(report), false);
     }
-    events.append(TelemetryEvents.filter(report), false);
   }
 
   @Override
-  public synchronized void onBackdoorCheck(BackdoorCheckReport report) {
-    if (isFinished()) {
-      return; // a run still reporting after the server interrupted its session
+  public void onBackdoorCheck(BackdoorCheckReport report) {
+    synchronized (transitions) {
+      if (isFinished()) {
+        return; // a run still reporting after the server interrupted its session
+      }
+      events.append(TelemetryEvents.check(report), false);
     }
-    events.append(TelemetryEvents.check(report), false);
+  }
+
+  /** A copy of the session to change; builders are not safe to copy while a reader copies them too. */
+  private synchronized Session.Builder current() {
+    return state.clone();
   }
 
   private boolean isFinished() {
@@ -415,7 +464,7 @@ final class TrainingSession implements TrainingListener {
   }
 
   private void finish(SessionState terminal, String reason) {
-    finish(state.clone(), terminal, reason);
+    finish(current(), terminal, reason);
   }
 
   private void finish(Session.Builder after, SessionState terminal, String reason) {
@@ -427,12 +476,15 @@ final class TrainingSession implements TrainingListener {
 
   /**
    * Stores the session as {@code after} with its state-change {@code event}, then takes it on in memory:
-   * a StoreException leaves the session, in memory and in the store, as it was.
+   * a StoreException leaves the session, in memory and in the store, as it was. Called holding {@link
+   * #transitions}, not this: readers (a gRPC call's snapshot) never wait for the store's writer.
    */
   private void commit(Session.Builder after, io.ablserve.v1.SessionEvent.Builder event, boolean last) {
     Session next = after.build();
     events.append(event, last, next);
-    state.clear().mergeFrom(next);
+    synchronized (this) {
+      state.clear().mergeFrom(next);
+    }
   }
 
   private void expect(SessionState expected) {

@@ -1,5 +1,6 @@
 package io.ablserve.server.store;
 
+import com.google.common.util.concurrent.Service;
 import com.google.inject.AbstractModule;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
@@ -11,5 +12,6 @@ public final class InMemoryStoreModule extends AbstractModule {
     bind(SessionStore.class).to(InMemorySessionStore.class).in(Singleton.class);
     bind(DatasetStore.class).to(InMemoryDatasetStore.class).in(Singleton.class);
     Multibinder.newSetBinder(binder(), AutoCloseable.class);
+    Multibinder.newSetBinder(binder(), Service.class);
   }
 }

@@ -4,6 +4,7 @@ import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Where sessions and their event logs are kept, in their wire form. The session layer writes through it
@@ -49,11 +50,41 @@ public interface SessionStore {
   void appendEvent(String sessionId, SessionEvent event);
 
   /**
+   * As {@link #appendEvent}, without waiting: {@code then} gets the outcome (null once stored, else the
+   * failure) once the write is done, possibly on another thread, in the order appends were made. For
+   * telemetry, which a durable store commits in batches. This default appends now, on the caller's thread.
+   */
+  default void appendEventLater(String sessionId, SessionEvent event, Consumer<RuntimeException> then) {
+    RuntimeException failure = null;
+    try {
+      appendEvent(sessionId, event);
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    then.accept(failure);
+  }
+
+  /**
    * Stores a session's new state and appends {@code event}, the state change that led to it, in one
    * step: both are stored or neither, so a session's row never disagrees with the last state event of
    * its log. The event's {@code sequence} must equal the log's current size.
    */
   void putWithEvent(Session session, SessionEvent event);
+
+  /**
+   * As {@link #putWithEvent}, queued as {@link #appendEventLater} queues: in order with the appends, and
+   * {@code then} gets the outcome. This default stores now, on the caller's thread.
+   */
+  default void putWithEventLater(
+      Session session, SessionEvent event, Consumer<RuntimeException> then) {
+    RuntimeException failure = null;
+    try {
+      putWithEvent(session, event);
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    then.accept(failure);
+  }
 
   /**
    * Writes a little to prove the medium takes writes again after a {@link StoreException}; throws one

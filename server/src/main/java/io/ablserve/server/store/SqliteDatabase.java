@@ -13,9 +13,10 @@ import java.sql.Statement;
 
 /**
  * The server's SQLite file ({@code <dataDir>/ablserve.db}): one connection in WAL mode, shared by the
- * session and dataset stores and serialised by this object's lock. WAL with {@code synchronous=NORMAL}
- * keeps a step event's commit off the disk's flush path; a power cut can lose the last commits but never
- * corrupts the file.
+ * session and dataset stores and serialised by this object's lock. Reads run on the caller's thread;
+ * writes only on its {@link StoreWriter}'s, which must be started (it is a service of the server) before
+ * anything is written. WAL with {@code synchronous=NORMAL} keeps a step event's commit off the disk's
+ * flush path; a power cut can lose the last commits but never corrupts the file.
  */
 public final class SqliteDatabase implements AutoCloseable {
   /**
@@ -73,15 +74,26 @@ public final class SqliteDatabase implements AutoCloseable {
 
   private final Path file;
   private final Connection connection; // guarded by this
+  private final StoreWriter writer;
 
-  private SqliteDatabase(Path file, Connection connection) {
+  private SqliteDatabase(Path file, Connection connection, StoreWriter.Settings writes) {
     this.file = file;
     this.connection = connection;
+    this.writer = new StoreWriter(this, writes);
   }
 
-  /** Opens (creating when absent) the database file and brings its schema up to date. */
+  /**
+   * Opens (creating when absent) the database file and brings its schema up to date; writes are batched
+   * as {@link StoreWriter.Settings#DEFAULTS}.
+   */
   public static SqliteDatabase open(Path file) throws IOException {
+    return open(file, StoreWriter.Settings.DEFAULTS);
+  }
+
+  /** As {@link #open(Path)}, with writes batched as {@code writes} says. */
+  public static SqliteDatabase open(Path file, StoreWriter.Settings writes) throws IOException {
     requireNonNull(file, "file");
+    requireNonNull(writes, "writes");
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       PrivateFiles.createDirectories(parent);
@@ -120,7 +132,7 @@ public final class SqliteDatabase implements AutoCloseable {
         migrate(s);
         s.execute("PRAGMA user_version=" + SCHEMA_VERSION);
       }
-      return new SqliteDatabase(file, connection);
+      return new SqliteDatabase(file, connection, writes);
     } catch (SQLException e) {
       throw new IOException("cannot open the session database " + file + ": " + e.getMessage(), e);
     }
@@ -155,7 +167,29 @@ public final class SqliteDatabase implements AutoCloseable {
     T run(Connection connection) throws SQLException;
   }
 
-  /** Runs {@code work} alone on the connection; {@code what} names it in the error. */
+  /** The thread that writes this database; a service the server starts before it writes and stops after. */
+  public StoreWriter writer() {
+    return writer;
+  }
+
+  /**
+   * Commits {@code work} on the writer thread, batched with what else is queued, and waits for it: its
+   * result, or the StoreException that failed it.
+   */
+  <T> T write(String what, Work<T> work) {
+    return writer.write(what, work);
+  }
+
+  /**
+   * Queues {@code work} for the writer thread and returns at once; {@code done} gets the outcome there
+   * (a null failure for success), in the order writes were queued.
+   */
+  <T> void writeLater(
+      String what, Work<T> work, java.util.function.BiConsumer<T, RuntimeException> done) {
+    writer.writeLater(what, work, done);
+  }
+
+  /** Runs {@code work} alone on the connection, to read; {@code what} names it in the error. */
   synchronized <T> T run(String what, Work<T> work) {
     try {
       return work.run(connection);
@@ -164,8 +198,13 @@ public final class SqliteDatabase implements AutoCloseable {
     }
   }
 
-  /** Runs {@code work} in one transaction: all of it is stored, or none. */
+  /** Runs {@code work} in one transaction on the writer thread: all of it is stored, or none. */
   synchronized <T> T transaction(String what, Work<T> work) {
+    if (!writer.isWriterThread()) {
+      throw new IllegalStateException(
+          "cannot " + what + " on thread " + Thread.currentThread().getName()
+              + ": only " + StoreWriter.THREAD_NAME + " writes the store");
+    }
     return run(
         what,
         c -> {
@@ -175,16 +214,51 @@ public final class SqliteDatabase implements AutoCloseable {
             c.commit();
             return result;
           } catch (SQLException | RuntimeException e) {
-            c.rollback();
+            try {
+              c.rollback();
+            } catch (SQLException rollback) {
+              // SQLite already rolled back (SQLITE_FULL does): the cause, not this, is the news.
+              e.addSuppressed(rollback);
+            }
             throw e;
           } finally {
-            c.setAutoCommit(true);
+            endTransaction(c);
           }
         });
   }
 
+  /**
+   * Back to autocommit. After SQLite rolled a transaction back itself (SQLITE_FULL), the driver's
+   * "commit" for that fails and leaves the connection outside autocommit, failing every later write:
+   * an empty transaction is begun for it to end.
+   */
+  private static void endTransaction(Connection c) throws SQLException {
+    try {
+      c.setAutoCommit(true);
+    } catch (SQLException e) {
+      if (c.getAutoCommit()) {
+        return;
+      }
+      try (Statement s = c.createStatement()) {
+        s.execute("BEGIN");
+      }
+      c.setAutoCommit(true);
+    }
+  }
+
+  /** Stops the writer, which commits what is queued, then closes the file. */
   @Override
-  public synchronized void close() {
+  public void close() {
+    writer.stopAsync();
+    try {
+      writer.awaitTerminated();
+    } catch (IllegalStateException e) {
+      // It failed: nothing more will be committed.
+    }
+    closeConnection();
+  }
+
+  private synchronized void closeConnection() {
     try {
       connection.close();
     } catch (SQLException e) {

@@ -21,7 +21,7 @@ public final class SqliteDatasetStore implements DatasetStore {
   @Override
   public void put(Dataset dataset) {
     requireNonNull(dataset, "dataset");
-    db.run(
+    db.write(
         "store dataset " + dataset.getId(),
         c -> {
           try (PreparedStatement s =
@@ -70,7 +70,7 @@ public final class SqliteDatasetStore implements DatasetStore {
 
   @Override
   public boolean delete(String datasetId) {
-    return db.transaction(
+    return db.write(
         "delete dataset " + datasetId,
         c -> {
           SqliteRequestIds.forget(c, SqliteRequestIds.DATASET, datasetId);
@@ -90,7 +90,7 @@ public final class SqliteDatasetStore implements DatasetStore {
 
   @Override
   public String rememberRequest(String owner, String requestId, String datasetId) {
-    return db.transaction(
+    return db.write(
         "store the request id of dataset " + datasetId,
         c -> SqliteRequestIds.remember(c, SqliteRequestIds.DATASET, owner, requestId, datasetId));
   }

@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Sessions and their event logs in the server's {@link SqliteDatabase}, so they outlive the process. Each
@@ -27,14 +28,14 @@ public final class SqliteSessionStore implements SessionStore {
   @Override
   public void put(Session session) {
     requireNonNull(session, "session");
-    db.run("store session " + session.getId(), c -> put(c, session));
+    db.write("store session " + session.getId(), c -> put(c, session));
   }
 
   @Override
   public void putWithEvent(Session session, SessionEvent event) {
     requireNonNull(session, "session");
     requireNonNull(event, "event");
-    db.transaction(
+    db.write(
         "store session " + session.getId() + " with its event " + event.getSequence(),
         c -> {
           put(c, session);
@@ -43,8 +44,23 @@ public final class SqliteSessionStore implements SessionStore {
   }
 
   @Override
+  public void putWithEventLater(
+      Session session, SessionEvent event, Consumer<RuntimeException> then) {
+    requireNonNull(session, "session");
+    requireNonNull(event, "event");
+    requireNonNull(then, "then");
+    db.writeLater(
+        "store session " + session.getId() + " with its event " + event.getSequence(),
+        c -> {
+          put(c, session);
+          return append(c, session.getId(), event);
+        },
+        (ignored, failure) -> then.accept(failure));
+  }
+
+  @Override
   public void probe() {
-    db.run(
+    db.write(
         "write a probe row",
         c -> {
           try (PreparedStatement s =
@@ -116,7 +132,7 @@ public final class SqliteSessionStore implements SessionStore {
 
   @Override
   public boolean delete(String sessionId) {
-    return db.transaction(
+    return db.write(
         "delete session " + sessionId,
         c -> {
           try (PreparedStatement events = c.prepareStatement("DELETE FROM events WHERE session_id = ?");
@@ -139,7 +155,7 @@ public final class SqliteSessionStore implements SessionStore {
 
   @Override
   public String rememberRequest(String owner, String requestId, String sessionId) {
-    return db.transaction(
+    return db.write(
         "store the request id of session " + sessionId,
         c -> SqliteRequestIds.remember(c, SqliteRequestIds.SESSION, owner, requestId, sessionId));
   }
@@ -147,9 +163,20 @@ public final class SqliteSessionStore implements SessionStore {
   @Override
   public void appendEvent(String sessionId, SessionEvent event) {
     requireNonNull(event, "event");
-    db.transaction(
+    db.write(
         "append event " + event.getSequence() + " of session " + sessionId,
         c -> append(c, sessionId, event));
+  }
+
+  @Override
+  public void appendEventLater(
+      String sessionId, SessionEvent event, Consumer<RuntimeException> then) {
+    requireNonNull(event, "event");
+    requireNonNull(then, "then");
+    db.writeLater(
+        "append event " + event.getSequence() + " of session " + sessionId,
+        c -> append(c, sessionId, event),
+        (ignored, failure) -> then.accept(failure));
   }
 
   private static Void append(Connection c, String sessionId, SessionEvent event)
@@ -174,7 +201,7 @@ public final class SqliteSessionStore implements SessionStore {
 
   @Override
   public void removeSuperseded(String sessionId, long afterSequence, long beforeSequence) {
-    db.run(
+    db.write(
         "remove superseded events of session " + sessionId,
         c -> {
           try (PreparedStatement s =

@@ -1,5 +1,6 @@
 package io.ablserve.server.store;
 
+import com.google.common.util.concurrent.Service;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
@@ -9,8 +10,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The durable store: sessions, events and dataset records in {@code <dataDir>/ablserve.db}, closed with
- * the server. Tests where persistence is not the point use {@link InMemoryStoreModule} instead.
+ * The durable store: sessions, events and dataset records in {@code <dataDir>/ablserve.db}, written by
+ * its {@link StoreWriter} service and closed with the server. Tests where persistence is not the point use {@link InMemoryStoreModule} instead.
  */
 public final class StoreModule extends AbstractModule {
   /** The database file's name inside the data folder. */
@@ -39,7 +40,13 @@ public final class StoreModule extends AbstractModule {
     return new SqliteDatasetStore(db);
   }
 
-  /** Closed by the server after its trainer has stopped writing. */
+  /** Started before anything writes and stopped after the sessions service: it commits what is queued. */
+  @ProvidesIntoSet
+  Service writer(SqliteDatabase db) {
+    return db.writer();
+  }
+
+  /** Closed by the server after its services have stopped. */
   @ProvidesIntoSet
   AutoCloseable closeDatabase(SqliteDatabase db) {
     return db;

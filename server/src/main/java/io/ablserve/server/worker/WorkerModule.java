@@ -1,12 +1,16 @@
 package io.ablserve.server.worker;
 
+import com.google.common.util.concurrent.Service;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.OptionalBinder;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.config.WorkersConfig;
 import io.ablserve.server.data.DatasetCatalog;
+import io.ablserve.server.lifecycle.DependsOn;
+import io.ablserve.server.session.SessionManagerService;
 import io.ablserve.server.session.SlotTrainers;
 
 /**
@@ -18,6 +22,11 @@ public final class WorkerModule extends AbstractModule {
   @Override
   protected void configure() {
     OptionalBinder.newOptionalBinder(binder(), SlotTrainers.class).setBinding().to(WorkerPool.class);
+    Multibinder.newSetBinder(binder(), Service.class).addBinding().to(WorkerPool.class);
+    // The worker channel listens before sessions are restored, and outlives their runs.
+    Multibinder.newSetBinder(binder(), DependsOn.class)
+        .addBinding()
+        .toInstance(new DependsOn(SessionManagerService.class, WorkerPool.class));
   }
 
   @Provides

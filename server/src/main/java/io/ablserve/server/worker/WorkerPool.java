@@ -2,6 +2,7 @@ package io.ablserve.server.worker;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.util.concurrent.AbstractIdleService;
 import io.ablserve.server.config.SlotSpec;
 import io.ablserve.server.config.WorkersConfig;
 import io.ablserve.server.data.DatasetCatalog;
@@ -12,21 +13,22 @@ import io.ablserve.v1.SessionConfig;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Trains each session in a worker of its own, pinned to the session's slot (its GPU, or its CPU thread
  * count): a JVM on this server's classpath running {@link WorkerMain} ({@code --isolation process}), or
  * whatever another {@link WorkerLauncher} starts (a Kubernetes Job). Workers report over a gRPC channel
  * this pool serves, each with a secret token of its own: on the loopback interface for local processes.
+ * It is a service: the channel listens once started, before the sessions it trains are restored.
  */
-public final class WorkerPool implements SlotTrainers {
+public final class WorkerPool extends AbstractIdleService implements SlotTrainers {
   private final WorkersConfig config;
   private final Path dataDir;
   private final DatasetCatalog catalog;
@@ -35,14 +37,16 @@ public final class WorkerPool implements SlotTrainers {
   private final WorkerChannel channel = new WorkerChannel();
   private final Server server;
   private final Map<SlotSpec, LaunchedWorker> running = new ConcurrentHashMap<>();
+  private final InetSocketAddress channelAddress;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  /** Workers as local processes; starts the worker channel on a free loopback port. */
+  /** Workers as local processes; the worker channel will listen on a free loopback port. */
   public WorkerPool(WorkersConfig config, Path dataDir, DatasetCatalog catalog, DatasetLimits limits) {
     this(config, dataDir, catalog, limits, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
         new LocalProcesses(config, dataDir));
   }
 
-  /** Workers started by {@code launcher}; starts the worker channel on {@code channelAddress}. */
+  /** Workers started by {@code launcher}; the worker channel will listen on {@code channelAddress}. */
   public WorkerPool(
       WorkersConfig config,
       Path dataDir,
@@ -55,17 +59,33 @@ public final class WorkerPool implements SlotTrainers {
     this.catalog = requireNonNull(catalog, "catalog");
     this.limits = requireNonNull(limits, "limits");
     this.launcher = requireNonNull(launcher, "launcher");
+    this.channelAddress = requireNonNull(channelAddress, "channelAddress");
+    this.server =
+        NettyServerBuilder.forAddress(channelAddress)
+            .addService(channel)
+            .maxInboundMessageSize(64 << 20) // an isolation result lists every isolated sample
+            .build();
+  }
+
+  @Override
+  protected void startUp() throws IOException {
     try {
-      this.server =
-          NettyServerBuilder.forAddress(channelAddress)
-              .addService(channel)
-              .maxInboundMessageSize(64 << 20) // an isolation result lists every isolated sample
-              .build()
-              .start();
+      server.start();
     } catch (IOException e) {
-      throw new UncheckedIOException(
+      throw new IOException(
           "cannot open the worker channel on " + channelAddress + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The sessions service closed the pool as it stopped its trainers; this makes sure. */
+  @Override
+  protected void shutDown() {
+    close();
+  }
+
+  @Override
+  protected String serviceName() {
+    return "workers";
   }
 
   @Override
@@ -90,6 +110,9 @@ public final class WorkerPool implements SlotTrainers {
 
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     running.values().forEach(LaunchedWorker::kill);
     launcher.close();
     server.shutdownNow();

@@ -10,6 +10,7 @@ import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionState;
 import io.ablserve.v1.StateChange;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -21,6 +22,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SqliteSessionStoreTest {
   @TempDir Path dir;
+
+  /** The database with its writer running, as the server starts it; closing stops both. */
+  static SqliteDatabase opened(Path file) throws IOException {
+    SqliteDatabase db = SqliteDatabase.open(file);
+    db.writer().startAsync().awaitRunning();
+    return db;
+  }
 
   private static Session session(String id, SessionState state) {
     return Session.newBuilder().setId(id).setOwner("alice").setState(state).build();
@@ -36,7 +44,7 @@ class SqliteSessionStoreTest {
   @Test
   void sessionsAndEvents_surviveReopeningTheFile() throws Exception {
     Path file = dir.resolve("ablserve.db");
-    try (SqliteDatabase db = SqliteDatabase.open(file)) {
+    try (SqliteDatabase db = opened(file)) {
       SqliteSessionStore store = new SqliteSessionStore(db);
       store.put(session("a", SessionState.SESSION_STATE_QUEUED));
       store.put(session("b", SessionState.SESSION_STATE_QUEUED));
@@ -48,7 +56,7 @@ class SqliteSessionStoreTest {
               .build());
     }
 
-    try (SqliteDatabase db = SqliteDatabase.open(file)) {
+    try (SqliteDatabase db = opened(file)) {
       SqliteSessionStore store = new SqliteSessionStore(db);
       assertThat(store.list()).extracting(Session::getId).containsExactly("b", "a");
       Session a = store.find("a").orElseThrow();
@@ -66,7 +74,7 @@ class SqliteSessionStoreTest {
 
   @Test
   void appendEvent_refusesGapsAndDuplicatesAndKeepsTheLog() throws Exception {
-    try (SqliteDatabase db = SqliteDatabase.open(dir.resolve("ablserve.db"))) {
+    try (SqliteDatabase db = opened(dir.resolve("ablserve.db"))) {
       SqliteSessionStore store = new SqliteSessionStore(db);
       store.put(session("a", SessionState.SESSION_STATE_QUEUED));
       store.appendEvent("a", event(0, SessionState.SESSION_STATE_QUEUED));
@@ -85,14 +93,14 @@ class SqliteSessionStoreTest {
   @Test
   void datasets_roundTripAndDelete() throws Exception {
     Path file = dir.resolve("ablserve.db");
-    try (SqliteDatabase db = SqliteDatabase.open(file)) {
+    try (SqliteDatabase db = opened(file)) {
       SqliteDatasetStore store = new SqliteDatasetStore(db);
       store.put(Dataset.newBuilder().setId("d1").setOwner("alice").setName("one").build());
       store.put(Dataset.newBuilder().setId("d2").setOwner("bob").setName("two").build());
       assertThat(store.delete("d1")).isTrue();
       assertThat(store.delete("d1")).isFalse();
     }
-    try (SqliteDatabase db = SqliteDatabase.open(file)) {
+    try (SqliteDatabase db = opened(file)) {
       SqliteDatasetStore store = new SqliteDatasetStore(db);
       assertThat(store.list()).extracting(Dataset::getId).containsExactly("d2");
       assertThat(store.find("d2").orElseThrow().getOwner()).isEqualTo("bob");
@@ -121,7 +129,7 @@ class SqliteSessionStoreTest {
       s.execute("PRAGMA user_version=1");
     }
 
-    try (SqliteDatabase db = SqliteDatabase.open(file)) {
+    try (SqliteDatabase db = opened(file)) {
       SqliteSessionStore store = new SqliteSessionStore(db);
       assertThat(store.find("old")).contains(stored);
       assertThat(store.find("old").orElseThrow().getPriority()).isZero();
@@ -135,7 +143,7 @@ class SqliteSessionStoreTest {
       });
       assertThat(version).isEqualTo(SqliteDatabase.SCHEMA_VERSION);
     }
-    try (SqliteDatabase db = SqliteDatabase.open(file)) {
+    try (SqliteDatabase db = opened(file)) {
       SqliteSessionStore store = new SqliteSessionStore(db);
       assertThat(store.list()).extracting(Session::getId, Session::getPriority)
           .containsExactly(tuple("new", 7), tuple("old", 0));
@@ -156,7 +164,7 @@ class SqliteSessionStoreTest {
 
   @Test
   void open_usesWriteAheadLogging() throws Exception {
-    try (SqliteDatabase db = SqliteDatabase.open(dir.resolve("ablserve.db"))) {
+    try (SqliteDatabase db = opened(dir.resolve("ablserve.db"))) {
       String mode =
           db.run("read journal mode", c -> {
             try (var s = c.createStatement(); var rs = s.executeQuery("PRAGMA journal_mode")) {
@@ -170,7 +178,7 @@ class SqliteSessionStoreTest {
 
   @Test
   void putWithEvent_storesNeitherWhenTheEventIsRefused() throws Exception {
-    try (SqliteDatabase db = SqliteDatabase.open(dir.resolve("ablserve.db"))) {
+    try (SqliteDatabase db = opened(dir.resolve("ablserve.db"))) {
       SqliteSessionStore store = new SqliteSessionStore(db);
       store.putWithEvent(
           session("a", SessionState.SESSION_STATE_QUEUED), event(0, SessionState.SESSION_STATE_QUEUED));
@@ -195,7 +203,7 @@ class SqliteSessionStoreTest {
         java.nio.file.Files.getFileStore(dir).supportsFileAttributeView("posix"));
     Path data = dir.resolve("data");
     Path file = data.resolve("ablserve.db");
-    try (SqliteDatabase db = SqliteDatabase.open(file)) {
+    try (SqliteDatabase db = opened(file)) {
       new SqliteSessionStore(db).put(session("a", SessionState.SESSION_STATE_QUEUED));
       assertThat(permissions(data)).isEqualTo("rwx------");
       assertThat(permissions(file)).isEqualTo("rw-------");
@@ -206,7 +214,7 @@ class SqliteSessionStoreTest {
     java.nio.file.Files.setPosixFilePermissions(
         file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
 
-    try (SqliteDatabase db = SqliteDatabase.open(file)) {
+    try (SqliteDatabase db = opened(file)) {
       assertThat(new SqliteSessionStore(db).list()).hasSize(1);
       assertThat(permissions(data)).isEqualTo("rwx------");
       assertThat(permissions(file)).isEqualTo("rw-------");
@@ -220,7 +228,7 @@ class SqliteSessionStoreTest {
 
   @Test
   void delete_removesTheSessionItsEventsAndItsRequestIds_andPagesFilterByOwner() throws Exception {
-    try (SqliteDatabase db = SqliteDatabase.open(dir.resolve("ablserve.db"))) {
+    try (SqliteDatabase db = opened(dir.resolve("ablserve.db"))) {
       SqliteSessionStore store = new SqliteSessionStore(db);
       store.put(session("a", SessionState.SESSION_STATE_SUCCEEDED));
       store.put(session("b", SessionState.SESSION_STATE_SUCCEEDED).toBuilder().setOwner("bob").build());
