@@ -123,3 +123,6 @@ def test_requestIds_ofConfigsWithoutTheLaterAttackFields_areThoseOlderClientsGav
     moved = ablserve.SessionConfig()
     moved.attack.patch_corner = "top_left"
     assert _sweep.request_id("grid", moved) != "a8641bc9-c821-5dc8-8b59-9753dea935b9"
+    probed = ablserve.SessionConfig()
+    probed.abl.trigger_probe = True
+    assert _sweep.request_id("grid", probed) != "a8641bc9-c821-5dc8-8b59-9753dea935b9"

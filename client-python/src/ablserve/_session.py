@@ -93,7 +93,8 @@ class Session:
     def cancel(self, wait: bool = True, *, timeout: Optional[float] = None) -> Session:
         """Cancels a queued or running session and returns self once it reads "cancelled" (or another terminal
         state, had it finished meanwhile): a running one stops within one training step. ``wait=False``
-        returns as soon as the server has taken the request, the session possibly still "running".
+        returns as soon as the server has taken the request, the session possibly still "running" (or "queued",
+        when a trainer had just taken it: it is then cancelled before it trains).
         ``timeout`` bounds the request and the wait together (AblError DEADLINE_EXCEEDED when the session
         has not stopped by then). AblError FAILED_PRECONDITION when it had already finished."""
         c = self._client

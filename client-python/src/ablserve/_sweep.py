@@ -66,7 +66,8 @@ def cell_config(base: SessionConfig, name: str, cell: SweepCell) -> SessionConfi
 # Config fields added after sweeps shipped: left out of the key while at their defaults, so that a sweep an older
 # client started is picked up by a newer one instead of being queued again.
 _LATER_FIELDS = {"attack": ("patch_corner", "patch_margin_px", "blend_pattern", "blend_seed", "label_mode",
-                            "cl_epsilon", "cl_step_size", "cl_steps", "cl_surrogate_epochs", "cl_all_corners")}
+                            "cl_epsilon", "cl_step_size", "cl_steps", "cl_surrogate_epochs", "cl_all_corners"),
+                 "abl": ("trigger_probe",)}
 
 
 def request_id(name: str, config: SessionConfig) -> str:
