@@ -52,6 +52,8 @@ EPOCHS = int(os.environ.get("SLOTS_EPOCHS", "4"))
 ISOLATION_EPOCHS = int(os.environ.get("SLOTS_ISOLATION_EPOCHS", "2"))
 BATCH_SIZE = int(os.environ.get("SLOTS_BATCH_SIZE", "64"))
 HOP_REPEATS = int(os.environ.get("SLOTS_HOP_REPEATS", "2"))
+# A step event every step, as bench/watchers.sh; the step-to-log rebuild needs it (null otherwise).
+HOP_REPORT_INTERVAL = int(os.environ.get("SLOTS_HOP_REPORT_INTERVAL", "1"))
 THREADS = int(os.environ.get("ABLSERVE_THREADS", str(os.cpu_count() or 2)))
 TIMEOUT_SECONDS = float(os.environ.get("SLOTS_TIMEOUT_SECONDS", "1800"))
 S = pb.SessionState
@@ -222,7 +224,8 @@ def hop_run(isolation: str, repeat: int) -> dict:
     server = Server(work, flags)
     try:
         session_id = server.stub.CreateSession(
-            pb.CreateSessionRequest(config=config(f"hop-{isolation}-{repeat}", 7, 1)), timeout=60).id
+            pb.CreateSessionRequest(config=config(f"hop-{isolation}-{repeat}", 7, HOP_REPORT_INTERVAL)),
+            timeout=60).id
         watcher = Watcher(server.stub, session_id)
         watcher.start()
         await_all(server.stub, [session_id])
@@ -239,11 +242,12 @@ def hop_run(isolation: str, repeat: int) -> dict:
         live_from = watcher.arrivals[0][1]
         log_to_watcher = {e.step.step: (arrived - seconds(e.time)) * 1000 for e, arrived in watcher.arrivals
                           if e.HasField("step") and seconds(e.time) > live_from}
-        step_to_log = step_to_log_excess(events)
+        step_to_log = step_to_log_excess(events) if HOP_REPORT_INTERVAL == 1 else {}
         both = [step_to_log[s] + log_to_watcher[s] for s in step_to_log if s in log_to_watcher]
         running = [seconds(e.time) for e in events if e.HasField("state")
                    and e.state.state == S.SESSION_STATE_RUNNING]
         return {"bench": "hop", "isolation": isolation, "repeat": repeat, "threads": THREADS,
+                "step_report_interval": HOP_REPORT_INTERVAL,
                 "train_images_per_second": round(images / train_s, 1), "train_s": round(train_s, 2),
                 "session_s": round(seconds(events[-1].time) - running[0], 1),
                 "ca": round(session.result.clean_accuracy, 4),
@@ -301,7 +305,7 @@ def main() -> int:
         rate_in = sum(r["train_images_per_second"] for r in inline) / len(inline)
         rate_pr = sum(r["train_images_per_second"] for r in process) / len(process)
         slower = (1 - rate_pr / rate_in) * 100
-        p99 = max(r["step_to_watcher_ms_p99"] or 0 for r in process)
+        p99 = max(r["step_to_watcher_ms_p99"] or r["log_to_watcher_ms_p99"] or 0 for r in process)
         print(f"hop: inline {rate_in:.1f} img/s, process {rate_pr:.1f} img/s, process {slower:+.1f}% slower "
               f"(target <= 3%: {'met' if slower <= 3 else 'NOT met'}); process step-to-watcher p99 "
               f"{p99:.1f} ms (worst run; target < 50 ms: {'met' if p99 < 50 else 'NOT met'})")
