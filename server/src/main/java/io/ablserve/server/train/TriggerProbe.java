@@ -27,15 +27,18 @@ import java.util.stream.IntStream;
  * that it leaves training, and a confirmed image at or below {@link #ASCEND_QUANTILE} leaves D_b for the
  * suspects. The probe acts only if at least {@link #MIN_RECALL} of the held-back confirmed set scores
  * above {@link #SUSPECT_QUANTILE}: a set that shares no trigger is not learned and nothing changes. It runs
- * twice, the second time from the confirmed set and what the first found, so the poisons of source classes
- * the confirmed set lacked are learned too.
+ * twice, the second time from the confirmed set and what the first ascended, so the poisons of source
+ * classes the confirmed set lacked are learned too.
  *
- * <p>Its thresholds come from the other labels' images, so it assumes the target class's own images lie
- * among theirs. Where they do not (held-out bags and boots), a clean image of the target can score above
- * the other labels for its content alone; the label's lowest-scoring tenth outside the confirmed set, its
- * clean images, is therefore fitted as negatives too ({@link #CALIBRATION_SHARE}). Off by default ({@link
- * AblConfig#triggerProbe}): bench/RESULTS.md, "the trigger probe", has what it did on both halves of the
- * grid. Logistic regression by full-batch gradient descent in plain Java, sequential sums and {@link
+ * <p>Its thresholds come from the other labels' images, so they assume the target class's own images lie
+ * among theirs. Where they do not (held-out bags and boots, tuning trousers), a clean image of the target
+ * can score above the other labels for its content alone. Two checks stop that. The label's lowest-scoring
+ * tenth outside the confirmed set, its clean images, is fitted as negatives too ({@link
+ * #CALIBRATION_SHARE}). And nothing is ascended unless its content is another label's ({@link Neighbours}:
+ * most of its nearest unflagged images carry other labels, as a poison's source class does): a flagged image
+ * of the target's own content stays a suspect, and a confirmed one leaves D_b for the suspects. Off by
+ * default ({@link AblConfig#triggerProbe}): bench/RESULTS.md, "the trigger probe", has what it did on both
+ * halves of the grid. Logistic regression by full-batch gradient descent in plain Java, sequential sums and {@link
  * StrictMath}: every CPU computes the same scores from the same confirmed set.
  */
 final class TriggerProbe {
@@ -54,6 +57,10 @@ final class TriggerProbe {
   static final double CALIBRATION_SHARE = 0.1;
   /** Fewer images than this taken for clean and the probe is fitted without them. */
   static final int MIN_CALIBRATION = 20;
+  /** The content check's neighbours: an image looks like another label if half of these carry one. */
+  static final int NEIGHBOURS = 10;
+  /** The content check compares images averaged over blocks of this side. */
+  static final int POOL = 2;
   /** The folds of the fit: each sample is scored by the model fitted without its fold. */
   static final int FOLDS = 5;
   /** The probe's draws are fixed: the same data and confirmed set give the same decision. */
@@ -92,20 +99,31 @@ final class TriggerProbe {
     if (!first.trusted()) {
       return new Outcome(decision, report(first, 1, 0, 0, 0));
     }
-    Result second = flag(train, label, union(core, first.suspected()), SEED + 1);
+    // The second round learns from what the first found clearly and by content of another label only: fitted
+    // from every image the first took for triggered, it learned the target's own content (tuning trousers:
+    // 69 taken, most of them clean, then 459).
+    Result second = flag(train, label, union(core, first.ascend()), SEED + 1);
     int[] suspected = second.trusted() ? union(first.suspected(), second.suspected()) : first.suspected();
     int[] ascend = second.trusted() ? union(first.ascend(), second.ascend()) : first.ascend();
-    int[] ascended = union(without(core, first.demoted()), ascend);
-    int[] suspects =
-        without(union(union(decision.suspects(), first.demoted()), suspected), ascended);
+    // A confirmed image whose content is the label's own is the target class's, whatever its score: the
+    // split took it in, the pixels cannot tell its content from a trigger; it leaves training, unascended.
+    int[] doubtful = union(union(core, suspected), decision.suspects());
+    Neighbours neighbours = Neighbours.of(train, outside(doubtful, train.size()));
+    int[] ownContent = IntStream.of(core).filter(i -> !neighbours.looksLikeAnother(i, label)).toArray();
+    int[] demoted = union(first.demoted(), ownContent);
+    int[] ascended = union(without(core, demoted), ascend);
+    int[] suspects = without(union(union(decision.suspects(), demoted), suspected), ascended);
     int added = ascend.length;
+    logger.info(String.format(Locale.ROOT,
+        "trigger probe on label %d: D_b %d (%d added, %d of the confirmed set not backed, %d of them by content),"
+            + " suspects %d", label, ascended.length, added, demoted.length, ownContent.length, suspects.length));
     return new Outcome(
         new BackdoorCheck.Decision(
             new Verdict(
                 verdict.tested(), true, label, verdict.evidence(), verdict.threshold(), ascended.length,
                 suspects.length, verdict.classEvidence()),
             ascended, suspects),
-        report(first, 2, added, suspected.length - added, first.demoted().length));
+        report(first, 2, added, suspected.length - added, demoted.length));
   }
 
   private static ProbeReport report(Result first, int rounds, int ascended, int suspected, int demoted) {
@@ -172,8 +190,15 @@ final class TriggerProbe {
       double[] restScores = IntStream.of(rest).mapToDouble(i -> mean(models, train, i)).toArray();
       suspected =
           IntStream.range(0, rest.length).filter(i -> restScores[i] > suspectAbove).map(i -> rest[i]).toArray();
+      // Above the ascent threshold an image is ascended only if its content is another label's: a poison is
+      // an image of another class, and a clean image of a class far from the others (bags, boots, trousers)
+      // can score above every other label for its content alone. The rest stay suspects.
+      boolean[] out = new boolean[train.size()];
+      IntStream.concat(IntStream.of(core), IntStream.of(suspected)).forEach(i -> out[i] = true);
+      Neighbours neighbours = Neighbours.of(train, outside(out));
       ascend =
-          IntStream.range(0, rest.length).filter(i -> restScores[i] > ascendAbove).map(i -> rest[i]).toArray();
+          IntStream.range(0, rest.length).filter(i -> restScores[i] > ascendAbove).map(i -> rest[i])
+              .filter(i -> neighbours.looksLikeAnother(i, label)).toArray();
       demoted =
           IntStream.of(core).filter(i -> (drawn[i] ? heldOut[i] : mean(models, train, i)) <= ascendAbove)
               .sorted().toArray();
@@ -203,6 +228,84 @@ final class TriggerProbe {
       for (int i = f; i < neg.length; i += FOLDS) {
         negScores[i] = models[f].score(neg[i]);
       }
+    }
+  }
+
+  private static int[] outside(int[] sortedIn, int size) {
+    boolean[] in = new boolean[size];
+    for (int i : sortedIn) {
+      in[i] = true;
+    }
+    return outside(in);
+  }
+
+  private static int[] outside(boolean[] in) {
+    return IntStream.range(0, in.length).filter(i -> !in[i]).toArray();
+  }
+
+  /**
+   * The content check: an image's {@link #NEIGHBOURS} nearest images (Euclidean, on images averaged over
+   * {@link #POOL}x{@link #POOL} blocks, which keeps the content and blurs a small trigger) among a
+   * reference set the probe has not flagged. A poison's content is its source class's, so most of its
+   * neighbours carry other labels; a clean image of the target has its own class for neighbours.
+   */
+  private record Neighbours(ImageSet train, int[] reference, float[][] rows) {
+    static Neighbours of(ImageSet train, int[] reference) {
+      float[][] rows = new float[reference.length][];
+      for (int r = 0; r < reference.length; r++) {
+        rows[r] = pooled(train, reference[r]);
+      }
+      return new Neighbours(train, reference, rows);
+    }
+
+    /** Whether at least half of {@code index}'s nearest reference images carry a label other than {@code label}. */
+    boolean looksLikeAnother(int index, int label) {
+      float[] row = pooled(train, index);
+      double[] nearest = new double[NEIGHBOURS];
+      int[] nearestLabel = new int[NEIGHBOURS];
+      Arrays.fill(nearest, Double.POSITIVE_INFINITY);
+      for (int r = 0; r < reference.length; r++) {
+        if (reference[r] == index) {
+          continue;
+        }
+        float[] other = rows[r];
+        double d = 0;
+        for (int j = 0; j < row.length; j++) {
+          double t = row[j] - other[j];
+          d += t * t;
+        }
+        // Ties go to the earlier reference image: the same data give the same neighbours everywhere.
+        if (d < nearest[NEIGHBOURS - 1]) {
+          int p = NEIGHBOURS - 1;
+          for (; p > 0 && nearest[p - 1] > d; p--) {
+            nearest[p] = nearest[p - 1];
+            nearestLabel[p] = nearestLabel[p - 1];
+          }
+          nearest[p] = d;
+          nearestLabel[p] = train.labels()[reference[r]];
+        }
+      }
+      int others = 0;
+      for (int l : nearestLabel) {
+        others += l != label ? 1 : 0;
+      }
+      return 2 * others >= NEIGHBOURS;
+    }
+
+    private static float[] pooled(ImageSet set, int index) {
+      int h = set.height() / POOL;
+      int w = set.width() / POOL;
+      float[] out = new float[set.channels() * h * w];
+      int base = index * set.imageBytes();
+      for (int c = 0; c < set.channels(); c++) {
+        for (int y = 0; y < h * POOL; y++) {
+          for (int x = 0; x < w * POOL; x++) {
+            int from = base + (c * set.height() + y) * set.width() + x;
+            out[(c * h + y / POOL) * w + x / POOL] += (set.pixels()[from] & 0xFF) / 255f;
+          }
+        }
+      }
+      return out;
     }
   }
 

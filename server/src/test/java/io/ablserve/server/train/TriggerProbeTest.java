@@ -38,7 +38,10 @@ class TriggerProbeTest {
     // 297 clean images outside it, a few are taken for triggered (the class lies a little outside the
     // other labels' images, whose scores set the thresholds) and fewer still clearly.
     assertThat(result.suspected()).contains(missed());
-    assertThat(result.ascend()).contains(missed());
+    // Ascended only where the content check agrees too: these classes are bands of one kind, so a few
+    // poisons have more class-0 neighbours than others and stay suspects.
+    assertThat(IntStream.of(result.ascend()).filter(i -> i >= missed()[0]).count())
+        .isGreaterThanOrEqualTo((long) (0.9 * MISSED));
     assertThat(cleanIn(result.suspected())).isLessThanOrEqualTo(PER_CLASS / 20);
     assertThat(cleanIn(result.ascend())).isLessThanOrEqualTo(PER_CLASS / 50);
     // The clean images in the confirmed set are not backed by their pixels; nearly every poison is.
@@ -67,8 +70,11 @@ class TriggerProbeTest {
     // confirmed set's and at most 2% of the class's others.
     assertThat(ascended).doesNotContain(IntStream.range(0, CLEAN_IN_CORE).toArray());
     assertThat(cleanIn(ascended)).isLessThanOrEqualTo(PER_CLASS / 50);
-    assertThat(ascended.length - cleanIn(ascended)).isGreaterThan(POISONS - 5);
-    assertThat(ascended).contains(missed());
+    assertThat(ascended.length - cleanIn(ascended)).isGreaterThan(POISONS - 15);
+    // Every poison is ascended or at least leaves training.
+    int[] suspects = outcome.decision().suspects();
+    assertThat(IntStream.concat(IntStream.of(ascended), IntStream.of(suspects)).toArray())
+        .contains(IntStream.range(CLASSES * PER_CLASS, CLASSES * PER_CLASS + POISONS).toArray());
     // The clean images the confirmed set held leave training with the earlier suspect; nothing is both.
     assertThat(outcome.decision().suspects()).contains(IntStream.rangeClosed(0, CLEAN_IN_CORE).toArray());
     assertThat(outcome.decision().suspects()).doesNotContain(ascended);
@@ -78,9 +84,38 @@ class TriggerProbeTest {
     assertThat(report.ran()).isTrue();
     assertThat(report.trusted()).isTrue();
     assertThat(report.rounds()).isEqualTo(2);
-    assertThat(report.ascended()).isBetween(MISSED, MISSED + PER_CLASS / 50);
+    assertThat(report.ascended()).isBetween(MISSED - 10, MISSED + PER_CLASS / 50);
     assertThat(report.demoted()).isGreaterThanOrEqualTo(CLEAN_IN_CORE);
     assertThat(report.heldOutFalseRate()).isLessThanOrEqualTo(1 - TriggerProbe.SUSPECT_QUANTILE + 1e-9);
+  }
+
+  @Test
+  void aTargetClassUnlikeTheOthers_isNotAscendedForItsContent() {
+    // Class 0 is a vertical bar, the others horizontal bands: a clean class-0 image lies outside every
+    // other label's images, so the probe alone can score it above their thresholds (held-out bags and
+    // boots, tuning trousers). Its nearest images are class 0's own, so the content check keeps it from
+    // D_b: at most a suspect, never ascended, while the missed poisons (band content) still are.
+    ImageSet set = images(new Random(6), (pixels, base, rng) -> {
+      for (int y = 24; y < 27; y++) {
+        for (int x = 24; x < 27; x++) {
+          pixels[base + y * SIDE + x] = (byte) 255;
+        }
+      }
+    }, true);
+    int[] core = core();
+    Verdict confirmed =
+        new Verdict(true, true, 0, 20, BackdoorCheck.CONFIRM_EVIDENCE, core.length, 0, new double[CLASSES]);
+
+    TriggerProbe.Result first = TriggerProbe.flag(set, 0, core, 7);
+    TriggerProbe.Outcome outcome =
+        TriggerProbe.refine(new BackdoorCheck.Decision(confirmed, core, new int[0]), set);
+
+    // The pixels alone take a third of the bar class for triggered (104 here): the case to guard against.
+    assertThat(cleanIn(first.suspected())).isGreaterThan(PER_CLASS / 10);
+    assertThat(cleanIn(first.ascend())).isZero();
+    assertThat(cleanIn(outcome.decision().ascended())).isZero();
+    assertThat(IntStream.of(outcome.decision().ascended()).filter(i -> i >= missed()[0]).count())
+        .isGreaterThanOrEqualTo((long) (0.9 * MISSED));
   }
 
   @Test
@@ -144,6 +179,11 @@ class TriggerProbeTest {
 
   /** Clean images 0..CLASSES*PER_CLASS (class i / PER_CLASS), then POISONS triggered images labelled 0. */
   private static ImageSet images(Random rng, Trigger trigger) {
+    return images(rng, trigger, false);
+  }
+
+  /** As above; with {@code barTarget}, class 0's clean images are a vertical bar instead of a band. */
+  private static ImageSet images(Random rng, Trigger trigger, boolean barTarget) {
     int n = CLASSES * PER_CLASS + POISONS;
     byte[] pixels = new byte[n * SIDE * SIDE];
     int[] labels = new int[n];
@@ -160,8 +200,14 @@ class TriggerProbeTest {
       int top = rng.nextInt(SIDE - 10);
       int left = 2 + content + rng.nextInt(6);
       int width = 8 + rng.nextInt(10);
-      for (int y = top; y < top + 2; y++) {
-        for (int x = left; x < left + width; x++) {
+      boolean bar = barTarget && i < PER_CLASS;
+      if (bar) {
+        // Centred, as a photographed object is: the bar's own images are each other's nearest.
+        top = 4 + rng.nextInt(3);
+        left = 12 + rng.nextInt(3);
+      }
+      for (int y = top; y < top + (bar ? 14 : 2); y++) {
+        for (int x = left; x < left + (bar ? 3 : width); x++) {
           pixels[base + y * SIDE + x] = (byte) (150 + rng.nextInt(100));
         }
       }
