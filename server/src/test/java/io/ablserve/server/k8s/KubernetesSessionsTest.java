@@ -16,10 +16,13 @@ import io.ablserve.v1.CancelSessionRequest;
 import io.ablserve.v1.CreateSessionRequest;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.GetSessionRequest;
+import io.ablserve.v1.ListDevicesRequest;
+import io.ablserve.v1.ListDevicesResponse;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionState;
+import io.ablserve.v1.StateChange;
 import io.ablserve.v1.WatchSessionRequest;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -65,10 +68,15 @@ class KubernetesSessionsTest {
     KubernetesClient client;
 
     private TestServer start() throws Exception {
+      return start(3);
+    }
+
+    /** A server whose sessions are resumed at most {@code maxCrashResumes} times after losing a worker. */
+    private TestServer start(int maxCrashResumes) throws Exception {
       WorkersConfig workers =
           new WorkersConfig(
               Isolation.KUBERNETES, WorkersConfig.parseSlots("cpu:1"), Duration.ofSeconds(30),
-              Duration.ofSeconds(120), List.of(), 3);
+              Duration.ofSeconds(120), List.of(), maxCrashResumes);
       KubernetesConfig d = KubernetesConfig.DEFAULTS;
       // Workers reach the channel on loopback; their "image" is this JVM's classpath.
       KubernetesConfig k8s =
@@ -151,6 +159,64 @@ class KubernetesSessionsTest {
             .satisfies(s -> assertThat(s.getReason()).contains("the Job was deleted"));
         server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
         awaitEnd(server, id);
+      }
+    }
+
+    @Test
+    void oomKilledJob_interruptsTheSession_andResumesItInANewJob() throws Exception {
+      try (TestServer server = start()) {
+        String id = create(server, config(200, 2)).getId();
+        String name = awaitJob().getMetadata().getName();
+        admit(name);
+        // The kubelet kills the container for memory; with backoffLimit 0 the Job controller fails it.
+        KubernetesJobsTest.createPod(client, name, KubernetesJobsTest.oomKilledPod());
+        KubernetesJobsTest.failJob(
+            client, name, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+
+        Poll.until("a second Job for the resumed session", WAIT,
+            () -> jobs().stream().anyMatch(j -> !j.getMetadata().getName().equals(name)));
+        assertThat(jobs()).singleElement()
+            .satisfies(j -> assertThat(j.getMetadata().getLabels()).containsEntry("ablserve.io/session", id));
+        assertThat(log(server, id).stream().map(SessionEvent::getState)
+                .map(StateChange::getState).filter(s -> s != SessionState.SESSION_STATE_UNSPECIFIED))
+            .containsExactly(SessionState.SESSION_STATE_QUEUED, SessionState.SESSION_STATE_RUNNING,
+                SessionState.SESSION_STATE_INTERRUPTED, SessionState.SESSION_STATE_QUEUED,
+                SessionState.SESSION_STATE_RUNNING);
+        assertThat(log(server, id).stream().map(SessionEvent::getState)
+                .filter(s -> s.getState() == SessionState.SESSION_STATE_INTERRUPTED))
+            .singleElement()
+            .satisfies(s -> assertThat(s.getReason()).contains("OOMKilled", "exit code 137"));
+        assertThat(get(server, id).getFailureReason()).isEmpty();
+        server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
+        assertThat(awaitEnd(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+      }
+    }
+
+    @Test
+    void oomKilledJobs_resumeTheSessionOnlyUpToMaxCrashResumes_thenItStaysInterrupted() throws Exception {
+      try (TestServer server = start(1)) {
+        String id = create(server, config(200, 2)).getId();
+        List<String> seen = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+          Poll.until("Job " + (run + 1) + " of the session", WAIT,
+              () -> jobs().stream().anyMatch(j -> !seen.contains(j.getMetadata().getName())));
+          String name = jobs().stream().map(j -> j.getMetadata().getName())
+              .filter(n -> !seen.contains(n)).findFirst().orElseThrow();
+          seen.add(name);
+          admit(name);
+          KubernetesJobsTest.createPod(client, name, KubernetesJobsTest.oomKilledPod());
+          KubernetesJobsTest.failJob(
+              client, name, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+        }
+
+        // The slot is free once the second run has ended, and by then the decision to resume is made.
+        Poll.until("the second run ends", WAIT,
+            () -> interruptions(server, id) == 2 && !devices(server).getSlots(0).getBusy());
+        assertThat(get(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_INTERRUPTED);
+        assertThat(jobs()).as("no third Job: the second loss went past the bound").isEmpty();
+        assertThat(log(server, id).stream().map(SessionEvent::getState)
+                .filter(s -> s.getState() == SessionState.SESSION_STATE_INTERRUPTED))
+            .hasSize(2);
       }
     }
 
@@ -241,6 +307,15 @@ class KubernetesSessionsTest {
         .watchSession(WatchSessionRequest.newBuilder().setSessionId(id).setFollow(false).build())
         .forEachRemaining(events::add);
     return events;
+  }
+
+  private static long interruptions(TestServer server, String id) {
+    return log(server, id).stream()
+        .filter(e -> e.getState().getState() == SessionState.SESSION_STATE_INTERRUPTED).count();
+  }
+
+  private static ListDevicesResponse devices(TestServer server) {
+    return server.blocking().listDevices(ListDevicesRequest.getDefaultInstance());
   }
 
   private static Session awaitEnd(TestServer server, String id) throws InterruptedException {
