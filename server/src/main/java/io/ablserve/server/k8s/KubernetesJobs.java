@@ -127,6 +127,16 @@ public final class KubernetesJobs implements WorkerLauncher {
     return new JobWorker(this, name, slot);
   }
 
+  @Override
+  public String isolation() {
+    return "kubernetes";
+  }
+
+  @Override
+  public SlotSpec asRun(SlotSpec slot) {
+    return template.withThreads(slot);
+  }
+
   /** The Job called {@code name} as last watched, or null when none is (yet, or any more). */
   Job watched(String name) {
     return jobs.getStore().getByKey(namespace + "/" + name);

@@ -20,6 +20,22 @@ public interface SlotTrainers {
     return false;
   }
 
+  /**
+   * How sessions train, as ListDevices names it: {@code inline} (in this process), {@code process} (a
+   * worker process per session) or what another launcher says ({@code kubernetes}).
+   */
+  default String isolation() {
+    return isolated() ? "process" : "inline";
+  }
+
+  /**
+   * {@code slot} as its sessions get it: a Kubernetes slot that names no thread count trains with the
+   * CPUs its Job requests. The slot itself when configured as run.
+   */
+  default SlotSpec asRun(SlotSpec slot) {
+    return slot;
+  }
+
   /** The process id of the worker training on {@code slot}; 0 when none does. */
   default long workerPid(SlotSpec slot) {
     return 0;

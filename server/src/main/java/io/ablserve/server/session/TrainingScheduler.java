@@ -126,6 +126,16 @@ final class TrainingScheduler implements AutoCloseable {
     return trainers.isolated();
   }
 
+  /** How sessions train: {@code inline}, {@code process} or {@code kubernetes}. */
+  String isolation() {
+    return trainers.isolation();
+  }
+
+  /** {@code slot} as its sessions get it (its Jobs' CPUs, on Kubernetes). */
+  SlotSpec asRun(SlotSpec slot) {
+    return trainers.asRun(slot);
+  }
+
   /**
    * Creates a session of {@code owner}'s with {@code create} and queues it, or creates nothing:
    * QueueFullException when {@code capacity} sessions already wait, UserQueueLimitException when {@code

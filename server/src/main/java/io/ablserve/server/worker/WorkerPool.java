@@ -103,6 +103,16 @@ public final class WorkerPool extends AbstractIdleService implements SlotTrainer
   }
 
   @Override
+  public String isolation() {
+    return launcher.isolation();
+  }
+
+  @Override
+  public SlotSpec asRun(SlotSpec slot) {
+    return launcher.asRun(slot);
+  }
+
+  @Override
   public long workerPid(SlotSpec slot) {
     LaunchedWorker worker = running.get(slot);
     return worker == null ? 0 : worker.pid();

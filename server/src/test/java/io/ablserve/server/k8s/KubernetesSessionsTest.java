@@ -1,6 +1,7 @@
 package io.ablserve.server.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.inject.Module;
 import com.google.inject.util.Modules;
@@ -15,6 +16,7 @@ import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.CancelSessionRequest;
 import io.ablserve.v1.CreateSessionRequest;
 import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.DeviceSlot;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.ListDevicesRequest;
 import io.ablserve.v1.ListDevicesResponse;
@@ -73,15 +75,20 @@ class KubernetesSessionsTest {
 
     /** A server whose sessions are resumed at most {@code maxCrashResumes} times after losing a worker. */
     private TestServer start(int maxCrashResumes) throws Exception {
+      return start(maxCrashResumes, "cpu:1", 1);
+    }
+
+    /** A server with {@code slots}, whose Jobs request {@code cpusPerSlot} CPUs where a slot names none. */
+    private TestServer start(int maxCrashResumes, String slots, int cpusPerSlot) throws Exception {
       WorkersConfig workers =
           new WorkersConfig(
-              Isolation.KUBERNETES, WorkersConfig.parseSlots("cpu:1"), Duration.ofSeconds(30),
+              Isolation.KUBERNETES, WorkersConfig.parseSlots(slots), Duration.ofSeconds(30),
               Duration.ofSeconds(120), List.of(), maxCrashResumes);
       KubernetesConfig d = KubernetesConfig.DEFAULTS;
       // Workers reach the channel on loopback; their "image" is this JVM's classpath.
       KubernetesConfig k8s =
           new KubernetesConfig(
-              "", "ablserve:test", "lab-cpus", "ablserve-data", "127.0.0.1", 0, 1, d.gpuResource(), 1,
+              "", "ablserve:test", "lab-cpus", "ablserve-data", "127.0.0.1", 0, 1, d.gpuResource(), cpusPerSlot,
               "4Gi", d.ttlAfterFinished(), Duration.ofSeconds(120), System.getProperty("java.class.path"),
               "");
       Module training = Modules.combine(new TrainingModule(), new KubernetesModule(k8s));
@@ -217,6 +224,32 @@ class KubernetesSessionsTest {
         assertThat(log(server, id).stream().map(SessionEvent::getState)
                 .filter(s -> s.getState() == SessionState.SESSION_STATE_INTERRUPTED))
             .hasSize(2);
+      }
+    }
+
+    @Test
+    void listDevices_saysKubernetes_andEachSlotAsItsJobsGetIt() throws Exception {
+      try (TestServer server = start(3, "gpu:0,cpu,cpu:1", 2)) {
+        ListDevicesResponse idle = devices(server);
+        assertThat(idle.getIsolation()).isEqualTo("kubernetes");
+        // A slot naming no thread count trains with the CPUs its Job requests (--k8s-cpus-per-slot).
+        assertThat(idle.getSlotsList())
+            .extracting(DeviceSlot::getName, DeviceSlot::getDevice, DeviceSlot::getThreads, DeviceSlot::getBusy)
+            .containsExactly(
+                tuple("gpu-0", "gpu:0", 2, false), tuple("cpu-0", "cpu", 2, false),
+                tuple("cpu-1", "cpu", 1, false));
+
+        String id = create(server, config(200, 2)).getId();
+        awaitJob();
+        Poll.until("a slot busy with the session", WAIT,
+            () -> devices(server).getSlotsList().stream().anyMatch(DeviceSlot::getBusy));
+        assertThat(devices(server).getSlotsList()).filteredOn(DeviceSlot::getBusy).singleElement()
+            .satisfies(slot -> {
+              assertThat(slot.getSessionId()).isEqualTo(id);
+              assertThat(slot.getWorkerPid()).as("no process on this host").isZero();
+            });
+        server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
+        awaitEnd(server, id);
       }
     }
 
