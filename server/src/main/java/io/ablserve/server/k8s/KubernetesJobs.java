@@ -127,6 +127,12 @@ public final class KubernetesJobs implements WorkerLauncher {
     return new JobWorker(this, name, slot);
   }
 
+  /** Kueue holds a Job until its quota has room. */
+  @Override
+  public boolean holdsUntilAdmitted() {
+    return true;
+  }
+
   @Override
   public String isolation() {
     return "kubernetes";

@@ -2,6 +2,7 @@ package io.ablserve.server.session;
 
 import io.ablserve.server.config.SlotSpec;
 import io.ablserve.v1.SessionConfig;
+import java.util.function.BooleanSupplier;
 
 /**
  * The trainer of one session on one device slot: the server's own {@link Trainer} when sessions train
@@ -11,6 +12,25 @@ public interface SlotTrainers {
 
   /** The trainer for session {@code sessionId}, resolved as {@code config}, on {@code slot}. */
   Trainer on(SlotSpec slot, String sessionId, SessionConfig config);
+
+  /**
+   * True when a session's worker may wait outside ablserve before it runs (a Job that Kueue has not
+   * admitted yet): its session then stays QUEUED until the trainer of {@link #on(SlotSpec, String,
+   * SessionConfig, BooleanSupplier)} says it is admitted.
+   */
+  default boolean startsWhenAdmitted() {
+    return false;
+  }
+
+  /**
+   * As {@link #on(SlotSpec, String, SessionConfig)}, for trainers that {@link #startsWhenAdmitted}: the
+   * trainer calls {@code admitted} once, when the worker may run and before it reports anything; false
+   * means the session was cancelled meanwhile, and the trainer stops.
+   */
+  default Trainer on(
+      SlotSpec slot, String sessionId, SessionConfig config, BooleanSupplier admitted) {
+    return on(slot, sessionId, config);
+  }
 
   /**
    * True when sessions train in processes of their own: each then trains on its slot's device, and the

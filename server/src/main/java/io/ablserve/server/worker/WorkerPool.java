@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * Trains each session in a worker of its own, pinned to the session's slot (its GPU, or its CPU thread
@@ -90,11 +91,22 @@ public final class WorkerPool extends AbstractIdleService implements SlotTrainer
 
   @Override
   public Trainer on(SlotSpec slot, String sessionId, SessionConfig sessionConfig) {
+    return on(slot, sessionId, sessionConfig, () -> true);
+  }
+
+  @Override
+  public boolean startsWhenAdmitted() {
+    return launcher.holdsUntilAdmitted();
+  }
+
+  @Override
+  public Trainer on(
+      SlotSpec slot, String sessionId, SessionConfig sessionConfig, BooleanSupplier admitted) {
     Path root =
         catalog.root(sessionConfig.getDataset().getName())
             .orElseThrow(() -> new IllegalStateException(
                 "dataset '" + sessionConfig.getDataset().getName() + "' is no longer served"));
-    return new WorkerRun(this, slot, sessionId, sessionConfig, root);
+    return new WorkerRun(this, slot, sessionId, sessionConfig, root, admitted);
   }
 
   @Override

@@ -52,8 +52,22 @@ final class WorkerRun implements Trainer {
   private final String sessionId;
   private final SessionConfig config;
   private final Path datasetRoot;
+  private final BooleanSupplier admitted;
+  private boolean admissionTold;
 
-  WorkerRun(WorkerPool pool, SlotSpec slot, String sessionId, SessionConfig config, Path datasetRoot) {
+  /**
+   * The run of session {@code sessionId} on {@code slot}; {@code admitted} is called once, when its
+   * worker is admitted (at once for a local process), and answers false when the session was cancelled
+   * meanwhile.
+   */
+  WorkerRun(
+      WorkerPool pool,
+      SlotSpec slot,
+      String sessionId,
+      SessionConfig config,
+      Path datasetRoot,
+      BooleanSupplier admitted) {
+    this.admitted = requireNonNull(admitted, "admitted");
     this.pool = requireNonNull(pool, "pool");
     this.slot = requireNonNull(slot, "slot");
     this.sessionId = requireNonNull(sessionId, "sessionId");
@@ -87,6 +101,9 @@ final class WorkerRun implements Trainer {
     try {
       worker = pool.launch(slot, sessionId, token);
       awaitHello(channel, worker, cancelled);
+      if (!admissionTold) {
+        tellAdmitted(); // it said hello before its admission was seen
+      }
       channel.send(ControlMessage.newBuilder().setAssignment(assignment()).build());
       return pump(channel, worker, listener, cancelled, checkpoints);
     } catch (InterruptedException e) {
@@ -147,11 +164,21 @@ final class WorkerRun implements Trainer {
       }
       if (!worker.admitted()) {
         deadline = System.nanoTime() + timeout;
+      } else if (!admissionTold) {
+        tellAdmitted();
       } else if (System.nanoTime() > deadline) {
         throw new IOException(
             "the " + worker.name() + " did not start within " + pool.config().startTimeout().toSeconds()
                 + " s" + worker.logTail());
       }
+    }
+  }
+
+  /** Tells the session its worker may run: RUNNING from now on, unless it was cancelled meanwhile. */
+  private void tellAdmitted() {
+    admissionTold = true;
+    if (!admitted.getAsBoolean()) {
+      throw new TrainingCancelledException(-1, -1);
     }
   }
 

@@ -118,7 +118,7 @@ class KubernetesSessionsTest {
         assertThat(job.getMetadata().getLabels()).containsEntry("ablserve.io/session", id)
             .containsEntry("kueue.x-k8s.io/queue-name", "lab-cpus");
         assertThat(job.getSpec().getSuspend()).isTrue();
-        assertThat(get(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_RUNNING);
+        assertThat(get(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
 
         KubernetesJobsTest.failJob(
             client, job.getMetadata().getName(), "DeadlineExceeded",
@@ -135,13 +135,44 @@ class KubernetesSessionsTest {
     }
 
     @Test
+    void suspendedJob_leavesTheSessionQueued_untilKueueAdmitsIt() throws Exception {
+      try (TestServer server = start()) {
+        String id = create(server, config(200, 2)).getId();
+        String name = awaitJob().getMetadata().getName();
+        Session held = get(server, id);
+        assertThat(held.getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
+        assertThat(held.getQueuePosition()).as("next: only Kueue holds it").isZero();
+        assertThat(devices(server).getSlots(0).getBusy()).isTrue();
+        assertThat(devices(server).getSlots(0).getSessionId()).isEqualTo(id);
+
+        admit(name);
+        Poll.until("the session RUNNING once admitted", WAIT,
+            () -> get(server, id).getState() == SessionState.SESSION_STATE_RUNNING);
+        Session running = get(server, id);
+        assertThat(running.getSlot()).isEqualTo("cpu-0");
+        assertThat(running.getQueuePosition()).isEqualTo(-1);
+        assertThat(log(server, id).stream().map(SessionEvent::getState)
+                .map(StateChange::getState).filter(s -> s != SessionState.SESSION_STATE_UNSPECIFIED))
+            .containsExactly(SessionState.SESSION_STATE_QUEUED, SessionState.SESSION_STATE_RUNNING);
+        server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
+        assertThat(awaitEnd(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+        Poll.until("the Job deleted", WAIT, () -> jobs().isEmpty());
+      }
+    }
+
+    @Test
     void cancel_whileKueueHoldsTheJob_deletesIt() throws Exception {
       try (TestServer server = start()) {
         String id = create(server, config(200, 2)).getId();
         awaitJob();
         server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
 
-        assertThat(awaitEnd(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+        Session cancelled = awaitEnd(server, id);
+        assertThat(cancelled.getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+        assertThat(cancelled.hasStartedAt()).as("it never ran").isFalse();
+        assertThat(log(server, id).stream().map(SessionEvent::getState)
+                .map(StateChange::getState).filter(s -> s != SessionState.SESSION_STATE_UNSPECIFIED))
+            .containsExactly(SessionState.SESSION_STATE_QUEUED, SessionState.SESSION_STATE_CANCELLED);
         Poll.until("the Job deleted", WAIT, () -> jobs().isEmpty());
       }
     }
@@ -187,8 +218,7 @@ class KubernetesSessionsTest {
         assertThat(log(server, id).stream().map(SessionEvent::getState)
                 .map(StateChange::getState).filter(s -> s != SessionState.SESSION_STATE_UNSPECIFIED))
             .containsExactly(SessionState.SESSION_STATE_QUEUED, SessionState.SESSION_STATE_RUNNING,
-                SessionState.SESSION_STATE_INTERRUPTED, SessionState.SESSION_STATE_QUEUED,
-                SessionState.SESSION_STATE_RUNNING);
+                SessionState.SESSION_STATE_INTERRUPTED, SessionState.SESSION_STATE_QUEUED);
         assertThat(log(server, id).stream().map(SessionEvent::getState)
                 .filter(s -> s.getState() == SessionState.SESSION_STATE_INTERRUPTED))
             .singleElement()
