@@ -40,6 +40,7 @@ public final class WorkerPool extends AbstractIdleService implements SlotTrainer
   private final Map<SlotSpec, LaunchedWorker> running = new ConcurrentHashMap<>();
   private final InetSocketAddress channelAddress;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final HopLatency hopLatency = new HopLatency();
 
   /** Workers as local processes; the worker channel will listen on a free loopback port. */
   public WorkerPool(WorkersConfig config, Path dataDir, DatasetCatalog catalog, DatasetLimits limits) {
@@ -159,6 +160,11 @@ public final class WorkerPool extends AbstractIdleService implements SlotTrainer
 
   DatasetLimits limits() {
     return limits;
+  }
+
+  /** How long workers' events take to reach their sessions, from the worker's send. */
+  public HopLatency hopLatency() {
+    return hopLatency;
   }
 
   /** The port the worker channel listens on. */

@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -202,7 +203,14 @@ final class WorkerRun implements Trainer {
       if (message != null) {
         lastHeard = now;
         switch (message.getKindCase()) {
-          case EVENT -> WorkerEvents.deliver(message.getEvent(), listener);
+          case EVENT -> {
+            WorkerEvents.deliver(message.getEvent(), listener);
+            if (message.hasSentAt()) {
+              pool.hopLatency().record(Duration.between(
+                  Instant.ofEpochSecond(message.getSentAt().getSeconds(), message.getSentAt().getNanos()),
+                  Instant.now()));
+            }
+          }
           case CHECKPOINT -> saveStaged(channel, message.getCheckpoint().getNumber(), checkpoints);
           case FINISHED -> {
             return finished(message.getFinished());
