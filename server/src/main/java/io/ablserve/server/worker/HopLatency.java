@@ -1,5 +1,7 @@
 package io.ablserve.server.worker;
 
+import com.google.inject.Provider;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Arrays;
 
@@ -16,10 +18,10 @@ public final class HopLatency {
   private long sumNanos; // guarded by this
 
   /** The hop latency of the server's {@link WorkerPool}, for the metrics module's optional binding. */
-  public static final class OfPool implements com.google.inject.Provider<HopLatency> {
+  public static final class OfPool implements Provider<HopLatency> {
     private final WorkerPool pool;
 
-    @jakarta.inject.Inject
+    @Inject
     OfPool(WorkerPool pool) {
       this.pool = pool;
     }

@@ -68,12 +68,12 @@ final class WorkerRun implements Trainer {
       SessionConfig config,
       Path datasetRoot,
       BooleanSupplier admitted) {
-    this.admitted = requireNonNull(admitted, "admitted");
     this.pool = requireNonNull(pool, "pool");
     this.slot = requireNonNull(slot, "slot");
     this.sessionId = requireNonNull(sessionId, "sessionId");
     this.config = requireNonNull(config, "config");
     this.datasetRoot = requireNonNull(datasetRoot, "datasetRoot");
+    this.admitted = requireNonNull(admitted, "admitted");
   }
 
   /** The folder a worker stages its checkpoints in, beside the session's own checkpoint folder. */

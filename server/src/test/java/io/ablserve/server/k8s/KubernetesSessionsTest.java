@@ -88,7 +88,8 @@ class KubernetesSessionsTest {
       // Workers reach the channel on loopback; their "image" is this JVM's classpath.
       KubernetesConfig k8s =
           new KubernetesConfig(
-              "", "ablserve:test", "lab-cpus", "ablserve-data", "127.0.0.1", 0, 1, d.gpuResource(), cpusPerSlot,
+              "", "ablserve:test", "lab-cpus", "ablserve-data", "127.0.0.1", 0, 1, d.gpuResource(),
+              cpusPerSlot,
               "4Gi", d.ttlAfterFinished(), Duration.ofSeconds(120), System.getProperty("java.class.path"),
               "");
       Module training = Modules.combine(new TrainingModule(), new KubernetesModule(k8s));
@@ -264,7 +265,8 @@ class KubernetesSessionsTest {
         assertThat(idle.getIsolation()).isEqualTo("kubernetes");
         // A slot naming no thread count trains with the CPUs its Job requests (--k8s-cpus-per-slot).
         assertThat(idle.getSlotsList())
-            .extracting(DeviceSlot::getName, DeviceSlot::getDevice, DeviceSlot::getThreads, DeviceSlot::getBusy)
+            .extracting(
+                DeviceSlot::getName, DeviceSlot::getDevice, DeviceSlot::getThreads, DeviceSlot::getBusy)
             .containsExactly(
                 tuple("gpu-0", "gpu:0", 2, false), tuple("cpu-0", "cpu", 2, false),
                 tuple("cpu-1", "cpu", 1, false));

@@ -320,7 +320,8 @@ class WorkerProcessTest {
       int port = server.metricsPort();
       assertThat(value(port, "ablserve_worker_event_hop_seconds_count")).isZero();
       String id = create(server, config(4000, 3, 8)).getId();
-      until("steps reported", WAIT, () -> log(server, id).stream().filter(SessionEvent::hasStep).count() >= 3);
+      until("steps reported", WAIT,
+          () -> log(server, id).stream().filter(SessionEvent::hasStep).count() >= 3);
       server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
       awaitEnd(server, id);
 
