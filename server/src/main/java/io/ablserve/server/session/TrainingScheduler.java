@@ -410,8 +410,9 @@ final class TrainingScheduler implements AutoCloseable {
   }
 
   /**
-   * Stops the trainer: the running session is cancelled and ends INTERRUPTED; queued ones stay QUEUED in
-   * the store, for the next process to queue again. Waits up to {@code timeout} for the run to notice.
+   * Stops the trainer: the running session is cancelled and ends INTERRUPTED; queued ones (a session whose
+   * Job Kueue still held too) stay QUEUED in the store, for the next process to queue again. Waits up to
+   * {@code timeout} for the run to notice.
    */
   void close(Duration timeout) throws InterruptedException {
     List<TrainingSession> current;
@@ -433,6 +434,11 @@ final class TrainingScheduler implements AutoCloseable {
   }
 
   private static void interruptOnClose(TrainingSession current) {
+    if (current.state() == SessionState.SESSION_STATE_QUEUED) {
+      // Never started (Kueue held its Job): like the rest of the queue, it stays QUEUED in the store,
+      // for the next process to queue again.
+      return;
+    }
     try {
       current.interrupt("server shut down");
     } catch (StoreException e) {

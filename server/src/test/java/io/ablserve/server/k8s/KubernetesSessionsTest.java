@@ -162,6 +162,32 @@ class KubernetesSessionsTest {
     }
 
     @Test
+    void shutdown_whileKueueHoldsTheJob_leavesTheSessionQueued_forTheNextServer() throws Exception {
+      String id;
+      String first;
+      try (TestServer server = start()) {
+        id = create(server, config(200, 2)).getId();
+        first = awaitJob().getMetadata().getName();
+      }
+      assertThat(jobs()).as("the server deletes the Jobs it stops").isEmpty();
+
+      try (TestServer server = start()) {
+        Poll.until("a new Job for the session queued again", WAIT, () -> jobs().size() == 1);
+        assertThat(jobs()).singleElement().satisfies(j -> {
+          assertThat(j.getMetadata().getName()).isNotEqualTo(first);
+          assertThat(j.getMetadata().getLabels()).containsEntry("ablserve.io/session", id);
+        });
+        assertThat(get(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
+        assertThat(log(server, id).stream().map(SessionEvent::getState)
+                .map(StateChange::getState).filter(s -> s != SessionState.SESSION_STATE_UNSPECIFIED))
+            .as("it never ran: no RUNNING, no INTERRUPTED")
+            .containsOnly(SessionState.SESSION_STATE_QUEUED);
+        server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
+        assertThat(awaitEnd(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+      }
+    }
+
+    @Test
     void cancel_whileKueueHoldsTheJob_deletesIt() throws Exception {
       try (TestServer server = start()) {
         String id = create(server, config(200, 2)).getId();
