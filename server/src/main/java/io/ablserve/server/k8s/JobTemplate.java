@@ -68,7 +68,7 @@ final class JobTemplate {
   }
 
   /** A slot that names no thread count trains with the CPUs its Job requests. */
-  private SlotSpec withThreads(SlotSpec slot) {
+  SlotSpec withThreads(SlotSpec slot) {
     return slot.threads() > 0 ? slot : new SlotSpec(slot.name(), slot.device(), config.cpusPerSlot());
   }
 

@@ -127,6 +127,22 @@ public final class KubernetesJobs implements WorkerLauncher {
     return new JobWorker(this, name, slot);
   }
 
+  /** Kueue holds a Job until its quota has room. */
+  @Override
+  public boolean holdsUntilAdmitted() {
+    return true;
+  }
+
+  @Override
+  public String isolation() {
+    return "kubernetes";
+  }
+
+  @Override
+  public SlotSpec asRun(SlotSpec slot) {
+    return template.withThreads(slot);
+  }
+
   /** The Job called {@code name} as last watched, or null when none is (yet, or any more). */
   Job watched(String name) {
     return jobs.getStore().getByKey(namespace + "/" + name);

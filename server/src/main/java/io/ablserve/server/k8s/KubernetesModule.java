@@ -15,6 +15,7 @@ import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.lifecycle.DependsOn;
 import io.ablserve.server.session.SessionManagerService;
 import io.ablserve.server.session.SlotTrainers;
+import io.ablserve.server.worker.HopLatency;
 import io.ablserve.server.worker.WorkerPool;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -39,6 +40,9 @@ public final class KubernetesModule extends AbstractModule {
   protected void configure() {
     bind(KubernetesConfig.class).toInstance(config);
     OptionalBinder.newOptionalBinder(binder(), SlotTrainers.class).setBinding().to(WorkerPool.class);
+    OptionalBinder.newOptionalBinder(binder(), HopLatency.class)
+        .setBinding()
+        .toProvider(HopLatency.OfPool.class);
     Multibinder.newSetBinder(binder(), Service.class).addBinding().to(WorkerPool.class);
     // The worker channel listens before sessions are restored, and outlives their runs.
     Multibinder.newSetBinder(binder(), DependsOn.class)

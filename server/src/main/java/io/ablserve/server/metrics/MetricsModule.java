@@ -6,6 +6,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.OptionalBinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
 import com.sun.net.httpserver.HttpsConfigurator;
 import io.ablserve.server.api.WatchCounter;
@@ -15,6 +16,7 @@ import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.lifecycle.DependsOn;
 import io.ablserve.server.session.SessionManager;
 import io.ablserve.server.session.SessionManagerService;
+import io.ablserve.server.worker.HopLatency;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -91,6 +93,8 @@ public final class MetricsModule extends AbstractModule {
 
   @Override
   protected void configure() {
+    // Bound by the worker modules: sessions training inline have no hop to measure.
+    OptionalBinder.newOptionalBinder(binder(), HopLatency.class);
     // Scrapes read the sessions: the endpoint stops before they do.
     Multibinder.newSetBinder(binder(), DependsOn.class)
         .addBinding()
@@ -99,10 +103,12 @@ public final class MetricsModule extends AbstractModule {
 
   @Provides
   @Singleton
-  PrometheusRegistry registry(SessionManager sessions, WatchCounter watchers) {
+  PrometheusRegistry registry(
+      SessionManager sessions, WatchCounter watchers, Optional<HopLatency> workerHop) {
     // A registry per server, not the process-wide default, so servers in one test JVM do not clash.
     PrometheusRegistry registry = new PrometheusRegistry();
     ServerMetrics.register(registry, sessions, watchers);
+    workerHop.ifPresent(hop -> ServerMetrics.registerWorkerHop(registry, hop));
     return registry;
   }
 

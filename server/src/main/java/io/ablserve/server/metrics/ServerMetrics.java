@@ -2,9 +2,12 @@ package io.ablserve.server.metrics;
 
 import io.ablserve.server.api.WatchCounter;
 import io.ablserve.server.session.SessionManager;
+import io.ablserve.server.worker.HopLatency;
 import io.ablserve.v1.SessionState;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.SummaryWithCallback;
+import io.prometheus.metrics.model.snapshots.Quantiles;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Map;
 
@@ -60,6 +63,25 @@ public final class ServerMetrics {
         .name("ablserve_watch_stall_drops")
         .help("WatchSession streams ended because their client did not read for the stall timeout")
         .callback(cb -> cb.call(watchers.stallDrops()))
+        .register(registry);
+  }
+
+  /**
+   * Registers the worker hop's latency with {@code registry}: from a worker sending an event to the
+   * control plane handing it to its session, with quantiles over the last events.
+   */
+  public static void registerWorkerHop(PrometheusRegistry registry, HopLatency hop) {
+    SummaryWithCallback.builder()
+        .name("ablserve_worker_event_hop_seconds")
+        .help("From a worker sending an event to its session logging it (the worker's clock to the"
+            + " control plane's); quantiles over the last " + HopLatency.WINDOW + " events")
+        .callback(cb -> {
+          Quantiles.Builder quantiles = Quantiles.builder();
+          for (double q : new double[] {0.5, 0.99}) {
+            quantiles.quantile(q, hop.quantileSeconds(q));
+          }
+          cb.call(hop.count(), hop.sumSeconds(), quantiles.build());
+        })
         .register(registry);
   }
 }

@@ -527,14 +527,15 @@ public final class SessionManager implements AutoCloseable {
   /** The device slots, each with the session training on it as far as {@code caller} may see it. */
   public ListDevicesResponse listDevices(Principal caller) {
     ListDevicesResponse.Builder response =
-        ListDevicesResponse.newBuilder().setIsolation(scheduler.isolated() ? "process" : "inline");
+        ListDevicesResponse.newBuilder().setIsolation(scheduler.isolation());
     for (SlotSpec slot : scheduler.slots()) {
       TrainingSession session = scheduler.runningOn(slot);
+      SlotSpec asRun = scheduler.asRun(slot);
       DeviceSlot.Builder listed =
           DeviceSlot.newBuilder()
               .setName(slot.name())
-              .setDevice(slot.device())
-              .setThreads(slot.threads())
+              .setDevice(asRun.device())
+              .setThreads(asRun.threads())
               .setBusy(session != null)
               .setWorkerPid(scheduler.workerPid(slot));
       if (session != null && (caller.admin() || caller.user().equals(session.owner()))) {

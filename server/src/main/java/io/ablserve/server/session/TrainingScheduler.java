@@ -8,6 +8,7 @@ import io.ablserve.server.store.StoreException;
 import io.ablserve.server.train.NativeMemory;
 import io.ablserve.server.train.TrainingCancelledException;
 import io.ablserve.server.train.TrainingOutcome;
+import io.ablserve.v1.SessionState;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,6 +127,16 @@ final class TrainingScheduler implements AutoCloseable {
     return trainers.isolated();
   }
 
+  /** How sessions train: {@code inline}, {@code process} or {@code kubernetes}. */
+  String isolation() {
+    return trainers.isolation();
+  }
+
+  /** {@code slot} as its sessions get it (its Jobs' CPUs, on Kubernetes). */
+  SlotSpec asRun(SlotSpec slot) {
+    return trainers.asRun(slot);
+  }
+
   /**
    * Creates a session of {@code owner}'s with {@code create} and queues it, or creates nothing:
    * QueueFullException when {@code capacity} sessions already wait, UserQueueLimitException when {@code
@@ -167,9 +178,18 @@ final class TrainingScheduler implements AutoCloseable {
     return List.copyOf(running.values());
   }
 
-  /** Sessions that will train before {@code session} (0 = next), or -1 when it is not queued. */
+  /**
+   * Sessions that will train before {@code session} (0 = next), or -1 when it is not queued. A session
+   * a slot has taken is next (0): while it is still QUEUED, only a cluster queue holds its worker back.
+   */
   int positionOf(TrainingSession session) {
-    return queue.positionOf(session);
+    int position = queue.positionOf(session);
+    if (position < 0) {
+      synchronized (this) {
+        return running.containsValue(session) ? 0 : -1;
+      }
+    }
+    return position;
   }
 
   /**
@@ -200,8 +220,11 @@ final class TrainingScheduler implements AutoCloseable {
       }
       try (SessionLogContext.Scope scope = SessionLogContext.enter(session.id())) {
         Device device = trainers.isolated() ? device(slot) : session.resolved().device();
-        if (session.start(slot.name(), device.toString())) {
-          train(session, slot, device);
+        if (trainers.startsWhenAdmitted()) {
+          // QUEUED while a cluster queue (Kueue) holds its worker back; RUNNING once admitted.
+          train(session, slot, device, () -> session.start(slot.name(), device.toString()));
+        } else if (session.start(slot.name(), device.toString())) {
+          train(session, slot, device, null);
           NativeMemory.trim(); // the session's tensors are gone: give their memory back while idle
         }
       } catch (StoreException e) {
@@ -226,8 +249,14 @@ final class TrainingScheduler implements AutoCloseable {
    * the session, and FAILED is stored. When even that cannot be stored, the store is unwritable: the
    * session ends INTERRUPTED in memory only, keeping its checkpoints (see {@link
    * TrainingSession#interruptUnstored}).
+   *
+   * <p>With {@code admission} (trainers that {@link SlotTrainers#startsWhenAdmitted}), the session is
+   * still QUEUED and the trainer starts it through {@code admission} once its worker is admitted; a run
+   * that ends before that ends the session from QUEUED (see {@link #endUnadmitted}). Without, it is
+   * RUNNING already.
    */
-  private void train(TrainingSession session, SlotSpec slot, Device device) {
+  private void train(
+      TrainingSession session, SlotSpec slot, Device device, BooleanSupplier admission) {
     ResolvedSession resolved = session.resolved();
     FileCheckpoints checkpoints = checkpoints(dataDir, session);
     StorageFault fault = new StorageFault();
@@ -235,8 +264,12 @@ final class TrainingScheduler implements AutoCloseable {
     boolean resumable = false;
     boolean lost = false;
     try {
+      Trainer trainer =
+          admission == null
+              ? trainers.on(slot, session.id(), resolved.config())
+              : trainers.on(slot, session.id(), resolved.config(), admission);
       TrainingOutcome outcome =
-          trainers.on(slot, session.id(), resolved.config()).train(
+          trainer.train(
               resolved.experiment(), device, session,
               () -> session.isCancelRequested() || fault.happened(),
               fault.watching(
@@ -260,6 +293,11 @@ final class TrainingScheduler implements AutoCloseable {
       lost = !closed;
     } catch (Exception | Error e) {
       logger.log(Level.WARNING, "session " + session.id() + " failed", e);
+      if (e instanceof StoreException stored
+          && session.state() == SessionState.SESSION_STATE_QUEUED) {
+        interruptUnstored(session, stored); // the store would not take RUNNING on admission
+        return;
+      }
       String reason = e instanceof StoreException ? "the session store failed: " + reason(e) : reason(e);
       if (closed) {
         end = () -> session.interrupt("server shut down: " + reason);
@@ -267,6 +305,12 @@ final class TrainingScheduler implements AutoCloseable {
       } else {
         end = () -> session.fail(reason);
       }
+    }
+    if (admission != null && session.state() != SessionState.SESSION_STATE_RUNNING) {
+      if (!endUnadmitted(session, slot, device, end, checkpoints)) {
+        return;
+      }
+      end = () -> {};
     }
     try {
       end.run();
@@ -280,6 +324,41 @@ final class TrainingScheduler implements AutoCloseable {
     if (lost) {
       onWorkerLost.accept(session);
     }
+  }
+
+  /**
+   * Ends a run whose session is not RUNNING: still QUEUED because its worker was never admitted, or
+   * CANCELLED by a cancel that arrived as it was. A cancel ends it from QUEUED (its checkpoints, of a
+   * resumed run, deleted); a shutdown leaves it to close(), checkpoints kept. Any other end, {@code end},
+   * needs RUNNING, so the session is started first: a Job that failed or was lost while Kueue held it
+   * shows as a run that ended at once. True when {@code end} ran and the caller still keeps or deletes
+   * the checkpoints and reports a loss as for a RUNNING session.
+   */
+  private boolean endUnadmitted(
+      TrainingSession session, SlotSpec slot, Device device, Runnable end, FileCheckpoints checkpoints) {
+    try {
+      if (session.state() == SessionState.SESSION_STATE_QUEUED && closed) {
+        return false;
+      }
+      if (session.state() == SessionState.SESSION_STATE_QUEUED && session.isCancelRequested()) {
+        session.cancelWhileQueued();
+      }
+      if (session.state() != SessionState.SESSION_STATE_QUEUED) {
+        if (session.state() == SessionState.SESSION_STATE_CANCELLED) {
+          checkpoints.delete();
+        }
+        return false;
+      }
+      if (!session.start(slot.name(), device.toString())) {
+        checkpoints.delete(); // cancelled as it started
+        return false;
+      }
+      end.run();
+    } catch (StoreException e) {
+      interruptUnstored(session, e);
+      return false;
+    }
+    return true;
   }
 
   private static Device device(SlotSpec slot) {
@@ -331,8 +410,9 @@ final class TrainingScheduler implements AutoCloseable {
   }
 
   /**
-   * Stops the trainer: the running session is cancelled and ends INTERRUPTED; queued ones stay QUEUED in
-   * the store, for the next process to queue again. Waits up to {@code timeout} for the run to notice.
+   * Stops the trainer: the running session is cancelled and ends INTERRUPTED; queued ones (a session whose
+   * Job Kueue still held too) stay QUEUED in the store, for the next process to queue again. Waits up to
+   * {@code timeout} for the run to notice.
    */
   void close(Duration timeout) throws InterruptedException {
     List<TrainingSession> current;
@@ -354,6 +434,11 @@ final class TrainingScheduler implements AutoCloseable {
   }
 
   private static void interruptOnClose(TrainingSession current) {
+    if (current.state() == SessionState.SESSION_STATE_QUEUED) {
+      // Never started (Kueue held its Job): like the rest of the queue, it stays QUEUED in the store,
+      // for the next process to queue again.
+      return;
+    }
     try {
       current.interrupt("server shut down");
     } catch (StoreException e) {

@@ -17,6 +17,24 @@ public interface WorkerLauncher {
   LaunchedWorker launch(SlotSpec slot, String sessionId, String token, int channelPort)
       throws IOException;
 
+  /**
+   * True when its workers may wait outside ablserve before they run ({@link LaunchedWorker#admitted}
+   * false): their sessions stay QUEUED meanwhile.
+   */
+  default boolean holdsUntilAdmitted() {
+    return false;
+  }
+
+  /** How its workers run, as ListDevices names the isolation: {@code process} for local processes. */
+  default String isolation() {
+    return "process";
+  }
+
+  /** {@code slot} as the workers it launches get it (see {@code SlotTrainers.asRun}). */
+  default SlotSpec asRun(SlotSpec slot) {
+    return slot;
+  }
+
   /** Stops what the launcher holds open (a watch on the cluster); called once, at shutdown. */
   default void close() {}
 }

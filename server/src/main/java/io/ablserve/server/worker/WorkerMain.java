@@ -2,6 +2,7 @@ package io.ablserve.server.worker;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import com.google.protobuf.Timestamp;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetLimits;
 import io.ablserve.server.session.DeviceResolver;
@@ -31,6 +32,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
@@ -211,7 +213,12 @@ public final class WorkerMain {
     }
 
     private void event(SessionEvent.Builder event) {
-      send(AttachRequest.newBuilder().setEvent(event).build());
+      Instant now = Instant.now();
+      send(AttachRequest.newBuilder()
+          .setEvent(event)
+          .setSentAt(Timestamp.newBuilder()
+              .setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+          .build());
     }
   }
 

@@ -22,6 +22,9 @@ public final class WorkerModule extends AbstractModule {
   @Override
   protected void configure() {
     OptionalBinder.newOptionalBinder(binder(), SlotTrainers.class).setBinding().to(WorkerPool.class);
+    OptionalBinder.newOptionalBinder(binder(), HopLatency.class)
+        .setBinding()
+        .toProvider(HopLatency.OfPool.class);
     Multibinder.newSetBinder(binder(), Service.class).addBinding().to(WorkerPool.class);
     // The worker channel listens before sessions are restored, and outlives their runs.
     Multibinder.newSetBinder(binder(), DependsOn.class)

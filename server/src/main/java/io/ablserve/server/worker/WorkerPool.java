@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * Trains each session in a worker of its own, pinned to the session's slot (its GPU, or its CPU thread
@@ -39,6 +40,7 @@ public final class WorkerPool extends AbstractIdleService implements SlotTrainer
   private final Map<SlotSpec, LaunchedWorker> running = new ConcurrentHashMap<>();
   private final InetSocketAddress channelAddress;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final HopLatency hopLatency = new HopLatency();
 
   /** Workers as local processes; the worker channel will listen on a free loopback port. */
   public WorkerPool(WorkersConfig config, Path dataDir, DatasetCatalog catalog, DatasetLimits limits) {
@@ -90,16 +92,37 @@ public final class WorkerPool extends AbstractIdleService implements SlotTrainer
 
   @Override
   public Trainer on(SlotSpec slot, String sessionId, SessionConfig sessionConfig) {
+    return on(slot, sessionId, sessionConfig, () -> true);
+  }
+
+  @Override
+  public boolean startsWhenAdmitted() {
+    return launcher.holdsUntilAdmitted();
+  }
+
+  @Override
+  public Trainer on(
+      SlotSpec slot, String sessionId, SessionConfig sessionConfig, BooleanSupplier admitted) {
     Path root =
         catalog.root(sessionConfig.getDataset().getName())
             .orElseThrow(() -> new IllegalStateException(
                 "dataset '" + sessionConfig.getDataset().getName() + "' is no longer served"));
-    return new WorkerRun(this, slot, sessionId, sessionConfig, root);
+    return new WorkerRun(this, slot, sessionId, sessionConfig, root, admitted);
   }
 
   @Override
   public boolean isolated() {
     return true;
+  }
+
+  @Override
+  public String isolation() {
+    return launcher.isolation();
+  }
+
+  @Override
+  public SlotSpec asRun(SlotSpec slot) {
+    return launcher.asRun(slot);
   }
 
   @Override
@@ -137,6 +160,11 @@ public final class WorkerPool extends AbstractIdleService implements SlotTrainer
 
   DatasetLimits limits() {
     return limits;
+  }
+
+  /** How long workers' events take to reach their sessions, from the worker's send. */
+  public HopLatency hopLatency() {
+    return hopLatency;
   }
 
   /** The port the worker channel listens on. */

@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -52,13 +53,27 @@ final class WorkerRun implements Trainer {
   private final String sessionId;
   private final SessionConfig config;
   private final Path datasetRoot;
+  private final BooleanSupplier admitted;
+  private boolean admissionTold;
 
-  WorkerRun(WorkerPool pool, SlotSpec slot, String sessionId, SessionConfig config, Path datasetRoot) {
+  /**
+   * The run of session {@code sessionId} on {@code slot}; {@code admitted} is called once, when its
+   * worker is admitted (at once for a local process), and answers false when the session was cancelled
+   * meanwhile.
+   */
+  WorkerRun(
+      WorkerPool pool,
+      SlotSpec slot,
+      String sessionId,
+      SessionConfig config,
+      Path datasetRoot,
+      BooleanSupplier admitted) {
     this.pool = requireNonNull(pool, "pool");
     this.slot = requireNonNull(slot, "slot");
     this.sessionId = requireNonNull(sessionId, "sessionId");
     this.config = requireNonNull(config, "config");
     this.datasetRoot = requireNonNull(datasetRoot, "datasetRoot");
+    this.admitted = requireNonNull(admitted, "admitted");
   }
 
   /** The folder a worker stages its checkpoints in, beside the session's own checkpoint folder. */
@@ -87,6 +102,9 @@ final class WorkerRun implements Trainer {
     try {
       worker = pool.launch(slot, sessionId, token);
       awaitHello(channel, worker, cancelled);
+      if (!admissionTold) {
+        tellAdmitted(); // it said hello before its admission was seen
+      }
       channel.send(ControlMessage.newBuilder().setAssignment(assignment()).build());
       return pump(channel, worker, listener, cancelled, checkpoints);
     } catch (InterruptedException e) {
@@ -147,11 +165,21 @@ final class WorkerRun implements Trainer {
       }
       if (!worker.admitted()) {
         deadline = System.nanoTime() + timeout;
+      } else if (!admissionTold) {
+        tellAdmitted();
       } else if (System.nanoTime() > deadline) {
         throw new IOException(
             "the " + worker.name() + " did not start within " + pool.config().startTimeout().toSeconds()
                 + " s" + worker.logTail());
       }
+    }
+  }
+
+  /** Tells the session its worker may run: RUNNING from now on, unless it was cancelled meanwhile. */
+  private void tellAdmitted() {
+    admissionTold = true;
+    if (!admitted.getAsBoolean()) {
+      throw new TrainingCancelledException(-1, -1);
     }
   }
 
@@ -175,7 +203,14 @@ final class WorkerRun implements Trainer {
       if (message != null) {
         lastHeard = now;
         switch (message.getKindCase()) {
-          case EVENT -> WorkerEvents.deliver(message.getEvent(), listener);
+          case EVENT -> {
+            WorkerEvents.deliver(message.getEvent(), listener);
+            if (message.hasSentAt()) {
+              pool.hopLatency().record(Duration.between(
+                  Instant.ofEpochSecond(message.getSentAt().getSeconds(), message.getSentAt().getNanos()),
+                  Instant.now()));
+            }
+          }
           case CHECKPOINT -> saveStaged(channel, message.getCheckpoint().getNumber(), checkpoints);
           case FINISHED -> {
             return finished(message.getFinished());

@@ -178,25 +178,71 @@ class KubernetesJobsTest {
     LaunchedWorker worker = jobs.launch(new SlotSpec("cpu-0", "cpu", 1), "s-fail", "t", 50052);
     String name = onlyJob().getMetadata().getName();
     // The kubelet's part: the worker's pod, terminated with its log's last lines as its message.
-    client.pods().inNamespace("test").resource(new PodBuilder()
-            .withNewMetadata().withName(name + "-x7k2p")
-                .addToLabels("batch.kubernetes.io/job-name", name).endMetadata()
-            .withNewStatus().addNewContainerStatus().withName("worker").withNewState().withNewTerminated()
-                .withExitCode(137).withReason("OOMKilled").withMessage("epoch 3\nstep 120\n")
-                .endTerminated().endState().endContainerStatus().endStatus()
-            .build())
-        .create();
+    createPod(client, name, new PodBuilder()
+        .withNewStatus().withPhase("Failed").addNewContainerStatus().withName("worker").withNewState()
+            .withNewTerminated().withExitCode(1).withReason("Error").withMessage("epoch 3\nstep 120\n")
+            .endTerminated().endState().endContainerStatus().endStatus());
     // The Job controller's part: the Failed condition.
     failJob(client, name, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
 
     until("the worker ends", () -> worker.exit().isPresent());
     LaunchedWorker.Exit exit = worker.exit().orElseThrow();
     assertThat(exit.ending()).isEqualTo(LaunchedWorker.Ending.FAILED);
-    assertThat(exit.code()).isEqualTo(137);
+    assertThat(exit.code()).isEqualTo(1);
     assertThat(exit.describe())
-        .contains("BackoffLimitExceeded", "Job has reached the specified backoff limit", "exit code 137",
-            "OOMKilled");
+        .contains("BackoffLimitExceeded", "Job has reached the specified backoff limit", "exit code 1",
+            "(Error)");
     assertThat(worker.logTail()).isEqualTo(": epoch 3 | step 120");
+  }
+
+  @Test
+  void failedJob_whosePodWasOomKilled_endsTheWorkerAsKilled_notFailed() throws Exception {
+    LaunchedWorker worker = jobs.launch(new SlotSpec("cpu-0", "cpu", 1), "s-oom", "t", 50052);
+    String name = onlyJob().getMetadata().getName();
+    createPod(client, name, oomKilledPod());
+    failJob(client, name, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+
+    until("the worker ends", () -> worker.exit().isPresent());
+    LaunchedWorker.Exit exit = worker.exit().orElseThrow();
+    assertThat(exit.ending()).isEqualTo(LaunchedWorker.Ending.KILLED);
+    assertThat(exit.code()).isEqualTo(137);
+    assertThat(exit.describe()).contains("OOMKilled", "exit code 137", "BackoffLimitExceeded");
+  }
+
+  @Test
+  void failedJob_whosePodWasEvicted_endsTheWorkerAsKilled() throws Exception {
+    LaunchedWorker worker = jobs.launch(new SlotSpec("cpu-0", "cpu", 1), "s-evict", "t", 50052);
+    String name = onlyJob().getMetadata().getName();
+    // The kubelet evicting it under node pressure: no container state of its own to tell.
+    createPod(client, name, new PodBuilder()
+        .withNewStatus().withPhase("Failed").withReason("Evicted")
+            .withMessage("The node was low on resource: memory.").endStatus());
+    failJob(client, name, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+
+    until("the worker ends", () -> worker.exit().isPresent());
+    LaunchedWorker.Exit exit = worker.exit().orElseThrow();
+    assertThat(exit.ending()).isEqualTo(LaunchedWorker.Ending.KILLED);
+    assertThat(exit.describe()).contains("Evicted", "The node was low on resource: memory.");
+  }
+
+  @Test
+  void failedJob_whosePodWasPreempted_endsTheWorkerAsKilled() throws Exception {
+    LaunchedWorker worker = jobs.launch(new SlotSpec("cpu-0", "cpu", 1), "s-preempt", "t", 50052);
+    String name = onlyJob().getMetadata().getName();
+    // The scheduler preempting it for a pod of higher priority (Kubernetes 1.26+ marks it so).
+    createPod(client, name, new PodBuilder()
+        .withNewStatus().withPhase("Failed")
+            .addNewCondition().withType("DisruptionTarget").withStatus("True")
+                .withReason("PreemptionByScheduler").withMessage("preempted by default/urgent").endCondition()
+            .addNewContainerStatus().withName("worker").withNewState().withNewTerminated()
+                .withExitCode(143).withReason("Error").endTerminated().endState().endContainerStatus()
+        .endStatus());
+    failJob(client, name, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+
+    until("the worker ends", () -> worker.exit().isPresent());
+    LaunchedWorker.Exit exit = worker.exit().orElseThrow();
+    assertThat(exit.ending()).isEqualTo(LaunchedWorker.Ending.KILLED);
+    assertThat(exit.describe()).contains("PreemptionByScheduler", "preempted by default/urgent");
   }
 
   @Test
@@ -230,6 +276,23 @@ class KubernetesJobsTest {
     assertThat(client.secrets().inNamespace("test").withName(name).get()).isNull();
     until("the worker ends", () -> worker.exit().isPresent());
     assertThat(worker.exit().orElseThrow().ending()).isEqualTo(LaunchedWorker.Ending.KILLED);
+  }
+
+  /** The worker container of a pod killed by the kernel for exceeding its memory limit. */
+  static PodBuilder oomKilledPod() {
+    return new PodBuilder()
+        .withNewStatus().withPhase("Failed").addNewContainerStatus().withName("worker").withNewState()
+            .withNewTerminated().withExitCode(137).withReason("OOMKilled").endTerminated().endState()
+            .endContainerStatus().endStatus();
+  }
+
+  /** The kubelet's part: the pod of the Job called {@code job}, as {@code pod} describes its status. */
+  static void createPod(KubernetesClient client, String job, PodBuilder pod) {
+    client.pods().inNamespace("test").resource(pod
+            .withNewMetadata().withName(job + "-x7k2p")
+                .addToLabels("batch.kubernetes.io/job-name", job).endMetadata()
+            .build())
+        .create();
   }
 
   /** What the Job controller does once a Job's pod failed with backoffLimit 0. */

@@ -1,6 +1,7 @@
 package io.ablserve.server.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.inject.Module;
 import com.google.inject.util.Modules;
@@ -15,11 +16,15 @@ import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.CancelSessionRequest;
 import io.ablserve.v1.CreateSessionRequest;
 import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.DeviceSlot;
 import io.ablserve.v1.GetSessionRequest;
+import io.ablserve.v1.ListDevicesRequest;
+import io.ablserve.v1.ListDevicesResponse;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionState;
+import io.ablserve.v1.StateChange;
 import io.ablserve.v1.WatchSessionRequest;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -65,15 +70,26 @@ class KubernetesSessionsTest {
     KubernetesClient client;
 
     private TestServer start() throws Exception {
+      return start(3);
+    }
+
+    /** A server whose sessions are resumed at most {@code maxCrashResumes} times after losing a worker. */
+    private TestServer start(int maxCrashResumes) throws Exception {
+      return start(maxCrashResumes, "cpu:1", 1);
+    }
+
+    /** A server with {@code slots}, whose Jobs request {@code cpusPerSlot} CPUs where a slot names none. */
+    private TestServer start(int maxCrashResumes, String slots, int cpusPerSlot) throws Exception {
       WorkersConfig workers =
           new WorkersConfig(
-              Isolation.KUBERNETES, WorkersConfig.parseSlots("cpu:1"), Duration.ofSeconds(30),
-              Duration.ofSeconds(120), List.of(), 3);
+              Isolation.KUBERNETES, WorkersConfig.parseSlots(slots), Duration.ofSeconds(30),
+              Duration.ofSeconds(120), List.of(), maxCrashResumes);
       KubernetesConfig d = KubernetesConfig.DEFAULTS;
       // Workers reach the channel on loopback; their "image" is this JVM's classpath.
       KubernetesConfig k8s =
           new KubernetesConfig(
-              "", "ablserve:test", "lab-cpus", "ablserve-data", "127.0.0.1", 0, 1, d.gpuResource(), 1,
+              "", "ablserve:test", "lab-cpus", "ablserve-data", "127.0.0.1", 0, 1, d.gpuResource(),
+              cpusPerSlot,
               "4Gi", d.ttlAfterFinished(), Duration.ofSeconds(120), System.getProperty("java.class.path"),
               "");
       Module training = Modules.combine(new TrainingModule(), new KubernetesModule(k8s));
@@ -103,7 +119,7 @@ class KubernetesSessionsTest {
         assertThat(job.getMetadata().getLabels()).containsEntry("ablserve.io/session", id)
             .containsEntry("kueue.x-k8s.io/queue-name", "lab-cpus");
         assertThat(job.getSpec().getSuspend()).isTrue();
-        assertThat(get(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_RUNNING);
+        assertThat(get(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
 
         KubernetesJobsTest.failJob(
             client, job.getMetadata().getName(), "DeadlineExceeded",
@@ -120,13 +136,70 @@ class KubernetesSessionsTest {
     }
 
     @Test
+    void suspendedJob_leavesTheSessionQueued_untilKueueAdmitsIt() throws Exception {
+      try (TestServer server = start()) {
+        String id = create(server, config(200, 2)).getId();
+        String name = awaitJob().getMetadata().getName();
+        Session held = get(server, id);
+        assertThat(held.getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
+        assertThat(held.getQueuePosition()).as("next: only Kueue holds it").isZero();
+        assertThat(devices(server).getSlots(0).getBusy()).isTrue();
+        assertThat(devices(server).getSlots(0).getSessionId()).isEqualTo(id);
+
+        admit(name);
+        Poll.until("the session RUNNING once admitted", WAIT,
+            () -> get(server, id).getState() == SessionState.SESSION_STATE_RUNNING);
+        Session running = get(server, id);
+        assertThat(running.getSlot()).isEqualTo("cpu-0");
+        assertThat(running.getQueuePosition()).isEqualTo(-1);
+        assertThat(log(server, id).stream().map(SessionEvent::getState)
+                .map(StateChange::getState).filter(s -> s != SessionState.SESSION_STATE_UNSPECIFIED))
+            .containsExactly(SessionState.SESSION_STATE_QUEUED, SessionState.SESSION_STATE_RUNNING);
+        server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
+        assertThat(awaitEnd(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+        Poll.until("the Job deleted", WAIT, () -> jobs().isEmpty());
+      }
+    }
+
+    @Test
+    void shutdown_whileKueueHoldsTheJob_leavesTheSessionQueued_forTheNextServer() throws Exception {
+      String id;
+      String first;
+      try (TestServer server = start()) {
+        id = create(server, config(200, 2)).getId();
+        first = awaitJob().getMetadata().getName();
+      }
+      assertThat(jobs()).as("the server deletes the Jobs it stops").isEmpty();
+
+      try (TestServer server = start()) {
+        Poll.until("a new Job for the session queued again", WAIT, () -> jobs().size() == 1);
+        assertThat(jobs()).singleElement().satisfies(j -> {
+          assertThat(j.getMetadata().getName()).isNotEqualTo(first);
+          assertThat(j.getMetadata().getLabels()).containsEntry("ablserve.io/session", id);
+        });
+        assertThat(get(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
+        assertThat(log(server, id).stream().map(SessionEvent::getState)
+                .map(StateChange::getState).filter(s -> s != SessionState.SESSION_STATE_UNSPECIFIED))
+            .as("it never ran: no RUNNING, no INTERRUPTED")
+            .containsOnly(SessionState.SESSION_STATE_QUEUED);
+        server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
+        assertThat(awaitEnd(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+      }
+    }
+
+    @Test
     void cancel_whileKueueHoldsTheJob_deletesIt() throws Exception {
       try (TestServer server = start()) {
         String id = create(server, config(200, 2)).getId();
         awaitJob();
         server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
 
-        assertThat(awaitEnd(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+        Session cancelled = awaitEnd(server, id);
+        assertThat(cancelled.getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+        assertThat(cancelled.hasStartedAt()).as("it never ran").isFalse();
+        assertThat(log(server, id).stream().map(SessionEvent::getState)
+                .map(StateChange::getState).filter(s -> s != SessionState.SESSION_STATE_UNSPECIFIED))
+            .containsExactly(SessionState.SESSION_STATE_QUEUED, SessionState.SESSION_STATE_CANCELLED);
         Poll.until("the Job deleted", WAIT, () -> jobs().isEmpty());
       }
     }
@@ -149,6 +222,90 @@ class KubernetesSessionsTest {
                 .filter(s -> s.getState() == SessionState.SESSION_STATE_INTERRUPTED))
             .singleElement()
             .satisfies(s -> assertThat(s.getReason()).contains("the Job was deleted"));
+        server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
+        awaitEnd(server, id);
+      }
+    }
+
+    @Test
+    void oomKilledJob_interruptsTheSession_andResumesItInANewJob() throws Exception {
+      try (TestServer server = start()) {
+        String id = create(server, config(200, 2)).getId();
+        String name = awaitJob().getMetadata().getName();
+        admit(name);
+        // The kubelet kills the container for memory; with backoffLimit 0 the Job controller fails it.
+        KubernetesJobsTest.createPod(client, name, KubernetesJobsTest.oomKilledPod());
+        KubernetesJobsTest.failJob(
+            client, name, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+
+        Poll.until("a second Job for the resumed session", WAIT,
+            () -> jobs().stream().anyMatch(j -> !j.getMetadata().getName().equals(name)));
+        assertThat(jobs()).singleElement()
+            .satisfies(j -> assertThat(j.getMetadata().getLabels()).containsEntry("ablserve.io/session", id));
+        assertThat(log(server, id).stream().map(SessionEvent::getState)
+                .map(StateChange::getState).filter(s -> s != SessionState.SESSION_STATE_UNSPECIFIED))
+            .containsExactly(SessionState.SESSION_STATE_QUEUED, SessionState.SESSION_STATE_RUNNING,
+                SessionState.SESSION_STATE_INTERRUPTED, SessionState.SESSION_STATE_QUEUED);
+        assertThat(log(server, id).stream().map(SessionEvent::getState)
+                .filter(s -> s.getState() == SessionState.SESSION_STATE_INTERRUPTED))
+            .singleElement()
+            .satisfies(s -> assertThat(s.getReason()).contains("OOMKilled", "exit code 137"));
+        assertThat(get(server, id).getFailureReason()).isEmpty();
+        server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
+        assertThat(awaitEnd(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+      }
+    }
+
+    @Test
+    void oomKilledJobs_resumeTheSessionOnlyUpToMaxCrashResumes_thenItStaysInterrupted() throws Exception {
+      try (TestServer server = start(1)) {
+        String id = create(server, config(200, 2)).getId();
+        List<String> seen = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+          Poll.until("Job " + (run + 1) + " of the session", WAIT,
+              () -> jobs().stream().anyMatch(j -> !seen.contains(j.getMetadata().getName())));
+          String name = jobs().stream().map(j -> j.getMetadata().getName())
+              .filter(n -> !seen.contains(n)).findFirst().orElseThrow();
+          seen.add(name);
+          admit(name);
+          KubernetesJobsTest.createPod(client, name, KubernetesJobsTest.oomKilledPod());
+          KubernetesJobsTest.failJob(
+              client, name, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+        }
+
+        // The slot is free once the second run has ended, and by then the decision to resume is made.
+        Poll.until("the second run ends", WAIT,
+            () -> interruptions(server, id) == 2 && !devices(server).getSlots(0).getBusy());
+        assertThat(get(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_INTERRUPTED);
+        assertThat(jobs()).as("no third Job: the second loss went past the bound").isEmpty();
+        assertThat(log(server, id).stream().map(SessionEvent::getState)
+                .filter(s -> s.getState() == SessionState.SESSION_STATE_INTERRUPTED))
+            .hasSize(2);
+      }
+    }
+
+    @Test
+    void listDevices_saysKubernetes_andEachSlotAsItsJobsGetIt() throws Exception {
+      try (TestServer server = start(3, "gpu:0,cpu,cpu:1", 2)) {
+        ListDevicesResponse idle = devices(server);
+        assertThat(idle.getIsolation()).isEqualTo("kubernetes");
+        // A slot naming no thread count trains with the CPUs its Job requests (--k8s-cpus-per-slot).
+        assertThat(idle.getSlotsList())
+            .extracting(
+                DeviceSlot::getName, DeviceSlot::getDevice, DeviceSlot::getThreads, DeviceSlot::getBusy)
+            .containsExactly(
+                tuple("gpu-0", "gpu:0", 2, false), tuple("cpu-0", "cpu", 2, false),
+                tuple("cpu-1", "cpu", 1, false));
+
+        String id = create(server, config(200, 2)).getId();
+        awaitJob();
+        Poll.until("a slot busy with the session", WAIT,
+            () -> devices(server).getSlotsList().stream().anyMatch(DeviceSlot::getBusy));
+        assertThat(devices(server).getSlotsList()).filteredOn(DeviceSlot::getBusy).singleElement()
+            .satisfies(slot -> {
+              assertThat(slot.getSessionId()).isEqualTo(id);
+              assertThat(slot.getWorkerPid()).as("no process on this host").isZero();
+            });
         server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
         awaitEnd(server, id);
       }
@@ -241,6 +398,15 @@ class KubernetesSessionsTest {
         .watchSession(WatchSessionRequest.newBuilder().setSessionId(id).setFollow(false).build())
         .forEachRemaining(events::add);
     return events;
+  }
+
+  private static long interruptions(TestServer server, String id) {
+    return log(server, id).stream()
+        .filter(e -> e.getState().getState() == SessionState.SESSION_STATE_INTERRUPTED).count();
+  }
+
+  private static ListDevicesResponse devices(TestServer server) {
+    return server.blocking().listDevices(ListDevicesRequest.getDefaultInstance());
   }
 
   private static Session awaitEnd(TestServer server, String id) throws InterruptedException {

@@ -1,5 +1,7 @@
 package io.ablserve.server.worker;
 
+import static io.ablserve.server.testing.PrometheusScrape.scrape;
+import static io.ablserve.server.testing.PrometheusScrape.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.inject.Module;
@@ -304,6 +306,33 @@ class WorkerProcessTest {
       until("the worker exits", Duration.ofSeconds(30),
           () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
       assertThat(devices(server).getSlotsList()).noneMatch(DeviceSlot::getBusy);
+    }
+  }
+
+  @Test
+  void workerEvents_reportTheHopsLatency_inTheMetrics() throws Exception {
+    Module training = Modules.combine(new TrainingModule(), new WorkerModule());
+    Module overrides = binder -> binder.bind(WorkersConfig.class).toInstance(TWO_CPU_SLOTS);
+    try (TestServer server =
+        TestServer.start(
+            TestServer.Transport.NETTY, TestServer.CONFIG.withDataDir(dataDir).withMetricsPort(0),
+            training, new StoreModule(), overrides)) {
+      int port = server.metricsPort();
+      assertThat(value(port, "ablserve_worker_event_hop_seconds_count")).isZero();
+      String id = create(server, config(4000, 3, 8)).getId();
+      until("steps reported", WAIT,
+          () -> log(server, id).stream().filter(SessionEvent::hasStep).count() >= 3);
+      server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
+      awaitEnd(server, id);
+
+      List<SessionEvent> log = log(server, id);
+      String metrics = scrape(port);
+      // Every event but the states (the control plane's own) came from the worker, stamped as sent.
+      assertThat(value(metrics, "ablserve_worker_event_hop_seconds_count"))
+          .isEqualTo(log.stream().filter(e -> !e.hasState()).count());
+      assertThat(value(metrics, "ablserve_worker_event_hop_seconds_sum")).isPositive();
+      assertThat(value(metrics, "ablserve_worker_event_hop_seconds{quantile=\"0.99\"}"))
+          .as("one host, one clock: a hop within seconds").isBetween(0.0, 5.0);
     }
   }
 
