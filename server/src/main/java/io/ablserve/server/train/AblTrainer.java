@@ -7,16 +7,11 @@ import ai.djl.training.Trainer;
 import io.ablserve.server.data.AugmentationPolicy;
 import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.data.PoisonedSet;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.stream.IntStream;
 
 /**
@@ -45,7 +40,6 @@ public final class AblTrainer {
    * bottom of the ranking; before that, the lowest losses spread over the easy classes.
    */
   static final double EARLY_ISOLATION_LABEL_SHARE = 0.6;
-  private static final Logger logger = Logger.getLogger(AblTrainer.class.getName());
 
   private final AblConfig config;
   private final TrainingListener listener;
@@ -101,9 +95,9 @@ public final class AblTrainer {
             data.poisoned(),
             listener,
             cancelled);
-    Progress progress = new Progress(trainer, sgd, epochs, checkpoints, rng, seed);
+    Progress progress = new Progress(trainer, sgd, epochs, checkpoints, rng, seed, config.epochs());
     from.ifPresent(progress::restore);
-    int next = progress.epoch + 1;
+    int next = progress.nextEpoch();
     int[] all = identity(train.size());
 
     if (config.defense() == Defense.NONE) {
@@ -127,8 +121,12 @@ public final class AblTrainer {
     Ranked ranked = null;
     int previousLabel = -1; // the label that dominated last epoch's ranking, -1 for none
     // A backdoor confirmed early and followed to the last isolation epoch; a resumed run picks it up.
-    Ranked tracked = progress.tracked();
-    for (int epoch = next; epoch < config.isolationEpochs() && !progress.ranked; epoch++) {
+    Ranked tracked =
+        progress.ranked() || progress.isolated().length == 0
+            ? null
+            : new Ranked(
+                null, new BackdoorCheck.Decision(progress.verdict(), progress.isolated(), progress.suspects()));
+    for (int epoch = next; epoch < config.isolationEpochs() && !progress.ranked(); epoch++) {
       progress.beginEpoch(epoch);
       // Once a backdoor is confirmed, the epochs left before the turn train plainly: the loss gap has done
       // its work, and LGA's trapped loss only costs accuracy while the missed poisons are learned.
@@ -160,11 +158,11 @@ public final class AblTrainer {
         previousLabel = label;
       }
     }
-    if (progress.ranked) {
+    if (progress.ranked()) {
       turning = next; // resumed after the ranking, which may have come early: unlearning goes on from here
     }
 
-    if (!progress.ranked) {
+    if (!progress.ranked()) {
       listener.onPhase(Phase.ISOLATED, turning);
       if (ranked == null) {
         ranked = rank(evaluator, data, all, turning, tracked);
@@ -192,12 +190,12 @@ public final class AblTrainer {
       progress.ranked(isolated, kept, isolation.verdict(), precision, recall);
     }
 
-    if (progress.isolated.length == 0) {
+    if (progress.isolated().length == 0) {
       // Nothing confirmed to unlearn: the rest of the run is plain training on every kept sample.
       for (int epoch = Math.max(next, turning); epoch < config.epochs(); epoch++) {
         progress.beginEpoch(epoch);
         learningRate.set(config.decayed(config.learningRate(), epoch));
-        epochs.run(Phase.TRAINING, epoch, shuffled(progress.kept, rng), new int[0], Objective.DESCENT);
+        epochs.run(Phase.TRAINING, epoch, shuffled(progress.kept(), rng), new int[0], Objective.DESCENT);
         progress.endEpoch(Phase.TRAINING);
       }
       return progress.outcome(start);
@@ -207,10 +205,10 @@ public final class AblTrainer {
         progress.beginEpoch(epoch);
         learningRate.set(config.decayed(config.unlearningLearningRate(), epoch));
         epochs.run(
-            Phase.UNLEARNING, epoch, shuffled(progress.kept, rng), shuffled(progress.isolated, rng),
+            Phase.UNLEARNING, epoch, shuffled(progress.kept(), rng), shuffled(progress.isolated(), rng),
             Objective.GGA);
         if (filtering() && epoch < config.epochs() - 1) {
-          progress.kept = filterSuspects(evaluator, epoch, progress.kept, progress.isolated, data.poisoned());
+          progress.keep(filterSuspects(evaluator, epoch, progress.kept(), progress.isolated(), data.poisoned()));
         }
         progress.endEpoch(Phase.UNLEARNING);
       }
@@ -219,13 +217,13 @@ public final class AblTrainer {
       for (int epoch = Math.max(next, turning); epoch < ascentFrom; epoch++) {
         progress.beginEpoch(epoch);
         learningRate.set(config.decayed(config.learningRate(), epoch));
-        epochs.run(Phase.UNLEARNING, epoch, shuffled(progress.kept, rng), new int[0], Objective.DESCENT);
+        epochs.run(Phase.UNLEARNING, epoch, shuffled(progress.kept(), rng), new int[0], Objective.DESCENT);
         progress.endEpoch(Phase.UNLEARNING);
       }
       learningRate.set(config.unlearningLearningRate());
       for (int epoch = Math.max(next, ascentFrom); epoch < config.epochs(); epoch++) {
         progress.beginEpoch(epoch);
-        epochs.run(Phase.UNLEARNING, epoch, shuffled(progress.isolated, rng), new int[0], Objective.ASCENT);
+        epochs.run(Phase.UNLEARNING, epoch, shuffled(progress.isolated(), rng), new int[0], Objective.ASCENT);
         progress.endEpoch(Phase.UNLEARNING);
       }
     }
@@ -346,124 +344,6 @@ public final class AblTrainer {
             expansion,
             Arrays.stream(kept).filter(i -> leaving[i]).sorted().toArray()));
     return remaining;
-  }
-
-  /**
-   * Where the run stands: the last finished epoch, the ranking's sets and figures, the last test metrics.
-   * Saved as a {@link TrainingState} after every epoch and after the ranking.
-   */
-  private final class Progress {
-    private final Trainer trainer;
-    private final MomentumSgd sgd;
-    private final Epochs epochs;
-    private final Checkpoints checkpoints;
-    private final Random rng;
-    private final long seed;
-    int epoch = -1;
-    private int running;
-    boolean ranked;
-    int[] isolated = new int[0];
-    int[] kept = new int[0];
-    int[] suspects = new int[0];
-    double precision = Double.NaN;
-    double recall = Double.NaN;
-    double cleanAccuracy = Double.NaN;
-    double attackSuccessRate = Double.NaN;
-    double[] classAccuracy = new double[0];
-    Verdict verdict = Verdict.NOT_TESTED;
-
-    Progress(Trainer trainer, MomentumSgd sgd, Epochs epochs, Checkpoints checkpoints, Random rng, long seed) {
-      this.trainer = trainer;
-      this.sgd = sgd;
-      this.epochs = epochs;
-      this.checkpoints = checkpoints;
-      this.rng = rng;
-      this.seed = seed;
-    }
-
-    void restore(TrainingState state) {
-      epoch = state.epoch();
-      ranked = state.ranked();
-      isolated = state.isolated();
-      kept = state.kept();
-      suspects = state.suspects();
-      precision = state.isolationPrecision();
-      recall = state.isolationRecall();
-      cleanAccuracy = state.cleanAccuracy();
-      attackSuccessRate = state.attackSuccessRate();
-      classAccuracy = state.classAccuracy();
-      verdict = state.verdict();
-      epochs.resumeAt(state.step());
-    }
-
-    /** Saves the core and suspects of a backdoor confirmed early, to be followed until the turn. */
-    void tracking(BackdoorCheck.Decision early) {
-      this.isolated = early.ascended();
-      this.suspects = early.suspects();
-      this.verdict = early.verdict();
-      save(Phase.ISOLATION);
-    }
-
-    /** The backdoor confirmed early and followed, as {@link #tracking} saved it; null if none. */
-    Ranked tracked() {
-      return ranked || isolated.length == 0
-          ? null
-          : new Ranked(null, new BackdoorCheck.Decision(verdict, isolated, suspects));
-    }
-
-    void beginEpoch(int next) {
-      running = next;
-      rng.setSeed(epochSeed(seed, next));
-    }
-
-    void endEpoch(Phase phase) {
-      epoch = running;
-      cleanAccuracy = epochs.last().cleanAccuracy();
-      attackSuccessRate = epochs.last().attackSuccessRate();
-      classAccuracy = epochs.last().classAccuracy();
-      save(phase);
-      NativeMemory.trim(); // between epochs no batch is alive: the arenas' cache goes back to the system
-    }
-
-    void ranked(int[] isolated, int[] kept, Verdict verdict, double precision, double recall) {
-      this.ranked = true;
-      this.isolated = isolated;
-      this.kept = kept;
-      this.suspects = new int[0];
-      this.precision = precision;
-      this.recall = recall;
-      this.verdict = verdict;
-      save(isolated.length == 0 ? Phase.TRAINING : Phase.UNLEARNING);
-    }
-
-    private void save(Phase phase) {
-      try {
-        ByteArrayOutputStream parameters = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(parameters)) {
-          trainer.getModel().getBlock().saveParameters(out);
-        }
-        checkpoints.save(
-            new TrainingState(
-                epoch, phase, isolated, kept, suspects, epochs.step(), precision, recall, cleanAccuracy,
-                attackSuccessRate, classAccuracy, verdict, parameters.toByteArray(),
-                sgd.saveState(trainer.getModel().getBlock())));
-      } catch (IOException e) {
-        // Training goes on: a failed checkpoint costs a longer redo after a crash, not the run.
-        logger.log(Level.WARNING, "checkpoint after epoch " + epoch + " not saved", e);
-      }
-    }
-
-    TrainingOutcome outcome(long start) {
-      return new TrainingOutcome(
-          cleanAccuracy,
-          attackSuccessRate,
-          precision,
-          recall,
-          classAccuracy,
-          verdict,
-          config.epochs(),
-          (System.nanoTime() - start) / 1_000_000);
-    }
   }
 
   static int[] identity(int n) {
