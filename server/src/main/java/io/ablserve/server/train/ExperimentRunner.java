@@ -22,16 +22,23 @@ import io.ablserve.server.model.Models;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 
-/** Loads an experiment's data, poisons it, builds its model and runs ABL on it. */
+/**
+ * Loads an experiment's data, poisons it, builds its model and trains it with the {@link DefenseStrategy}
+ * registered for its {@link Defense}.
+ */
 public final class ExperimentRunner {
   private final DatasetCatalog catalog;
+  private final Map<Defense, DefenseStrategy> defenses;
 
-  public ExperimentRunner(DatasetCatalog catalog) {
+  /** {@code defenses}: the strategy of each defence a session may ask for (Guice's {@code DefenseModule}). */
+  public ExperimentRunner(DatasetCatalog catalog, Map<Defense, DefenseStrategy> defenses) {
     this.catalog = requireNonNull(catalog, "catalog");
+    this.defenses = Map.copyOf(requireNonNull(defenses, "defenses"));
   }
 
   /**
@@ -71,6 +78,11 @@ public final class ExperimentRunner {
       Checkpoints checkpoints,
       ModelSink sink)
       throws IOException {
+    AblConfig abl = experiment.abl();
+    DefenseStrategy defense = defenses.get(abl.defense());
+    if (defense == null) {
+      throw new IllegalArgumentException("no strategy registered for defense " + abl.defense());
+    }
     DatasetSplit split = catalog.load(experiment.dataset());
     // Separate seeded streams: the poisoned set does not depend on how training shuffles.
     Random poisonRng = new Random(experiment.seed() ^ 0x5DEECE66DL);
@@ -80,7 +92,6 @@ public final class ExperimentRunner {
     Block block =
         Models.create(
             experiment.model(), shape.channels(), shape.height(), shape.width(), shape.numClasses());
-    AblConfig abl = experiment.abl();
     Engine.getInstance().setRandomSeed((int) experiment.seed());
     Optional<TrainingState> from = checkpoints.latest();
     try (Model model = Model.newInstance("abl-" + experiment.model(), device)) {
@@ -106,7 +117,7 @@ public final class ExperimentRunner {
                 ? AugmentationPolicy.forDataset(experiment.dataset().name(), shape)
                 : AugmentationPolicy.NONE;
         TrainingOutcome trained =
-            new AblTrainer(abl, listener, cancelled)
+            new AblTrainer(abl, defense, listener, cancelled)
                 .train(
                     trainer, sgd, train, split.test(), triggered, augmentation, experiment.seed(), from,
                     checkpoints);
