@@ -102,9 +102,13 @@ class DefenseModuleTest {
     ExperimentRunner runner =
         injector(cifar, ablOnly(new RecordingStrategy())).getInstance(ExperimentRunner.class);
 
+    assertThatThrownBy(() -> runner.validate(experiment(Defense.NONE)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("abl.defense must be one of [ABL], got NONE");
     assertThatThrownBy(
             () -> runner.run(experiment(Defense.NONE), Device.cpu(), TrainingListener.NONE, () -> false))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("NONE");
+    runner.validate(experiment(Defense.ABL));
   }
 }

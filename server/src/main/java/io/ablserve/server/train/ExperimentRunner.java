@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -42,10 +43,11 @@ public final class ExperimentRunner {
   }
 
   /**
-   * Checks what only the dataset can tell (known name, target label in range); IllegalArgumentException
-   * names the field and the allowed range.
+   * Checks what only the dataset and the registered defences can tell (known name, target label in range,
+   * a strategy for the defence); IllegalArgumentException names the field and the allowed values.
    */
   public void validate(Experiment experiment) throws IOException {
+    strategy(experiment.abl().defense());
     DatasetInfo info = catalog.describe(experiment.dataset().name());
     int target = experiment.attack().targetLabel();
     if (target >= info.numClasses()) {
@@ -79,10 +81,7 @@ public final class ExperimentRunner {
       ModelSink sink)
       throws IOException {
     AblConfig abl = experiment.abl();
-    DefenseStrategy defense = defenses.get(abl.defense());
-    if (defense == null) {
-      throw new IllegalArgumentException("no strategy registered for defense " + abl.defense());
-    }
+    DefenseStrategy defense = strategy(abl.defense());
     DatasetSplit split = catalog.load(experiment.dataset());
     // Separate seeded streams: the poisoned set does not depend on how training shuffles.
     Random poisonRng = new Random(experiment.seed() ^ 0x5DEECE66DL);
@@ -135,6 +134,15 @@ public final class ExperimentRunner {
         return outcome;
       }
     }
+  }
+
+  private DefenseStrategy strategy(Defense defense) {
+    DefenseStrategy strategy = defenses.get(defense);
+    if (strategy == null) {
+      throw new IllegalArgumentException(
+          "abl.defense must be one of " + new TreeSet<>(defenses.keySet()) + ", got " + defense);
+    }
+    return strategy;
   }
 
   private static void loadParameters(Block block, Model model, TrainingState state) throws IOException {
