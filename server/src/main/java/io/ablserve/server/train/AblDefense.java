@@ -221,7 +221,8 @@ public final class AblDefense implements DefenseStrategy {
   }
 
   /** The decision after the trigger probe, when it is on ({@link AblConfig#triggerProbe}). */
-  private static TriggerProbe.Outcome probed(AblConfig config, BackdoorCheck.Decision decision, PoisonedSet data) {
+  private static TriggerProbe.Outcome probed(
+      AblConfig config, BackdoorCheck.Decision decision, PoisonedSet data) {
     return config.triggerProbe()
         ? TriggerProbe.refine(decision, data.images())
         : new TriggerProbe.Outcome(decision, ProbeReport.NOT_RUN);
