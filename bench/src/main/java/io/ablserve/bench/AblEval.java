@@ -1,6 +1,7 @@
 package io.ablserve.bench;
 
 import ai.djl.Device;
+import io.ablserve.server.DefenseModule;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.DatasetCatalog;
@@ -158,7 +159,8 @@ public final class AblEval implements Callable<Integer> {
         new Experiment(
             new DatasetRef("fashion-mnist", trainLimit, testLimit), attackConfig, ModelArch.SMALL_CNN, abl,
             seed);
-    ExperimentRunner runner = new ExperimentRunner(new DatasetCatalog(Map.of("fashion-mnist", datasetDir)));
+    ExperimentRunner runner = new ExperimentRunner(
+            new DatasetCatalog(Map.of("fashion-mnist", datasetDir)), DefenseModule.strategies());
     Curves curves = new Curves(System.out);
     TrainingOutcome outcome = runner.run(experiment, Device.cpu(), curves, () -> false);
     String row =

@@ -2,6 +2,7 @@ package io.ablserve.bench;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
+import io.ablserve.server.DefenseModule;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.DatasetCatalog;
@@ -336,7 +337,8 @@ public final class SpeedBench implements Callable<Integer> {
   }
 
   private ExperimentRunner runner() {
-    return new ExperimentRunner(new DatasetCatalog(Map.of("fashion-mnist", fashionMnist)));
+    return new ExperimentRunner(
+        new DatasetCatalog(Map.of("fashion-mnist", fashionMnist)), DefenseModule.strategies());
   }
 
   /** A throwaway short session, so that JIT and DJL's first-use costs land on neither side of a comparison. */

@@ -1,19 +1,42 @@
 package io.ablserve.server;
 
+import static java.util.Objects.requireNonNull;
+
 import com.google.inject.AbstractModule;
+import com.google.inject.Module;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.session.SessionConfigResolver;
 import io.ablserve.server.session.Trainer;
+import io.ablserve.server.train.Defense;
+import io.ablserve.server.train.DefenseStrategy;
 import io.ablserve.server.train.ExperimentRunner;
+import java.util.Map;
 
 /**
- * The training core: the configured datasets and the ABL runner, offered to the session layer as its
- * {@link Trainer} and experiment validator. Tests swap this module for a scripted trainer.
+ * The training core: the configured datasets and the runner with its defences ({@link DefenseModule}),
+ * offered to the session layer as its {@link Trainer} and experiment validator. Tests swap this module for
+ * a scripted trainer, or keep it with defences of their own.
  */
 public final class TrainingModule extends AbstractModule {
+  private final Module defenses;
+
+  /** With the standard defences, {@link DefenseModule}. */
+  public TrainingModule() {
+    this(new DefenseModule());
+  }
+
+  /** With {@code defenses} registering the strategies, in place of {@link DefenseModule}. */
+  public TrainingModule(Module defenses) {
+    this.defenses = requireNonNull(defenses, "defenses");
+  }
+
+  @Override
+  protected void configure() {
+    install(defenses);
+  }
 
   @Provides
   @Singleton
@@ -23,8 +46,8 @@ public final class TrainingModule extends AbstractModule {
 
   @Provides
   @Singleton
-  ExperimentRunner experimentRunner(DatasetCatalog catalog) {
-    return new ExperimentRunner(catalog);
+  ExperimentRunner experimentRunner(DatasetCatalog catalog, Map<Defense, DefenseStrategy> defenses) {
+    return new ExperimentRunner(catalog, defenses);
   }
 
   @Provides

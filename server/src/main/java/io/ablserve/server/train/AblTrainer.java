@@ -7,52 +7,29 @@ import ai.djl.training.Trainer;
 import io.ablserve.server.data.AugmentationPolicy;
 import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.data.PoisonedSet;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-import java.util.stream.IntStream;
 
 /**
- * Anti-Backdoor Learning (Li et al., NeurIPS 2021) on one model.
- *
- * <ol>
- *   <li>Isolation, epochs {@code t < T_te}: train with LGA {@code sign(l - gamma) * l} or flooding, so
- *       backdoor samples, learned fastest, fall below the clean ones' trapped loss.
- *   <li>At {@code T_te}: rank every training sample by its own cross-entropy (eval mode, no augmentation);
- *       the lowest share {@code p} is the isolated set D_b, the rest D_c.
- *   <li>Unlearning, {@code t >= T_te}: GGA, each step descending the mean loss of a D_c batch while
- *       ascending the mean loss of a few D_b samples; or the official split, fine-tuning on D_c and then
- *       ascending on D_b alone. With suspect filtering, the poisons the ranking missed leave D_c after
- *       each GGA epoch ({@link SuspectFilter}).
- * </ol>
- *
- * With {@link Defense#NONE} it trains plainly, the undefended baseline. Telemetry leaves through the
- * {@link TrainingListener}; every NDArray of a batch lives in a sub-manager closed with the batch.
+ * Sets up one session's training and hands it to its defence: the batch loaders, the evaluator, the epoch
+ * loop and the run's {@link Progress}, restored from a checkpoint when there is one; the {@link
+ * DefenseStrategy} ({@link PlainTraining}, {@link AblDefense}, ...) runs the epochs. Telemetry leaves
+ * through the {@link TrainingListener}; every NDArray of a batch lives in a sub-manager closed with the
+ * batch.
  */
 public final class AblTrainer {
   static final int EVAL_BATCH = 512;
-  /**
-   * Early isolation ranks the losses of every isolation epoch and isolates once the loss gap has opened
-   * on one label: at least this share of the set it would isolate carries a single label, the same label
-   * as one epoch before. All-to-one poisons share their target label, and once learned they crowd the
-   * bottom of the ranking; before that, the lowest losses spread over the easy classes.
-   */
-  static final double EARLY_ISOLATION_LABEL_SHARE = 0.6;
-  private static final Logger logger = Logger.getLogger(AblTrainer.class.getName());
 
   private final AblConfig config;
+  private final DefenseStrategy defense;
   private final TrainingListener listener;
   private final BooleanSupplier cancelled;
 
-  public AblTrainer(AblConfig config, TrainingListener listener, BooleanSupplier cancelled) {
+  public AblTrainer(
+      AblConfig config, DefenseStrategy defense, TrainingListener listener, BooleanSupplier cancelled) {
     this.config = requireNonNull(config, "config");
+    this.defense = requireNonNull(defense, "defense");
     this.listener = requireNonNull(listener, "listener");
     this.cancelled = requireNonNull(cancelled, "cancelled");
   }
@@ -60,8 +37,8 @@ public final class AblTrainer {
   /**
    * Trains {@code trainer}'s model on {@code data} for {@code config.epochs()} epochs and evaluates it each
    * epoch on the clean and triggered test sets, saving a checkpoint after each. With {@code from}, the
-   * model and optimizer already hold its parameters and the run goes on after its epoch, its ranking
-   * restored rather than computed again. Each epoch's shuffling and augmentation draw from a generator
+   * model and optimizer already hold its parameters and the run goes on after its epoch, the defence's
+   * sets restored rather than computed again. Each epoch's shuffling and augmentation draw from a generator
    * seeded with ({@code seed}, epoch), so a resumed run shuffles as an uninterrupted one would.
    */
   public TrainingOutcome train(
@@ -101,135 +78,10 @@ public final class AblTrainer {
             data.poisoned(),
             listener,
             cancelled);
-    Progress progress = new Progress(trainer, sgd, epochs, checkpoints, rng, seed);
+    Progress progress = new Progress(trainer, sgd, epochs, checkpoints, rng, seed, config.epochs());
     from.ifPresent(progress::restore);
-    int next = progress.epoch + 1;
-    int[] all = identity(train.size());
-
-    if (config.defense() == Defense.NONE) {
-      if (next == 0) {
-        listener.onPhase(Phase.TRAINING, 0);
-      }
-      for (int epoch = next; epoch < config.epochs(); epoch++) {
-        progress.beginEpoch(epoch);
-        learningRate.set(config.decayed(config.learningRate(), epoch));
-        epochs.run(Phase.TRAINING, epoch, shuffled(all, rng), new int[0], Objective.DESCENT);
-        progress.endEpoch(Phase.TRAINING);
-      }
-      return progress.outcome(start);
-    }
-
-    if (next == 0) {
-      listener.onPhase(Phase.ISOLATION, 0);
-    }
-    learningRate.set(config.learningRate());
-    int turning = config.isolationEpochs();
-    Ranked ranked = null;
-    int previousLabel = -1; // the label that dominated last epoch's ranking, -1 for none
-    // A backdoor confirmed early and followed to the last isolation epoch; a resumed run picks it up.
-    Ranked tracked = progress.tracked();
-    for (int epoch = next; epoch < config.isolationEpochs() && !progress.ranked; epoch++) {
-      progress.beginEpoch(epoch);
-      // Once a backdoor is confirmed, the epochs left before the turn train plainly: the loss gap has done
-      // its work, and LGA's trapped loss only costs accuracy while the missed poisons are learned.
-      Objective objective = tracked != null ? Objective.DESCENT : Objective.ISOLATION;
-      epochs.run(Phase.ISOLATION, epoch, shuffled(all, rng), new int[0], objective);
-      progress.endEpoch(Phase.ISOLATION);
-      if (tracked == null && config.isolateEarly() && epoch + 1 < config.isolationEpochs()) {
-        // The check reads the losses the epoch's steps recorded anyway (every sample trains once per
-        // isolation epoch), not a pass of its own: two extra passes made ABL 1.13x plain training.
-        int label =
-            Isolation.dominantLabel(
-                Isolation.lowest(scores(epochs.lastLosses(), train), config.isolationRatio()),
-                train.labels(), train.numClasses(), EARLY_ISOLATION_LABEL_SHARE);
-        if (label >= 0 && label == previousLabel) {
-          if (!config.isolationExpansion()) {
-            turning = epoch + 1;
-            break;
-          }
-          // A label can dominate the ranking by being easy: act only once the check confirms a backdoor.
-          // Confirmed this early, its cluster holds the poisons learned so far (47-84% on the held-out
-          // half); the run goes on to isolation_epochs and follows the backdoor from this core, so the
-          // poisons learned later join D_b (bench/RESULTS.md).
-          Ranked early = rank(evaluator, data, all, epoch + 1, null);
-          if (early.decision().verdict().confirmed()) {
-            tracked = early;
-            progress.tracking(early.decision());
-          }
-        }
-        previousLabel = label;
-      }
-    }
-    if (progress.ranked) {
-      turning = next; // resumed after the ranking, which may have come early: unlearning goes on from here
-    }
-
-    if (!progress.ranked) {
-      listener.onPhase(Phase.ISOLATED, turning);
-      if (ranked == null) {
-        ranked = rank(evaluator, data, all, turning, tracked);
-      }
-      IsolationReport isolation = ranked.isolation();
-      listener.onIsolation(isolation);
-      int[] isolated = Isolation.sorted(isolation.indices());
-      int[] kept = Isolation.complement(isolated, all.length);
-      double precision = isolation.precision();
-      double recall = isolation.recall();
-      if (config.isolationExpansion()) {
-        // D_b is what the check confirmed, and its figures are those of the set ascended, not of the pick.
-        BackdoorCheck.Decision decision = ranked.decision();
-        isolated = decision.ascended();
-        kept = Isolation.complement(concatSorted(isolated, decision.suspects()), all.length);
-        FilterReport ascended = FilterReport.of(turning, isolated, kept.length, data.poisoned(), true);
-        precision = ascended.precision();
-        recall = ascended.recall();
-        if (decision.verdict().confirmed()) {
-          listener.onFilter(ascended);
-          listener.onFilter(FilterReport.of(turning, decision.suspects(), kept.length, data.poisoned(), false));
-        }
-      }
-      listener.onPhase(isolated.length == 0 ? Phase.TRAINING : Phase.UNLEARNING, turning);
-      progress.ranked(isolated, kept, isolation.verdict(), precision, recall);
-    }
-
-    if (progress.isolated.length == 0) {
-      // Nothing confirmed to unlearn: the rest of the run is plain training on every kept sample.
-      for (int epoch = Math.max(next, turning); epoch < config.epochs(); epoch++) {
-        progress.beginEpoch(epoch);
-        learningRate.set(config.decayed(config.learningRate(), epoch));
-        epochs.run(Phase.TRAINING, epoch, shuffled(progress.kept, rng), new int[0], Objective.DESCENT);
-        progress.endEpoch(Phase.TRAINING);
-      }
-      return progress.outcome(start);
-    }
-    if (config.unlearningMode() == UnlearningMode.GGA) {
-      for (int epoch = Math.max(next, turning); epoch < config.epochs(); epoch++) {
-        progress.beginEpoch(epoch);
-        learningRate.set(config.decayed(config.unlearningLearningRate(), epoch));
-        epochs.run(
-            Phase.UNLEARNING, epoch, shuffled(progress.kept, rng), shuffled(progress.isolated, rng),
-            Objective.GGA);
-        if (filtering() && epoch < config.epochs() - 1) {
-          progress.kept = filterSuspects(evaluator, epoch, progress.kept, progress.isolated, data.poisoned());
-        }
-        progress.endEpoch(Phase.UNLEARNING);
-      }
-    } else {
-      int ascentFrom = config.epochs() - config.ascentEpochs();
-      for (int epoch = Math.max(next, turning); epoch < ascentFrom; epoch++) {
-        progress.beginEpoch(epoch);
-        learningRate.set(config.decayed(config.learningRate(), epoch));
-        epochs.run(Phase.UNLEARNING, epoch, shuffled(progress.kept, rng), new int[0], Objective.DESCENT);
-        progress.endEpoch(Phase.UNLEARNING);
-      }
-      learningRate.set(config.unlearningLearningRate());
-      for (int epoch = Math.max(next, ascentFrom); epoch < config.epochs(); epoch++) {
-        progress.beginEpoch(epoch);
-        epochs.run(Phase.UNLEARNING, epoch, shuffled(progress.isolated, rng), new int[0], Objective.ASCENT);
-        progress.endEpoch(Phase.UNLEARNING);
-      }
-    }
-    return progress.outcome(start);
+    return defense.train(
+        new TrainingRun(config, data, evaluator, epochs, learningRate, progress, rng, listener, start));
   }
 
   /**
@@ -241,229 +93,6 @@ public final class AblTrainer {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     return z ^ (z >>> 31);
-  }
-
-  /**
-   * Whether suspect filtering runs after a GGA epoch. With the backdoor check the ascended set is a
-   * confirmed cluster and the filter is off by default: its loss test drops target-labelled samples whose
-   * loss the GGA epoch itself raised (held-out BadNets: 749 clean target-class images dropped, that class at
-   * 40%). Without the check (the paper's recipe) it follows the 1% ranking's over-represented labels.
-   */
-  private boolean filtering() {
-    return config.suspectFiltering();
-  }
-
-  /**
-   * Ranks every training sample by its eval-mode loss at epoch {@code turning}, isolates the lowest share
-   * and, with the backdoor check on, decides whether those samples are a backdoor's; with {@code followed}
-   * (a backdoor confirmed early) it splits that backdoor's label again from its core ({@link
-   * BackdoorCheck#track}) instead.
-   */
-  private Ranked rank(Evaluator evaluator, PoisonedSet data, int[] all, int turning, Ranked followed) {
-    ImageSet train = data.images();
-    float[] losses = evaluator.sampleLosses(all);
-    IsolationReport ranking =
-        Isolation.isolate(scores(losses, train), losses, data.poisoned(), config.isolationRatio(), turning);
-    if (!config.isolationExpansion()) {
-      return new Ranked(ranking, null);
-    }
-    if (followed != null) {
-      BackdoorCheck.Tracked tracked =
-          BackdoorCheck.track(
-              followed.decision(), losses, train.labels(), train.numClasses(), evaluator::sampleFeatures,
-              evaluator::trainPredictions);
-      TriggerProbe.Outcome probed = probed(tracked.decision(), data);
-      listener.onBackdoorCheck(
-          BackdoorCheckReport.of(
-              turning, tracked.split() == null ? List.of() : List.of(tracked.split()),
-              probed.decision().verdict(), probed.report()));
-      return new Ranked(ranking.withVerdict(probed.decision().verdict()), probed.decision());
-    }
-    List<BackdoorCheck.Candidate> candidates =
-        BackdoorCheck.candidates(
-            losses, train.labels(), train.numClasses(), evaluator::sampleFeatures, evaluator::trainPredictions);
-    BackdoorCheck.Decision decision = BackdoorCheck.decide(candidates, train.numClasses());
-    // An early check only decides whether to follow; the probe checks what is ascended, at the turn.
-    TriggerProbe.Outcome probed =
-        turning == config.isolationEpochs()
-            ? probed(decision, data)
-            : new TriggerProbe.Outcome(decision, ProbeReport.NOT_RUN);
-    listener.onBackdoorCheck(
-        BackdoorCheckReport.of(turning, candidates, probed.decision().verdict(), probed.report()));
-    return new Ranked(ranking.withVerdict(probed.decision().verdict()), probed.decision());
-  }
-
-  /** The decision after the trigger probe, when it is on ({@link AblConfig#triggerProbe}). */
-  private TriggerProbe.Outcome probed(BackdoorCheck.Decision decision, PoisonedSet data) {
-    return config.triggerProbe()
-        ? TriggerProbe.refine(decision, data.images())
-        : new TriggerProbe.Outcome(decision, ProbeReport.NOT_RUN);
-  }
-
-  /** The ranking at a turning epoch and, with the backdoor check, its decision (null without). */
-  private record Ranked(IsolationReport isolation, BackdoorCheck.Decision decision) {}
-
-  private static int[] concatSorted(int[] a, int[] b) {
-    return IntStream.concat(IntStream.of(a), IntStream.of(b)).sorted().toArray();
-  }
-
-  private float[] scores(float[] losses, ImageSet train) {
-    return Isolation.scores(losses, train.labels(), train.numClasses(), config.ranking());
-  }
-
-  /** Drops from {@code kept} the suspects {@link SuspectFilter} finds, and reports them. */
-  private int[] filterSuspects(
-      Evaluator evaluator, int epoch, int[] kept, int[] isolated, boolean[] poisoned) {
-    ImageSet train = evaluator.train().set();
-    boolean[] labels = SuspectFilter.suspectLabels(isolated, train.labels(), train.numClasses());
-    int[] candidates = SuspectFilter.candidates(kept, train.labels(), labels);
-    boolean[] removed =
-        SuspectFilter.removed(
-            candidates, evaluator.sampleLosses(candidates), SuspectFilter.LOSS_THRESHOLD, poisoned.length);
-    return leaving(epoch, kept, removed, poisoned, false);
-  }
-
-  /**
-   * {@code kept} without the samples flagged in {@code leaving}; reports them, scored against the ground
-   * truth, as filtered or ({@code expansion}) moved into D_b.
-   */
-  private int[] leaving(int epoch, int[] kept, boolean[] leaving, boolean[] poisoned, boolean expansion) {
-    int[] remaining = Arrays.stream(kept).filter(i -> !leaving[i]).toArray();
-    int removedCount = kept.length - remaining.length;
-    int hits = 0;
-    int poisonsInKept = 0;
-    for (int i : kept) {
-      poisonsInKept += poisoned[i] ? 1 : 0;
-      hits += poisoned[i] && leaving[i] ? 1 : 0;
-    }
-    listener.onFilter(
-        new FilterReport(
-            epoch,
-            removedCount,
-            removedCount == 0 ? Double.NaN : (double) hits / removedCount,
-            poisonsInKept == 0 ? Double.NaN : (double) hits / poisonsInKept,
-            remaining.length,
-            expansion,
-            Arrays.stream(kept).filter(i -> leaving[i]).sorted().toArray()));
-    return remaining;
-  }
-
-  /**
-   * Where the run stands: the last finished epoch, the ranking's sets and figures, the last test metrics.
-   * Saved as a {@link TrainingState} after every epoch and after the ranking.
-   */
-  private final class Progress {
-    private final Trainer trainer;
-    private final MomentumSgd sgd;
-    private final Epochs epochs;
-    private final Checkpoints checkpoints;
-    private final Random rng;
-    private final long seed;
-    int epoch = -1;
-    private int running;
-    boolean ranked;
-    int[] isolated = new int[0];
-    int[] kept = new int[0];
-    int[] suspects = new int[0];
-    double precision = Double.NaN;
-    double recall = Double.NaN;
-    double cleanAccuracy = Double.NaN;
-    double attackSuccessRate = Double.NaN;
-    double[] classAccuracy = new double[0];
-    Verdict verdict = Verdict.NOT_TESTED;
-
-    Progress(Trainer trainer, MomentumSgd sgd, Epochs epochs, Checkpoints checkpoints, Random rng, long seed) {
-      this.trainer = trainer;
-      this.sgd = sgd;
-      this.epochs = epochs;
-      this.checkpoints = checkpoints;
-      this.rng = rng;
-      this.seed = seed;
-    }
-
-    void restore(TrainingState state) {
-      epoch = state.epoch();
-      ranked = state.ranked();
-      isolated = state.isolated();
-      kept = state.kept();
-      suspects = state.suspects();
-      precision = state.isolationPrecision();
-      recall = state.isolationRecall();
-      cleanAccuracy = state.cleanAccuracy();
-      attackSuccessRate = state.attackSuccessRate();
-      classAccuracy = state.classAccuracy();
-      verdict = state.verdict();
-      epochs.resumeAt(state.step());
-    }
-
-    /** Saves the core and suspects of a backdoor confirmed early, to be followed until the turn. */
-    void tracking(BackdoorCheck.Decision early) {
-      this.isolated = early.ascended();
-      this.suspects = early.suspects();
-      this.verdict = early.verdict();
-      save(Phase.ISOLATION);
-    }
-
-    /** The backdoor confirmed early and followed, as {@link #tracking} saved it; null if none. */
-    Ranked tracked() {
-      return ranked || isolated.length == 0
-          ? null
-          : new Ranked(null, new BackdoorCheck.Decision(verdict, isolated, suspects));
-    }
-
-    void beginEpoch(int next) {
-      running = next;
-      rng.setSeed(epochSeed(seed, next));
-    }
-
-    void endEpoch(Phase phase) {
-      epoch = running;
-      cleanAccuracy = epochs.last().cleanAccuracy();
-      attackSuccessRate = epochs.last().attackSuccessRate();
-      classAccuracy = epochs.last().classAccuracy();
-      save(phase);
-      NativeMemory.trim(); // between epochs no batch is alive: the arenas' cache goes back to the system
-    }
-
-    void ranked(int[] isolated, int[] kept, Verdict verdict, double precision, double recall) {
-      this.ranked = true;
-      this.isolated = isolated;
-      this.kept = kept;
-      this.suspects = new int[0];
-      this.precision = precision;
-      this.recall = recall;
-      this.verdict = verdict;
-      save(isolated.length == 0 ? Phase.TRAINING : Phase.UNLEARNING);
-    }
-
-    private void save(Phase phase) {
-      try {
-        ByteArrayOutputStream parameters = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(parameters)) {
-          trainer.getModel().getBlock().saveParameters(out);
-        }
-        checkpoints.save(
-            new TrainingState(
-                epoch, phase, isolated, kept, suspects, epochs.step(), precision, recall, cleanAccuracy,
-                attackSuccessRate, classAccuracy, verdict, parameters.toByteArray(),
-                sgd.saveState(trainer.getModel().getBlock())));
-      } catch (IOException e) {
-        // Training goes on: a failed checkpoint costs a longer redo after a crash, not the run.
-        logger.log(Level.WARNING, "checkpoint after epoch " + epoch + " not saved", e);
-      }
-    }
-
-    TrainingOutcome outcome(long start) {
-      return new TrainingOutcome(
-          cleanAccuracy,
-          attackSuccessRate,
-          precision,
-          recall,
-          classAccuracy,
-          verdict,
-          config.epochs(),
-          (System.nanoTime() - start) / 1_000_000);
-    }
   }
 
   static int[] identity(int n) {

@@ -22,23 +22,32 @@ import io.ablserve.server.model.Models;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 
-/** Loads an experiment's data, poisons it, builds its model and runs ABL on it. */
+/**
+ * Loads an experiment's data, poisons it, builds its model and trains it with the {@link DefenseStrategy}
+ * registered for its {@link Defense}.
+ */
 public final class ExperimentRunner {
   private final DatasetCatalog catalog;
+  private final Map<Defense, DefenseStrategy> defenses;
 
-  public ExperimentRunner(DatasetCatalog catalog) {
+  /** {@code defenses}: the strategy of each defence a session may ask for (Guice's {@code DefenseModule}). */
+  public ExperimentRunner(DatasetCatalog catalog, Map<Defense, DefenseStrategy> defenses) {
     this.catalog = requireNonNull(catalog, "catalog");
+    this.defenses = Map.copyOf(requireNonNull(defenses, "defenses"));
   }
 
   /**
-   * Checks what only the dataset can tell (known name, target label in range); IllegalArgumentException
-   * names the field and the allowed range.
+   * Checks what only the dataset and the registered defences can tell (known name, target label in range,
+   * a strategy for the defence); IllegalArgumentException names the field and the allowed values.
    */
   public void validate(Experiment experiment) throws IOException {
+    strategy(experiment.abl().defense());
     DatasetInfo info = catalog.describe(experiment.dataset().name());
     int target = experiment.attack().targetLabel();
     if (target >= info.numClasses()) {
@@ -71,6 +80,8 @@ public final class ExperimentRunner {
       Checkpoints checkpoints,
       ModelSink sink)
       throws IOException {
+    AblConfig abl = experiment.abl();
+    DefenseStrategy defense = strategy(abl.defense());
     DatasetSplit split = catalog.load(experiment.dataset());
     // Separate seeded streams: the poisoned set does not depend on how training shuffles.
     Random poisonRng = new Random(experiment.seed() ^ 0x5DEECE66DL);
@@ -80,7 +91,6 @@ public final class ExperimentRunner {
     Block block =
         Models.create(
             experiment.model(), shape.channels(), shape.height(), shape.width(), shape.numClasses());
-    AblConfig abl = experiment.abl();
     Engine.getInstance().setRandomSeed((int) experiment.seed());
     Optional<TrainingState> from = checkpoints.latest();
     try (Model model = Model.newInstance("abl-" + experiment.model(), device)) {
@@ -106,7 +116,7 @@ public final class ExperimentRunner {
                 ? AugmentationPolicy.forDataset(experiment.dataset().name(), shape)
                 : AugmentationPolicy.NONE;
         TrainingOutcome trained =
-            new AblTrainer(abl, listener, cancelled)
+            new AblTrainer(abl, defense, listener, cancelled)
                 .train(
                     trainer, sgd, train, split.test(), triggered, augmentation, experiment.seed(), from,
                     checkpoints);
@@ -124,6 +134,15 @@ public final class ExperimentRunner {
         return outcome;
       }
     }
+  }
+
+  private DefenseStrategy strategy(Defense defense) {
+    DefenseStrategy strategy = defenses.get(defense);
+    if (strategy == null) {
+      throw new IllegalArgumentException(
+          "abl.defense must be one of " + new TreeSet<>(defenses.keySet()) + ", got " + defense);
+    }
+    return strategy;
   }
 
   private static void loadParameters(Block block, Model model, TrainingState state) throws IOException {

@@ -3,6 +3,7 @@ package io.ablserve.server.worker;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import com.google.protobuf.Timestamp;
+import io.ablserve.server.DefenseModule;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetLimits;
 import io.ablserve.server.session.DeviceResolver;
@@ -173,7 +174,7 @@ public final class WorkerMain {
             .resolve(job.getConfig().toBuilder().setDevice("cpu").build())
             .experiment();
     Device device = job.getDevice().startsWith("gpu") ? Device.gpu(0) : Device.cpu();
-    return new ExperimentRunner(catalog)
+    return new ExperimentRunner(catalog, DefenseModule.strategies())
         .run(
             experiment, device, new Reporter(), cancelled::get,
             new StagedCheckpoints(dataDir, sessionId, this::send, control),

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import io.ablserve.server.DefenseModule;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.session.SessionConfigResolver;
@@ -41,6 +42,6 @@ public final class TestingTrainingModule extends AbstractModule {
   @Provides
   @Singleton
   SessionConfigResolver.ExperimentValidator experimentValidator() {
-    return new ExperimentRunner(CATALOG)::validate;
+    return new ExperimentRunner(CATALOG, DefenseModule.strategies())::validate;
   }
 }

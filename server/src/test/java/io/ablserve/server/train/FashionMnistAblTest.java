@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import io.ablserve.server.DefenseModule;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.DatasetCatalog;
@@ -30,7 +31,9 @@ class FashionMnistAblTest {
   static void catalog() {
     Assumptions.assumeTrue(
         Files.isDirectory(FASHION_MNIST), "apt-get install dataset-fashion-mnist (.ci/run does)");
-    runner = new ExperimentRunner(new DatasetCatalog(Map.of("fashion-mnist", FASHION_MNIST)));
+    runner =
+        new ExperimentRunner(
+            new DatasetCatalog(Map.of("fashion-mnist", FASHION_MNIST)), DefenseModule.strategies());
   }
 
   static Experiment badNets(AblConfig abl) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.ablserve.server.DefenseModule;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.CifarFiles;
@@ -49,7 +50,8 @@ class NdArrayBookkeepingTest {
   void ablSession_returnsNdArrayCountToItsBaseline_andHoldsItFlatAcrossEpochs(@TempDir Path folder)
       throws Exception {
     CifarFiles.writeDataset(folder, 24, 3);
-    ExperimentRunner runner = new ExperimentRunner(new DatasetCatalog(Map.of("cifar", folder)));
+    ExperimentRunner runner =
+        new ExperimentRunner(new DatasetCatalog(Map.of("cifar", folder)), DefenseModule.strategies());
     Experiment experiment =
         new Experiment(
             new DatasetRef("cifar", 0, 0),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import io.ablserve.server.DefenseModule;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.DatasetCatalog;
@@ -197,7 +198,8 @@ class ResumeTest {
   private static ExperimentRunner runner() {
     Assumptions.assumeTrue(Files.isDirectory(FashionMnistAblTest.FASHION_MNIST));
     return new ExperimentRunner(
-        new DatasetCatalog(Map.of("fashion-mnist", FashionMnistAblTest.FASHION_MNIST)));
+        new DatasetCatalog(Map.of("fashion-mnist", FashionMnistAblTest.FASHION_MNIST)),
+        DefenseModule.strategies());
   }
 
   /**

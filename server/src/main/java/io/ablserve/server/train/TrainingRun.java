@@ -1,0 +1,118 @@
+package io.ablserve.server.train;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.training.Trainer;
+import io.ablserve.server.data.ImageSet;
+import io.ablserve.server.data.PoisonedSet;
+import java.util.Random;
+
+/**
+ * One session's training, as a {@link DefenseStrategy} sees it: the config, the poisoned data, the epoch
+ * loop, the evaluator, the listener and the run's {@link Progress}, set up once by {@link AblTrainer}. A
+ * strategy runs an epoch by {@link #beginEpoch}, {@link #run} and {@link #endEpoch}; shuffling draws from
+ * the generator {@link #beginEpoch} reseeds, so a resumed run shuffles as an uninterrupted one.
+ */
+public final class TrainingRun {
+  private final AblConfig config;
+  private final PoisonedSet data;
+  private final Evaluator evaluator;
+  private final Epochs epochs;
+  private final LearningRate learningRate;
+  private final Progress progress;
+  private final Random rng;
+  private final TrainingListener listener;
+  private final long start;
+  private final int[] all;
+
+  TrainingRun(
+      AblConfig config,
+      PoisonedSet data,
+      Evaluator evaluator,
+      Epochs epochs,
+      LearningRate learningRate,
+      Progress progress,
+      Random rng,
+      TrainingListener listener,
+      long start) {
+    this.config = requireNonNull(config, "config");
+    this.data = requireNonNull(data, "data");
+    this.evaluator = requireNonNull(evaluator, "evaluator");
+    this.epochs = requireNonNull(epochs, "epochs");
+    this.learningRate = requireNonNull(learningRate, "learningRate");
+    this.progress = requireNonNull(progress, "progress");
+    this.rng = requireNonNull(rng, "rng");
+    this.listener = requireNonNull(listener, "listener");
+    this.start = start;
+    this.all = AblTrainer.identity(data.images().size());
+  }
+
+  /** The session's hyperparameters. */
+  public AblConfig config() {
+    return config;
+  }
+
+  /** The first epoch still to run: 0, or the one after a restored checkpoint's. */
+  public int nextEpoch() {
+    return progress.nextEpoch();
+  }
+
+  /** The run's figures as of its last finished epoch. */
+  public TrainingOutcome outcome() {
+    return progress.outcome(start);
+  }
+
+  PoisonedSet data() {
+    return data;
+  }
+
+  ImageSet train() {
+    return data.images();
+  }
+
+  /** Every training sample's index, in order. */
+  int[] all() {
+    return all;
+  }
+
+  Evaluator evaluator() {
+    return evaluator;
+  }
+
+  Epochs epochs() {
+    return epochs;
+  }
+
+  Progress progress() {
+    return progress;
+  }
+
+  TrainingListener listener() {
+    return listener;
+  }
+
+  /** Sets the learning rate of the steps that follow. */
+  void learningRate(double value) {
+    learningRate.set(value);
+  }
+
+  /** Starts epoch {@code epoch}: reseeds the generator {@link #shuffled} and augmentation draw from. */
+  void beginEpoch(int epoch) {
+    progress.beginEpoch(epoch);
+  }
+
+  /** One epoch of {@code objective} over {@code order}, ascending {@code isolated} alongside (GGA). */
+  EpochReport run(Phase phase, int epoch, int[] order, int[] isolated, Objective objective) {
+    return epochs.run(phase, epoch, order, isolated, objective);
+  }
+
+  /** Ends the epoch begun last, recording its metrics, and saves a checkpoint. */
+  void endEpoch(Phase phase) {
+    progress.endEpoch(phase);
+  }
+
+  /** {@code values} in this epoch's random order. */
+  int[] shuffled(int[] values) {
+    return AblTrainer.shuffled(values, rng);
+  }
+}
