@@ -26,8 +26,12 @@ def test_backdoorCheck_isStreamedWithEveryLabelsMeasures_andItsVerdictIsTheIsola
     assert np.allclose(last.labels.evidence, product)
     for label, evidence in last.labels.evidence.items():
         assert last.verdict.class_evidence[label] == pytest.approx(evidence)
-    # The trigger probe is off by default: no check carries its figures.
-    assert all(c.probe is None for c in checks)
+    # The trigger probe (on by default) runs only at the turn of a confirmed backdoor: no earlier check carries
+    # its figures, and the turn's does exactly when it confirmed.
+    assert all(c.probe is None for c in checks[:-1])
+    assert (last.probe is not None) == last.verdict.confirmed
+    if last.probe is not None:
+        assert last.probe.rounds in (1, 2)
 
 
 def test_filteredAndAscendedSamples_areNamed(trained):

@@ -118,11 +118,16 @@ def test_requestIds_ofConfigsWithoutTheLaterAttackFields_areThoseOlderClientsGav
     blend = ablserve.SessionConfig(seed=3)
     blend.attack.kind = "blend"
 
-    assert _sweep.request_id("grid", ablserve.SessionConfig()) == "a8641bc9-c821-5dc8-8b59-9753dea935b9"
+    unprobed = ablserve.SessionConfig()
+    unprobed.abl.trigger_probe = False
+    blend.abl.trigger_probe = False
+    assert _sweep.request_id("grid", unprobed) == "a8641bc9-c821-5dc8-8b59-9753dea935b9"
     assert _sweep.request_id("grid", blend) == "a70adc05-54ce-578d-9e5d-9790d0fdb3f5"
     moved = ablserve.SessionConfig()
     moved.attack.patch_corner = "top_left"
     assert _sweep.request_id("grid", moved) != "a8641bc9-c821-5dc8-8b59-9753dea935b9"
-    probed = ablserve.SessionConfig()
-    probed.abl.trigger_probe = True
-    assert _sweep.request_id("grid", probed) != "a8641bc9-c821-5dc8-8b59-9753dea935b9"
+    moved.attack.patch_corner = "bottom_right"
+    moved.abl.trigger_probe = False
+    assert _sweep.request_id("grid", moved) == "a8641bc9-c821-5dc8-8b59-9753dea935b9"
+    # The probe on, now the default, is not what those sweeps trained: new ids.
+    assert _sweep.request_id("grid", ablserve.SessionConfig()) != "a8641bc9-c821-5dc8-8b59-9753dea935b9"

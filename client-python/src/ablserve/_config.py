@@ -152,13 +152,13 @@ class AblConfig:
     from the early cluster, so poisons learned since join D_b. Without it, the session turns at once."""
     final_decay_epochs: int = 2
     """The last N epochs of plain training, GGA or fine-tuning run at a tenth of their learning rate."""
-    trigger_probe: bool = False
+    trigger_probe: bool = True
     """With isolation_expansion, at the turn of a confirmed backdoor: score every image of the target label
     for the confirmed set's trigger with a linear classifier on pixels (confirmed set vs the other labels'
     images, 5 folds, trusted only if it recognises 90% of the held-back confirmed set). Images clearly
-    above the other labels' scores are ascended, doubtful ones leave training, and confirmed images the pixels
-    do not back are not ascended. Figures in each check's ``probe``. Off by default: on held-out target classes
-    far from the others (bags, boots) it took hundreds of clean images for triggered (bench/RESULTS.md)."""
+    above the other labels' scores, and whose content is another label's (most of their nearest images carry
+    other labels), are ascended; doubtful ones leave training; confirmed images the pixels or their content do
+    not back are not ascended. Figures in each check's ``probe``. bench/RESULTS.md, "the trigger probe"."""
 
 
 @with_field_docs

@@ -68,6 +68,9 @@ def cell_config(base: SessionConfig, name: str, cell: SweepCell) -> SessionConfi
 _LATER_FIELDS = {"attack": ("patch_corner", "patch_margin_px", "blend_pattern", "blend_seed", "label_mode",
                             "cl_epsilon", "cl_step_size", "cl_steps", "cl_surrogate_epochs", "cl_all_corners"),
                  "abl": ("trigger_probe",)}
+# Where a later field's default changed, the value older clients trained with: the trigger probe became the
+# default after sweeps ran without it, and a sweep with it on must not pick up their sessions.
+_OLDER_VALUES = {("abl", "trigger_probe"): False}
 
 
 def request_id(name: str, config: SessionConfig) -> str:
@@ -77,7 +80,7 @@ def request_id(name: str, config: SessionConfig) -> str:
     for part, names in _LATER_FIELDS.items():
         defaults = type(getattr(config, part))()
         for field_name in names:
-            if fields[part][field_name] == getattr(defaults, field_name):
+            if fields[part][field_name] == _OLDER_VALUES.get((part, field_name), getattr(defaults, field_name)):
                 del fields[part][field_name]
     key = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return str(uuid.uuid5(_NAMESPACE, f"{name}\n{key}"))

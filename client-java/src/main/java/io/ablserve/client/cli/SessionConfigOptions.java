@@ -259,8 +259,8 @@ final class SessionConfigOptions {
   @Option(names = "--trigger-probe", negatable = true,
       description = "With the backdoor check, score the target label's images for the confirmed"
           + " set's trigger by their pixels: ascend the clear ones, leave the doubtful ones out of"
-          + " training, and keep out of the ascent any confirmed image the pixels do not back;"
-          + " experimental (server default: off).")
+          + " training, and keep out of the ascent any confirmed image whose pixels or content do"
+          + " not back it (server default: on).")
   Boolean triggerProbe;
 
   @Option(names = "--final-decay-epochs", paramLabel = "N",

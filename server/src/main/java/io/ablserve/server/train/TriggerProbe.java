@@ -36,7 +36,7 @@ import java.util.stream.IntStream;
  * tenth outside the confirmed set, its clean images, is fitted as negatives too ({@link
  * #CALIBRATION_SHARE}). And nothing is ascended unless its content is another label's ({@link Neighbours}:
  * most of its nearest unflagged images carry other labels, as a poison's source class does): a flagged image
- * of the target's own content stays a suspect, and a confirmed one leaves D_b for the suspects. Off by
+ * of the target's own content stays a suspect, and a confirmed one leaves D_b for the suspects. On by
  * default ({@link AblConfig#triggerProbe}): bench/RESULTS.md, "the trigger probe", has what it did on both
  * halves of the grid. Logistic regression by full-batch gradient descent in plain Java, sequential sums and {@link
  * StrictMath}: every CPU computes the same scores from the same confirmed set.

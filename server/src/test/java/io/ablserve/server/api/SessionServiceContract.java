@@ -75,7 +75,7 @@ abstract class SessionServiceContract extends ServiceTestBase {
     assertThat(abl.getIsolateEarly()).isTrue();
     assertThat(abl.getFinalDecayEpochs()).isEqualTo(2);
     assertThat(abl.hasTriggerProbe()).isTrue();
-    assertThat(abl.getTriggerProbe()).isFalse();
+    assertThat(abl.getTriggerProbe()).isTrue();
     assertThat(abl.getBatchSize()).isEqualTo(128);
     assertThat(abl.hasMomentum()).isTrue();
     assertThat(resolved.hasSeed()).isTrue();

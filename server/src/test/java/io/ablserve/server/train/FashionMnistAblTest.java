@@ -169,12 +169,14 @@ class FashionMnistAblTest {
             .orElseThrow(() -> new AssertionError("no backdoor confirmed before the turn"));
     assertThat(core.epoch()).isLessThan(3);
     assertThat(core.verdict().confirmed()).isTrue();
-    // The turn comes at isolation_epochs, and D_b holds the core and what joined it since.
+    // The turn comes at isolation_epochs; the core and what joined it since leave D_c: ascended, or suspects
+    // where the trigger probe does not back a member.
     assertThat(listener.isolation.epoch()).isEqualTo(4);
     assertThat(listener.isolation.verdict().confirmed()).isTrue();
     assertThat(listener.epochs.get(4).phase()).isEqualTo(Phase.UNLEARNING);
     TrainingState ranked = checkpoints.saved.stream().filter(TrainingState::ranked).findFirst().orElseThrow();
-    assertThat(ranked.isolated()).contains(core.isolated());
+    assertThat(ranked.kept()).doesNotContain(core.isolated());
+    assertThat(ranked.isolated().length).isGreaterThan(core.isolated().length / 2);
     // Both checks are reported: the early one that confirmed, and the split at the turn that followed it.
     assertThat(listener.checks).extracting(BackdoorCheckReport::epoch).contains(core.epoch() + 1).endsWith(4);
     BackdoorCheckReport followed = listener.checks.get(listener.checks.size() - 1);
