@@ -92,18 +92,28 @@ public final class EventLog {
     }
   }
 
+  /** As {@link #append(SessionEvent.Builder, boolean, Session, Runnable)}, with nothing to run once stored. */
+  void append(SessionEvent.Builder event, boolean last, Session state) {
+    append(event, last, state, () -> {});
+  }
+
   /**
    * As {@link #append(SessionEvent.Builder, boolean)}, for a state change: {@code state}, the session
    * after it, is stored with the event in one step (see {@link SessionStore#putWithEvent}), and this
-   * waits until it is. A StoreException leaves the log as it was.
+   * waits until it is. {@code stored} runs once the store has it and before the event joins the log, so a
+   * watcher that sees the event and then asks for the session sees the state the event announced (it read
+   * RUNNING after SUCCEEDED on a busy machine). A StoreException leaves the log as it was.
    */
-  void append(SessionEvent.Builder event, boolean last, Session state) {
+  void append(SessionEvent.Builder event, boolean last, Session state, Runnable stored) {
     CompletableFuture<Void> outcome = new CompletableFuture<>();
     synchronized (this) {
-      SessionEvent stored = stamp(event, last);
+      SessionEvent stamped = stamp(event, last);
       long queuedIn = generation;
-      store.putWithEventLater(state, stored, failure -> {
-        written(stored, last, queuedIn, failure, true);
+      store.putWithEventLater(state, stamped, failure -> {
+        if (failure == null) {
+          stored.run();
+        }
+        written(stamped, last, queuedIn, failure, true);
         if (failure == null) {
           outcome.complete(null);
         } else {

@@ -481,10 +481,11 @@ final class TrainingSession implements TrainingListener {
    */
   private void commit(Session.Builder after, io.ablserve.v1.SessionEvent.Builder event, boolean last) {
     Session next = after.build();
-    events.append(event, last, next);
-    synchronized (this) {
-      state.clear().mergeFrom(next);
-    }
+    events.append(event, last, next, () -> {
+      synchronized (this) {
+        state.clear().mergeFrom(next);
+      }
+    });
   }
 
   private void expect(SessionState expected) {

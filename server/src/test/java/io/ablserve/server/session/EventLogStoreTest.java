@@ -99,8 +99,15 @@ class EventLogStoreTest {
     log.append(step(0), false);
     Session succeeded = running().toBuilder().setState(SessionState.SESSION_STATE_SUCCEEDED).build();
 
-    log.append(TelemetryEvents.stateChange(SessionState.SESSION_STATE_SUCCEEDED, ""), true, succeeded);
+    // What the session takes on in memory happens before a reader can see the event: a watcher that saw
+    // SUCCEEDED and then asked for the session read RUNNING.
+    java.util.concurrent.atomic.AtomicLong logSizeWhenStored = new java.util.concurrent.atomic.AtomicLong(-1);
 
+    log.append(
+        TelemetryEvents.stateChange(SessionState.SESSION_STATE_SUCCEEDED, ""), true, succeeded,
+        () -> logSizeWhenStored.set(log.size()));
+
+    assertThat(logSizeWhenStored).hasValue(1);
     assertThat(store.find("s").orElseThrow().getState())
         .isEqualTo(SessionState.SESSION_STATE_SUCCEEDED);
     assertThat(store.eventCount("s")).isEqualTo(2);
@@ -153,7 +160,8 @@ class EventLogStoreTest {
     assertThat(log.size()).isEqualTo(1);
     assertThat(store.find("s").orElseThrow().getState()).isEqualTo(SessionState.SESSION_STATE_RUNNING);
     stopRefusing();
-    log.append(TelemetryEvents.stateChange(SessionState.SESSION_STATE_FAILED, "x"), true, failed);
+    log.append(
+        TelemetryEvents.stateChange(SessionState.SESSION_STATE_FAILED, "x"), true, failed);
     assertThat(store.eventCount("s")).isEqualTo(2);
   }
 }
