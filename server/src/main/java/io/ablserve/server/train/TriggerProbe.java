@@ -205,9 +205,7 @@ final class TriggerProbe {
       // Above the ascent threshold an image is ascended only if its content is another label's: a poison is
       // an image of another class, and a clean image of a class far from the others (bags, boots, trousers)
       // can score above every other label for its content alone. The rest stay suspects.
-      boolean[] out = new boolean[train.size()];
-      IntStream.concat(IntStream.of(core), IntStream.of(suspected)).forEach(i -> out[i] = true);
-      Neighbours neighbours = Neighbours.of(train, outside(out));
+      Neighbours neighbours = Neighbours.of(train, outside(union(core, suspected), train.size()));
       ascend =
           IntStream.range(0, rest.length).filter(i -> restScores[i] > ascendAbove).map(i -> rest[i])
               .filter(i -> neighbours.looksLikeAnother(i, label)).toArray();
@@ -243,16 +241,13 @@ final class TriggerProbe {
     }
   }
 
-  private static int[] outside(int[] sortedIn, int size) {
-    boolean[] in = new boolean[size];
-    for (int i : sortedIn) {
-      in[i] = true;
+  /** The samples of a set of {@code size} that are not in {@code in}, in order. */
+  private static int[] outside(int[] in, int size) {
+    boolean[] member = new boolean[size];
+    for (int i : in) {
+      member[i] = true;
     }
-    return outside(in);
-  }
-
-  private static int[] outside(boolean[] in) {
-    return IntStream.range(0, in.length).filter(i -> !in[i]).toArray();
+    return IntStream.range(0, size).filter(i -> !member[i]).toArray();
   }
 
   /**
@@ -297,11 +292,16 @@ final class TriggerProbe {
           nearestLabel[p] = train.labels()[reference[r]];
         }
       }
+      // A reference set smaller than NEIGHBOURS leaves slots empty: they count for neither side.
+      int found = 0;
       int others = 0;
-      for (int l : nearestLabel) {
-        others += l != label ? 1 : 0;
+      for (int k = 0; k < NEIGHBOURS; k++) {
+        if (nearest[k] < Double.POSITIVE_INFINITY) {
+          found++;
+          others += nearestLabel[k] != label ? 1 : 0;
+        }
       }
-      return 2 * others >= NEIGHBOURS;
+      return found > 0 && 2 * others >= found;
     }
 
     private static float[] pooled(ImageSet set, int index) {
