@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.engine.Engine;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,5 +79,30 @@ class LossesTest {
       collector.backward(Losses.isolationObjective(leaf, config(kind, reduction)));
     }
     return leaf.getGradient().toFloatArray();
+  }
+
+  @Test
+  void ggaAscentWeight_isFullForAFewIsolatedSamples_andFallsWithTheirShareToAFloor() {
+    // The paper's 1% isolation: 1-2 D_b samples beside a batch of 128 keep the full weight.
+    assertThat(Objective.ascentWeight(2.0, 128, 2)).isEqualTo(2.0);
+    assertThat(Objective.ascentWeight(1.0, 128, 4)).isEqualTo(1.0);
+    assertThat(Objective.ascentWeight(1.0, 128, 8)).isCloseTo(0.5, within(1e-12));
+    assertThat(Objective.ascentWeight(1.0, 64, 4)).isCloseTo(0.5, within(1e-12));
+    assertThat(Objective.ascentWeight(1.0, 128, 100)).isEqualTo(Objective.MIN_WEIGHT_FRACTION);
+  }
+
+  @Test
+  void gga_descendsTheCleanMean_andAscendsTheCappedIsolatedMeanAtItsWeight() {
+    // 128 clean samples at loss 1 and 8 isolated ones, half above the cap ln(10): weight 0.5.
+    float[] losses = new float[136];
+    Arrays.fill(losses, 0, 128, 1f);
+    Arrays.fill(losses, 128, 132, 0.5f);
+    Arrays.fill(losses, 132, 136, 5f);
+    NDArray ce = manager.create(losses);
+
+    float value = Objective.GGA.apply(ce, 128, 8, AblConfig.DEFAULTS, 10).getFloat();
+
+    double isolatedMean = (4 * 0.5 + 4 * Math.log(10)) / 8;
+    assertThat((double) value).isCloseTo(1 - 0.5 * isolatedMean, within(1e-5));
   }
 }
