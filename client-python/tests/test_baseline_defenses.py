@@ -72,3 +72,29 @@ def test_baselineOptions_forADefenseThatDoesNotUseThem_areRefused(client):
         client.create_session(config)
     assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
     assert "clean_data is used only by DEFENSE_FT and DEFENSE_FP" in str(refused.value)
+
+
+def test_fpSession_finesTunesAfterPruning_andItsSavedModelIsThePrunedOne(client):
+    config = ablserve.SessionConfig(
+        dataset=ablserve.DatasetConfig("fashion-mnist", train_limit=600, test_limit=200),
+        attack=ablserve.AttackConfig("badnets", poison_rate=0.1),
+        abl=ablserve.AblConfig(defense="fp", epochs=2, isolation_epochs=1, batch_size=64),
+        clean_data=ablserve.CleanDataConfig(count=64),
+        fine_tuning=ablserve.FineTuningConfig(epochs=1),
+        seed=3,
+        display_name="pytest fine-pruning")
+    session = client.create_session(config).wait(progress=False)
+    try:
+        assert session.state == "succeeded"
+        assert session.result.epochs == 3
+        assert session.result.pruned_channels > 0
+        epochs = session.metrics()
+        assert list(epochs["phase"]) == ["training", "training", "finetuning"]
+        assert list(epochs["epoch"]) == [0, 1, 2]
+        # The saved model carries no mask: the pruned channels are folded into its classifier, so it
+        # evaluates as the session's last epoch did.
+        evaluation = session.evaluate(attack="badnets")
+        assert evaluation.clean_accuracy == pytest.approx(session.result.clean_accuracy, abs=1e-9)
+        assert evaluation.attack_success_rate == pytest.approx(session.result.attack_success_rate, abs=1e-9)
+    finally:
+        session.delete()
