@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.Arrays;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 /**
  * The trusted clean subset a baseline defence (fine-tuning, fine-pruning) fine-tunes on, as the v1 API's
@@ -48,7 +49,7 @@ public record CleanData(String dataset, int count, double fraction) {
   public Subset draw(ImageSet source, boolean[] excluded, int trainSize, long seed) {
     int size = size(trainSize);
     int[] candidates =
-        java.util.stream.IntStream.range(0, source.size()).filter(i -> i >= excluded.length || !excluded[i])
+        IntStream.range(0, source.size()).filter(i -> i >= excluded.length || !excluded[i])
             .toArray();
     if (size > candidates.length) {
       throw new IllegalArgumentException(

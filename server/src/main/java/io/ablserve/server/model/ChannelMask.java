@@ -2,6 +2,7 @@ package io.ablserve.server.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
@@ -11,6 +12,7 @@ import ai.djl.util.PairList;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * Multiplies each channel of an NCHW activation by 0 or 1: the hook a pruning defence sets, placed after the
@@ -88,7 +90,7 @@ public final class ChannelMask extends AbstractBlock {
     if (pruned == null) {
       return new int[0];
     }
-    return java.util.stream.IntStream.range(0, pruned.length).filter(c -> pruned[c]).toArray();
+    return IntStream.range(0, pruned.length).filter(c -> pruned[c]).toArray();
   }
 
   /** Writes nothing: the mask is no parameter, and parameter files stay those of the network without it. */
@@ -97,7 +99,7 @@ public final class ChannelMask extends AbstractBlock {
 
   /** Reads nothing, as {@link #saveParameters} writes nothing. */
   @Override
-  public void loadParameters(ai.djl.ndarray.NDManager manager, DataInputStream is) {}
+  public void loadParameters(NDManager manager, DataInputStream is) {}
 
   /**
    * The position of the mask among {@code network}'s top-level blocks: the blocks before it and it compute

@@ -113,15 +113,8 @@ public final class AblTrainer {
             start));
   }
 
-  /** {@code a}'s samples followed by {@code b}'s, of the same shape and classes. */
+  /** {@code a}'s samples followed by {@code b}'s, images of the same shape and classes. */
   private static ImageSet concat(ImageSet a, ImageSet b) {
-    if (a.channels() != b.channels() || a.height() != b.height() || a.width() != b.width()
-        || a.numClasses() != b.numClasses()) {
-      throw new IllegalArgumentException(
-          "clean_data images are " + b.channels() + "x" + b.height() + "x" + b.width() + " with "
-              + b.numClasses() + " classes, the training set's " + a.channels() + "x" + a.height() + "x"
-              + a.width() + " with " + a.numClasses());
-    }
     byte[] pixels = Arrays.copyOf(a.pixels(), a.pixels().length + b.pixels().length);
     System.arraycopy(b.pixels(), 0, pixels, a.pixels().length, b.pixels().length);
     int[] labels = Arrays.copyOf(a.labels(), a.size() + b.size());

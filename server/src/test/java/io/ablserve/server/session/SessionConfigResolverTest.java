@@ -2,6 +2,7 @@ package io.ablserve.server.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 
 import io.ablserve.server.data.CleanData;
 import io.ablserve.server.data.DatasetInfo;
@@ -37,7 +38,7 @@ class SessionConfigResolverTest {
     assertThat(resolved.experiment().cleanData()).isEqualTo(CleanData.DEFAULTS);
     FineTuning ft = resolved.experiment().fineTuning();
     assertThat(ft.epochs()).isEqualTo(10);
-    assertThat(ft.learningRate()).isCloseTo(0.002, org.assertj.core.data.Offset.offset(1e-12)); // lr / 10
+    assertThat(ft.learningRate()).isCloseTo(0.002, offset(1e-12)); // lr / 10
     assertThat(ft.maxAccuracyDrop()).isEqualTo(0.04);
     assertThat(ft.maxPruneRatio()).isEqualTo(0.9);
     SessionConfig echo = resolved.config();
@@ -45,7 +46,7 @@ class SessionConfigResolverTest {
     assertThat(echo.getCleanData().getDataset()).isEmpty();
     assertThat(echo.getCleanData().getFraction()).isEqualTo(0.05);
     assertThat(echo.getFineTuning().getEpochs()).isEqualTo(10);
-    assertThat(echo.getFineTuning().getLearningRate()).isCloseTo(0.002, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(echo.getFineTuning().getLearningRate()).isCloseTo(0.002, offset(1e-12));
     assertThat(echo.getFinePruning().getMaxAccuracyDrop()).isEqualTo(0.04);
     assertThat(echo.getFinePruning().getMaxPruneRatio()).isEqualTo(0.9);
     // The echo resolves to itself.

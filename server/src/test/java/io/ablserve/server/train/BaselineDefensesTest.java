@@ -2,6 +2,7 @@ package io.ablserve.server.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 
 import ai.djl.Device;
 import ai.djl.Model;
@@ -120,7 +121,7 @@ class BaselineDefensesTest {
     assertThat(listener.steps.stream().filter(s -> s.epoch() == 2).count()).isEqualTo(3);
     assertThat(listener.steps.stream().filter(s -> s.epoch() == 3).count()).isEqualTo(3);
     assertThat(listener.steps).filteredOn(s -> s.phase() == Phase.FINETUNING)
-        .allSatisfy(s -> assertThat(s.learningRate()).isCloseTo(0.001, org.assertj.core.data.Offset.offset(1e-9)));
+        .allSatisfy(s -> assertThat(s.learningRate()).isCloseTo(0.001, offset(1e-9)));
     // No poisoned sample trains while fine-tuning: the epoch's mean poisoned loss has no sample.
     assertThat(listener.epochs.get(1).meanLossPoisoned()).isFinite();
     assertThat(listener.epochs.subList(2, 4)).allSatisfy(e -> assertThat(e.meanLossPoisoned()).isNaN());
@@ -151,7 +152,7 @@ class BaselineDefensesTest {
         assertThat(result.pruned()).hasSize(32);
         int[] maskedNow = ChannelMask.of(block).pruned();
         double[] expected = meanActivations(trainer, loader, samples);
-        assertThat(result.meanActivation()).containsExactly(expected, org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(result.meanActivation()).containsExactly(expected, offset(1e-4));
         double highestPruned = Arrays.stream(result.pruned()).mapToDouble(c -> expected[c]).max().orElseThrow();
         int[] sortedPruned = result.pruned().clone();
         Arrays.sort(sortedPruned);
@@ -170,7 +171,7 @@ class BaselineDefensesTest {
         pruning.fold();
         assertThat(logits(trainer, loader, samples)).containsExactly(masked);
         ChannelMask.of(block).prune(new int[0]);
-        assertThat(logits(trainer, loader, samples)).containsExactly(masked, org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(logits(trainer, loader, samples)).containsExactly(masked, offset(1e-5f));
       }
     }
   }
@@ -202,9 +203,9 @@ class BaselineDefensesTest {
         .containsExactlyElementsOf(straight.steps.stream().filter(s -> s.epoch() == 3).map(StepReport::step).toList());
     assertThat(outcome.prunedChannels()).isEqualTo(expected.prunedChannels());
     assertThat(checkpoints.latest().orElseThrow().pruned()).isEqualTo(firstFineTuned.pruned());
-    assertThat(outcome.cleanAccuracy()).isCloseTo(expected.cleanAccuracy(), org.assertj.core.data.Offset.offset(0.01));
+    assertThat(outcome.cleanAccuracy()).isCloseTo(expected.cleanAccuracy(), offset(0.01));
     assertThat(outcome.attackSuccessRate())
-        .isCloseTo(expected.attackSuccessRate(), org.assertj.core.data.Offset.offset(0.01));
+        .isCloseTo(expected.attackSuccessRate(), offset(0.01));
   }
 
   @Test
@@ -222,7 +223,7 @@ class BaselineDefensesTest {
     assertThat(resumed.epochs).extracting(EpochReport::epoch).containsExactly(2, 3);
     assertThat(resumed.steps).extracting(StepReport::step)
         .containsExactlyElementsOf(straight.steps.stream().filter(s -> s.epoch() >= 2).map(StepReport::step).toList());
-    assertThat(outcome.cleanAccuracy()).isCloseTo(expected.cleanAccuracy(), org.assertj.core.data.Offset.offset(0.01));
+    assertThat(outcome.cleanAccuracy()).isCloseTo(expected.cleanAccuracy(), offset(0.01));
   }
 
   /** The checkpoints of a run cancelled at its first step after saving the checkpoint of {@code epoch}. */
