@@ -13,7 +13,15 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from ._client import Client
-from ._config import AblConfig, AttackConfig, DatasetConfig, SessionConfig
+from ._config import (
+    AblConfig,
+    AttackConfig,
+    CleanDataConfig,
+    DatasetConfig,
+    FinePruningConfig,
+    FineTuningConfig,
+    SessionConfig,
+)
 from ._datasets import Dataset
 from ._errors import AblError
 from ._events import (
@@ -46,6 +54,7 @@ __all__ = [
     "AttackConfig",
     "BackdoorCheckResult",
     "BackdoorVerdict",
+    "CleanDataConfig",
     "Client",
     "Dataset",
     "DatasetConfig",
@@ -53,6 +62,8 @@ __all__ = [
     "Evaluation",
     "FilterResult",
     "FinalResult",
+    "FinePruningConfig",
+    "FineTuningConfig",
     "IsolationResult",
     "PhaseChange",
     "SampleImage",

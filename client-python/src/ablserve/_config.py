@@ -16,7 +16,7 @@ ATTACKS = ("none", "badnets", "blend", "trojan", "sig", "wanet", "cl")
 MODELS = ("small_cnn", "wrn_16_1", "resnet_18", "resnet_34")
 ISOLATION_LOSSES = ("lga", "flooding")
 LOSS_REDUCTIONS = ("per_sample", "batch_mean")
-DEFENSES = ("abl", "none")
+DEFENSES = ("abl", "none", "ft", "fp")
 UNLEARNING_MODES = ("gga", "finetune_then_ascent")
 RANKINGS = ("global", "per_class")
 PATCH_CORNERS = ("bottom_right", "bottom_left", "top_left", "top_right")
@@ -125,7 +125,10 @@ class AblConfig:
     step_report_interval: int = 10
     """One step event every N optimiser steps, >= 1."""
     defense: str = "abl"
-    """"abl", or "none" for the undefended baseline with the same budget."""
+    """"abl"; "none" for the undefended baseline with the same budget; or the paper's baselines, "ft"
+    (plain training, then fine-tuning on the trusted clean subset, :class:`SessionConfig` ``clean_data`` and
+    ``fine_tuning``) and "fp" (fine-pruning: plain training, pruning the last conv stage's channels least
+    active on the clean subset, then fine-tuning; ``fine_pruning``)."""
     unlearning_mode: str = "gga"
     """"gga" (the paper) or "finetune_then_ascent" (the official code)."""
     unlearning_learning_rate: Optional[float] = None
@@ -163,6 +166,45 @@ class AblConfig:
 
 @with_field_docs
 @dataclass
+class CleanDataConfig:
+    """The trusted clean subset the "ft" and "fp" defences fine-tune on: drawn, fixed by the session's seed,
+    from the session's training images the attack left untouched, never from the test split. Give ``count``
+    or ``fraction``, not both; neither means the server's default, 5% of the training set."""
+
+    count: Optional[int] = None
+    """Images in the subset, >= 1."""
+    fraction: Optional[float] = None
+    """The subset as a share of the session's training set, in (0, 1]."""
+    dataset: str = ""
+    """The dataset drawn from: "" or the session's own dataset name (the only one served for now)."""
+
+
+@with_field_docs
+@dataclass
+class FineTuningConfig:
+    """The fine-tuning stage of the "ft" and "fp" defences, after the plain ``abl.epochs``."""
+
+    epochs: int = 10
+    """Epochs of fine-tuning on the clean subset, in [1, 1000]; they are numbered on from abl.epochs."""
+    learning_rate: Optional[float] = None
+    """The constant fine-tuning learning rate, in (0, 10]; None lets the server choose a tenth of
+    abl.learning_rate."""
+
+
+@with_field_docs
+@dataclass
+class FinePruningConfig:
+    """How far the "fp" defence prunes the last conv stage before fine-tuning."""
+
+    max_accuracy_drop: float = 0.04
+    """Pruning stops before the clean subset's accuracy falls more than this below the unpruned model's, in
+    [0, 1]."""
+    max_prune_ratio: float = 0.9
+    """The most of the stage's channels pruned whatever the accuracy, in [0, 1)."""
+
+
+@with_field_docs
+@dataclass
 class SessionConfig:
     """Everything a session needs. Every field but the ones left None is sent, so the server trains exactly
     what this says; for those it chooses, and the session's resolved config says what it chose."""
@@ -178,6 +220,13 @@ class SessionConfig:
     """"cpu", "gpu" or "gpu:N"; "" means the server's configured device."""
     display_name: str = ""
     """Free text shown in listings."""
+    clean_data: Optional[CleanDataConfig] = None
+    """"ft" and "fp" only (the server refuses it for other defences): the trusted clean subset; None is not
+    sent and means the server's default, 5% of the training set."""
+    fine_tuning: Optional[FineTuningConfig] = None
+    """"ft" and "fp" only: the fine-tuning stage; None means the server's defaults."""
+    fine_pruning: Optional[FinePruningConfig] = None
+    """"fp" only: how far pruning goes; None means the server's defaults."""
 
     def to_proto(self) -> pb.SessionConfig:
         a, abl = self.attack, self.abl
@@ -192,7 +241,7 @@ class SessionConfig:
             ("ranking", "RANKING", RANKINGS),
         ):
             abl_fields[name] = _enum_value(f"abl.{name}", enum, abl_fields[name], values)
-        return pb.SessionConfig(
+        msg = pb.SessionConfig(
             display_name=self.display_name,
             dataset=dataset_to_proto(self.dataset),
             attack=attack_to_proto(a),
@@ -201,6 +250,13 @@ class SessionConfig:
             device=self.device,
             seed=self.seed,
         )
+        if self.clean_data is not None:
+            msg.clean_data.CopyFrom(clean_data_to_proto(self.clean_data))
+        if self.fine_tuning is not None:
+            msg.fine_tuning.CopyFrom(pb.FineTuning(**_set_fields(self.fine_tuning)))
+        if self.fine_pruning is not None:
+            msg.fine_pruning.CopyFrom(pb.FinePruning(**_set_fields(self.fine_pruning)))
+        return msg
 
     @classmethod
     def from_proto(cls, msg: pb.SessionConfig) -> SessionConfig:
@@ -230,7 +286,27 @@ class SessionConfig:
             seed=msg.seed,
             device=msg.device,
             display_name=msg.display_name,
+            clean_data=(CleanDataConfig(
+                count=msg.clean_data.count if msg.clean_data.HasField("count") else None,
+                fraction=msg.clean_data.fraction if msg.clean_data.HasField("fraction") else None,
+                dataset=msg.clean_data.dataset) if msg.HasField("clean_data") else None),
+            fine_tuning=values(FineTuningConfig, msg.fine_tuning, {}) if msg.HasField("fine_tuning") else None,
+            fine_pruning=(values(FinePruningConfig, msg.fine_pruning, {})
+                          if msg.HasField("fine_pruning") else None),
         )
+
+
+def clean_data_to_proto(c: CleanDataConfig) -> pb.CleanData:
+    """``c`` as sent: count or fraction, whichever is set (AblError INVALID_ARGUMENT for both)."""
+    if c.count is not None and c.fraction is not None:
+        raise AblError(grpc.StatusCode.INVALID_ARGUMENT,
+                       "clean_data takes count or fraction, not both")
+    return pb.CleanData(**_set_fields(c))
+
+
+def _set_fields(dc) -> dict:
+    """``dc``'s fields that are not None: unset means the server's default."""
+    return {f.name: getattr(dc, f.name) for f in dataclasses.fields(dc) if getattr(dc, f.name) is not None}
 
 
 def dataset_to_proto(d: DatasetConfig) -> pb.DatasetSpec:

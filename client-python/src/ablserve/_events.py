@@ -1,5 +1,5 @@
 """Typed session events: one frozen dataclass per kind of ``SessionEvent``. Phases and states are lower-case
-names ("isolation", "isolated", "unlearning", "training"; "queued", "running", "succeeded", "failed",
+names ("isolation", "isolated", "unlearning", "training", "finetuning"; "queued", "running", "succeeded", "failed",
 "cancelled", "interrupted")."""
 from __future__ import annotations
 
@@ -257,6 +257,8 @@ class FinalResult:
     predicted class (columns, "predicted class"); its rows sum to each class's test images and its diagonal over
     them is ``class_accuracy``. None from a server older than the field. Plot it with
     :meth:`Session.plot_confusion_matrix`."""
+    pruned_channels: int = 0
+    """Defense "fp": how many channels of the model's last conv stage were pruned; 0 for other defences."""
 
     def _repr_html_(self) -> str:
         rows = [("clean accuracy", self.clean_accuracy), ("attack success rate", self.attack_success_rate),
@@ -265,6 +267,8 @@ class FinalResult:
         rows += [(f"class {label} accuracy", a) for label, a in enumerate(self.class_accuracy)]
         if self.verdict is not None:
             rows.append(("backdoor check", str(self.verdict)))
+        if self.pruned_channels:
+            rows.append(("pruned channels", self.pruned_channels))
         return html_table("FinalResult", rows)
 
 
@@ -310,7 +314,7 @@ def confusion_frame(m: pb.ConfusionMatrix) -> Optional[pd.DataFrame]:
 def final_result(m: pb.FinalResult, sequence: Optional[int] = None, time: Optional[datetime] = None) -> FinalResult:
     return FinalResult(m.clean_accuracy, m.attack_success_rate, m.isolation_precision, m.isolation_recall,
                        m.epochs, m.elapsed_ms, sequence, time, tuple(m.class_accuracy), backdoor_verdict(m.verdict),
-                       confusion_frame(m.confusion_matrix))
+                       confusion_frame(m.confusion_matrix), m.pruned_channels)
 
 
 def isolation_result(m: pb.IsolationResult, sequence: Optional[int] = None,

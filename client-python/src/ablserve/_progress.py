@@ -39,8 +39,10 @@ class PhaseProgress:
         if isinstance(event, PhaseChange):
             self.close()
             # A phase after the turning epoch runs to the end, from wherever the turn came (isolate_early).
+            fine_tuning = self._session.config.fine_tuning
             totals = {"isolation": abl.isolation_epochs, "unlearning": abl.epochs - event.epoch,
-                      "training": abl.epochs - event.epoch}
+                      "training": abl.epochs - event.epoch,
+                      "finetuning": fine_tuning.epochs if fine_tuning is not None else 0}
             if not self._bars:
                 tqdm.write(f"phase {event.phase} from epoch {event.epoch}", file=sys.stderr)
             elif event.phase in totals:

@@ -28,6 +28,7 @@ class Phase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PHASE_ISOLATED: _ClassVar[Phase]
     PHASE_UNLEARNING: _ClassVar[Phase]
     PHASE_TRAINING: _ClassVar[Phase]
+    PHASE_FINETUNING: _ClassVar[Phase]
 
 class AttackKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -85,6 +86,8 @@ class Defense(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DEFENSE_UNSPECIFIED: _ClassVar[Defense]
     DEFENSE_ABL: _ClassVar[Defense]
     DEFENSE_NONE: _ClassVar[Defense]
+    DEFENSE_FT: _ClassVar[Defense]
+    DEFENSE_FP: _ClassVar[Defense]
 
 class UnlearningMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -109,6 +112,7 @@ PHASE_ISOLATION: Phase
 PHASE_ISOLATED: Phase
 PHASE_UNLEARNING: Phase
 PHASE_TRAINING: Phase
+PHASE_FINETUNING: Phase
 ATTACK_KIND_UNSPECIFIED: AttackKind
 ATTACK_KIND_NONE: AttackKind
 ATTACK_KIND_BADNETS: AttackKind
@@ -142,6 +146,8 @@ LOSS_REDUCTION_BATCH_MEAN: LossReduction
 DEFENSE_UNSPECIFIED: Defense
 DEFENSE_ABL: Defense
 DEFENSE_NONE: Defense
+DEFENSE_FT: Defense
+DEFENSE_FP: Defense
 UNLEARNING_MODE_UNSPECIFIED: UnlearningMode
 UNLEARNING_MODE_GGA: UnlearningMode
 UNLEARNING_MODE_FINETUNE_THEN_ASCENT: UnlearningMode
@@ -262,7 +268,7 @@ class AblConfig(_message.Message):
     def __init__(self, epochs: _Optional[int] = ..., isolation_epochs: _Optional[int] = ..., isolation_ratio: _Optional[float] = ..., isolation_loss: _Optional[_Union[IsolationLoss, str]] = ..., lga_gamma: _Optional[float] = ..., flooding_level: _Optional[float] = ..., loss_reduction: _Optional[_Union[LossReduction, str]] = ..., learning_rate: _Optional[float] = ..., unlearning_weight: _Optional[float] = ..., batch_size: _Optional[int] = ..., momentum: _Optional[float] = ..., weight_decay: _Optional[float] = ..., step_report_interval: _Optional[int] = ..., defense: _Optional[_Union[Defense, str]] = ..., unlearning_mode: _Optional[_Union[UnlearningMode, str]] = ..., unlearning_learning_rate: _Optional[float] = ..., ascent_epochs: _Optional[int] = ..., ranking: _Optional[_Union[Ranking, str]] = ..., suspect_filtering: bool = ..., augmentation: bool = ..., isolation_expansion: bool = ..., isolate_early: bool = ..., final_decay_epochs: _Optional[int] = ..., trigger_probe: bool = ...) -> None: ...
 
 class SessionConfig(_message.Message):
-    __slots__ = ("display_name", "dataset", "attack", "model", "abl", "device", "seed")
+    __slots__ = ("display_name", "dataset", "attack", "model", "abl", "device", "seed", "clean_data", "fine_tuning", "fine_pruning")
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     DATASET_FIELD_NUMBER: _ClassVar[int]
     ATTACK_FIELD_NUMBER: _ClassVar[int]
@@ -270,6 +276,9 @@ class SessionConfig(_message.Message):
     ABL_FIELD_NUMBER: _ClassVar[int]
     DEVICE_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
+    CLEAN_DATA_FIELD_NUMBER: _ClassVar[int]
+    FINE_TUNING_FIELD_NUMBER: _ClassVar[int]
+    FINE_PRUNING_FIELD_NUMBER: _ClassVar[int]
     display_name: str
     dataset: DatasetSpec
     attack: AttackSpec
@@ -277,7 +286,36 @@ class SessionConfig(_message.Message):
     abl: AblConfig
     device: str
     seed: int
-    def __init__(self, display_name: _Optional[str] = ..., dataset: _Optional[_Union[DatasetSpec, _Mapping]] = ..., attack: _Optional[_Union[AttackSpec, _Mapping]] = ..., model: _Optional[_Union[ModelSpec, _Mapping]] = ..., abl: _Optional[_Union[AblConfig, _Mapping]] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ...) -> None: ...
+    clean_data: CleanData
+    fine_tuning: FineTuning
+    fine_pruning: FinePruning
+    def __init__(self, display_name: _Optional[str] = ..., dataset: _Optional[_Union[DatasetSpec, _Mapping]] = ..., attack: _Optional[_Union[AttackSpec, _Mapping]] = ..., model: _Optional[_Union[ModelSpec, _Mapping]] = ..., abl: _Optional[_Union[AblConfig, _Mapping]] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., clean_data: _Optional[_Union[CleanData, _Mapping]] = ..., fine_tuning: _Optional[_Union[FineTuning, _Mapping]] = ..., fine_pruning: _Optional[_Union[FinePruning, _Mapping]] = ...) -> None: ...
+
+class CleanData(_message.Message):
+    __slots__ = ("dataset", "count", "fraction")
+    DATASET_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    FRACTION_FIELD_NUMBER: _ClassVar[int]
+    dataset: str
+    count: int
+    fraction: float
+    def __init__(self, dataset: _Optional[str] = ..., count: _Optional[int] = ..., fraction: _Optional[float] = ...) -> None: ...
+
+class FineTuning(_message.Message):
+    __slots__ = ("epochs", "learning_rate")
+    EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    LEARNING_RATE_FIELD_NUMBER: _ClassVar[int]
+    epochs: int
+    learning_rate: float
+    def __init__(self, epochs: _Optional[int] = ..., learning_rate: _Optional[float] = ...) -> None: ...
+
+class FinePruning(_message.Message):
+    __slots__ = ("max_accuracy_drop", "max_prune_ratio")
+    MAX_ACCURACY_DROP_FIELD_NUMBER: _ClassVar[int]
+    MAX_PRUNE_RATIO_FIELD_NUMBER: _ClassVar[int]
+    max_accuracy_drop: float
+    max_prune_ratio: float
+    def __init__(self, max_accuracy_drop: _Optional[float] = ..., max_prune_ratio: _Optional[float] = ...) -> None: ...
 
 class Session(_message.Message):
     __slots__ = ("id", "config", "state", "phase", "epoch", "queue_position", "failure_reason", "created_at", "started_at", "finished_at", "result", "device", "priority", "owner", "slot")
@@ -558,7 +596,7 @@ class StateChange(_message.Message):
     def __init__(self, state: _Optional[_Union[SessionState, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class FinalResult(_message.Message):
-    __slots__ = ("clean_accuracy", "attack_success_rate", "isolation_precision", "isolation_recall", "epochs", "elapsed_ms", "class_accuracy", "verdict", "confusion_matrix")
+    __slots__ = ("clean_accuracy", "attack_success_rate", "isolation_precision", "isolation_recall", "epochs", "elapsed_ms", "class_accuracy", "verdict", "confusion_matrix", "pruned_channels")
     CLEAN_ACCURACY_FIELD_NUMBER: _ClassVar[int]
     ATTACK_SUCCESS_RATE_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_PRECISION_FIELD_NUMBER: _ClassVar[int]
@@ -568,6 +606,7 @@ class FinalResult(_message.Message):
     CLASS_ACCURACY_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     CONFUSION_MATRIX_FIELD_NUMBER: _ClassVar[int]
+    PRUNED_CHANNELS_FIELD_NUMBER: _ClassVar[int]
     clean_accuracy: float
     attack_success_rate: float
     isolation_precision: float
@@ -577,7 +616,8 @@ class FinalResult(_message.Message):
     class_accuracy: _containers.RepeatedScalarFieldContainer[float]
     verdict: BackdoorVerdict
     confusion_matrix: ConfusionMatrix
-    def __init__(self, clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., isolation_precision: _Optional[float] = ..., isolation_recall: _Optional[float] = ..., epochs: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., class_accuracy: _Optional[_Iterable[float]] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ..., confusion_matrix: _Optional[_Union[ConfusionMatrix, _Mapping]] = ...) -> None: ...
+    pruned_channels: int
+    def __init__(self, clean_accuracy: _Optional[float] = ..., attack_success_rate: _Optional[float] = ..., isolation_precision: _Optional[float] = ..., isolation_recall: _Optional[float] = ..., epochs: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., class_accuracy: _Optional[_Iterable[float]] = ..., verdict: _Optional[_Union[BackdoorVerdict, _Mapping]] = ..., confusion_matrix: _Optional[_Union[ConfusionMatrix, _Mapping]] = ..., pruned_channels: _Optional[int] = ...) -> None: ...
 
 class ConfusionMatrix(_message.Message):
     __slots__ = ("num_classes", "counts")

@@ -8,6 +8,8 @@ import com.google.inject.multibindings.MapBinder;
 import io.ablserve.server.train.AblDefense;
 import io.ablserve.server.train.Defense;
 import io.ablserve.server.train.DefenseStrategy;
+import io.ablserve.server.train.FinePruningDefense;
+import io.ablserve.server.train.FineTuningDefense;
 import io.ablserve.server.train.PlainTraining;
 import java.util.Map;
 
@@ -38,5 +40,7 @@ public final class DefenseModule extends AbstractModule {
     MapBinder<Defense, DefenseStrategy> defenses = defenses(binder());
     defenses.addBinding(Defense.NONE).to(PlainTraining.class);
     defenses.addBinding(Defense.ABL).to(AblDefense.class);
+    defenses.addBinding(Defense.FT).to(FineTuningDefense.class);
+    defenses.addBinding(Defense.FP).to(FinePruningDefense.class);
   }
 }

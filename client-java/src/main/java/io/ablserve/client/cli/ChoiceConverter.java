@@ -71,7 +71,11 @@ abstract class ChoiceConverter<E> implements ITypeConverter<E> {
 
   static final class DefenseChoice extends ChoiceConverter<Defense> {
     DefenseChoice() {
-      super(Map.of("abl", Defense.DEFENSE_ABL, "none", Defense.DEFENSE_NONE));
+      super(Map.of(
+          "abl", Defense.DEFENSE_ABL,
+          "none", Defense.DEFENSE_NONE,
+          "ft", Defense.DEFENSE_FT,
+          "fp", Defense.DEFENSE_FP));
     }
   }
 

@@ -5,11 +5,14 @@ import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.BackdoorVerdict;
 import io.ablserve.v1.BlendPattern;
+import io.ablserve.v1.CleanData;
 import io.ablserve.v1.Dataset;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.EpochSummary;
 import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.FinalResult;
+import io.ablserve.v1.FinePruning;
+import io.ablserve.v1.FineTuning;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.PatchCorner;
@@ -120,6 +123,22 @@ final class ReportFormat {
     table.row("augmentation", onOff(abl.hasAugmentation(), abl.getAugmentation()));
     table.row("isolation expansion", onOff(abl.hasIsolationExpansion(), abl.getIsolationExpansion()));
     table.row("isolate early", onOff(abl.hasIsolateEarly(), abl.getIsolateEarly()));
+    if (config.hasCleanData()) {
+      CleanData clean = config.getCleanData();
+      table.row("clean data", clean.hasCount() ? clean.getCount() + " images"
+          : clean.hasFraction() ? percent(clean.getFraction()) + " of the training set" : "default");
+    }
+    if (config.hasFineTuning()) {
+      FineTuning ft = config.getFineTuning();
+      table.row("fine-tuning", opt(ft.hasEpochs(), ft.getEpochs()) + " epochs, lr "
+          + opt(ft.hasLearningRate(), ft.getLearningRate()));
+    }
+    if (config.hasFinePruning()) {
+      FinePruning fp = config.getFinePruning();
+      table.row("fine-pruning", "max accuracy drop "
+          + (fp.hasMaxAccuracyDrop() ? percent(fp.getMaxAccuracyDrop()) : "default")
+          + ", max ratio " + opt(fp.hasMaxPruneRatio(), fp.getMaxPruneRatio()));
+    }
     table.row("seed", opt(config.hasSeed(), config.getSeed()));
     table.row("device", device);
     return table.render();
@@ -246,13 +265,16 @@ final class ReportFormat {
       table.row("  class " + label + (label == targetLabel ? " (target)" : ""),
           percent(r.getClassAccuracy(label)));
     }
-    String rendered = table
+    table
         .row("attack success rate (ASR)", percent(r.getAttackSuccessRate()))
         .row("isolation precision", percent(r.getIsolationPrecision()))
         .row("isolation recall", percent(r.getIsolationRecall()))
         .row("epochs", Integer.toString(r.getEpochs()))
-        .row("elapsed", elapsed(r.getElapsedMs()))
-        .render();
+        .row("elapsed", elapsed(r.getElapsedMs()));
+    if (r.getPrunedChannels() > 0) {
+      table.row("pruned channels", Integer.toString(r.getPrunedChannels()));
+    }
+    String rendered = table.render();
     return r.getVerdict().getTested()
         ? rendered + verdictLine(r.getVerdict(), targetLabel) + "\n"
         : rendered;
@@ -310,6 +332,11 @@ final class ReportFormat {
         result.getIsolationRecall(), result.getEpochs(), result.getElapsedMs());
   }
 
+  /** The epochs a session with the resolved {@code config} trains: abl.epochs plus any fine-tuning epochs. */
+  static int totalEpochs(SessionConfig config) {
+    return config.getAbl().getEpochs() + (config.hasFineTuning() ? config.getFineTuning().getEpochs() : 0);
+  }
+
   /** The {@code list} table. */
   static String sessionsTable(List<Session> sessions) {
     TextTable table = new TextTable(
@@ -318,7 +345,7 @@ final class ReportFormat {
     for (Session s : sessions) {
       boolean running = s.getState() == SessionState.SESSION_STATE_RUNNING;
       boolean queued = s.getState() == SessionState.SESSION_STATE_QUEUED;
-      int epochs = s.getConfig().getAbl().getEpochs();
+      int epochs = totalEpochs(s.getConfig());
       table.row(
           s.getId(),
           s.getConfig().getDisplayName().isEmpty() ? NONE : s.getConfig().getDisplayName(),

@@ -38,7 +38,7 @@ final class RunCommand extends ClientCommand {
     out.print(ReportFormat.config(session.getConfig()));
     out.flush();
 
-    int epochs = session.getConfig().getAbl().getEpochs();
+    int epochs = ReportFormat.totalEpochs(session.getConfig());
     ProgressDisplay progress = progressBar(noProgress) ? ProgressDisplay.bar(err, epochs) : ProgressDisplay.none();
     SessionFollower follower = new SessionFollower(
         client, out, progress, epochs, ReportFormat.targetLabel(session.getConfig()));

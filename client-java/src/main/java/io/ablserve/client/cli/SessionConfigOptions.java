@@ -4,6 +4,7 @@ import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.BlendPattern;
+import io.ablserve.v1.CleanData;
 import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.Defense;
@@ -14,6 +15,7 @@ import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Ranking;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.UnlearningMode;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
 /**
@@ -150,11 +152,49 @@ final class SessionConfigOptions {
           + " (server default: small-cnn).")
   ModelArch model;
 
-  @Option(names = "--defense", paramLabel = "abl|none",
+  @Option(names = "--defense", paramLabel = "abl|none|ft|fp",
       converter = ChoiceConverter.DefenseChoice.class,
-      description = "ABL, or none: plain training, the undefended baseline"
+      description = "ABL; none: plain training, the undefended baseline; ft: plain training, then"
+          + " fine-tuning on a trusted clean subset; fp: fine-pruning, plain training, pruning the last conv"
+          + " stage's channels least active on the clean subset, then fine-tuning"
           + " (server default: abl).")
   Defense defense;
+
+  /** The clean subset's size: a count or a fraction, not both. */
+  static final class CleanDataSize {
+    @Option(names = "--clean-count", paramLabel = "N",
+        description = "ft/fp: images in the trusted clean subset, drawn from the training images the attack"
+            + " left untouched (server default: 5% of the training set).")
+    Integer count;
+
+    @Option(names = "--clean-fraction", paramLabel = "FRACTION",
+        description = "ft/fp: the clean subset as a share of the training set, in (0, 1]"
+            + " (server default: 0.05).")
+    Double fraction;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  CleanDataSize cleanDataSize;
+
+  @Option(names = "--finetune-epochs", paramLabel = "N",
+      description = "ft/fp: epochs of fine-tuning on the clean subset after --epochs, in [1, 1000]"
+          + " (server default: 10).")
+  Integer finetuneEpochs;
+
+  @Option(names = "--finetune-lr", paramLabel = "LR",
+      description = "ft/fp: the constant fine-tuning learning rate, in (0, 10]"
+          + " (server default: a tenth of --lr).")
+  Double finetuneLearningRate;
+
+  @Option(names = "--prune-max-accuracy-drop", paramLabel = "DROP",
+      description = "fp: stop pruning before the clean subset's accuracy falls more than this, in [0, 1]"
+          + " (server default: 0.04).")
+  Double pruneMaxAccuracyDrop;
+
+  @Option(names = "--prune-max-ratio", paramLabel = "RATIO",
+      description = "fp: the most of the last conv stage's channels pruned, in [0, 1)"
+          + " (server default: 0.9).")
+  Double pruneMaxRatio;
 
   @Option(names = "--epochs", paramLabel = "T",
       description = "Total epochs (isolation + unlearning)"
@@ -329,6 +369,26 @@ final class SessionConfigOptions {
     AblConfig abl = ablConfig();
     if (!abl.equals(AblConfig.getDefaultInstance())) {
       config.setAbl(abl);
+    }
+    if (cleanDataSize != null) {
+      CleanData.Builder clean = config.getCleanDataBuilder();
+      if (cleanDataSize.count != null) {
+        clean.setCount(cleanDataSize.count);
+      } else {
+        clean.setFraction(cleanDataSize.fraction);
+      }
+    }
+    if (finetuneEpochs != null) {
+      config.getFineTuningBuilder().setEpochs(finetuneEpochs);
+    }
+    if (finetuneLearningRate != null) {
+      config.getFineTuningBuilder().setLearningRate(finetuneLearningRate);
+    }
+    if (pruneMaxAccuracyDrop != null) {
+      config.getFinePruningBuilder().setMaxAccuracyDrop(pruneMaxAccuracyDrop);
+    }
+    if (pruneMaxRatio != null) {
+      config.getFinePruningBuilder().setMaxPruneRatio(pruneMaxRatio);
     }
     return config.build();
   }

@@ -33,7 +33,7 @@ final class WatchCommand extends ClientCommand {
     String sessionId = session.getId();
     out.println(ReportFormat.sessionLine(session));
     out.flush();
-    int epochs = session.getConfig().getAbl().getEpochs();
+    int epochs = ReportFormat.totalEpochs(session.getConfig());
     ProgressDisplay progress = progressBar(noProgress) ? ProgressDisplay.bar(err, epochs) : ProgressDisplay.none();
     SessionFollower follower = new SessionFollower(
         client, out, progress, epochs, ReportFormat.targetLabel(session.getConfig()));

@@ -13,8 +13,11 @@ import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.BackdoorVerdict;
 import io.ablserve.v1.BlendPattern;
+import io.ablserve.v1.CleanData;
 import io.ablserve.v1.Defense;
 import io.ablserve.v1.FilterResult;
+import io.ablserve.v1.FinePruning;
+import io.ablserve.v1.FineTuning;
 import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.LabelMode;
@@ -143,6 +146,32 @@ class AblCliTest {
   }
 
   @Test
+  void run_sendsTheBaselineDefenseOptions() {
+    execute("run", "--no-progress", "--defense", "FP", "--clean-count", "300", "--finetune-epochs", "3",
+        "--finetune-lr", "0.002", "--prune-max-accuracy-drop", "0.02", "--prune-max-ratio", "0.5");
+    execute("run", "--no-progress", "--defense", "ft", "--clean-fraction", "0.1");
+
+    SessionConfig fp = server.service.creates.get(0).getConfig();
+    assertThat(fp.getAbl().getDefense()).isEqualTo(Defense.DEFENSE_FP);
+    assertThat(fp.getCleanData()).isEqualTo(CleanData.newBuilder().setCount(300).build());
+    assertThat(fp.getFineTuning()).isEqualTo(FineTuning.newBuilder().setEpochs(3).setLearningRate(0.002).build());
+    assertThat(fp.getFinePruning())
+        .isEqualTo(FinePruning.newBuilder().setMaxAccuracyDrop(0.02).setMaxPruneRatio(0.5).build());
+    SessionConfig ft = server.service.creates.get(1).getConfig();
+    assertThat(ft.getAbl().getDefense()).isEqualTo(Defense.DEFENSE_FT);
+    assertThat(ft.getCleanData()).isEqualTo(CleanData.newBuilder().setFraction(0.1).build());
+    assertThat(ft.hasFineTuning()).isFalse(); // unset: the server's defaults
+    assertThat(ft.hasFinePruning()).isFalse();
+  }
+
+  @Test
+  void run_refusesACleanCountAndFractionTogether() {
+    assertThat(execute("run", "--no-progress", "--defense", "ft", "--clean-count", "10", "--clean-fraction",
+        "0.1")).isEqualTo(2);
+    assertThat(server.service.creates).isEmpty();
+  }
+
+  @Test
   void run_negatableFlags_sendFalseWhenNegatedAndTrueWhenGiven() {
     execute("run", "--no-progress", "--no-suspect-filtering", "--augmentation", "--no-isolation-expansion",
         "--isolate-early");
@@ -165,7 +194,7 @@ class AblCliTest {
       {"--attack", "sig"}, {"--attack", "wanet"}, {"--attack", "CL"},
       {"--model", "small-cnn"}, {"--model", "WRN-16-1"}, {"--model", "resnet-18"},
       {"--model", "resnet-34"},
-      {"--defense", "abl"}, {"--defense", "None"},
+      {"--defense", "abl"}, {"--defense", "None"}, {"--defense", "FT"}, {"--defense", "fp"},
       {"--unlearning-mode", "gga"}, {"--unlearning-mode", "Finetune-Then-Ascent"},
       {"--ranking", "global"}, {"--ranking", "PER-CLASS"},
     };
@@ -181,12 +210,12 @@ class AblCliTest {
     assertThat(sent.subList(7, 11)).extracting(c -> c.getModel().getArch()).containsExactly(
         ModelArch.MODEL_ARCH_SMALL_CNN, ModelArch.MODEL_ARCH_WRN_16_1,
         ModelArch.MODEL_ARCH_RESNET_18, ModelArch.MODEL_ARCH_RESNET_34);
-    assertThat(sent.subList(11, 13)).extracting(c -> c.getAbl().getDefense())
-        .containsExactly(Defense.DEFENSE_ABL, Defense.DEFENSE_NONE);
-    assertThat(sent.subList(13, 15)).extracting(c -> c.getAbl().getUnlearningMode())
+    assertThat(sent.subList(11, 15)).extracting(c -> c.getAbl().getDefense())
+        .containsExactly(Defense.DEFENSE_ABL, Defense.DEFENSE_NONE, Defense.DEFENSE_FT, Defense.DEFENSE_FP);
+    assertThat(sent.subList(15, 17)).extracting(c -> c.getAbl().getUnlearningMode())
         .containsExactly(UnlearningMode.UNLEARNING_MODE_GGA,
             UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT);
-    assertThat(sent.subList(15, 17)).extracting(c -> c.getAbl().getRanking())
+    assertThat(sent.subList(17, 19)).extracting(c -> c.getAbl().getRanking())
         .containsExactly(Ranking.RANKING_GLOBAL, Ranking.RANKING_PER_CLASS);
   }
 

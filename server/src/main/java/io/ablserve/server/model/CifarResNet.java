@@ -55,6 +55,7 @@ final class CifarResNet {
     return inWidth != outWidth || stride != 1;
   }
 
+  /** The stem, the four stages, a {@link ChannelMask} on the last stage's output, pooling and the classifier. */
   private static Block create(int[] blocksPerStage, int numClasses) {
     SequentialBlock net = new SequentialBlock()
         .add(Residual.conv3x3(64, 1))
@@ -68,7 +69,8 @@ final class CifarResNet {
         inWidth = WIDTHS[stage];
       }
     }
-    return net.add(Pool.globalAvgPool2dBlock())
+    return net.add(new ChannelMask())
+        .add(Pool.globalAvgPool2dBlock())
         .add(Blocks.batchFlattenBlock())
         .add(Linear.builder().setUnits(numClasses).build());
   }

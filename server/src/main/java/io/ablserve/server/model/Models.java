@@ -47,11 +47,14 @@ public final class Models {
     };
   }
 
-  /** conv(32)-BN-ReLU-pool, conv(64)-BN-ReLU-pool, dense(128)-ReLU, dense(classes). */
+  /**
+   * conv(32)-BN-ReLU-pool, conv(64)-BN-ReLU-pool, {@link ChannelMask}, dense(128)-ReLU, dense(classes).
+   */
   static Block smallCnn(int numClasses) {
     return new SequentialBlock()
         .addAll(convBlock(32))
         .addAll(convBlock(64))
+        .add(new ChannelMask())
         .add(Blocks.batchFlattenBlock())
         .add(Linear.builder().setUnits(128).build())
         .add(Activation.reluBlock())

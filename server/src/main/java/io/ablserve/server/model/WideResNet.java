@@ -52,7 +52,10 @@ final class WideResNet {
     }
   }
 
-  /** WRN-depth-widen: a 3x3 stem and three groups of (depth - 4) / 6 blocks of widths 16, 32, 64 x widen. */
+  /**
+   * WRN-depth-widen: a 3x3 stem and three groups of (depth - 4) / 6 blocks of widths 16, 32, 64 x widen, the
+   * final BN-ReLU, then a {@link ChannelMask} before the pooled classifier.
+   */
   static Block create(int depth, int widen, int numClasses) {
     checkShape(depth, widen);
     int blocksPerGroup = (depth - 4) / 6;
@@ -67,6 +70,7 @@ final class WideResNet {
     }
     return net.add(BatchNorm.builder().build())
         .add(Activation.reluBlock())
+        .add(new ChannelMask())
         .add(Pool.globalAvgPool2dBlock())
         .add(Blocks.batchFlattenBlock())
         .add(Linear.builder().setUnits(numClasses).build());

@@ -28,6 +28,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
@@ -45,9 +46,9 @@ public final class FileCheckpoints implements Checkpoints {
   private static final Logger logger = Logger.getLogger(FileCheckpoints.class.getName());
   private static final String STATE = "state.properties";
   private static final List<String> FILES =
-      List.of("parameters.bin", "optimizer.bin", "isolated.bin", "kept.bin", "suspects.bin");
+      List.of("parameters.bin", "optimizer.bin", "isolated.bin", "kept.bin", "suspects.bin", "pruned.bin");
   /** Files a checkpoint saved before they existed may lack: read as empty. */
-  private static final String OPTIONAL_FILE = "suspects.bin";
+  private static final Set<String> OPTIONAL_FILES = Set.of("suspects.bin", "pruned.bin");
 
   private final Path folder;
   private final LongSupplier lastEventSequence;
@@ -72,7 +73,8 @@ public final class FileCheckpoints implements Checkpoints {
     deleteRecursively(temporary);
     PrivateFiles.createDirectories(temporary);
     byte[][] contents = {
-      state.parameters(), state.optimizer(), ints(state.isolated()), ints(state.kept()), ints(state.suspects())
+      state.parameters(), state.optimizer(), ints(state.isolated()), ints(state.kept()), ints(state.suspects()),
+      ints(state.pruned())
     };
     Properties properties = new Properties();
     for (int i = 0; i < FILES.size(); i++) {
@@ -157,8 +159,8 @@ public final class FileCheckpoints implements Checkpoints {
     byte[][] contents = new byte[FILES.size()][];
     for (int i = 0; i < FILES.size(); i++) {
       Path file = checkpoint.resolve(FILES.get(i));
-      if (FILES.get(i).equals(OPTIONAL_FILE) && !Files.exists(file)
-          && properties.getProperty("crc32." + OPTIONAL_FILE) == null) {
+      if (OPTIONAL_FILES.contains(FILES.get(i)) && !Files.exists(file)
+          && properties.getProperty("crc32." + FILES.get(i)) == null) {
         contents[i] = ints(new int[0]);
         continue;
       }
@@ -182,7 +184,8 @@ public final class FileCheckpoints implements Checkpoints {
         doubles(properties.getProperty("class_accuracy", "")),
         verdict(properties),
         contents[0],
-        contents[1]);
+        contents[1],
+        ints(contents[5]));
   }
 
   /** The verdict a checkpoint recorded; {@link Verdict#NOT_TESTED} for one saved before verdicts existed. */

@@ -5,12 +5,14 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.Device;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
+import io.ablserve.server.data.CleanData;
 import io.ablserve.server.data.DatasetInfo;
 import io.ablserve.server.data.DatasetRef;
 import io.ablserve.server.model.ModelArch;
 import io.ablserve.server.train.AblConfig;
 import io.ablserve.server.train.Defense;
 import io.ablserve.server.train.Experiment;
+import io.ablserve.server.train.FineTuning;
 import io.ablserve.server.train.IsolationLossKind;
 import io.ablserve.server.train.LossReduction;
 import io.ablserve.server.train.Ranking;
@@ -73,15 +75,20 @@ public final class SessionConfigResolver {
     checkLength("display_name", request.getDisplayName(), MAX_DISPLAY_NAME_CHARS);
     checkLength("dataset.name", request.getDataset().getName(), MAX_DATASET_NAME_CHARS);
     checkLength("device", request.getDevice(), MAX_DEVICE_CHARS);
+    checkLength("clean_data.dataset", request.getCleanData().getDataset(), MAX_DATASET_NAME_CHARS);
     DatasetSpec dataset = request.getDataset();
     String datasetName = dataset.getName().isEmpty() ? DEFAULT_DATASET : dataset.getName();
+    AblConfig abl = abl(request.getAbl());
+    checkFineTuningFields(request, abl.defense());
     Experiment experiment =
         new Experiment(
             new DatasetRef(datasetName, dataset.getTrainLimit(), dataset.getTestLimit()),
             attack(request.getAttack()),
             model(request.getModel()),
-            abl(request.getAbl()),
-            request.hasSeed() ? request.getSeed() : 0L);
+            abl,
+            request.hasSeed() ? request.getSeed() : 0L,
+            cleanData(request.getCleanData(), datasetName),
+            fineTuning(request, abl));
     Device device =
         devices.resolve(request.getDevice().isEmpty() ? defaultDevice : request.getDevice());
     validator.validate(experiment);
@@ -100,9 +107,61 @@ public final class SessionConfigResolver {
       return experiment;
     }
     int channels = shapes.describe(experiment.dataset().name()).channels();
-    return new Experiment(
-        experiment.dataset(), attack.withCl(attack.cl().forChannels(channels)), experiment.model(),
-        experiment.abl(), experiment.seed());
+    return experiment.withAttack(attack.withCl(attack.cl().forChannels(channels)));
+  }
+
+  /**
+   * Refuses {@code clean_data}, {@code fine_tuning} and {@code fine_pruning} for a defence that would not use
+   * them, rather than silently ignoring what the caller asked for.
+   */
+  private static void checkFineTuningFields(SessionConfig request, Defense defense) {
+    String[] fields = {"clean_data", "fine_tuning", "fine_pruning"};
+    boolean[] set = {request.hasCleanData(), request.hasFineTuning(), request.hasFinePruning()};
+    boolean[] used = {defense.usesCleanData(), defense.usesCleanData(), defense == Defense.FP};
+    for (int i = 0; i < fields.length; i++) {
+      if (set[i] && !used[i]) {
+        throw new IllegalArgumentException(
+            fields[i] + " is used only by " + (i == 2 ? "DEFENSE_FP" : "DEFENSE_FT and DEFENSE_FP")
+                + "; unset it for abl.defense DEFENSE_" + defense);
+      }
+    }
+  }
+
+  /**
+   * {@code spec} with its unset fields at {@link CleanData#DEFAULTS}. The subset comes from the session's own
+   * dataset, named or not: a session's worker is handed that dataset alone, and an upload is its owner's.
+   */
+  static CleanData cleanData(io.ablserve.v1.CleanData spec, String sessionDataset) {
+    if (!spec.getDataset().isEmpty() && !spec.getDataset().equals(sessionDataset)) {
+      throw new IllegalArgumentException(
+          "clean_data.dataset must be empty or the session's dataset.name '" + sessionDataset
+              + "': the clean subset is drawn from the session's own training split, got "
+              + UserText.quote(spec.getDataset()));
+    }
+    String dataset = "";
+    return switch (spec.getSizeCase()) {
+      case COUNT -> {
+        if (spec.getCount() < 1) {
+          throw new IllegalArgumentException(
+              "clean_data.count must be in [1, " + CleanData.MAX_COUNT + "], got " + spec.getCount());
+        }
+        yield new CleanData(dataset, spec.getCount(), 0);
+      }
+      case FRACTION -> new CleanData(dataset, 0, spec.getFraction());
+      case SIZE_NOT_SET -> new CleanData(dataset, 0, CleanData.DEFAULTS.fraction());
+    };
+  }
+
+  /** The fine-tuning and pruning fields with their unset ones at {@link FineTuning#defaultsFor}. */
+  static FineTuning fineTuning(SessionConfig request, AblConfig abl) {
+    FineTuning d = FineTuning.defaultsFor(abl);
+    io.ablserve.v1.FineTuning ft = request.getFineTuning();
+    io.ablserve.v1.FinePruning fp = request.getFinePruning();
+    return new FineTuning(
+        ft.hasEpochs() ? ft.getEpochs() : d.epochs(),
+        ft.hasLearningRate() ? ft.getLearningRate() : d.learningRate(),
+        fp.hasMaxAccuracyDrop() ? fp.getMaxAccuracyDrop() : d.maxAccuracyDrop(),
+        fp.hasMaxPruneRatio() ? fp.getMaxPruneRatio() : d.maxPruneRatio());
   }
 
   /** {@code spec} with its unset fields at {@link AttackConfig#DEFAULTS}. */
@@ -162,7 +221,9 @@ public final class SessionConfigResolver {
           case DEFENSE_UNSPECIFIED -> d.defense();
           case DEFENSE_ABL -> Defense.ABL;
           case DEFENSE_NONE -> Defense.NONE;
-          case UNRECOGNIZED -> throw unknown("abl.defense", "ABL, NONE", spec.getDefenseValue());
+          case DEFENSE_FT -> Defense.FT;
+          case DEFENSE_FP -> Defense.FP;
+          case UNRECOGNIZED -> throw unknown("abl.defense", "ABL, NONE, FT, FP", spec.getDefenseValue());
         });
     UnlearningMode mode =
         switch (spec.getUnlearningMode()) {
@@ -202,6 +263,32 @@ public final class SessionConfigResolver {
   }
 
   private static SessionConfig echo(String displayName, Experiment e, Device device) {
+    SessionConfig.Builder echo = echoCommon(displayName, e, device);
+    Defense defense = e.abl().defense();
+    if (defense.usesCleanData()) {
+      CleanData clean = e.cleanData();
+      io.ablserve.v1.CleanData.Builder cleanData = io.ablserve.v1.CleanData.newBuilder().setDataset(clean.dataset());
+      if (clean.count() > 0) {
+        cleanData.setCount(clean.count());
+      } else {
+        cleanData.setFraction(clean.fraction());
+      }
+      echo.setCleanData(cleanData)
+          .setFineTuning(
+              io.ablserve.v1.FineTuning.newBuilder()
+                  .setEpochs(e.fineTuning().epochs())
+                  .setLearningRate(e.fineTuning().learningRate()));
+    }
+    if (defense == Defense.FP) {
+      echo.setFinePruning(
+          io.ablserve.v1.FinePruning.newBuilder()
+              .setMaxAccuracyDrop(e.fineTuning().maxAccuracyDrop())
+              .setMaxPruneRatio(e.fineTuning().maxPruneRatio()));
+    }
+    return echo.build();
+  }
+
+  private static SessionConfig.Builder echoCommon(String displayName, Experiment e, Device device) {
     AttackConfig attack = e.attack();
     AblConfig abl = e.abl();
     return SessionConfig.newBuilder()
@@ -240,6 +327,8 @@ public final class SessionConfigResolver {
                     switch (abl.defense()) {
                       case ABL -> io.ablserve.v1.Defense.DEFENSE_ABL;
                       case NONE -> io.ablserve.v1.Defense.DEFENSE_NONE;
+                      case FT -> io.ablserve.v1.Defense.DEFENSE_FT;
+                      case FP -> io.ablserve.v1.Defense.DEFENSE_FP;
                     })
                 .setUnlearningMode(
                     switch (abl.unlearningMode()) {
@@ -261,8 +350,7 @@ public final class SessionConfigResolver {
                 .setFinalDecayEpochs(abl.finalDecayEpochs())
                 .setTriggerProbe(abl.triggerProbe()))
         .setDevice(DeviceResolver.apiName(device))
-        .setSeed(e.seed())
-        .build();
+        .setSeed(e.seed());
   }
 
   private static io.ablserve.v1.ModelArch apiModelArch(ModelArch arch) {

@@ -40,6 +40,7 @@ public final class TelemetryEvents {
       case ISOLATED -> Phase.PHASE_ISOLATED;
       case UNLEARNING -> Phase.PHASE_UNLEARNING;
       case TRAINING -> Phase.PHASE_TRAINING;
+      case FINETUNING -> Phase.PHASE_FINETUNING;
     };
   }
 
@@ -152,6 +153,7 @@ public final class TelemetryEvents {
         .setElapsedMs(o.elapsedMs())
         .addAllClassAccuracy(Doubles.asList(o.classAccuracy()))
         .setVerdict(verdict(o.verdict()))
+        .setPrunedChannels(o.prunedChannels())
         .build();
   }
 

@@ -7,6 +7,7 @@ import ai.djl.training.Trainer;
 import io.ablserve.server.data.AugmentationPolicy;
 import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.data.PoisonedSet;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
@@ -22,13 +23,24 @@ public final class AblTrainer {
   static final int EVAL_BATCH = 512;
 
   private final AblConfig config;
+  private final FineTuning fineTuning;
   private final DefenseStrategy defense;
   private final TrainingListener listener;
   private final BooleanSupplier cancelled;
 
   public AblTrainer(
       AblConfig config, DefenseStrategy defense, TrainingListener listener, BooleanSupplier cancelled) {
+    this(config, FineTuning.defaultsFor(config), defense, listener, cancelled);
+  }
+
+  public AblTrainer(
+      AblConfig config,
+      FineTuning fineTuning,
+      DefenseStrategy defense,
+      TrainingListener listener,
+      BooleanSupplier cancelled) {
     this.config = requireNonNull(config, "config");
+    this.fineTuning = requireNonNull(fineTuning, "fineTuning");
     this.defense = requireNonNull(defense, "defense");
     this.listener = requireNonNull(listener, "listener");
     this.cancelled = requireNonNull(cancelled, "cancelled");
@@ -39,12 +51,15 @@ public final class AblTrainer {
    * epoch on the clean and triggered test sets, saving a checkpoint after each. With {@code from}, the
    * model and optimizer already hold its parameters and the run goes on after its epoch, the defence's
    * sets restored rather than computed again. Each epoch's shuffling and augmentation draw from a generator
-   * seeded with ({@code seed}, epoch), so a resumed run shuffles as an uninterrupted one would.
+   * seeded with ({@code seed}, epoch), so a resumed run shuffles as an uninterrupted one would. {@code
+   * clean} is the trusted clean subset a fine-tuning defence trains on (empty for the others); it joins the
+   * loaders after the training samples, normalised with the training set's statistics.
    */
   public TrainingOutcome train(
       Trainer trainer,
       MomentumSgd sgd,
       PoisonedSet data,
+      ImageSet clean,
       ImageSet cleanTest,
       ImageSet triggeredTest,
       AugmentationPolicy augmentation,
@@ -56,6 +71,12 @@ public final class AblTrainer {
     LearningRate learningRate = sgd.learningRate();
     ImageSet train = data.images();
     BatchLoader.ChannelStats stats = BatchLoader.ChannelStats.of(train);
+    int trainSize = train.size();
+    boolean[] poisoned = data.poisoned();
+    if (clean.size() > 0) {
+      train = concat(train, clean);
+      poisoned = Arrays.copyOf(poisoned, train.size());
+    }
     int maxBatch = Math.max(EVAL_BATCH, 2 * config.batchSize());
     BatchLoader plain = new BatchLoader(train, stats, maxBatch, device);
     Evaluator evaluator =
@@ -75,13 +96,30 @@ public final class AblTrainer {
             plain,
             new BatchLoader(train, stats, maxBatch, device, augmentation, rng),
             evaluator,
-            data.poisoned(),
+            poisoned,
             listener,
             cancelled);
-    Progress progress = new Progress(trainer, sgd, epochs, checkpoints, rng, seed, config.epochs());
+    Progress progress =
+        new Progress(
+            trainer, sgd, epochs, checkpoints, rng, seed, defense.totalEpochs(config, fineTuning));
     from.ifPresent(progress::restore);
+    int[] cleanIndices = new int[clean.size()];
+    for (int i = 0; i < cleanIndices.length; i++) {
+      cleanIndices[i] = trainSize + i;
+    }
     return defense.train(
-        new TrainingRun(config, data, evaluator, epochs, learningRate, progress, rng, listener, start));
+        new TrainingRun(
+            config, fineTuning, data, cleanIndices, evaluator, epochs, learningRate, progress, rng, listener,
+            start));
+  }
+
+  /** {@code a}'s samples followed by {@code b}'s, images of the same shape and classes. */
+  private static ImageSet concat(ImageSet a, ImageSet b) {
+    byte[] pixels = Arrays.copyOf(a.pixels(), a.pixels().length + b.pixels().length);
+    System.arraycopy(b.pixels(), 0, pixels, a.pixels().length, b.pixels().length);
+    int[] labels = Arrays.copyOf(a.labels(), a.size() + b.size());
+    System.arraycopy(b.labels(), 0, labels, a.size(), b.size());
+    return new ImageSet(pixels, labels, a.channels(), a.height(), a.width(), a.numClasses());
   }
 
   /**

@@ -5,5 +5,14 @@ public enum Defense {
   /** Anti-Backdoor Learning: isolation, then unlearning. */
   ABL,
   /** Plain cross-entropy training for every epoch: the undefended baseline. */
-  NONE
+  NONE,
+  /** Fine-tuning: plain training, then fine-tuning on the trusted clean subset. */
+  FT,
+  /** Fine-pruning (Liu et al. 2018): plain training, pruning the last conv stage, then fine-tuning. */
+  FP;
+
+  /** Whether the defence fine-tunes on the session's trusted clean subset ({@code clean_data}). */
+  public boolean usesCleanData() {
+    return this == FT || this == FP;
+  }
 }

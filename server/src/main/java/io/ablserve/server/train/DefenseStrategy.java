@@ -11,4 +11,9 @@ public interface DefenseStrategy {
 
   /** Runs the remaining epochs of {@code run} and returns its figures ({@link TrainingRun#outcome()}). */
   TrainingOutcome train(TrainingRun run);
+
+  /** The epochs a run of this defence trains in all: the session's {@code abl.epochs} unless it adds some. */
+  default int totalEpochs(AblConfig config, FineTuning fineTuning) {
+    return config.epochs();
+  }
 }

@@ -37,6 +37,10 @@ final class Evaluator {
     return train;
   }
 
+  Trainer trainer() {
+    return trainer;
+  }
+
   /** Cross-entropy of each of the training {@code samples}, in their order. */
   float[] sampleLosses(int[] samples) {
     float[] out = new float[samples.length];
@@ -179,7 +183,7 @@ final class Evaluator {
   }
 
   /** Runs {@code pass} with this thread's PyTorch grad mode off, restoring it after. */
-  private static void withoutGradients(Runnable pass) {
+  static void withoutGradients(Runnable pass) {
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {

@@ -12,6 +12,7 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import io.ablserve.server.data.AugmentationPolicy;
+import io.ablserve.server.data.CleanData;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetInfo;
 import io.ablserve.server.data.DatasetSplit;
@@ -57,6 +58,38 @@ public final class ExperimentRunner {
     }
   }
 
+  /** {@code split}'s training set as {@code experiment}'s attack poisons it. */
+  private static PoisonedSet poisoned(Experiment experiment, DatasetSplit split) {
+    // Separate seeded streams: the poisoned set does not depend on how training shuffles.
+    Random poisonRng = new Random(experiment.seed() ^ 0x5DEECE66DL);
+    return Poisoning.poisonTrain(split.train(), experiment.attack(), poisonRng);
+  }
+
+  /** The poisoned training set and the clean subset a run of {@code experiment} trains on. */
+  Prepared prepare(Experiment experiment) throws IOException {
+    DatasetSplit split = catalog.load(experiment.dataset());
+    PoisonedSet train = poisoned(experiment, split);
+    return new Prepared(split, train, cleanSubset(experiment, split, train));
+  }
+
+  /** A run's data before training: the split, its poisoned training set and the clean subset. */
+  record Prepared(DatasetSplit split, PoisonedSet train, CleanData.Subset clean) {}
+
+  /**
+   * The trusted clean subset a fine-tuning defence trains on, drawn from the session's training split
+   * without the images the attack touched (poisoned or noise-mode); empty for the other defences.
+   */
+  static CleanData.Subset cleanSubset(Experiment experiment, DatasetSplit split, PoisonedSet train) {
+    if (!experiment.abl().defense().usesCleanData()) {
+      return CleanData.Subset.none(split.train());
+    }
+    boolean[] touched = train.poisoned().clone();
+    for (int i = 0; i < touched.length; i++) {
+      touched[i] |= train.noiseMode()[i];
+    }
+    return experiment.cleanData().draw(split.train(), touched, train.images().size(), experiment.seed());
+  }
+
   /**
    * Runs the experiment to the end on {@code device}, without checkpoints. Throws {@link
    * TrainingCancelledException} within one step of {@code cancelled} turning true.
@@ -82,11 +115,11 @@ public final class ExperimentRunner {
       throws IOException {
     AblConfig abl = experiment.abl();
     DefenseStrategy defense = strategy(abl.defense());
-    DatasetSplit split = catalog.load(experiment.dataset());
-    // Separate seeded streams: the poisoned set does not depend on how training shuffles.
-    Random poisonRng = new Random(experiment.seed() ^ 0x5DEECE66DL);
-    PoisonedSet train = Poisoning.poisonTrain(split.train(), experiment.attack(), poisonRng);
+    Prepared prepared = prepare(experiment);
+    DatasetSplit split = prepared.split();
+    PoisonedSet train = prepared.train();
     ImageSet triggered = Poisoning.triggeredTest(split.test(), experiment.attack());
+    ImageSet clean = prepared.clean().images();
     ImageSet shape = split.train();
     Block block =
         Models.create(
@@ -116,10 +149,10 @@ public final class ExperimentRunner {
                 ? AugmentationPolicy.forDataset(experiment.dataset().name(), shape)
                 : AugmentationPolicy.NONE;
         TrainingOutcome trained =
-            new AblTrainer(abl, defense, listener, cancelled)
+            new AblTrainer(abl, experiment.fineTuning(), defense, listener, cancelled)
                 .train(
-                    trainer, sgd, train, split.test(), triggered, augmentation, experiment.seed(), from,
-                    checkpoints);
+                    trainer, sgd, train, clean, split.test(), triggered, augmentation, experiment.seed(),
+                    from, checkpoints);
         // The trainer normalised with these statistics; they are a pure function of the training set.
         BatchLoader.ChannelStats stats = BatchLoader.ChannelStats.of(train.images());
         NetworkSpec network =

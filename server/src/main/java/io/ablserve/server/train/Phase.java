@@ -9,5 +9,7 @@ public enum Phase {
   /** Epochs t >= T_te: descent on the kept set, ascent on the isolated set. */
   UNLEARNING,
   /** Plain cross-entropy training of the undefended baseline ({@link Defense#NONE}). */
-  TRAINING
+  TRAINING,
+  /** Fine-tuning on the trusted clean subset after plain training ({@link Defense#FT}, {@link Defense#FP}). */
+  FINETUNING
 }

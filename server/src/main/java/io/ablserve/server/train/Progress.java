@@ -38,6 +38,7 @@ final class Progress {
   private double attackSuccessRate = Double.NaN;
   private double[] classAccuracy = new double[0];
   private Verdict verdict = Verdict.NOT_TESTED;
+  private int[] pruned = new int[0];
 
   Progress(
       Trainer trainer, MomentumSgd sgd, Epochs epochs, Checkpoints checkpoints, Random rng, long seed,
@@ -64,6 +65,7 @@ final class Progress {
     attackSuccessRate = state.attackSuccessRate();
     classAccuracy = state.classAccuracy();
     verdict = state.verdict();
+    pruned = state.pruned();
     epochs.resumeAt(state.step());
   }
 
@@ -133,6 +135,16 @@ final class Progress {
     save(isolated.length == 0 ? Phase.TRAINING : Phase.UNLEARNING);
   }
 
+  /** The channels a pruning defence masked, ascending; empty if none. */
+  int[] pruned() {
+    return pruned;
+  }
+
+  /** Records the channels a pruning defence masked; saved with the epoch that ends next. */
+  void pruned(int[] channels) {
+    this.pruned = channels.clone();
+  }
+
   /** Replaces the kept set, after suspects left it; saved with the epoch that ends next. */
   void keep(int[] kept) {
     this.kept = kept;
@@ -148,7 +160,9 @@ final class Progress {
         classAccuracy,
         verdict,
         totalEpochs,
-        (System.nanoTime() - start) / 1_000_000);
+        (System.nanoTime() - start) / 1_000_000,
+        new long[0],
+        pruned.length);
   }
 
   private void save(Phase phase) {
@@ -161,7 +175,7 @@ final class Progress {
           new TrainingState(
               epoch, phase, isolated, kept, suspects, epochs.step(), precision, recall, cleanAccuracy,
               attackSuccessRate, classAccuracy, verdict, parameters.toByteArray(),
-              sgd.saveState(trainer.getModel().getBlock())));
+              sgd.saveState(trainer.getModel().getBlock()), pruned));
     } catch (IOException e) {
       // Training goes on: a failed checkpoint costs a longer redo after a crash, not the run.
       logger.log(Level.WARNING, "checkpoint after epoch " + epoch + " not saved", e);

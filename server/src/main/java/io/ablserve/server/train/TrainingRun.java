@@ -15,7 +15,9 @@ import java.util.Random;
  */
 public final class TrainingRun {
   private final AblConfig config;
+  private final FineTuning fineTuning;
   private final PoisonedSet data;
+  private final int[] clean;
   private final Evaluator evaluator;
   private final Epochs epochs;
   private final LearningRate learningRate;
@@ -27,7 +29,9 @@ public final class TrainingRun {
 
   TrainingRun(
       AblConfig config,
+      FineTuning fineTuning,
       PoisonedSet data,
+      int[] clean,
       Evaluator evaluator,
       Epochs epochs,
       LearningRate learningRate,
@@ -36,7 +40,9 @@ public final class TrainingRun {
       TrainingListener listener,
       long start) {
     this.config = requireNonNull(config, "config");
+    this.fineTuning = requireNonNull(fineTuning, "fineTuning");
     this.data = requireNonNull(data, "data");
+    this.clean = requireNonNull(clean, "clean");
     this.evaluator = requireNonNull(evaluator, "evaluator");
     this.epochs = requireNonNull(epochs, "epochs");
     this.learningRate = requireNonNull(learningRate, "learningRate");
@@ -50,6 +56,11 @@ public final class TrainingRun {
   /** The session's hyperparameters. */
   public AblConfig config() {
     return config;
+  }
+
+  /** The fine-tuning stage of the baseline defences. */
+  public FineTuning fineTuning() {
+    return fineTuning;
   }
 
   /** The first epoch still to run: 0, or the one after a restored checkpoint's. */
@@ -73,6 +84,14 @@ public final class TrainingRun {
   /** Every training sample's index, in order. */
   int[] all() {
     return all;
+  }
+
+  /**
+   * The trusted clean subset's samples, in order: indices into the loaders after the training set's ({@link
+   * #all}); empty unless the defence fine-tunes on clean data.
+   */
+  int[] clean() {
+    return clean;
   }
 
   Evaluator evaluator() {

@@ -22,6 +22,8 @@ import static java.util.Objects.requireNonNull;
  * @param verdict the backdoor check's verdict; {@link Verdict#NOT_TESTED} before the ranking or without it
  * @param parameters the model's parameters, DJL's {@code Block.saveParameters} format
  * @param optimizer the optimizer's momentum buffers ({@link MomentumSgd})
+ * @param pruned the channels of the last conv stage a pruning defence masked ({@link
+ *     io.ablserve.server.model.ChannelMask}), ascending; empty for the other defences and before pruning
  */
 public record TrainingState(
     int epoch,
@@ -37,8 +39,10 @@ public record TrainingState(
     double[] classAccuracy,
     Verdict verdict,
     byte[] parameters,
-    byte[] optimizer) {
+    byte[] optimizer,
+    int[] pruned) {
   public TrainingState {
+    requireNonNull(pruned, "pruned");
     requireNonNull(phase, "phase");
     requireNonNull(isolated, "isolated");
     requireNonNull(kept, "kept");
@@ -50,6 +54,16 @@ public record TrainingState(
     if (epoch < -1) {
       throw new IllegalArgumentException("epoch must be >= -1, got " + epoch);
     }
+  }
+
+  /** A state with nothing pruned. */
+  public TrainingState(
+      int epoch, Phase phase, int[] isolated, int[] kept, int[] suspects, long step, double isolationPrecision,
+      double isolationRecall, double cleanAccuracy, double attackSuccessRate, double[] classAccuracy,
+      Verdict verdict, byte[] parameters, byte[] optimizer) {
+    this(
+        epoch, phase, isolated, kept, suspects, step, isolationPrecision, isolationRecall, cleanAccuracy,
+        attackSuccessRate, classAccuracy, verdict, parameters, optimizer, new int[0]);
   }
 
   /** True once the ranking is done: its sets are restored, not computed again. */

@@ -49,7 +49,8 @@ final class WorkerEvents {
         r.getEpochs(), r.getElapsedMs())
         .withConfusionMatrix(
             r.hasConfusionMatrix() ? r.getConfusionMatrix().getCountsList().stream().mapToLong(Long::longValue).toArray()
-                : new long[0]);
+                : new long[0])
+        .withPrunedChannels(r.getPrunedChannels());
   }
 
   private static io.ablserve.server.train.BackdoorCheckReport check(io.ablserve.v1.BackdoorCheckResult c) {
@@ -76,6 +77,7 @@ final class WorkerEvents {
       case PHASE_ISOLATED -> Phase.ISOLATED;
       case PHASE_UNLEARNING -> Phase.UNLEARNING;
       case PHASE_TRAINING -> Phase.TRAINING;
+      case PHASE_FINETUNING -> Phase.FINETUNING;
       default -> throw new IllegalArgumentException("unknown phase " + phase);
     };
   }

@@ -74,6 +74,7 @@ class FileCheckpointsTest {
     assertThat(read.verdict().classEvidence()).containsExactly(Double.NaN, 8.25);
     assertThat(read.parameters()).containsExactly(state.parameters());
     assertThat(read.optimizer()).containsExactly(state.optimizer());
+    assertThat(read.pruned()).containsExactly(6, 17);
     assertThat(checkpoints.lastEventSequence()).isEqualTo(41);
   }
 
@@ -92,6 +93,23 @@ class FileCheckpointsTest {
 
     assertThat(read.suspects()).isEmpty();
     assertThat(read.isolated()).containsExactly(1, 5, 9);
+  }
+
+  @Test
+  void latest_readsACheckpointSavedBeforePruningWasKept_withNothingPruned() throws Exception {
+    FileCheckpoints checkpoints = checkpoints(1);
+    checkpoints.save(state(2, (byte) 1));
+    Path saved = folder().resolve("000000");
+    Files.delete(saved.resolve("pruned.bin"));
+    Path properties = saved.resolve("state.properties");
+    Files.write(
+        properties,
+        Files.readAllLines(properties).stream().filter(l -> !l.startsWith("crc32.pruned.bin")).toList());
+
+    TrainingState read = checkpoints.latest().orElseThrow();
+
+    assertThat(read.pruned()).isEmpty();
+    assertThat(read.suspects()).containsExactly(4);
   }
 
   @Test
@@ -185,7 +203,7 @@ class FileCheckpointsTest {
     return new TrainingState(
         epoch, Phase.UNLEARNING, new int[] {1, 5, 9}, new int[] {0, 2, 3}, new int[] {4}, 300, 0.75, Double.NaN, 0.5,
         0.25, new double[] {0.5, 0.25}, new Verdict(true, true, 3, 8.25, 6.0, 3, 1, new double[] {Double.NaN, 8.25}),
-        parameters, new byte[] {fill, 2, 3});
+        parameters, new byte[] {fill, 2, 3}, new int[] {6, 17});
   }
 
   private static List<String> children(Path folder) throws IOException {

@@ -1,0 +1,100 @@
+"""The paper's baseline defences from Python: "ft" and "fp" with the trusted clean subset, the fine-tuning stage
+and fine-pruning's bounds; unset means the server's default, the resolved config echoes what it chose, and a
+defence that does not use them refuses them."""
+from __future__ import annotations
+
+import grpc
+import pytest
+
+import ablserve
+from ablserve._proto.v1 import session_pb2 as pb
+from conftest import long_config
+
+
+def test_unsetBaselineOptions_areNotSent():
+    msg = ablserve.SessionConfig(abl=ablserve.AblConfig(defense="ft")).to_proto()
+    assert msg.abl.defense == pb.DEFENSE_FT
+    assert not msg.HasField("clean_data")
+    assert not msg.HasField("fine_tuning")
+    assert not msg.HasField("fine_pruning")
+
+
+def test_baselineOptions_sendOnlyWhatIsSet_andRoundTrip():
+    config = ablserve.SessionConfig(
+        abl=ablserve.AblConfig(defense="fp"),
+        clean_data=ablserve.CleanDataConfig(count=300),
+        fine_tuning=ablserve.FineTuningConfig(epochs=3),
+        fine_pruning=ablserve.FinePruningConfig(max_accuracy_drop=0.02))
+    msg = config.to_proto()
+    assert msg.abl.defense == pb.DEFENSE_FP
+    assert msg.clean_data.WhichOneof("size") == "count"
+    assert msg.clean_data.count == 300
+    assert msg.fine_tuning.epochs == 3
+    assert not msg.fine_tuning.HasField("learning_rate")  # the server's default: a tenth of the training rate
+    assert msg.fine_pruning.max_accuracy_drop == 0.02
+    assert ablserve.SessionConfig.from_proto(msg) == config
+
+
+def test_cleanData_takesCountOrFraction_notBoth():
+    config = ablserve.SessionConfig(abl=ablserve.AblConfig(defense="ft"),
+                                    clean_data=ablserve.CleanDataConfig(count=10, fraction=0.1))
+    with pytest.raises(ablserve.AblError) as refused:
+        config.to_proto()
+    assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "clean_data takes count or fraction, not both" in str(refused.value)
+
+
+def test_unknownDefense_isRefusedNamingTheChoices():
+    with pytest.raises(ablserve.AblError) as refused:
+        ablserve.SessionConfig(abl=ablserve.AblConfig(defense="nad")).to_proto()
+    assert "abl.defense must be one of 'abl', 'none', 'ft', 'fp', got 'nad'" in str(refused.value)
+
+
+def test_fp_resolvesUnsetBaselineOptionsToTheServerDefaults(client):
+    config = long_config("fine-pruning defaults")
+    config.abl.defense = "fp"
+    session = client.create_session(config, priority=-100)
+    try:
+        resolved = session.config
+        assert resolved.abl.defense == "fp"
+        assert resolved.clean_data == ablserve.CleanDataConfig(fraction=0.05)
+        assert resolved.fine_tuning.epochs == 10
+        assert resolved.fine_tuning.learning_rate == pytest.approx(config.abl.learning_rate / 10)
+        assert resolved.fine_pruning == ablserve.FinePruningConfig()
+    finally:
+        session.cancel()
+
+
+def test_baselineOptions_forADefenseThatDoesNotUseThem_areRefused(client):
+    config = long_config("abl with clean data")
+    config.clean_data = ablserve.CleanDataConfig(count=100)
+    with pytest.raises(ablserve.AblError) as refused:
+        client.create_session(config)
+    assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "clean_data is used only by DEFENSE_FT and DEFENSE_FP" in str(refused.value)
+
+
+def test_fpSession_finesTunesAfterPruning_andItsSavedModelIsThePrunedOne(client):
+    config = ablserve.SessionConfig(
+        dataset=ablserve.DatasetConfig("fashion-mnist", train_limit=600, test_limit=200),
+        attack=ablserve.AttackConfig("badnets", poison_rate=0.1),
+        abl=ablserve.AblConfig(defense="fp", epochs=2, isolation_epochs=1, batch_size=64),
+        clean_data=ablserve.CleanDataConfig(count=64),
+        fine_tuning=ablserve.FineTuningConfig(epochs=1),
+        seed=3,
+        display_name="pytest fine-pruning")
+    session = client.create_session(config).wait(progress=False)
+    try:
+        assert session.state == "succeeded"
+        assert session.result.epochs == 3
+        assert session.result.pruned_channels > 0
+        epochs = session.metrics()
+        assert list(epochs["phase"]) == ["training", "training", "finetuning"]
+        assert list(epochs["epoch"]) == [0, 1, 2]
+        # The saved model carries no mask: the pruned channels are folded into its classifier, so it
+        # evaluates as the session's last epoch did.
+        evaluation = session.evaluate(attack="badnets")
+        assert evaluation.clean_accuracy == pytest.approx(session.result.clean_accuracy, abs=1e-9)
+        assert evaluation.attack_success_rate == pytest.approx(session.result.attack_success_rate, abs=1e-9)
+    finally:
+        session.delete()

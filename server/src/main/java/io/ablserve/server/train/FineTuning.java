@@ -1,0 +1,51 @@
+package io.ablserve.server.train;
+
+/**
+ * The baseline defences' second stage ({@link Defense#FT}, {@link Defense#FP}): fine-tuning on the trusted
+ * clean subset after plain training, and fine-pruning's stopping rule. Messages name the v1 API field
+ * ({@code fine_tuning.<field>}); {@link #DEFAULTS} is the one place the defaults live.
+ *
+ * @param epochs fine-tuning epochs on the clean subset, after the session's {@code abl.epochs}, in [1,
+ *     1000]; default 10, as the paper's baselines fine-tune
+ * @param learningRate the fine-tuning learning rate, constant, in (0, 10]; default a tenth of the training
+ *     rate ({@link #defaultLearningRate}): the small subset should move a trained model, not retrain it
+ * @param maxAccuracyDrop fine-pruning: pruning stops before the clean subset's accuracy falls more than this
+ *     below the unpruned model's, in [0, 1]; default 0.04, the 4 points Liu et al. allow
+ * @param maxPruneRatio fine-pruning: the most of the last stage's channels pruned whatever the accuracy, in
+ *     [0, 1); default 0.9
+ */
+public record FineTuning(int epochs, double learningRate, double maxAccuracyDrop, double maxPruneRatio) {
+  public static final FineTuning DEFAULTS =
+      new FineTuning(10, defaultLearningRate(AblConfig.DEFAULTS.learningRate()), 0.04, 0.9);
+
+  public FineTuning {
+    check(epochs >= 1 && epochs <= 1000, "fine_tuning.epochs must be in [1, 1000], got " + epochs);
+    check(
+        learningRate > 0 && learningRate <= 10,
+        "fine_tuning.learning_rate must be in (0, 10], got " + learningRate);
+    check(
+        maxAccuracyDrop >= 0 && maxAccuracyDrop <= 1,
+        "fine_pruning.max_accuracy_drop must be in [0, 1], got " + maxAccuracyDrop);
+    check(
+        maxPruneRatio >= 0 && maxPruneRatio < 1,
+        "fine_pruning.max_prune_ratio must be in [0, 1), got " + maxPruneRatio);
+  }
+
+  /** The defaults, with the fine-tuning rate a tenth of {@code abl}'s training rate. */
+  public static FineTuning defaultsFor(AblConfig abl) {
+    return new FineTuning(
+        DEFAULTS.epochs, defaultLearningRate(abl.learningRate()), DEFAULTS.maxAccuracyDrop,
+        DEFAULTS.maxPruneRatio);
+  }
+
+  /** The fine-tuning rate when none is given: a tenth of the session's training rate. */
+  public static double defaultLearningRate(double trainingLearningRate) {
+    return trainingLearningRate / 10;
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

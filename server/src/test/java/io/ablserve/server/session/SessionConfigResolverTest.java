@@ -1,0 +1,138 @@
+package io.ablserve.server.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+
+import io.ablserve.server.data.CleanData;
+import io.ablserve.server.data.DatasetInfo;
+import io.ablserve.server.train.Defense;
+import io.ablserve.server.train.FineTuning;
+import io.ablserve.v1.AblConfig;
+import io.ablserve.v1.DatasetSpec;
+import io.ablserve.v1.FinePruning;
+import io.ablserve.v1.FineTuning.Builder;
+import io.ablserve.v1.SessionConfig;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** The clean subset and the fine-tuning stage of the FT and FP baselines, as the resolver reads them. */
+class SessionConfigResolverTest {
+  private final SessionConfigResolver resolver =
+      new SessionConfigResolver(
+          new DeviceResolver(() -> 0), "cpu", e -> {}, name -> new DatasetInfo(name, 1, 28, 28, 10));
+
+  private static SessionConfig config(io.ablserve.v1.Defense defense, UnaryOperator<SessionConfig.Builder> edit) {
+    return edit.apply(
+            SessionConfig.newBuilder()
+                .setDataset(DatasetSpec.newBuilder().setName("fashion-mnist"))
+                .setAbl(AblConfig.newBuilder().setDefense(defense).setLearningRate(0.02)))
+        .build();
+  }
+
+  @Test
+  void fineTuning_unsetFieldsResolveToTheDefaults_andAreEchoed() throws Exception {
+    ResolvedSession resolved = resolver.resolve(config(io.ablserve.v1.Defense.DEFENSE_FP, b -> b));
+
+    assertThat(resolved.experiment().abl().defense()).isEqualTo(Defense.FP);
+    assertThat(resolved.experiment().cleanData()).isEqualTo(CleanData.DEFAULTS);
+    FineTuning ft = resolved.experiment().fineTuning();
+    assertThat(ft.epochs()).isEqualTo(10);
+    assertThat(ft.learningRate()).isCloseTo(0.002, offset(1e-12)); // lr / 10
+    assertThat(ft.maxAccuracyDrop()).isEqualTo(0.04);
+    assertThat(ft.maxPruneRatio()).isEqualTo(0.9);
+    SessionConfig echo = resolved.config();
+    assertThat(echo.getAbl().getDefense()).isEqualTo(io.ablserve.v1.Defense.DEFENSE_FP);
+    assertThat(echo.getCleanData().getDataset()).isEmpty();
+    assertThat(echo.getCleanData().getFraction()).isEqualTo(0.05);
+    assertThat(echo.getFineTuning().getEpochs()).isEqualTo(10);
+    assertThat(echo.getFineTuning().getLearningRate()).isCloseTo(0.002, offset(1e-12));
+    assertThat(echo.getFinePruning().getMaxAccuracyDrop()).isEqualTo(0.04);
+    assertThat(echo.getFinePruning().getMaxPruneRatio()).isEqualTo(0.9);
+    // The echo resolves to itself.
+    assertThat(resolver.resolve(echo).config()).isEqualTo(echo);
+  }
+
+  @Test
+  void fineTuning_takesTheGivenValues_andFtEchoesNoPruning() throws Exception {
+    ResolvedSession resolved =
+        resolver.resolve(
+            config(
+                io.ablserve.v1.Defense.DEFENSE_FT,
+                b -> b.setCleanData(io.ablserve.v1.CleanData.newBuilder().setDataset("fashion-mnist").setCount(300))
+                    .setFineTuning(io.ablserve.v1.FineTuning.newBuilder().setEpochs(3).setLearningRate(0.05))));
+
+    assertThat(resolved.experiment().cleanData()).isEqualTo(new CleanData("", 300, 0));
+    assertThat(resolved.experiment().fineTuning().epochs()).isEqualTo(3);
+    assertThat(resolved.experiment().fineTuning().learningRate()).isEqualTo(0.05);
+    assertThat(resolved.config().getCleanData().getCount()).isEqualTo(300);
+    assertThat(resolved.config().getCleanData().getDataset()).isEmpty();
+    assertThat(resolved.config().hasFinePruning()).isFalse();
+  }
+
+  @Test
+  void otherDefenses_echoNoCleanData_andRefuseIt() throws Exception {
+    SessionConfig echo = resolver.resolve(config(io.ablserve.v1.Defense.DEFENSE_ABL, b -> b)).config();
+    assertThat(echo.hasCleanData()).isFalse();
+    assertThat(echo.hasFineTuning()).isFalse();
+
+    assertRefused(
+        config(io.ablserve.v1.Defense.DEFENSE_NONE,
+            b -> b.setCleanData(io.ablserve.v1.CleanData.newBuilder().setCount(10))),
+        "clean_data is used only by DEFENSE_FT and DEFENSE_FP; unset it for abl.defense DEFENSE_NONE");
+    assertRefused(
+        config(io.ablserve.v1.Defense.DEFENSE_ABL,
+            b -> b.setFineTuning(io.ablserve.v1.FineTuning.newBuilder().setEpochs(2))),
+        "fine_tuning is used only by DEFENSE_FT and DEFENSE_FP; unset it for abl.defense DEFENSE_ABL");
+    assertRefused(
+        config(io.ablserve.v1.Defense.DEFENSE_FT,
+            b -> b.setFinePruning(FinePruning.newBuilder().setMaxPruneRatio(0.5))),
+        "fine_pruning is used only by DEFENSE_FP; unset it for abl.defense DEFENSE_FT");
+  }
+
+  @Test
+  void cleanData_refusesBadSizesAndOtherDatasets() {
+    assertRefused(clean(c -> c.setCount(0)), "clean_data.count must be in [1, 10000000], got 0");
+    assertRefused(clean(c -> c.setCount(-5)), "clean_data.count must be in [1, 10000000], got -5");
+    assertRefused(clean(c -> c.setFraction(0)), "clean_data.fraction must be in (0, 1], got 0.0");
+    assertRefused(clean(c -> c.setFraction(1.5)), "clean_data.fraction must be in (0, 1], got 1.5");
+    assertRefused(clean(c -> c.setFraction(Double.NaN)), "clean_data.fraction must be in (0, 1], got NaN");
+    assertRefused(
+        clean(c -> c.setDataset("cifar10")),
+        "clean_data.dataset must be empty or the session's dataset.name 'fashion-mnist'");
+    assertRefused(
+        clean(c -> c.setDataset("x".repeat(200))), "clean_data.dataset must have at most 128 characters");
+  }
+
+  @Test
+  void fineTuning_refusesValuesOutOfRange() {
+    assertRefused(tuning(f -> f.setEpochs(0)), "fine_tuning.epochs must be in [1, 1000], got 0");
+    assertRefused(tuning(f -> f.setLearningRate(-1)), "fine_tuning.learning_rate must be in (0, 10], got -1.0");
+    assertRefused(
+        config(io.ablserve.v1.Defense.DEFENSE_FP,
+            b -> b.setFinePruning(FinePruning.newBuilder().setMaxPruneRatio(1))),
+        "fine_pruning.max_prune_ratio must be in [0, 1), got 1.0");
+    assertRefused(
+        config(io.ablserve.v1.Defense.DEFENSE_FP,
+            b -> b.setFinePruning(FinePruning.newBuilder().setMaxAccuracyDrop(-0.1))),
+        "fine_pruning.max_accuracy_drop must be in [0, 1], got -0.1");
+  }
+
+  private static SessionConfig clean(UnaryOperator<io.ablserve.v1.CleanData.Builder> edit) {
+    return config(
+        io.ablserve.v1.Defense.DEFENSE_FT,
+        b -> b.setCleanData(edit.apply(io.ablserve.v1.CleanData.newBuilder())));
+  }
+
+  private static SessionConfig tuning(UnaryOperator<Builder> edit) {
+    return config(
+        io.ablserve.v1.Defense.DEFENSE_FT,
+        b -> b.setFineTuning(edit.apply(io.ablserve.v1.FineTuning.newBuilder())));
+  }
+
+  private void assertRefused(SessionConfig config, String message) {
+    assertThatThrownBy(() -> resolver.resolve(config))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(message);
+  }
+}
