@@ -2,7 +2,8 @@
 # The ABL paper's Table 1 on Fashion-MNIST (issue #14): one attack grid run under each defence, the same data,
 # seed and budget per row, printed in the paper's layout (rows attacks, an ASR/CA pair per defence) with the
 # paper's CIFAR-10 figures beside for orientation.
-#   CELLS    "ATTACK RATE TARGET SEED" lines; default: 10% poison on the held-out targets of issue #13, seed 3.
+#   CELLS    "ATTACK RATE TARGET SEED" lines; default: 10% poison on the held-out targets of issue #13, seed 3
+#            (5% for the clean-label SIG and CL: they poison only target-class images, about 10% of the set).
 #   DEFENSES default "NONE FT FP ABL".
 #   OUT      rows (JSONL); default bench/results/table1.jsonl, appended to: a (label, defence) pair already
 #            there is not run again, so an interrupted grid resumes and rows from bench/abl-grid.sh can be
@@ -21,9 +22,9 @@ cells="${CELLS:-NONE 0.1 0 3
 BADNETS 0.1 6 3
 TROJAN 0.1 9 3
 BLEND 0.1 5 3
-SIG 0.1 8 3
+SIG 0.05 8 3
 WANET 0.1 5 3
-CL 0.1 7 3}"
+CL 0.05 7 3}"
 bench/run-eval.sh --help > /dev/null # compiles once, before the parallel runs
 while read -r attack rate target seed; do
   [ -n "$attack" ] || continue
@@ -43,6 +44,6 @@ done <<< "$cells" | xargs -r -d '\n' -P "${JOBS:-$(nproc)}" -I{} bash -c '
   echo "== $label $defense" >&2
   bench/run-eval.sh --train-limit "$TRAIN_LIMIT" --test-limit "$TEST_LIMIT" --attack "$attack" --poison-rate "$rate" \
     --target "$target" --seed "$seed" --defense "$defense" --label "$label" --results "$OUT" \
-    > "$log" 2>&1 || { echo "FAILED: $label $defense (see $log)" >&2; exit 255; }
+    > "$log" 2>&1 || echo "FAILED: $label $defense (see $log)" >&2
 ' _ {}
 python3 bench/table1.py "$out"
