@@ -17,7 +17,7 @@ import io.ablserve.v1.SessionConfig;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
-/** The clean subset and the fine-tuning stage of the FT and FP baselines, as the resolver reads them. */
+/** The clean subset, the fine-tuning stage and NAD's options of the baselines, as the resolver reads them. */
 class SessionConfigResolverTest {
   private final SessionConfigResolver resolver =
       new SessionConfigResolver(
