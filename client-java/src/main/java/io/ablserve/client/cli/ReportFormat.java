@@ -338,9 +338,13 @@ final class ReportFormat {
         result.getIsolationRecall(), result.getEpochs(), result.getElapsedMs());
   }
 
-  /** The epochs a session with the resolved {@code config} trains: abl.epochs plus any fine-tuning epochs. */
+  /**
+   * The epochs a session with the resolved {@code config} trains: abl.epochs, then any fine-tuning epochs and
+   * NAD's teacher epochs.
+   */
   static int totalEpochs(SessionConfig config) {
-    return config.getAbl().getEpochs() + (config.hasFineTuning() ? config.getFineTuning().getEpochs() : 0);
+    return config.getAbl().getEpochs() + (config.hasFineTuning() ? config.getFineTuning().getEpochs() : 0)
+        + (config.hasNad() ? config.getNad().getTeacherEpochs() : 0);
   }
 
   /** The {@code list} table. */

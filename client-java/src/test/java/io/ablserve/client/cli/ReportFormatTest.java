@@ -264,6 +264,18 @@ class ReportFormatTest {
     assertThat(ReportFormat.config(SessionConfig.getDefaultInstance())).doesNotContain("attention distillation");
   }
 
+  @Test
+  void totalEpochs_countsTheFineTuningAndTheNadTeachersEpochs() {
+    SessionConfig nad = SessionConfig.newBuilder()
+        .setAbl(AblConfig.newBuilder().setDefense(Defense.DEFENSE_NAD).setEpochs(20))
+        .setFineTuning(io.ablserve.v1.FineTuning.newBuilder().setEpochs(10))
+        .setNad(NeuralAttentionDistillation.newBuilder().setTeacherEpochs(5))
+        .build();
+
+    assertThat(ReportFormat.totalEpochs(nad)).isEqualTo(35);
+    assertThat(ReportFormat.totalEpochs(nad.toBuilder().clearNad().build())).isEqualTo(30);
+  }
+
   private static String attackRow(AttackSpec.Builder attack) {
     String table = ReportFormat.config(SessionConfig.newBuilder().setAttack(attack).build());
     return table.lines().filter(line -> line.startsWith("attack "))
