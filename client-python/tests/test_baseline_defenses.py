@@ -35,6 +35,26 @@ def test_baselineOptions_sendOnlyWhatIsSet_andRoundTrip():
     assert ablserve.SessionConfig.from_proto(msg) == config
 
 
+def test_nadOptions_sendOnlyWhatIsSet_andRoundTrip():
+    config = ablserve.SessionConfig(
+        abl=ablserve.AblConfig(defense="nad"),
+        fine_tuning=ablserve.FineTuningConfig(epochs=4),
+        nad=ablserve.NadConfig(teacher_epochs=2, beta=250.0))
+    msg = config.to_proto()
+    assert msg.abl.defense == pb.DEFENSE_NAD
+    assert msg.nad.teacher_epochs == 2
+    assert msg.nad.beta == 250.0
+    assert not msg.HasField("clean_data")
+    assert not msg.HasField("fine_pruning")
+    assert ablserve.SessionConfig.from_proto(msg) == config
+    assert not ablserve.SessionConfig(abl=ablserve.AblConfig(defense="nad")).to_proto().HasField("nad")
+
+
+def test_nad_isLabelledForTheTable1Layout():
+    from ablserve._sweep import DEFENSE_LABELS
+    assert DEFENSE_LABELS["nad"] == "NAD"
+
+
 def test_cleanData_takesCountOrFraction_notBoth():
     config = ablserve.SessionConfig(abl=ablserve.AblConfig(defense="ft"),
                                     clean_data=ablserve.CleanDataConfig(count=10, fraction=0.1))
@@ -46,8 +66,8 @@ def test_cleanData_takesCountOrFraction_notBoth():
 
 def test_unknownDefense_isRefusedNamingTheChoices():
     with pytest.raises(ablserve.AblError) as refused:
-        ablserve.SessionConfig(abl=ablserve.AblConfig(defense="nad")).to_proto()
-    assert "abl.defense must be one of 'abl', 'none', 'ft', 'fp', got 'nad'" in str(refused.value)
+        ablserve.SessionConfig(abl=ablserve.AblConfig(defense="mcr")).to_proto()
+    assert "abl.defense must be one of 'abl', 'none', 'ft', 'fp', 'nad', got 'mcr'" in str(refused.value)
 
 
 def test_fp_resolvesUnsetBaselineOptionsToTheServerDefaults(client):
@@ -65,13 +85,28 @@ def test_fp_resolvesUnsetBaselineOptionsToTheServerDefaults(client):
         session.cancel()
 
 
+def test_nad_resolvesUnsetOptionsToTheServerDefaults(client):
+    config = long_config("nad defaults")
+    config.abl.defense = "nad"
+    session = client.create_session(config, priority=-100)
+    try:
+        resolved = session.config
+        assert resolved.abl.defense == "nad"
+        assert resolved.clean_data == ablserve.CleanDataConfig(fraction=0.05)
+        assert resolved.fine_tuning.epochs == 10
+        assert resolved.nad == ablserve.NadConfig()
+        assert resolved.fine_pruning is None
+    finally:
+        session.cancel()
+
+
 def test_baselineOptions_forADefenseThatDoesNotUseThem_areRefused(client):
     config = long_config("abl with clean data")
     config.clean_data = ablserve.CleanDataConfig(count=100)
     with pytest.raises(ablserve.AblError) as refused:
         client.create_session(config)
     assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert "clean_data is used only by DEFENSE_FT and DEFENSE_FP" in str(refused.value)
+    assert "clean_data is used only by DEFENSE_FT, DEFENSE_FP and DEFENSE_NAD" in str(refused.value)
 
 
 def test_fpSession_finesTunesAfterPruning_andItsSavedModelIsThePrunedOne(client):

@@ -20,6 +20,7 @@ from ._config import (
     DatasetConfig,
     FinePruningConfig,
     FineTuningConfig,
+    NadConfig,
     SessionConfig,
 )
 from ._datasets import Dataset
@@ -64,6 +65,7 @@ __all__ = [
     "FinalResult",
     "FinePruningConfig",
     "FineTuningConfig",
+    "NadConfig",
     "IsolationResult",
     "PhaseChange",
     "SampleImage",

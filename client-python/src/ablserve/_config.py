@@ -16,7 +16,7 @@ ATTACKS = ("none", "badnets", "blend", "trojan", "sig", "wanet", "cl")
 MODELS = ("small_cnn", "wrn_16_1", "resnet_18", "resnet_34")
 ISOLATION_LOSSES = ("lga", "flooding")
 LOSS_REDUCTIONS = ("per_sample", "batch_mean")
-DEFENSES = ("abl", "none", "ft", "fp")
+DEFENSES = ("abl", "none", "ft", "fp", "nad")
 UNLEARNING_MODES = ("gga", "finetune_then_ascent")
 RANKINGS = ("global", "per_class")
 PATCH_CORNERS = ("bottom_right", "bottom_left", "top_left", "top_right")
@@ -128,7 +128,9 @@ class AblConfig:
     """"abl"; "none" for the undefended baseline with the same budget; or the paper's baselines, "ft"
     (plain training, then fine-tuning on the trusted clean subset, :class:`SessionConfig` ``clean_data`` and
     ``fine_tuning``) and "fp" (fine-pruning: plain training, pruning the last conv stage's channels least
-    active on the clean subset, then fine-tuning; ``fine_pruning``)."""
+    active on the clean subset, then fine-tuning; ``fine_pruning``) and "nad" (neural attention distillation:
+    plain training, a teacher fine-tuned on the clean subset, then the model fine-tuned there while matching
+    the teacher's attention maps; ``nad``)."""
     unlearning_mode: str = "gga"
     """"gga" (the paper) or "finetune_then_ascent" (the official code)."""
     unlearning_learning_rate: Optional[float] = None
@@ -167,7 +169,7 @@ class AblConfig:
 @with_field_docs
 @dataclass
 class CleanDataConfig:
-    """The trusted clean subset the "ft" and "fp" defences fine-tune on: drawn, fixed by the session's seed,
+    """The trusted clean subset the "ft", "fp" and "nad" defences fine-tune on: drawn, fixed by the session's seed,
     from the session's training images the attack left untouched, never from the test split. Give ``count``
     or ``fraction``, not both; neither means the server's default, 5% of the training set."""
 
@@ -182,7 +184,8 @@ class CleanDataConfig:
 @with_field_docs
 @dataclass
 class FineTuningConfig:
-    """The fine-tuning stage of the "ft" and "fp" defences, after the plain ``abl.epochs``."""
+    """The fine-tuning stage of the "ft", "fp" and "nad" defences, after the plain ``abl.epochs`` ("nad": the
+    distilled model's epochs, after its teacher's)."""
 
     epochs: int = 10
     """Epochs of fine-tuning on the clean subset, in [1, 1000]; they are numbered on from abl.epochs."""
@@ -205,6 +208,20 @@ class FinePruningConfig:
 
 @with_field_docs
 @dataclass
+class NadConfig:
+    """The "nad" defence's teacher and distillation weight."""
+
+    teacher_epochs: int = 5
+    """Epochs of fine-tuning the teacher on the clean subset (at fine_tuning.learning_rate), in [1, 1000],
+    before the distilled model's fine_tuning.epochs."""
+    beta: float = 10.0
+    """The attention term's weight beside the cross-entropy, in [0, 1e6]: beta times the sum, over the last
+    conv stage and the one before, of the L2 distance between the model's and the teacher's unit-norm
+    attention maps, averaged over the batch."""
+
+
+@with_field_docs
+@dataclass
 class SessionConfig:
     """Everything a session needs. Every field but the ones left None is sent, so the server trains exactly
     what this says; for those it chooses, and the session's resolved config says what it chose."""
@@ -221,12 +238,14 @@ class SessionConfig:
     display_name: str = ""
     """Free text shown in listings."""
     clean_data: Optional[CleanDataConfig] = None
-    """"ft" and "fp" only (the server refuses it for other defences): the trusted clean subset; None is not
+    """"ft", "fp" and "nad" only (the server refuses it for other defences): the trusted clean subset; None is not
     sent and means the server's default, 5% of the training set."""
     fine_tuning: Optional[FineTuningConfig] = None
-    """"ft" and "fp" only: the fine-tuning stage; None means the server's defaults."""
+    """"ft", "fp" and "nad" only: the fine-tuning stage; None means the server's defaults."""
     fine_pruning: Optional[FinePruningConfig] = None
     """"fp" only: how far pruning goes; None means the server's defaults."""
+    nad: Optional[NadConfig] = None
+    """"nad" only: the teacher and the distillation weight; None means the server's defaults."""
 
     def to_proto(self) -> pb.SessionConfig:
         a, abl = self.attack, self.abl
@@ -256,6 +275,8 @@ class SessionConfig:
             msg.fine_tuning.CopyFrom(pb.FineTuning(**_set_fields(self.fine_tuning)))
         if self.fine_pruning is not None:
             msg.fine_pruning.CopyFrom(pb.FinePruning(**_set_fields(self.fine_pruning)))
+        if self.nad is not None:
+            msg.nad.CopyFrom(pb.NeuralAttentionDistillation(**_set_fields(self.nad)))
         return msg
 
     @classmethod
@@ -293,6 +314,7 @@ class SessionConfig:
             fine_tuning=values(FineTuningConfig, msg.fine_tuning, {}) if msg.HasField("fine_tuning") else None,
             fine_pruning=(values(FinePruningConfig, msg.fine_pruning, {})
                           if msg.HasField("fine_pruning") else None),
+            nad=values(NadConfig, msg.nad, {}) if msg.HasField("nad") else None,
         )
 
 

@@ -26,7 +26,7 @@ from ._session import Session, _check_on_interrupt, _Connection
 
 # Fixed forever: changing it would make every existing sweep create its sessions anew.
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/ablserve/ablserve/sweep")
-DEFENSE_LABELS = {"none": "No defense", "ft": "FT", "fp": "FP", "abl": "ABL"}
+DEFENSE_LABELS = {"none": "No defense", "ft": "FT", "fp": "FP", "nad": "NAD", "abl": "ABL"}
 
 
 @dataclasses.dataclass(frozen=True)

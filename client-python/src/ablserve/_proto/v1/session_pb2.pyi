@@ -88,6 +88,7 @@ class Defense(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DEFENSE_NONE: _ClassVar[Defense]
     DEFENSE_FT: _ClassVar[Defense]
     DEFENSE_FP: _ClassVar[Defense]
+    DEFENSE_NAD: _ClassVar[Defense]
 
 class UnlearningMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -148,6 +149,7 @@ DEFENSE_ABL: Defense
 DEFENSE_NONE: Defense
 DEFENSE_FT: Defense
 DEFENSE_FP: Defense
+DEFENSE_NAD: Defense
 UNLEARNING_MODE_UNSPECIFIED: UnlearningMode
 UNLEARNING_MODE_GGA: UnlearningMode
 UNLEARNING_MODE_FINETUNE_THEN_ASCENT: UnlearningMode
@@ -268,7 +270,7 @@ class AblConfig(_message.Message):
     def __init__(self, epochs: _Optional[int] = ..., isolation_epochs: _Optional[int] = ..., isolation_ratio: _Optional[float] = ..., isolation_loss: _Optional[_Union[IsolationLoss, str]] = ..., lga_gamma: _Optional[float] = ..., flooding_level: _Optional[float] = ..., loss_reduction: _Optional[_Union[LossReduction, str]] = ..., learning_rate: _Optional[float] = ..., unlearning_weight: _Optional[float] = ..., batch_size: _Optional[int] = ..., momentum: _Optional[float] = ..., weight_decay: _Optional[float] = ..., step_report_interval: _Optional[int] = ..., defense: _Optional[_Union[Defense, str]] = ..., unlearning_mode: _Optional[_Union[UnlearningMode, str]] = ..., unlearning_learning_rate: _Optional[float] = ..., ascent_epochs: _Optional[int] = ..., ranking: _Optional[_Union[Ranking, str]] = ..., suspect_filtering: bool = ..., augmentation: bool = ..., isolation_expansion: bool = ..., isolate_early: bool = ..., final_decay_epochs: _Optional[int] = ..., trigger_probe: bool = ...) -> None: ...
 
 class SessionConfig(_message.Message):
-    __slots__ = ("display_name", "dataset", "attack", "model", "abl", "device", "seed", "clean_data", "fine_tuning", "fine_pruning")
+    __slots__ = ("display_name", "dataset", "attack", "model", "abl", "device", "seed", "clean_data", "fine_tuning", "fine_pruning", "nad")
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     DATASET_FIELD_NUMBER: _ClassVar[int]
     ATTACK_FIELD_NUMBER: _ClassVar[int]
@@ -279,6 +281,7 @@ class SessionConfig(_message.Message):
     CLEAN_DATA_FIELD_NUMBER: _ClassVar[int]
     FINE_TUNING_FIELD_NUMBER: _ClassVar[int]
     FINE_PRUNING_FIELD_NUMBER: _ClassVar[int]
+    NAD_FIELD_NUMBER: _ClassVar[int]
     display_name: str
     dataset: DatasetSpec
     attack: AttackSpec
@@ -289,7 +292,8 @@ class SessionConfig(_message.Message):
     clean_data: CleanData
     fine_tuning: FineTuning
     fine_pruning: FinePruning
-    def __init__(self, display_name: _Optional[str] = ..., dataset: _Optional[_Union[DatasetSpec, _Mapping]] = ..., attack: _Optional[_Union[AttackSpec, _Mapping]] = ..., model: _Optional[_Union[ModelSpec, _Mapping]] = ..., abl: _Optional[_Union[AblConfig, _Mapping]] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., clean_data: _Optional[_Union[CleanData, _Mapping]] = ..., fine_tuning: _Optional[_Union[FineTuning, _Mapping]] = ..., fine_pruning: _Optional[_Union[FinePruning, _Mapping]] = ...) -> None: ...
+    nad: NeuralAttentionDistillation
+    def __init__(self, display_name: _Optional[str] = ..., dataset: _Optional[_Union[DatasetSpec, _Mapping]] = ..., attack: _Optional[_Union[AttackSpec, _Mapping]] = ..., model: _Optional[_Union[ModelSpec, _Mapping]] = ..., abl: _Optional[_Union[AblConfig, _Mapping]] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., clean_data: _Optional[_Union[CleanData, _Mapping]] = ..., fine_tuning: _Optional[_Union[FineTuning, _Mapping]] = ..., fine_pruning: _Optional[_Union[FinePruning, _Mapping]] = ..., nad: _Optional[_Union[NeuralAttentionDistillation, _Mapping]] = ...) -> None: ...
 
 class CleanData(_message.Message):
     __slots__ = ("dataset", "count", "fraction")
@@ -316,6 +320,14 @@ class FinePruning(_message.Message):
     max_accuracy_drop: float
     max_prune_ratio: float
     def __init__(self, max_accuracy_drop: _Optional[float] = ..., max_prune_ratio: _Optional[float] = ...) -> None: ...
+
+class NeuralAttentionDistillation(_message.Message):
+    __slots__ = ("teacher_epochs", "beta")
+    TEACHER_EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    BETA_FIELD_NUMBER: _ClassVar[int]
+    teacher_epochs: int
+    beta: float
+    def __init__(self, teacher_epochs: _Optional[int] = ..., beta: _Optional[float] = ...) -> None: ...
 
 class Session(_message.Message):
     __slots__ = ("id", "config", "state", "phase", "epoch", "queue_position", "failure_reason", "created_at", "started_at", "finished_at", "result", "device", "priority", "owner", "slot")

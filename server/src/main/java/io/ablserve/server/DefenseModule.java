@@ -6,6 +6,7 @@ import com.google.inject.Key;
 import com.google.inject.TypeLiteral;
 import com.google.inject.multibindings.MapBinder;
 import io.ablserve.server.train.AblDefense;
+import io.ablserve.server.train.AttentionDistillationDefense;
 import io.ablserve.server.train.Defense;
 import io.ablserve.server.train.DefenseStrategy;
 import io.ablserve.server.train.FinePruningDefense;
@@ -42,5 +43,6 @@ public final class DefenseModule extends AbstractModule {
     defenses.addBinding(Defense.ABL).to(AblDefense.class);
     defenses.addBinding(Defense.FT).to(FineTuningDefense.class);
     defenses.addBinding(Defense.FP).to(FinePruningDefense.class);
+    defenses.addBinding(Defense.NAD).to(AttentionDistillationDefense.class);
   }
 }

@@ -75,7 +75,8 @@ abstract class ChoiceConverter<E> implements ITypeConverter<E> {
           "abl", Defense.DEFENSE_ABL,
           "none", Defense.DEFENSE_NONE,
           "ft", Defense.DEFENSE_FT,
-          "fp", Defense.DEFENSE_FP));
+          "fp", Defense.DEFENSE_FP,
+          "nad", Defense.DEFENSE_NAD));
     }
   }
 

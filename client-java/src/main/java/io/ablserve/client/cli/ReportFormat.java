@@ -15,6 +15,7 @@ import io.ablserve.v1.FinePruning;
 import io.ablserve.v1.FineTuning;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.LabelMode;
+import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Phase;
 import io.ablserve.v1.Session;
@@ -138,6 +139,11 @@ final class ReportFormat {
       table.row("fine-pruning", "max accuracy drop "
           + (fp.hasMaxAccuracyDrop() ? percent(fp.getMaxAccuracyDrop()) : "default")
           + ", max ratio " + opt(fp.hasMaxPruneRatio(), fp.getMaxPruneRatio()));
+    }
+    if (config.hasNad()) {
+      NeuralAttentionDistillation nad = config.getNad();
+      table.row("attention distillation", opt(nad.hasTeacherEpochs(), nad.getTeacherEpochs())
+          + " teacher epochs, beta " + opt(nad.hasBeta(), nad.getBeta()));
     }
     table.row("seed", opt(config.hasSeed(), config.getSeed()));
     table.row("device", device);
@@ -332,9 +338,13 @@ final class ReportFormat {
         result.getIsolationRecall(), result.getEpochs(), result.getElapsedMs());
   }
 
-  /** The epochs a session with the resolved {@code config} trains: abl.epochs plus any fine-tuning epochs. */
+  /**
+   * The epochs a session with the resolved {@code config} trains: abl.epochs, then any fine-tuning epochs and
+   * NAD's teacher epochs.
+   */
   static int totalEpochs(SessionConfig config) {
-    return config.getAbl().getEpochs() + (config.hasFineTuning() ? config.getFineTuning().getEpochs() : 0);
+    return config.getAbl().getEpochs() + (config.hasFineTuning() ? config.getFineTuning().getEpochs() : 0)
+        + (config.hasNad() ? config.getNad().getTeacherEpochs() : 0);
   }
 
   /** The {@code list} table. */

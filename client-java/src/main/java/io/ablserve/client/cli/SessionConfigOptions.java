@@ -152,23 +152,24 @@ final class SessionConfigOptions {
           + " (server default: small-cnn).")
   ModelArch model;
 
-  @Option(names = "--defense", paramLabel = "abl|none|ft|fp",
+  @Option(names = "--defense", paramLabel = "abl|none|ft|fp|nad",
       converter = ChoiceConverter.DefenseChoice.class,
       description = "ABL; none: plain training, the undefended baseline; ft: plain training, then"
           + " fine-tuning on a trusted clean subset; fp: fine-pruning, plain training, pruning the last conv"
-          + " stage's channels least active on the clean subset, then fine-tuning"
-          + " (server default: abl).")
+          + " stage's channels least active on the clean subset, then fine-tuning; nad: neural attention"
+          + " distillation, plain training, a teacher fine-tuned on the clean subset, then the model"
+          + " fine-tuned there matching the teacher's attention maps (server default: abl).")
   Defense defense;
 
   /** The clean subset's size: a count or a fraction, not both. */
   static final class CleanDataSize {
     @Option(names = "--clean-count", paramLabel = "N",
-        description = "ft/fp: images in the trusted clean subset, drawn from the training images the attack"
+        description = "ft/fp/nad: images in the trusted clean subset, drawn from the training images the attack"
             + " left untouched (server default: 5% of the training set).")
     Integer count;
 
     @Option(names = "--clean-fraction", paramLabel = "FRACTION",
-        description = "ft/fp: the clean subset as a share of the training set, in (0, 1]"
+        description = "ft/fp/nad: the clean subset as a share of the training set, in (0, 1]"
             + " (server default: 0.05).")
     Double fraction;
   }
@@ -177,12 +178,13 @@ final class SessionConfigOptions {
   CleanDataSize cleanDataSize;
 
   @Option(names = "--finetune-epochs", paramLabel = "N",
-      description = "ft/fp: epochs of fine-tuning on the clean subset after --epochs, in [1, 1000]"
+      description = "ft/fp/nad: epochs of fine-tuning on the clean subset after --epochs (nad: the"
+          + " distilled model's, after the teacher's), in [1, 1000]"
           + " (server default: 10).")
   Integer finetuneEpochs;
 
   @Option(names = "--finetune-lr", paramLabel = "LR",
-      description = "ft/fp: the constant fine-tuning learning rate, in (0, 10]"
+      description = "ft/fp/nad: the constant fine-tuning learning rate, in (0, 10]"
           + " (server default: a tenth of --lr).")
   Double finetuneLearningRate;
 
@@ -195,6 +197,16 @@ final class SessionConfigOptions {
       description = "fp: the most of the last conv stage's channels pruned, in [0, 1)"
           + " (server default: 0.9).")
   Double pruneMaxRatio;
+
+  @Option(names = "--nad-teacher-epochs", paramLabel = "N",
+      description = "nad: epochs of fine-tuning the teacher on the clean subset, in [1, 1000]"
+          + " (server default: 5).")
+  Integer nadTeacherEpochs;
+
+  @Option(names = "--nad-beta", paramLabel = "BETA",
+      description = "nad: the attention distillation term's weight beside the cross-entropy, in [0, 1e6]"
+          + " (server default: 10).")
+  Double nadBeta;
 
   @Option(names = "--epochs", paramLabel = "T",
       description = "Total epochs (isolation + unlearning)"
@@ -389,6 +401,12 @@ final class SessionConfigOptions {
     }
     if (pruneMaxRatio != null) {
       config.getFinePruningBuilder().setMaxPruneRatio(pruneMaxRatio);
+    }
+    if (nadTeacherEpochs != null) {
+      config.getNadBuilder().setTeacherEpochs(nadTeacherEpochs);
+    }
+    if (nadBeta != null) {
+      config.getNadBuilder().setBeta(nadBeta);
     }
     return config.build();
   }

@@ -23,6 +23,7 @@ import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
+import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Phase;
 import io.ablserve.v1.PhaseChange;
@@ -165,6 +166,24 @@ class AblCliTest {
   }
 
   @Test
+  void run_sendsTheNadOptions_andLeavesUnsetOnesToTheServer() {
+    execute("run", "--no-progress", "--defense", "nad", "--nad-teacher-epochs", "3", "--nad-beta", "250",
+        "--finetune-epochs", "4");
+    execute("run", "--no-progress", "--defense", "nad", "--nad-beta", "50");
+
+    SessionConfig nad = server.service.creates.get(0).getConfig();
+    assertThat(nad.getAbl().getDefense()).isEqualTo(Defense.DEFENSE_NAD);
+    assertThat(nad.getNad())
+        .isEqualTo(NeuralAttentionDistillation.newBuilder().setTeacherEpochs(3).setBeta(250).build());
+    assertThat(nad.getFineTuning()).isEqualTo(FineTuning.newBuilder().setEpochs(4).build());
+    assertThat(nad.hasCleanData()).isFalse();
+    SessionConfig betaOnly = server.service.creates.get(1).getConfig();
+    assertThat(betaOnly.getNad().hasTeacherEpochs()).isFalse();
+    assertThat(betaOnly.getNad().getBeta()).isEqualTo(50);
+    assertThat(betaOnly.hasFineTuning()).isFalse();
+  }
+
+  @Test
   void run_refusesACleanCountAndFractionTogether() {
     assertThat(execute("run", "--no-progress", "--defense", "ft", "--clean-count", "10", "--clean-fraction",
         "0.1")).isEqualTo(2);
@@ -195,6 +214,7 @@ class AblCliTest {
       {"--model", "small-cnn"}, {"--model", "WRN-16-1"}, {"--model", "resnet-18"},
       {"--model", "resnet-34"},
       {"--defense", "abl"}, {"--defense", "None"}, {"--defense", "FT"}, {"--defense", "fp"},
+      {"--defense", "NAD"},
       {"--unlearning-mode", "gga"}, {"--unlearning-mode", "Finetune-Then-Ascent"},
       {"--ranking", "global"}, {"--ranking", "PER-CLASS"},
     };
@@ -210,12 +230,13 @@ class AblCliTest {
     assertThat(sent.subList(7, 11)).extracting(c -> c.getModel().getArch()).containsExactly(
         ModelArch.MODEL_ARCH_SMALL_CNN, ModelArch.MODEL_ARCH_WRN_16_1,
         ModelArch.MODEL_ARCH_RESNET_18, ModelArch.MODEL_ARCH_RESNET_34);
-    assertThat(sent.subList(11, 15)).extracting(c -> c.getAbl().getDefense())
-        .containsExactly(Defense.DEFENSE_ABL, Defense.DEFENSE_NONE, Defense.DEFENSE_FT, Defense.DEFENSE_FP);
-    assertThat(sent.subList(15, 17)).extracting(c -> c.getAbl().getUnlearningMode())
+    assertThat(sent.subList(11, 16)).extracting(c -> c.getAbl().getDefense())
+        .containsExactly(
+            Defense.DEFENSE_ABL, Defense.DEFENSE_NONE, Defense.DEFENSE_FT, Defense.DEFENSE_FP, Defense.DEFENSE_NAD);
+    assertThat(sent.subList(16, 18)).extracting(c -> c.getAbl().getUnlearningMode())
         .containsExactly(UnlearningMode.UNLEARNING_MODE_GGA,
             UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT);
-    assertThat(sent.subList(17, 19)).extracting(c -> c.getAbl().getRanking())
+    assertThat(sent.subList(18, 20)).extracting(c -> c.getAbl().getRanking())
         .containsExactly(Ranking.RANKING_GLOBAL, Ranking.RANKING_PER_CLASS);
   }
 

@@ -18,6 +18,7 @@ import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.ModelSpec;
+import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Phase;
 import io.ablserve.v1.Ranking;
@@ -249,6 +250,30 @@ class ReportFormatTest {
 
     assertThat(table).containsPattern("(?m)^unlearning +FINETUNE_THEN_ASCENT, lr 0.0005,"
         + " ascent epochs 2$").containsPattern("(?m)^defense +NONE$");
+  }
+
+  @Test
+  void config_showsNadsTeacherEpochsAndBeta_unsetOnesAsDefault() {
+    SessionConfig nad = SessionConfig.newBuilder()
+        .setAbl(AblConfig.newBuilder().setDefense(Defense.DEFENSE_NAD))
+        .setNad(NeuralAttentionDistillation.newBuilder().setTeacherEpochs(3))
+        .build();
+
+    assertThat(ReportFormat.config(nad)).containsPattern("(?m)^defense +NAD$")
+        .containsPattern("(?m)^attention distillation +3 teacher epochs, beta default$");
+    assertThat(ReportFormat.config(SessionConfig.getDefaultInstance())).doesNotContain("attention distillation");
+  }
+
+  @Test
+  void totalEpochs_countsTheFineTuningAndTheNadTeachersEpochs() {
+    SessionConfig nad = SessionConfig.newBuilder()
+        .setAbl(AblConfig.newBuilder().setDefense(Defense.DEFENSE_NAD).setEpochs(20))
+        .setFineTuning(io.ablserve.v1.FineTuning.newBuilder().setEpochs(10))
+        .setNad(NeuralAttentionDistillation.newBuilder().setTeacherEpochs(5))
+        .build();
+
+    assertThat(ReportFormat.totalEpochs(nad)).isEqualTo(35);
+    assertThat(ReportFormat.totalEpochs(nad.toBuilder().clearNad().build())).isEqualTo(30);
   }
 
   private static String attackRow(AttackSpec.Builder attack) {

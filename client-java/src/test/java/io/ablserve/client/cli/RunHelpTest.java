@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.LabelConsistentParams;
 import io.ablserve.server.train.AblConfig;
+import io.ablserve.server.train.FineTuning;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.math.BigDecimal;
@@ -72,7 +73,9 @@ class RunHelpTest {
         entry("--trigger-probe", abl.triggerProbe()),
         entry("--final-decay-epochs", abl.finalDecayEpochs()),
         entry("--augmentation", abl.augmentation()), entry("--batch-size", abl.batchSize()),
-        entry("--step-report-interval", abl.stepReportInterval()));
+        entry("--step-report-interval", abl.stepReportInterval()),
+        entry("--nad-teacher-epochs", FineTuning.DEFAULTS.teacherEpochs()),
+        entry("--nad-beta", FineTuning.DEFAULTS.distillationWeight()));
 
     serverDefaults.forEach((option, value) ->
         assertThat(description(option)).as(option).contains("(server default: " + shown(value) + ")"));

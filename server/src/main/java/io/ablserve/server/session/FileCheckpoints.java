@@ -46,9 +46,10 @@ public final class FileCheckpoints implements Checkpoints {
   private static final Logger logger = Logger.getLogger(FileCheckpoints.class.getName());
   private static final String STATE = "state.properties";
   private static final List<String> FILES =
-      List.of("parameters.bin", "optimizer.bin", "isolated.bin", "kept.bin", "suspects.bin", "pruned.bin");
+      List.of("parameters.bin", "optimizer.bin", "isolated.bin", "kept.bin", "suspects.bin", "pruned.bin",
+          "aside.bin");
   /** Files a checkpoint saved before they existed may lack: read as empty. */
-  private static final Set<String> OPTIONAL_FILES = Set.of("suspects.bin", "pruned.bin");
+  private static final Set<String> OPTIONAL_FILES = Set.of("suspects.bin", "pruned.bin", "aside.bin");
 
   private final Path folder;
   private final LongSupplier lastEventSequence;
@@ -74,7 +75,7 @@ public final class FileCheckpoints implements Checkpoints {
     PrivateFiles.createDirectories(temporary);
     byte[][] contents = {
       state.parameters(), state.optimizer(), ints(state.isolated()), ints(state.kept()), ints(state.suspects()),
-      ints(state.pruned())
+      ints(state.pruned()), state.aside()
     };
     Properties properties = new Properties();
     for (int i = 0; i < FILES.size(); i++) {
@@ -161,7 +162,7 @@ public final class FileCheckpoints implements Checkpoints {
       Path file = checkpoint.resolve(FILES.get(i));
       if (OPTIONAL_FILES.contains(FILES.get(i)) && !Files.exists(file)
           && properties.getProperty("crc32." + FILES.get(i)) == null) {
-        contents[i] = ints(new int[0]);
+        contents[i] = FILES.get(i).equals("aside.bin") ? new byte[0] : ints(new int[0]);
         continue;
       }
       contents[i] = Files.readAllBytes(file);
@@ -185,7 +186,8 @@ public final class FileCheckpoints implements Checkpoints {
         verdict(properties),
         contents[0],
         contents[1],
-        ints(contents[5]));
+        ints(contents[5]),
+        contents[6]);
   }
 
   /** The verdict a checkpoint recorded; {@link Verdict#NOT_TESTED} for one saved before verdicts existed. */

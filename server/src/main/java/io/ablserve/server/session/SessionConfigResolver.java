@@ -21,6 +21,7 @@ import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.ModelSpec;
+import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.SessionConfig;
 import java.io.IOException;
 
@@ -111,18 +112,25 @@ public final class SessionConfigResolver {
   }
 
   /**
-   * Refuses {@code clean_data}, {@code fine_tuning} and {@code fine_pruning} for a defence that would not use
-   * them, rather than silently ignoring what the caller asked for.
+   * Refuses {@code clean_data}, {@code fine_tuning}, {@code fine_pruning} and {@code nad} for a defence that
+   * would not use them, rather than silently ignoring what the caller asked for.
    */
   private static void checkFineTuningFields(SessionConfig request, Defense defense) {
-    String[] fields = {"clean_data", "fine_tuning", "fine_pruning"};
-    boolean[] set = {request.hasCleanData(), request.hasFineTuning(), request.hasFinePruning()};
-    boolean[] used = {defense.usesCleanData(), defense.usesCleanData(), defense == Defense.FP};
+    String[] fields = {"clean_data", "fine_tuning", "fine_pruning", "nad"};
+    boolean[] set = {
+      request.hasCleanData(), request.hasFineTuning(), request.hasFinePruning(), request.hasNad()
+    };
+    boolean[] used = {
+      defense.usesCleanData(), defense.usesCleanData(), defense == Defense.FP, defense == Defense.NAD
+    };
+    String[] users = {
+      "DEFENSE_FT, DEFENSE_FP and DEFENSE_NAD", "DEFENSE_FT, DEFENSE_FP and DEFENSE_NAD", "DEFENSE_FP",
+      "DEFENSE_NAD"
+    };
     for (int i = 0; i < fields.length; i++) {
       if (set[i] && !used[i]) {
         throw new IllegalArgumentException(
-            fields[i] + " is used only by " + (i == 2 ? "DEFENSE_FP" : "DEFENSE_FT and DEFENSE_FP")
-                + "; unset it for abl.defense DEFENSE_" + defense);
+            fields[i] + " is used only by " + users[i] + "; unset it for abl.defense DEFENSE_" + defense);
       }
     }
   }
@@ -152,16 +160,19 @@ public final class SessionConfigResolver {
     };
   }
 
-  /** The fine-tuning and pruning fields with their unset ones at {@link FineTuning#defaultsFor}. */
+  /** The fine-tuning, pruning and NAD fields with their unset ones at {@link FineTuning#defaultsFor}. */
   static FineTuning fineTuning(SessionConfig request, AblConfig abl) {
     FineTuning d = FineTuning.defaultsFor(abl);
     io.ablserve.v1.FineTuning ft = request.getFineTuning();
     io.ablserve.v1.FinePruning fp = request.getFinePruning();
+    NeuralAttentionDistillation nad = request.getNad();
     return new FineTuning(
         ft.hasEpochs() ? ft.getEpochs() : d.epochs(),
         ft.hasLearningRate() ? ft.getLearningRate() : d.learningRate(),
         fp.hasMaxAccuracyDrop() ? fp.getMaxAccuracyDrop() : d.maxAccuracyDrop(),
-        fp.hasMaxPruneRatio() ? fp.getMaxPruneRatio() : d.maxPruneRatio());
+        fp.hasMaxPruneRatio() ? fp.getMaxPruneRatio() : d.maxPruneRatio(),
+        nad.hasTeacherEpochs() ? nad.getTeacherEpochs() : d.teacherEpochs(),
+        nad.hasBeta() ? nad.getBeta() : d.distillationWeight());
   }
 
   /** {@code spec} with its unset fields at {@link AttackConfig#DEFAULTS}. */
@@ -223,7 +234,8 @@ public final class SessionConfigResolver {
           case DEFENSE_NONE -> Defense.NONE;
           case DEFENSE_FT -> Defense.FT;
           case DEFENSE_FP -> Defense.FP;
-          case UNRECOGNIZED -> throw unknown("abl.defense", "ABL, NONE, FT, FP", spec.getDefenseValue());
+          case DEFENSE_NAD -> Defense.NAD;
+          case UNRECOGNIZED -> throw unknown("abl.defense", "ABL, NONE, FT, FP, NAD", spec.getDefenseValue());
         });
     UnlearningMode mode =
         switch (spec.getUnlearningMode()) {
@@ -285,6 +297,12 @@ public final class SessionConfigResolver {
               .setMaxAccuracyDrop(e.fineTuning().maxAccuracyDrop())
               .setMaxPruneRatio(e.fineTuning().maxPruneRatio()));
     }
+    if (defense == Defense.NAD) {
+      echo.setNad(
+          NeuralAttentionDistillation.newBuilder()
+              .setTeacherEpochs(e.fineTuning().teacherEpochs())
+              .setBeta(e.fineTuning().distillationWeight()));
+    }
     return echo.build();
   }
 
@@ -329,6 +347,7 @@ public final class SessionConfigResolver {
                       case NONE -> io.ablserve.v1.Defense.DEFENSE_NONE;
                       case FT -> io.ablserve.v1.Defense.DEFENSE_FT;
                       case FP -> io.ablserve.v1.Defense.DEFENSE_FP;
+                      case NAD -> io.ablserve.v1.Defense.DEFENSE_NAD;
                     })
                 .setUnlearningMode(
                     switch (abl.unlearningMode()) {

@@ -9,10 +9,15 @@ public enum Defense {
   /** Fine-tuning: plain training, then fine-tuning on the trusted clean subset. */
   FT,
   /** Fine-pruning (Liu et al. 2018): plain training, pruning the last conv stage, then fine-tuning. */
-  FP;
+  FP,
+  /**
+   * Neural attention distillation (Li et al. 2021): plain training, a teacher fine-tuned on the trusted clean
+   * subset, then the student fine-tuned there while matching the teacher's attention maps.
+   */
+  NAD;
 
   /** Whether the defence fine-tunes on the session's trusted clean subset ({@code clean_data}). */
   public boolean usesCleanData() {
-    return this == FT || this == FP;
+    return this == FT || this == FP || this == NAD;
   }
 }

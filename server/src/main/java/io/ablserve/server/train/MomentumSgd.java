@@ -54,6 +54,12 @@ final class MomentumSgd extends Optimizer {
         .sgdUpdate(inputs, new NDList(weight), rate, weightDecay, rescaleGrad, clipGrad, momentum, true);
   }
 
+  /** Drops every momentum buffer: the next update of each parameter starts from zero velocity. */
+  void restart() {
+    velocity.values().forEach(NDArray::close);
+    velocity.clear();
+  }
+
   /** The momentum buffers of {@code block}'s parameters, keyed by parameter name (ids differ per process). */
   byte[] saveState(Block block) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();

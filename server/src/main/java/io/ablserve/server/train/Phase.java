@@ -10,6 +10,9 @@ public enum Phase {
   UNLEARNING,
   /** Plain cross-entropy training of the undefended baseline ({@link Defense#NONE}). */
   TRAINING,
-  /** Fine-tuning on the trusted clean subset after plain training ({@link Defense#FT}, {@link Defense#FP}). */
+  /**
+   * Fine-tuning on the trusted clean subset after plain training ({@link Defense#FT}, {@link Defense#FP});
+   * under {@link Defense#NAD} the teacher's epochs, then the student's.
+   */
   FINETUNING
 }

@@ -39,6 +39,7 @@ final class Progress {
   private double[] classAccuracy = new double[0];
   private Verdict verdict = Verdict.NOT_TESTED;
   private int[] pruned = new int[0];
+  private byte[] aside = new byte[0];
 
   Progress(
       Trainer trainer, MomentumSgd sgd, Epochs epochs, Checkpoints checkpoints, Random rng, long seed,
@@ -66,6 +67,7 @@ final class Progress {
     classAccuracy = state.classAccuracy();
     verdict = state.verdict();
     pruned = state.pruned();
+    aside = state.aside();
     epochs.resumeAt(state.step());
   }
 
@@ -145,6 +147,16 @@ final class Progress {
     this.pruned = channels.clone();
   }
 
+  /** The parameters a defence set aside beside the model's ({@link TrainingState#aside}); empty if none. */
+  byte[] aside() {
+    return aside;
+  }
+
+  /** Sets parameters aside beside the model's; saved with the epoch that ends next. */
+  void aside(byte[] parameters) {
+    this.aside = parameters;
+  }
+
   /** Replaces the kept set, after suspects left it; saved with the epoch that ends next. */
   void keep(int[] kept) {
     this.kept = kept;
@@ -175,7 +187,7 @@ final class Progress {
           new TrainingState(
               epoch, phase, isolated, kept, suspects, epochs.step(), precision, recall, cleanAccuracy,
               attackSuccessRate, classAccuracy, verdict, parameters.toByteArray(),
-              sgd.saveState(trainer.getModel().getBlock()), pruned));
+              sgd.saveState(trainer.getModel().getBlock()), pruned, aside));
     } catch (IOException e) {
       // Training goes on: a failed checkpoint costs a longer redo after a crash, not the run.
       logger.log(Level.WARNING, "checkpoint after epoch " + epoch + " not saved", e);

@@ -125,6 +125,16 @@ public final class TrainingRun {
     return epochs.run(phase, epoch, order, isolated, objective);
   }
 
+  /** One epoch of descent over {@code order} whose steps run {@code forward} ({@link Epochs.Forward}). */
+  EpochReport run(Phase phase, int epoch, int[] order, Epochs.Forward forward) {
+    return epochs.run(phase, epoch, order, new int[0], Objective.DESCENT, forward);
+  }
+
+  /** Starts the optimizer's momentum afresh, for a model that takes over from another. */
+  void restartMomentum() {
+    epochs.restartMomentum();
+  }
+
   /** Ends the epoch begun last, recording its metrics, and saves a checkpoint. */
   void endEpoch(Phase phase) {
     progress.endEpoch(phase);

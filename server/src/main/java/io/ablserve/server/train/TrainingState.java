@@ -24,6 +24,9 @@ import static java.util.Objects.requireNonNull;
  * @param optimizer the optimizer's momentum buffers ({@link MomentumSgd})
  * @param pruned the channels of the last conv stage a pruning defence masked ({@link
  *     io.ablserve.server.model.ChannelMask}), ascending; empty for the other defences and before pruning
+ * @param aside a second copy of the network's parameters that a defence keeps beside the model's ({@link
+ *     NetworkWeights#encode} format): NAD's backdoored student while its teacher trains in the model's
+ *     place, then its teacher while the student is distilled; empty for the other defences
  */
 public record TrainingState(
     int epoch,
@@ -40,9 +43,11 @@ public record TrainingState(
     Verdict verdict,
     byte[] parameters,
     byte[] optimizer,
-    int[] pruned) {
+    int[] pruned,
+    byte[] aside) {
   public TrainingState {
     requireNonNull(pruned, "pruned");
+    requireNonNull(aside, "aside");
     requireNonNull(phase, "phase");
     requireNonNull(isolated, "isolated");
     requireNonNull(kept, "kept");
@@ -56,7 +61,17 @@ public record TrainingState(
     }
   }
 
-  /** A state with nothing pruned. */
+  /** A state with nothing set aside. */
+  public TrainingState(
+      int epoch, Phase phase, int[] isolated, int[] kept, int[] suspects, long step, double isolationPrecision,
+      double isolationRecall, double cleanAccuracy, double attackSuccessRate, double[] classAccuracy,
+      Verdict verdict, byte[] parameters, byte[] optimizer, int[] pruned) {
+    this(
+        epoch, phase, isolated, kept, suspects, step, isolationPrecision, isolationRecall, cleanAccuracy,
+        attackSuccessRate, classAccuracy, verdict, parameters, optimizer, pruned, new byte[0]);
+  }
+
+  /** A state with nothing pruned or set aside. */
   public TrainingState(
       int epoch, Phase phase, int[] isolated, int[] kept, int[] suspects, long step, double isolationPrecision,
       double isolationRecall, double cleanAccuracy, double attackSuccessRate, double[] classAccuracy,

@@ -11,12 +11,13 @@ import io.ablserve.server.train.FineTuning;
 import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.FinePruning;
+import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.FineTuning.Builder;
 import io.ablserve.v1.SessionConfig;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
-/** The clean subset and the fine-tuning stage of the FT and FP baselines, as the resolver reads them. */
+/** The clean subset, the fine-tuning stage and NAD's options of the baselines, as the resolver reads them. */
 class SessionConfigResolverTest {
   private final SessionConfigResolver resolver =
       new SessionConfigResolver(
@@ -79,15 +80,64 @@ class SessionConfigResolverTest {
     assertRefused(
         config(io.ablserve.v1.Defense.DEFENSE_NONE,
             b -> b.setCleanData(io.ablserve.v1.CleanData.newBuilder().setCount(10))),
-        "clean_data is used only by DEFENSE_FT and DEFENSE_FP; unset it for abl.defense DEFENSE_NONE");
+        "clean_data is used only by DEFENSE_FT, DEFENSE_FP and DEFENSE_NAD; unset it for abl.defense DEFENSE_NONE");
     assertRefused(
         config(io.ablserve.v1.Defense.DEFENSE_ABL,
             b -> b.setFineTuning(io.ablserve.v1.FineTuning.newBuilder().setEpochs(2))),
-        "fine_tuning is used only by DEFENSE_FT and DEFENSE_FP; unset it for abl.defense DEFENSE_ABL");
+        "fine_tuning is used only by DEFENSE_FT, DEFENSE_FP and DEFENSE_NAD; unset it for abl.defense DEFENSE_ABL");
     assertRefused(
         config(io.ablserve.v1.Defense.DEFENSE_FT,
             b -> b.setFinePruning(FinePruning.newBuilder().setMaxPruneRatio(0.5))),
         "fine_pruning is used only by DEFENSE_FP; unset it for abl.defense DEFENSE_FT");
+    assertRefused(
+        config(io.ablserve.v1.Defense.DEFENSE_FP, b -> b.setNad(NeuralAttentionDistillation.newBuilder().setBeta(1))),
+        "nad is used only by DEFENSE_NAD; unset it for abl.defense DEFENSE_FP");
+    assertRefused(
+        config(io.ablserve.v1.Defense.DEFENSE_NAD,
+            b -> b.setFinePruning(FinePruning.newBuilder().setMaxPruneRatio(0.5))),
+        "fine_pruning is used only by DEFENSE_FP; unset it for abl.defense DEFENSE_NAD");
+  }
+
+  @Test
+  void nad_unsetFieldsResolveToTheDefaults_givenOnesAreKept_andBothAreEchoed() throws Exception {
+    ResolvedSession resolved = resolver.resolve(config(io.ablserve.v1.Defense.DEFENSE_NAD, b -> b));
+
+    assertThat(resolved.experiment().abl().defense()).isEqualTo(Defense.NAD);
+    assertThat(resolved.experiment().cleanData()).isEqualTo(CleanData.DEFAULTS);
+    FineTuning ft = resolved.experiment().fineTuning();
+    assertThat(ft.epochs()).isEqualTo(10);
+    assertThat(ft.teacherEpochs()).isEqualTo(5);
+    assertThat(ft.distillationWeight()).isEqualTo(FineTuning.DEFAULTS.distillationWeight());
+    SessionConfig echo = resolved.config();
+    assertThat(echo.getAbl().getDefense()).isEqualTo(io.ablserve.v1.Defense.DEFENSE_NAD);
+    assertThat(echo.getCleanData().getFraction()).isEqualTo(0.05);
+    assertThat(echo.getFineTuning().getLearningRate()).isCloseTo(0.002, offset(1e-12));
+    assertThat(echo.getNad().getTeacherEpochs()).isEqualTo(5);
+    assertThat(echo.getNad().getBeta()).isEqualTo(FineTuning.DEFAULTS.distillationWeight());
+    assertThat(echo.hasFinePruning()).isFalse();
+    assertThat(resolver.resolve(echo).config()).isEqualTo(echo);
+
+    SessionConfig given =
+        resolver.resolve(
+            config(io.ablserve.v1.Defense.DEFENSE_NAD,
+                b -> b.setNad(NeuralAttentionDistillation.newBuilder().setTeacherEpochs(2).setBeta(7.5))))
+            .config();
+    assertThat(given.getNad().getTeacherEpochs()).isEqualTo(2);
+    assertThat(given.getNad().getBeta()).isEqualTo(7.5);
+    assertThat(given.getFineTuning().getEpochs()).isEqualTo(10);
+  }
+
+  @Test
+  void nad_refusesValuesOutOfRange() {
+    assertRefused(nad(n -> n.setTeacherEpochs(0)), "nad.teacher_epochs must be in [1, 1000], got 0");
+    assertRefused(nad(n -> n.setTeacherEpochs(1001)), "nad.teacher_epochs must be in [1, 1000], got 1001");
+    assertRefused(nad(n -> n.setBeta(-1)), "nad.beta must be in [0, 1e6], got -1.0");
+    assertRefused(nad(n -> n.setBeta(Double.NaN)), "nad.beta must be in [0, 1e6], got NaN");
+  }
+
+  private static SessionConfig nad(UnaryOperator<NeuralAttentionDistillation.Builder> edit) {
+    return config(
+        io.ablserve.v1.Defense.DEFENSE_NAD, b -> b.setNad(edit.apply(NeuralAttentionDistillation.newBuilder())));
   }
 
   @Test

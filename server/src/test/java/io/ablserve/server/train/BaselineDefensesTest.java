@@ -227,7 +227,13 @@ class BaselineDefensesTest {
   }
 
   /** The checkpoints of a run cancelled at its first step after saving the checkpoint of {@code epoch}. */
-  private static ResumeTest.MemoryCheckpoints stoppedAfterEpoch(Experiment experiment, int epoch) {
+  static ResumeTest.MemoryCheckpoints stoppedAfterEpoch(Experiment experiment, int epoch) {
+    return stoppedAfterEpochWith(runner, experiment, epoch);
+  }
+
+  /** {@link #stoppedAfterEpoch} with {@code runner}. */
+  static ResumeTest.MemoryCheckpoints stoppedAfterEpochWith(
+      ExperimentRunner runner, Experiment experiment, int epoch) {
     ResumeTest.MemoryCheckpoints checkpoints = new ResumeTest.MemoryCheckpoints();
     AtomicBoolean stop = new AtomicBoolean();
     Checkpoints stopAfter =

@@ -9,6 +9,7 @@ import io.ablserve.server.DefenseModule;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.CifarFiles;
+import io.ablserve.server.data.CleanData;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetRef;
 import io.ablserve.server.model.ModelArch;
@@ -80,5 +81,37 @@ class NdArrayBookkeepingTest {
     // While the model lives it holds its parameters, BatchNorm statistics and momentum buffers, and
     // nothing that grows with the steps or epochs taken.
     assertThat(atEpochEnd).hasSize(3).allMatch(count -> count.equals(atEpochEnd.get(0)));
+  }
+
+  @Test
+  void nadSession_freesItsTeacherWithTheRun_andLeaksNothingPerStep(@TempDir Path folder) throws Exception {
+    CifarFiles.writeDataset(folder, 24, 3);
+    ExperimentRunner runner =
+        new ExperimentRunner(new DatasetCatalog(Map.of("cifar", folder)), DefenseModule.strategies());
+    AblConfig abl = AblConfig.builder().defense(Defense.NAD).epochs(2).isolationEpochs(1).batchSize(8).build();
+    Experiment experiment =
+        new Experiment(
+            new DatasetRef("cifar", 0, 0), AttackConfig.of(AttackKind.BADNETS, 0, 0.1), ModelArch.SMALL_CNN, abl, 5,
+            new CleanData("", 40, 0), new FineTuning(3, 0.01, 0.04, 0.9, 1, 100));
+    runner.run(experiment, Device.cpu(), TrainingListener.NONE, () -> false);
+    int baseline = liveArrays();
+
+    List<Integer> atEpochEnd = new ArrayList<>();
+    runner.run(
+        experiment,
+        Device.cpu(),
+        new TrainingListener() {
+          @Override
+          public void onEpoch(EpochReport report) {
+            atEpochEnd.add(liveArrays());
+          }
+        },
+        () -> false);
+
+    assertThat(liveArrays()).as("NDArrays left after the session").isEqualTo(baseline);
+    // Epochs 0-1 (plain) and 2 (the teacher's), then 3 distillation epochs of 5 steps each, which hold the
+    // teacher's copy and nothing that grows with the steps taken.
+    assertThat(atEpochEnd).hasSize(6);
+    assertThat(atEpochEnd.subList(3, 6)).allMatch(count -> count.equals(atEpochEnd.get(3)));
   }
 }
