@@ -65,17 +65,7 @@ class NdArrayBookkeepingTest {
     runner.run(experiment, Device.cpu(), TrainingListener.NONE, () -> false);
     int baseline = liveArrays();
 
-    List<Integer> atEpochEnd = new ArrayList<>();
-    runner.run(
-        experiment,
-        Device.cpu(),
-        new TrainingListener() {
-          @Override
-          public void onEpoch(EpochReport report) {
-            atEpochEnd.add(liveArrays());
-          }
-        },
-        () -> false);
+    List<Integer> atEpochEnd = liveArraysAtEachEpochEnd(runner, experiment);
 
     assertThat(liveArrays()).as("NDArrays left after the session").isEqualTo(baseline);
     // While the model lives it holds its parameters, BatchNorm statistics and momentum buffers, and
@@ -96,6 +86,18 @@ class NdArrayBookkeepingTest {
     runner.run(experiment, Device.cpu(), TrainingListener.NONE, () -> false);
     int baseline = liveArrays();
 
+    List<Integer> atEpochEnd = liveArraysAtEachEpochEnd(runner, experiment);
+
+    assertThat(liveArrays()).as("NDArrays left after the session").isEqualTo(baseline);
+    // Epochs 0-1 (plain) and 2 (the teacher's), then 3 distillation epochs of 5 steps each, which hold the
+    // teacher's copy and nothing that grows with the steps taken.
+    assertThat(atEpochEnd).hasSize(6);
+    assertThat(atEpochEnd.subList(3, 6)).allMatch(count -> count.equals(atEpochEnd.get(3)));
+  }
+
+  /** Runs {@code experiment} again and counts the live NDArrays as each of its epochs ends. */
+  private static List<Integer> liveArraysAtEachEpochEnd(ExperimentRunner runner, Experiment experiment)
+      throws Exception {
     List<Integer> atEpochEnd = new ArrayList<>();
     runner.run(
         experiment,
@@ -107,11 +109,6 @@ class NdArrayBookkeepingTest {
           }
         },
         () -> false);
-
-    assertThat(liveArrays()).as("NDArrays left after the session").isEqualTo(baseline);
-    // Epochs 0-1 (plain) and 2 (the teacher's), then 3 distillation epochs of 5 steps each, which hold the
-    // teacher's copy and nothing that grows with the steps taken.
-    assertThat(atEpochEnd).hasSize(6);
-    assertThat(atEpochEnd.subList(3, 6)).allMatch(count -> count.equals(atEpochEnd.get(3)));
+    return atEpochEnd;
   }
 }
