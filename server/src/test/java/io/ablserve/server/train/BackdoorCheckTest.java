@@ -3,6 +3,7 @@ package io.ablserve.server.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -126,6 +127,28 @@ class BackdoorCheckTest {
     assertThat(decision.ascended()).containsExactly(IntStream.range(clean, clean + poisons).toArray());
     assertThat(decision.suspects()).isEmpty();
     assertThat(verdict.ascendedCount()).isEqualTo(poisons);
+  }
+
+  @Test
+  void decide_confirmsNothing_whenASecondLabelPassesToo() {
+    List<BackdoorCheck.Candidate> candidates = new ArrayList<>(poisonedCandidates(3, 80));
+    BackdoorCheck.Candidate trigger = candidates.stream().filter(c -> c.label() == 0).findFirst().orElseThrow();
+    assertThat(BackdoorCheck.decide(candidates, CLASSES).verdict().confirmed()).isTrue();
+    // A second label whose cluster stands apart nearly as clearly: an easy clean sub-type that happens to
+    // pass. Which of the two is the trigger's cannot be told, and ascending the wrong one erases a class.
+    candidates.removeIf(c -> c.label() == 1);
+    candidates.add(
+        new BackdoorCheck.Candidate(
+            1, trigger.members(), trigger.inCluster(), trigger.projection(), trigger.losses(),
+            trigger.separation(), trigger.diversity(), trigger.restDiversity(), 0.9 * trigger.lossGap()));
+
+    BackdoorCheck.Decision decision = BackdoorCheck.decide(candidates, CLASSES);
+
+    assertThat(decision.verdict().confirmed()).isFalse();
+    assertThat(decision.verdict().label()).isZero();
+    assertThat(decision.verdict().classEvidence()[1]).isGreaterThan(BackdoorCheck.CONFIRM_EVIDENCE);
+    assertThat(decision.ascended()).isEmpty();
+    assertThat(decision.suspects()).isEmpty();
   }
 
   @Test
