@@ -152,6 +152,27 @@ class BackdoorCheckTest {
   }
 
   @Test
+  void decide_confirmsTheTrigger_whenItStandsFarAboveASecondPassingLabel() {
+    List<BackdoorCheck.Candidate> candidates = new ArrayList<>(poisonedCandidates(3, 80));
+    BackdoorCheck.Candidate trigger = candidates.stream().filter(c -> c.label() == 0).findFirst().orElseThrow();
+    // Label 1 passes the threshold with a third of the trigger's evidence (the lossGap sets the scale).
+    double scale = 1.05 * BackdoorCheck.CONFIRM_EVIDENCE / trigger.evidence();
+    assertThat(scale).isLessThan(1 / BackdoorCheck.RIVAL_RATIO);
+    candidates.removeIf(c -> c.label() == 1);
+    candidates.add(
+        new BackdoorCheck.Candidate(
+            1, trigger.members(), trigger.inCluster(), trigger.projection(), trigger.losses(),
+            trigger.separation(), trigger.diversity(), trigger.restDiversity(), scale * trigger.lossGap()));
+
+    BackdoorCheck.Decision decision = BackdoorCheck.decide(candidates, CLASSES);
+
+    assertThat(decision.verdict().classEvidence()[1]).isGreaterThan(BackdoorCheck.CONFIRM_EVIDENCE);
+    assertThat(decision.verdict().confirmed()).isTrue();
+    assertThat(decision.verdict().label()).isZero();
+    assertThat(decision.ascended()).isNotEmpty();
+  }
+
+  @Test
   void decide_confirmsNothing_whenTheClustersImagesResembleOneClass() {
     Random rng = new Random(4);
     int poisons = 80;
