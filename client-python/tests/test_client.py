@@ -9,8 +9,9 @@ import ablserve
 from conftest import long_config
 
 PUBLIC = {
-    "AblConfig", "AblError", "AttackConfig", "BackdoorCheckResult", "BackdoorVerdict", "Client", "Dataset",
-    "DatasetConfig", "EpochSummary", "Evaluation", "FilterResult", "FinalResult", "IsolationResult", "PhaseChange",
+    "AblConfig", "AblError", "AttackConfig", "BackdoorCheckResult", "BackdoorVerdict", "CleanDataConfig",
+    "Client", "Dataset", "DatasetConfig", "EpochSummary", "Evaluation", "FilterResult", "FinalResult",
+    "FinePruningConfig", "FineTuningConfig", "IsolationResult", "NadConfig", "PhaseChange",
     "SampleImage", "Samples", "Session", "SessionConfig", "StateChange", "StepMetrics", "Sweep", "SweepCell",
     "TriggerProbeResult", "least_loaded",
 }

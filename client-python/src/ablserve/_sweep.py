@@ -71,6 +71,8 @@ _LATER_FIELDS = {"attack": ("patch_corner", "patch_margin_px", "blend_pattern", 
 # Where a later field's default changed, the value older clients trained with: the trigger probe became the
 # default after sweeps ran without it, and a sweep with it on must not pick up their sessions.
 _OLDER_VALUES = {("abl", "trigger_probe"): False}
+# SessionConfig's own later fields (the baseline defences' settings): unset (None) is what older clients sent.
+_LATER_TOP_FIELDS = ("clean_data", "fine_tuning", "fine_pruning", "nad")
 
 
 def request_id(name: str, config: SessionConfig) -> str:
@@ -82,6 +84,9 @@ def request_id(name: str, config: SessionConfig) -> str:
         for field_name in names:
             if fields[part][field_name] == _OLDER_VALUES.get((part, field_name), getattr(defaults, field_name)):
                 del fields[part][field_name]
+    for field_name in _LATER_TOP_FIELDS:
+        if fields.get(field_name, 0) is None:
+            del fields[field_name]
     key = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return str(uuid.uuid5(_NAMESPACE, f"{name}\n{key}"))
 
