@@ -28,7 +28,6 @@ import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -228,31 +227,7 @@ class BaselineDefensesTest {
 
   /** The checkpoints of a run cancelled at its first step after saving the checkpoint of {@code epoch}. */
   static ResumeTest.MemoryCheckpoints stoppedAfterEpoch(Experiment experiment, int epoch) {
-    return stoppedAfterEpochWith(runner, experiment, epoch);
-  }
-
-  /** {@link #stoppedAfterEpoch} with {@code runner}. */
-  static ResumeTest.MemoryCheckpoints stoppedAfterEpochWith(
-      ExperimentRunner runner, Experiment experiment, int epoch) {
-    ResumeTest.MemoryCheckpoints checkpoints = new ResumeTest.MemoryCheckpoints();
-    AtomicBoolean stop = new AtomicBoolean();
-    Checkpoints stopAfter =
-        new Checkpoints() {
-          @Override
-          public void save(TrainingState state) {
-            checkpoints.save(state);
-            stop.set(stop.get() || state.epoch() == epoch);
-          }
-
-          @Override
-          public java.util.Optional<TrainingState> latest() {
-            return checkpoints.latest();
-          }
-        };
-    assertThatThrownBy(
-            () -> runner.run(experiment, Device.cpu(), new RecordingListener(), stop::get, stopAfter, ModelSink.NONE))
-        .isInstanceOf(TrainingCancelledException.class);
-    return checkpoints;
+    return ResumeTest.stoppedAfterEpoch(runner, experiment, epoch);
   }
 
   /** Each channel's mean at the mask (all ones), computed block by block. */

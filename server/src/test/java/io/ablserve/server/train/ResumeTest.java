@@ -208,7 +208,7 @@ class ResumeTest {
    * The checkpoints of a run of {@code experiment} cancelled at its first step after saving the checkpoint
    * of {@code epoch}.
    */
-  private static MemoryCheckpoints stoppedAfterEpoch(ExperimentRunner runner, Experiment experiment, int epoch) {
+  static MemoryCheckpoints stoppedAfterEpoch(ExperimentRunner runner, Experiment experiment, int epoch) {
     return stoppedAfter(runner, experiment, state -> state.epoch() == epoch);
   }
 
