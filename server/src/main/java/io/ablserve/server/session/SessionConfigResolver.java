@@ -14,6 +14,7 @@ import io.ablserve.server.train.Defense;
 import io.ablserve.server.train.Experiment;
 import io.ablserve.server.train.FineTuning;
 import io.ablserve.server.train.IsolationLossKind;
+import io.ablserve.server.train.IsolationSignal;
 import io.ablserve.server.train.LossReduction;
 import io.ablserve.server.train.Ranking;
 import io.ablserve.server.train.UnlearningMode;
@@ -24,6 +25,8 @@ import io.ablserve.v1.ModelSpec;
 import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.SessionConfig;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.stream.Collectors;
 
 /**
  * Maps a v1 {@link SessionConfig} to an {@link Experiment}, filling unset fields from {@link
@@ -40,6 +43,8 @@ public final class SessionConfigResolver {
   public static final int MAX_DATASET_NAME_CHARS = 128;
   /** The longest device name ({@code cpu}, {@code gpu}, {@code gpu:N}). */
   public static final int MAX_DEVICE_CHARS = 32;
+  /** The prefix of every {@code io.ablserve.v1.IsolationSignal} value before the training enum's name. */
+  private static final String SIGNAL_PREFIX = "ISOLATION_SIGNAL_";
 
   private final DeviceResolver devices;
   private final String defaultDevice;
@@ -253,6 +258,15 @@ public final class SessionConfigResolver {
           case RANKING_PER_CLASS -> Ranking.PER_CLASS;
           case UNRECOGNIZED -> throw unknown("abl.ranking", "GLOBAL, PER_CLASS", spec.getRankingValue());
         });
+    b.isolationSignal(
+        switch (spec.getIsolationSignal()) {
+          case ISOLATION_SIGNAL_UNSPECIFIED -> d.isolationSignal();
+          case UNRECOGNIZED -> throw unknown(
+              "abl.isolation_signal",
+              Arrays.stream(IsolationSignal.values()).map(Enum::name).collect(Collectors.joining(", ")),
+              spec.getIsolationSignalValue());
+          default -> IsolationSignal.valueOf(spec.getIsolationSignal().name().substring(SIGNAL_PREFIX.length()));
+        });
     double learningRate = spec.hasLearningRate() ? spec.getLearningRate() : d.learningRate();
     b.unlearningLearningRate(
         spec.hasUnlearningLearningRate()
@@ -367,7 +381,9 @@ public final class SessionConfigResolver {
                 .setIsolationExpansion(abl.isolationExpansion())
                 .setIsolateEarly(abl.isolateEarly())
                 .setFinalDecayEpochs(abl.finalDecayEpochs())
-                .setTriggerProbe(abl.triggerProbe()))
+                .setTriggerProbe(abl.triggerProbe())
+                .setIsolationSignal(
+                    io.ablserve.v1.IsolationSignal.valueOf(SIGNAL_PREFIX + abl.isolationSignal().name())))
         .setDevice(DeviceResolver.apiName(device))
         .setSeed(e.seed());
   }

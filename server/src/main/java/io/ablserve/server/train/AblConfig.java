@@ -31,7 +31,8 @@ public record AblConfig(
     boolean isolationExpansion,
     boolean isolateEarly,
     int finalDecayEpochs,
-    boolean triggerProbe) {
+    boolean triggerProbe,
+    IsolationSignal isolationSignal) {
 
   /** The official code's learning rate for the ascent epochs of FINETUNE_THEN_ASCENT. */
   public static final double OFFICIAL_ASCENT_LEARNING_RATE = 5e-4;
@@ -40,7 +41,7 @@ public record AblConfig(
       new AblConfig(
           10, 5, 0.01, IsolationLossKind.LGA, 0.5, 0.5, LossReduction.BATCH_MEAN, 0.01, 1.0, 128, 0.9, 1e-4,
           10, Defense.ABL, UnlearningMode.GGA, 0.01, 1, Ranking.PER_CLASS, false, true, true, true, 2,
-          true);
+          true, IsolationSignal.LOSS);
 
   public AblConfig {
     requireNonNull(isolationLoss, "isolationLoss");
@@ -48,6 +49,7 @@ public record AblConfig(
     requireNonNull(defense, "defense");
     requireNonNull(unlearningMode, "unlearningMode");
     requireNonNull(ranking, "ranking");
+    requireNonNull(isolationSignal, "isolationSignal");
     check(epochs >= 2 && epochs <= 10_000, "abl.epochs must be in [2, 10000], got " + epochs);
     check(
         isolationEpochs >= 1 && isolationEpochs < epochs,
@@ -145,6 +147,7 @@ public record AblConfig(
     private boolean isolateEarly;
     private int finalDecayEpochs;
     private boolean triggerProbe;
+    private IsolationSignal isolationSignal;
 
     private Builder(AblConfig c) {
       epochs = c.epochs;
@@ -171,6 +174,7 @@ public record AblConfig(
       isolateEarly = c.isolateEarly;
       finalDecayEpochs = c.finalDecayEpochs;
       triggerProbe = c.triggerProbe;
+      isolationSignal = c.isolationSignal;
     }
 
     public Builder epochs(int v) { epochs = v; return this; }
@@ -197,13 +201,14 @@ public record AblConfig(
     public Builder isolateEarly(boolean v) { isolateEarly = v; return this; }
     public Builder finalDecayEpochs(int v) { finalDecayEpochs = v; return this; }
     public Builder triggerProbe(boolean v) { triggerProbe = v; return this; }
+    public Builder isolationSignal(IsolationSignal v) { isolationSignal = v; return this; }
 
     public AblConfig build() {
       return new AblConfig(
           epochs, isolationEpochs, isolationRatio, isolationLoss, lgaGamma, floodingLevel, lossReduction,
           learningRate, unlearningWeight, batchSize, momentum, weightDecay, stepReportInterval, defense,
           unlearningMode, unlearningLearningRate, ascentEpochs, ranking, suspectFiltering, augmentation,
-          isolationExpansion, isolateEarly, finalDecayEpochs, triggerProbe);
+          isolationExpansion, isolateEarly, finalDecayEpochs, triggerProbe, isolationSignal);
     }
   }
 }

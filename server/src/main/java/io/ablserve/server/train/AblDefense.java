@@ -71,6 +71,9 @@ public final class AblDefense implements DefenseStrategy {
       // its work, and LGA's trapped loss only costs accuracy while the missed poisons are learned.
       Objective objective = tracked != null ? Objective.DESCENT : Objective.ISOLATION;
       run.run(Phase.ISOLATION, epoch, run.shuffled(run.all()), new int[0], objective);
+      if (IsolationSignals.needsTrainingLosses(config.isolationSignal())) {
+        progress.aside(IsolationSignals.addLosses(progress.aside(), run.epochs().lastLosses()));
+      }
       run.endEpoch(Phase.ISOLATION);
       if (tracked == null && config.isolateEarly() && epoch + 1 < config.isolationEpochs()) {
         // The check reads the losses the epoch's steps recorded anyway (every sample trains once per
@@ -132,6 +135,7 @@ public final class AblDefense implements DefenseStrategy {
     }
     listener.onPhase(isolated.length == 0 ? Phase.TRAINING : Phase.UNLEARNING, turning);
     run.progress().ranked(isolated, kept, isolation.verdict(), precision, recall);
+    run.progress().aside(new byte[0]); // the loss curve has served
   }
 
   /** The epochs from {@code from} after the turn: unlearning D_b, or plain training when D_b is empty. */
@@ -188,9 +192,17 @@ public final class AblDefense implements DefenseStrategy {
     Evaluator evaluator = run.evaluator();
     ImageSet train = data.images();
     float[] losses = evaluator.sampleLosses(run.all());
+    IsolationSignal signal = config.isolationSignal();
+    float[] scores =
+        new IsolationSignals(
+                losses,
+                IsolationSignals.needsTrainingLosses(signal)
+                    ? IsolationSignals.meanLosses(run.progress().aside(), losses.length, turning)
+                    : null,
+                train.labels(), train.numClasses(), config.ranking(), t -> evaluator.sampleFeatures(run.all(), t))
+            .scores(signal);
     IsolationReport ranking =
-        Isolation.isolate(
-            scores(config, losses, train), losses, data.poisoned(), config.isolationRatio(), turning);
+        Isolation.isolate(scores, losses, data.poisoned(), config.isolationRatio(), turning);
     if (!config.isolationExpansion()) {
       return new Ranked(ranking, null);
     }
@@ -206,9 +218,12 @@ public final class AblDefense implements DefenseStrategy {
               probed.decision().verdict(), probed.report()));
       return new Ranked(ranking.withVerdict(probed.decision().verdict()), probed.decision());
     }
+    // The loss signal starts each label's split from its lowest losses as it always has; another signal
+    // starts it from its own most suspect samples.
     List<BackdoorCheck.Candidate> candidates =
         BackdoorCheck.candidates(
-            losses, train.labels(), train.numClasses(), evaluator::sampleFeatures, evaluator::trainPredictions);
+            losses, signal == IsolationSignal.LOSS ? losses : scores, train.labels(), train.numClasses(),
+            evaluator::sampleFeatures, evaluator::trainPredictions);
     BackdoorCheck.Decision decision = BackdoorCheck.decide(candidates, train.numClasses());
     // An early check only decides whether to follow; the probe checks what is ascended, at the turn.
     TriggerProbe.Outcome probed =

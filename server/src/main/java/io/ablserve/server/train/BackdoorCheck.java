@@ -125,12 +125,23 @@ final class BackdoorCheck {
    */
   static List<Candidate> candidates(
       float[] losses, int[] labels, int numClasses, Function<int[], float[][]> features, RunnerUp runnerUp) {
+    return candidates(losses, losses, labels, numClasses, features, runnerUp);
+  }
+
+  /**
+   * As {@link #candidates(float[], int[], int, Function, RunnerUp)}, each label's split started from its
+   * lowest tenth by {@code seedScores} (an {@link IsolationSignal}'s scores) rather than by loss; which half
+   * is the cluster, and the loss gap, still go by {@code losses}.
+   */
+  static List<Candidate> candidates(
+      float[] losses, float[] seedScores, int[] labels, int numClasses, Function<int[], float[][]> features,
+      RunnerUp runnerUp) {
     List<Candidate> out = new ArrayList<>();
     for (int c = 0; c < numClasses; c++) {
       int label = c;
       int[] members =
           IntStream.range(0, labels.length).filter(i -> labels[i] == label).boxed()
-              .sorted(Comparator.<Integer>comparingDouble(i -> losses[i]).thenComparingInt(i -> i))
+              .sorted(Comparator.<Integer>comparingDouble(i -> seedScores[i]).thenComparingInt(i -> i))
               .mapToInt(Integer::intValue).toArray();
       int seeds = (int) Math.ceil(SEED_SHARE * members.length);
       if (seeds < MIN_SAMPLES || members.length - seeds < MIN_SAMPLES) {

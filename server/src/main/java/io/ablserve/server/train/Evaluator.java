@@ -11,6 +11,7 @@ import ai.djl.training.Trainer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 /** Eval-mode passes (BatchNorm running statistics, no augmentation, no gradients). */
 final class Evaluator {
@@ -60,24 +61,34 @@ final class Evaluator {
    * io.ablserve.server.model.Models} is a sequence ending in a linear classifier.
    */
   float[][] sampleFeatures(int[] samples) {
+    return sampleFeatures(samples, UnaryOperator.identity());
+  }
+
+  /**
+   * The penultimate activations of each of the training {@code samples} with {@code transform} applied to
+   * their normalised images (a batch, NCHW) first.
+   */
+  float[][] sampleFeatures(int[] samples, UnaryOperator<NDArray> transform) {
     if (!(trainer.getModel().getBlock() instanceof SequentialBlock net) || net.getChildren().size() < 2) {
       throw new IllegalStateException("features need a sequential model ending in its classifier");
     }
     List<Block> body = net.getChildren().values().subList(0, net.getChildren().size() - 1);
     ParameterStore parameters = new ParameterStore(trainer.getManager(), false);
     float[][] out = new float[samples.length][];
-    withoutGradients(() -> features(body, parameters, samples, out));
+    withoutGradients(() -> features(body, parameters, samples, transform, out));
     return out;
   }
 
-  private void features(List<Block> body, ParameterStore parameters, int[] samples, float[][] out) {
+  private void features(
+      List<Block> body, ParameterStore parameters, int[] samples, UnaryOperator<NDArray> transform,
+      float[][] out) {
     for (int from = 0; from < samples.length; from += AblTrainer.EVAL_BATCH) {
       if (cancelled.getAsBoolean()) {
         throw new TrainingCancelledException(-1, -1);
       }
       int to = Math.min(samples.length, from + AblTrainer.EVAL_BATCH);
       try (NDManager batch = trainer.getManager().newSubManager()) {
-        NDList x = new NDList(train.images(batch, samples, from, to));
+        NDList x = new NDList(transform.apply(train.images(batch, samples, from, to)));
         for (Block block : body) {
           x = block.forward(parameters, x, false);
         }

@@ -147,12 +147,15 @@ final class Progress {
     this.pruned = channels.clone();
   }
 
-  /** The parameters a defence set aside beside the model's ({@link TrainingState#aside}); empty if none. */
+  /**
+   * What a defence keeps beside the model ({@link TrainingState#aside}): parameters set aside (NAD), or
+   * ABL's loss curve over the isolation epochs; empty if none.
+   */
   byte[] aside() {
     return aside;
   }
 
-  /** Sets parameters aside beside the model's; saved with the epoch that ends next. */
+  /** Sets what a defence keeps beside the model; saved with the epoch that ends next. */
   void aside(byte[] parameters) {
     this.aside = parameters;
   }

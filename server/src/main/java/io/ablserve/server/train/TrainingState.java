@@ -24,9 +24,11 @@ import static java.util.Objects.requireNonNull;
  * @param optimizer the optimizer's momentum buffers ({@link MomentumSgd})
  * @param pruned the channels of the last conv stage a pruning defence masked ({@link
  *     io.ablserve.server.model.ChannelMask}), ascending; empty for the other defences and before pruning
- * @param aside a second copy of the network's parameters that a defence keeps beside the model's ({@link
- *     NetworkWeights#encode} format): NAD's backdoored student while its teacher trains in the model's
- *     place, then its teacher while the student is distilled; empty for the other defences
+ * @param aside what a defence keeps beside the model's parameters: for NAD a second copy of the network
+ *     ({@link NetworkWeights#encode} format), its backdoored student while its teacher trains in the
+ *     model's place, then its teacher while the student is distilled; for ABL ranking by a signal that
+ *     reads the loss curve ({@link IsolationSignals#needsTrainingLosses}), each sample's summed training
+ *     loss over the isolation epochs so far ({@link IsolationSignals#addLosses}); empty otherwise
  */
 public record TrainingState(
     int epoch,

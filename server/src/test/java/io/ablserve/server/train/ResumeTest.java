@@ -91,6 +91,32 @@ class ResumeTest {
   }
 
   @Test
+  void resumedMidIsolation_ranksByTheLossCurveOfEveryIsolationEpoch() throws Exception {
+    ExperimentRunner runner = runner();
+    Experiment experiment =
+        new Experiment(
+            new DatasetRef("fashion-mnist", 1200, 300),
+            new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3),
+            ModelArch.SMALL_CNN,
+            AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(3).isolationEpochs(2)
+                .isolateEarly(false).isolationExpansion(false).isolationSignal(IsolationSignal.LOSS_DROP)
+                .build(),
+            11);
+    RecordingListener straight = new RecordingListener();
+    MemoryCheckpoints straightCheckpoints = new MemoryCheckpoints();
+    runner.run(experiment, Device.cpu(), straight, () -> false, straightCheckpoints, ModelSink.NONE);
+    // The loss curve travels with the isolation epochs' checkpoints and is dropped once ranked.
+    assertThat(straightCheckpoints.saved.get(0).aside()).hasSize(Float.BYTES * 1200);
+    assertThat(straightCheckpoints.saved.get(straightCheckpoints.saved.size() - 1).aside()).isEmpty();
+
+    MemoryCheckpoints checkpoints = stoppedAfterEpoch(runner, experiment, 0);
+    RecordingListener resumed = new RecordingListener();
+    runner.run(experiment, Device.cpu(), resumed, () -> false, checkpoints, ModelSink.NONE);
+
+    assertThat(resumed.isolation.indices()).containsExactlyInAnyOrder(straight.isolation.indices());
+  }
+
+  @Test
   void resumedAfterAnEarlyIsolation_goesOnUnlearningWithoutIsolatingAgain() throws Exception {
     ExperimentRunner runner = runner();
     Experiment experiment =
