@@ -379,7 +379,8 @@ public final class Main implements Callable<Integer> {
       names = "--k8s-control-plane",
       defaultValue = "${env:ABLSERVE_K8S_CONTROL_PLANE}",
       description =
-          "Host name worker pods reach this server's worker channel by."
+          "Host name worker pods reach this server's worker channel by; also whose Jobs are whose:"
+              + " at start the server deletes the Jobs labelled with it that an earlier server left."
               + " Env ABLSERVE_K8S_CONTROL_PLANE. Default ablserve-workers (a Service).")
   String k8sControlPlane;
 

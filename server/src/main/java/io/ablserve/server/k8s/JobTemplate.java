@@ -13,8 +13,12 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +34,14 @@ final class JobTemplate {
   static final String MANAGED_BY = "ablserve";
   static final String SESSION_LABEL = "ablserve.io/session";
   static final String SLOT_LABEL = "ablserve.io/slot";
+  /**
+   * Whose Jobs they are: the control plane their workers call home to, by its {@code
+   * --k8s-control-plane} host. Two control planes sharing a namespace need different hosts anyway (a
+   * Service each), and a restarted one keeps its host, so it finds the Jobs its predecessor left.
+   */
+  static final String CONTROL_PLANE_LABEL = "ablserve.io/control-plane";
+  /** The longest label value Kubernetes takes. */
+  private static final int LABEL_VALUE_MAX = 63;
   static final String TOKEN_KEY = "token";
   /** The image's user (docker/Dockerfile*): the owner of the shared data volume's files. */
   private static final long IMAGE_USER = 10001;
@@ -45,12 +57,36 @@ final class JobTemplate {
     this.workerJvmOptions = List.copyOf(workerJvmOptions);
   }
 
+  /** This control plane's {@link #CONTROL_PLANE_LABEL} value. */
+  String controlPlane() {
+    return labelValue(config.controlPlaneHost());
+  }
+
+  /**
+   * {@code host} as a label value: itself when it fits, else (a long DNS name) its head and a digest of
+   * the whole, so that two long hosts alike in their first characters still differ.
+   */
+  static String labelValue(String host) {
+    if (host.length() <= LABEL_VALUE_MAX) {
+      return host;
+    }
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(host.getBytes(StandardCharsets.UTF_8));
+      String hex = HexFormat.of().formatHex(digest, 0, 5);
+      return host.substring(0, LABEL_VALUE_MAX - hex.length() - 1) + "-" + hex;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
   /** Labels every Job and pod of session {@code sessionId} on {@code slot} carries. */
-  static Map<String, String> labels(SlotSpec slot, String sessionId) {
+  Map<String, String> labels(SlotSpec slot, String sessionId) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put("app.kubernetes.io/name", "ablserve");
     labels.put("app.kubernetes.io/component", "worker");
     labels.put(MANAGED_BY_LABEL, MANAGED_BY);
+    labels.put(CONTROL_PLANE_LABEL, controlPlane());
     labels.put(SESSION_LABEL, sessionId);
     labels.put(SLOT_LABEL, slot.name());
     return labels;
@@ -147,12 +183,12 @@ final class JobTemplate {
   }
 
   /** The Secret holding the worker's token, owned by {@code job} so that it goes when the Job goes. */
-  static Secret secret(Job job, String token) {
+  Secret secret(Job job, String token) {
     return new SecretBuilder()
         .withNewMetadata()
             .withName(job.getMetadata().getName())
             .withNamespace(job.getMetadata().getNamespace())
-            .withLabels(Map.of(MANAGED_BY_LABEL, MANAGED_BY))
+            .withLabels(Map.of(MANAGED_BY_LABEL, MANAGED_BY, CONTROL_PLANE_LABEL, controlPlane()))
             .addNewOwnerReference()
                 .withApiVersion("batch/v1").withKind("Job").withName(job.getMetadata().getName())
                 .withUid(job.getMetadata().getUid()).withBlockOwnerDeletion(false)

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +35,11 @@ public final class KubernetesJobs implements WorkerLauncher {
   private static final SecureRandom random = new SecureRandom();
   private static final String SUFFIX_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
   private static final long START_SECONDS = 30;
+  /**
+   * How long a starting control plane waits for the Jobs its predecessor left to be gone: their pods'
+   * grace period (30 s by default) and some.
+   */
+  private static final Duration LEFTOVERS_GONE = Duration.ofSeconds(60);
 
   private final KubernetesClient client;
   private final String namespace;
@@ -63,6 +69,7 @@ public final class KubernetesJobs implements WorkerLauncher {
     this.jobs =
         client.batch().v1().jobs().inNamespace(namespace)
             .withLabel(JobTemplate.MANAGED_BY_LABEL, JobTemplate.MANAGED_BY)
+            .withLabel(JobTemplate.CONTROL_PLANE_LABEL, template.controlPlane())
             .runnableInformer(0);
     jobs.addEventHandler(new ResourceEventHandler<>() {
       @Override
@@ -104,6 +111,25 @@ public final class KubernetesJobs implements WorkerLauncher {
     return namespace;
   }
 
+  /**
+   * Deletes the Jobs (and their pods and Secrets) an earlier control plane of this deployment left when
+   * it died, before any session is resumed: see {@link LeftoverJobs}.
+   */
+  @Override
+  public void start() throws IOException {
+    List<String> deleted;
+    try {
+      deleted = new LeftoverJobs(client, namespace, template.controlPlane()).delete(LEFTOVERS_GONE);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while deleting the Jobs an earlier control plane left", e);
+    }
+    if (!deleted.isEmpty()) {
+      logger.info("deleted " + deleted.size() + " Kubernetes Job(s) an earlier control plane left in"
+          + " namespace " + namespace + "; their sessions resume in new Jobs");
+    }
+  }
+
   @Override
   public LaunchedWorker launch(SlotSpec slot, String sessionId, String token, int channelPort)
       throws IOException {
@@ -115,7 +141,7 @@ public final class KubernetesJobs implements WorkerLauncher {
               .resource(template.job(name, namespace, slot, sessionId, channelPort))
               .create();
       // Suspended until Kueue admits it, so no pod can want the Secret before it exists.
-      client.secrets().inNamespace(namespace).resource(JobTemplate.secret(job, token)).create();
+      client.secrets().inNamespace(namespace).resource(template.secret(job, token)).create();
     } catch (KubernetesClientException e) {
       delete(name);
       forget(name);

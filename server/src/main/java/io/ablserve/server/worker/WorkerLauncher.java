@@ -11,6 +11,12 @@ import java.io.IOException;
 public interface WorkerLauncher {
 
   /**
+   * Called once as the pool starts, before any launch: a launcher whose workers can outlive a server
+   * that died (Kubernetes Jobs) removes them here, since their sessions are about to be resumed.
+   */
+  default void start() throws IOException {}
+
+  /**
    * Starts the worker of session {@code sessionId} on {@code slot}, proving itself with {@code token} to
    * the worker channel, which listens on {@code channelPort}.
    */

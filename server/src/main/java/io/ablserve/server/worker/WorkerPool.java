@@ -71,6 +71,7 @@ public final class WorkerPool extends AbstractIdleService implements SlotTrainer
 
   @Override
   protected void startUp() throws IOException {
+    launcher.start();
     try {
       server.start();
     } catch (IOException e) {

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -38,9 +39,14 @@ class KubernetesJobsTest {
   private KubernetesJobs jobs;
 
   static KubernetesConfig config(String classpath) {
+    return config(classpath, "ablserve-workers");
+  }
+
+  /** A control plane whose workers reach it at {@code controlPlaneHost}. */
+  static KubernetesConfig config(String classpath, String controlPlaneHost) {
     KubernetesConfig d = KubernetesConfig.DEFAULTS;
     return new KubernetesConfig(
-        "", "registry.example/ablserve:cuda", "lab-gpus", "ablserve-data", "ablserve-workers", 0, 1,
+        "", "registry.example/ablserve:cuda", "lab-gpus", "ablserve-data", controlPlaneHost, 0, 1,
         d.gpuResource(), 4, "16Gi", Duration.ofMinutes(30), d.startTimeout(), classpath, d.djlCacheDir());
   }
 
@@ -81,7 +87,10 @@ class KubernetesJobsTest {
         .containsEntry("kueue.x-k8s.io/queue-name", "lab-gpus")
         .containsEntry("app.kubernetes.io/managed-by", "ablserve")
         .containsEntry("ablserve.io/session", "0b5e-session")
-        .containsEntry("ablserve.io/slot", "gpu-0");
+        .containsEntry("ablserve.io/slot", "gpu-0")
+        .containsEntry("ablserve.io/control-plane", "ablserve-workers");
+    assertThat(job.getSpec().getTemplate().getMetadata().getLabels())
+        .containsEntry("ablserve.io/control-plane", "ablserve-workers");
     assertThat(job.getSpec().getSuspend()).isTrue();
     assertThat(job.getSpec().getBackoffLimit()).isZero();
     assertThat(job.getSpec().getTtlSecondsAfterFinished()).isEqualTo(1800);
@@ -136,6 +145,9 @@ class KubernetesJobsTest {
             ? secret.getStringData().get("token")
             : new String(java.util.Base64.getDecoder().decode(secret.getData().get("token")));
     assertThat(token).isEqualTo("s3cret");
+    assertThat(secret.getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/managed-by", "ablserve")
+        .containsEntry("ablserve.io/control-plane", "ablserve-workers");
     assertThat(secret.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
       assertThat(owner.getKind()).isEqualTo("Job");
       assertThat(owner.getName()).isEqualTo(job.getMetadata().getName());
@@ -276,6 +288,78 @@ class KubernetesJobsTest {
     assertThat(client.secrets().inNamespace("test").withName(name).get()).isNull();
     until("the worker ends", () -> worker.exit().isPresent());
     assertThat(worker.exit().orElseThrow().ending()).isEqualTo(LaunchedWorker.Ending.KILLED);
+  }
+
+  @Test
+  void start_deletesTheJobsAnEarlierControlPlaneLeft_andLeavesOtherControlPlanesAndOthersJobsAlone()
+      throws Exception {
+    JobTemplate earlier = template("ablserve-workers");
+    JobTemplate another = template("team-b-workers");
+    // What a control plane that died leaves: a Job Kueue still holds, one admitted with its pod, one done.
+    leave(earlier, "abl-held-aaaaa", "held", true);
+    leave(earlier, "abl-running-bbbbb", "running", false);
+    createPod(client, "abl-running-bbbbb", new PodBuilder().withNewStatus().withPhase("Running").endStatus());
+    leave(earlier, "abl-done-ccccc", "done", false);
+    failJob(client, "abl-done-ccccc", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    leave(another, "abl-theirs-ddddd", "theirs", false);
+    client.batch().v1().jobs().inNamespace("test").resource(new JobBuilder()
+            .withNewMetadata().withName("nightly-backup").endMetadata()
+            .withNewSpec().withNewTemplate().endTemplate().endSpec().build())
+        .create();
+    // Made before the control-plane label: whose it is cannot be told.
+    client.batch().v1().jobs().inNamespace("test").resource(new JobBuilder()
+            .withNewMetadata().withName("abl-older-eeeee")
+                .addToLabels("app.kubernetes.io/managed-by", "ablserve").endMetadata()
+            .withNewSpec().withNewTemplate().endTemplate().endSpec().build())
+        .create();
+
+    jobs.start();
+
+    assertThat(client.batch().v1().jobs().inNamespace("test").list().getItems())
+        .extracting(j -> j.getMetadata().getName())
+        .containsExactlyInAnyOrder("abl-theirs-ddddd", "nightly-backup", "abl-older-eeeee");
+    assertThat(client.secrets().inNamespace("test").list().getItems())
+        .extracting(j -> j.getMetadata().getName())
+        .containsExactly("abl-theirs-ddddd");
+
+    // This control plane's own Jobs go on as before.
+    LaunchedWorker worker = jobs.launch(new SlotSpec("cpu-0", "cpu", 1), "held", "t2", 50052);
+    until("the new Job is watched", () -> client.batch().v1().jobs().inNamespace("test").list().getItems()
+        .stream().anyMatch(j -> jobs.watched(j.getMetadata().getName()) != null));
+    assertThat(worker.exit()).isEmpty();
+    assertThat(jobs.watched("abl-theirs-ddddd")).as("another control plane's Jobs are not watched").isNull();
+  }
+
+  @Test
+  void start_withNoJobsLeft_deletesNothing() throws Exception {
+    leave(template("team-b-workers"), "abl-theirs-ddddd", "theirs", true);
+
+    jobs.start();
+
+    assertThat(client.batch().v1().jobs().inNamespace("test").list().getItems()).hasSize(1);
+  }
+
+  @Test
+  void controlPlaneLabel_isTheHost_orForALongHostItsHeadAndADigest() {
+    assertThat(JobTemplate.labelValue("ablserve-workers.ml.svc.cluster.local"))
+        .isEqualTo("ablserve-workers.ml.svc.cluster.local");
+    // Alike in their first 52 characters, the most a long host's label keeps.
+    String a = JobTemplate.labelValue("ablserve-workers-for-the-vision-group." + "x".repeat(30) + ".svc.local");
+    String b = JobTemplate.labelValue("ablserve-workers-for-the-vision-group." + "y".repeat(30) + ".svc.local");
+    assertThat(a).hasSize(63).matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?").isNotEqualTo(b);
+  }
+
+  private static JobTemplate template(String controlPlaneHost) {
+    return new JobTemplate(
+        config("/opt/ablserve/ablserve-server.jar", controlPlaneHost), Path.of("/var/lib/ablserve"), List.of());
+  }
+
+  /** A Job (and its Secret) as the control plane {@code template} describes created it, then died. */
+  private void leave(JobTemplate template, String name, String sessionId, boolean suspended) {
+    Job job = template.job(name, "test", new SlotSpec("cpu-0", "cpu", 1), sessionId, 50052);
+    job.getSpec().setSuspend(suspended);
+    Job created = client.batch().v1().jobs().inNamespace("test").resource(job).create();
+    client.secrets().inNamespace("test").resource(template.secret(created, "old-token")).create();
   }
 
   /** The worker container of a pod killed by the kernel for exceeding its memory limit. */

@@ -11,6 +11,7 @@ import io.ablserve.server.config.KubernetesConfig;
 import io.ablserve.server.config.WorkersConfig;
 import io.ablserve.server.store.StoreModule;
 import io.ablserve.server.testing.Poll;
+import io.ablserve.server.testing.ServerProcess;
 import io.ablserve.server.testing.TestServer;
 import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.CancelSessionRequest;
@@ -23,6 +24,7 @@ import io.ablserve.v1.ListDevicesResponse;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionEvent;
+import io.ablserve.v1.SessionServiceGrpc;
 import io.ablserve.v1.SessionState;
 import io.ablserve.v1.StateChange;
 import io.ablserve.v1.WatchSessionRequest;
@@ -32,11 +34,14 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -104,6 +109,12 @@ class KubernetesSessionsTest {
 
     private List<Job> jobs() {
       return client.batch().v1().jobs().inNamespace("test").list().getItems();
+    }
+
+    private Job jobOf(String sessionId) {
+      return jobs().stream()
+          .filter(j -> sessionId.equals(j.getMetadata().getLabels().get("ablserve.io/session")))
+          .findFirst().orElseThrow();
     }
 
     private Job awaitJob() throws InterruptedException {
@@ -184,6 +195,66 @@ class KubernetesSessionsTest {
             .containsOnly(SessionState.SESSION_STATE_QUEUED);
         server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
         assertThat(awaitEnd(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+      }
+    }
+
+    /**
+     * A control plane killed with SIGKILL leaves its Jobs, one admitted and one Kueue still holds; the
+     * next one deletes them before it resumes their sessions, each in a new Job.
+     */
+    @Test
+    void killedServer_leavesItsJobs_theNextDeletesThem_andResumesTheirSessionsInNewJobs() throws Exception {
+      String running;
+      String held;
+      List<String> left;
+      try (ServerProcess killed = ServerProcess.start(
+          Map.of(
+              "KUBERNETES_MASTER", server.url("/"), "KUBERNETES_NAMESPACE", "test",
+              "KUBERNETES_TRUST_CERTIFICATES", "true", "KUBERNETES_AUTH_TRYKUBECONFIG", "false",
+              "KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false"),
+          "--port", "0", "--data-dir", dataDir.toString(), "--isolation", "kubernetes",
+          "--slots", "gpu:0,cpu:1", "--k8s-image", "ablserve:test", "--k8s-queue", "lab-cpus",
+          "--k8s-control-plane", "127.0.0.1", "--k8s-worker-port", "0")) {
+        ManagedChannel channel =
+            NettyChannelBuilder.forAddress("127.0.0.1", killed.port()).usePlaintext().build();
+        try {
+          var stub = SessionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+          running = stub.createSession(
+              CreateSessionRequest.newBuilder().setConfig(config(200, 2)).build()).getId();
+          held = stub.createSession(
+              CreateSessionRequest.newBuilder().setConfig(config(200, 2)).build()).getId();
+          Poll.until("a Job for each session", WAIT, () -> jobs().size() == 2);
+          admit(jobOf(running).getMetadata().getName());
+          Poll.until("the admitted session RUNNING", WAIT,
+              () -> stub.getSession(GetSessionRequest.newBuilder().setSessionId(running).build())
+                  .getState() == SessionState.SESSION_STATE_RUNNING);
+        } finally {
+          channel.shutdownNow();
+        }
+        killed.kill();
+        left = jobs().stream().map(j -> j.getMetadata().getName()).toList();
+        assertThat(left).as("%s", killed.output()).hasSize(2);
+      }
+
+      try (TestServer server = start(3, "gpu:0,cpu:1", 1)) {
+        Poll.until("new Jobs for both sessions, the old ones gone", WAIT, () -> jobs().size() == 2
+            && jobs().stream().noneMatch(j -> left.contains(j.getMetadata().getName())));
+        assertThat(jobs()).extracting(j -> j.getMetadata().getLabels().get("ablserve.io/session"))
+            .containsExactlyInAnyOrder(running, held);
+        assertThat(client.secrets().inNamespace("test").list().getItems())
+            .extracting(secret -> secret.getMetadata().getName())
+            .doesNotContainAnyElementsOf(left);
+        assertThat(get(server, held).getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
+        assertThat(log(server, running).stream().map(SessionEvent::getState)
+                .map(StateChange::getState).filter(s -> s != SessionState.SESSION_STATE_UNSPECIFIED))
+            .as("it ran, was cut off by the kill, and waits for Kueue again (--resume-interrupted auto)")
+            .containsExactly(SessionState.SESSION_STATE_QUEUED, SessionState.SESSION_STATE_RUNNING,
+                SessionState.SESSION_STATE_QUEUED);
+        for (String id : List.of(running, held)) {
+          server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
+          assertThat(awaitEnd(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+        }
+        Poll.until("the new Jobs deleted", WAIT, () -> jobs().isEmpty());
       }
     }
 

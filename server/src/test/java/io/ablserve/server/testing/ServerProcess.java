@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -31,6 +32,11 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Starts {@code Main} with {@code args} and waits until it prints the port it listens on. */
   public static ServerProcess start(String... args) throws Exception {
+    return start(Map.of(), args);
+  }
+
+  /** Starts {@code Main} with {@code args} and {@code env} added to this process's environment. */
+  public static ServerProcess start(Map<String, String> env, String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Dai.djl.offline=true");
@@ -40,7 +46,9 @@ public final class ServerProcess implements AutoCloseable {
     command.add(System.getProperty("java.class.path"));
     command.add("io.ablserve.server.Main");
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    Process process = builder.start();
     StringBuffer output = new StringBuffer();
     CompletableFuture<Integer> port = new CompletableFuture<>();
     Thread reader =

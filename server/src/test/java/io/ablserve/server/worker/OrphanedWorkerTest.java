@@ -14,13 +14,62 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 /** A worker whose control plane goes away exits, instead of training on for no one. */
 class OrphanedWorkerTest {
 
+  /** A local worker, given a bare port: its control plane is its parent. */
   @Test
   void worker_exitsWhenTheControlPlaneGoes() throws Exception {
+    exitsWhenTheControlPlaneGoes(port -> Integer.toString(port));
+  }
+
+  /**
+   * A Kubernetes Job's worker, given HOST:PORT: no parent to watch, so the broken channel alone tells it
+   * that its control plane died.
+   */
+  @Test
+  void jobWorker_exitsWhenTheControlPlaneGoes() throws Exception {
+    exitsWhenTheControlPlaneGoes(port -> "127.0.0.1:" + port);
+  }
+
+  /**
+   * A Job admitted after its control plane was replaced: the new one does not expect its token, so the
+   * worker is refused and exits rather than train a session that is someone else's now.
+   */
+  @Test
+  void jobWorker_refusedByANewControlPlane_exits() throws Exception {
+    Server control =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .addService(new WorkerChannel())
+            .build()
+            .start();
+    Process worker = startWorker("127.0.0.1:" + control.getPort());
+    try {
+      assertThat(worker.waitFor(60, TimeUnit.SECONDS)).as("the worker exited").isTrue();
+      assertThat(worker.exitValue()).isEqualTo(WorkerMain.ORPHANED);
+    } finally {
+      worker.destroyForcibly();
+      control.shutdownNow();
+    }
+  }
+
+  private static Process startWorker(String controlPlane) throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
+                    controlPlane, "orphan"))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().put(WorkerMain.TOKEN_ENV, "secret");
+    return builder.start();
+  }
+
+  private static void exitsWhenTheControlPlaneGoes(IntFunction<String> address) throws Exception {
     CountDownLatch hello = new CountDownLatch(1);
     Server control =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
@@ -46,16 +95,7 @@ class OrphanedWorkerTest {
                 })
             .build()
             .start();
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
-                    Integer.toString(control.getPort()), "orphan"))
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    builder.environment().put(WorkerMain.TOKEN_ENV, "secret");
-    Process worker = builder.start();
+    Process worker = startWorker(address.apply(control.getPort()));
     try {
       assertThat(hello.await(60, TimeUnit.SECONDS)).as("the worker said hello").isTrue();
 
