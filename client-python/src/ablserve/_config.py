@@ -19,6 +19,9 @@ LOSS_REDUCTIONS = ("per_sample", "batch_mean")
 DEFENSES = ("abl", "none", "ft", "fp", "nad")
 UNLEARNING_MODES = ("gga", "finetune_then_ascent")
 RANKINGS = ("global", "per_class")
+# Read from the API's own enum, so a signal the proto gains needs no copy here.
+ISOLATION_SIGNALS = tuple(name[len("ISOLATION_SIGNAL_"):].lower() for name in pb.IsolationSignal.keys()
+                          if name != "ISOLATION_SIGNAL_UNSPECIFIED")
 PATCH_CORNERS = ("bottom_right", "bottom_left", "top_left", "top_right")
 BLEND_PATTERNS = ("noise", "checkerboard")
 LABEL_MODES = ("all_to_one", "all_to_all")
@@ -164,6 +167,12 @@ class AblConfig:
     above the other labels' scores, and whose content is another label's (most of their nearest images carry
     other labels), are ascended; doubtful ones leave training; confirmed images the pixels or their content do
     not back are not ascended. Figures in each check's ``probe``. bench/RESULTS.md, "the trigger probe"."""
+    isolation_signal: str = "loss"
+    """What isolation ranks by at the turning epoch (the pick, and where the check's split of each label starts):
+    "loss" (the paper), "loss_drop" (mean training loss over the isolation epochs: how fast it fell),
+    "transform_sensitivity" (D-ST: how far the activations move under a flip and a shift), "spectral"
+    (spectral signatures within each label) or "combined" (their mean rank). bench/RESULTS.md, "isolation
+    signals", measures each."""
 
 
 @with_field_docs
@@ -258,6 +267,7 @@ class SessionConfig:
             ("defense", "DEFENSE", DEFENSES),
             ("unlearning_mode", "UNLEARNING_MODE", UNLEARNING_MODES),
             ("ranking", "RANKING", RANKINGS),
+            ("isolation_signal", "ISOLATION_SIGNAL", ISOLATION_SIGNALS),
         ):
             abl_fields[name] = _enum_value(f"abl.{name}", enum, abl_fields[name], values)
         msg = pb.SessionConfig(
@@ -302,7 +312,8 @@ class SessionConfig:
                                                      "label_mode": "LABEL_MODE"}),
             abl=values(AblConfig, msg.abl, {
                 "isolation_loss": "ISOLATION_LOSS", "loss_reduction": "LOSS_REDUCTION", "defense": "DEFENSE",
-                "unlearning_mode": "UNLEARNING_MODE", "ranking": "RANKING"}),
+                "unlearning_mode": "UNLEARNING_MODE", "ranking": "RANKING",
+                "isolation_signal": "ISOLATION_SIGNAL"}),
             model=_enum_name("MODEL_ARCH", msg.model.arch),
             seed=msg.seed,
             device=msg.device,

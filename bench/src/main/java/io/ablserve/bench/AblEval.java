@@ -14,6 +14,7 @@ import io.ablserve.server.train.Experiment;
 import io.ablserve.server.train.ExperimentRunner;
 import io.ablserve.server.train.FilterReport;
 import io.ablserve.server.train.IsolationLossKind;
+import io.ablserve.server.train.IsolationSignal;
 import io.ablserve.server.train.IsolationReport;
 import io.ablserve.server.train.LossReduction;
 import io.ablserve.server.train.Ranking;
@@ -66,6 +67,9 @@ public final class AblEval implements Callable<Integer> {
 
   @Option(names = "--ranking")
   Ranking ranking;
+
+  @Option(names = "--isolation-signal", description = "LOSS, LOSS_DROP, TRANSFORM_SENSITIVITY, SPECTRAL, COMBINED")
+  IsolationSignal isolationSignal;
 
   @Option(names = "--reduction", description = "PER_SAMPLE or BATCH_MEAN; unset: the default")
   LossReduction reduction;
@@ -140,6 +144,7 @@ public final class AblEval implements Callable<Integer> {
     if (triggerProbe != null) b.triggerProbe(triggerProbe);
     if (finalDecayEpochs != null) b.finalDecayEpochs(finalDecayEpochs);
     if (ranking != null) b.ranking(ranking);
+    if (isolationSignal != null) b.isolationSignal(isolationSignal);
     if (reduction != null) b.lossReduction(reduction);
     if (loss != null) b.isolationLoss(loss);
     if (gamma != null) b.lgaGamma(gamma).floodingLevel(gamma);

@@ -4,6 +4,7 @@ import io.ablserve.v1.AttackKind;
 import io.ablserve.v1.BlendPattern;
 import io.ablserve.v1.Defense;
 import io.ablserve.v1.IsolationLoss;
+import io.ablserve.v1.IsolationSignal;
 import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
@@ -11,9 +12,11 @@ import io.ablserve.v1.ModelFormat;
 import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Ranking;
 import io.ablserve.v1.UnlearningMode;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -100,6 +103,24 @@ abstract class ChoiceConverter<E> implements ITypeConverter<E> {
     RankingChoice() {
       super(Map.of("global", Ranking.RANKING_GLOBAL, "per-class", Ranking.RANKING_PER_CLASS));
     }
+  }
+
+  /** Every signal the API's {@code IsolationSignal} enum has, read from it rather than listed here. */
+  static final class IsolationSignalChoice extends ChoiceConverter<IsolationSignal> {
+    IsolationSignalChoice() {
+      super(named(IsolationSignal.values(), "ISOLATION_SIGNAL_"));
+    }
+  }
+
+  /**
+   * The values of a proto enum but its UNSPECIFIED and UNRECOGNIZED, each named by what follows {@code
+   * prefix}, in lower case with hyphens: {@code ISOLATION_SIGNAL_LOSS_DROP} is {@code loss-drop}.
+   */
+  static <E extends Enum<E>> Map<String, E> named(E[] values, String prefix) {
+    return Arrays.stream(values)
+        .filter(v -> v.name().startsWith(prefix) && !v.name().equals(prefix + "UNSPECIFIED"))
+        .collect(Collectors.toMap(
+            v -> v.name().substring(prefix.length()).toLowerCase(Locale.ROOT).replace('_', '-'), v -> v));
   }
 
   static final class UnlearningModeChoice extends ChoiceConverter<UnlearningMode> {

@@ -9,6 +9,7 @@ import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.Defense;
 import io.ablserve.v1.IsolationLoss;
+import io.ablserve.v1.IsolationSignal;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.PatchCorner;
@@ -250,6 +251,14 @@ final class SessionConfigOptions {
       description = "Isolate the lowest losses overall (paper) or relative to each class's median"
           + " (server default: per-class).")
   Ranking ranking;
+
+  @Option(names = "--isolation-signal", paramLabel = "SIGNAL",
+      converter = ChoiceConverter.IsolationSignalChoice.class,
+      description = "What isolation ranks by: loss (paper), loss-drop (mean training loss over the"
+          + " isolation epochs), transform-sensitivity (activations' move under a flip and a shift),"
+          + " spectral (spectral signatures per label) or combined (their mean rank)"
+          + " (server default: loss).")
+  IsolationSignal isolationSignal;
 
   @Option(names = "--lr", paramLabel = "LR",
       description = "SGD learning rate, > 0"
@@ -504,6 +513,9 @@ final class SessionConfigOptions {
     }
     if (ranking != null) {
       abl.setRanking(ranking);
+    }
+    if (isolationSignal != null) {
+      abl.setIsolationSignal(isolationSignal);
     }
     if (learningRate != null) {
       abl.setLearningRate(learningRate);

@@ -20,6 +20,7 @@ import io.ablserve.v1.FinePruning;
 import io.ablserve.v1.FineTuning;
 import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.IsolationResult;
+import io.ablserve.v1.IsolationSignal;
 import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
@@ -40,6 +41,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -734,5 +736,25 @@ class AblCliTest {
     assertThat(code).isEqualTo(AblCli.EXIT_RPC_ERROR);
     assertThat(err.toString()).contains("error: NOT_FOUND: session nope not found");
     assertThat(dir).isEmptyDirectory();
+  }
+
+  @Test
+  void run_sendsEveryIsolationSignalTheApiHas_andRefusesAnUnknownOne() {
+    List<IsolationSignal> expected = new ArrayList<>();
+    for (IsolationSignal signal : IsolationSignal.values()) {
+      if (signal == IsolationSignal.ISOLATION_SIGNAL_UNSPECIFIED || signal == IsolationSignal.UNRECOGNIZED) {
+        continue;
+      }
+      String name = signal.name().substring("ISOLATION_SIGNAL_".length()).toLowerCase(Locale.ROOT).replace('_', '-');
+      assertThat(execute("run", "--no-progress", "--isolation-signal", name.toUpperCase(Locale.ROOT))).isZero();
+      expected.add(signal);
+    }
+
+    assertThat(server.service.creates).extracting(r -> r.getConfig().getAbl().getIsolationSignal())
+        .containsExactlyElementsOf(expected)
+        .contains(IsolationSignal.ISOLATION_SIGNAL_LOSS_DROP, IsolationSignal.ISOLATION_SIGNAL_SPECTRAL);
+    assertThat(execute("run", "--no-progress", "--isolation-signal", "entropy")).isNotZero();
+    assertThat(err.toString()).contains("expected one of [combined, loss, loss-drop, spectral, transform-sensitivity]");
+    assertThat(server.service.creates).hasSize(expected.size());
   }
 }
