@@ -60,9 +60,9 @@ public final class ModeConnectivityDefense implements DefenseStrategy {
           progress.aside(curve.encode());
           run.endEpoch(Phase.FINETUNING);
         }
+        // Theta's momentum buffers live on the curve's scope, which closes next.
+        run.restartMomentum();
       }
-      // Theta's momentum buffers lived on the curve's scope, now closed.
-      run.restartMomentum();
     }
     return run.outcome();
   }
