@@ -1,6 +1,7 @@
 """Prints bench/table1.sh's rows in the layout of the ABL paper's Table 1: a row per attack, an ASR/CA pair per
 defence (mean over the rows of that attack and defence, their count in brackets when more than one), and the
-paper's CIFAR-10 figures for the defences it reports (No defense, FP, NAD, ABL; it has no FT column) beside ours.
+paper's CIFAR-10 figures for the defences it reports (No defense, FP, MCR, NAD, ABL; it has no FT column) beside
+ours.
 Markdown on stdout. Usage: python3 bench/table1.py ROWS.jsonl [MORE.jsonl ...]"""
 import json
 import sys
@@ -57,7 +58,7 @@ def table(cells):
     head = ["attack"]
     for d in defenses:
         head += [f"{NAMES.get(d, d)} ASR", f"{NAMES.get(d, d)} CA"]
-    paper_defs = [d for d in ("NONE", "FP", "NAD", "ABL") if d in defenses]
+    paper_defs = [d for d in ("NONE", "FP", "MCR", "NAD", "ABL") if d in defenses]
     head += [f"paper {NAMES[d]} ASR/CA" for d in paper_defs]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     averages = defaultdict(list)

@@ -4,13 +4,14 @@
 # paper's CIFAR-10 figures beside for orientation.
 #   CELLS    "ATTACK RATE TARGET SEED" lines; default: 10% poison on the held-out targets of issue #13, seed 3
 #            (5% for the clean-label SIG and CL: they poison only target-class images, about 10% of the set).
-#   DEFENSES default "NONE FT FP NAD ABL".
+#   DEFENSES default "NONE FT FP NAD MCR ABL".
 #   OUT      rows (JSONL); default bench/results/table1.jsonl, appended to: a (label, defence) pair already
 #            there is not run again, so an interrupted grid resumes and rows from bench/abl-grid.sh can be
 #            copied in (same label and settings) rather than rerun.
 # Size as bench/abl-grid.sh: TRAIN_LIMIT (10000) / TEST_LIMIT (2000) images, 10 epochs (FT, FP and NAD then
 # fine-tune 10 more on a 5% clean subset drawn from the training images the attack left alone, NAD after 5
-# teacher epochs), JOBS runs at once, each on one intra-op thread. Prints the table with bench/table1.py.
+# teacher epochs; MCR fine-tunes two endpoints 10 epochs each there, then trains the curve between them 10
+# epochs), JOBS runs at once, each on one intra-op thread. Prints the table with bench/table1.py.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out="${OUT:-bench/results/table1.jsonl}"
@@ -28,7 +29,7 @@ CL 0.05 7 3}"
 bench/run-eval.sh --help > /dev/null # compiles once, before the parallel runs
 while read -r attack rate target seed; do
   [ -n "$attack" ] || continue
-  for defense in ${DEFENSES:-NONE FT FP NAD ABL}; do
+  for defense in ${DEFENSES:-NONE FT FP NAD MCR ABL}; do
     label="$attack@$rate t$target s$seed"
     if python3 -c 'import json,sys
 sys.exit(0 if any(json.loads(l).get("label") == sys.argv[2] and json.loads(l).get("defense") == sys.argv[3]

@@ -1,5 +1,5 @@
-"""The paper's baseline defences from Python: "ft" and "fp" with the trusted clean subset, the fine-tuning stage
-and fine-pruning's bounds; unset means the server's default, the resolved config echoes what it chose, and a
+"""The paper's baseline defences from Python: "ft", "fp", "nad" and "mcr" with the trusted clean subset, the
+fine-tuning stage, fine-pruning's bounds, NAD's teacher and MCR's curve; unset means the server's default, the resolved config echoes what it chose, and a
 defence that does not use them refuses them."""
 from __future__ import annotations
 
@@ -50,9 +50,25 @@ def test_nadOptions_sendOnlyWhatIsSet_andRoundTrip():
     assert not ablserve.SessionConfig(abl=ablserve.AblConfig(defense="nad")).to_proto().HasField("nad")
 
 
-def test_nad_isLabelledForTheTable1Layout():
+def test_mcrOptions_sendOnlyWhatIsSet_andRoundTrip():
+    config = ablserve.SessionConfig(
+        abl=ablserve.AblConfig(defense="mcr"),
+        clean_data=ablserve.CleanDataConfig(fraction=0.1),
+        mcr=ablserve.McrConfig(curve_epochs=3, t=0.25))
+    msg = config.to_proto()
+    assert msg.abl.defense == pb.DEFENSE_MCR
+    assert msg.mcr.curve_epochs == 3
+    assert msg.mcr.t == 0.25
+    assert not msg.HasField("fine_tuning")
+    assert not msg.HasField("nad")
+    assert ablserve.SessionConfig.from_proto(msg) == config
+    assert not ablserve.SessionConfig(abl=ablserve.AblConfig(defense="mcr")).to_proto().HasField("mcr")
+
+
+def test_nadAndMcr_areLabelledForTheTable1Layout():
     from ablserve._sweep import DEFENSE_LABELS
     assert DEFENSE_LABELS["nad"] == "NAD"
+    assert DEFENSE_LABELS["mcr"] == "MCR"
 
 
 def test_cleanData_takesCountOrFraction_notBoth():
@@ -66,8 +82,8 @@ def test_cleanData_takesCountOrFraction_notBoth():
 
 def test_unknownDefense_isRefusedNamingTheChoices():
     with pytest.raises(ablserve.AblError) as refused:
-        ablserve.SessionConfig(abl=ablserve.AblConfig(defense="mcr")).to_proto()
-    assert "abl.defense must be one of 'abl', 'none', 'ft', 'fp', 'nad', got 'mcr'" in str(refused.value)
+        ablserve.SessionConfig(abl=ablserve.AblConfig(defense="anp")).to_proto()
+    assert "abl.defense must be one of 'abl', 'none', 'ft', 'fp', 'nad', 'mcr', got 'anp'" in str(refused.value)
 
 
 def test_fp_resolvesUnsetBaselineOptionsToTheServerDefaults(client):
@@ -100,13 +116,38 @@ def test_nad_resolvesUnsetOptionsToTheServerDefaults(client):
         session.cancel()
 
 
+def test_mcr_resolvesUnsetOptionsToTheServerDefaults(client):
+    config = long_config("mcr defaults")
+    config.abl.defense = "mcr"
+    session = client.create_session(config, priority=-100)
+    try:
+        resolved = session.config
+        assert resolved.abl.defense == "mcr"
+        assert resolved.clean_data == ablserve.CleanDataConfig(fraction=0.05)
+        assert resolved.fine_tuning.epochs == 10
+        assert resolved.mcr == ablserve.McrConfig()
+        assert resolved.nad is None
+    finally:
+        session.cancel()
+
+
 def test_baselineOptions_forADefenseThatDoesNotUseThem_areRefused(client):
     config = long_config("abl with clean data")
     config.clean_data = ablserve.CleanDataConfig(count=100)
     with pytest.raises(ablserve.AblError) as refused:
         client.create_session(config)
     assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert "clean_data is used only by DEFENSE_FT, DEFENSE_FP and DEFENSE_NAD" in str(refused.value)
+    assert "clean_data is used only by DEFENSE_FT, DEFENSE_FP, DEFENSE_NAD and DEFENSE_MCR" in str(refused.value)
+
+
+def test_mcrOptions_forAnotherDefense_areRefused(client):
+    config = long_config("nad with a curve")
+    config.abl.defense = "nad"
+    config.mcr = ablserve.McrConfig(t=0.5)
+    with pytest.raises(ablserve.AblError) as refused:
+        client.create_session(config)
+    assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "mcr is used only by DEFENSE_MCR; unset it for abl.defense DEFENSE_NAD" in str(refused.value)
 
 
 def test_fpSession_finesTunesAfterPruning_andItsSavedModelIsThePrunedOne(client):
@@ -127,6 +168,32 @@ def test_fpSession_finesTunesAfterPruning_andItsSavedModelIsThePrunedOne(client)
         assert list(epochs["phase"]) == ["training", "training", "finetuning"]
         assert list(epochs["epoch"]) == [0, 1, 2]
         # The saved model carries no mask: the pruned channels are folded into its classifier, so it
+        # evaluates as the session's last epoch did.
+        evaluation = session.evaluate(attack="badnets")
+        assert evaluation.clean_accuracy == pytest.approx(session.result.clean_accuracy, abs=1e-9)
+        assert evaluation.attack_success_rate == pytest.approx(session.result.attack_success_rate, abs=1e-9)
+    finally:
+        session.delete()
+
+
+def test_mcrSession_endsAtThePickedPoint_andItsSavedModelEvaluatesAsItsLastEpoch(client):
+    config = ablserve.SessionConfig(
+        dataset=ablserve.DatasetConfig("fashion-mnist", train_limit=600, test_limit=200),
+        attack=ablserve.AttackConfig("badnets", poison_rate=0.1),
+        abl=ablserve.AblConfig(defense="mcr", epochs=2, isolation_epochs=1, batch_size=64),
+        clean_data=ablserve.CleanDataConfig(count=64),
+        fine_tuning=ablserve.FineTuningConfig(epochs=1),
+        mcr=ablserve.McrConfig(curve_epochs=1),
+        seed=3,
+        display_name="pytest mode connectivity")
+    session = client.create_session(config).wait(progress=False)
+    try:
+        assert session.state == "succeeded"
+        assert session.result.epochs == 5  # 2 plain, 1 for each endpoint, 1 of the curve
+        epochs = session.metrics()
+        assert list(epochs["phase"]) == ["training", "training", "finetuning", "finetuning", "finetuning"]
+        assert list(epochs["epoch"]) == [0, 1, 2, 3, 4]
+        # The saved model is the curve's point t with the BatchNorm statistics recomputed there, so it
         # evaluates as the session's last epoch did.
         evaluation = session.evaluate(attack="badnets")
         assert evaluation.clean_accuracy == pytest.approx(session.result.clean_accuracy, abs=1e-9)

@@ -11,7 +11,7 @@ from conftest import long_config
 PUBLIC = {
     "AblConfig", "AblError", "AttackConfig", "BackdoorCheckResult", "BackdoorVerdict", "CleanDataConfig",
     "Client", "Dataset", "DatasetConfig", "EpochSummary", "Evaluation", "FilterResult", "FinalResult",
-    "FinePruningConfig", "FineTuningConfig", "IsolationResult", "NadConfig", "PhaseChange",
+    "FinePruningConfig", "FineTuningConfig", "IsolationResult", "McrConfig", "NadConfig", "PhaseChange",
     "SampleImage", "Samples", "Session", "SessionConfig", "StateChange", "StepMetrics", "Sweep", "SweepCell",
     "TriggerProbeResult", "least_loaded",
 }

@@ -20,6 +20,7 @@ from ._config import (
     DatasetConfig,
     FinePruningConfig,
     FineTuningConfig,
+    McrConfig,
     NadConfig,
     SessionConfig,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "FinalResult",
     "FinePruningConfig",
     "FineTuningConfig",
+    "McrConfig",
     "NadConfig",
     "IsolationResult",
     "PhaseChange",

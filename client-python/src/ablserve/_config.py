@@ -16,7 +16,7 @@ ATTACKS = ("none", "badnets", "blend", "trojan", "sig", "wanet", "cl")
 MODELS = ("small_cnn", "wrn_16_1", "resnet_18", "resnet_34")
 ISOLATION_LOSSES = ("lga", "flooding")
 LOSS_REDUCTIONS = ("per_sample", "batch_mean")
-DEFENSES = ("abl", "none", "ft", "fp", "nad")
+DEFENSES = ("abl", "none", "ft", "fp", "nad", "mcr")
 UNLEARNING_MODES = ("gga", "finetune_then_ascent")
 RANKINGS = ("global", "per_class")
 # Read from the API's own enum, so a signal the proto gains needs no copy here.
@@ -133,7 +133,9 @@ class AblConfig:
     ``fine_tuning``) and "fp" (fine-pruning: plain training, pruning the last conv stage's channels least
     active on the clean subset, then fine-tuning; ``fine_pruning``) and "nad" (neural attention distillation:
     plain training, a teacher fine-tuned on the clean subset, then the model fine-tuned there while matching
-    the teacher's attention maps; ``nad``)."""
+    the teacher's attention maps; ``nad``) and "mcr" (mode connectivity repair: plain training, two endpoints
+    fine-tuned on the clean subset, a curve between them trained there, and the model set to a point on it;
+    ``mcr``)."""
     unlearning_mode: str = "gga"
     """"gga" (the paper) or "finetune_then_ascent" (the official code)."""
     unlearning_learning_rate: Optional[float] = None
@@ -178,7 +180,7 @@ class AblConfig:
 @with_field_docs
 @dataclass
 class CleanDataConfig:
-    """The trusted clean subset the "ft", "fp" and "nad" defences fine-tune on: drawn, fixed by the session's seed,
+    """The trusted clean subset the "ft", "fp", "nad" and "mcr" defences fine-tune on: drawn, fixed by the session's seed,
     from the session's training images the attack left untouched, never from the test split. Give ``count``
     or ``fraction``, not both; neither means the server's default, 5% of the training set."""
 
@@ -193,8 +195,8 @@ class CleanDataConfig:
 @with_field_docs
 @dataclass
 class FineTuningConfig:
-    """The fine-tuning stage of the "ft", "fp" and "nad" defences, after the plain ``abl.epochs`` ("nad": the
-    distilled model's epochs, after its teacher's)."""
+    """The fine-tuning stage of the "ft", "fp", "nad" and "mcr" defences, after the plain ``abl.epochs`` ("nad":
+    the distilled model's epochs, after its teacher's; "mcr": each of its two endpoints' epochs)."""
 
     epochs: int = 10
     """Epochs of fine-tuning on the clean subset, in [1, 1000]; they are numbered on from abl.epochs."""
@@ -231,6 +233,20 @@ class NadConfig:
 
 @with_field_docs
 @dataclass
+class McrConfig:
+    """The "mcr" defence's curve: a quadratic Bezier curve between its two fine-tuned endpoints, whose middle point
+    trains on the clean subset (each step at a random point t of the curve); the model ends at ``t``, its
+    BatchNorm statistics recomputed there."""
+
+    curve_epochs: int = 10
+    """Epochs of training the curve on the clean subset (at fine_tuning.learning_rate), in [1, 1000], after the
+    two endpoints' fine_tuning.epochs each."""
+    t: float = 0.4
+    """The point of the curve the model ends at, in [0, 1]: 0 and 1 are the endpoints."""
+
+
+@with_field_docs
+@dataclass
 class SessionConfig:
     """Everything a session needs. Every field but the ones left None is sent, so the server trains exactly
     what this says; for those it chooses, and the session's resolved config says what it chose."""
@@ -247,14 +263,16 @@ class SessionConfig:
     display_name: str = ""
     """Free text shown in listings."""
     clean_data: Optional[CleanDataConfig] = None
-    """"ft", "fp" and "nad" only (the server refuses it for other defences): the trusted clean subset; None is not
-    sent and means the server's default, 5% of the training set."""
+    """"ft", "fp", "nad" and "mcr" only (the server refuses it for other defences): the trusted clean subset; None
+    is not sent and means the server's default, 5% of the training set."""
     fine_tuning: Optional[FineTuningConfig] = None
-    """"ft", "fp" and "nad" only: the fine-tuning stage; None means the server's defaults."""
+    """"ft", "fp", "nad" and "mcr" only: the fine-tuning stage; None means the server's defaults."""
     fine_pruning: Optional[FinePruningConfig] = None
     """"fp" only: how far pruning goes; None means the server's defaults."""
     nad: Optional[NadConfig] = None
     """"nad" only: the teacher and the distillation weight; None means the server's defaults."""
+    mcr: Optional[McrConfig] = None
+    """"mcr" only: the curve's epochs and the point picked on it; None means the server's defaults."""
 
     def to_proto(self) -> pb.SessionConfig:
         a, abl = self.attack, self.abl
@@ -287,6 +305,8 @@ class SessionConfig:
             msg.fine_pruning.CopyFrom(pb.FinePruning(**_set_fields(self.fine_pruning)))
         if self.nad is not None:
             msg.nad.CopyFrom(pb.NeuralAttentionDistillation(**_set_fields(self.nad)))
+        if self.mcr is not None:
+            msg.mcr.CopyFrom(pb.ModeConnectivity(**_set_fields(self.mcr)))
         return msg
 
     @classmethod
@@ -326,6 +346,7 @@ class SessionConfig:
             fine_pruning=(values(FinePruningConfig, msg.fine_pruning, {})
                           if msg.HasField("fine_pruning") else None),
             nad=values(NadConfig, msg.nad, {}) if msg.HasField("nad") else None,
+            mcr=values(McrConfig, msg.mcr, {}) if msg.HasField("mcr") else None,
         )
 
 

@@ -39,12 +39,15 @@ class PhaseProgress:
         if isinstance(event, PhaseChange):
             self.close()
             # A phase after the turning epoch runs to the end, from wherever the turn came (isolate_early).
-            fine_tuning, nad = self._session.config.fine_tuning, self._session.config.nad
+            config = self._session.config
+            fine_tuning, nad, mcr = config.fine_tuning, config.nad, config.mcr
             totals = {"isolation": abl.isolation_epochs, "unlearning": abl.epochs - event.epoch,
                       "training": abl.epochs - event.epoch,
-                      # "nad": the teacher's epochs, then the distilled model's, in one phase
-                      "finetuning": ((fine_tuning.epochs if fine_tuning is not None else 0)
-                                     + (nad.teacher_epochs if nad is not None else 0))}
+                      # "nad": the teacher's epochs, then the distilled model's, in one phase; "mcr": both
+                      # endpoints' fine-tuning, then the curve's
+                      "finetuning": ((fine_tuning.epochs if fine_tuning is not None else 0) * (2 if mcr is not None else 1)
+                                     + (nad.teacher_epochs if nad is not None else 0)
+                                     + (mcr.curve_epochs if mcr is not None else 0))}
             if not self._bars:
                 tqdm.write(f"phase {event.phase} from epoch {event.epoch}", file=sys.stderr)
             elif event.phase in totals:

@@ -26,7 +26,7 @@ from ._session import Session, _check_on_interrupt, _Connection
 
 # Fixed forever: changing it would make every existing sweep create its sessions anew.
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/ablserve/ablserve/sweep")
-DEFENSE_LABELS = {"none": "No defense", "ft": "FT", "fp": "FP", "nad": "NAD", "abl": "ABL"}
+DEFENSE_LABELS = {"none": "No defense", "ft": "FT", "fp": "FP", "nad": "NAD", "mcr": "MCR", "abl": "ABL"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +72,7 @@ _LATER_FIELDS = {"attack": ("patch_corner", "patch_margin_px", "blend_pattern", 
 # default after sweeps ran without it, and a sweep with it on must not pick up their sessions.
 _OLDER_VALUES = {("abl", "trigger_probe"): False}
 # SessionConfig's own later fields (the baseline defences' settings): unset (None) is what older clients sent.
-_LATER_TOP_FIELDS = ("clean_data", "fine_tuning", "fine_pruning", "nad")
+_LATER_TOP_FIELDS = ("clean_data", "fine_tuning", "fine_pruning", "nad", "mcr")
 
 
 def request_id(name: str, config: SessionConfig) -> str:

@@ -89,6 +89,7 @@ class Defense(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DEFENSE_FT: _ClassVar[Defense]
     DEFENSE_FP: _ClassVar[Defense]
     DEFENSE_NAD: _ClassVar[Defense]
+    DEFENSE_MCR: _ClassVar[Defense]
 
 class UnlearningMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -159,6 +160,7 @@ DEFENSE_NONE: Defense
 DEFENSE_FT: Defense
 DEFENSE_FP: Defense
 DEFENSE_NAD: Defense
+DEFENSE_MCR: Defense
 UNLEARNING_MODE_UNSPECIFIED: UnlearningMode
 UNLEARNING_MODE_GGA: UnlearningMode
 UNLEARNING_MODE_FINETUNE_THEN_ASCENT: UnlearningMode
@@ -287,7 +289,7 @@ class AblConfig(_message.Message):
     def __init__(self, epochs: _Optional[int] = ..., isolation_epochs: _Optional[int] = ..., isolation_ratio: _Optional[float] = ..., isolation_loss: _Optional[_Union[IsolationLoss, str]] = ..., lga_gamma: _Optional[float] = ..., flooding_level: _Optional[float] = ..., loss_reduction: _Optional[_Union[LossReduction, str]] = ..., learning_rate: _Optional[float] = ..., unlearning_weight: _Optional[float] = ..., batch_size: _Optional[int] = ..., momentum: _Optional[float] = ..., weight_decay: _Optional[float] = ..., step_report_interval: _Optional[int] = ..., defense: _Optional[_Union[Defense, str]] = ..., unlearning_mode: _Optional[_Union[UnlearningMode, str]] = ..., unlearning_learning_rate: _Optional[float] = ..., ascent_epochs: _Optional[int] = ..., ranking: _Optional[_Union[Ranking, str]] = ..., suspect_filtering: bool = ..., augmentation: bool = ..., isolation_expansion: bool = ..., isolate_early: bool = ..., final_decay_epochs: _Optional[int] = ..., trigger_probe: bool = ..., isolation_signal: _Optional[_Union[IsolationSignal, str]] = ...) -> None: ...
 
 class SessionConfig(_message.Message):
-    __slots__ = ("display_name", "dataset", "attack", "model", "abl", "device", "seed", "clean_data", "fine_tuning", "fine_pruning", "nad")
+    __slots__ = ("display_name", "dataset", "attack", "model", "abl", "device", "seed", "clean_data", "fine_tuning", "fine_pruning", "nad", "mcr")
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     DATASET_FIELD_NUMBER: _ClassVar[int]
     ATTACK_FIELD_NUMBER: _ClassVar[int]
@@ -299,6 +301,7 @@ class SessionConfig(_message.Message):
     FINE_TUNING_FIELD_NUMBER: _ClassVar[int]
     FINE_PRUNING_FIELD_NUMBER: _ClassVar[int]
     NAD_FIELD_NUMBER: _ClassVar[int]
+    MCR_FIELD_NUMBER: _ClassVar[int]
     display_name: str
     dataset: DatasetSpec
     attack: AttackSpec
@@ -310,7 +313,8 @@ class SessionConfig(_message.Message):
     fine_tuning: FineTuning
     fine_pruning: FinePruning
     nad: NeuralAttentionDistillation
-    def __init__(self, display_name: _Optional[str] = ..., dataset: _Optional[_Union[DatasetSpec, _Mapping]] = ..., attack: _Optional[_Union[AttackSpec, _Mapping]] = ..., model: _Optional[_Union[ModelSpec, _Mapping]] = ..., abl: _Optional[_Union[AblConfig, _Mapping]] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., clean_data: _Optional[_Union[CleanData, _Mapping]] = ..., fine_tuning: _Optional[_Union[FineTuning, _Mapping]] = ..., fine_pruning: _Optional[_Union[FinePruning, _Mapping]] = ..., nad: _Optional[_Union[NeuralAttentionDistillation, _Mapping]] = ...) -> None: ...
+    mcr: ModeConnectivity
+    def __init__(self, display_name: _Optional[str] = ..., dataset: _Optional[_Union[DatasetSpec, _Mapping]] = ..., attack: _Optional[_Union[AttackSpec, _Mapping]] = ..., model: _Optional[_Union[ModelSpec, _Mapping]] = ..., abl: _Optional[_Union[AblConfig, _Mapping]] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., clean_data: _Optional[_Union[CleanData, _Mapping]] = ..., fine_tuning: _Optional[_Union[FineTuning, _Mapping]] = ..., fine_pruning: _Optional[_Union[FinePruning, _Mapping]] = ..., nad: _Optional[_Union[NeuralAttentionDistillation, _Mapping]] = ..., mcr: _Optional[_Union[ModeConnectivity, _Mapping]] = ...) -> None: ...
 
 class CleanData(_message.Message):
     __slots__ = ("dataset", "count", "fraction")
@@ -345,6 +349,14 @@ class NeuralAttentionDistillation(_message.Message):
     teacher_epochs: int
     beta: float
     def __init__(self, teacher_epochs: _Optional[int] = ..., beta: _Optional[float] = ...) -> None: ...
+
+class ModeConnectivity(_message.Message):
+    __slots__ = ("curve_epochs", "t")
+    CURVE_EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    T_FIELD_NUMBER: _ClassVar[int]
+    curve_epochs: int
+    t: float
+    def __init__(self, curve_epochs: _Optional[int] = ..., t: _Optional[float] = ...) -> None: ...
 
 class Session(_message.Message):
     __slots__ = ("id", "config", "state", "phase", "epoch", "queue_position", "failure_reason", "created_at", "started_at", "finished_at", "result", "device", "priority", "owner", "slot")

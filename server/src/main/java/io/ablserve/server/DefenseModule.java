@@ -11,6 +11,7 @@ import io.ablserve.server.train.Defense;
 import io.ablserve.server.train.DefenseStrategy;
 import io.ablserve.server.train.FinePruningDefense;
 import io.ablserve.server.train.FineTuningDefense;
+import io.ablserve.server.train.ModeConnectivityDefense;
 import io.ablserve.server.train.PlainTraining;
 import java.util.Map;
 
@@ -44,5 +45,6 @@ public final class DefenseModule extends AbstractModule {
     defenses.addBinding(Defense.FT).to(FineTuningDefense.class);
     defenses.addBinding(Defense.FP).to(FinePruningDefense.class);
     defenses.addBinding(Defense.NAD).to(AttentionDistillationDefense.class);
+    defenses.addBinding(Defense.MCR).to(ModeConnectivityDefense.class);
   }
 }

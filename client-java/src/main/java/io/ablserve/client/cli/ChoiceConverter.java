@@ -79,7 +79,8 @@ abstract class ChoiceConverter<E> implements ITypeConverter<E> {
           "none", Defense.DEFENSE_NONE,
           "ft", Defense.DEFENSE_FT,
           "fp", Defense.DEFENSE_FP,
-          "nad", Defense.DEFENSE_NAD));
+          "nad", Defense.DEFENSE_NAD,
+          "mcr", Defense.DEFENSE_MCR));
     }
   }
 

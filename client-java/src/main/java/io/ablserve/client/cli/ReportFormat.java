@@ -15,6 +15,7 @@ import io.ablserve.v1.FinePruning;
 import io.ablserve.v1.FineTuning;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.LabelMode;
+import io.ablserve.v1.ModeConnectivity;
 import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Phase;
@@ -144,6 +145,11 @@ final class ReportFormat {
       NeuralAttentionDistillation nad = config.getNad();
       table.row("attention distillation", opt(nad.hasTeacherEpochs(), nad.getTeacherEpochs())
           + " teacher epochs, beta " + opt(nad.hasBeta(), nad.getBeta()));
+    }
+    if (config.hasMcr()) {
+      ModeConnectivity mcr = config.getMcr();
+      table.row("mode connectivity", opt(mcr.hasCurveEpochs(), mcr.getCurveEpochs())
+          + " curve epochs, t " + opt(mcr.hasT(), mcr.getT()));
     }
     table.row("seed", opt(config.hasSeed(), config.getSeed()));
     table.row("device", device);
@@ -339,12 +345,14 @@ final class ReportFormat {
   }
 
   /**
-   * The epochs a session with the resolved {@code config} trains: abl.epochs, then any fine-tuning epochs and
-   * NAD's teacher epochs.
+   * The epochs a session with the resolved {@code config} trains: abl.epochs, then any fine-tuning epochs
+   * (MCR's for each of its two endpoints), NAD's teacher epochs and MCR's curve epochs.
    */
   static int totalEpochs(SessionConfig config) {
-    return config.getAbl().getEpochs() + (config.hasFineTuning() ? config.getFineTuning().getEpochs() : 0)
-        + (config.hasNad() ? config.getNad().getTeacherEpochs() : 0);
+    int fineTuning = config.hasFineTuning() ? config.getFineTuning().getEpochs() : 0;
+    return config.getAbl().getEpochs() + (config.hasMcr() ? 2 : 1) * fineTuning
+        + (config.hasNad() ? config.getNad().getTeacherEpochs() : 0)
+        + (config.hasMcr() ? config.getMcr().getCurveEpochs() : 0);
   }
 
   /** The {@code list} table. */

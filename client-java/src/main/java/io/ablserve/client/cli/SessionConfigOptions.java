@@ -153,24 +153,26 @@ final class SessionConfigOptions {
           + " (server default: small-cnn).")
   ModelArch model;
 
-  @Option(names = "--defense", paramLabel = "abl|none|ft|fp|nad",
+  @Option(names = "--defense", paramLabel = "abl|none|ft|fp|nad|mcr",
       converter = ChoiceConverter.DefenseChoice.class,
       description = "ABL; none: plain training, the undefended baseline; ft: plain training, then"
           + " fine-tuning on a trusted clean subset; fp: fine-pruning, plain training, pruning the last conv"
           + " stage's channels least active on the clean subset, then fine-tuning; nad: neural attention"
           + " distillation, plain training, a teacher fine-tuned on the clean subset, then the model"
-          + " fine-tuned there matching the teacher's attention maps (server default: abl).")
+          + " fine-tuned there matching the teacher's attention maps; mcr: mode connectivity repair, plain"
+          + " training, two endpoints fine-tuned on the clean subset, a curve between them trained there, and"
+          + " the model set to a point on it (server default: abl).")
   Defense defense;
 
   /** The clean subset's size: a count or a fraction, not both. */
   static final class CleanDataSize {
     @Option(names = "--clean-count", paramLabel = "N",
-        description = "ft/fp/nad: images in the trusted clean subset, drawn from the training images the attack"
+        description = "ft/fp/nad/mcr: images in the trusted clean subset, drawn from the training images the attack"
             + " left untouched (server default: 5% of the training set).")
     Integer count;
 
     @Option(names = "--clean-fraction", paramLabel = "FRACTION",
-        description = "ft/fp/nad: the clean subset as a share of the training set, in (0, 1]"
+        description = "ft/fp/nad/mcr: the clean subset as a share of the training set, in (0, 1]"
             + " (server default: 0.05).")
     Double fraction;
   }
@@ -179,13 +181,13 @@ final class SessionConfigOptions {
   CleanDataSize cleanDataSize;
 
   @Option(names = "--finetune-epochs", paramLabel = "N",
-      description = "ft/fp/nad: epochs of fine-tuning on the clean subset after --epochs (nad: the"
-          + " distilled model's, after the teacher's), in [1, 1000]"
+      description = "ft/fp/nad/mcr: epochs of fine-tuning on the clean subset after --epochs (nad: the"
+          + " distilled model's, after the teacher's; mcr: each endpoint's), in [1, 1000]"
           + " (server default: 10).")
   Integer finetuneEpochs;
 
   @Option(names = "--finetune-lr", paramLabel = "LR",
-      description = "ft/fp/nad: the constant fine-tuning learning rate, in (0, 10]"
+      description = "ft/fp/nad/mcr: the constant fine-tuning learning rate, in (0, 10]"
           + " (server default: a tenth of --lr).")
   Double finetuneLearningRate;
 
@@ -208,6 +210,16 @@ final class SessionConfigOptions {
       description = "nad: the attention distillation term's weight beside the cross-entropy, in [0, 1e6]"
           + " (server default: 10).")
   Double nadBeta;
+
+  @Option(names = "--mcr-curve-epochs", paramLabel = "N",
+      description = "mcr: epochs of training the curve between the two endpoints on the clean subset, after"
+          + " theirs, in [1, 1000] (server default: 10).")
+  Integer mcrCurveEpochs;
+
+  @Option(names = "--mcr-t", paramLabel = "T",
+      description = "mcr: the point of the curve the model ends at, in [0, 1]; 0 and 1 are the endpoints"
+          + " (server default: 0.4).")
+  Double mcrT;
 
   @Option(names = "--epochs", paramLabel = "T",
       description = "Total epochs (isolation + unlearning)"
@@ -416,6 +428,12 @@ final class SessionConfigOptions {
     }
     if (nadBeta != null) {
       config.getNadBuilder().setBeta(nadBeta);
+    }
+    if (mcrCurveEpochs != null) {
+      config.getMcrBuilder().setCurveEpochs(mcrCurveEpochs);
+    }
+    if (mcrT != null) {
+      config.getMcrBuilder().setT(mcrT);
     }
     return config.build();
   }

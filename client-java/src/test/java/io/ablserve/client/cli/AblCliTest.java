@@ -24,6 +24,7 @@ import io.ablserve.v1.IsolationSignal;
 import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
+import io.ablserve.v1.ModeConnectivity;
 import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Phase;
@@ -186,6 +187,26 @@ class AblCliTest {
   }
 
   @Test
+  void run_sendsTheMcrOptions_andLeavesUnsetOnesToTheServer() {
+    execute("run", "--no-progress", "--defense", "mcr", "--mcr-curve-epochs", "3", "--mcr-t", "0.25",
+        "--finetune-epochs", "4", "--clean-count", "200");
+    execute("run", "--no-progress", "--defense", "mcr", "--mcr-t", "0.7");
+    execute("run", "--no-progress", "--defense", "mcr");
+
+    SessionConfig mcr = server.service.creates.get(0).getConfig();
+    assertThat(mcr.getAbl().getDefense()).isEqualTo(Defense.DEFENSE_MCR);
+    assertThat(mcr.getMcr()).isEqualTo(ModeConnectivity.newBuilder().setCurveEpochs(3).setT(0.25).build());
+    assertThat(mcr.getFineTuning()).isEqualTo(FineTuning.newBuilder().setEpochs(4).build());
+    assertThat(mcr.getCleanData()).isEqualTo(CleanData.newBuilder().setCount(200).build());
+    SessionConfig pointOnly = server.service.creates.get(1).getConfig();
+    assertThat(pointOnly.getMcr()).isEqualTo(ModeConnectivity.newBuilder().setT(0.7).build());
+    assertThat(pointOnly.hasFineTuning()).isFalse();
+    SessionConfig defaults = server.service.creates.get(2).getConfig();
+    assertThat(defaults.getAbl().getDefense()).isEqualTo(Defense.DEFENSE_MCR);
+    assertThat(defaults.hasMcr()).isFalse(); // unset: the server's defaults
+  }
+
+  @Test
   void run_refusesACleanCountAndFractionTogether() {
     assertThat(execute("run", "--no-progress", "--defense", "ft", "--clean-count", "10", "--clean-fraction",
         "0.1")).isEqualTo(2);
@@ -216,7 +237,7 @@ class AblCliTest {
       {"--model", "small-cnn"}, {"--model", "WRN-16-1"}, {"--model", "resnet-18"},
       {"--model", "resnet-34"},
       {"--defense", "abl"}, {"--defense", "None"}, {"--defense", "FT"}, {"--defense", "fp"},
-      {"--defense", "NAD"},
+      {"--defense", "NAD"}, {"--defense", "Mcr"},
       {"--unlearning-mode", "gga"}, {"--unlearning-mode", "Finetune-Then-Ascent"},
       {"--ranking", "global"}, {"--ranking", "PER-CLASS"},
     };
@@ -232,13 +253,14 @@ class AblCliTest {
     assertThat(sent.subList(7, 11)).extracting(c -> c.getModel().getArch()).containsExactly(
         ModelArch.MODEL_ARCH_SMALL_CNN, ModelArch.MODEL_ARCH_WRN_16_1,
         ModelArch.MODEL_ARCH_RESNET_18, ModelArch.MODEL_ARCH_RESNET_34);
-    assertThat(sent.subList(11, 16)).extracting(c -> c.getAbl().getDefense())
+    assertThat(sent.subList(11, 17)).extracting(c -> c.getAbl().getDefense())
         .containsExactly(
-            Defense.DEFENSE_ABL, Defense.DEFENSE_NONE, Defense.DEFENSE_FT, Defense.DEFENSE_FP, Defense.DEFENSE_NAD);
-    assertThat(sent.subList(16, 18)).extracting(c -> c.getAbl().getUnlearningMode())
+            Defense.DEFENSE_ABL, Defense.DEFENSE_NONE, Defense.DEFENSE_FT, Defense.DEFENSE_FP, Defense.DEFENSE_NAD,
+            Defense.DEFENSE_MCR);
+    assertThat(sent.subList(17, 19)).extracting(c -> c.getAbl().getUnlearningMode())
         .containsExactly(UnlearningMode.UNLEARNING_MODE_GGA,
             UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT);
-    assertThat(sent.subList(18, 20)).extracting(c -> c.getAbl().getRanking())
+    assertThat(sent.subList(19, 21)).extracting(c -> c.getAbl().getRanking())
         .containsExactly(Ranking.RANKING_GLOBAL, Ranking.RANKING_PER_CLASS);
   }
 

@@ -18,6 +18,7 @@ import io.ablserve.v1.LabelMode;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.ModelSpec;
+import io.ablserve.v1.ModeConnectivity;
 import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Phase;
@@ -274,6 +275,29 @@ class ReportFormatTest {
 
     assertThat(ReportFormat.totalEpochs(nad)).isEqualTo(35);
     assertThat(ReportFormat.totalEpochs(nad.toBuilder().clearNad().build())).isEqualTo(30);
+  }
+
+  @Test
+  void config_showsMcrsCurveEpochsAndPoint_unsetOnesAsDefault() {
+    SessionConfig mcr = SessionConfig.newBuilder()
+        .setAbl(AblConfig.newBuilder().setDefense(Defense.DEFENSE_MCR))
+        .setMcr(ModeConnectivity.newBuilder().setT(0.3))
+        .build();
+
+    assertThat(ReportFormat.config(mcr)).containsPattern("(?m)^defense +MCR$")
+        .containsPattern("(?m)^mode connectivity +default curve epochs, t 0.3$");
+    assertThat(ReportFormat.config(SessionConfig.getDefaultInstance())).doesNotContain("mode connectivity");
+  }
+
+  @Test
+  void totalEpochs_countsBothMcrEndpointsAndTheCurve() {
+    SessionConfig mcr = SessionConfig.newBuilder()
+        .setAbl(AblConfig.newBuilder().setDefense(Defense.DEFENSE_MCR).setEpochs(20))
+        .setFineTuning(io.ablserve.v1.FineTuning.newBuilder().setEpochs(10))
+        .setMcr(ModeConnectivity.newBuilder().setCurveEpochs(7).setT(0.4))
+        .build();
+
+    assertThat(ReportFormat.totalEpochs(mcr)).isEqualTo(47);
   }
 
   private static String attackRow(AttackSpec.Builder attack) {

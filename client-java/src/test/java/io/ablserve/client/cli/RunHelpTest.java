@@ -75,7 +75,9 @@ class RunHelpTest {
         entry("--augmentation", abl.augmentation()), entry("--batch-size", abl.batchSize()),
         entry("--step-report-interval", abl.stepReportInterval()),
         entry("--nad-teacher-epochs", FineTuning.DEFAULTS.teacherEpochs()),
-        entry("--nad-beta", FineTuning.DEFAULTS.distillationWeight()));
+        entry("--nad-beta", FineTuning.DEFAULTS.distillationWeight()),
+        entry("--mcr-curve-epochs", FineTuning.DEFAULTS.curveEpochs()),
+        entry("--mcr-t", FineTuning.DEFAULTS.curvePoint()));
 
     serverDefaults.forEach((option, value) ->
         assertThat(description(option)).as(option).contains("(server default: " + shown(value) + ")"));

@@ -21,6 +21,7 @@ import io.ablserve.server.train.UnlearningMode;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.IsolationLoss;
+import io.ablserve.v1.ModeConnectivity;
 import io.ablserve.v1.ModelSpec;
 import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.SessionConfig;
@@ -117,21 +118,21 @@ public final class SessionConfigResolver {
   }
 
   /**
-   * Refuses {@code clean_data}, {@code fine_tuning}, {@code fine_pruning} and {@code nad} for a defence that
-   * would not use them, rather than silently ignoring what the caller asked for.
+   * Refuses {@code clean_data}, {@code fine_tuning}, {@code fine_pruning}, {@code nad} and {@code mcr} for a
+   * defence that would not use them, rather than silently ignoring what the caller asked for.
    */
   private static void checkFineTuningFields(SessionConfig request, Defense defense) {
-    String[] fields = {"clean_data", "fine_tuning", "fine_pruning", "nad"};
+    String[] fields = {"clean_data", "fine_tuning", "fine_pruning", "nad", "mcr"};
     boolean[] set = {
-      request.hasCleanData(), request.hasFineTuning(), request.hasFinePruning(), request.hasNad()
+      request.hasCleanData(), request.hasFineTuning(), request.hasFinePruning(), request.hasNad(),
+      request.hasMcr()
     };
     boolean[] used = {
-      defense.usesCleanData(), defense.usesCleanData(), defense == Defense.FP, defense == Defense.NAD
+      defense.usesCleanData(), defense.usesCleanData(), defense == Defense.FP, defense == Defense.NAD,
+      defense == Defense.MCR
     };
-    String[] users = {
-      "DEFENSE_FT, DEFENSE_FP and DEFENSE_NAD", "DEFENSE_FT, DEFENSE_FP and DEFENSE_NAD", "DEFENSE_FP",
-      "DEFENSE_NAD"
-    };
+    String cleanDataUsers = "DEFENSE_FT, DEFENSE_FP, DEFENSE_NAD and DEFENSE_MCR";
+    String[] users = {cleanDataUsers, cleanDataUsers, "DEFENSE_FP", "DEFENSE_NAD", "DEFENSE_MCR"};
     for (int i = 0; i < fields.length; i++) {
       if (set[i] && !used[i]) {
         throw new IllegalArgumentException(
@@ -165,19 +166,22 @@ public final class SessionConfigResolver {
     };
   }
 
-  /** The fine-tuning, pruning and NAD fields with their unset ones at {@link FineTuning#defaultsFor}. */
+  /** The fine-tuning, pruning, NAD and MCR fields with their unset ones at {@link FineTuning#defaultsFor}. */
   static FineTuning fineTuning(SessionConfig request, AblConfig abl) {
     FineTuning d = FineTuning.defaultsFor(abl);
     io.ablserve.v1.FineTuning ft = request.getFineTuning();
     io.ablserve.v1.FinePruning fp = request.getFinePruning();
     NeuralAttentionDistillation nad = request.getNad();
+    ModeConnectivity mcr = request.getMcr();
     return new FineTuning(
         ft.hasEpochs() ? ft.getEpochs() : d.epochs(),
         ft.hasLearningRate() ? ft.getLearningRate() : d.learningRate(),
         fp.hasMaxAccuracyDrop() ? fp.getMaxAccuracyDrop() : d.maxAccuracyDrop(),
         fp.hasMaxPruneRatio() ? fp.getMaxPruneRatio() : d.maxPruneRatio(),
         nad.hasTeacherEpochs() ? nad.getTeacherEpochs() : d.teacherEpochs(),
-        nad.hasBeta() ? nad.getBeta() : d.distillationWeight());
+        nad.hasBeta() ? nad.getBeta() : d.distillationWeight(),
+        mcr.hasCurveEpochs() ? mcr.getCurveEpochs() : d.curveEpochs(),
+        mcr.hasT() ? mcr.getT() : d.curvePoint());
   }
 
   /** {@code spec} with its unset fields at {@link AttackConfig#DEFAULTS}. */
@@ -240,7 +244,9 @@ public final class SessionConfigResolver {
           case DEFENSE_FT -> Defense.FT;
           case DEFENSE_FP -> Defense.FP;
           case DEFENSE_NAD -> Defense.NAD;
-          case UNRECOGNIZED -> throw unknown("abl.defense", "ABL, NONE, FT, FP, NAD", spec.getDefenseValue());
+          case DEFENSE_MCR -> Defense.MCR;
+          case UNRECOGNIZED ->
+              throw unknown("abl.defense", "ABL, NONE, FT, FP, NAD, MCR", spec.getDefenseValue());
         });
     UnlearningMode mode =
         switch (spec.getUnlearningMode()) {
@@ -317,6 +323,12 @@ public final class SessionConfigResolver {
               .setTeacherEpochs(e.fineTuning().teacherEpochs())
               .setBeta(e.fineTuning().distillationWeight()));
     }
+    if (defense == Defense.MCR) {
+      echo.setMcr(
+          ModeConnectivity.newBuilder()
+              .setCurveEpochs(e.fineTuning().curveEpochs())
+              .setT(e.fineTuning().curvePoint()));
+    }
     return echo.build();
   }
 
@@ -362,6 +374,7 @@ public final class SessionConfigResolver {
                       case FT -> io.ablserve.v1.Defense.DEFENSE_FT;
                       case FP -> io.ablserve.v1.Defense.DEFENSE_FP;
                       case NAD -> io.ablserve.v1.Defense.DEFENSE_NAD;
+                      case MCR -> io.ablserve.v1.Defense.DEFENSE_MCR;
                     })
                 .setUnlearningMode(
                     switch (abl.unlearningMode()) {

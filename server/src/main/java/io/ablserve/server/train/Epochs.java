@@ -17,9 +17,22 @@ final class Epochs {
   /**
    * A step's forward pass when it is more than the model's: the batch's logits first, then a scalar the step
    * adds to its objective (NAD's attention term). Its arrays belong to the batch's manager, as the input's.
+   * It may also train weights other than the model's own ({@link #update}, MCR's curve) and ready the model
+   * for the epoch's evaluation ({@link #beforeEvaluation}).
    */
   interface Forward {
     NDList apply(NDArray x);
+
+    /**
+     * Applies the step's {@code gradient} of trainable {@code parameter}: by default to the parameter itself.
+     * The gradient is closed after the call.
+     */
+    default void update(Optimizer optimizer, Parameter parameter, NDArray gradient) {
+      optimizer.update(parameter.getId(), parameter.getArray(), gradient);
+    }
+
+    /** Runs after the epoch's last step, before its evaluation: by default nothing. */
+    default void beforeEvaluation() {}
   }
 
   private final AblConfig config;
@@ -121,6 +134,9 @@ final class Epochs {
       step++;
     }
     long trainNanos = System.nanoTime() - epochStart;
+    if (forward != null) {
+      forward.beforeEvaluation();
+    }
     EpochReport report = summary(phase, epoch, trainNanos, images);
     listener.onEpoch(report);
     last = report;
@@ -181,7 +197,7 @@ final class Epochs {
         perSample = ce.toFloatArray();
         value = report ? loss.getFloat() : Float.NaN;
       }
-      update();
+      update(forward);
       double sum = 0;
       for (int i = 0; i < n; i++) {
         trainLoss[indices[i]] = perSample[i];
@@ -194,13 +210,17 @@ final class Epochs {
   /**
    * Updates every trainable parameter from its gradient, which the native update then zeroes: {@code
    * Trainer.step()} on one device, without the copy of every gradient that DJL's {@code
-   * LocalParameterServer} makes first to reduce across devices (a run trains on one).
+   * LocalParameterServer} makes first to reduce across devices (a run trains on one). A {@code forward}
+   * that trains other weights applies the gradients to them instead.
    */
-  private void update() {
+  private void update(Forward forward) {
     for (Parameter parameter : trainable) {
-      NDArray weight = parameter.getArray();
-      try (NDArray gradient = weight.getGradient()) {
-        optimizer.update(parameter.getId(), weight, gradient);
+      try (NDArray gradient = parameter.getArray().getGradient()) {
+        if (forward == null) {
+          optimizer.update(parameter.getId(), parameter.getArray(), gradient);
+        } else {
+          forward.update(optimizer, parameter, gradient);
+        }
       }
     }
   }

@@ -1,9 +1,9 @@
 package io.ablserve.server.train;
 
 /**
- * The baseline defences' second stage ({@link Defense#FT}, {@link Defense#FP}, {@link Defense#NAD}):
- * fine-tuning on the trusted clean subset after plain training, fine-pruning's stopping rule, and attention
- * distillation's teacher and weight. Messages name the v1 API field
+ * The baseline defences' second stage ({@link Defense#FT}, {@link Defense#FP}, {@link Defense#NAD}, {@link
+ * Defense#MCR}): fine-tuning on the trusted clean subset after plain training, fine-pruning's stopping rule,
+ * attention distillation's teacher and weight, and mode connectivity's curve. Messages name the v1 API field
  * ({@code fine_tuning.<field>}); {@link #DEFAULTS} is the one place the defaults live.
  *
  * @param epochs fine-tuning epochs on the clean subset, after the session's {@code abl.epochs}, in [1,
@@ -23,6 +23,11 @@ package io.ablserve.server.train;
  *     100 clean, lr 0.01; trained CA 76.6, ASR 92.5) beta 10 ended at CA 76.0, ASR 77.5 (5: 76.0/77.6, 25:
  *     74.7/79.5, 0 as FT: 76.4/75.6), its teacher itself still at ASR 85.8; 300 and more took the attack to
  *     0-16% only by taking clean accuracy to 29-44%
+ * @param curveEpochs mode connectivity: epochs of training the Bezier curve's middle point on the clean
+ *     subset, at {@code learningRate}, after the two endpoints' {@code epochs} each, in [1, 1000]; default 10
+ * @param curvePoint mode connectivity: the point t of the curve the model ends at, in [0, 1] (0 and 1 the
+ *     endpoints); default 0.4, well inside the curve, where the MCR paper reports the backdoor fading while
+ *     clean accuracy holds
  */
 public record FineTuning(
     int epochs,
@@ -30,10 +35,12 @@ public record FineTuning(
     double maxAccuracyDrop,
     double maxPruneRatio,
     int teacherEpochs,
-    double distillationWeight) {
+    double distillationWeight,
+    int curveEpochs,
+    double curvePoint) {
   public static final FineTuning DEFAULTS =
       new FineTuning(
-          10, defaultLearningRate(AblConfig.DEFAULTS.learningRate()), 0.04, 0.9, 5, 10);
+          10, defaultLearningRate(AblConfig.DEFAULTS.learningRate()), 0.04, 0.9, 5, 10, 10, 0.4);
 
   public FineTuning {
     check(epochs >= 1 && epochs <= 1000, "fine_tuning.epochs must be in [1, 1000], got " + epochs);
@@ -52,9 +59,22 @@ public record FineTuning(
     check(
         distillationWeight >= 0 && distillationWeight <= 1e6,
         "nad.beta must be in [0, 1e6], got " + distillationWeight);
+    check(
+        curveEpochs >= 1 && curveEpochs <= 1000,
+        "mcr.curve_epochs must be in [1, 1000], got " + curveEpochs);
+    check(curvePoint >= 0 && curvePoint <= 1, "mcr.t must be in [0, 1], got " + curvePoint);
   }
 
-  /** Fine-tuning and pruning as given, attention distillation at its defaults. */
+  /** Fine-tuning, pruning and attention distillation as given, mode connectivity at its defaults. */
+  public FineTuning(
+      int epochs, double learningRate, double maxAccuracyDrop, double maxPruneRatio, int teacherEpochs,
+      double distillationWeight) {
+    this(
+        epochs, learningRate, maxAccuracyDrop, maxPruneRatio, teacherEpochs, distillationWeight,
+        DEFAULTS.curveEpochs, DEFAULTS.curvePoint);
+  }
+
+  /** Fine-tuning and pruning as given, the other defences' settings at their defaults. */
   public FineTuning(int epochs, double learningRate, double maxAccuracyDrop, double maxPruneRatio) {
     this(
         epochs, learningRate, maxAccuracyDrop, maxPruneRatio, DEFAULTS.teacherEpochs,
@@ -65,7 +85,8 @@ public record FineTuning(
   public static FineTuning defaultsFor(AblConfig abl) {
     return new FineTuning(
         DEFAULTS.epochs, defaultLearningRate(abl.learningRate()), DEFAULTS.maxAccuracyDrop,
-        DEFAULTS.maxPruneRatio, DEFAULTS.teacherEpochs, DEFAULTS.distillationWeight);
+        DEFAULTS.maxPruneRatio, DEFAULTS.teacherEpochs, DEFAULTS.distillationWeight, DEFAULTS.curveEpochs,
+        DEFAULTS.curvePoint);
   }
 
   /** The fine-tuning rate when none is given: a tenth of the session's training rate. */

@@ -12,7 +12,8 @@ public enum Phase {
   TRAINING,
   /**
    * Fine-tuning on the trusted clean subset after plain training ({@link Defense#FT}, {@link Defense#FP});
-   * under {@link Defense#NAD} the teacher's epochs, then the student's.
+   * under {@link Defense#NAD} the teacher's epochs, then the student's; under {@link Defense#MCR} the two
+   * endpoints' epochs, then the curve's.
    */
   FINETUNING
 }

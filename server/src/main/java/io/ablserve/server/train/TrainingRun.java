@@ -140,6 +140,11 @@ public final class TrainingRun {
     progress.endEpoch(phase);
   }
 
+  /** A seed drawn from this epoch's generator, for a defence's own draws (MCR's points on its curve). */
+  long nextSeed() {
+    return rng.nextLong();
+  }
+
   /** {@code values} in this epoch's random order. */
   int[] shuffled(int[] values) {
     return AblTrainer.shuffled(values, rng);

@@ -11,6 +11,7 @@ import io.ablserve.server.train.FineTuning;
 import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.FinePruning;
+import io.ablserve.v1.ModeConnectivity;
 import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.FineTuning.Builder;
 import io.ablserve.v1.SessionConfig;
@@ -80,11 +81,13 @@ class SessionConfigResolverTest {
     assertRefused(
         config(io.ablserve.v1.Defense.DEFENSE_NONE,
             b -> b.setCleanData(io.ablserve.v1.CleanData.newBuilder().setCount(10))),
-        "clean_data is used only by DEFENSE_FT, DEFENSE_FP and DEFENSE_NAD; unset it for abl.defense DEFENSE_NONE");
+        "clean_data is used only by DEFENSE_FT, DEFENSE_FP, DEFENSE_NAD and DEFENSE_MCR; unset it for abl.defense"
+            + " DEFENSE_NONE");
     assertRefused(
         config(io.ablserve.v1.Defense.DEFENSE_ABL,
             b -> b.setFineTuning(io.ablserve.v1.FineTuning.newBuilder().setEpochs(2))),
-        "fine_tuning is used only by DEFENSE_FT, DEFENSE_FP and DEFENSE_NAD; unset it for abl.defense DEFENSE_ABL");
+        "fine_tuning is used only by DEFENSE_FT, DEFENSE_FP, DEFENSE_NAD and DEFENSE_MCR; unset it for abl.defense"
+            + " DEFENSE_ABL");
     assertRefused(
         config(io.ablserve.v1.Defense.DEFENSE_FT,
             b -> b.setFinePruning(FinePruning.newBuilder().setMaxPruneRatio(0.5))),
@@ -96,6 +99,62 @@ class SessionConfigResolverTest {
         config(io.ablserve.v1.Defense.DEFENSE_NAD,
             b -> b.setFinePruning(FinePruning.newBuilder().setMaxPruneRatio(0.5))),
         "fine_pruning is used only by DEFENSE_FP; unset it for abl.defense DEFENSE_NAD");
+    assertRefused(
+        config(io.ablserve.v1.Defense.DEFENSE_NAD, b -> b.setMcr(ModeConnectivity.newBuilder().setT(0.5))),
+        "mcr is used only by DEFENSE_MCR; unset it for abl.defense DEFENSE_NAD");
+    assertRefused(
+        config(io.ablserve.v1.Defense.DEFENSE_ABL, b -> b.setMcr(ModeConnectivity.getDefaultInstance())),
+        "mcr is used only by DEFENSE_MCR; unset it for abl.defense DEFENSE_ABL");
+    assertRefused(
+        config(io.ablserve.v1.Defense.DEFENSE_MCR, b -> b.setNad(NeuralAttentionDistillation.newBuilder().setBeta(1))),
+        "nad is used only by DEFENSE_NAD; unset it for abl.defense DEFENSE_MCR");
+  }
+
+  @Test
+  void mcr_unsetFieldsResolveToTheDefaults_givenOnesAreKept_andBothAreEchoed() throws Exception {
+    ResolvedSession resolved = resolver.resolve(config(io.ablserve.v1.Defense.DEFENSE_MCR, b -> b));
+
+    assertThat(resolved.experiment().abl().defense()).isEqualTo(Defense.MCR);
+    assertThat(resolved.experiment().cleanData()).isEqualTo(CleanData.DEFAULTS);
+    FineTuning ft = resolved.experiment().fineTuning();
+    assertThat(ft.epochs()).isEqualTo(10);
+    assertThat(ft.curveEpochs()).isEqualTo(10);
+    assertThat(ft.curvePoint()).isEqualTo(0.4);
+    SessionConfig echo = resolved.config();
+    assertThat(echo.getAbl().getDefense()).isEqualTo(io.ablserve.v1.Defense.DEFENSE_MCR);
+    assertThat(echo.getCleanData().getFraction()).isEqualTo(0.05);
+    assertThat(echo.getFineTuning().getEpochs()).isEqualTo(10);
+    assertThat(echo.getFineTuning().getLearningRate()).isCloseTo(0.002, offset(1e-12));
+    assertThat(echo.getMcr()).isEqualTo(ModeConnectivity.newBuilder().setCurveEpochs(10).setT(0.4).build());
+    assertThat(echo.hasNad()).isFalse();
+    assertThat(echo.hasFinePruning()).isFalse();
+    assertThat(resolver.resolve(echo).config()).isEqualTo(echo);
+
+    SessionConfig given =
+        resolver.resolve(
+            config(io.ablserve.v1.Defense.DEFENSE_MCR,
+                b -> b.setMcr(ModeConnectivity.newBuilder().setCurveEpochs(3).setT(0)))).config();
+    assertThat(given.getMcr()).isEqualTo(ModeConnectivity.newBuilder().setCurveEpochs(3).setT(0).build());
+    SessionConfig pointOnly =
+        resolver.resolve(
+            config(io.ablserve.v1.Defense.DEFENSE_MCR, b -> b.setMcr(ModeConnectivity.newBuilder().setT(1))))
+            .config();
+    assertThat(pointOnly.getMcr()).isEqualTo(ModeConnectivity.newBuilder().setCurveEpochs(10).setT(1).build());
+    // Other defences echo no curve.
+    assertThat(resolver.resolve(config(io.ablserve.v1.Defense.DEFENSE_FT, b -> b)).config().hasMcr()).isFalse();
+  }
+
+  @Test
+  void mcr_refusesValuesOutOfRange() {
+    assertRefused(mcr(m -> m.setCurveEpochs(0)), "mcr.curve_epochs must be in [1, 1000], got 0");
+    assertRefused(mcr(m -> m.setCurveEpochs(1001)), "mcr.curve_epochs must be in [1, 1000], got 1001");
+    assertRefused(mcr(m -> m.setT(-0.1)), "mcr.t must be in [0, 1], got -0.1");
+    assertRefused(mcr(m -> m.setT(1.5)), "mcr.t must be in [0, 1], got 1.5");
+    assertRefused(mcr(m -> m.setT(Double.NaN)), "mcr.t must be in [0, 1], got NaN");
+  }
+
+  private static SessionConfig mcr(UnaryOperator<ModeConnectivity.Builder> edit) {
+    return config(io.ablserve.v1.Defense.DEFENSE_MCR, b -> b.setMcr(edit.apply(ModeConnectivity.newBuilder())));
   }
 
   @Test

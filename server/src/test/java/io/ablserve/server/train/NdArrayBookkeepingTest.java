@@ -95,6 +95,28 @@ class NdArrayBookkeepingTest {
     assertThat(atEpochEnd.subList(3, 6)).allMatch(count -> count.equals(atEpochEnd.get(3)));
   }
 
+  @Test
+  void mcrSession_freesItsCurveWithTheRun_andLeaksNothingPerStep(@TempDir Path folder) throws Exception {
+    CifarFiles.writeDataset(folder, 24, 3);
+    ExperimentRunner runner =
+        new ExperimentRunner(new DatasetCatalog(Map.of("cifar", folder)), DefenseModule.strategies());
+    AblConfig abl = AblConfig.builder().defense(Defense.MCR).epochs(2).isolationEpochs(1).batchSize(8).build();
+    Experiment experiment =
+        new Experiment(
+            new DatasetRef("cifar", 0, 0), AttackConfig.of(AttackKind.BADNETS, 0, 0.1), ModelArch.SMALL_CNN, abl, 5,
+            new CleanData("", 40, 0), new FineTuning(1, 0.01, 0.04, 0.9, 1, 10, 3, 0.4));
+    runner.run(experiment, Device.cpu(), TrainingListener.NONE, () -> false);
+    int baseline = liveArrays();
+
+    List<Integer> atEpochEnd = liveArraysAtEachEpochEnd(runner, experiment);
+
+    assertThat(liveArrays()).as("NDArrays left after the session").isEqualTo(baseline);
+    // Epochs 0-1 (plain), 2 and 3 (the endpoints), then 3 curve epochs of 5 steps and a BatchNorm pass each,
+    // which hold the curve's three weight sets and nothing that grows with the steps taken.
+    assertThat(atEpochEnd).hasSize(7);
+    assertThat(atEpochEnd.subList(4, 7)).allMatch(count -> count.equals(atEpochEnd.get(4)));
+  }
+
   /** Runs {@code experiment} again and counts the live NDArrays as each of its epochs ends. */
   private static List<Integer> liveArraysAtEachEpochEnd(ExperimentRunner runner, Experiment experiment)
       throws Exception {
