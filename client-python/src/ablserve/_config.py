@@ -172,7 +172,8 @@ class AblConfig:
     isolation_signal: str = "loss"
     """What isolation ranks by at the turning epoch (the pick, and where the check's split of each label starts):
     "loss" (the paper), "loss_drop" (mean training loss over the isolation epochs: how fast it fell),
-    "transform_sensitivity" (D-ST: how far the activations move under a flip and a shift), "spectral"
+    "transform_sensitivity" (D-ST: how far the activations move under a flip and a shift, against the lower
+    quartile of the label), "spectral"
     (spectral signatures within each label) or "combined" (their mean rank). bench/RESULTS.md, "isolation
     signals", measures each."""
 

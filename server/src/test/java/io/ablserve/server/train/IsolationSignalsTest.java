@@ -75,7 +75,25 @@ class IsolationSignalsTest {
     assertThat(s[0]).isZero();
     assertThat(s[1]).isCloseTo(0.5f, org.assertj.core.data.Offset.offset(1e-6f));
     assertThat(s[2]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-6f));
-    assertThat(lowest(IsolationSignals.negated(s), 1)).containsExactly(2);
+    // One label: the lower quartile is sample 0's 0, floored; samples 1 and 2 stand far above it.
+    assertThat(lowest(IsolationSignals.perLabel(s, new int[] {0, 0, 0}, 1, 0.25), 1)).containsExactly(2);
+  }
+
+  @Test
+  void perLabel_atTheLowerQuartile_keepsACleanReferenceWhenPoisonsAreHalfTheLabel() {
+    // Label 0: 10 clean at 1 and 10 poisons at 4; label 1: 20 clean at 2 (a label that moves more overall).
+    float[] s = new float[40];
+    int[] labels = new int[40];
+    for (int i = 0; i < 40; i++) {
+      labels[i] = i < 20 ? 0 : 1;
+      s[i] = i < 10 ? 1 : i < 20 ? 4 : 2;
+    }
+
+    assertThat(lowest(IsolationSignals.perLabel(s, labels, 2, 0.25), 10))
+        .containsExactly(IntStream.range(10, 20).toArray());
+    // Over the median (4, a poison's), the poisons score 1, level with every clean sample of label 1.
+    assertThat(IsolationSignals.perLabel(s, labels, 2, 0.5)[15]).isEqualTo(-1f);
+    assertThat(IsolationSignals.perLabel(s, labels, 2, 0.5)[25]).isEqualTo(-1f);
   }
 
   @Test
