@@ -13,7 +13,7 @@ if [ ${#cells[@]} -eq 0 ]; then
 fi
 run_cell() {
   read -r attack rate target seed <<< "$1"
-  bench_java SignalEval --attack "$attack" --poison-rate "$rate" --target "$target" --seed "$seed" \
+  bench_java SignalEval --train-limit "${TRAIN_LIMIT:-10000}" --test-limit "${TEST_LIMIT:-2000}" --attack "$attack" --poison-rate "$rate" --target "$target" --seed "$seed" \
     --label "$attack@$rate t$target s$seed" --results "$results" > "bench/target/signals-${1// /_}.log" 2>&1 \
     && echo "done $1" || echo "FAILED $1 (bench/target/signals-${1// /_}.log)"
 }

@@ -2,11 +2,6 @@ package io.ablserve.bench;
 
 import ai.djl.Device;
 import io.ablserve.server.DefenseModule;
-import io.ablserve.server.data.AttackConfig;
-import io.ablserve.server.data.AttackKind;
-import io.ablserve.server.data.DatasetCatalog;
-import io.ablserve.server.data.DatasetRef;
-import io.ablserve.server.model.ModelArch;
 import io.ablserve.server.train.AblConfig;
 import io.ablserve.server.train.Defense;
 import io.ablserve.server.train.EpochReport;
@@ -23,16 +18,13 @@ import io.ablserve.server.train.TrainingOutcome;
 import io.ablserve.server.train.UnlearningMode;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,23 +33,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "abl-eval", mixinStandardHelpOptions = true)
 public final class AblEval implements Callable<Integer> {
-  @Option(names = "--dataset-dir", defaultValue = "/usr/share/datasets/fashion-mnist")
-  Path datasetDir;
-
-  @Option(names = "--train-limit", defaultValue = "0")
-  int trainLimit;
-
-  @Option(names = "--test-limit", defaultValue = "0")
-  int testLimit;
-
-  @Option(names = "--attack", defaultValue = "BADNETS")
-  AttackKind attack;
-
-  @Option(names = "--poison-rate", defaultValue = "0.1")
-  double poisonRate;
-
-  @Option(names = "--target", defaultValue = "0")
-  int target;
+  @Mixin EvalCell cell;
 
   @Option(names = "--defense", defaultValue = "ABL")
   Defense defense;
@@ -122,15 +98,6 @@ public final class AblEval implements Callable<Integer> {
   @Option(names = "--augment", negatable = true)
   Boolean augment;
 
-  @Option(names = "--seed", defaultValue = "1")
-  long seed;
-
-  @Option(names = "--label", defaultValue = "")
-  String label;
-
-  @Option(names = "--results", description = "JSON-lines file the result row is appended to")
-  Path results;
-
   @Override
   public Integer call() throws IOException {
     AblConfig.Builder b = AblConfig.builder().defense(defense);
@@ -159,13 +126,8 @@ public final class AblEval implements Callable<Integer> {
             ? unlearningLearningRate
             : AblConfig.defaultUnlearningLearningRate(draft.unlearningMode(), draft.learningRate()));
     AblConfig abl = b.build();
-    AttackConfig attackConfig = AttackConfig.of(attack, target, poisonRate);
-    Experiment experiment =
-        new Experiment(
-            new DatasetRef("fashion-mnist", trainLimit, testLimit), attackConfig, ModelArch.SMALL_CNN, abl,
-            seed);
-    ExperimentRunner runner = new ExperimentRunner(
-            new DatasetCatalog(Map.of("fashion-mnist", datasetDir)), DefenseModule.strategies());
+    Experiment experiment = cell.experiment(abl);
+    ExperimentRunner runner = new ExperimentRunner(cell.catalog(), DefenseModule.strategies());
     Curves curves = new Curves(System.out);
     TrainingOutcome outcome = runner.run(experiment, Device.cpu(), curves, () -> false);
     String row =
@@ -178,22 +140,18 @@ public final class AblEval implements Callable<Integer> {
                 + "\"elapsed_ms\":%d,\"target\":%d,\"seed\":%d,\"target_ca\":%.4f,\"min_class_ca\":%.4f,"
                 + "\"verdict\":\"%s\",\"verdict_label\":%d,\"evidence\":%.3f,\"margin\":%.3f,"
                 + "\"ascended\":%d,\"suspects\":%d,\"class_evidence\":\"%s\",\"class_ca\":\"%s\",\"curves\":\"%s\"}",
-            label, attack, poisonRate, defense, abl.unlearningMode(), abl.epochs(), abl.isolationEpochs(),
+            cell.label, cell.attack, cell.poisonRate, defense, abl.unlearningMode(), abl.epochs(), abl.isolationEpochs(),
             curves.turningEpoch, outcome.cleanAccuracy(), outcome.attackSuccessRate(), outcome.isolationPrecision(),
             outcome.isolationRecall(), curves.expanded, curves.expansionPrecision, curves.expansionRecall,
             curves.filterRemoved, curves.filterPrecision, curves.filterRecall,
-            outcome.elapsedMs(), target, seed, classAt(outcome.classAccuracy(), target),
+            outcome.elapsedMs(), cell.target, cell.seed, classAt(outcome.classAccuracy(), cell.target),
             Arrays.stream(outcome.classAccuracy()).min().orElse(Double.NaN),
             !outcome.verdict().tested() ? "untested" : outcome.verdict().confirmed() ? "confirmed" : "none",
             outcome.verdict().label(), outcome.verdict().evidence(), outcome.verdict().margin(),
             outcome.verdict().ascendedCount(), outcome.verdict().suspectCount(),
             join(outcome.verdict().classEvidence()), join(outcome.classAccuracy()),
             curves.compact.toString().trim());
-    System.out.println(row.replace("NaN", "null"));
-    if (results != null) {
-      Files.writeString(
-          results, row.replace("NaN", "null") + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    }
+    cell.emit(row);
     return 0;
   }
 

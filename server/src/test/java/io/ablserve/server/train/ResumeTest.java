@@ -45,15 +45,9 @@ class ResumeTest {
   @Test
   void resumedAfterAnUnlearningEpoch_endsLikeAnUninterruptedRun() throws Exception {
     ExperimentRunner runner = runner();
+    // The paper's recipe: unlearning follows the ranking, whatever the backdoor check would say.
     Experiment experiment =
-        new Experiment(
-            new DatasetRef("fashion-mnist", 1200, 300),
-            new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3),
-            ModelArch.SMALL_CNN,
-            // The paper's recipe: unlearning follows the ranking, whatever the backdoor check would say.
-            AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(5).isolationEpochs(2)
-                .isolationExpansion(false).build(),
-            11);
+        small(AttackKind.BADNETS, AblConfig.builder().epochs(5).isolationEpochs(2).isolationExpansion(false));
 
     RecordingListener straight = new RecordingListener();
     MemoryCheckpoints straightCheckpoints = new MemoryCheckpoints();
@@ -94,14 +88,10 @@ class ResumeTest {
   void resumedMidIsolation_ranksByTheLossCurveOfEveryIsolationEpoch() throws Exception {
     ExperimentRunner runner = runner();
     Experiment experiment =
-        new Experiment(
-            new DatasetRef("fashion-mnist", 1200, 300),
-            new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3),
-            ModelArch.SMALL_CNN,
-            AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(3).isolationEpochs(2)
-                .isolateEarly(false).isolationExpansion(false).isolationSignal(IsolationSignal.LOSS_DROP)
-                .build(),
-            11);
+        small(
+            AttackKind.BADNETS,
+            AblConfig.builder().epochs(3).isolationEpochs(2).isolateEarly(false).isolationExpansion(false)
+                .isolationSignal(IsolationSignal.LOSS_DROP));
     RecordingListener straight = new RecordingListener();
     MemoryCheckpoints straightCheckpoints = new MemoryCheckpoints();
     runner.run(experiment, Device.cpu(), straight, () -> false, straightCheckpoints, ModelSink.NONE);
@@ -191,13 +181,7 @@ class ResumeTest {
   @Test
   void resumedAfterAnUnconfirmedCheck_goesOnTrainingPlainly_andKeepsTheVerdict() throws Exception {
     ExperimentRunner runner = runner();
-    Experiment experiment =
-        new Experiment(
-            new DatasetRef("fashion-mnist", 1200, 300),
-            new AttackConfig(AttackKind.NONE, 0, 0.1, 3),
-            ModelArch.SMALL_CNN,
-            AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(5).isolationEpochs(2).build(),
-            11);
+    Experiment experiment = small(AttackKind.NONE, AblConfig.builder().epochs(5).isolationEpochs(2));
     RecordingListener straight = new RecordingListener();
     TrainingOutcome expected = runner.run(experiment, Device.cpu(), straight, () -> false);
     assertThat(expected.verdict().tested()).isTrue();
@@ -228,6 +212,13 @@ class ResumeTest {
     return new ExperimentRunner(
         new DatasetCatalog(Map.of("fashion-mnist", FashionMnistAblTest.FASHION_MNIST)),
         DefenseModule.strategies());
+  }
+
+  /** 1,200 training images, 10% poisoned with {@code attack} on label 0, batches of 64, seed 11. */
+  private static Experiment small(AttackKind attack, AblConfig.Builder abl) {
+    return new Experiment(
+        new DatasetRef("fashion-mnist", 1200, 300), new AttackConfig(attack, 0, 0.1, 3), ModelArch.SMALL_CNN,
+        abl.batchSize(64).stepReportInterval(5).build(), 11);
   }
 
   /**
