@@ -339,7 +339,7 @@ class AblCliTest {
 
     assertThat(exit).isEqualTo(AblCli.EXIT_USAGE);
     assertThat(err.toString()).contains("--attack").contains(
-        "expected one of [badnets, blend, cl, none, sig, trojan, wanet] but was 'blended'");
+        "expected one of [badnets, blend, cl, dynamic, none, sig, trojan, wanet] but was 'blended'");
     assertThat(server.service.creates).isEmpty();
   }
 
@@ -396,8 +396,9 @@ class AblCliTest {
 
     // Descriptions wrap at the terminal width.
     assertThat(out.toString().replaceAll("\\s+", " ")).contains(
-        "--attack=KIND", "none, badnets, blend, trojan, sig, wanet or cl", "--blend-alpha=ALPHA",
+        "--attack=KIND", "none, badnets, blend, trojan, sig, wanet, cl or dynamic", "--blend-alpha=ALPHA",
         "--sig-amplitude=DELTA", "--sig-frequency=F", "--wanet-grid-size=K", "--wanet-strength=S",
+        "--dynamic-generator-epochs=N", "--dynamic-cross-ratio=RATIO",
         "--wanet-cross-ratio=RATIO", "--model=ARCH", "small-cnn, wrn-16-1, resnet-18 or resnet-34",
         "--defense=abl|none", "--unlearning-mode=MODE", "--unlearning-lr=LR", "--ascent-epochs=N",
         "--ranking=global|per-class", "--[no-]suspect-filtering", "--[no-]augmentation",
