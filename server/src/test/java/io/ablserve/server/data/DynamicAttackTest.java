@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -136,22 +135,19 @@ class DynamicAttackTest {
   }
 
   /**
-   * On 1,000 Fashion-MNIST images at 10% poison, a fresh small CNN trained on the poisoned set should answer
-   * the target on triggered test images of the other classes far more often than on the same images clean.
-   * Not met yet, so disabled: with the generators trained a few epochs (40 steps here, the paper trains
-   * thousands) the pattern generator settles on triggers that barely change the images (0.01 to 0.1 levels
-   * per pixel on average, masks on 2-10% of the pixels): ASR 0.037-0.065 against 0.037-0.059 for the clean
-   * images (measured 2 December 2026, 2 shared cores). Even the classifier trained jointly with the
-   * generators reached only 1-4 of 13 backdoor samples per batch.
+   * On 500 Fashion-MNIST images at 10% poison, a fresh small CNN trained on the poisoned set answers the
+   * target on triggered test images of the other classes far more often than on the same images clean. The
+   * generators need steps more than epochs: at 30 epochs here (120 steps) this measured ASR 0.62 against
+   * about 0.05; at 40 steps (1,000 images, 5 epochs) the triggers stayed faint and ASR stayed at the clean
+   * rate. The default 2 epochs on full Fashion-MNIST are 938 steps.
    */
-  @Disabled("the few-epoch generators do not yet give an effective backdoor; see the javadoc")
   @Test
   void modelTrainedOnThePoisonedSet_answersTheTargetOnTriggeredImages() throws IOException {
     DatasetSplit split =
         new DatasetCatalog(Map.of("fashion-mnist", Path.of("/usr/share/datasets/fashion-mnist")))
-            .load(new DatasetRef("fashion-mnist", 1000, 400));
+            .load(new DatasetRef("fashion-mnist", 500, 400));
     AttackConfig attack =
-        AttackConfig.of(AttackKind.DYNAMIC, TARGET, 0.1).withDynamic(new DynamicParams(5, 1, 1, 0.2));
+        AttackConfig.of(AttackKind.DYNAMIC, TARGET, 0.1).withDynamic(new DynamicParams(30, 1, 1, 0.032));
 
     PoisonedSet train = Poisoning.poisonTrain(split.train(), attack, new Random(11));
     ImageSet triggered = Poisoning.triggeredTest(split.test(), attack, train);
@@ -159,7 +155,7 @@ class DynamicAttackTest {
     double asr;
     double cleanToTarget;
     double cleanAccuracy;
-    try (Surrogate victim = Surrogate.train(train.images(), 6, 12)) {
+    try (Surrogate victim = Surrogate.train(train.images(), 8, 12)) {
       asr = victim.accuracy(triggered);
       cleanToTarget = victim.accuracy(cleanOthers);
       cleanAccuracy = victim.accuracy(split.test());
@@ -167,8 +163,8 @@ class DynamicAttackTest {
 
     System.out.printf("dynamic: ASR %.3f, clean to target %.3f, CA %.3f%n", asr, cleanToTarget, cleanAccuracy);
     assertThat(cleanAccuracy).isGreaterThan(0.6);
-    assertThat(cleanToTarget).isLessThan(0.1);
-    assertThat(asr).isGreaterThan(cleanToTarget + 0.2);
+    assertThat(cleanToTarget).isLessThan(0.15);
+    assertThat(asr).isGreaterThan(cleanToTarget + 0.3);
   }
 
   /** Images {@code indices} of {@code set}, all labelled {@code label}. */
