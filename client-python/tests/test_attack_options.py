@@ -76,7 +76,7 @@ def test_allToAll_isRefusedForSigAndUnknownModes(client):
     with pytest.raises(ablserve.AblError) as refused:
         client.create_session(ablserve.SessionConfig(attack=ablserve.AttackConfig("sig", label_mode="all_to_all")))
     assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert "attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN and WANET" in str(refused.value)
+    assert "attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN, WANET and DYNAMIC" in str(refused.value)
     with pytest.raises(ablserve.AblError) as unknown:
         client.create_session(ablserve.SessionConfig(attack=ablserve.AttackConfig(label_mode="one_to_one")))
     assert "attack.label_mode must be one of 'all_to_one', 'all_to_all'" in str(unknown.value)

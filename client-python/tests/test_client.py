@@ -236,7 +236,8 @@ def test_datasetConfig_sendsTheNameOnlyWhenSet_leavingTheDefaultToTheServer():
 def test_sessionConfig_roundTripsThroughProto():
     config = ablserve.SessionConfig(
         attack=ablserve.AttackConfig("wanet", target_label=3, wanet_grid_size=5, label_mode="all_to_all",
-                                     cl_epsilon=4.0, cl_all_corners=False),
+                                     cl_epsilon=4.0, cl_all_corners=False, dynamic_generator_epochs=3,
+                                     dynamic_mask_epochs=0, dynamic_cross_ratio=0.5, dynamic_mask_density=0.1),
         abl=ablserve.AblConfig(isolation_loss="flooding", unlearning_mode="finetune_then_ascent",
                                ranking="per_class", unlearning_learning_rate=1e-3, suspect_filtering=False,
                                isolation_expansion=True, isolate_early=True),

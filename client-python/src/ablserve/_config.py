@@ -12,7 +12,7 @@ from ._docs import with_field_docs
 from ._errors import AblError
 from ._proto.v1 import session_pb2 as pb
 
-ATTACKS = ("none", "badnets", "blend", "trojan", "sig", "wanet", "cl")
+ATTACKS = ("none", "badnets", "blend", "trojan", "sig", "wanet", "cl", "dynamic")
 MODELS = ("small_cnn", "wrn_16_1", "resnet_18", "resnet_34")
 ISOLATION_LOSSES = ("lga", "flooding")
 LOSS_REDUCTIONS = ("per_sample", "batch_mean")
@@ -49,7 +49,8 @@ class AttackConfig:
 
     kind: str = "badnets"
     """One of "none", "badnets", "blend", "trojan", "sig", "wanet", "cl" (label-consistent: target-class
-    images adversarially perturbed, then patched, labels kept)."""
+    images adversarially perturbed, then patched, labels kept), "dynamic" (input-aware: each image's own
+    trigger from generators the server trains when it poisons)."""
     target_label: int = 0
     """The attacker's target class; ignored with ``label_mode="all_to_all"``, which has none."""
     poison_rate: float = 0.1
@@ -79,7 +80,7 @@ class AttackConfig:
     """Blend: the seed of the "noise" pattern; one seed gives one pattern, on the training and the test side."""
     label_mode: str = "all_to_one"
     """The poisons' labels: "all_to_one" (the target) or "all_to_all" (class y becomes (y + 1) mod classes,
-    on the training and the test side; "badnets", "blend", "trojan" and "wanet" only)."""
+    on the training and the test side; "badnets", "blend", "trojan", "wanet" and "dynamic" only)."""
     cl_epsilon: Optional[float] = None
     """CL: L-inf bound of the adversarial perturbation in pixel levels of 255, in (0, 255]; None lets the server
     choose by the dataset's images, 8 for colour and 16 for grey (the session's config says which)."""
@@ -93,6 +94,15 @@ class AttackConfig:
     cl_all_corners: bool = True
     """CL: the BadNets patch (``patch_size_px``, ``patch_margin_px``) at all four corners, as the CL paper;
     False puts it at ``patch_corner`` alone."""
+    dynamic_generator_epochs: int = 2
+    """Dynamic: epochs the pattern generator trains with the server's small CNN on the clean training set, in
+    [1, 50]."""
+    dynamic_mask_epochs: int = 1
+    """Dynamic: epochs the mask generator trains alone first, in [0, 50]."""
+    dynamic_cross_ratio: float = 1.0
+    """Dynamic: cross-mode samples (another image's trigger, true label kept) per poisoned sample, in [0, 10]."""
+    dynamic_mask_density: float = 0.032
+    """Dynamic: the mean mask value the mask generator may reach, in (0, 1]."""
 
 
 @with_field_docs

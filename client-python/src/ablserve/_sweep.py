@@ -66,7 +66,9 @@ def cell_config(base: SessionConfig, name: str, cell: SweepCell) -> SessionConfi
 # Config fields added after sweeps shipped: left out of the key while at their defaults, so that a sweep an older
 # client started is picked up by a newer one instead of being queued again.
 _LATER_FIELDS = {"attack": ("patch_corner", "patch_margin_px", "blend_pattern", "blend_seed", "label_mode",
-                            "cl_epsilon", "cl_step_size", "cl_steps", "cl_surrogate_epochs", "cl_all_corners"),
+                            "cl_epsilon", "cl_step_size", "cl_steps", "cl_surrogate_epochs", "cl_all_corners",
+                            "dynamic_generator_epochs", "dynamic_mask_epochs", "dynamic_cross_ratio",
+                            "dynamic_mask_density"),
                  "abl": ("trigger_probe", "isolation_signal")}
 # Where a later field's default changed, the value older clients trained with: the trigger probe became the
 # default after sweeps ran without it, and a sweep with it on must not pick up their sessions.

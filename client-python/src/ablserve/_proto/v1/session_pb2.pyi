@@ -40,6 +40,7 @@ class AttackKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ATTACK_KIND_SIG: _ClassVar[AttackKind]
     ATTACK_KIND_WANET: _ClassVar[AttackKind]
     ATTACK_KIND_CL: _ClassVar[AttackKind]
+    ATTACK_KIND_DYNAMIC: _ClassVar[AttackKind]
 
 class LabelMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -132,6 +133,7 @@ ATTACK_KIND_TROJAN: AttackKind
 ATTACK_KIND_SIG: AttackKind
 ATTACK_KIND_WANET: AttackKind
 ATTACK_KIND_CL: AttackKind
+ATTACK_KIND_DYNAMIC: AttackKind
 LABEL_MODE_UNSPECIFIED: LabelMode
 LABEL_MODE_ALL_TO_ONE: LabelMode
 LABEL_MODE_ALL_TO_ALL: LabelMode
@@ -185,7 +187,7 @@ class DatasetSpec(_message.Message):
     def __init__(self, name: _Optional[str] = ..., train_limit: _Optional[int] = ..., test_limit: _Optional[int] = ...) -> None: ...
 
 class AttackSpec(_message.Message):
-    __slots__ = ("kind", "target_label", "poison_rate", "patch_size_px", "blend_alpha", "sig_amplitude", "sig_frequency", "wanet_grid_size", "wanet_strength", "wanet_cross_ratio", "patch_corner", "patch_margin_px", "blend_pattern", "blend_seed", "label_mode", "cl_epsilon", "cl_step_size", "cl_steps", "cl_surrogate_epochs", "cl_all_corners")
+    __slots__ = ("kind", "target_label", "poison_rate", "patch_size_px", "blend_alpha", "sig_amplitude", "sig_frequency", "wanet_grid_size", "wanet_strength", "wanet_cross_ratio", "patch_corner", "patch_margin_px", "blend_pattern", "blend_seed", "label_mode", "cl_epsilon", "cl_step_size", "cl_steps", "cl_surrogate_epochs", "cl_all_corners", "dynamic_generator_epochs", "dynamic_mask_epochs", "dynamic_cross_ratio", "dynamic_mask_density")
     KIND_FIELD_NUMBER: _ClassVar[int]
     TARGET_LABEL_FIELD_NUMBER: _ClassVar[int]
     POISON_RATE_FIELD_NUMBER: _ClassVar[int]
@@ -206,6 +208,10 @@ class AttackSpec(_message.Message):
     CL_STEPS_FIELD_NUMBER: _ClassVar[int]
     CL_SURROGATE_EPOCHS_FIELD_NUMBER: _ClassVar[int]
     CL_ALL_CORNERS_FIELD_NUMBER: _ClassVar[int]
+    DYNAMIC_GENERATOR_EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    DYNAMIC_MASK_EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    DYNAMIC_CROSS_RATIO_FIELD_NUMBER: _ClassVar[int]
+    DYNAMIC_MASK_DENSITY_FIELD_NUMBER: _ClassVar[int]
     kind: AttackKind
     target_label: int
     poison_rate: float
@@ -226,7 +232,11 @@ class AttackSpec(_message.Message):
     cl_steps: int
     cl_surrogate_epochs: int
     cl_all_corners: bool
-    def __init__(self, kind: _Optional[_Union[AttackKind, str]] = ..., target_label: _Optional[int] = ..., poison_rate: _Optional[float] = ..., patch_size_px: _Optional[int] = ..., blend_alpha: _Optional[float] = ..., sig_amplitude: _Optional[float] = ..., sig_frequency: _Optional[int] = ..., wanet_grid_size: _Optional[int] = ..., wanet_strength: _Optional[float] = ..., wanet_cross_ratio: _Optional[float] = ..., patch_corner: _Optional[_Union[PatchCorner, str]] = ..., patch_margin_px: _Optional[int] = ..., blend_pattern: _Optional[_Union[BlendPattern, str]] = ..., blend_seed: _Optional[int] = ..., label_mode: _Optional[_Union[LabelMode, str]] = ..., cl_epsilon: _Optional[float] = ..., cl_step_size: _Optional[float] = ..., cl_steps: _Optional[int] = ..., cl_surrogate_epochs: _Optional[int] = ..., cl_all_corners: bool = ...) -> None: ...
+    dynamic_generator_epochs: int
+    dynamic_mask_epochs: int
+    dynamic_cross_ratio: float
+    dynamic_mask_density: float
+    def __init__(self, kind: _Optional[_Union[AttackKind, str]] = ..., target_label: _Optional[int] = ..., poison_rate: _Optional[float] = ..., patch_size_px: _Optional[int] = ..., blend_alpha: _Optional[float] = ..., sig_amplitude: _Optional[float] = ..., sig_frequency: _Optional[int] = ..., wanet_grid_size: _Optional[int] = ..., wanet_strength: _Optional[float] = ..., wanet_cross_ratio: _Optional[float] = ..., patch_corner: _Optional[_Union[PatchCorner, str]] = ..., patch_margin_px: _Optional[int] = ..., blend_pattern: _Optional[_Union[BlendPattern, str]] = ..., blend_seed: _Optional[int] = ..., label_mode: _Optional[_Union[LabelMode, str]] = ..., cl_epsilon: _Optional[float] = ..., cl_step_size: _Optional[float] = ..., cl_steps: _Optional[int] = ..., cl_surrogate_epochs: _Optional[int] = ..., cl_all_corners: bool = ..., dynamic_generator_epochs: _Optional[int] = ..., dynamic_mask_epochs: _Optional[int] = ..., dynamic_cross_ratio: _Optional[float] = ..., dynamic_mask_density: _Optional[float] = ...) -> None: ...
 
 class ModelSpec(_message.Message):
     __slots__ = ("arch",)

@@ -50,7 +50,8 @@ abstract class ChoiceConverter<E> implements ITypeConverter<E> {
           "trojan", AttackKind.ATTACK_KIND_TROJAN,
           "sig", AttackKind.ATTACK_KIND_SIG,
           "wanet", AttackKind.ATTACK_KIND_WANET,
-          "cl", AttackKind.ATTACK_KIND_CL));
+          "cl", AttackKind.ATTACK_KIND_CL,
+          "dynamic", AttackKind.ATTACK_KIND_DYNAMIC));
     }
   }
 

@@ -204,6 +204,12 @@ final class ReportFormat {
           + ", strength " + opt(a.hasWanetStrength(), a.getWanetStrength())
           + ", cross ratio " + opt(a.hasWanetCrossRatio(), a.getWanetCrossRatio());
     }
+    if (kind == AttackKind.ATTACK_KIND_DYNAMIC) {
+      row += ", generator epochs " + opt(a.hasDynamicGeneratorEpochs(), a.getDynamicGeneratorEpochs())
+          + ", mask epochs " + opt(a.hasDynamicMaskEpochs(), a.getDynamicMaskEpochs())
+          + ", mask density " + opt(a.hasDynamicMaskDensity(), a.getDynamicMaskDensity())
+          + ", cross ratio " + opt(a.hasDynamicCrossRatio(), a.getDynamicCrossRatio());
+    }
     return row;
   }
 

@@ -46,7 +46,7 @@ final class SessionConfigOptions {
   Integer testLimit;
 
   @Option(names = "--attack", paramLabel = "KIND", converter = ChoiceConverter.AttackChoice.class,
-      description = "Poisoning of the training set: none, badnets, blend, trojan, sig, wanet or cl"
+      description = "Poisoning of the training set: none, badnets, blend, trojan, sig, wanet, cl or dynamic"
           + " (server default: badnets).")
   AttackKind attack;
 
@@ -57,7 +57,7 @@ final class SessionConfigOptions {
 
   @Option(names = "--label-mode", paramLabel = "MODE", converter = ChoiceConverter.LabelModeChoice.class,
       description = "The poisons' labels: all-to-one (the target) or all-to-all (class y becomes y + 1 mod"
-          + " classes, no target; badnets, blend, trojan and wanet only)"
+          + " classes, no target; badnets, blend, trojan, wanet and dynamic only)"
           + " (server default: all-to-one).")
   LabelMode labelMode;
 
@@ -147,6 +147,26 @@ final class SessionConfigOptions {
       description = "CL: the patch at all four corners, as the CL paper; negated, at --patch-corner alone"
           + " (server default: on).")
   Boolean clAllCorners;
+
+  @Option(names = "--dynamic-generator-epochs", paramLabel = "N",
+      description = "Dynamic: epochs the pattern generator trains with a small CNN on the clean training set,"
+          + " in [1, 50] (server default: 2).")
+  Integer dynamicGeneratorEpochs;
+
+  @Option(names = "--dynamic-mask-epochs", paramLabel = "N",
+      description = "Dynamic: epochs the mask generator trains alone first, in [0, 50]"
+          + " (server default: 1).")
+  Integer dynamicMaskEpochs;
+
+  @Option(names = "--dynamic-cross-ratio", paramLabel = "RATIO",
+      description = "Dynamic: cross-mode samples (another image's trigger, true label kept) per poisoned"
+          + " sample, in [0, 10] (server default: 1).")
+  Double dynamicCrossRatio;
+
+  @Option(names = "--dynamic-mask-density", paramLabel = "SHARE",
+      description = "Dynamic: the mean mask value the mask generator may reach, in (0, 1]"
+          + " (server default: 0.032).")
+  Double dynamicMaskDensity;
 
   @Option(names = "--model", paramLabel = "ARCH", converter = ChoiceConverter.ModelChoice.class,
       description = "Network: small-cnn, wrn-16-1, resnet-18 or resnet-34"
@@ -499,6 +519,18 @@ final class SessionConfigOptions {
     }
     if (clAllCorners != null) {
       spec.setClAllCorners(clAllCorners);
+    }
+    if (dynamicGeneratorEpochs != null) {
+      spec.setDynamicGeneratorEpochs(dynamicGeneratorEpochs);
+    }
+    if (dynamicMaskEpochs != null) {
+      spec.setDynamicMaskEpochs(dynamicMaskEpochs);
+    }
+    if (dynamicCrossRatio != null) {
+      spec.setDynamicCrossRatio(dynamicCrossRatio);
+    }
+    if (dynamicMaskDensity != null) {
+      spec.setDynamicMaskDensity(dynamicMaskDensity);
     }
     return spec.build();
   }

@@ -233,7 +233,7 @@ class AblCliTest {
   void run_mapsEveryChoiceCaseInsensitively() {
     String[][] choices = {
       {"--attack", "none"}, {"--attack", "BADNETS"}, {"--attack", "blend"}, {"--attack", "Trojan"},
-      {"--attack", "sig"}, {"--attack", "wanet"}, {"--attack", "CL"},
+      {"--attack", "sig"}, {"--attack", "wanet"}, {"--attack", "CL"}, {"--attack", "Dynamic"},
       {"--model", "small-cnn"}, {"--model", "WRN-16-1"}, {"--model", "resnet-18"},
       {"--model", "resnet-34"},
       {"--defense", "abl"}, {"--defense", "None"}, {"--defense", "FT"}, {"--defense", "fp"},
@@ -246,21 +246,21 @@ class AblCliTest {
     }
 
     List<SessionConfig> sent = server.service.creates.stream().map(r -> r.getConfig()).toList();
-    assertThat(sent.subList(0, 7)).extracting(c -> c.getAttack().getKind()).containsExactly(
+    assertThat(sent.subList(0, 8)).extracting(c -> c.getAttack().getKind()).containsExactly(
         AttackKind.ATTACK_KIND_NONE, AttackKind.ATTACK_KIND_BADNETS, AttackKind.ATTACK_KIND_BLEND,
         AttackKind.ATTACK_KIND_TROJAN, AttackKind.ATTACK_KIND_SIG, AttackKind.ATTACK_KIND_WANET,
-        AttackKind.ATTACK_KIND_CL);
-    assertThat(sent.subList(7, 11)).extracting(c -> c.getModel().getArch()).containsExactly(
+        AttackKind.ATTACK_KIND_CL, AttackKind.ATTACK_KIND_DYNAMIC);
+    assertThat(sent.subList(8, 12)).extracting(c -> c.getModel().getArch()).containsExactly(
         ModelArch.MODEL_ARCH_SMALL_CNN, ModelArch.MODEL_ARCH_WRN_16_1,
         ModelArch.MODEL_ARCH_RESNET_18, ModelArch.MODEL_ARCH_RESNET_34);
-    assertThat(sent.subList(11, 17)).extracting(c -> c.getAbl().getDefense())
+    assertThat(sent.subList(12, 18)).extracting(c -> c.getAbl().getDefense())
         .containsExactly(
             Defense.DEFENSE_ABL, Defense.DEFENSE_NONE, Defense.DEFENSE_FT, Defense.DEFENSE_FP, Defense.DEFENSE_NAD,
             Defense.DEFENSE_MCR);
-    assertThat(sent.subList(17, 19)).extracting(c -> c.getAbl().getUnlearningMode())
+    assertThat(sent.subList(18, 20)).extracting(c -> c.getAbl().getUnlearningMode())
         .containsExactly(UnlearningMode.UNLEARNING_MODE_GGA,
             UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT);
-    assertThat(sent.subList(19, 21)).extracting(c -> c.getAbl().getRanking())
+    assertThat(sent.subList(20, 22)).extracting(c -> c.getAbl().getRanking())
         .containsExactly(Ranking.RANKING_GLOBAL, Ranking.RANKING_PER_CLASS);
   }
 
@@ -363,7 +363,7 @@ class AblCliTest {
 
     assertThat(exit).isEqualTo(AblCli.EXIT_USAGE);
     assertThat(err.toString()).contains("--attack").contains(
-        "expected one of [badnets, blend, cl, none, sig, trojan, wanet] but was 'blended'");
+        "expected one of [badnets, blend, cl, dynamic, none, sig, trojan, wanet] but was 'blended'");
     assertThat(server.service.creates).isEmpty();
   }
 
@@ -420,8 +420,9 @@ class AblCliTest {
 
     // Descriptions wrap at the terminal width.
     assertThat(out.toString().replaceAll("\\s+", " ")).contains(
-        "--attack=KIND", "none, badnets, blend, trojan, sig, wanet or cl", "--blend-alpha=ALPHA",
+        "--attack=KIND", "none, badnets, blend, trojan, sig, wanet, cl or dynamic", "--blend-alpha=ALPHA",
         "--sig-amplitude=DELTA", "--sig-frequency=F", "--wanet-grid-size=K", "--wanet-strength=S",
+        "--dynamic-generator-epochs=N", "--dynamic-cross-ratio=RATIO",
         "--wanet-cross-ratio=RATIO", "--model=ARCH", "small-cnn, wrn-16-1, resnet-18 or resnet-34",
         "--defense=abl|none", "--unlearning-mode=MODE", "--unlearning-lr=LR", "--ascent-epochs=N",
         "--ranking=global|per-class", "--[no-]suspect-filtering", "--[no-]augmentation",
@@ -645,6 +646,20 @@ class AblCliTest {
         .setClSurrogateEpochs(3).setClAllCorners(false).build());
     assertThat(sent.get(1).getAttack())
         .isEqualTo(AttackSpec.newBuilder().setKind(AttackKind.ATTACK_KIND_CL).build());
+  }
+
+  @Test
+  void run_sendsTheDynamicOptions_andLeavesThemUnsetWhenNotGiven() {
+    execute("run", "--no-progress", "--attack", "dynamic", "--dynamic-generator-epochs", "5",
+        "--dynamic-mask-epochs", "0", "--dynamic-cross-ratio", "0.5", "--dynamic-mask-density", "0.1");
+    execute("run", "--no-progress", "--attack", "dynamic");
+
+    List<SessionConfig> sent = server.service.creates.stream().map(r -> r.getConfig()).toList();
+    assertThat(sent.get(0).getAttack()).isEqualTo(AttackSpec.newBuilder()
+        .setKind(AttackKind.ATTACK_KIND_DYNAMIC).setDynamicGeneratorEpochs(5).setDynamicMaskEpochs(0)
+        .setDynamicCrossRatio(0.5).setDynamicMaskDensity(0.1).build());
+    assertThat(sent.get(1).getAttack())
+        .isEqualTo(AttackSpec.newBuilder().setKind(AttackKind.ATTACK_KIND_DYNAMIC).build());
   }
 
   @Test

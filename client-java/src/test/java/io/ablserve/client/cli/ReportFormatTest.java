@@ -234,6 +234,10 @@ class ReportFormatTest {
         .setClSteps(100).setClStepSize(1.5).setClSurrogateEpochs(2).setClAllCorners(true)))
         .isEqualTo("CL target 0, poison rate 10.00%, patch 3px all corners, epsilon 16, 100 steps of 1.5,"
             + " surrogate epochs 2");
+    assertThat(attackRow(all.toBuilder().setKind(AttackKind.ATTACK_KIND_DYNAMIC).setDynamicGeneratorEpochs(2)
+        .setDynamicMaskEpochs(1).setDynamicMaskDensity(0.032).setDynamicCrossRatio(1)))
+        .isEqualTo("DYNAMIC target 0, poison rate 10.00%, generator epochs 2, mask epochs 1, mask density"
+            + " 0.032, cross ratio 1");
     assertThat(attackRow(all.toBuilder().setKind(AttackKind.ATTACK_KIND_TROJAN).clearTargetLabel()
         .setLabelMode(LabelMode.LABEL_MODE_ALL_TO_ALL)))
         .isEqualTo("TROJAN all-to-all, poison rate 10.00%");

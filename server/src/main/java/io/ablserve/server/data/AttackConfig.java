@@ -32,6 +32,8 @@ import static java.util.Objects.requireNonNull;
  * @param cl the label-consistent attack's perturbation and patch placement ({@code attack.cl_*}); its patch
  *     is the BadNets patch ({@code attack.patch_size_px}, {@code attack.patch_margin_px}, {@code
  *     attack.patch_corner} when not at all corners)
+ * @param dynamic the input-aware dynamic attack's generator training and cross mode ({@code
+ *     attack.dynamic_*})
  */
 public record AttackConfig(
     AttackKind kind,
@@ -49,7 +51,8 @@ public record AttackConfig(
     BlendPattern blendPattern,
     long blendSeed,
     LabelMode labelMode,
-    LabelConsistentParams cl) {
+    LabelConsistentParams cl,
+    DynamicParams dynamic) {
 
   /**
    * The bound of the pixel-sized parameters before any image is known: every trigger's work grows with
@@ -61,7 +64,7 @@ public record AttackConfig(
       new AttackConfig(
           AttackKind.BADNETS, 0, 0.1, 3, 0.2, 20, 6, 4, 0.5, 2, PatchCorner.BOTTOM_RIGHT, 1,
           BlendPattern.NOISE, BlendTrigger.PATTERN_SEED, LabelMode.ALL_TO_ONE,
-          LabelConsistentParams.DEFAULTS);
+          LabelConsistentParams.DEFAULTS, DynamicParams.DEFAULTS);
 
   public AttackConfig {
     requireNonNull(kind, "kind");
@@ -69,10 +72,11 @@ public record AttackConfig(
     requireNonNull(blendPattern, "blendPattern");
     requireNonNull(labelMode, "labelMode");
     requireNonNull(cl, "cl");
+    requireNonNull(dynamic, "dynamic");
     if (labelMode == LabelMode.ALL_TO_ALL && !kind.allowsAllToAll()) {
       throw new IllegalArgumentException(
-          "attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN and WANET, which relabel their"
-              + " poisons; " + kind + (kind.cleanLabel()
+          "attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN, WANET and DYNAMIC, which relabel"
+              + " their poisons; " + kind + (kind.cleanLabel()
                   ? " is clean-label and keeps every label"
                   : " poisons nothing"));
     }
@@ -167,14 +171,15 @@ public record AttackConfig(
     this(
         kind, targetLabel, poisonRate, patchSizePx, blendAlpha, sigAmplitude, sigFrequency, wanetGridSize,
         wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed,
-        LabelMode.ALL_TO_ONE, LabelConsistentParams.DEFAULTS);
+        LabelMode.ALL_TO_ONE, LabelConsistentParams.DEFAULTS, DynamicParams.DEFAULTS);
   }
 
   /** This attack with {@code mode}'s labels. */
   public AttackConfig withLabelMode(LabelMode mode) {
     return new AttackConfig(
         kind, targetLabel, poisonRate, patchSizePx, blendAlpha, sigAmplitude, sigFrequency, wanetGridSize,
-        wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed, mode, cl);
+        wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed, mode, cl,
+        dynamic);
   }
 
   /** This attack with the label-consistent parameters {@code params}. */
@@ -182,6 +187,14 @@ public record AttackConfig(
     return new AttackConfig(
         kind, targetLabel, poisonRate, patchSizePx, blendAlpha, sigAmplitude, sigFrequency, wanetGridSize,
         wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed, labelMode,
+        params, dynamic);
+  }
+
+  /** This attack with the dynamic attack's parameters {@code params}. */
+  public AttackConfig withDynamic(DynamicParams params) {
+    return new AttackConfig(
+        kind, targetLabel, poisonRate, patchSizePx, blendAlpha, sigAmplitude, sigFrequency, wanetGridSize,
+        wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed, labelMode, cl,
         params);
   }
 

@@ -25,7 +25,13 @@ public enum AttackKind {
    * perturbation (PGD on a model trained on the clean data), then stamped with a patch, labels kept; a
    * clean-label attack whose test side is the patch alone.
    */
-  CL(true);
+  CL(true),
+  /**
+   * Input-aware dynamic (Nguyen & Tran 2020): each image gets its own trigger from a generator the server
+   * trains with a classifier on the clean data at poisoning time, label flipped; cross-mode samples carry
+   * another image's trigger and keep their label.
+   */
+  DYNAMIC(false);
 
   private final boolean cleanLabel;
 
@@ -42,8 +48,16 @@ public enum AttackKind {
   }
 
   /**
+   * Whether the trigger is fixed by the config alone ({@link Trigger#of}); the dynamic attack's is learned
+   * while poisoning a training set ({@link PoisonedSet#trigger}).
+   */
+  public boolean fixedTrigger() {
+    return this != DYNAMIC && this != NONE;
+  }
+
+  /**
    * Whether the attack can run all-to-all ({@link LabelMode#ALL_TO_ALL}): the patch and blend attacks, as
-   * BadNets proposed it, and WaNet, whose paper reports it too. A clean-label attack keeps every label, so
+   * BadNets proposed it, and WaNet and Dynamic, whose papers report it too. A clean-label attack keeps every label, so
    * it has none to shift; NONE poisons nothing.
    */
   public boolean allowsAllToAll() {

@@ -2,17 +2,23 @@ package io.ablserve.server.data;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Optional;
+
 /**
  * A training set after poisoning, with the ground truth of which samples carry the backdoor
  * ({@code poisoned}) and which the attack altered but left with their true label ({@code noiseMode}: WaNet's
- * noise-warped samples, which carry no backdoor and count as clean for isolation).
+ * noise-warped samples and Dynamic's cross-mode samples, which carry no backdoor and count as clean for
+ * isolation), and the trigger the poisons carry, which the triggered test set must carry too (empty for
+ * NONE; for the dynamic attack, the generators trained while poisoning).
  */
-public record PoisonedSet(ImageSet images, boolean[] poisoned, boolean[] noiseMode) {
+public record PoisonedSet(
+    ImageSet images, boolean[] poisoned, boolean[] noiseMode, Optional<Trigger> trigger) {
 
   public PoisonedSet {
     requireNonNull(images, "images");
     requireNonNull(poisoned, "poisoned");
     requireNonNull(noiseMode, "noiseMode");
+    requireNonNull(trigger, "trigger");
     if (poisoned.length != images.size() || noiseMode.length != images.size()) {
       throw new IllegalArgumentException(
           poisoned.length + " poison flags and " + noiseMode.length + " noise-mode flags for "
@@ -20,9 +26,10 @@ public record PoisonedSet(ImageSet images, boolean[] poisoned, boolean[] noiseMo
     }
   }
 
-  /** A poisoned set without noise-mode samples. */
-  public PoisonedSet(ImageSet images, boolean[] poisoned) {
-    this(images, poisoned, new boolean[poisoned.length]);
+  /** A set nothing poisoned. */
+  public static PoisonedSet clean(ImageSet images) {
+    return new PoisonedSet(
+        images, new boolean[images.size()], new boolean[images.size()], Optional.empty());
   }
 
   public int poisonedCount() {

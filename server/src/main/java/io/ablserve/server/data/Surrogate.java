@@ -36,6 +36,8 @@ final class Surrogate implements AutoCloseable {
   private final Block block;
   private final ParameterStore parameters;
   private final ImageSet shape;
+  private final List<Parameter> trainable = new ArrayList<>();
+  private final List<NDArray> velocity = new ArrayList<>();
 
   private Surrogate(NDManager manager, Block block, ImageSet shape) {
     this.manager = manager;
@@ -46,15 +48,27 @@ final class Surrogate implements AutoCloseable {
 
   /** A surrogate trained for {@code epochs} epochs on {@code clean}. */
   static Surrogate train(ImageSet clean, int epochs, long seed) {
+    Random rng = new Random(seed);
+    Surrogate surrogate = untrained(clean, rng);
+    try {
+      surrogate.fit(clean, epochs, rng);
+      return surrogate;
+    } catch (RuntimeException e) {
+      surrogate.close();
+      throw e;
+    }
+  }
+
+  /** A surrogate for images shaped like {@code shape}'s, He-initialised from {@code rng}, not trained. */
+  static Surrogate untrained(ImageSet shape, Random rng) {
     NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
     try {
       Block block =
           Models.create(
-              ModelArch.SMALL_CNN, clean.channels(), clean.height(), clean.width(), clean.numClasses());
+              ModelArch.SMALL_CNN, shape.channels(), shape.height(), shape.width(), shape.numClasses());
       block.setInitializer(new ConstantInitializer(0), Parameter.Type.WEIGHT);
       block.initialize(
-          manager, DataType.FLOAT32, new Shape(1, clean.channels(), clean.height(), clean.width()));
-      Random rng = new Random(seed);
+          manager, DataType.FLOAT32, new Shape(1, shape.channels(), shape.height(), shape.width()));
       boolean mode = JniUtils.isGradMode();
       JniUtils.setGradMode(false); // writing into leaves that require gradients
       try {
@@ -62,13 +76,36 @@ final class Surrogate implements AutoCloseable {
       } finally {
         JniUtils.setGradMode(mode);
       }
-      Surrogate surrogate = new Surrogate(manager, block, clean);
-      surrogate.fit(clean, epochs, rng);
-      return surrogate;
+      return new Surrogate(manager, block, shape);
     } catch (RuntimeException e) {
       manager.close();
       throw e;
     }
+  }
+
+  /** Share of {@code images} whose arg-max logit (eval mode) is their label. */
+  double accuracy(ImageSet images) {
+    int correct = 0;
+    for (int from = 0; from < images.size(); from += BATCH) {
+      int n = Math.min(BATCH, images.size() - from);
+      float[] x = inputs(images.pixels(), from * images.imageBytes(), n, images.imageBytes());
+      boolean mode = JniUtils.isGradMode();
+      JniUtils.setGradMode(false);
+      try (NDManager scope = manager.newSubManager()) {
+        long[] predicted = forward(scope, x, n, false).argMax(1).toLongArray();
+        for (int i = 0; i < n; i++) {
+          correct += predicted[i] == images.labels()[from + i] ? 1 : 0;
+        }
+      } finally {
+        JniUtils.setGradMode(mode);
+      }
+    }
+    return (double) correct / images.size();
+  }
+
+  /** The logits of {@code input} ({@code N x C x H x W}, {@code pixel / 255}); gradients flow to both. */
+  NDArray logits(NDArray input, boolean training) {
+    return block.forward(parameters, new NDList(input), training).singletonOrThrow();
   }
 
   /** Mean cross-entropy of {@code images} (eval mode). */
@@ -119,14 +156,6 @@ final class Surrogate implements AutoCloseable {
   }
 
   private void fit(ImageSet clean, int epochs, Random rng) {
-    List<Parameter> trainable = new ArrayList<>();
-    List<NDArray> velocity = new ArrayList<>();
-    for (Pair<String, Parameter> p : block.getParameters()) {
-      if (p.getValue().requiresGradient()) {
-        trainable.add(p.getValue());
-        velocity.add(p.getValue().getArray().zerosLike());
-      }
-    }
     int[] order = new int[clean.size()];
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
@@ -143,34 +172,58 @@ final class Surrogate implements AutoCloseable {
           System.arraycopy(inputs(clean.pixels(), index * bytes, 1, bytes), 0, x, i * bytes, bytes);
           y[i] = clean.labels()[index];
         }
-        step(x, y, n, trainable, velocity);
+        step(x, y, n);
       }
     }
-    velocity.forEach(NDArray::close);
-    // Trained: input gradients need no weight gradients.
-    trainable.forEach(p -> p.getArray().setRequiresGradient(false));
+    freeze();
   }
 
-  private void step(float[] x, int[] y, int n, List<Parameter> trainable, List<NDArray> velocity) {
+  private void step(float[] x, int[] y, int n) {
     boolean mode = JniUtils.isGradMode();
     try (NDManager scope = manager.newSubManager()) {
       JniUtils.setGradMode(true);
       backward(crossEntropy(scope, forward(scope, x, n, true), y).mean());
-      JniUtils.setGradMode(false);
-      for (int k = 0; k < trainable.size(); k++) {
-        NDArray weight = trainable.get(k).getArray();
-        NDArray v = velocity.get(k);
-        try (NDArray gradient = weight.getGradient()) {
-          v.muli(MOMENTUM).addi(gradient);
-          try (NDArray update = v.mul(LEARNING_RATE)) {
-            weight.subi(update);
-          }
-          gradient.subi(gradient);
-        }
-      }
+      sgdStep();
     } finally {
       JniUtils.setGradMode(mode);
     }
+  }
+
+  /**
+   * One momentum SGD step on the weights' gradients from the last backward pass, which it then zeroes;
+   * leaves gradient mode off.
+   */
+  void sgdStep() {
+    JniUtils.setGradMode(false);
+    if (trainable.isEmpty()) {
+      for (Pair<String, Parameter> p : block.getParameters()) {
+        if (p.getValue().requiresGradient()) {
+          trainable.add(p.getValue());
+          velocity.add(p.getValue().getArray().zerosLike());
+        }
+      }
+    }
+    for (int k = 0; k < trainable.size(); k++) {
+      NDArray weight = trainable.get(k).getArray();
+      NDArray v = velocity.get(k);
+      try (NDArray gradient = weight.getGradient()) {
+        v.muli(MOMENTUM).addi(gradient);
+        try (NDArray update = v.mul(LEARNING_RATE)) {
+          weight.subi(update);
+        }
+        gradient.subi(gradient);
+      }
+    }
+  }
+
+  /** Ends training: the momentum is freed, and input gradients no longer need weight gradients. */
+  void freeze() {
+    velocity.forEach(NDArray::close);
+    velocity.clear();
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      p.getValue().getArray().setRequiresGradient(false);
+    }
+    trainable.clear();
   }
 
   private NDArray forward(NDManager scope, float[] x, int n, boolean training) {
@@ -182,12 +235,13 @@ final class Surrogate implements AutoCloseable {
   }
 
   /** Per-sample cross-entropy of {@code logits} against {@code labels}. */
-  private NDArray crossEntropy(NDManager scope, NDArray logits, int[] labels) {
+  NDArray crossEntropy(NDManager scope, NDArray logits, int[] labels) {
     NDArray oneHot = scope.create(labels).oneHot(shape.numClasses());
-    return logits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).neg();
+    // Floored: a -inf log-probability times a zero of the one-hot would be NaN.
+    return logits.logSoftmax(1).maximum(-100).mul(oneHot).sum(new int[] {1}).neg();
   }
 
-  private void backward(NDArray loss) {
+  static void backward(NDArray loss) {
     try (NDArray ones = loss.onesLike()) {
       JniUtils.backward((PtNDArray) loss, (PtNDArray) ones, false, false);
     }

@@ -6,7 +6,10 @@ public interface Trigger {
   /** Applies the trigger to the image starting at {@code offset}, shaped like {@code shape}'s images. */
   void apply(byte[] pixels, int offset, ImageSet shape);
 
-  /** The trigger of an attack config; NONE has none. */
+  /**
+   * The trigger of an attack config; NONE has none, and the dynamic attack's is trained while poisoning a
+   * training set ({@link PoisonedSet#trigger}).
+   */
   static Trigger of(AttackConfig attack) {
     return switch (attack.kind()) {
       case BADNETS -> new BadNetsTrigger(attack.patchSizePx(), attack.patchCorner(), attack.patchMarginPx());
@@ -18,6 +21,8 @@ public interface Trigger {
           ? allCorners(attack.patchSizePx(), attack.patchMarginPx())
           : new BadNetsTrigger(attack.patchSizePx(), attack.patchCorner(), attack.patchMarginPx());
       case NONE -> throw new IllegalArgumentException("attack NONE has no trigger");
+      case DYNAMIC -> throw new IllegalArgumentException(
+          "attack DYNAMIC's trigger is the generators trained while poisoning a training set");
     };
   }
 

@@ -3,6 +3,7 @@ package io.ablserve.server.session;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.BlendPattern;
+import io.ablserve.server.data.DynamicParams;
 import io.ablserve.server.data.LabelConsistentParams;
 import io.ablserve.server.data.LabelMode;
 import io.ablserve.server.data.PatchCorner;
@@ -28,8 +29,9 @@ final class AttackSpecs {
           case ATTACK_KIND_SIG -> AttackKind.SIG;
           case ATTACK_KIND_WANET -> AttackKind.WANET;
           case ATTACK_KIND_CL -> AttackKind.CL;
+          case ATTACK_KIND_DYNAMIC -> AttackKind.DYNAMIC;
           case UNRECOGNIZED -> throw new IllegalArgumentException(
-              "attack.kind must be one of NONE, BADNETS, BLEND, TROJAN, SIG, WANET, CL, got "
+              "attack.kind must be one of NONE, BADNETS, BLEND, TROJAN, SIG, WANET, CL, DYNAMIC, got "
                   + spec.getKindValue());
         };
     LabelMode labelMode =
@@ -73,7 +75,17 @@ final class AttackSpecs {
         },
         spec.hasBlendSeed() ? spec.getBlendSeed() : d.blendSeed(),
         labelMode,
-        cl(spec));
+        cl(spec),
+        dynamic(spec));
+  }
+
+  private static DynamicParams dynamic(AttackSpec spec) {
+    DynamicParams d = AttackConfig.DEFAULTS.dynamic();
+    return new DynamicParams(
+        spec.hasDynamicGeneratorEpochs() ? spec.getDynamicGeneratorEpochs() : d.generatorEpochs(),
+        spec.hasDynamicMaskEpochs() ? spec.getDynamicMaskEpochs() : d.maskEpochs(),
+        spec.hasDynamicCrossRatio() ? spec.getDynamicCrossRatio() : d.crossRatio(),
+        spec.hasDynamicMaskDensity() ? spec.getDynamicMaskDensity() : d.maskDensity());
   }
 
   private static LabelConsistentParams cl(AttackSpec spec) {
@@ -115,7 +127,11 @@ final class AttackSpecs {
             .setClStepSize(attack.cl().stepSize())
             .setClSteps(attack.cl().steps())
             .setClSurrogateEpochs(attack.cl().surrogateEpochs())
-            .setClAllCorners(attack.cl().allCorners());
+            .setClAllCorners(attack.cl().allCorners())
+            .setDynamicGeneratorEpochs(attack.dynamic().generatorEpochs())
+            .setDynamicMaskEpochs(attack.dynamic().maskEpochs())
+            .setDynamicCrossRatio(attack.dynamic().crossRatio())
+            .setDynamicMaskDensity(attack.dynamic().maskDensity());
     if (attack.labelMode() == LabelMode.ALL_TO_ONE) {
       spec.setTargetLabel(attack.targetLabel());
     }

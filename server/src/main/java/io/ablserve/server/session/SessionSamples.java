@@ -242,7 +242,7 @@ public final class SessionSamples {
     }
     byte[] pixels = Arrays.copyOfRange(
         test.pixels(), index * test.imageBytes(), (index + 1) * test.imageBytes());
-    Trigger.of(data.attack).apply(pixels, 0, test);
+    data.testTrigger().apply(pixels, 0, test);
     return image
         .setPoisoned(true)
         .setPng(ByteString.copyFrom(
@@ -269,7 +269,8 @@ public final class SessionSamples {
 
   /**
    * A session's data. The training set is poisoned again on first use only: a page of test images needs
-   * none of it, and the label-consistent attack's poisoning trains a model (minutes on a large set).
+   * none of it (but for the dynamic attack, whose test trigger is trained with the poisoning), and the
+   * label-consistent and dynamic attacks' poisoning trains a model (minutes on a large set).
    */
   private static final class Rebuilt {
     final String sessionId;
@@ -285,6 +286,14 @@ public final class SessionSamples {
       this.test = test;
       this.attack = attack;
       this.seed = seed;
+    }
+
+    /**
+     * The trigger of the triggered test images: the config's own, or for the dynamic attack the generators
+     * that poisoning the training set trains.
+     */
+    Trigger testTrigger() {
+      return attack.kind().fixedTrigger() ? Trigger.of(attack) : train().trigger().orElseThrow();
     }
 
     synchronized PoisonedSet train() {

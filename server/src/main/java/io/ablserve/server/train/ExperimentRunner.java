@@ -118,7 +118,7 @@ public final class ExperimentRunner {
     Prepared prepared = prepare(experiment);
     DatasetSplit split = prepared.split();
     PoisonedSet train = prepared.train();
-    ImageSet triggered = Poisoning.triggeredTest(split.test(), experiment.attack());
+    ImageSet triggered = Poisoning.triggeredTest(split.test(), experiment.attack(), train);
     ImageSet clean = prepared.clean().images();
     ImageSet shape = split.train();
     Block block =

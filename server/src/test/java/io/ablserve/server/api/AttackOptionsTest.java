@@ -72,8 +72,8 @@ class AttackOptionsTest extends ServiceTestBase {
 
     assertInvalid(b -> b.setAttack(AttackSpec.newBuilder().setKind(AttackKind.ATTACK_KIND_SIG)
         .setLabelMode(LabelMode.LABEL_MODE_ALL_TO_ALL)),
-        "attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN and WANET, which relabel their"
-            + " poisons; SIG is clean-label and keeps every label");
+        "attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN, WANET and DYNAMIC, which relabel"
+            + " their poisons; SIG is clean-label and keeps every label");
     assertInvalid(b -> b.setAttack(badNets().setLabelModeValue(9)),
         "attack.label_mode must be one of ALL_TO_ONE, ALL_TO_ALL, got 9");
   }

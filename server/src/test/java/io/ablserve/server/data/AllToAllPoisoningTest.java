@@ -102,7 +102,7 @@ class AllToAllPoisoningTest {
   void allToAll_isRefusedForCleanLabelAttacksAndNone() {
     assertThatThrownBy(() -> AttackConfig.of(AttackKind.SIG, 0, 0.1).withLabelMode(LabelMode.ALL_TO_ALL))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN and WANET, which relabel"
+        .hasMessage("attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN, WANET and DYNAMIC, which relabel"
             + " their poisons; SIG is clean-label and keeps every label");
     assertThatThrownBy(() -> AttackConfig.of(AttackKind.NONE, 0, 0.1).withLabelMode(LabelMode.ALL_TO_ALL))
         .hasMessageEndingWith("NONE poisons nothing");

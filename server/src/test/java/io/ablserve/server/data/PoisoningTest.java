@@ -110,10 +110,13 @@ class PoisoningTest {
       if (kind == AttackKind.CL) { // a short perturbation: LabelConsistentAttackTest covers it
         attack = attack.withCl(new LabelConsistentParams(Double.NaN, 1.5, 2, 1, true));
       }
+      if (kind == AttackKind.DYNAMIC) { // a short training: DynamicAttackTest covers it
+        attack = attack.withDynamic(new DynamicParams(1, 0, 1, 0.032));
+      }
 
-      ImageSet triggered = Poisoning.triggeredTest(images, attack);
       PoisonedSet a = Poisoning.poisonTrain(images, attack, new Random(7));
       PoisonedSet b = Poisoning.poisonTrain(images, attack, new Random(7));
+      ImageSet triggered = Poisoning.triggeredTest(images, attack, a);
 
       assertThat(triggered.size()).as(kind.name()).isEqualTo(40);
       assertThat(triggered.labels()).as(kind.name()).containsOnly(2);
