@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -291,15 +290,6 @@ final class IsolationSignals {
       for (int r = 0; r < n; r++) {
         out[order[r]] += (float) r / n / scores.size();
       }
-    }
-    return out;
-  }
-
-  /** Every signal's scores, in {@link IsolationSignal} order, for the bench's side-by-side measurement. */
-  List<float[]> all() {
-    List<float[]> out = new ArrayList<>();
-    for (IsolationSignal s : IsolationSignal.values()) {
-      out.add(s == IsolationSignal.LOSS_DROP && trainingLosses == null ? null : scores(s));
     }
     return out;
   }
