@@ -11,6 +11,7 @@ import io.ablserve.server.config.ApiPolicy;
 import io.ablserve.server.config.ConfigModule;
 import io.ablserve.server.config.Isolation;
 import io.ablserve.server.config.KubernetesConfig;
+import io.ablserve.server.config.WorkerKeepalive;
 import io.ablserve.server.config.WorkersConfig;
 import io.ablserve.server.config.ResumeInterrupted;
 import io.ablserve.server.config.ServerConfig;
@@ -350,6 +351,22 @@ public final class Main implements Callable<Integer> {
   Integer workerHeartbeatSeconds;
 
   @Option(
+      names = "--worker-keepalive-seconds",
+      defaultValue = "${env:ABLSERVE_WORKER_KEEPALIVE_SECONDS}",
+      description =
+          "A worker that hears nothing from this server this long pings it (>= 10); the server permits"
+              + " that rate. Env ABLSERVE_WORKER_KEEPALIVE_SECONDS. Default 10.")
+  Integer workerKeepaliveSeconds;
+
+  @Option(
+      names = "--worker-keepalive-timeout-seconds",
+      defaultValue = "${env:ABLSERVE_WORKER_KEEPALIVE_TIMEOUT_SECONDS}",
+      description =
+          "A worker whose ping goes unanswered this long exits (code 3), its server taken for gone."
+              + " Env ABLSERVE_WORKER_KEEPALIVE_TIMEOUT_SECONDS. Default 10.")
+  Integer workerKeepaliveTimeoutSeconds;
+
+  @Option(
       names = "--k8s-image",
       defaultValue = "${env:ABLSERVE_K8S_IMAGE}",
       description = "--isolation kubernetes: the worker pods' image (this server's). Env ABLSERVE_K8S_IMAGE.")
@@ -468,7 +485,14 @@ public final class Main implements Callable<Integer> {
             : d.heartbeatTimeout(),
         d.startTimeout(),
         d.workerJvmOptions(),
-        d.maxCrashResumes());
+        d.maxCrashResumes(),
+        new WorkerKeepalive(
+            workerKeepaliveSeconds != null
+                ? Duration.ofSeconds(workerKeepaliveSeconds)
+                : d.keepalive().time(),
+            workerKeepaliveTimeoutSeconds != null
+                ? Duration.ofSeconds(workerKeepaliveTimeoutSeconds)
+                : d.keepalive().timeout()));
   }
 
   /** How sessions run as Kubernetes Jobs, defaults filled from {@link KubernetesConfig#DEFAULTS}. */

@@ -42,6 +42,13 @@ class MainTest {
     assertThat(process.slots()).extracting(io.ablserve.server.config.SlotSpec::name)
         .containsExactly("cpu-0", "cpu-1");
     assertThat(process.heartbeatTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+    assertThat(
+            workers("--worker-keepalive-seconds", "20", "--worker-keepalive-timeout-seconds", "3")
+                .keepalive())
+        .isEqualTo(
+            new io.ablserve.server.config.WorkerKeepalive(Duration.ofSeconds(20), Duration.ofSeconds(3)));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> workers("--worker-keepalive-seconds", "5"))
+        .hasMessageContaining("--worker-keepalive-seconds must be >= 10");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> workers("--slots", "cpu:1,cpu:1"))
         .hasMessageContaining("--isolation process");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> workers("--isolation", "threads"))

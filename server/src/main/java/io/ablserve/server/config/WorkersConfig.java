@@ -25,6 +25,8 @@ import java.util.Set;
  * @param workerJvmOptions extra options for every worker JVM, after the ones inherited from the server
  * @param maxCrashResumes times one session is resumed after its worker died before it stays INTERRUPTED
  *     (a session that kills every worker it gets would otherwise loop for ever). Default 3
+ * @param keepalive how workers notice a control plane gone silent, and the pings it permits them. Default
+ *     {@link WorkerKeepalive#DEFAULTS}: a ping after 10 s without a word, 10 s for its answer
  */
 public record WorkersConfig(
     Isolation isolation,
@@ -32,15 +34,30 @@ public record WorkersConfig(
     Duration heartbeatTimeout,
     Duration startTimeout,
     List<String> workerJvmOptions,
-    int maxCrashResumes) {
+    int maxCrashResumes,
+    WorkerKeepalive keepalive) {
 
   /** Today's behaviour: training in the server process, on one slot. */
   public static final WorkersConfig DEFAULTS =
       new WorkersConfig(
-          Isolation.INLINE, List.of(), Duration.ofSeconds(30), Duration.ofSeconds(120), List.of(), 3);
+          Isolation.INLINE, List.of(), Duration.ofSeconds(30), Duration.ofSeconds(120), List.of(), 3,
+          WorkerKeepalive.DEFAULTS);
+
+  /** With the default keepalive. */
+  public WorkersConfig(
+      Isolation isolation,
+      List<SlotSpec> slots,
+      Duration heartbeatTimeout,
+      Duration startTimeout,
+      List<String> workerJvmOptions,
+      int maxCrashResumes) {
+    this(isolation, slots, heartbeatTimeout, startTimeout, workerJvmOptions, maxCrashResumes,
+        WorkerKeepalive.DEFAULTS);
+  }
 
   public WorkersConfig {
     requireNonNull(isolation, "isolation");
+    requireNonNull(keepalive, "keepalive");
     slots = List.copyOf(slots);
     requireNonNull(heartbeatTimeout, "heartbeatTimeout");
     requireNonNull(startTimeout, "startTimeout");

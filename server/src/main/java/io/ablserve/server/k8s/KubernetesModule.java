@@ -16,6 +16,7 @@ import io.ablserve.server.lifecycle.DependsOn;
 import io.ablserve.server.session.SessionManagerService;
 import io.ablserve.server.session.SlotTrainers;
 import io.ablserve.server.worker.HopLatency;
+import io.ablserve.server.worker.WorkerCommand;
 import io.ablserve.server.worker.WorkerPool;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -65,13 +66,14 @@ public final class KubernetesModule extends AbstractModule {
     WorkersConfig jobs =
         new WorkersConfig(
             workers.isolation(), workers.slots(), workers.heartbeatTimeout(), config.startTimeout(),
-            workers.workerJvmOptions(), workers.maxCrashResumes());
+            workers.workerJvmOptions(), workers.maxCrashResumes(), workers.keepalive());
     if (unreachable != null) {
       throw unreachable;
     }
     KubernetesJobs launcher;
     try {
-      launcher = new KubernetesJobs(client, config, server.dataDir(), workers.workerJvmOptions());
+      launcher = new KubernetesJobs(
+          client, config, server.dataDir(), WorkerCommand.configuredOptions(workers));
     } catch (IllegalStateException e) {
       unreachable = e;
       throw e;

@@ -56,7 +56,7 @@ final class LocalProcesses implements WorkerLauncher {
   List<String> command(SlotSpec slot, String sessionId, int channelPort) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(WorkerCommand.jvmOptions(slot, config.workerJvmOptions()));
+    command.addAll(WorkerCommand.jvmOptions(slot, WorkerCommand.configuredOptions(config)));
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.addAll(WorkerCommand.mainArguments(Integer.toString(channelPort), sessionId));

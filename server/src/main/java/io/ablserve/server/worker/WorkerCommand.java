@@ -1,6 +1,7 @@
 package io.ablserve.server.worker;
 
 import io.ablserve.server.config.SlotSpec;
+import io.ablserve.server.config.WorkersConfig;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,16 @@ public final class WorkerCommand {
       options.add("-Dai.djl.pytorch.num_interop_threads=1");
     }
     options.addAll(extra);
+    return options;
+  }
+
+  /**
+   * The options a worker takes from its control plane's {@code workers} config, to pass as {@link
+   * #jvmOptions}' {@code extra}: its channel's keepalive, then the configured extra options (which win).
+   */
+  public static List<String> configuredOptions(WorkersConfig workers) {
+    List<String> options = new ArrayList<>(workers.keepalive().jvmOptions());
+    options.addAll(workers.workerJvmOptions());
     return options;
   }
 

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import com.google.protobuf.Timestamp;
 import io.ablserve.server.DefenseModule;
+import io.ablserve.server.config.WorkerKeepalive;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetLimits;
 import io.ablserve.server.session.DeviceResolver;
@@ -46,7 +47,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A worker process: trains one session with the training core, unchanged, and reports everything to the
  * control plane that started it over the worker channel. It writes only its staged checkpoints and the
  * session's model (the files of its own session); the control plane writes the store. It exits when its
- * run ends, when the channel breaks, or when its parent dies.
+ * run ends, when the channel breaks, when its control plane stops answering the channel's keepalive pings
+ * ({@link WorkerKeepalive}, from system properties), or when its parent dies.
  *
  * <p>Usage: {@code WorkerMain CONTROL_PORT SESSION_ID} (the control plane on loopback, its parent) or
  * {@code WorkerMain HOST:PORT SESSION_ID} (elsewhere), the token in {@code ABLSERVE_WORKER_TOKEN}.
@@ -105,15 +107,26 @@ public final class WorkerMain {
     if (colon < 0) {
       watchParent();
     }
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress(host, port)
-            .usePlaintext()
-            .maxInboundMessageSize(64 << 20)
-            .build();
+    ManagedChannel channel = channel(host, port, WorkerKeepalive.fromSystemProperties());
     WorkerMain worker = new WorkerMain(sessionId, WorkerChannelServiceGrpc.newStub(channel));
     int code = worker.run(token);
     channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
     System.exit(code);
+  }
+
+  /**
+   * The worker's channel to its control plane. A control plane whose host vanished without a TCP reset
+   * sends nothing more, and this worker's messages just buffer: only an unanswered ping breaks the
+   * channel then, so that the worker exits as orphaned instead of training on for no one.
+   */
+  static ManagedChannel channel(String host, int port, WorkerKeepalive keepalive) {
+    return NettyChannelBuilder.forAddress(host, port)
+        .usePlaintext()
+        .maxInboundMessageSize(64 << 20)
+        .keepAliveTime(keepalive.time().toMillis(), TimeUnit.MILLISECONDS)
+        .keepAliveTimeout(keepalive.timeout().toMillis(), TimeUnit.MILLISECONDS)
+        .keepAliveWithoutCalls(true) // from its first byte, before the attach call is open
+        .build();
   }
 
   private int run(String token) throws InterruptedException {

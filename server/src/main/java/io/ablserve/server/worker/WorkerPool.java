@@ -66,6 +66,11 @@ public final class WorkerPool extends AbstractIdleService implements SlotTrainer
         NettyServerBuilder.forAddress(channelAddress)
             .addService(channel)
             .maxInboundMessageSize(64 << 20) // an isolation result lists every isolated sample
+            // Its workers ping as often as it told them to (WorkerCommand). Permitting fewer pings
+            // (gRPC's default is one per 5 min) would answer them with GOAWAY too_many_pings, and the
+            // worker, its channel broken, would exit as orphaned about 30 s into a quiet epoch.
+            .permitKeepAliveTime(config.keepalive().time().toMillis(), TimeUnit.MILLISECONDS)
+            .permitKeepAliveWithoutCalls(true)
             .build();
   }
 

@@ -17,6 +17,8 @@ class WorkersConfigTest {
     assertThat(d.heartbeatTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(d.startTimeout()).isEqualTo(Duration.ofSeconds(120));
     assertThat(d.maxCrashResumes()).isEqualTo(3);
+    assertThat(d.keepalive())
+        .isEqualTo(new WorkerKeepalive(Duration.ofSeconds(10), Duration.ofSeconds(10)));
     assertThat(d.resolveSlots(4, "cpu")).containsExactly(new SlotSpec("cpu-0", "cpu", 0));
     assertThat(d.resolveSlots(0, "gpu:1")).containsExactly(new SlotSpec("gpu-1", "gpu:1", 0));
   }
@@ -64,5 +66,35 @@ class WorkersConfigTest {
                 Duration.ofSeconds(30), Duration.ofSeconds(120), List.of(), 3))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("twice");
+  }
+
+  @Test
+  void keepalive_rejectsWhatGrpcWouldQuietlyRaise_orATimeoutUnderASecond() {
+    assertThatThrownBy(() -> new WorkerKeepalive(Duration.ofSeconds(9), Duration.ofSeconds(10)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--worker-keepalive-seconds must be >= 10");
+    assertThatThrownBy(() -> new WorkerKeepalive(Duration.ofSeconds(10), Duration.ofMillis(500)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--worker-keepalive-timeout-seconds must be >= 1");
+  }
+
+  @Test
+  void keepalive_reachesTheWorkerAsSystemProperties() {
+    WorkerKeepalive keepalive = new WorkerKeepalive(Duration.ofSeconds(20), Duration.ofSeconds(3));
+    assertThat(keepalive.jvmOptions())
+        .containsExactly(
+            "-D" + WorkerKeepalive.TIME_PROPERTY + "=20000",
+            "-D" + WorkerKeepalive.TIMEOUT_PROPERTY + "=3000");
+    // The worker's JVM has them as system properties; none set means the defaults.
+    assertThat(System.getProperty(WorkerKeepalive.TIME_PROPERTY)).isNull();
+    assertThat(WorkerKeepalive.fromSystemProperties()).isEqualTo(WorkerKeepalive.DEFAULTS);
+    try {
+      System.setProperty(WorkerKeepalive.TIME_PROPERTY, "20000");
+      System.setProperty(WorkerKeepalive.TIMEOUT_PROPERTY, "3000");
+      assertThat(WorkerKeepalive.fromSystemProperties()).isEqualTo(keepalive);
+    } finally {
+      System.clearProperty(WorkerKeepalive.TIME_PROPERTY);
+      System.clearProperty(WorkerKeepalive.TIMEOUT_PROPERTY);
+    }
   }
 }

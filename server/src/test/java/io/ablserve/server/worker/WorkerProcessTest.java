@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("training")
 class WorkerProcessTest {
-  private static final Duration WAIT = Duration.ofSeconds(240);
+  static final Duration WAIT = Duration.ofSeconds(240);
   private static final WorkersConfig TWO_CPU_SLOTS =
       new WorkersConfig(
           Isolation.PROCESS, WorkersConfig.parseSlots("cpu:1,cpu:1"), Duration.ofSeconds(8),
@@ -51,15 +51,20 @@ class WorkerProcessTest {
 
   @TempDir Path dataDir;
 
-  private TestServer start(WorkersConfig workers, Path dir) throws Exception {
-    Module training = Modules.combine(new TrainingModule(), new WorkerModule());
+  private static TestServer start(WorkersConfig workers, Path dir) throws Exception {
+    return start(workers, dir, new WorkerModule());
+  }
+
+  /** A server whose sessions train as {@code workerModule}'s pool has them. */
+  static TestServer start(WorkersConfig workers, Path dir, Module workerModule) throws Exception {
+    Module training = Modules.combine(new TrainingModule(), workerModule);
     Module overrides = binder -> binder.bind(WorkersConfig.class).toInstance(workers);
     return TestServer.start(
         TestServer.Transport.NETTY, TestServer.CONFIG.withDataDir(dir), training, new StoreModule(),
         overrides);
   }
 
-  private static SessionConfig config(int trainLimit, int epochs, long seed) {
+  static SessionConfig config(int trainLimit, int epochs, long seed) {
     return SessionConfig.newBuilder()
         .setDataset(DatasetSpec.newBuilder().setTrainLimit(trainLimit).setTestLimit(300))
         .setAbl(
@@ -72,7 +77,7 @@ class WorkerProcessTest {
         .build();
   }
 
-  private static Session create(TestServer server, SessionConfig config) {
+  static Session create(TestServer server, SessionConfig config) {
     return server.blocking().createSession(CreateSessionRequest.newBuilder().setConfig(config).build());
   }
 
@@ -84,7 +89,7 @@ class WorkerProcessTest {
     return server.blocking().listDevices(ListDevicesRequest.getDefaultInstance());
   }
 
-  private static List<SessionEvent> log(TestServer server, String id) {
+  static List<SessionEvent> log(TestServer server, String id) {
     List<SessionEvent> events = new ArrayList<>();
     server.blocking()
         .watchSession(WatchSessionRequest.newBuilder().setSessionId(id).setFollow(false).build())
@@ -351,7 +356,7 @@ class WorkerProcessTest {
   }
 
   /** Polls every 200 ms: each poll is RPCs, and these tests share two cores with the workers. */
-  private static void until(String what, Duration timeout, java.util.function.BooleanSupplier condition)
+  static void until(String what, Duration timeout, java.util.function.BooleanSupplier condition)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
