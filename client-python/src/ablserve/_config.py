@@ -22,6 +22,8 @@ RANKINGS = ("global", "per_class")
 # Read from the API's own enum, so a signal the proto gains needs no copy here.
 ISOLATION_SIGNALS = tuple(name[len("ISOLATION_SIGNAL_"):].lower() for name in pb.IsolationSignal.keys()
                           if name != "ISOLATION_SIGNAL_UNSPECIFIED")
+SUSPECT_TREATMENTS = tuple(name[len("SUSPECT_TREATMENT_"):].lower() for name in pb.SuspectTreatment.keys()
+                           if name != "SUSPECT_TREATMENT_UNSPECIFIED")
 PATCH_CORNERS = ("bottom_right", "bottom_left", "top_left", "top_right")
 BLEND_PATTERNS = ("noise", "checkerboard")
 LABEL_MODES = ("all_to_one", "all_to_all")
@@ -186,6 +188,11 @@ class AblConfig:
     quartile of the label), "spectral"
     (spectral signatures within each label) or "combined" (their mean rank). bench/RESULTS.md, "isolation
     signals", measures each."""
+    suspect_treatment: str = "drop"
+    """What unlearning does with the backdoor check's suspects (the target label's samples it neither cleared nor
+    confirmed, mostly clean images of that class): "drop" (they leave training) or "pseudo_label" (from the second
+    unlearning epoch, those the model classifies with probability >= 0.95 train under its label; the semi-
+    supervised treatment of DBD and ASD). bench/RESULTS.md, "suspects without their labels"."""
 
 
 @with_field_docs
@@ -297,6 +304,7 @@ class SessionConfig:
             ("unlearning_mode", "UNLEARNING_MODE", UNLEARNING_MODES),
             ("ranking", "RANKING", RANKINGS),
             ("isolation_signal", "ISOLATION_SIGNAL", ISOLATION_SIGNALS),
+            ("suspect_treatment", "SUSPECT_TREATMENT", SUSPECT_TREATMENTS),
         ):
             abl_fields[name] = _enum_value(f"abl.{name}", enum, abl_fields[name], values)
         msg = pb.SessionConfig(
@@ -344,7 +352,7 @@ class SessionConfig:
             abl=values(AblConfig, msg.abl, {
                 "isolation_loss": "ISOLATION_LOSS", "loss_reduction": "LOSS_REDUCTION", "defense": "DEFENSE",
                 "unlearning_mode": "UNLEARNING_MODE", "ranking": "RANKING",
-                "isolation_signal": "ISOLATION_SIGNAL"}),
+                "isolation_signal": "ISOLATION_SIGNAL", "suspect_treatment": "SUSPECT_TREATMENT"}),
             model=_enum_name("MODEL_ARCH", msg.model.arch),
             seed=msg.seed,
             device=msg.device,

@@ -69,7 +69,7 @@ _LATER_FIELDS = {"attack": ("patch_corner", "patch_margin_px", "blend_pattern", 
                             "cl_epsilon", "cl_step_size", "cl_steps", "cl_surrogate_epochs", "cl_all_corners",
                             "dynamic_generator_epochs", "dynamic_mask_epochs", "dynamic_cross_ratio",
                             "dynamic_mask_density"),
-                 "abl": ("trigger_probe", "isolation_signal")}
+                 "abl": ("trigger_probe", "isolation_signal", "suspect_treatment")}
 # Where a later field's default changed, the value older clients trained with: the trigger probe became the
 # default after sweeps ran without it, and a sweep with it on must not pick up their sessions.
 _OLDER_VALUES = {("abl", "trigger_probe"): False}

@@ -112,6 +112,12 @@ class IsolationSignal(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ISOLATION_SIGNAL_TRANSFORM_SENSITIVITY: _ClassVar[IsolationSignal]
     ISOLATION_SIGNAL_SPECTRAL: _ClassVar[IsolationSignal]
     ISOLATION_SIGNAL_COMBINED: _ClassVar[IsolationSignal]
+
+class SuspectTreatment(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SUSPECT_TREATMENT_UNSPECIFIED: _ClassVar[SuspectTreatment]
+    SUSPECT_TREATMENT_DROP: _ClassVar[SuspectTreatment]
+    SUSPECT_TREATMENT_PSEUDO_LABEL: _ClassVar[SuspectTreatment]
 SESSION_STATE_UNSPECIFIED: SessionState
 SESSION_STATE_QUEUED: SessionState
 SESSION_STATE_RUNNING: SessionState
@@ -175,6 +181,9 @@ ISOLATION_SIGNAL_LOSS_DROP: IsolationSignal
 ISOLATION_SIGNAL_TRANSFORM_SENSITIVITY: IsolationSignal
 ISOLATION_SIGNAL_SPECTRAL: IsolationSignal
 ISOLATION_SIGNAL_COMBINED: IsolationSignal
+SUSPECT_TREATMENT_UNSPECIFIED: SuspectTreatment
+SUSPECT_TREATMENT_DROP: SuspectTreatment
+SUSPECT_TREATMENT_PSEUDO_LABEL: SuspectTreatment
 
 class DatasetSpec(_message.Message):
     __slots__ = ("name", "train_limit", "test_limit")
@@ -245,7 +254,7 @@ class ModelSpec(_message.Message):
     def __init__(self, arch: _Optional[_Union[ModelArch, str]] = ...) -> None: ...
 
 class AblConfig(_message.Message):
-    __slots__ = ("epochs", "isolation_epochs", "isolation_ratio", "isolation_loss", "lga_gamma", "flooding_level", "loss_reduction", "learning_rate", "unlearning_weight", "batch_size", "momentum", "weight_decay", "step_report_interval", "defense", "unlearning_mode", "unlearning_learning_rate", "ascent_epochs", "ranking", "suspect_filtering", "augmentation", "isolation_expansion", "isolate_early", "final_decay_epochs", "trigger_probe", "isolation_signal")
+    __slots__ = ("epochs", "isolation_epochs", "isolation_ratio", "isolation_loss", "lga_gamma", "flooding_level", "loss_reduction", "learning_rate", "unlearning_weight", "batch_size", "momentum", "weight_decay", "step_report_interval", "defense", "unlearning_mode", "unlearning_learning_rate", "ascent_epochs", "ranking", "suspect_filtering", "augmentation", "isolation_expansion", "isolate_early", "final_decay_epochs", "trigger_probe", "isolation_signal", "suspect_treatment")
     EPOCHS_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_EPOCHS_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_RATIO_FIELD_NUMBER: _ClassVar[int]
@@ -271,6 +280,7 @@ class AblConfig(_message.Message):
     FINAL_DECAY_EPOCHS_FIELD_NUMBER: _ClassVar[int]
     TRIGGER_PROBE_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    SUSPECT_TREATMENT_FIELD_NUMBER: _ClassVar[int]
     epochs: int
     isolation_epochs: int
     isolation_ratio: float
@@ -296,7 +306,8 @@ class AblConfig(_message.Message):
     final_decay_epochs: int
     trigger_probe: bool
     isolation_signal: IsolationSignal
-    def __init__(self, epochs: _Optional[int] = ..., isolation_epochs: _Optional[int] = ..., isolation_ratio: _Optional[float] = ..., isolation_loss: _Optional[_Union[IsolationLoss, str]] = ..., lga_gamma: _Optional[float] = ..., flooding_level: _Optional[float] = ..., loss_reduction: _Optional[_Union[LossReduction, str]] = ..., learning_rate: _Optional[float] = ..., unlearning_weight: _Optional[float] = ..., batch_size: _Optional[int] = ..., momentum: _Optional[float] = ..., weight_decay: _Optional[float] = ..., step_report_interval: _Optional[int] = ..., defense: _Optional[_Union[Defense, str]] = ..., unlearning_mode: _Optional[_Union[UnlearningMode, str]] = ..., unlearning_learning_rate: _Optional[float] = ..., ascent_epochs: _Optional[int] = ..., ranking: _Optional[_Union[Ranking, str]] = ..., suspect_filtering: bool = ..., augmentation: bool = ..., isolation_expansion: bool = ..., isolate_early: bool = ..., final_decay_epochs: _Optional[int] = ..., trigger_probe: bool = ..., isolation_signal: _Optional[_Union[IsolationSignal, str]] = ...) -> None: ...
+    suspect_treatment: SuspectTreatment
+    def __init__(self, epochs: _Optional[int] = ..., isolation_epochs: _Optional[int] = ..., isolation_ratio: _Optional[float] = ..., isolation_loss: _Optional[_Union[IsolationLoss, str]] = ..., lga_gamma: _Optional[float] = ..., flooding_level: _Optional[float] = ..., loss_reduction: _Optional[_Union[LossReduction, str]] = ..., learning_rate: _Optional[float] = ..., unlearning_weight: _Optional[float] = ..., batch_size: _Optional[int] = ..., momentum: _Optional[float] = ..., weight_decay: _Optional[float] = ..., step_report_interval: _Optional[int] = ..., defense: _Optional[_Union[Defense, str]] = ..., unlearning_mode: _Optional[_Union[UnlearningMode, str]] = ..., unlearning_learning_rate: _Optional[float] = ..., ascent_epochs: _Optional[int] = ..., ranking: _Optional[_Union[Ranking, str]] = ..., suspect_filtering: bool = ..., augmentation: bool = ..., isolation_expansion: bool = ..., isolate_early: bool = ..., final_decay_epochs: _Optional[int] = ..., trigger_probe: bool = ..., isolation_signal: _Optional[_Union[IsolationSignal, str]] = ..., suspect_treatment: _Optional[_Union[SuspectTreatment, str]] = ...) -> None: ...
 
 class SessionConfig(_message.Message):
     __slots__ = ("display_name", "dataset", "attack", "model", "abl", "device", "seed", "clean_data", "fine_tuning", "fine_pruning", "nad", "mcr")

@@ -13,6 +13,7 @@ import io.ablserve.server.train.IsolationSignal;
 import io.ablserve.server.train.IsolationReport;
 import io.ablserve.server.train.LossReduction;
 import io.ablserve.server.train.Ranking;
+import io.ablserve.server.train.SuspectTreatment;
 import io.ablserve.server.train.TrainingListener;
 import io.ablserve.server.train.TrainingOutcome;
 import io.ablserve.server.train.UnlearningMode;
@@ -46,6 +47,9 @@ public final class AblEval implements Callable<Integer> {
 
   @Option(names = "--isolation-signal", description = "LOSS, LOSS_DROP, TRANSFORM_SENSITIVITY, SPECTRAL, COMBINED")
   IsolationSignal isolationSignal;
+
+  @Option(names = "--suspect-treatment", description = "DROP or PSEUDO_LABEL; unset: the default")
+  SuspectTreatment suspectTreatment;
 
   @Option(names = "--reduction", description = "PER_SAMPLE or BATCH_MEAN; unset: the default")
   LossReduction reduction;
@@ -112,6 +116,7 @@ public final class AblEval implements Callable<Integer> {
     if (finalDecayEpochs != null) b.finalDecayEpochs(finalDecayEpochs);
     if (ranking != null) b.ranking(ranking);
     if (isolationSignal != null) b.isolationSignal(isolationSignal);
+    if (suspectTreatment != null) b.suspectTreatment(suspectTreatment);
     if (reduction != null) b.lossReduction(reduction);
     if (loss != null) b.isolationLoss(loss);
     if (gamma != null) b.lgaGamma(gamma).floodingLevel(gamma);

@@ -11,6 +11,7 @@ import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.ModelFormat;
 import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Ranking;
+import io.ablserve.v1.SuspectTreatment;
 import io.ablserve.v1.UnlearningMode;
 import java.util.Arrays;
 import java.util.Locale;
@@ -111,6 +112,13 @@ abstract class ChoiceConverter<E> implements ITypeConverter<E> {
   static final class IsolationSignalChoice extends ChoiceConverter<IsolationSignal> {
     IsolationSignalChoice() {
       super(named(IsolationSignal.values(), "ISOLATION_SIGNAL_"));
+    }
+  }
+
+  /** Every treatment the API's {@code SuspectTreatment} enum has, read from it. */
+  static final class SuspectTreatmentChoice extends ChoiceConverter<SuspectTreatment> {
+    SuspectTreatmentChoice() {
+      super(named(SuspectTreatment.values(), "SUSPECT_TREATMENT_"));
     }
   }
 

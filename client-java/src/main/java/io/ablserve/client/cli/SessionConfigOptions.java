@@ -15,6 +15,7 @@ import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.PatchCorner;
 import io.ablserve.v1.Ranking;
 import io.ablserve.v1.SessionConfig;
+import io.ablserve.v1.SuspectTreatment;
 import io.ablserve.v1.UnlearningMode;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
@@ -292,6 +293,13 @@ final class SessionConfigOptions {
           + " (server default: loss).")
   IsolationSignal isolationSignal;
 
+  @Option(names = "--suspect-treatment", paramLabel = "TREATMENT",
+      converter = ChoiceConverter.SuspectTreatmentChoice.class,
+      description = "What unlearning does with the backdoor check's suspects: drop (leave training) or"
+          + " pseudo-label (train under the model's own confident labels from the second unlearning epoch)"
+          + " (server default: drop).")
+  SuspectTreatment suspectTreatment;
+
   @Option(names = "--lr", paramLabel = "LR",
       description = "SGD learning rate, > 0"
           + " (server default: 0.01).")
@@ -566,6 +574,9 @@ final class SessionConfigOptions {
     }
     if (isolationSignal != null) {
       abl.setIsolationSignal(isolationSignal);
+    }
+    if (suspectTreatment != null) {
+      abl.setSuspectTreatment(suspectTreatment);
     }
     if (learningRate != null) {
       abl.setLearningRate(learningRate);

@@ -33,6 +33,7 @@ import io.ablserve.v1.Ranking;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionState;
+import io.ablserve.v1.SuspectTreatment;
 import io.ablserve.v1.UnlearningMode;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
@@ -240,6 +241,7 @@ class AblCliTest {
       {"--defense", "NAD"}, {"--defense", "Mcr"},
       {"--unlearning-mode", "gga"}, {"--unlearning-mode", "Finetune-Then-Ascent"},
       {"--ranking", "global"}, {"--ranking", "PER-CLASS"},
+      {"--suspect-treatment", "drop"}, {"--suspect-treatment", "Pseudo-Label"},
     };
     for (String[] choice : choices) {
       assertThat(execute("run", "--no-progress", choice[0], choice[1])).isZero();
@@ -262,6 +264,8 @@ class AblCliTest {
             UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT);
     assertThat(sent.subList(20, 22)).extracting(c -> c.getAbl().getRanking())
         .containsExactly(Ranking.RANKING_GLOBAL, Ranking.RANKING_PER_CLASS);
+    assertThat(sent.subList(22, 24)).extracting(c -> c.getAbl().getSuspectTreatment())
+        .containsExactly(SuspectTreatment.SUSPECT_TREATMENT_DROP, SuspectTreatment.SUSPECT_TREATMENT_PSEUDO_LABEL);
   }
 
   @Test

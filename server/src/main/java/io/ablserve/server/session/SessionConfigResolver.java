@@ -17,6 +17,7 @@ import io.ablserve.server.train.IsolationLossKind;
 import io.ablserve.server.train.IsolationSignal;
 import io.ablserve.server.train.LossReduction;
 import io.ablserve.server.train.Ranking;
+import io.ablserve.server.train.SuspectTreatment;
 import io.ablserve.server.train.UnlearningMode;
 import io.ablserve.v1.AttackSpec;
 import io.ablserve.v1.DatasetSpec;
@@ -46,6 +47,8 @@ public final class SessionConfigResolver {
   public static final int MAX_DEVICE_CHARS = 32;
   /** The prefix of every {@code io.ablserve.v1.IsolationSignal} value before the training enum's name. */
   private static final String SIGNAL_PREFIX = "ISOLATION_SIGNAL_";
+  /** The prefix of every {@code io.ablserve.v1.SuspectTreatment} value before the training enum's name. */
+  private static final String TREATMENT_PREFIX = "SUSPECT_TREATMENT_";
 
   private final DeviceResolver devices;
   private final String defaultDevice;
@@ -273,6 +276,16 @@ public final class SessionConfigResolver {
               spec.getIsolationSignalValue());
           default -> IsolationSignal.valueOf(spec.getIsolationSignal().name().substring(SIGNAL_PREFIX.length()));
         });
+    b.suspectTreatment(
+        switch (spec.getSuspectTreatment()) {
+          case SUSPECT_TREATMENT_UNSPECIFIED -> d.suspectTreatment();
+          case UNRECOGNIZED -> throw unknown(
+              "abl.suspect_treatment",
+              Arrays.stream(SuspectTreatment.values()).map(Enum::name).collect(Collectors.joining(", ")),
+              spec.getSuspectTreatmentValue());
+          default -> SuspectTreatment.valueOf(
+              spec.getSuspectTreatment().name().substring(TREATMENT_PREFIX.length()));
+        });
     double learningRate = spec.hasLearningRate() ? spec.getLearningRate() : d.learningRate();
     b.unlearningLearningRate(
         spec.hasUnlearningLearningRate()
@@ -396,7 +409,10 @@ public final class SessionConfigResolver {
                 .setFinalDecayEpochs(abl.finalDecayEpochs())
                 .setTriggerProbe(abl.triggerProbe())
                 .setIsolationSignal(
-                    io.ablserve.v1.IsolationSignal.valueOf(SIGNAL_PREFIX + abl.isolationSignal().name())))
+                    io.ablserve.v1.IsolationSignal.valueOf(SIGNAL_PREFIX + abl.isolationSignal().name()))
+                .setSuspectTreatment(
+                    io.ablserve.v1.SuspectTreatment.valueOf(
+                        TREATMENT_PREFIX + abl.suspectTreatment().name())))
         .setDevice(DeviceResolver.apiName(device))
         .setSeed(e.seed());
   }

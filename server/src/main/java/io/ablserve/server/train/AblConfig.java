@@ -32,7 +32,8 @@ public record AblConfig(
     boolean isolateEarly,
     int finalDecayEpochs,
     boolean triggerProbe,
-    IsolationSignal isolationSignal) {
+    IsolationSignal isolationSignal,
+    SuspectTreatment suspectTreatment) {
 
   /** The official code's learning rate for the ascent epochs of FINETUNE_THEN_ASCENT. */
   public static final double OFFICIAL_ASCENT_LEARNING_RATE = 5e-4;
@@ -41,7 +42,7 @@ public record AblConfig(
       new AblConfig(
           10, 5, 0.01, IsolationLossKind.LGA, 0.5, 0.5, LossReduction.BATCH_MEAN, 0.01, 1.0, 128, 0.9, 1e-4,
           10, Defense.ABL, UnlearningMode.GGA, 0.01, 1, Ranking.PER_CLASS, false, true, true, true, 2,
-          true, IsolationSignal.LOSS);
+          true, IsolationSignal.LOSS, SuspectTreatment.DROP);
 
   public AblConfig {
     requireNonNull(isolationLoss, "isolationLoss");
@@ -50,6 +51,7 @@ public record AblConfig(
     requireNonNull(unlearningMode, "unlearningMode");
     requireNonNull(ranking, "ranking");
     requireNonNull(isolationSignal, "isolationSignal");
+    requireNonNull(suspectTreatment, "suspectTreatment");
     check(epochs >= 2 && epochs <= 10_000, "abl.epochs must be in [2, 10000], got " + epochs);
     check(
         isolationEpochs >= 1 && isolationEpochs < epochs,
@@ -148,6 +150,7 @@ public record AblConfig(
     private int finalDecayEpochs;
     private boolean triggerProbe;
     private IsolationSignal isolationSignal;
+    private SuspectTreatment suspectTreatment;
 
     private Builder(AblConfig c) {
       epochs = c.epochs;
@@ -175,6 +178,7 @@ public record AblConfig(
       finalDecayEpochs = c.finalDecayEpochs;
       triggerProbe = c.triggerProbe;
       isolationSignal = c.isolationSignal;
+      suspectTreatment = c.suspectTreatment;
     }
 
     public Builder epochs(int v) { epochs = v; return this; }
@@ -202,13 +206,15 @@ public record AblConfig(
     public Builder finalDecayEpochs(int v) { finalDecayEpochs = v; return this; }
     public Builder triggerProbe(boolean v) { triggerProbe = v; return this; }
     public Builder isolationSignal(IsolationSignal v) { isolationSignal = v; return this; }
+    public Builder suspectTreatment(SuspectTreatment v) { suspectTreatment = v; return this; }
 
     public AblConfig build() {
       return new AblConfig(
           epochs, isolationEpochs, isolationRatio, isolationLoss, lgaGamma, floodingLevel, lossReduction,
           learningRate, unlearningWeight, batchSize, momentum, weightDecay, stepReportInterval, defense,
           unlearningMode, unlearningLearningRate, ascentEpochs, ranking, suspectFiltering, augmentation,
-          isolationExpansion, isolateEarly, finalDecayEpochs, triggerProbe, isolationSignal);
+          isolationExpansion, isolateEarly, finalDecayEpochs, triggerProbe, isolationSignal,
+          suspectTreatment);
     }
   }
 }

@@ -4,6 +4,7 @@ import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.data.PoisonedSet;
 import java.util.Arrays;
 import java.util.List;
+import java.util.logging.Logger;
 import java.util.stream.IntStream;
 
 /**
@@ -24,6 +25,8 @@ import java.util.stream.IntStream;
  * confirms, and early isolation may confirm it before {@code T_te} and follow it to the turn.
  */
 public final class AblDefense implements DefenseStrategy {
+  private static final Logger logger = Logger.getLogger(AblDefense.class.getName());
+
   /**
    * Early isolation ranks the losses of every isolation epoch and isolates once the loss gap has opened
    * on one label: at least this share of the set it would isolate carries a single label, the same label
@@ -154,9 +157,16 @@ public final class AblDefense implements DefenseStrategy {
       for (int epoch = from; epoch < config.epochs(); epoch++) {
         run.beginEpoch(epoch);
         run.learningRate(config.decayed(config.unlearningLearningRate(), epoch));
-        run.run(
-            Phase.UNLEARNING, epoch, run.shuffled(progress.kept()), run.shuffled(progress.isolated()),
-            Objective.GGA);
+        PseudoLabelled pseudo = pseudoLabelled(run, epoch);
+        if (pseudo == null) {
+          run.run(
+              Phase.UNLEARNING, epoch, run.shuffled(progress.kept()), run.shuffled(progress.isolated()),
+              Objective.GGA);
+        } else {
+          run.run(
+              Phase.UNLEARNING, epoch, run.shuffled(concatSorted(progress.kept(), pseudo.samples())),
+              run.shuffled(progress.isolated()), Objective.GGA, pseudo.labels());
+        }
         if (config.suspectFiltering() && epoch < config.epochs() - 1) {
           progress.keep(filterSuspects(run, epoch, progress.kept(), progress.isolated()));
         }
@@ -179,6 +189,61 @@ public final class AblDefense implements DefenseStrategy {
     }
     return run.outcome();
   }
+
+  /**
+   * With {@link SuspectTreatment#PSEUDO_LABEL}, from the second epoch after the turn: the samples out of
+   * both D_b and D_c (the check's suspects) that the model now classifies with confidence, and the labels
+   * every sample trains under this epoch (theirs the model's, the rest their own). Null when there are none
+   * or the treatment drops them.
+   */
+  private static PseudoLabelled pseudoLabelled(TrainingRun run, int epoch) {
+    AblConfig config = run.config();
+    Progress progress = run.progress();
+    if (config.suspectTreatment() != SuspectTreatment.PSEUDO_LABEL || epoch <= config.isolationEpochs()) {
+      return null;
+    }
+    int[] labels = run.data().images().labels();
+    int[] unlabelled =
+        Isolation.complement(concatSorted(progress.kept(), progress.isolated()), labels.length);
+    if (unlabelled.length == 0) {
+      return null;
+    }
+    int[] predicted =
+        run.evaluator().confidentPredictions(unlabelled, SuspectTreatment.PSEUDO_LABEL_CONFIDENCE);
+    PseudoLabelled pseudo = pseudoLabelled(labels, unlabelled, predicted);
+    boolean[] poisoned = run.data().poisoned();
+    long own = IntStream.of(pseudo.samples()).filter(i -> pseudo.labels()[i] == labels[i]).count();
+    long poisonsUnderOwn =
+        IntStream.of(pseudo.samples()).filter(i -> poisoned[i] && pseudo.labels()[i] == labels[i]).count();
+    long poisons = IntStream.of(pseudo.samples()).filter(i -> poisoned[i]).count();
+    logger.info(
+        String.format(
+            "epoch %d: %d of %d suspects train under the model's labels: %d under their own (%d of them"
+                + " poisons), %d under another (%d poisons)",
+            epoch, pseudo.samples().length, unlabelled.length, own, poisonsUnderOwn,
+            pseudo.samples().length - own, poisons - poisonsUnderOwn));
+    return pseudo;
+  }
+
+  /**
+   * The {@code unlabelled} samples the model classified with confidence ({@code predicted} >= 0, one per
+   * unlabelled sample) and the labels every sample trains under: theirs {@code predicted}, the rest's their
+   * own {@code labels}.
+   */
+  static PseudoLabelled pseudoLabelled(int[] labels, int[] unlabelled, int[] predicted) {
+    int[] trained = labels.clone();
+    for (int i = 0; i < unlabelled.length; i++) {
+      if (predicted[i] >= 0) {
+        trained[unlabelled[i]] = predicted[i];
+      }
+    }
+    int[] samples =
+        IntStream.range(0, unlabelled.length).filter(i -> predicted[i] >= 0).map(i -> unlabelled[i]).toArray();
+    return new PseudoLabelled(samples, trained);
+  }
+
+  /** Suspects that train this epoch and the labels of every training sample, theirs the model's. */
+  record PseudoLabelled(int[] samples, int[] labels) {}
 
   /**
    * Ranks every training sample by its eval-mode loss at epoch {@code turning}, isolates the lowest share

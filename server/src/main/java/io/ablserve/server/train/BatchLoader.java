@@ -114,9 +114,17 @@ final class BatchLoader {
 
   /** Labels {@code order[from..to)} as an int64 vector owned by {@code manager}. */
   NDArray labels(NDManager manager, int[] order, int from, int to) {
+    return labels(manager, order, from, to, set.labels());
+  }
+
+  /**
+   * Labels {@code order[from..to)} taken from {@code labels} (one per sample of the set: the set's own, or
+   * labels a defence gave some samples) as an int64 vector owned by {@code manager}.
+   */
+  NDArray labels(NDManager manager, int[] order, int from, int to, int[] labels) {
     int n = to - from;
     for (int i = 0; i < n; i++) {
-      labelStaging[i] = set.labels()[order[from + i]];
+      labelStaging[i] = labels[order[from + i]];
     }
     long[] y = n == labelStaging.length ? labelStaging : Arrays.copyOf(labelStaging, n);
     return manager.create(y).toDevice(device, false);

@@ -87,17 +87,23 @@ final class Epochs {
    * enough to drop isolation precision from 0.95 to 0.28 (Fashion-MNIST BadNets, 2 isolation epochs).
    */
   EpochReport run(Phase phase, int epoch, int[] order, int[] isolated, Objective objective) {
-    return run(phase, epoch, order, isolated, objective, null);
+    return run(phase, epoch, order, isolated, objective, null, null);
   }
 
-  /** One epoch over {@code order} whose steps run {@code forward} (the model's own when null). */
-  EpochReport run(Phase phase, int epoch, int[] order, int[] isolated, Objective objective, Forward forward) {
+  /**
+   * One epoch over {@code order} whose steps run {@code forward} (the model's own when null) and train each
+   * sample under its entry of {@code labels} (one per training sample; the set's own labels when null).
+   */
+  EpochReport run(
+      Phase phase, int epoch, int[] order, int[] isolated, Objective objective, Forward forward,
+      int[] labels) {
     Arrays.fill(trainLoss, Float.NaN);
     int batch = config.batchSize();
     int steps = (order.length + batch - 1) / batch;
     int perStepIsolated = isolated.length == 0 ? 0 : Math.max(1, (isolated.length + steps - 1) / steps);
     int[] indices = new int[batch + perStepIsolated];
     BatchLoader train = phase == Phase.ISOLATION ? plain : augmented;
+    int[] targets = labels == null ? train.set().labels() : labels;
     int numClasses = train.set().numClasses();
     int cursor = 0;
     long images = 0;
@@ -118,7 +124,7 @@ final class Epochs {
       boolean report = step % config.stepReportInterval() == 0;
       double[] losses =
           step(
-              train, indices, n, forward,
+              train, indices, n, targets, forward,
               ce -> objective.apply(ce, clean, perStepIsolated, config, numClasses), report);
       images += n;
       reportImages += n;
@@ -174,16 +180,16 @@ final class Epochs {
   }
 
   /**
-   * Forward, backward and update on {@code indices[0..n)}; records each sample's loss and returns the
+   * Forward, backward and update on {@code indices[0..n)} under {@code labels}; records each sample's loss and returns the
    * batch's mean cross-entropy and, when {@code report}, the objective's value (NaN otherwise: reading it
    * back is a device synchronisation that only the step reports need).
    */
   private double[] step(
-      BatchLoader train, int[] indices, int n, Forward forward, Function<NDArray, NDArray> objective,
-      boolean report) {
+      BatchLoader train, int[] indices, int n, int[] labels, Forward forward,
+      Function<NDArray, NDArray> objective, boolean report) {
     try (NDManager batch = trainer.getManager().newSubManager()) {
       NDArray x = train.images(batch, indices, 0, n);
-      NDArray y = train.labels(batch, indices, 0, n);
+      NDArray y = train.labels(batch, indices, 0, n, labels);
       float[] perSample;
       float value;
       try (GradientCollector collector = trainer.newGradientCollector()) {

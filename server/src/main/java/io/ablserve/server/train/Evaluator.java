@@ -127,6 +127,34 @@ final class Evaluator {
     return out;
   }
 
+  /**
+   * The class the model gives each of the training {@code samples} (eval mode, no augmentation), or -1
+   * where its softmax probability is below {@code confidence}.
+   */
+  int[] confidentPredictions(int[] samples, double confidence) {
+    int[] out = new int[samples.length];
+    forEachBatch(
+        train,
+        samples,
+        (from, to, logits, batch) -> {
+          float[] flat = logits.toFloatArray();
+          int classes = flat.length / (to - from);
+          for (int i = 0; i < to - from; i++) {
+            int best = 0;
+            for (int k = 1; k < classes; k++) {
+              best = flat[i * classes + k] > flat[i * classes + best] ? k : best;
+            }
+            // softmax(best) = 1 / sum_k exp(l_k - l_best)
+            double sum = 0;
+            for (int k = 0; k < classes; k++) {
+              sum += Math.exp(flat[i * classes + k] - flat[i * classes + best]);
+            }
+            out[from + i] = 1 / sum >= confidence ? best : -1;
+          }
+        });
+    return out;
+  }
+
   double cleanAccuracy() {
     return accuracy(cleanTest);
   }

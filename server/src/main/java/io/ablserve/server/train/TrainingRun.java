@@ -125,9 +125,18 @@ public final class TrainingRun {
     return epochs.run(phase, epoch, order, isolated, objective);
   }
 
+  /**
+   * One epoch of {@code objective} over {@code order}, ascending {@code isolated} alongside, each sample
+   * trained under its entry of {@code labels} (one per training sample).
+   */
+  EpochReport run(
+      Phase phase, int epoch, int[] order, int[] isolated, Objective objective, int[] labels) {
+    return epochs.run(phase, epoch, order, isolated, objective, null, labels);
+  }
+
   /** One epoch of descent over {@code order} whose steps run {@code forward} ({@link Epochs.Forward}). */
   EpochReport run(Phase phase, int epoch, int[] order, Epochs.Forward forward) {
-    return epochs.run(phase, epoch, order, new int[0], Objective.DESCENT, forward);
+    return epochs.run(phase, epoch, order, new int[0], Objective.DESCENT, forward, null);
   }
 
   /** Starts the optimizer's momentum afresh, for a model that takes over from another. */

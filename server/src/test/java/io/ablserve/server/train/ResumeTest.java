@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -178,6 +181,71 @@ class ResumeTest {
     assertThat(outcome.attackSuccessRate()).isCloseTo(expected.attackSuccessRate(), within(0.01));
   }
 
+  /**
+   * With {@link SuspectTreatment#PSEUDO_LABEL} the suspects train under the model's labels from the second
+   * unlearning epoch, labelled afresh each epoch from the model as it is; a run resumed there labels them
+   * from the restored model and ends like the uninterrupted one.
+   */
+  @Test
+  void resumedWhilePseudoLabellingSuspects_endsLikeAnUninterruptedRun() throws Exception {
+    ExperimentRunner runner = runner();
+    Experiment experiment =
+        new Experiment(
+            new DatasetRef("fashion-mnist", 3000, 300),
+            new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3),
+            ModelArch.SMALL_CNN,
+            AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(6).isolationEpochs(4)
+                .suspectTreatment(SuspectTreatment.PSEUDO_LABEL).build(),
+            11);
+    List<String> log = new ArrayList<>();
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        synchronized (log) {
+          log.add(record.getMessage());
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger logger = Logger.getLogger(AblDefense.class.getName());
+    logger.addHandler(handler);
+    try {
+      MemoryCheckpoints straightCheckpoints = new MemoryCheckpoints();
+      TrainingOutcome expected =
+          runner.run(experiment, Device.cpu(), new RecordingListener(), () -> false, straightCheckpoints,
+              ModelSink.NONE);
+      TrainingState ranked = straightCheckpoints.saved.stream().filter(TrainingState::ranked).findFirst().orElseThrow();
+      assertThat(ranked.verdict().confirmed()).isTrue();
+      int suspects = 3000 - ranked.kept().length - ranked.isolated().length;
+      assertThat(suspects).isPositive();
+      // Epoch 5 labels the suspects; the first unlearning epoch, 4, leaves them out.
+      assertThat(log).filteredOn(m -> m.contains("suspects train under the model's labels"))
+          .singleElement().asString()
+          .startsWith("epoch 5: ").contains(" of " + suspects + " suspects").doesNotStartWith("epoch 5: 0 of");
+      int labelled = labelledCount(log);
+
+      MemoryCheckpoints checkpoints = stoppedAfterEpoch(runner, experiment, 4);
+      log.clear();
+      RecordingListener resumed = new RecordingListener();
+      TrainingOutcome outcome =
+          runner.run(experiment, Device.cpu(), resumed, () -> false, checkpoints, ModelSink.NONE);
+
+      assertThat(resumed.epochs).extracting(EpochReport::epoch).containsExactly(5);
+      // The restored model labels the suspects as the uninterrupted run's did (a confidence within rounding
+      // of the threshold may go either way).
+      assertThat(labelledCount(log)).isCloseTo(labelled, org.assertj.core.data.Offset.offset(2));
+      assertThat(outcome.cleanAccuracy()).isCloseTo(expected.cleanAccuracy(), within(0.01));
+      assertThat(outcome.attackSuccessRate()).isCloseTo(expected.attackSuccessRate(), within(0.01));
+    } finally {
+      logger.removeHandler(handler);
+    }
+  }
+
   @Test
   void resumedAfterAnUnconfirmedCheck_goesOnTrainingPlainly_andKeepsTheVerdict() throws Exception {
     ExperimentRunner runner = runner();
@@ -205,6 +273,12 @@ class ResumeTest {
     assertThat(outcome.verdict().evidence()).isEqualTo(expected.verdict().evidence());
     assertThat(outcome.classAccuracy()).hasSize(10);
     assertThat(outcome.cleanAccuracy()).isCloseTo(expected.cleanAccuracy(), within(0.01));
+  }
+
+  /** How many suspects epoch 5's log line says trained under the model's labels. */
+  private static int labelledCount(List<String> log) {
+    String line = log.stream().filter(m -> m.startsWith("epoch 5: ")).findFirst().orElseThrow();
+    return Integer.parseInt(line.substring("epoch 5: ".length(), line.indexOf(" of ")));
   }
 
   private static ExperimentRunner runner() {
