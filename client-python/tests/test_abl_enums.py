@@ -10,61 +10,44 @@ import ablserve
 from ablserve import _sweep
 from conftest import long_config
 
+# Each field, every value the API has (written out: the client reads its choices from the API's enum, so a
+# list taken from there would pass whatever it held), an unknown value and the start of the refusal's choices.
+ENUMS = [
+    ("isolation_signal", ("loss", "loss_drop", "transform_sensitivity", "spectral", "combined"), "entropy",
+     "'loss', 'loss_drop'"),
+    ("suspect_treatment", ("drop", "pseudo_label"), "relabel", "'drop', 'pseudo_label'"),
+]
+# What older clients trained with: no trigger probe, and the check's suspects dropped (test_sweep pins the id).
+OLDER_ID = "a8641bc9-c821-5dc8-8b59-9753dea935b9"
 
-def test_everySignalOfTheApi_isSentAndEchoedByTheServer(client):
-    assert ablserve.AblConfig().isolation_signal == "loss"
-    for signal in ("loss", "loss_drop", "transform_sensitivity", "spectral", "combined"):
-        config = long_config(f"signal {signal}")
-        config.abl.isolation_signal = signal
+
+@pytest.mark.parametrize("field,values,unknown,choices", ENUMS)
+def test_everyValueOfTheApi_isSentAndEchoedByTheServer(client, field, values, unknown, choices):
+    for value in values:
+        config = long_config(f"{field} {value}")
+        setattr(config.abl, field, value)
         session = client.create_session(config, priority=-100)
         try:
-            assert session.config.abl.isolation_signal == signal
+            assert getattr(session.config.abl, field) == value
         finally:
             session.cancel()
 
 
-def test_anUnknownSignal_isRefusedNamingTheFieldAndTheChoices(client):
+@pytest.mark.parametrize("field,values,unknown,choices", ENUMS)
+def test_anUnknownValue_isRefusedNamingTheFieldAndTheChoices(client, field, values, unknown, choices):
     config = ablserve.SessionConfig()
-    config.abl.isolation_signal = "entropy"
+    setattr(config.abl, field, unknown)
     with pytest.raises(ablserve.AblError) as refused:
         client.create_session(config)
     assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert "abl.isolation_signal must be one of 'loss', 'loss_drop'" in str(refused.value)
+    assert f"abl.{field} must be one of {choices}" in str(refused.value)
 
 
-def test_requestIds_leaveTheDefaultSignalOut_andChangeWithAnother():
-    unprobed = ablserve.SessionConfig()
-    unprobed.abl.trigger_probe = False
-    # The id ablserve gave before the field existed (test_sweep pins it too).
-    assert _sweep.request_id("grid", unprobed) == "a8641bc9-c821-5dc8-8b59-9753dea935b9"
-    unprobed.abl.isolation_signal = "spectral"
-    assert _sweep.request_id("grid", unprobed) != "a8641bc9-c821-5dc8-8b59-9753dea935b9"
-
-
-def test_everySuspectTreatment_isSentAndEchoedByTheServer(client):
-    assert ablserve.AblConfig().suspect_treatment == "drop"
-    for treatment in ("drop", "pseudo_label"):
-        config = long_config(f"suspects {treatment}")
-        config.abl.suspect_treatment = treatment
-        session = client.create_session(config, priority=-100)
-        try:
-            assert session.config.abl.suspect_treatment == treatment
-        finally:
-            session.cancel()
-
-
-def test_anUnknownSuspectTreatment_isRefusedNamingTheFieldAndTheChoices(client):
-    config = ablserve.SessionConfig()
-    config.abl.suspect_treatment = "relabel"
-    with pytest.raises(ablserve.AblError) as refused:
-        client.create_session(config)
-    assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert "abl.suspect_treatment must be one of 'drop', 'pseudo_label'" in str(refused.value)
-
-
-def test_requestIds_leaveTheDefaultTreatmentOut_andChangeWithAnother():
-    unprobed = ablserve.SessionConfig()
-    unprobed.abl.trigger_probe = False
-    assert _sweep.request_id("grid", unprobed) == "a8641bc9-c821-5dc8-8b59-9753dea935b9"
-    unprobed.abl.suspect_treatment = "pseudo_label"
-    assert _sweep.request_id("grid", unprobed) != "a8641bc9-c821-5dc8-8b59-9753dea935b9"
+@pytest.mark.parametrize("field,other", [("isolation_signal", "spectral"), ("suspect_treatment", "pseudo_label")])
+def test_requestIds_leaveWhatOlderClientsTrainedWithOut_andChangeWithAnother(field, other):
+    older = ablserve.SessionConfig()
+    older.abl.trigger_probe = False
+    older.abl.suspect_treatment = "drop"
+    assert _sweep.request_id("grid", older) == OLDER_ID
+    setattr(older.abl, field, other)
+    assert _sweep.request_id("grid", older) != OLDER_ID

@@ -118,12 +118,16 @@ def test_requestIds_ofConfigsWithoutTheLaterAttackFields_areThoseOlderClientsGav
     blend = ablserve.SessionConfig(seed=3)
     blend.attack.kind = "blend"
 
+    # Older clients' sessions also ran without the probe and dropped the check's suspects.
     unprobed = ablserve.SessionConfig()
     unprobed.abl.trigger_probe = False
+    unprobed.abl.suspect_treatment = "drop"
     blend.abl.trigger_probe = False
+    blend.abl.suspect_treatment = "drop"
     assert _sweep.request_id("grid", unprobed) == "a8641bc9-c821-5dc8-8b59-9753dea935b9"
     assert _sweep.request_id("grid", blend) == "a70adc05-54ce-578d-9e5d-9790d0fdb3f5"
     moved = ablserve.SessionConfig()
+    moved.abl.suspect_treatment = "drop"
     moved.attack.patch_corner = "top_left"
     assert _sweep.request_id("grid", moved) != "a8641bc9-c821-5dc8-8b59-9753dea935b9"
     moved.attack.patch_corner = "bottom_right"

@@ -188,7 +188,7 @@ class AblConfig:
     quartile of the label), "spectral"
     (spectral signatures within each label) or "combined" (their mean rank). bench/RESULTS.md, "isolation
     signals", measures each."""
-    suspect_treatment: str = "drop"
+    suspect_treatment: str = "pseudo_label"
     """What unlearning does with the backdoor check's suspects (the target label's samples it neither cleared nor
     confirmed, mostly clean images of that class): "drop" (they leave training) or "pseudo_label" (from the second
     unlearning epoch, those the model classifies with probability >= 0.95 train under its label; the semi-

@@ -71,8 +71,9 @@ _LATER_FIELDS = {"attack": ("patch_corner", "patch_margin_px", "blend_pattern", 
                             "dynamic_mask_density"),
                  "abl": ("trigger_probe", "isolation_signal", "suspect_treatment")}
 # Where a later field's default changed, the value older clients trained with: the trigger probe became the
-# default after sweeps ran without it, and a sweep with it on must not pick up their sessions.
-_OLDER_VALUES = {("abl", "trigger_probe"): False}
+# default after sweeps ran without it, and a sweep with it on must not pick up their sessions; suspects were
+# dropped before they trained under the model's labels.
+_OLDER_VALUES = {("abl", "trigger_probe"): False, ("abl", "suspect_treatment"): "drop"}
 # SessionConfig's own later fields (the baseline defences' settings): unset (None) is what older clients sent.
 _LATER_TOP_FIELDS = ("clean_data", "fine_tuning", "fine_pruning", "nad", "mcr")
 

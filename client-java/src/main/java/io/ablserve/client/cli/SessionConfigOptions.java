@@ -297,7 +297,7 @@ final class SessionConfigOptions {
       converter = ChoiceConverter.SuspectTreatmentChoice.class,
       description = "What unlearning does with the backdoor check's suspects: drop (leave training) or"
           + " pseudo-label (train under the model's own confident labels from the second unlearning epoch)"
-          + " (server default: drop).")
+          + " (server default: pseudo-label).")
   SuspectTreatment suspectTreatment;
 
   @Option(names = "--lr", paramLabel = "LR",

@@ -268,24 +268,13 @@ public final class SessionConfigResolver {
           case UNRECOGNIZED -> throw unknown("abl.ranking", "GLOBAL, PER_CLASS", spec.getRankingValue());
         });
     b.isolationSignal(
-        switch (spec.getIsolationSignal()) {
-          case ISOLATION_SIGNAL_UNSPECIFIED -> d.isolationSignal();
-          case UNRECOGNIZED -> throw unknown(
-              "abl.isolation_signal",
-              Arrays.stream(IsolationSignal.values()).map(Enum::name).collect(Collectors.joining(", ")),
-              spec.getIsolationSignalValue());
-          default -> IsolationSignal.valueOf(spec.getIsolationSignal().name().substring(SIGNAL_PREFIX.length()));
-        });
+        byName(
+            "abl.isolation_signal", spec.getIsolationSignal(), spec.getIsolationSignalValue(), SIGNAL_PREFIX,
+            IsolationSignal.class, d.isolationSignal()));
     b.suspectTreatment(
-        switch (spec.getSuspectTreatment()) {
-          case SUSPECT_TREATMENT_UNSPECIFIED -> d.suspectTreatment();
-          case UNRECOGNIZED -> throw unknown(
-              "abl.suspect_treatment",
-              Arrays.stream(SuspectTreatment.values()).map(Enum::name).collect(Collectors.joining(", ")),
-              spec.getSuspectTreatmentValue());
-          default -> SuspectTreatment.valueOf(
-              spec.getSuspectTreatment().name().substring(TREATMENT_PREFIX.length()));
-        });
+        byName(
+            "abl.suspect_treatment", spec.getSuspectTreatment(), spec.getSuspectTreatmentValue(),
+            TREATMENT_PREFIX, SuspectTreatment.class, d.suspectTreatment()));
     double learningRate = spec.hasLearningRate() ? spec.getLearningRate() : d.learningRate();
     b.unlearningLearningRate(
         spec.hasUnlearningLearningRate()
@@ -301,6 +290,24 @@ public final class SessionConfigResolver {
           field + " must have at most " + max + " characters, got " + text.length() + ": "
               + UserText.quote(text));
     }
+  }
+
+  /**
+   * The value of training enum {@code type} that API value {@code api} names after its {@code prefix};
+   * {@code unset} for the API's UNSPECIFIED; refused, naming {@code field} and the values, for a {@code
+   * number} the API does not know.
+   */
+  private static <T extends Enum<T>> T byName(
+      String field, Enum<?> api, int number, String prefix, Class<T> type, T unset) {
+    if (api.name().equals(prefix + "UNSPECIFIED")) {
+      return unset;
+    }
+    if (api.name().equals("UNRECOGNIZED")) {
+      throw unknown(
+          field, Arrays.stream(type.getEnumConstants()).map(Enum::name).collect(Collectors.joining(", ")),
+          number);
+    }
+    return Enum.valueOf(type, api.name().substring(prefix.length()));
   }
 
   private static IllegalArgumentException unknown(String field, String allowed, int value) {

@@ -42,7 +42,7 @@ public record AblConfig(
       new AblConfig(
           10, 5, 0.01, IsolationLossKind.LGA, 0.5, 0.5, LossReduction.BATCH_MEAN, 0.01, 1.0, 128, 0.9, 1e-4,
           10, Defense.ABL, UnlearningMode.GGA, 0.01, 1, Ranking.PER_CLASS, false, true, true, true, 2,
-          true, IsolationSignal.LOSS, SuspectTreatment.DROP);
+          true, IsolationSignal.LOSS, SuspectTreatment.PSEUDO_LABEL);
 
   public AblConfig {
     requireNonNull(isolationLoss, "isolationLoss");

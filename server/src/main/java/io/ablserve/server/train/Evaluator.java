@@ -115,16 +115,21 @@ final class Evaluator {
           float[] flat = logits.toFloatArray();
           int classes = flat.length / (to - from);
           for (int i = 0; i < to - from; i++) {
-            int best = -1;
-            for (int k = 0; k < classes; k++) {
-              if (k != excluded && (best < 0 || flat[i * classes + k] > flat[i * classes + best])) {
-                best = k;
-              }
-            }
-            out[from + i] = best;
+            out[from + i] = best(flat, i * classes, classes, excluded);
           }
         });
     return out;
+  }
+
+  /** The class of the largest of the {@code classes} logits at {@code offset} but {@code excluded}. */
+  private static int best(float[] logits, int offset, int classes, int excluded) {
+    int best = -1;
+    for (int k = 0; k < classes; k++) {
+      if (k != excluded && (best < 0 || logits[offset + k] > logits[offset + best])) {
+        best = k;
+      }
+    }
+    return best;
   }
 
   /**
@@ -140,10 +145,7 @@ final class Evaluator {
           float[] flat = logits.toFloatArray();
           int classes = flat.length / (to - from);
           for (int i = 0; i < to - from; i++) {
-            int best = 0;
-            for (int k = 1; k < classes; k++) {
-              best = flat[i * classes + k] > flat[i * classes + best] ? k : best;
-            }
+            int best = best(flat, i * classes, classes, -1);
             // softmax(best) = 1 / sum_k exp(l_k - l_best)
             double sum = 0;
             for (int k = 0; k < classes; k++) {

@@ -39,6 +39,7 @@ class AblConfigTest {
     assertThat(d.finalDecayEpochs()).isEqualTo(2);
     assertThat(d.triggerProbe()).isTrue();
     assertThat(d.isolationSignal()).isEqualTo(IsolationSignal.LOSS);
+    assertThat(d.suspectTreatment()).isEqualTo(SuspectTreatment.PSEUDO_LABEL);
     assertThat(AblConfig.defaultUnlearningLearningRate(UnlearningMode.GGA, 0.05)).isEqualTo(0.05);
     assertThat(AblConfig.defaultUnlearningLearningRate(UnlearningMode.FINETUNE_THEN_ASCENT, 0.05))
         .isEqualTo(5e-4);

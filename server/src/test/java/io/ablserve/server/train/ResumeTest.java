@@ -141,13 +141,7 @@ class ResumeTest {
   @Test
   void resumedWhileFollowingAnEarlyConfirmedBackdoor_isolatesWhatAnUninterruptedRunIsolates() throws Exception {
     ExperimentRunner runner = runner();
-    Experiment experiment =
-        new Experiment(
-            new DatasetRef("fashion-mnist", 3000, 300),
-            new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3),
-            ModelArch.SMALL_CNN,
-            AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(6).isolationEpochs(4).build(),
-            11);
+    Experiment experiment = badNets3000(AblConfig.builder());
     MemoryCheckpoints straightCheckpoints = new MemoryCheckpoints();
     TrainingOutcome expected =
         runner.run(experiment, Device.cpu(), new RecordingListener(), () -> false, straightCheckpoints,
@@ -189,14 +183,7 @@ class ResumeTest {
   @Test
   void resumedWhilePseudoLabellingSuspects_endsLikeAnUninterruptedRun() throws Exception {
     ExperimentRunner runner = runner();
-    Experiment experiment =
-        new Experiment(
-            new DatasetRef("fashion-mnist", 3000, 300),
-            new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3),
-            ModelArch.SMALL_CNN,
-            AblConfig.builder().batchSize(64).stepReportInterval(5).epochs(6).isolationEpochs(4)
-                .suspectTreatment(SuspectTreatment.PSEUDO_LABEL).build(),
-            11);
+    Experiment experiment = badNets3000(AblConfig.builder().suspectTreatment(SuspectTreatment.PSEUDO_LABEL));
     List<String> log = new ArrayList<>();
     Handler handler = new Handler() {
       @Override
@@ -286,6 +273,16 @@ class ResumeTest {
     return new ExperimentRunner(
         new DatasetCatalog(Map.of("fashion-mnist", FashionMnistAblTest.FASHION_MNIST)),
         DefenseModule.strategies());
+  }
+
+  /**
+   * 3,000 training images, 10% BadNets on label 0, 6 epochs of which 4 isolate, batches of 64, seed 11: the
+   * backdoor check confirms the backdoor early.
+   */
+  private static Experiment badNets3000(AblConfig.Builder abl) {
+    return new Experiment(
+        new DatasetRef("fashion-mnist", 3000, 300), new AttackConfig(AttackKind.BADNETS, 0, 0.1, 3),
+        ModelArch.SMALL_CNN, abl.batchSize(64).stepReportInterval(5).epochs(6).isolationEpochs(4).build(), 11);
   }
 
   /** 1,200 training images, 10% poisoned with {@code attack} on label 0, batches of 64, seed 11. */
