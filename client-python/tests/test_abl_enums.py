@@ -12,7 +12,7 @@ from conftest import long_config
 
 
 def test_everySignalOfTheApi_isSentAndEchoedByTheServer(client):
-    assert ablserve.AblConfig().isolation_signal == "loss"
+    assert ablserve.AblConfig().isolation_signal is None  # unset: the server's default
     for signal in ("loss", "loss_drop", "transform_sensitivity", "spectral", "combined"):
         config = long_config(f"signal {signal}")
         config.abl.isolation_signal = signal
@@ -42,7 +42,7 @@ def test_requestIds_leaveTheDefaultSignalOut_andChangeWithAnother():
 
 
 def test_everySuspectTreatment_isSentAndEchoedByTheServer(client):
-    assert ablserve.AblConfig().suspect_treatment == "drop"
+    assert ablserve.AblConfig().suspect_treatment is None  # unset: the server's default, whichever it is
     for treatment in ("drop", "pseudo_label"):
         config = long_config(f"suspects {treatment}")
         config.abl.suspect_treatment = treatment
