@@ -54,7 +54,8 @@ class Client:
                        timeout: Optional[float] = None) -> Session:
         """Queues a training session and returns it at once (state "queued"), its config resolved by the server.
 
-        Every field of ``config`` (default: ``SessionConfig()``) is sent; an invalid one raises AblError
+        The fields of ``config`` (default: ``SessionConfig()``) that are set are sent, the others left to the
+        server's defaults (``session.config`` says which values it used); an invalid one raises AblError
         INVALID_ARGUMENT naming the field and its allowed range. ``priority`` (-100 to 100) orders the queue:
         the highest trains next; within a priority users take turns, each user's sessions first come first
         served; a running session is never preempted. A full queue, or a user who already has the server's ``--max-queued-per-user`` sessions
@@ -69,8 +70,10 @@ class Client:
               name: Optional[str] = None, timeout: Optional[float] = None) -> Sweep:
         """Queues one session per cell of the grid ``attacks`` x ``rates`` x ``targets`` x ``seeds`` x
         ``defenses`` (attack kinds, poison rates, target labels, seeds, "none"/"abl"), each ``base`` (default
-        ``SessionConfig()``) with the cell's values; a dimension left None takes ``base``'s value, and attack
-        "none" gets one cell whatever the rates. Returns a :class:`Sweep`.
+        ``SessionConfig()``) with the cell's values; a dimension left None takes ``base``'s value (where ``base``
+        leaves it unset too, the one clients sent before unset fields were left to the server: attack "badnets",
+        rate 0.1, target 0, seed 0, so every cell is named before the server answers and older sweeps keep their
+        ids), and attack "none" gets one cell whatever the rates. Returns a :class:`Sweep`.
 
         Each cell is created with a request_id derived from ``name`` and its config, so calling this again with
         the same name, grid and base (from any client, after a kernel restart) returns the same sessions, in
