@@ -65,6 +65,27 @@ def test_unsetFields_areNotSent_andTheEchoCarriesWhatTheServerChose(client):
         session.cancel()
 
 
+def test_sessionDefaults_areWhatTheServerResolvesAnUnsetConfigTo(client):
+    defaults = client.session_defaults()
+    assert defaults.abl.epochs is not None and defaults.attack.kind in _config.choices("attack.kind")
+    assert defaults.dataset.name == "fashion-mnist" and defaults.device == "cpu"
+    assert None not in dataclasses.astuple(defaults.fine_tuning) + dataclasses.astuple(defaults.mcr)
+    session = client.create_session(ablserve.SessionConfig(display_name="defaults"), priority=-100)
+    try:
+        resolved = session.config
+        expected = dataclasses.replace(defaults, display_name="defaults", clean_data=None, fine_tuning=None,
+                                       fine_pruning=None, nad=None, mcr=None)
+        assert resolved == expected
+    finally:
+        session.cancel()
+    ft = ablserve.SessionConfig(abl=ablserve.AblConfig(defense="ft"), display_name="ft defaults")
+    session = client.create_session(ft, priority=-100)
+    try:
+        assert (session.config.clean_data, session.config.fine_tuning) == (defaults.clean_data, defaults.fine_tuning)
+    finally:
+        session.cancel()
+
+
 def test_createSession_returnsQueuedSessionWithResolvedConfig(client):
     config = long_config("create")
     session = client.create_session(config)

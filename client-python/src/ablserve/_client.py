@@ -165,6 +165,15 @@ class Client:
         """Removes an uploaded dataset (FAILED_PRECONDITION while a queued or running session uses it)."""
         self._unary(self._datasets.DeleteDataset, datasets_pb.DeleteDatasetRequest(dataset_id=dataset_id), timeout)
 
+    def session_defaults(self, *, timeout: Optional[float] = None) -> Optional[SessionConfig]:
+        """The server's defaults as a :class:`SessionConfig`: what it fills each field a config leaves None with
+        (its default dataset and device included), the baseline defences' sections all set; for values that
+        depend on other fields, those of the defaults (``attack.cl_epsilon``, which depends on the dataset's
+        images, stays None). To show or tabulate the defaults before creating a session; a created session's
+        ``config`` says what it used. None from a server older than the field."""
+        response = self._unary(self._sessions.ListDevices, pb.ListDevicesRequest(), timeout)
+        return SessionConfig.from_proto(response.session_defaults) if response.HasField("session_defaults") else None
+
     def load(self, *, timeout: Optional[float] = None) -> Tuple[int, int]:
         """``(queued, running)``: how many sessions wait for this server's trainer and how many train.
 
