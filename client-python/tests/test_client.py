@@ -308,3 +308,38 @@ def test_choices_takeAnyCaseWithUnderscoresOrHyphens_andComeFromTheApiEnums():
         ablserve.SessionConfig(model="wrn-28-10").to_proto()
     assert "model must be one of 'small_cnn', 'wrn_16_1', 'resnet_18', 'resnet_34', got 'wrn-28-10'" in str(
         refused.value)
+
+
+def test_fieldDocs_quoteTheServersOwnDefaults(client):
+    # The docs say what the server does with a field left None; where they quote a value, it must be the
+    # server's (its session_defaults), so a changed server default shows up here, not in users' sessions.
+    import ast
+    import re
+
+    from ablserve._docs import _field_docs
+
+    defaults = client.session_defaults()
+    sections = {ablserve.DatasetConfig: ("dataset", defaults.dataset),
+                ablserve.AttackConfig: ("attack", defaults.attack),
+                ablserve.AblConfig: ("abl", defaults.abl), ablserve.SessionConfig: (None, defaults),
+                ablserve.FineTuningConfig: (None, defaults.fine_tuning),
+                ablserve.FinePruningConfig: (None, defaults.fine_pruning), ablserve.NadConfig: (None, defaults.nad),
+                ablserve.McrConfig: (None, defaults.mcr)}
+    checked = 0
+    for cls, (part, resolved) in sections.items():
+        for name, doc in _field_docs(cls).items():
+            quoted = re.search(r"Server default: (\S+?)[.,]?(?:\s|$)", " ".join(doc.split()))
+            if quoted is None:
+                continue
+            text, value = quoted.group(1), getattr(resolved, name)
+            path = name if part is None else f"{part}.{name}"
+            if _config.is_choice(path):
+                assert _config.canonical(path, text) == value, path
+            else:
+                try:
+                    literal = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    continue  # described, not quoted: "learning_rate for gga", "by the dataset's images"
+                assert literal == value, path
+            checked += 1
+    assert checked > 50

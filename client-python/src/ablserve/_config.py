@@ -376,7 +376,7 @@ def is_choice(field_path: str) -> bool:
     """Whether ``field_path`` ("attack.kind", "abl.epochs", "model") is enum-valued in the API."""
     try:
         return _enum_of(field_path) is not None
-    except KeyError:
+    except (KeyError, ValueError):  # no such section or field
         return False
 
 
