@@ -71,9 +71,8 @@ class Client:
         """Queues one session per cell of the grid ``attacks`` x ``rates`` x ``targets`` x ``seeds`` x
         ``defenses`` (attack kinds, poison rates, target labels, seeds, "none"/"abl"), each ``base`` (default
         ``SessionConfig()``) with the cell's values; a dimension left None takes ``base``'s value (where ``base``
-        leaves it unset too, the one clients sent before unset fields were left to the server: attack "badnets",
-        rate 0.1, target 0, seed 0, so every cell is named before the server answers and older sweeps keep their
-        ids), and attack "none" gets one cell whatever the rates. Returns a :class:`Sweep`.
+        leaves it unset too, the server's default, from :meth:`session_defaults`, so every cell is named before
+        it is created), and attack "none" gets one cell whatever the rates. Returns a :class:`Sweep`.
 
         Each cell is created with a request_id derived from ``name`` and its config, so calling this again with
         the same name, grid and base (from any client, after a kernel restart) returns the same sessions, in

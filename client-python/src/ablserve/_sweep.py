@@ -80,9 +80,9 @@ _OLDER_VALUES = {("abl", "trigger_probe"): False}
 _LATER_TOP_FIELDS = ("clean_data", "fine_tuning", "fine_pruning", "nad", "mcr")
 # What clients sent for a field the user left alone before they left it to the server (they sent every field,
 # filled with copies of the server's defaults of the time). Frozen: these values name the sessions the sweeps of
-# those clients created, so an unset field counts as this value in a request id, whatever the server's default
-# is now. Not a copy of the server's defaults, which may change: nothing but the ids (and a sweep's axes that
-# neither the grid nor its base sets, below) reads it.
+# those clients created. In a request id an unset field counts as the value the server would train with (its
+# session_defaults), or as this one from a server that does not say; only the fields listed here are filled,
+# those older clients left unset (cl_epsilon, unlearning_learning_rate...) stay unset.
 _SENT_BY_OLDER_CLIENTS = {
     "attack": {"kind": "badnets", "target_label": 0, "poison_rate": 0.1, "patch_size_px": 3, "blend_alpha": 0.2,
                "sig_amplitude": 20.0, "sig_frequency": 6, "wanet_grid_size": 4, "wanet_strength": 0.5,
@@ -105,11 +105,13 @@ _SENT_BY_OLDER_CLIENTS = {
 }
 
 
-def request_id(name: str, config: SessionConfig) -> str:
+def request_id(name: str, config: SessionConfig, defaults: Optional[SessionConfig] = None) -> str:
     """uuid5 of the sweep's name and the cell's whole config: the same name and grid give the same ids, while a
     changed ``base`` gives new ones rather than silently returning sessions trained on the old one. A field left
-    unset counts as what older clients sent for it, so their sweeps keep their ids."""
-    fields = _as_older_clients_sent(dataclasses.asdict(config))
+    unset counts as the server's default (``defaults``, the server's session_defaults; without them, what older
+    clients sent): while that is what older clients sent, their sweeps keep their ids, and once a server default
+    changes, a sweep that leaves the field unset gets new sessions rather than those trained with the old one."""
+    fields = _with_unset_filled(dataclasses.asdict(config), _unset_values(defaults))
     for part, names in _LATER_FIELDS.items():
         for field_name in names:
             older = _OLDER_VALUES.get((part, field_name), _SENT_BY_OLDER_CLIENTS[part].get(field_name))
@@ -122,34 +124,48 @@ def request_id(name: str, config: SessionConfig) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{name}\n{key}"))
 
 
-def _as_older_clients_sent(fields: dict) -> dict:
-    """``fields`` (a SessionConfig as a dict) with each unset field as older clients sent it, and every choice by
-    its canonical name (older clients took no other spelling)."""
+def _unset_values(defaults: Optional[SessionConfig]) -> dict:
+    """For each field of :data:`_SENT_BY_OLDER_CLIENTS`, what an unset one trains with: the server's default
+    where ``defaults`` has it, else what older clients sent."""
+    if defaults is None:
+        return _SENT_BY_OLDER_CLIENTS
+    resolved = dataclasses.asdict(defaults)
+    out = {}
     for key, sent in _SENT_BY_OLDER_CLIENTS.items():
-        if not isinstance(sent, dict):
+        if isinstance(sent, dict):
+            section = resolved.get(key) or {}
+            out[key] = {n: v if section.get(n) is None else section[n] for n, v in sent.items()}
+        else:
+            out[key] = sent if resolved.get(key) is None else resolved[key]
+    return out
+
+
+def _with_unset_filled(fields: dict, values: dict) -> dict:
+    """``fields`` (a SessionConfig as a dict) with each unset field of ``values`` filled from it, and every
+    choice by its canonical name (older clients took no other spelling)."""
+    for key, value in values.items():
+        if not isinstance(value, dict):
             if fields[key] is None:
-                fields[key] = sent
+                fields[key] = value
             continue
         section = fields.get(key)
         if section is None:  # a defence's section not sent: as older clients sent it
             continue
-        for field_name, value in sent.items():
+        for field_name, field_value in value.items():
             if section.get(field_name) is None:
-                section[field_name] = value
+                section[field_name] = field_value
     fields["model"] = canonical("model", fields["model"])
     for part in ("attack", "abl"):
-        for field_name, value in fields[part].items():
-            if isinstance(value, str) and is_choice(f"{part}.{field_name}"):
-                fields[part][field_name] = canonical(f"{part}.{field_name}", value)
+        for field_name, field_value in fields[part].items():
+            if isinstance(field_value, str) and is_choice(f"{part}.{field_name}"):
+                fields[part][field_name] = canonical(f"{part}.{field_name}", field_value)
     return fields
 
 
-def _or_older(value, part: str, field_name: Optional[str] = None):
-    """``value``, or when unset what older clients sent: a sweep's cells are named by their axes before the
-    server resolves anything, and older sweeps keep their ids."""
-    if value is not None:
-        return value
-    return _SENT_BY_OLDER_CLIENTS[part] if field_name is None else _SENT_BY_OLDER_CLIENTS[part][field_name]
+def _server_defaults(client: _Connection, timeout: Optional[float]) -> Optional[SessionConfig]:
+    """The server's session_defaults; None from a server older than them."""
+    response = client._unary(client._sessions.ListDevices, pb.ListDevicesRequest(), timeout)
+    return SessionConfig.from_proto(response.session_defaults) if response.HasField("session_defaults") else None
 
 
 def create(client: _Connection, *, attacks: Optional[Sequence[str]], rates: Optional[Sequence[float]],
@@ -158,19 +174,26 @@ def create(client: _Connection, *, attacks: Optional[Sequence[str]], rates: Opti
     """What :meth:`Client.sweep` does (this module does not import the Client, which imports it)."""
     base = base or SessionConfig()
     name = name or f"sweep-{uuid.uuid4().hex[:12]}"
-    grid = cells(_listed("attacks", attacks, _or_older(base.attack.kind, "attack", "kind")),
-                 _listed("rates", rates, _or_older(base.attack.poison_rate, "attack", "poison_rate")),
-                 _listed("targets", targets, _or_older(base.attack.target_label, "attack", "target_label")),
-                 _listed("seeds", seeds, _or_older(base.seed, "seed")),
+    defaults = _server_defaults(client, timeout)
+    # The axes base leaves unset too take the server's defaults, so that every cell is named before it is created.
+    unset = _unset_values(defaults)
+    grid = cells(_listed("attacks", attacks, _or(base.attack.kind, unset["attack"]["kind"])),
+                 _listed("rates", rates, _or(base.attack.poison_rate, unset["attack"]["poison_rate"])),
+                 _listed("targets", targets, _or(base.attack.target_label, unset["attack"]["target_label"])),
+                 _listed("seeds", seeds, _or(base.seed, unset["seed"])),
                  _listed("defenses", defenses, None))
     # Every config is converted before the first is sent, so a misspelt attack or defense queues nothing.
     requests = []
     for cell in grid:
         config = cell_config(base, name, cell)
         requests.append(pb.CreateSessionRequest(config=config.to_proto(), priority=priority,
-                                                request_id=request_id(name, config)))
+                                                request_id=request_id(name, config, defaults)))
     sessions = [Session(client, client._unary(client._sessions.CreateSession, r, timeout)) for r in requests]
     return Sweep(name, grid, sessions)
+
+
+def _or(value, default):
+    return default if value is None else value
 
 
 def _listed(what: str, values, default) -> list:
