@@ -69,7 +69,9 @@ def _event(sequence, **kind):
 
 
 def test_phaseProgress_offATerminal_writesPlainLinesWithoutCarriageReturns(capsys):
-    session = SimpleNamespace(id="s-1", config=ablserve.SessionConfig(abl=ablserve.AblConfig(epochs=3)))
+    # A session's config as the server echoes it: resolved.
+    config = ablserve.SessionConfig(abl=ablserve.AblConfig(epochs=3, isolation_epochs=1))
+    session = SimpleNamespace(id="s-1", config=config)
     progress = PhaseProgress(session)  # stderr is pytest's capture, not a terminal
     for event in (_event(0, phase=pb.PhaseChange(phase=pb.PHASE_ISOLATION, epoch=0)),
                   _event(1, step=pb.StepMetrics(phase=pb.PHASE_ISOLATION, step=4, batch_loss=0.5)),
