@@ -24,7 +24,7 @@ Start a server first (`bin/ablserve-server` in the repository, or the docker ima
 import ablserve
 
 client = ablserve.Client(os.environ.get("ABLSERVE_ADDRESS", "127.0.0.1:50051"))"""),
-    new_markdown_cell("""Every field of the config has the server's default (see `help(ablserve.AblConfig)`); here: 2000 training
+    new_markdown_cell("""A field of the config left unset takes the server's default (see `help(ablserve.AblConfig)`); here: 2000 training
 images, 500 test images, 3 epochs of which the first isolates. `create_session` returns at once with the session queued."""),
     new_code_cell("""config = ablserve.SessionConfig(
     dataset=ablserve.DatasetConfig("fashion-mnist", train_limit=2000, test_limit=500),

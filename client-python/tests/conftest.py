@@ -39,6 +39,17 @@ def long_config(name: str) -> ablserve.SessionConfig:
     )
 
 
+def assert_echoed(requested, resolved) -> None:
+    """``resolved`` (a config section the server echoed) carries every field ``requested`` set, by its canonical
+    name; the fields left None are the server's to fill, so they are not compared."""
+    import dataclasses
+
+    for f in dataclasses.fields(requested):
+        value = getattr(requested, f.name)
+        if value is not None:
+            assert getattr(resolved, f.name) == value, f.name
+
+
 def _server_jar() -> Path:
     jar = Path(os.environ.get("ABLSERVE_SERVER_JAR", REPO_ROOT / "server" / "target" / "ablserve-server.jar"))
     if not jar.is_file():

@@ -23,6 +23,7 @@ OLDER_ID = "a8641bc9-c821-5dc8-8b59-9753dea935b9"
 
 @pytest.mark.parametrize("field,values,unknown,choices", ENUMS)
 def test_everyValueOfTheApi_isSentAndEchoedByTheServer(client, field, values, unknown, choices):
+    assert getattr(ablserve.AblConfig(), field) is None  # unset: the server's default
     for value in values:
         config = long_config(f"{field} {value}")
         setattr(config.abl, field, value)

@@ -2,14 +2,12 @@
 and the label-consistent attack; sent, resolved, applied, refused."""
 from __future__ import annotations
 
-import dataclasses
-
 import grpc
 import numpy as np
 import pytest
 
 import ablserve
-from conftest import long_config
+from conftest import assert_echoed, long_config
 
 
 def _queued(client, attack: ablserve.AttackConfig) -> ablserve.Session:
@@ -22,7 +20,7 @@ def test_badNetsTopLeft_landsInTheTopLeftCornerOfTheTriggeredTestImages(client):
     attack = ablserve.AttackConfig("badnets", patch_size_px=4, patch_corner="top_left", patch_margin_px=2)
     session = _queued(client, attack)
     try:
-        assert session.config.attack == attack
+        assert_echoed(attack, session.config.attack)
         sample = session.samples("test", indices=[0])[0]
         triggered, clean = sample.image().squeeze(), sample.clean_image().squeeze()
         patch = np.zeros_like(triggered, dtype=bool)
@@ -62,7 +60,7 @@ def test_allToAll_isEchoedAndTriggersEveryTestImage(client):
     attack = ablserve.AttackConfig("trojan", label_mode="all_to_all")
     sessions = [_queued(client, attack), _queued(client, ablserve.AttackConfig("trojan"))]
     try:
-        assert sessions[0].config.attack == attack
+        assert_echoed(attack, sessions[0].config.attack)
         assert sessions[1].config.attack.label_mode == "all_to_one"
         all_to_all, all_to_one = (s.samples("test", max_images=1).total_count for s in sessions)
         assert all_to_all == 200  # long_config's test_limit: every test image, none left out as the target's
@@ -88,7 +86,8 @@ def test_cl_echoesTheGreyBoundAndPatchesTheFourCornersOfTheTestImages(client):
     try:
         resolved = session.config.attack
         assert resolved.cl_epsilon == 16.0  # Fashion-MNIST is grey
-        assert resolved == dataclasses.replace(attack, cl_epsilon=16.0)
+        assert_echoed(attack, resolved)
+        assert resolved.cl_all_corners  # the server's default for CL: the CL paper's four corners
         sample = session.samples("test", indices=[0])[0]
         triggered, clean = sample.image().squeeze(), sample.clean_image().squeeze()
         patch = np.zeros_like(triggered, dtype=bool)

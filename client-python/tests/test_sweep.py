@@ -135,3 +135,45 @@ def test_requestIds_ofConfigsWithoutTheLaterAttackFields_areThoseOlderClientsGav
     assert _sweep.request_id("grid", moved) == "a8641bc9-c821-5dc8-8b59-9753dea935b9"
     # The probe on, now the default, is not what those sweeps trained: new ids.
     assert _sweep.request_id("grid", ablserve.SessionConfig()) != "a8641bc9-c821-5dc8-8b59-9753dea935b9"
+
+
+def _defaults(**abl) -> ablserve.SessionConfig:
+    """Server defaults equal to what older clients sent, but for ``abl``."""
+    sent = _sweep._SENT_BY_OLDER_CLIENTS
+    return ablserve.SessionConfig(
+        dataset=ablserve.DatasetConfig("fashion-mnist"), attack=ablserve.AttackConfig(**sent["attack"]),
+        abl=ablserve.AblConfig(**{**sent["abl"], **abl}), model=sent["model"], seed=sent["seed"], device="cpu",
+        fine_tuning=ablserve.FineTuningConfig(**sent["fine_tuning"]),
+        fine_pruning=ablserve.FinePruningConfig(**sent["fine_pruning"]), nad=ablserve.NadConfig(**sent["nad"]),
+        mcr=ablserve.McrConfig(**sent["mcr"]))
+
+
+def test_requestIds_countAnUnsetFieldAsTheServersDefault():
+    unprobed = ablserve.SessionConfig()
+    unprobed.abl.trigger_probe = False
+    older = "a8641bc9-c821-5dc8-8b59-9753dea935b9"
+    # While the server's defaults are what older clients sent, their ids stay.
+    assert _sweep.request_id("grid", unprobed, _defaults()) == older
+    # A server whose default moved trains something else for an unset field: new ids, not the old sessions...
+    assert _sweep.request_id("grid", unprobed, _defaults(suspect_treatment="pseudo_label")) != older
+    assert _sweep.request_id("grid", unprobed, _defaults(epochs=20)) != older
+    # ...while the value set explicitly is the same request as before, whatever the server's default.
+    unprobed.abl.suspect_treatment = "DROP"
+    assert _sweep.request_id("grid", unprobed, _defaults(suspect_treatment="pseudo_label")) == older
+
+
+def test_sweep_namesTheAxesBaseLeavesUnset_byTheServersDefaults(client):
+    defaults = client.session_defaults()
+    base = ablserve.SessionConfig(dataset=TINY.dataset, abl=TINY.abl)
+    sweep = client.sweep(defenses=["none"], base=base, priority=-100, name="pytest-sweep-unset-axes")
+    try:
+        cell = sweep.cells[0]
+        assert (cell.attack, cell.poison_rate, cell.target_label, cell.seed) == (
+            defaults.attack.kind, defaults.attack.poison_rate, defaults.attack.target_label, defaults.seed)
+        config = sweep.sessions[0].config
+        assert (config.attack.kind, config.attack.poison_rate, config.seed) == (cell.attack, cell.poison_rate,
+                                                                                cell.seed)
+        assert config.display_name.startswith(f"pytest-sweep-unset-axes: {cell.attack} ")
+    finally:
+        for session in sweep.sessions:
+            session.cancel()

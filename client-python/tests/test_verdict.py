@@ -47,7 +47,9 @@ def _event(sequence, **kind):
 
 def test_phaseProgress_trainsPlainlyAfterAnUnconfirmedCheck(capsys):
     # An early turn at epoch 2 of 10 (isolate_early) with no backdoor: isolation -> isolated -> training.
-    session = SimpleNamespace(id="s-1", config=ablserve.SessionConfig(abl=ablserve.AblConfig(epochs=10)))
+    # A session's config as the server echoes it: resolved.
+    config = ablserve.SessionConfig(abl=ablserve.AblConfig(epochs=10, isolation_epochs=5))
+    session = SimpleNamespace(id="s-1", config=config)
     epochs = [_event(10 + e, epoch=pb.EpochSummary(phase=pb.PHASE_TRAINING, epoch=e, clean_accuracy=0.9,
                                                    class_accuracy=[0.9] * 10)) for e in range(2, 10)]
     script = [

@@ -54,7 +54,8 @@ class Client:
                        timeout: Optional[float] = None) -> Session:
         """Queues a training session and returns it at once (state "queued"), its config resolved by the server.
 
-        Every field of ``config`` (default: ``SessionConfig()``) is sent; an invalid one raises AblError
+        The fields of ``config`` (default: ``SessionConfig()``) that are set are sent, the others left to the
+        server's defaults (``session.config`` says which values it used); an invalid one raises AblError
         INVALID_ARGUMENT naming the field and its allowed range. ``priority`` (-100 to 100) orders the queue:
         the highest trains next; within a priority users take turns, each user's sessions first come first
         served; a running session is never preempted. A full queue, or a user who already has the server's ``--max-queued-per-user`` sessions
@@ -69,8 +70,9 @@ class Client:
               name: Optional[str] = None, timeout: Optional[float] = None) -> Sweep:
         """Queues one session per cell of the grid ``attacks`` x ``rates`` x ``targets`` x ``seeds`` x
         ``defenses`` (attack kinds, poison rates, target labels, seeds, "none"/"abl"), each ``base`` (default
-        ``SessionConfig()``) with the cell's values; a dimension left None takes ``base``'s value, and attack
-        "none" gets one cell whatever the rates. Returns a :class:`Sweep`.
+        ``SessionConfig()``) with the cell's values; a dimension left None takes ``base``'s value (where ``base``
+        leaves it unset too, the server's default, from :meth:`session_defaults`, so every cell is named before
+        it is created), and attack "none" gets one cell whatever the rates. Returns a :class:`Sweep`.
 
         Each cell is created with a request_id derived from ``name`` and its config, so calling this again with
         the same name, grid and base (from any client, after a kernel restart) returns the same sessions, in
@@ -161,6 +163,15 @@ class Client:
     def delete_dataset(self, dataset_id: str, *, timeout: Optional[float] = None) -> None:
         """Removes an uploaded dataset (FAILED_PRECONDITION while a queued or running session uses it)."""
         self._unary(self._datasets.DeleteDataset, datasets_pb.DeleteDatasetRequest(dataset_id=dataset_id), timeout)
+
+    def session_defaults(self, *, timeout: Optional[float] = None) -> Optional[SessionConfig]:
+        """The server's defaults as a :class:`SessionConfig`: what it fills each field a config leaves None with
+        (its default dataset and device included), the baseline defences' sections all set; for values that
+        depend on other fields, those of the defaults (``attack.cl_epsilon``, which depends on the dataset's
+        images, stays None). To show or tabulate the defaults before creating a session; a created session's
+        ``config`` says what it used. None from a server older than the field."""
+        response = self._unary(self._sessions.ListDevices, pb.ListDevicesRequest(), timeout)
+        return SessionConfig.from_proto(response.session_defaults) if response.HasField("session_defaults") else None
 
     def load(self, *, timeout: Optional[float] = None) -> Tuple[int, int]:
         """``(queued, running)``: how many sessions wait for this server's trainer and how many train.

@@ -13,7 +13,8 @@ T = TypeVar("T")
 
 
 def with_field_docs(cls: T) -> T:
-    """Appends "Attributes:", one entry per documented field (type, default, doc), to ``cls.__doc__``. Leaves
+    """Appends "Attributes:", one entry per documented field (type, default or "optional" for a field whose None
+    leaves it to the server, doc), to ``cls.__doc__``. Leaves
     the class as it is when its source cannot be read (a frozen application)."""
     docs = _field_docs(cls)
     if not docs:
@@ -23,7 +24,11 @@ def with_field_docs(cls: T) -> T:
         if f.name not in docs:
             continue
         kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
-        default = "" if f.default is dataclasses.MISSING else f", default {f.default!r}"
+        if f.default is None and kind.startswith("Optional[") and kind.endswith("]"):
+            # None is not sent: the server's default applies.
+            kind, default = kind[len("Optional["):-1], ", optional"
+        else:
+            default = "" if f.default is dataclasses.MISSING else f", default {f.default!r}"
         first, *rest = docs[f.name].splitlines()
         lines.append(f"    {f.name} ({kind}{default}): {first}")
         lines.extend(f"        {line}" if line else "" for line in rest)

@@ -13,7 +13,7 @@ from google.protobuf import json_format
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._config import ATTACKS, AttackConfig, DatasetConfig, attack_to_proto
+from ._config import AttackConfig, DatasetConfig, attack_to_proto, canonical
 from ._display import bars_wanted, html_table
 from ._docs import with_field_docs
 from . import _plot
@@ -72,10 +72,8 @@ def evaluate_request(session_id: str, dataset: Union[None, str, DatasetConfig],
     elif dataset is not None:
         raise TypeError(f"dataset must be None, a name or a DatasetConfig, got {type(dataset).__name__}")
     if isinstance(attack, str):
-        if attack not in ATTACKS:
-            raise AblError(grpc.StatusCode.INVALID_ARGUMENT,
-                           f"attack must be one of {', '.join(repr(a) for a in ATTACKS)}, got {attack!r}")
-        if attack == trained_with.kind:
+        attack = canonical("attack.kind", attack)
+        if attack == (trained_with.kind and canonical("attack.kind", trained_with.kind)):
             request.attack.CopyFrom(attack_to_proto(trained_with))
         elif attack != "none":
             raise ValueError(

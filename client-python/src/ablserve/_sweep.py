@@ -17,7 +17,7 @@ import grpc
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._config import SessionConfig
+from ._config import SessionConfig, canonical, is_choice
 from ._display import bars_wanted
 from ._errors import AblError
 from ._events import EpochSummary
@@ -42,8 +42,11 @@ class SweepCell:
 
 def cells(attacks: Sequence[str], rates: Sequence[float], targets: Sequence[int], seeds: Sequence[int],
           defenses: Sequence[str]) -> List[SweepCell]:
-    """The cartesian product in row order (attack, rate, target, seed, defense), without repeats."""
+    """The cartesian product in row order (attack, rate, target, seed, defense), without repeats; attacks and
+    defenses by their canonical names ("BadNets" is "badnets"; AblError INVALID_ARGUMENT for an unknown one)."""
     out: Dict[SweepCell, None] = {}
+    attacks = [canonical("attack.kind", a) for a in attacks]
+    defenses = [canonical("abl.defense", d) for d in defenses]
     for attack, rate, target, seed, defense in itertools.product(attacks, rates, targets, seeds, defenses):
         out[SweepCell(attack, 0.0 if attack == "none" else float(rate), int(target), int(seed), defense)] = None
     return list(out)
@@ -63,8 +66,8 @@ def cell_config(base: SessionConfig, name: str, cell: SweepCell) -> SessionConfi
     return config
 
 
-# Config fields added after sweeps shipped: left out of the key while at their defaults, so that a sweep an older
-# client started is picked up by a newer one instead of being queued again.
+# Config fields added after sweeps shipped: left out of the key while at what older clients sent, so that a sweep
+# an older client started is picked up by a newer one instead of being queued again.
 _LATER_FIELDS = {"attack": ("patch_corner", "patch_margin_px", "blend_pattern", "blend_seed", "label_mode",
                             "cl_epsilon", "cl_step_size", "cl_steps", "cl_surrogate_epochs", "cl_all_corners",
                             "dynamic_generator_epochs", "dynamic_mask_epochs", "dynamic_cross_ratio",
@@ -76,16 +79,44 @@ _LATER_FIELDS = {"attack": ("patch_corner", "patch_margin_px", "blend_pattern", 
 _OLDER_VALUES = {("abl", "trigger_probe"): False, ("abl", "suspect_treatment"): "drop"}
 # SessionConfig's own later fields (the baseline defences' settings): unset (None) is what older clients sent.
 _LATER_TOP_FIELDS = ("clean_data", "fine_tuning", "fine_pruning", "nad", "mcr")
+# What clients sent for a field the user left alone before they left it to the server (they sent every field,
+# filled with copies of the server's defaults of the time). Frozen: these values name the sessions the sweeps of
+# those clients created. In a request id an unset field counts as the value the server would train with (its
+# session_defaults), or as this one from a server that does not say; only the fields listed here are filled,
+# those older clients left unset (cl_epsilon, unlearning_learning_rate...) stay unset.
+_SENT_BY_OLDER_CLIENTS = {
+    "attack": {"kind": "badnets", "target_label": 0, "poison_rate": 0.1, "patch_size_px": 3, "blend_alpha": 0.2,
+               "sig_amplitude": 20.0, "sig_frequency": 6, "wanet_grid_size": 4, "wanet_strength": 0.5,
+               "wanet_cross_ratio": 2.0, "patch_corner": "bottom_right", "patch_margin_px": 1,
+               "blend_pattern": "noise", "blend_seed": 1112294734, "label_mode": "all_to_one", "cl_step_size": 1.5,
+               "cl_steps": 100, "cl_surrogate_epochs": 2, "cl_all_corners": True, "dynamic_generator_epochs": 2,
+               "dynamic_mask_epochs": 1, "dynamic_cross_ratio": 1.0, "dynamic_mask_density": 0.032},
+    "abl": {"epochs": 10, "isolation_epochs": 5, "isolation_ratio": 0.01, "isolation_loss": "lga", "lga_gamma": 0.5,
+            "flooding_level": 0.5, "loss_reduction": "batch_mean", "learning_rate": 0.01, "unlearning_weight": 1.0,
+            "batch_size": 128, "momentum": 0.9, "weight_decay": 0.0001, "step_report_interval": 10,
+            "defense": "abl", "unlearning_mode": "gga", "ascent_epochs": 1, "ranking": "per_class",
+            "suspect_filtering": False, "augmentation": True, "isolation_expansion": True, "isolate_early": True,
+            "final_decay_epochs": 2, "trigger_probe": True, "isolation_signal": "loss", "suspect_treatment": "drop"},
+    "model": "small_cnn",
+    "seed": 0,
+    "fine_tuning": {"epochs": 10},
+    "fine_pruning": {"max_accuracy_drop": 0.04, "max_prune_ratio": 0.9},
+    "nad": {"teacher_epochs": 5, "beta": 10.0},
+    "mcr": {"curve_epochs": 10, "t": 0.4},
+}
 
 
-def request_id(name: str, config: SessionConfig) -> str:
+def request_id(name: str, config: SessionConfig, defaults: Optional[SessionConfig] = None) -> str:
     """uuid5 of the sweep's name and the cell's whole config: the same name and grid give the same ids, while a
-    changed ``base`` gives new ones rather than silently returning sessions trained on the old one."""
-    fields = dataclasses.asdict(config)
+    changed ``base`` gives new ones rather than silently returning sessions trained on the old one. A field left
+    unset counts as the server's default (``defaults``, the server's session_defaults; without them, what older
+    clients sent): while that is what older clients sent, their sweeps keep their ids, and once a server default
+    changes, a sweep that leaves the field unset gets new sessions rather than those trained with the old one."""
+    fields = _with_unset_filled(dataclasses.asdict(config), _unset_values(defaults))
     for part, names in _LATER_FIELDS.items():
-        defaults = type(getattr(config, part))()
         for field_name in names:
-            if fields[part][field_name] == _OLDER_VALUES.get((part, field_name), getattr(defaults, field_name)):
+            older = _OLDER_VALUES.get((part, field_name), _SENT_BY_OLDER_CLIENTS[part].get(field_name))
+            if fields[part][field_name] == older:
                 del fields[part][field_name]
     for field_name in _LATER_TOP_FIELDS:
         if fields.get(field_name, 0) is None:
@@ -94,23 +125,76 @@ def request_id(name: str, config: SessionConfig) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{name}\n{key}"))
 
 
+def _unset_values(defaults: Optional[SessionConfig]) -> dict:
+    """For each field of :data:`_SENT_BY_OLDER_CLIENTS`, what an unset one trains with: the server's default
+    where ``defaults`` has it, else what older clients sent."""
+    if defaults is None:
+        return _SENT_BY_OLDER_CLIENTS
+    resolved = dataclasses.asdict(defaults)
+    out = {}
+    for key, sent in _SENT_BY_OLDER_CLIENTS.items():
+        if isinstance(sent, dict):
+            section = resolved.get(key) or {}
+            out[key] = {n: v if section.get(n) is None else section[n] for n, v in sent.items()}
+        else:
+            out[key] = sent if resolved.get(key) is None else resolved[key]
+    return out
+
+
+def _with_unset_filled(fields: dict, values: dict) -> dict:
+    """``fields`` (a SessionConfig as a dict) with each unset field of ``values`` filled from it, and every
+    choice by its canonical name (older clients took no other spelling)."""
+    for key, value in values.items():
+        if not isinstance(value, dict):
+            if fields[key] is None:
+                fields[key] = value
+            continue
+        section = fields.get(key)
+        if section is None:  # a defence's section not sent: as older clients sent it
+            continue
+        for field_name, field_value in value.items():
+            if section.get(field_name) is None:
+                section[field_name] = field_value
+    fields["model"] = canonical("model", fields["model"])
+    for part in ("attack", "abl"):
+        for field_name, field_value in fields[part].items():
+            if isinstance(field_value, str) and is_choice(f"{part}.{field_name}"):
+                fields[part][field_name] = canonical(f"{part}.{field_name}", field_value)
+    return fields
+
+
+def _server_defaults(client: _Connection, timeout: Optional[float]) -> Optional[SessionConfig]:
+    """The server's session_defaults; None from a server older than them."""
+    response = client._unary(client._sessions.ListDevices, pb.ListDevicesRequest(), timeout)
+    return SessionConfig.from_proto(response.session_defaults) if response.HasField("session_defaults") else None
+
+
 def create(client: _Connection, *, attacks: Optional[Sequence[str]], rates: Optional[Sequence[float]],
            seeds: Optional[Sequence[int]], defenses: Sequence[str], targets: Optional[Sequence[int]],
            base: Optional[SessionConfig], priority: int, name: Optional[str], timeout: Optional[float]) -> Sweep:
     """What :meth:`Client.sweep` does (this module does not import the Client, which imports it)."""
     base = base or SessionConfig()
     name = name or f"sweep-{uuid.uuid4().hex[:12]}"
-    grid = cells(_listed("attacks", attacks, base.attack.kind), _listed("rates", rates, base.attack.poison_rate),
-                 _listed("targets", targets, base.attack.target_label), _listed("seeds", seeds, base.seed),
+    defaults = _server_defaults(client, timeout)
+    # The axes base leaves unset too take the server's defaults, so that every cell is named before it is created.
+    unset = _unset_values(defaults)
+    grid = cells(_listed("attacks", attacks, _or(base.attack.kind, unset["attack"]["kind"])),
+                 _listed("rates", rates, _or(base.attack.poison_rate, unset["attack"]["poison_rate"])),
+                 _listed("targets", targets, _or(base.attack.target_label, unset["attack"]["target_label"])),
+                 _listed("seeds", seeds, _or(base.seed, unset["seed"])),
                  _listed("defenses", defenses, None))
     # Every config is converted before the first is sent, so a misspelt attack or defense queues nothing.
     requests = []
     for cell in grid:
         config = cell_config(base, name, cell)
         requests.append(pb.CreateSessionRequest(config=config.to_proto(), priority=priority,
-                                                request_id=request_id(name, config)))
+                                                request_id=request_id(name, config, defaults)))
     sessions = [Session(client, client._unary(client._sessions.CreateSession, r, timeout)) for r in requests]
     return Sweep(name, grid, sessions)
+
+
+def _or(value, default):
+    return default if value is None else value
 
 
 def _listed(what: str, values, default) -> list:

@@ -718,12 +718,14 @@ class ListDevicesRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ListDevicesResponse(_message.Message):
-    __slots__ = ("slots", "isolation")
+    __slots__ = ("slots", "isolation", "session_defaults")
     SLOTS_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_FIELD_NUMBER: _ClassVar[int]
+    SESSION_DEFAULTS_FIELD_NUMBER: _ClassVar[int]
     slots: _containers.RepeatedCompositeFieldContainer[DeviceSlot]
     isolation: str
-    def __init__(self, slots: _Optional[_Iterable[_Union[DeviceSlot, _Mapping]]] = ..., isolation: _Optional[str] = ...) -> None: ...
+    session_defaults: SessionConfig
+    def __init__(self, slots: _Optional[_Iterable[_Union[DeviceSlot, _Mapping]]] = ..., isolation: _Optional[str] = ..., session_defaults: _Optional[_Union[SessionConfig, _Mapping]] = ...) -> None: ...
 
 class DeviceSlot(_message.Message):
     __slots__ = ("name", "device", "threads", "busy", "session_id", "worker_pid")

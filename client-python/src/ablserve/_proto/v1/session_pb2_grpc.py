@@ -162,7 +162,7 @@ class SessionServiceServicer(object):
     def ListDevices(self, request, context):
         """Unary. The server's device slots (--slots): each slot trains one session at a time, in a worker
         process of its own with --isolation=process. A busy slot names its session for its owner and admins;
-        other callers see only that it is busy.
+        other callers see only that it is busy. The response also carries the server's session defaults.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -22,8 +22,12 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * A case-insensitive choice among kebab-case names for an API enum, with the allowed names in the
- * error; one subclass per option, which picocli makes through its no-argument constructor.
+ * A choice among the values of an API enum, named by what follows the enum's prefix in lower case with
+ * hyphens ({@code ISOLATION_SIGNAL_LOSS_DROP} is {@code loss-drop}) and read from the enum itself, so a
+ * value the proto gains needs no edit here. Any case, with {@code -} or {@code _}, is accepted ({@code
+ * small-cnn}, {@code small_cnn}, {@code SMALL-CNN}, {@code BadNets}), as the Python client accepts them; the
+ * error lists the allowed names. One subclass per option, which picocli makes through its no-argument
+ * constructor.
  */
 abstract class ChoiceConverter<E> implements ITypeConverter<E> {
   private final Map<String, E> choices;
@@ -34,92 +38,12 @@ abstract class ChoiceConverter<E> implements ITypeConverter<E> {
 
   @Override
   public final E convert(String value) {
-    E choice = choices.get(value.toLowerCase(Locale.ROOT));
+    E choice = choices.get(value.strip().toLowerCase(Locale.ROOT).replace('_', '-'));
     if (choice == null) {
       throw new TypeConversionException(
           "expected one of " + new TreeMap<>(choices).keySet() + " but was '" + value + "'");
     }
     return choice;
-  }
-
-  static final class AttackChoice extends ChoiceConverter<AttackKind> {
-    AttackChoice() {
-      super(Map.of(
-          "none", AttackKind.ATTACK_KIND_NONE,
-          "badnets", AttackKind.ATTACK_KIND_BADNETS,
-          "blend", AttackKind.ATTACK_KIND_BLEND,
-          "trojan", AttackKind.ATTACK_KIND_TROJAN,
-          "sig", AttackKind.ATTACK_KIND_SIG,
-          "wanet", AttackKind.ATTACK_KIND_WANET,
-          "cl", AttackKind.ATTACK_KIND_CL,
-          "dynamic", AttackKind.ATTACK_KIND_DYNAMIC));
-    }
-  }
-
-  static final class LabelModeChoice extends ChoiceConverter<LabelMode> {
-    LabelModeChoice() {
-      super(Map.of(
-          "all-to-one", LabelMode.LABEL_MODE_ALL_TO_ONE,
-          "all-to-all", LabelMode.LABEL_MODE_ALL_TO_ALL));
-    }
-  }
-
-  static final class ModelChoice extends ChoiceConverter<ModelArch> {
-    ModelChoice() {
-      super(Map.of(
-          "small-cnn", ModelArch.MODEL_ARCH_SMALL_CNN,
-          "wrn-16-1", ModelArch.MODEL_ARCH_WRN_16_1,
-          "resnet-18", ModelArch.MODEL_ARCH_RESNET_18,
-          "resnet-34", ModelArch.MODEL_ARCH_RESNET_34));
-    }
-  }
-
-  static final class DefenseChoice extends ChoiceConverter<Defense> {
-    DefenseChoice() {
-      super(Map.of(
-          "abl", Defense.DEFENSE_ABL,
-          "none", Defense.DEFENSE_NONE,
-          "ft", Defense.DEFENSE_FT,
-          "fp", Defense.DEFENSE_FP,
-          "nad", Defense.DEFENSE_NAD,
-          "mcr", Defense.DEFENSE_MCR));
-    }
-  }
-
-  static final class LossChoice extends ChoiceConverter<IsolationLoss> {
-    LossChoice() {
-      super(Map.of(
-          "lga", IsolationLoss.ISOLATION_LOSS_LGA,
-          "flooding", IsolationLoss.ISOLATION_LOSS_FLOODING));
-    }
-  }
-
-  static final class ReductionChoice extends ChoiceConverter<LossReduction> {
-    ReductionChoice() {
-      super(Map.of(
-          "per-sample", LossReduction.LOSS_REDUCTION_PER_SAMPLE,
-          "batch-mean", LossReduction.LOSS_REDUCTION_BATCH_MEAN));
-    }
-  }
-
-  static final class RankingChoice extends ChoiceConverter<Ranking> {
-    RankingChoice() {
-      super(Map.of("global", Ranking.RANKING_GLOBAL, "per-class", Ranking.RANKING_PER_CLASS));
-    }
-  }
-
-  /** Every signal the API's {@code IsolationSignal} enum has, read from it rather than listed here. */
-  static final class IsolationSignalChoice extends ChoiceConverter<IsolationSignal> {
-    IsolationSignalChoice() {
-      super(named(IsolationSignal.values(), "ISOLATION_SIGNAL_"));
-    }
-  }
-
-  /** Every treatment the API's {@code SuspectTreatment} enum has, read from it. */
-  static final class SuspectTreatmentChoice extends ChoiceConverter<SuspectTreatment> {
-    SuspectTreatmentChoice() {
-      super(named(SuspectTreatment.values(), "SUSPECT_TREATMENT_"));
-    }
   }
 
   /**
@@ -133,32 +57,82 @@ abstract class ChoiceConverter<E> implements ITypeConverter<E> {
             v -> v.name().substring(prefix.length()).toLowerCase(Locale.ROOT).replace('_', '-'), v -> v));
   }
 
+  static final class AttackChoice extends ChoiceConverter<AttackKind> {
+    AttackChoice() {
+      super(named(AttackKind.values(), "ATTACK_KIND_"));
+    }
+  }
+
+  static final class LabelModeChoice extends ChoiceConverter<LabelMode> {
+    LabelModeChoice() {
+      super(named(LabelMode.values(), "LABEL_MODE_"));
+    }
+  }
+
+  static final class ModelChoice extends ChoiceConverter<ModelArch> {
+    ModelChoice() {
+      super(named(ModelArch.values(), "MODEL_ARCH_"));
+    }
+  }
+
+  static final class DefenseChoice extends ChoiceConverter<Defense> {
+    DefenseChoice() {
+      super(named(Defense.values(), "DEFENSE_"));
+    }
+  }
+
+  static final class LossChoice extends ChoiceConverter<IsolationLoss> {
+    LossChoice() {
+      super(named(IsolationLoss.values(), "ISOLATION_LOSS_"));
+    }
+  }
+
+  static final class ReductionChoice extends ChoiceConverter<LossReduction> {
+    ReductionChoice() {
+      super(named(LossReduction.values(), "LOSS_REDUCTION_"));
+    }
+  }
+
+  static final class RankingChoice extends ChoiceConverter<Ranking> {
+    RankingChoice() {
+      super(named(Ranking.values(), "RANKING_"));
+    }
+  }
+
+  static final class IsolationSignalChoice extends ChoiceConverter<IsolationSignal> {
+    IsolationSignalChoice() {
+      super(named(IsolationSignal.values(), "ISOLATION_SIGNAL_"));
+    }
+  }
+
+  static final class SuspectTreatmentChoice extends ChoiceConverter<SuspectTreatment> {
+    SuspectTreatmentChoice() {
+      super(named(SuspectTreatment.values(), "SUSPECT_TREATMENT_"));
+    }
+  }
+
   static final class UnlearningModeChoice extends ChoiceConverter<UnlearningMode> {
     UnlearningModeChoice() {
-      super(Map.of(
-          "gga", UnlearningMode.UNLEARNING_MODE_GGA,
-          "finetune-then-ascent", UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT));
+      super(named(UnlearningMode.values(), "UNLEARNING_MODE_"));
     }
   }
 
   static final class PatchCornerChoice extends ChoiceConverter<PatchCorner> {
     PatchCornerChoice() {
-      super(Map.of(
-          "bottom-right", PatchCorner.PATCH_CORNER_BOTTOM_RIGHT,
-          "bottom-left", PatchCorner.PATCH_CORNER_BOTTOM_LEFT,
-          "top-left", PatchCorner.PATCH_CORNER_TOP_LEFT,
-          "top-right", PatchCorner.PATCH_CORNER_TOP_RIGHT));
+      super(named(PatchCorner.values(), "PATCH_CORNER_"));
     }
   }
 
   static final class BlendPatternChoice extends ChoiceConverter<BlendPattern> {
     BlendPatternChoice() {
-      super(Map.of(
-          "noise", BlendPattern.BLEND_PATTERN_NOISE,
-          "checkerboard", BlendPattern.BLEND_PATTERN_CHECKERBOARD));
+      super(named(BlendPattern.values(), "BLEND_PATTERN_"));
     }
   }
 
+  /**
+   * Not a session setting: the export's file format, named for the file ({@code djl} for DJL's
+   * parameters), as the Python client's {@code format=} names it.
+   */
   static final class ModelFormatChoice extends ChoiceConverter<ModelFormat> {
     ModelFormatChoice() {
       super(Map.of(

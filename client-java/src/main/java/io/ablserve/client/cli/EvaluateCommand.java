@@ -37,7 +37,7 @@ final class EvaluateCommand extends ClientCommand {
           + " needs --target and takes the server's default trigger.")
   AttackKind attack;
 
-  @Option(names = "--target", paramLabel = "CLASS",
+  @Option(names = {"--target", "--target-label"}, paramLabel = "CLASS",
       description = "The attack's target class (default: the session's, for its own attack kind).")
   Integer targetLabel;
 

@@ -24,10 +24,13 @@ import picocli.CommandLine.Option;
  * The {@code run} options that make a {@link SessionConfig}. An option not given stays unset in the
  * request (boxed fields, null = unset), so the server applies and echoes its own default, as the Python
  * client does. On/off settings are negatable flags held in a
- * {@link Boolean} for the same reason: neither flag given leaves the field unset.
+ * {@link Boolean} for the same reason: neither flag given leaves the field unset. Every option is also
+ * named for its proto field, as the Python client names it ({@code --learning-rate} beside {@code --lr},
+ * {@code --target-label} beside {@code --target}; a baseline defence's section as a prefix, {@code
+ * --fine-tuning-epochs}); choices are the API enums' names (see {@link ChoiceConverter}).
  */
 final class SessionConfigOptions {
-  @Option(names = "--name", paramLabel = "NAME",
+  @Option(names = {"--name", "--display-name"}, paramLabel = "NAME",
       description = "Display name shown in listings"
           + " (default: none).")
   String name;
@@ -46,12 +49,12 @@ final class SessionConfigOptions {
           + " (default: 0, all).")
   Integer testLimit;
 
-  @Option(names = "--attack", paramLabel = "KIND", converter = ChoiceConverter.AttackChoice.class,
+  @Option(names = {"--attack", "--attack-kind"}, paramLabel = "KIND", converter = ChoiceConverter.AttackChoice.class,
       description = "Poisoning of the training set: none, badnets, blend, trojan, sig, wanet, cl or dynamic"
           + " (server default: badnets).")
   AttackKind attack;
 
-  @Option(names = "--target", paramLabel = "CLASS",
+  @Option(names = {"--target", "--target-label"}, paramLabel = "CLASS",
       description = "The attack's target class"
           + " (server default: 0).")
   Integer targetLabel;
@@ -67,7 +70,7 @@ final class SessionConfigOptions {
           + " (server default: 0.1).")
   Double poisonRate;
 
-  @Option(names = "--patch-size", paramLabel = "PX",
+  @Option(names = {"--patch-size", "--patch-size-px"}, paramLabel = "PX",
       description = "BadNets patch side in pixels"
           + " (server default: 3).")
   Integer patchSizePx;
@@ -78,7 +81,7 @@ final class SessionConfigOptions {
           + " (server default: bottom-right).")
   PatchCorner patchCorner;
 
-  @Option(names = "--patch-margin", paramLabel = "PX",
+  @Option(names = {"--patch-margin", "--patch-margin-px"}, paramLabel = "PX",
       description = "BadNets: pixels between the patch and its corner's two edges, >= 0"
           + " (server default: 1).")
   Integer patchMarginPx;
@@ -187,12 +190,12 @@ final class SessionConfigOptions {
 
   /** The clean subset's size: a count or a fraction, not both. */
   static final class CleanDataSize {
-    @Option(names = "--clean-count", paramLabel = "N",
+    @Option(names = {"--clean-count", "--clean-data-count"}, paramLabel = "N",
         description = "ft/fp/nad/mcr: images in the trusted clean subset, drawn from the training images the attack"
             + " left untouched (server default: 5% of the training set).")
     Integer count;
 
-    @Option(names = "--clean-fraction", paramLabel = "FRACTION",
+    @Option(names = {"--clean-fraction", "--clean-data-fraction"}, paramLabel = "FRACTION",
         description = "ft/fp/nad/mcr: the clean subset as a share of the training set, in (0, 1]"
             + " (server default: 0.05).")
     Double fraction;
@@ -201,23 +204,23 @@ final class SessionConfigOptions {
   @ArgGroup(exclusive = true, multiplicity = "0..1")
   CleanDataSize cleanDataSize;
 
-  @Option(names = "--finetune-epochs", paramLabel = "N",
+  @Option(names = {"--finetune-epochs", "--fine-tuning-epochs"}, paramLabel = "N",
       description = "ft/fp/nad/mcr: epochs of fine-tuning on the clean subset after --epochs (nad: the"
           + " distilled model's, after the teacher's; mcr: each endpoint's), in [1, 1000]"
           + " (server default: 10).")
   Integer finetuneEpochs;
 
-  @Option(names = "--finetune-lr", paramLabel = "LR",
+  @Option(names = {"--finetune-lr", "--fine-tuning-learning-rate"}, paramLabel = "LR",
       description = "ft/fp/nad/mcr: the constant fine-tuning learning rate, in (0, 10]"
           + " (server default: a tenth of --lr).")
   Double finetuneLearningRate;
 
-  @Option(names = "--prune-max-accuracy-drop", paramLabel = "DROP",
+  @Option(names = {"--prune-max-accuracy-drop", "--max-accuracy-drop"}, paramLabel = "DROP",
       description = "fp: stop pruning before the clean subset's accuracy falls more than this, in [0, 1]"
           + " (server default: 0.04).")
   Double pruneMaxAccuracyDrop;
 
-  @Option(names = "--prune-max-ratio", paramLabel = "RATIO",
+  @Option(names = {"--prune-max-ratio", "--max-prune-ratio"}, paramLabel = "RATIO",
       description = "fp: the most of the last conv stage's channels pruned, in [0, 1)"
           + " (server default: 0.9).")
   Double pruneMaxRatio;
@@ -257,7 +260,7 @@ final class SessionConfigOptions {
           + " (server default: 0.01).")
   Double isolationRatio;
 
-  @Option(names = "--loss", paramLabel = "lga|flooding",
+  @Option(names = {"--loss", "--isolation-loss"}, paramLabel = "lga|flooding",
       converter = ChoiceConverter.LossChoice.class,
       description = "Isolation loss"
           + " (server default: lga).")
@@ -269,7 +272,7 @@ final class SessionConfigOptions {
           + " (server default: batch-mean).")
   LossReduction lossReduction;
 
-  @Option(names = "--gamma", paramLabel = "GAMMA",
+  @Option(names = {"--gamma", "--lga-gamma"}, paramLabel = "GAMMA",
       description = "LGA threshold, > 0"
           + " (server default: 0.5).")
   Double lgaGamma;
@@ -300,7 +303,7 @@ final class SessionConfigOptions {
           + " (server default: pseudo-label).")
   SuspectTreatment suspectTreatment;
 
-  @Option(names = "--lr", paramLabel = "LR",
+  @Option(names = {"--lr", "--learning-rate"}, paramLabel = "LR",
       description = "SGD learning rate, > 0"
           + " (server default: 0.01).")
   Double learningRate;
@@ -322,7 +325,7 @@ final class SessionConfigOptions {
           + " (server default: gga).")
   UnlearningMode unlearningMode;
 
-  @Option(names = "--unlearning-lr", paramLabel = "LR",
+  @Option(names = {"--unlearning-lr", "--unlearning-learning-rate"}, paramLabel = "LR",
       description = "Learning rate of GGA unlearning or of the ascent epochs, > 0"
           + " (server default: --lr for gga,"
           + " 0.0005 for finetune-then-ascent).")

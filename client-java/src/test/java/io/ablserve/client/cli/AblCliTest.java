@@ -780,6 +780,68 @@ class AblCliTest {
   }
 
   @Test
+  void run_takesTheProtoFieldNames_asTheOptionsOwnNamesDo() {
+    assertThat(execute("run", "--no-progress", "--display-name", "aliases", "--attack-kind", "blend",
+        "--target-label", "3", "--patch-size-px", "4", "--patch-margin-px", "2", "--learning-rate", "0.05",
+        "--isolation-loss", "flooding", "--lga-gamma", "0.4", "--unlearning-learning-rate", "0.001",
+        "--defense", "fp", "--clean-data-count", "100", "--fine-tuning-epochs", "3",
+        "--fine-tuning-learning-rate", "0.002", "--max-accuracy-drop", "0.02", "--max-prune-ratio", "0.5"))
+        .isZero();
+    assertThat(execute("run", "--no-progress", "--name", "aliases", "--attack", "blend", "--target", "3",
+        "--patch-size", "4", "--patch-margin", "2", "--lr", "0.05", "--loss", "flooding", "--gamma", "0.4",
+        "--unlearning-lr", "0.001", "--defense", "fp", "--clean-count", "100", "--finetune-epochs", "3",
+        "--finetune-lr", "0.002", "--prune-max-accuracy-drop", "0.02", "--prune-max-ratio", "0.5"))
+        .isZero();
+
+    List<SessionConfig> sent = server.service.creates.stream().map(r -> r.getConfig()).toList();
+    assertThat(sent.get(0)).isEqualTo(sent.get(1));
+    SessionConfig config = sent.get(0);
+    assertThat(config.getDisplayName()).isEqualTo("aliases");
+    assertThat(config.getAttack()).isEqualTo(AttackSpec.newBuilder().setKind(AttackKind.ATTACK_KIND_BLEND)
+        .setTargetLabel(3).setPatchSizePx(4).setPatchMarginPx(2).build());
+    assertThat(config.getAbl()).isEqualTo(AblConfig.newBuilder().setLearningRate(0.05)
+        .setIsolationLoss(IsolationLoss.ISOLATION_LOSS_FLOODING).setLgaGamma(0.4).setUnlearningLearningRate(0.001)
+        .setDefense(Defense.DEFENSE_FP).build());
+    assertThat(config.getCleanData()).isEqualTo(CleanData.newBuilder().setCount(100).build());
+    assertThat(config.getFineTuning()).isEqualTo(FineTuning.newBuilder().setEpochs(3).setLearningRate(0.002).build());
+    assertThat(config.getFinePruning())
+        .isEqualTo(FinePruning.newBuilder().setMaxAccuracyDrop(0.02).setMaxPruneRatio(0.5).build());
+  }
+
+  @Test
+  void run_hasAnOptionNamedForEveryFieldOfTheAblAndAttackMessages() {
+    var run = new CommandLine(new AblCli()).getSubcommands().get("run").getCommandSpec();
+    for (var message : List.of(AblConfig.getDescriptor(), AttackSpec.getDescriptor())) {
+      for (var field : message.getFields()) {
+        String option = "--" + (field.getName().equals("kind") ? "attack-kind" : field.getName().replace('_', '-'));
+        assertThat(run.findOption(option)).as(option).isNotNull();
+      }
+    }
+  }
+
+  @Test
+  void run_choicesTakeAnyCaseWithHyphensOrUnderscores_asThePythonClientsNames() {
+    String[][] choices = {
+      {"--model", "small_cnn"}, {"--model", "SMALL-CNN"}, {"--model", "Small_Cnn"}, {"--attack", "BadNets"},
+      {"--unlearning-mode", "finetune_then_ascent"}, {"--label-mode", "ALL_TO_ALL"},
+      {"--patch-corner", "top_left"}, {"--loss-reduction", "Per_Sample"},
+    };
+    for (String[] choice : choices) {
+      assertThat(execute("run", "--no-progress", choice[0], choice[1])).as(choice[1]).isZero();
+    }
+
+    List<SessionConfig> sent = server.service.creates.stream().map(r -> r.getConfig()).toList();
+    assertThat(sent.subList(0, 3)).extracting(c -> c.getModel().getArch())
+        .containsOnly(ModelArch.MODEL_ARCH_SMALL_CNN);
+    assertThat(sent.get(3).getAttack().getKind()).isEqualTo(AttackKind.ATTACK_KIND_BADNETS);
+    assertThat(sent.get(4).getAbl().getUnlearningMode())
+        .isEqualTo(UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT);
+    assertThat(sent.get(5).getAttack().getLabelMode()).isEqualTo(LabelMode.LABEL_MODE_ALL_TO_ALL);
+    assertThat(sent.get(6).getAttack().getPatchCorner()).isEqualTo(PatchCorner.PATCH_CORNER_TOP_LEFT);
+    assertThat(sent.get(7).getAbl().getLossReduction()).isEqualTo(LossReduction.LOSS_REDUCTION_PER_SAMPLE);
+  }
+
+  @Test
   void run_sendsEveryIsolationSignalTheApiHas_andRefusesAnUnknownOne() {
     List<IsolationSignal> expected = new ArrayList<>();
     for (IsolationSignal signal : IsolationSignal.values()) {

@@ -2,12 +2,22 @@ package io.ablserve.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ablserve.client.AblClient;
 import io.ablserve.client.RealServer;
 import io.ablserve.client.TinyIdxDataset;
+import io.ablserve.v1.AblConfig;
+import io.ablserve.v1.AttackKind;
+import io.ablserve.v1.AttackSpec;
+import io.ablserve.v1.Defense;
+import io.ablserve.v1.ModelArch;
+import io.ablserve.v1.Session;
+import io.ablserve.v1.SessionConfig;
+import io.ablserve.v1.SuspectTreatment;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -99,6 +109,46 @@ class SharedServerCliTest {
     assertThat(deleted.out()).isEqualTo("deleted dataset " + datasetId + "\n");
     assertThat(execute(Map.of(), tls("datasets", "--token-file", tokenFile)).out())
         .doesNotContain(datasetId);
+  }
+
+  @Test
+  void runOptions_leaveUnsetFieldsToTheServer_whoseEchoFillsThem() throws Exception {
+    RunCommand run = new RunCommand();
+    new CommandLine(run).parseArgs("--learning-rate", "0.05", "--attack", "Blend", "--model", "SMALL_CNN",
+        "--epochs", "200", "--isolation-epochs", "100", "--train-limit", "200", "--name", "cli defaults");
+    SessionConfig sent = run.config.toConfig();
+    assertThat(sent.getAbl()).isEqualTo(
+        AblConfig.newBuilder().setLearningRate(0.05).setEpochs(200).setIsolationEpochs(100).build());
+    assertThat(sent.getAttack()).isEqualTo(AttackSpec.newBuilder().setKind(AttackKind.ATTACK_KIND_BLEND).build());
+    assertThat(sent.hasSeed()).isFalse();
+    assertThat(sent.hasCleanData() || sent.hasFineTuning()).isFalse();
+
+    try (AblClient alice = AblClient.builder(server.address())
+        .deadline(Duration.ofSeconds(60))
+        .tokenFile(server.tokens)
+        .trustedCertificates(server.caCertificate)
+        .authority(RealServer.AUTHORITY)
+        .build()) {
+      Session session = alice.createSession(sent, -100);
+      try {
+        SessionConfig resolved = session.getConfig();
+        assertThat(resolved.getAbl().getLearningRate()).isEqualTo(0.05);
+        assertThat(resolved.getAttack().getKind()).isEqualTo(AttackKind.ATTACK_KIND_BLEND);
+        assertThat(resolved.getModel().getArch()).isEqualTo(ModelArch.MODEL_ARCH_SMALL_CNN);
+        // What was not given came back as the server chose it.
+        assertThat(resolved.getAbl().hasMomentum()).isTrue();
+        assertThat(resolved.getAbl().hasBatchSize()).isTrue();
+        assertThat(resolved.getAbl().getDefense()).isNotEqualTo(Defense.DEFENSE_UNSPECIFIED);
+        assertThat(resolved.getAbl().getSuspectTreatment())
+            .isNotEqualTo(SuspectTreatment.SUSPECT_TREATMENT_UNSPECIFIED);
+        assertThat(resolved.getAttack().hasPoisonRate()).isTrue();
+        assertThat(resolved.getAttack().hasTargetLabel()).isTrue();
+        assertThat(resolved.hasSeed()).isTrue();
+        assertThat(resolved.getDataset().getName()).isEqualTo("fashion-mnist");
+      } finally {
+        alice.cancelSession(session.getId());
+      }
+    }
   }
 
   @Test

@@ -38,6 +38,8 @@ import java.util.stream.Collectors;
 public final class SessionConfigResolver {
   /** The dataset a config with no dataset name trains on. */
   public static final String DEFAULT_DATASET = "fashion-mnist";
+  /** The seed of a config that sets none: a fixed one, so an unset seed repeats. */
+  public static final long DEFAULT_SEED = 0L;
 
   /** The longest display name: it is stored and listed with every session. */
   public static final int MAX_DISPLAY_NAME_CHARS = 256;
@@ -96,7 +98,7 @@ public final class SessionConfigResolver {
             attack(request.getAttack()),
             model(request.getModel()),
             abl,
-            request.hasSeed() ? request.getSeed() : 0L,
+            request.hasSeed() ? request.getSeed() : DEFAULT_SEED,
             cleanData(request.getCleanData(), datasetName),
             fineTuning(request, abl));
     Device device =
@@ -105,6 +107,27 @@ public final class SessionConfigResolver {
     experiment = withImageDefaults(experiment);
     return new ResolvedSession(
         experiment, device, echo(request.getDisplayName(), experiment, device));
+  }
+
+  /**
+   * The server's defaults as one config: what {@link #resolve} fills each unset field of a request with,
+   * on this server's default device and dataset, the baseline defences' sections all set (see {@code
+   * ListDevicesResponse.session_defaults}). The fields that depend on others are resolved for their defaults.
+   */
+  public SessionConfig defaults() {
+    AblConfig abl = abl(io.ablserve.v1.AblConfig.getDefaultInstance());
+    Experiment experiment =
+        new Experiment(
+            new DatasetRef(DEFAULT_DATASET, 0, 0),
+            attack(AttackSpec.getDefaultInstance()),
+            model(ModelSpec.getDefaultInstance()),
+            abl,
+            DEFAULT_SEED,
+            cleanData(io.ablserve.v1.CleanData.getDefaultInstance(), DEFAULT_DATASET),
+            fineTuning(SessionConfig.getDefaultInstance(), abl));
+    SessionConfig.Builder defaults = echoCommon("", experiment, devices.resolve(defaultDevice));
+    addSections(defaults, experiment, true, true, true, true);
+    return defaults.build();
   }
 
   /**
@@ -317,39 +340,49 @@ public final class SessionConfigResolver {
   private static SessionConfig echo(String displayName, Experiment e, Device device) {
     SessionConfig.Builder echo = echoCommon(displayName, e, device);
     Defense defense = e.abl().defense();
-    if (defense.usesCleanData()) {
+    addSections(echo, e, defense.usesCleanData(), defense == Defense.FP, defense == Defense.NAD,
+        defense == Defense.MCR);
+    return echo.build();
+  }
+
+  /**
+   * The baseline defences' sections of {@code e} that are asked for: the clean subset with the fine-tuning
+   * stage, fine-pruning's bounds, NAD's and MCR's settings.
+   */
+  private static void addSections(
+      SessionConfig.Builder echo, Experiment e, boolean cleanData, boolean fp, boolean nad, boolean mcr) {
+    if (cleanData) {
       CleanData clean = e.cleanData();
-      io.ablserve.v1.CleanData.Builder cleanData = io.ablserve.v1.CleanData.newBuilder().setDataset(clean.dataset());
+      io.ablserve.v1.CleanData.Builder subset = io.ablserve.v1.CleanData.newBuilder().setDataset(clean.dataset());
       if (clean.count() > 0) {
-        cleanData.setCount(clean.count());
+        subset.setCount(clean.count());
       } else {
-        cleanData.setFraction(clean.fraction());
+        subset.setFraction(clean.fraction());
       }
-      echo.setCleanData(cleanData)
+      echo.setCleanData(subset)
           .setFineTuning(
               io.ablserve.v1.FineTuning.newBuilder()
                   .setEpochs(e.fineTuning().epochs())
                   .setLearningRate(e.fineTuning().learningRate()));
     }
-    if (defense == Defense.FP) {
+    if (fp) {
       echo.setFinePruning(
           io.ablserve.v1.FinePruning.newBuilder()
               .setMaxAccuracyDrop(e.fineTuning().maxAccuracyDrop())
               .setMaxPruneRatio(e.fineTuning().maxPruneRatio()));
     }
-    if (defense == Defense.NAD) {
+    if (nad) {
       echo.setNad(
           NeuralAttentionDistillation.newBuilder()
               .setTeacherEpochs(e.fineTuning().teacherEpochs())
               .setBeta(e.fineTuning().distillationWeight()));
     }
-    if (defense == Defense.MCR) {
+    if (mcr) {
       echo.setMcr(
           ModeConnectivity.newBuilder()
               .setCurveEpochs(e.fineTuning().curveEpochs())
               .setT(e.fineTuning().curvePoint()));
     }
-    return echo.build();
   }
 
   private static SessionConfig.Builder echoCommon(String displayName, Experiment e, Device device) {

@@ -524,10 +524,15 @@ public final class SessionManager implements AutoCloseable {
     return scheduler.running().stream().mapToDouble(TrainingSession::imagesPerSecond).sum();
   }
 
-  /** The device slots, each with the session training on it as far as {@code caller} may see it. */
+  /**
+   * The device slots, each with the session training on it as far as {@code caller} may see it, and the
+   * server's session defaults.
+   */
   public ListDevicesResponse listDevices(Principal caller) {
     ListDevicesResponse.Builder response =
-        ListDevicesResponse.newBuilder().setIsolation(scheduler.isolation());
+        ListDevicesResponse.newBuilder()
+            .setIsolation(scheduler.isolation())
+            .setSessionDefaults(resolver.defaults());
     for (SlotSpec slot : scheduler.slots()) {
       TrainingSession session = scheduler.runningOn(slot);
       SlotSpec asRun = scheduler.asRun(slot);

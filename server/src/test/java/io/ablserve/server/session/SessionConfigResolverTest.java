@@ -33,6 +33,36 @@ class SessionConfigResolverTest {
   }
 
   @Test
+  void defaults_areWhatAnEmptyRequestResolvesTo_withEveryBaselineSection() throws Exception {
+    SessionConfig defaults = resolver.defaults();
+
+    SessionConfig empty = resolver.resolve(SessionConfig.getDefaultInstance()).config();
+    assertThat(defaults.toBuilder().clearCleanData().clearFineTuning().clearFinePruning().clearNad().clearMcr()
+            .build())
+        .isEqualTo(empty);
+    assertThat(defaults.getDataset().getName()).isEqualTo(SessionConfigResolver.DEFAULT_DATASET);
+    assertThat(defaults.getDevice()).isEqualTo("cpu");
+    assertThat(defaults.getAbl().getEpochs()).isEqualTo(io.ablserve.server.train.AblConfig.DEFAULTS.epochs());
+    for (io.ablserve.v1.Defense defense : new io.ablserve.v1.Defense[] {
+        io.ablserve.v1.Defense.DEFENSE_FP, io.ablserve.v1.Defense.DEFENSE_NAD, io.ablserve.v1.Defense.DEFENSE_MCR}) {
+      SessionConfig echo = resolver.resolve(SessionConfig.newBuilder()
+          .setAbl(AblConfig.newBuilder().setDefense(defense)).build()).config();
+      assertThat(echo.getCleanData()).as(defense.name()).isEqualTo(defaults.getCleanData());
+      assertThat(echo.getFineTuning()).as(defense.name()).isEqualTo(defaults.getFineTuning());
+      if (echo.hasFinePruning()) {
+        assertThat(echo.getFinePruning()).isEqualTo(defaults.getFinePruning());
+      }
+      if (echo.hasNad()) {
+        assertThat(echo.getNad()).isEqualTo(defaults.getNad());
+      }
+      if (echo.hasMcr()) {
+        assertThat(echo.getMcr()).isEqualTo(defaults.getMcr());
+      }
+    }
+    assertThat(defaults.hasFinePruning() && defaults.hasNad() && defaults.hasMcr()).isTrue();
+  }
+
+  @Test
   void fineTuning_unsetFieldsResolveToTheDefaults_andAreEchoed() throws Exception {
     ResolvedSession resolved = resolver.resolve(config(io.ablserve.v1.Defense.DEFENSE_FP, b -> b));
 
