@@ -107,6 +107,34 @@ final class Evaluator {
    * class other than that one.
    */
   int[] trainPredictions(int[] samples, int excluded) {
+    return perSample(samples, (logits, offset, classes) -> best(logits, offset, classes, excluded));
+  }
+
+  /**
+   * The class the model gives each of the training {@code samples} (eval mode, no augmentation), or -1
+   * where its softmax probability is below {@code confidence}.
+   */
+  int[] confidentPredictions(int[] samples, double confidence) {
+    return perSample(
+        samples,
+        (logits, offset, classes) -> {
+          int best = best(logits, offset, classes, -1);
+          // softmax(best) = 1 / sum_k exp(l_k - l_best)
+          double sum = 0;
+          for (int k = 0; k < classes; k++) {
+            sum += Math.exp(logits[offset + k] - logits[offset + best]);
+          }
+          return 1 / sum >= confidence ? best : -1;
+        });
+  }
+
+  /** What a rule reads from one sample's {@code classes} logits, at {@code offset} in a batch's. */
+  private interface LogitRule {
+    int apply(float[] logits, int offset, int classes);
+  }
+
+  /** {@code rule} applied to the logits of each of the training {@code samples}, in their order. */
+  private int[] perSample(int[] samples, LogitRule rule) {
     int[] out = new int[samples.length];
     forEachBatch(
         train,
@@ -115,7 +143,7 @@ final class Evaluator {
           float[] flat = logits.toFloatArray();
           int classes = flat.length / (to - from);
           for (int i = 0; i < to - from; i++) {
-            out[from + i] = best(flat, i * classes, classes, excluded);
+            out[from + i] = rule.apply(flat, i * classes, classes);
           }
         });
     return out;
@@ -130,31 +158,6 @@ final class Evaluator {
       }
     }
     return best;
-  }
-
-  /**
-   * The class the model gives each of the training {@code samples} (eval mode, no augmentation), or -1
-   * where its softmax probability is below {@code confidence}.
-   */
-  int[] confidentPredictions(int[] samples, double confidence) {
-    int[] out = new int[samples.length];
-    forEachBatch(
-        train,
-        samples,
-        (from, to, logits, batch) -> {
-          float[] flat = logits.toFloatArray();
-          int classes = flat.length / (to - from);
-          for (int i = 0; i < to - from; i++) {
-            int best = best(flat, i * classes, classes, -1);
-            // softmax(best) = 1 / sum_k exp(l_k - l_best)
-            double sum = 0;
-            for (int k = 0; k < classes; k++) {
-              sum += Math.exp(flat[i * classes + k] - flat[i * classes + best]);
-            }
-            out[from + i] = 1 / sum >= confidence ? best : -1;
-          }
-        });
-    return out;
   }
 
   double cleanAccuracy() {
