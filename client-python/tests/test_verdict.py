@@ -25,7 +25,7 @@ def test_backdoorVerdict_convertsEveryFieldAndReadsAsOneLine():
     assert verdict == ablserve.BackdoorVerdict(True, 0, 9.1, 6.0, 3.1, 890, 12, verdict.class_evidence)
     assert verdict.class_evidence[0] == 9.1 and math.isnan(verdict.class_evidence[1])
     assert str(verdict) == ("backdoor confirmed at label 0: evidence 9.10 >= threshold 6.00 (margin +3.10);"
-                            " 890 samples ascended, 12 suspects left out of training")
+                            " 890 samples ascended, 12 suspects set apart")
     assert str(_events.backdoor_verdict(REJECTED)) == (
         "no backdoor confirmed (evidence 2.31 < threshold 6.00, strongest label 3)")
     untestable = pb.BackdoorVerdict(tested=True, label=-1, evidence=float("nan"), threshold=6.0)

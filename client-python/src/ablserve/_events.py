@@ -93,8 +93,9 @@ class BackdoorVerdict:
     ascended_count: int
     """Samples ascended as the backdoor's (D_b)."""
     suspect_count: int
-    """Suspects, left out of training: samples that joined the backdoor's cluster without standing clearly
-    apart, and the label's other samples whose loss looks like the cluster's."""
+    """Suspects, set apart from the clean set and not ascended: samples that joined the backdoor's cluster without
+    standing clearly apart, and the label's other samples whose loss looks like the cluster's. Per the session's
+    ``abl.suspect_treatment`` they train under the model's own confident labels, or not at all."""
     class_evidence: Tuple[float, ...]
     """Each label's evidence, indexed by label; NaN for labels without a candidate cluster."""
 
@@ -102,7 +103,7 @@ class BackdoorVerdict:
         if self.confirmed:
             return (f"backdoor confirmed at label {self.label}: evidence {self.evidence:.2f} >= threshold"
                     f" {self.threshold:.2f} (margin {self.margin:+.2f}); {self.ascended_count} samples ascended,"
-                    f" {self.suspect_count} suspects left out of training")
+                    f" {self.suspect_count} suspects set apart")
         if self.label < 0:
             return "no backdoor confirmed (no label split into a cluster and a rest)"
         return (f"no backdoor confirmed (evidence {self.evidence:.2f} < threshold {self.threshold:.2f},"
@@ -135,7 +136,7 @@ class IsolationResult:
     members), training-set indices in increasing order. Filled by :meth:`Session.isolation` only (empty in the
     event, which comes before it), and empty for a session whose server did not record it."""
     suspect_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32), compare=False)
-    """The suspects left out of training at the turning epoch, in increasing order; as ``ascended_indices``."""
+    """The suspects set apart at the turning epoch, in increasing order; as ``ascended_indices``."""
     _session: Any = field(default=None, repr=False, compare=False)
 
     def show(self, which: str = "isolated", *, max_images: int = 32, columns: int = 8, path: Optional[str] = None,
@@ -163,7 +164,8 @@ class IsolationResult:
 @dataclass(frozen=True)
 class FilterResult:
     """Samples that left D_c: at the turning epoch of a confirmed backdoor, D_b as ascended (``expansion``) and
-    the suspects left out of training; after a GGA epoch, those dropped by suspect filtering (opt-in)."""
+    the suspects set apart (per ``abl.suspect_treatment``, trained under the model's confident labels or not at
+    all); after a GGA epoch, those dropped by suspect filtering (opt-in)."""
 
     sequence: int
     time: datetime
@@ -173,7 +175,7 @@ class FilterResult:
     recall: float
     kept_size: int
     expansion: bool = False
-    """True for D_b as ascended (the backdoor check's confirmed set), False for samples left out of training."""
+    """True for D_b as ascended (the backdoor check's confirmed set), False for samples set apart or dropped."""
     indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32), compare=False)
     """The samples that left, training-set indices (int32) in increasing order; empty from a server older than
     the field."""

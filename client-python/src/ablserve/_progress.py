@@ -73,7 +73,7 @@ class PhaseProgress:
             if event.verdict is not None:
                 tqdm.write(str(event.verdict), file=sys.stderr)
         elif isinstance(event, FilterResult):
-            what = "ascended as the backdoor's (D_b)" if event.expansion else "left out of training"
+            what = "ascended as the backdoor's (D_b)" if event.expansion else "set apart from D_c"
             tqdm.write(f"{event.removed_count} samples {what}: precision {event.precision:.3f},"
                        f" recall {event.recall:.3f}", file=sys.stderr)
         elif isinstance(event, FinalResult):

@@ -300,7 +300,7 @@ final class ReportFormat {
 
   /**
    * The backdoor check in one line: "backdoor confirmed at label 0: evidence 9.10 >= threshold 6.00
-   * (margin +3.10); 890 samples ascended, 12 suspects left out of training", or "no backdoor confirmed
+   * (margin +3.10); 890 samples ascended, 12 suspects set apart", or "no backdoor confirmed
    * (evidence 2.31 < threshold 6.00, strongest label 3)". A confirmed label other than the
    * attack's {@code targetLabel} (-1: unknown) is pointed out.
    */
@@ -311,7 +311,7 @@ final class ReportFormat {
     if (v.getConfirmed()) {
       String line = String.format(Locale.ROOT,
           "backdoor confirmed at label %d: evidence %.2f >= threshold %.2f (margin %+.2f);"
-              + " %d samples ascended, %d suspects left out of training",
+              + " %d samples ascended, %d suspects set apart",
           v.getLabel(), v.getEvidence(), v.getThreshold(), v.getMargin(), v.getAscendedCount(),
           v.getSuspectCount());
       return targetLabel >= 0 && targetLabel != v.getLabel()

@@ -30,7 +30,7 @@ class CheckLinesTest {
         "  label 3: cluster of 20 of 100, separation 2.00, loss gap 1.00 nats, runner-up diversity 0.500"
             + " (rest 0.600), evidence 1.00",
         "  backdoor confirmed at label 0: evidence 19.49 >= threshold 6.00 (margin +13.49); 90 samples"
-            + " ascended, 8 suspects left out of training");
+            + " ascended, 8 suspects set apart");
   }
 
   @Test
@@ -48,6 +48,6 @@ class CheckLinesTest {
         "  trigger probe: trusted, 98.2% of the held-back confirmed set above the threshold (other labels"
             + " 0.50%); 163 more ascended, 51 more left out, 41 confirmed not backed by their pixels",
         "  backdoor confirmed at label 2: evidence 16.20 >= threshold 6.00 (margin +10.20); 941 samples"
-            + " ascended, 115 suspects left out of training");
+            + " ascended, 115 suspects set apart");
   }
 }

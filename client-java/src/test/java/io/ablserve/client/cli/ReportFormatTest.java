@@ -90,7 +90,7 @@ class ReportFormatTest {
         epochs                          10
         elapsed                     1m 23s
         backdoor confirmed at label 0: evidence 9.10 >= threshold 6.00 (margin +3.10);\
-         890 samples ascended, 12 suspects left out of training
+         890 samples ascended, 12 suspects set apart
         """);
   }
 
@@ -122,8 +122,8 @@ class ReportFormatTest {
   @Test
   void verdictLine_pointsOutAConfirmedLabelOtherThanTheTargetAndAnUntestableRanking() {
     assertThat(ReportFormat.verdictLine(CONFIRMED, 2)).endsWith(
-        "12 suspects left out of training (the attack's target is 2)");
-    assertThat(ReportFormat.verdictLine(CONFIRMED, -1)).endsWith("left out of training");
+        "12 suspects set apart (the attack's target is 2)");
+    assertThat(ReportFormat.verdictLine(CONFIRMED, -1)).endsWith("suspects set apart");
     assertThat(ReportFormat.verdictLine(BackdoorVerdict.newBuilder().setTested(true).setLabel(-1)
         .setEvidence(Double.NaN).setThreshold(6).build(), 0))
         .isEqualTo("no backdoor confirmed (no label split into a cluster and a rest)");
