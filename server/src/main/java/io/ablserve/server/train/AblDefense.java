@@ -158,15 +158,10 @@ public final class AblDefense implements DefenseStrategy {
         run.beginEpoch(epoch);
         run.learningRate(config.decayed(config.unlearningLearningRate(), epoch));
         PseudoLabelled pseudo = pseudoLabelled(run, epoch);
-        if (pseudo == null) {
-          run.run(
-              Phase.UNLEARNING, epoch, run.shuffled(progress.kept()), run.shuffled(progress.isolated()),
-              Objective.GGA);
-        } else {
-          run.run(
-              Phase.UNLEARNING, epoch, run.shuffled(concatSorted(progress.kept(), pseudo.samples())),
-              run.shuffled(progress.isolated()), Objective.GGA, pseudo.labels());
-        }
+        int[] order = pseudo == null ? progress.kept() : concatSorted(progress.kept(), pseudo.samples());
+        run.run(
+            Phase.UNLEARNING, epoch, run.shuffled(order), run.shuffled(progress.isolated()), Objective.GGA,
+            pseudo == null ? null : pseudo.labels());
         if (config.suspectFiltering() && epoch < config.epochs() - 1) {
           progress.keep(filterSuspects(run, epoch, progress.kept(), progress.isolated()));
         }
@@ -191,15 +186,18 @@ public final class AblDefense implements DefenseStrategy {
   }
 
   /**
-   * With {@link SuspectTreatment#PSEUDO_LABEL}, from the second epoch after the turn: the samples out of
-   * both D_b and D_c (the check's suspects) that the model now classifies with confidence, and the labels
+   * With {@link SuspectTreatment#PSEUDO_LABEL} and the backdoor check, from the second epoch after the turn:
+   * the samples out of both D_b and D_c (the check's suspects) that the model now classifies with confidence, and the labels
    * every sample trains under this epoch (theirs the model's, the rest their own). Null when there are none
    * or the treatment drops them.
    */
   private static PseudoLabelled pseudoLabelled(TrainingRun run, int epoch) {
     AblConfig config = run.config();
     Progress progress = run.progress();
-    if (config.suspectTreatment() != SuspectTreatment.PSEUDO_LABEL || epoch <= config.isolationEpochs()) {
+    // Only the check's suspects: without it, what is out of both sets was dropped by suspect filtering, which
+    // drops for good. With the check the turn is at isolation_epochs.
+    if (config.suspectTreatment() != SuspectTreatment.PSEUDO_LABEL || !config.isolationExpansion()
+        || epoch <= config.isolationEpochs()) {
       return null;
     }
     int[] labels = run.data().images().labels();

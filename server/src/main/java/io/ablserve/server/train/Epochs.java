@@ -180,9 +180,9 @@ final class Epochs {
   }
 
   /**
-   * Forward, backward and update on {@code indices[0..n)} under {@code labels}; records each sample's loss and returns the
-   * batch's mean cross-entropy and, when {@code report}, the objective's value (NaN otherwise: reading it
-   * back is a device synchronisation that only the step reports need).
+   * Forward, backward and update on {@code indices[0..n)} under {@code labels}; records each sample's loss
+   * and returns the batch's mean cross-entropy and, when {@code report}, the objective's value (NaN
+   * otherwise: reading it back is a device synchronisation that only the step reports need).
    */
   private double[] step(
       BatchLoader train, int[] indices, int n, int[] labels, Forward forward,

@@ -127,7 +127,7 @@ public final class TrainingRun {
 
   /**
    * One epoch of {@code objective} over {@code order}, ascending {@code isolated} alongside, each sample
-   * trained under its entry of {@code labels} (one per training sample).
+   * trained under its entry of {@code labels} (one per training sample; its own label when null).
    */
   EpochReport run(
       Phase phase, int epoch, int[] order, int[] isolated, Objective objective, int[] labels) {
