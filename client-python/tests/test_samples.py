@@ -109,7 +109,9 @@ def test_plotLosses_drawsThePoisonedAndTheCleanCurve(trained):
 
     lines = figure.axes[0].get_lines()
     assert [line.get_label() for line in lines] == ["poisoned samples", "clean samples"]
-    assert all(len(line.get_xdata()) == trained.config.abl.epochs for line in lines)
+    # One point per epoch trained: abl.epochs, plus the isolation epochs when nothing was confirmed (retraining).
+    assert all(len(line.get_xdata()) == trained.result.epochs for line in lines)
+    assert trained.result.epochs >= trained.config.abl.epochs
 
 
 def test_plotClassAccuracy_drawsOneBarPerClass(trained):

@@ -11,15 +11,20 @@ import ablserve  # noqa: E402
 
 
 def _after_turn(session: ablserve.Session) -> str:
-    """The phase after the turning epoch: unlearning once a backdoor is confirmed, else plain training."""
-    return "unlearning" if session.result.verdict.confirmed else "training"
+    """The phase after the turning epoch: unlearning once a backdoor is confirmed, else plain training afresh."""
+    return "unlearning" if session.result.verdict.confirmed else "retraining"
+
+
+def _epochs(session: ablserve.Session) -> int:
+    """SMALL's epochs: 3, or the isolation epoch and then 3 afresh when nothing was confirmed."""
+    return 3 if session.result.verdict.confirmed else 4
 
 
 def test_wait_showsAProgressBarPerPhaseAndReturnsTheFinishedSession(trained, capsys):
     session = trained.wait(progress=True, timeout=60)
     assert session is trained
     assert session.state == "succeeded"
-    assert session.result.epochs == 3
+    assert session.result.epochs == _epochs(session)
     err = capsys.readouterr().err
     assert "isolation" in err and _after_turn(session) in err
     assert "isolated 20 of 1000 samples" in err
@@ -45,8 +50,8 @@ def test_watch_startsAtFromSequence(trained):
 def test_metrics_areDataFramesOfEpochsAndSteps(trained):
     epochs = trained.metrics()
     assert isinstance(epochs, pd.DataFrame)
-    assert list(epochs["epoch"]) == [0, 1, 2]
-    assert list(epochs["phase"]) == ["isolation"] + [_after_turn(trained)] * 2
+    assert list(epochs["epoch"]) == list(range(_epochs(trained)))
+    assert list(epochs["phase"]) == ["isolation"] + [_after_turn(trained)] * (_epochs(trained) - 1)
     assert epochs["clean_accuracy"].between(0, 1).all()
     assert epochs["attack_success_rate"].between(0, 1).all()
     steps = trained.metrics("step")

@@ -160,6 +160,12 @@ def test_requestIds_countAnUnsetFieldAsTheServersDefault():
     # ...while the value set explicitly is the same request as before, whatever the server's default.
     unprobed.abl.suspect_treatment = "DROP"
     assert _sweep.request_id("grid", unprobed, _defaults(suspect_treatment="pseudo_label")) == older
+    # A field older clients never sent counts as what servers of the time did: they trained on, unconfirmed.
+    assert _sweep.request_id("grid", unprobed, _defaults(retrain_unconfirmed=True)) != older
+    unprobed.abl.retrain_unconfirmed = False
+    assert _sweep.request_id("grid", unprobed, _defaults(retrain_unconfirmed=True)) == older
+    unprobed.abl.retrain_unconfirmed = True
+    assert _sweep.request_id("grid", unprobed) != older
 
 
 def test_sweep_namesTheAxesBaseLeavesUnset_byTheServersDefaults(client):

@@ -94,3 +94,24 @@ def test_ablSession_reportsTheVerdictAndPerClassAccuracy(trained):
     assert list(epochs.columns[-classes - 1:-1]) == per_class and epochs.columns[-1] == "time"
     assert epochs[per_class].apply(lambda column: column.between(0, 1)).all().all()
     assert list(epochs[per_class].iloc[-1]) == list(result.class_accuracy)
+
+
+def test_phaseProgress_countsTheEpochsRetrainedAfterAnUnconfirmedCheck(capsys):
+    # 5 isolation epochs, nothing confirmed: epochs 5..14 train afresh, the session's 10 after the isolation ones.
+    config = ablserve.SessionConfig(abl=ablserve.AblConfig(epochs=10, isolation_epochs=5))
+    session = SimpleNamespace(id="s-2", config=config)
+    script = [
+        _event(0, phase=pb.PhaseChange(phase=pb.PHASE_ISOLATED, epoch=5)),
+        _event(1, phase=pb.PhaseChange(phase=pb.PHASE_RETRAINING, epoch=5)),
+        *[_event(2 + e, epoch=pb.EpochSummary(phase=pb.PHASE_RETRAINING, epoch=e, clean_accuracy=0.9,
+                                              class_accuracy=[0.9] * 10)) for e in range(5, 15)],
+    ]
+
+    bars = PhaseProgress(session, bars=True)
+    for event in script:
+        bars.update(event)
+        if isinstance(event, ablserve.EpochSummary):
+            assert event.phase == "retraining"
+            assert bars._bar.n <= bars._bar.total == 10
+    bars.close()
+    assert "10/10" in capsys.readouterr().err

@@ -1,5 +1,5 @@
 """Typed session events: one frozen dataclass per kind of ``SessionEvent``. Phases and states are lower-case
-names ("isolation", "isolated", "unlearning", "training", "finetuning"; "queued", "running", "succeeded", "failed",
+names ("isolation", "isolated", "unlearning", "training", "finetuning", "retraining"; "queued", "running", "succeeded", "failed",
 "cancelled", "interrupted")."""
 from __future__ import annotations
 
@@ -78,7 +78,8 @@ class BackdoorVerdict:
     by its penultimate activations, and a backdoor is confirmed when a label's low-loss cluster stands apart
     from the rest of it, was learned far faster, and its runner-up classes spread over the other classes
     (``evidence``, the product of the three, reaches ``threshold``). Confirmed, ABL
-    ascends on ``ascended_count`` samples; otherwise it trains plainly from the turning epoch ("training").
+    ascends on ``ascended_count`` samples; otherwise it trains plainly: afresh from the initial weights for
+    ``abl.epochs`` epochs ("retraining", the default ``retrain_unconfirmed``) or on from the turn ("training").
     ``str()`` gives a one-line account."""
 
     confirmed: bool

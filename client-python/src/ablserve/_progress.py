@@ -43,6 +43,8 @@ class PhaseProgress:
             fine_tuning, nad, mcr = config.fine_tuning, config.nad, config.mcr
             totals = {"isolation": abl.isolation_epochs, "unlearning": abl.epochs - event.epoch,
                       "training": abl.epochs - event.epoch,
+                      # nothing confirmed: plain training afresh, numbered on from the turn
+                      "retraining": abl.epochs,
                       # "nad": the teacher's epochs, then the distilled model's, in one phase; "mcr": both
                       # endpoints' fine-tuning, then the curve's
                       "finetuning": ((fine_tuning.epochs if fine_tuning is not None else 0) * (2 if mcr is not None else 1)

@@ -47,7 +47,7 @@ class Session:
 
     ``id``, ``config`` (the :class:`SessionConfig` as resolved by the server), ``state`` ("queued",
     "running", "succeeded", "failed", "cancelled", "interrupted"), ``phase`` ("isolation", "isolated",
-    "unlearning", "training", or "" when not running), ``epoch`` (while running, the epoch being trained,
+    "unlearning", "training", "retraining", "finetuning", or "" when not running), ``epoch`` (while running, the epoch being trained,
     counted from 0; once finished, the number of epochs done), ``queue_position`` (the sessions that will
     train first, in priority order; -1 unless queued), ``priority`` (as created), ``failure_reason``, ``created_at`` / ``started_at`` / ``finished_at`` (UTC datetimes or None),
     ``result`` (a :class:`FinalResult` once succeeded, else None), ``device`` and ``owner``.
@@ -405,10 +405,12 @@ class Session:
             rows.append(("queue position", self.queue_position))
         if self.phase:
             rows.append(("phase", self.phase))
+        # Retraining after an unconfirmed check adds the isolation epochs before it.
+        total = c.abl.epochs + (c.abl.isolation_epochs if self.phase == "retraining" else 0)
         if self.state == "running":
-            rows.append(("epoch", f"{self.epoch} (counted from 0) of {c.abl.epochs}"))
+            rows.append(("epoch", f"{self.epoch} (counted from 0) of {total}"))
         elif not self.state == "queued":
-            rows.append(("epochs done", f"{self.epoch} of {c.abl.epochs}"))
+            rows.append(("epochs done", self.epoch))
         rows += [
                  ("dataset", c.dataset.name), ("model", c.model), ("attack", attack),
                  ("defense", c.abl.defense)]

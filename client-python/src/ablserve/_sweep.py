@@ -72,7 +72,7 @@ _LATER_FIELDS = {"attack": ("patch_corner", "patch_margin_px", "blend_pattern", 
                             "cl_epsilon", "cl_step_size", "cl_steps", "cl_surrogate_epochs", "cl_all_corners",
                             "dynamic_generator_epochs", "dynamic_mask_epochs", "dynamic_cross_ratio",
                             "dynamic_mask_density"),
-                 "abl": ("trigger_probe", "isolation_signal", "suspect_treatment")}
+                 "abl": ("trigger_probe", "isolation_signal", "suspect_treatment", "retrain_unconfirmed")}
 # Where a later field's default changed, the value older clients trained with: the trigger probe became the
 # default after sweeps ran without it, and a sweep with it on must not pick up their sessions; suspects were
 # dropped before they trained under the model's labels.
@@ -96,7 +96,9 @@ _SENT_BY_OLDER_CLIENTS = {
             "batch_size": 128, "momentum": 0.9, "weight_decay": 0.0001, "step_report_interval": 10,
             "defense": "abl", "unlearning_mode": "gga", "ascent_epochs": 1, "ranking": "per_class",
             "suspect_filtering": False, "augmentation": True, "isolation_expansion": True, "isolate_early": True,
-            "final_decay_epochs": 2, "trigger_probe": True, "isolation_signal": "loss", "suspect_treatment": "drop"},
+            "final_decay_epochs": 2, "trigger_probe": True, "isolation_signal": "loss", "suspect_treatment": "drop",
+            # never sent: what servers of the time did when nothing was confirmed (they trained on)
+            "retrain_unconfirmed": False},
     "model": "small_cnn",
     "seed": 0,
     "fine_tuning": {"epochs": 10},

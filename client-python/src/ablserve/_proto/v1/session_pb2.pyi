@@ -29,6 +29,7 @@ class Phase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PHASE_UNLEARNING: _ClassVar[Phase]
     PHASE_TRAINING: _ClassVar[Phase]
     PHASE_FINETUNING: _ClassVar[Phase]
+    PHASE_RETRAINING: _ClassVar[Phase]
 
 class AttackKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -131,6 +132,7 @@ PHASE_ISOLATED: Phase
 PHASE_UNLEARNING: Phase
 PHASE_TRAINING: Phase
 PHASE_FINETUNING: Phase
+PHASE_RETRAINING: Phase
 ATTACK_KIND_UNSPECIFIED: AttackKind
 ATTACK_KIND_NONE: AttackKind
 ATTACK_KIND_BADNETS: AttackKind
@@ -254,7 +256,7 @@ class ModelSpec(_message.Message):
     def __init__(self, arch: _Optional[_Union[ModelArch, str]] = ...) -> None: ...
 
 class AblConfig(_message.Message):
-    __slots__ = ("epochs", "isolation_epochs", "isolation_ratio", "isolation_loss", "lga_gamma", "flooding_level", "loss_reduction", "learning_rate", "unlearning_weight", "batch_size", "momentum", "weight_decay", "step_report_interval", "defense", "unlearning_mode", "unlearning_learning_rate", "ascent_epochs", "ranking", "suspect_filtering", "augmentation", "isolation_expansion", "isolate_early", "final_decay_epochs", "trigger_probe", "isolation_signal", "suspect_treatment")
+    __slots__ = ("epochs", "isolation_epochs", "isolation_ratio", "isolation_loss", "lga_gamma", "flooding_level", "loss_reduction", "learning_rate", "unlearning_weight", "batch_size", "momentum", "weight_decay", "step_report_interval", "defense", "unlearning_mode", "unlearning_learning_rate", "ascent_epochs", "ranking", "suspect_filtering", "augmentation", "isolation_expansion", "isolate_early", "final_decay_epochs", "trigger_probe", "isolation_signal", "suspect_treatment", "retrain_unconfirmed")
     EPOCHS_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_EPOCHS_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_RATIO_FIELD_NUMBER: _ClassVar[int]
@@ -281,6 +283,7 @@ class AblConfig(_message.Message):
     TRIGGER_PROBE_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_SIGNAL_FIELD_NUMBER: _ClassVar[int]
     SUSPECT_TREATMENT_FIELD_NUMBER: _ClassVar[int]
+    RETRAIN_UNCONFIRMED_FIELD_NUMBER: _ClassVar[int]
     epochs: int
     isolation_epochs: int
     isolation_ratio: float
@@ -307,7 +310,8 @@ class AblConfig(_message.Message):
     trigger_probe: bool
     isolation_signal: IsolationSignal
     suspect_treatment: SuspectTreatment
-    def __init__(self, epochs: _Optional[int] = ..., isolation_epochs: _Optional[int] = ..., isolation_ratio: _Optional[float] = ..., isolation_loss: _Optional[_Union[IsolationLoss, str]] = ..., lga_gamma: _Optional[float] = ..., flooding_level: _Optional[float] = ..., loss_reduction: _Optional[_Union[LossReduction, str]] = ..., learning_rate: _Optional[float] = ..., unlearning_weight: _Optional[float] = ..., batch_size: _Optional[int] = ..., momentum: _Optional[float] = ..., weight_decay: _Optional[float] = ..., step_report_interval: _Optional[int] = ..., defense: _Optional[_Union[Defense, str]] = ..., unlearning_mode: _Optional[_Union[UnlearningMode, str]] = ..., unlearning_learning_rate: _Optional[float] = ..., ascent_epochs: _Optional[int] = ..., ranking: _Optional[_Union[Ranking, str]] = ..., suspect_filtering: bool = ..., augmentation: bool = ..., isolation_expansion: bool = ..., isolate_early: bool = ..., final_decay_epochs: _Optional[int] = ..., trigger_probe: bool = ..., isolation_signal: _Optional[_Union[IsolationSignal, str]] = ..., suspect_treatment: _Optional[_Union[SuspectTreatment, str]] = ...) -> None: ...
+    retrain_unconfirmed: bool
+    def __init__(self, epochs: _Optional[int] = ..., isolation_epochs: _Optional[int] = ..., isolation_ratio: _Optional[float] = ..., isolation_loss: _Optional[_Union[IsolationLoss, str]] = ..., lga_gamma: _Optional[float] = ..., flooding_level: _Optional[float] = ..., loss_reduction: _Optional[_Union[LossReduction, str]] = ..., learning_rate: _Optional[float] = ..., unlearning_weight: _Optional[float] = ..., batch_size: _Optional[int] = ..., momentum: _Optional[float] = ..., weight_decay: _Optional[float] = ..., step_report_interval: _Optional[int] = ..., defense: _Optional[_Union[Defense, str]] = ..., unlearning_mode: _Optional[_Union[UnlearningMode, str]] = ..., unlearning_learning_rate: _Optional[float] = ..., ascent_epochs: _Optional[int] = ..., ranking: _Optional[_Union[Ranking, str]] = ..., suspect_filtering: bool = ..., augmentation: bool = ..., isolation_expansion: bool = ..., isolate_early: bool = ..., final_decay_epochs: _Optional[int] = ..., trigger_probe: bool = ..., isolation_signal: _Optional[_Union[IsolationSignal, str]] = ..., suspect_treatment: _Optional[_Union[SuspectTreatment, str]] = ..., retrain_unconfirmed: bool = ...) -> None: ...
 
 class SessionConfig(_message.Message):
     __slots__ = ("display_name", "dataset", "attack", "model", "abl", "device", "seed", "clean_data", "fine_tuning", "fine_pruning", "nad", "mcr")

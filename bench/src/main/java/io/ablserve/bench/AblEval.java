@@ -96,6 +96,12 @@ public final class AblEval implements Callable<Integer> {
   @Option(names = "--trigger-probe", negatable = true, description = "the trigger probe; unset: the default")
   Boolean triggerProbe;
 
+  @Option(
+      names = "--retrain-unconfirmed",
+      negatable = true,
+      description = "retrain from the initial weights when nothing is confirmed; unset: the default")
+  Boolean retrainUnconfirmed;
+
   @Option(names = "--final-decay-epochs", description = "epochs at a tenth of the learning rate; unset: the default")
   Integer finalDecayEpochs;
 
@@ -113,6 +119,7 @@ public final class AblEval implements Callable<Integer> {
     if (expand != null) b.isolationExpansion(expand);
     if (isolateEarly != null) b.isolateEarly(isolateEarly);
     if (triggerProbe != null) b.triggerProbe(triggerProbe);
+    if (retrainUnconfirmed != null) b.retrainUnconfirmed(retrainUnconfirmed);
     if (finalDecayEpochs != null) b.finalDecayEpochs(finalDecayEpochs);
     if (ranking != null) b.ranking(ranking);
     if (isolationSignal != null) b.isolationSignal(isolationSignal);

@@ -21,6 +21,9 @@ interface ProgressDisplay extends AutoCloseable {
 
   void onEpoch(EpochSummary epoch);
 
+  /** The session's epochs in all changed (a run that retrains adds its isolation epochs). */
+  void onTotalEpochs(int totalEpochs);
+
   /** Called before a line is printed, so that it does not land in the middle of the bar. */
   void clearLine();
 
@@ -37,6 +40,9 @@ interface ProgressDisplay extends AutoCloseable {
 
       @Override
       public void onEpoch(EpochSummary epoch) {}
+
+      @Override
+      public void onTotalEpochs(int totalEpochs) {}
 
       @Override
       public void clearLine() {}
@@ -92,6 +98,11 @@ interface ProgressDisplay extends AutoCloseable {
     public void onEpoch(EpochSummary epoch) {
       lastEpoch = epoch;
       bar.stepTo(epoch.getEpoch() + 1L);
+    }
+
+    @Override
+    public void onTotalEpochs(int totalEpochs) {
+      bar.maxHint(totalEpochs);
     }
 
     @Override

@@ -369,7 +369,10 @@ final class ReportFormat {
     for (Session s : sessions) {
       boolean running = s.getState() == SessionState.SESSION_STATE_RUNNING;
       boolean queued = s.getState() == SessionState.SESSION_STATE_QUEUED;
-      int epochs = totalEpochs(s.getConfig());
+      // Retraining after an unconfirmed check: the session's epochs come after the isolation ones.
+      int epochs =
+          totalEpochs(s.getConfig())
+              + (s.getPhase() == Phase.PHASE_RETRAINING ? s.getConfig().getAbl().getIsolationEpochs() : 0);
       table.row(
           s.getId(),
           s.getConfig().getDisplayName().isEmpty() ? NONE : s.getConfig().getDisplayName(),

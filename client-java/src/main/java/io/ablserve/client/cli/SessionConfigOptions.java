@@ -367,6 +367,12 @@ final class SessionConfigOptions {
           + " not back it (server default: on).")
   Boolean triggerProbe;
 
+  @Option(names = "--retrain-unconfirmed", negatable = true,
+      description = "With the backdoor check, when it confirms nothing: start again from the initial"
+          + " weights and train plainly for --epochs epochs after the isolation ones, ending exactly as"
+          + " --defense none would; off, train on from the isolation model (server default: on).")
+  Boolean retrainUnconfirmed;
+
   @Option(names = "--final-decay-epochs", paramLabel = "N",
       description = "The last N epochs of plain training, GGA or fine-tuning run at a tenth of their"
           + " learning rate"
@@ -616,6 +622,9 @@ final class SessionConfigOptions {
     }
     if (triggerProbe != null) {
       abl.setTriggerProbe(triggerProbe);
+    }
+    if (retrainUnconfirmed != null) {
+      abl.setRetrainUnconfirmed(retrainUnconfirmed);
     }
     if (finalDecayEpochs != null) {
       abl.setFinalDecayEpochs(finalDecayEpochs);

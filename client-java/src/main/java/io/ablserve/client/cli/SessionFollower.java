@@ -3,6 +3,7 @@ package io.ablserve.client.cli;
 import io.ablserve.client.AblClient;
 import io.ablserve.client.SessionEventStream;
 import io.ablserve.v1.FinalResult;
+import io.ablserve.v1.Phase;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionState;
@@ -17,7 +18,7 @@ final class SessionFollower {
   private final AblClient client;
   private final PrintWriter out;
   private final ProgressDisplay progress;
-  private final int totalEpochs;
+  private int totalEpochs;
   private final int targetLabel;
 
   private SessionState lastState = SessionState.SESSION_STATE_UNSPECIFIED;
@@ -64,8 +65,15 @@ final class SessionFollower {
         print(ReportFormat.epochLine(event.getEpoch(), totalEpochs));
         progress.onEpoch(event.getEpoch());
       }
-      case PHASE -> print("phase " + ReportFormat.phase(event.getPhase().getPhase())
-          + " from epoch " + event.getPhase().getEpoch());
+      case PHASE -> {
+        print("phase " + ReportFormat.phase(event.getPhase().getPhase())
+            + " from epoch " + event.getPhase().getEpoch());
+        if (event.getPhase().getPhase() == Phase.PHASE_RETRAINING && totalEpochs > 0) {
+          // Nothing confirmed: the session's epochs train afresh after the isolation ones.
+          totalEpochs += event.getPhase().getEpoch();
+          progress.onTotalEpochs(totalEpochs);
+        }
+      }
       case ISOLATION -> {
         print(ReportFormat.isolationLine(event.getIsolation()));
         if (event.getIsolation().getVerdict().getTested()) {

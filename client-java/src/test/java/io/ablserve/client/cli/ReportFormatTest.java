@@ -369,6 +369,18 @@ class ReportFormatTest {
   }
 
   @Test
+  void sessionsTable_countsTheIsolationEpochsBeforeARetraining() {
+    SessionConfig config =
+        SessionConfig.newBuilder().setAbl(AblConfig.newBuilder().setEpochs(10).setIsolationEpochs(5)).build();
+    Session retraining = Session.newBuilder()
+        .setId("d4").setConfig(config).setState(SessionState.SESSION_STATE_RUNNING)
+        .setPhase(Phase.PHASE_RETRAINING).setEpoch(7).setQueuePosition(-1).build();
+
+    assertThat(ReportFormat.sessionsTable(List.of(retraining)))
+        .contains("RETRAINING   7/15");
+  }
+
+  @Test
   void table_rendersHeaderOnlyForNoSessions() {
     assertThat(ReportFormat.sessionsTable(List.of()))
         .isEqualTo("ID  NAME  STATE  PHASE  EPOCH  QUEUE  PRIO  CA  ASR  CREATED\n");

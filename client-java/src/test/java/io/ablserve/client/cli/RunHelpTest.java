@@ -75,6 +75,7 @@ class RunHelpTest {
         entry("--isolation-expansion", abl.isolationExpansion()),
         entry("--isolate-early", abl.isolateEarly()),
         entry("--trigger-probe", abl.triggerProbe()),
+        entry("--retrain-unconfirmed", abl.retrainUnconfirmed()),
         entry("--final-decay-epochs", abl.finalDecayEpochs()),
         entry("--augmentation", abl.augmentation()), entry("--batch-size", abl.batchSize()),
         entry("--step-report-interval", abl.stepReportInterval()),

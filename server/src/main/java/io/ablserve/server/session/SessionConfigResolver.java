@@ -248,6 +248,7 @@ public final class SessionConfigResolver {
     if (spec.hasIsolateEarly()) b.isolateEarly(spec.getIsolateEarly());
     if (spec.hasFinalDecayEpochs()) b.finalDecayEpochs(spec.getFinalDecayEpochs());
     if (spec.hasTriggerProbe()) b.triggerProbe(spec.getTriggerProbe());
+    if (spec.hasRetrainUnconfirmed()) b.retrainUnconfirmed(spec.getRetrainUnconfirmed());
     b.isolationLoss(
         switch (spec.getIsolationLoss()) {
           case ISOLATION_LOSS_UNSPECIFIED -> d.isolationLoss();
@@ -448,6 +449,7 @@ public final class SessionConfigResolver {
                 .setIsolateEarly(abl.isolateEarly())
                 .setFinalDecayEpochs(abl.finalDecayEpochs())
                 .setTriggerProbe(abl.triggerProbe())
+                .setRetrainUnconfirmed(abl.retrainUnconfirmed())
                 .setIsolationSignal(
                     io.ablserve.v1.IsolationSignal.valueOf(SIGNAL_PREFIX + abl.isolationSignal().name()))
                 .setSuspectTreatment(

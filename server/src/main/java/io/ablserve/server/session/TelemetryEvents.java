@@ -41,6 +41,7 @@ public final class TelemetryEvents {
       case UNLEARNING -> Phase.PHASE_UNLEARNING;
       case TRAINING -> Phase.PHASE_TRAINING;
       case FINETUNING -> Phase.PHASE_FINETUNING;
+      case RETRAINING -> Phase.PHASE_RETRAINING;
     };
   }
 

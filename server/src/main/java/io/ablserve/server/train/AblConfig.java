@@ -33,7 +33,8 @@ public record AblConfig(
     int finalDecayEpochs,
     boolean triggerProbe,
     IsolationSignal isolationSignal,
-    SuspectTreatment suspectTreatment) {
+    SuspectTreatment suspectTreatment,
+    boolean retrainUnconfirmed) {
 
   /** The official code's learning rate for the ascent epochs of FINETUNE_THEN_ASCENT. */
   public static final double OFFICIAL_ASCENT_LEARNING_RATE = 5e-4;
@@ -42,7 +43,7 @@ public record AblConfig(
       new AblConfig(
           10, 5, 0.01, IsolationLossKind.LGA, 0.5, 0.5, LossReduction.BATCH_MEAN, 0.01, 1.0, 128, 0.9, 1e-4,
           10, Defense.ABL, UnlearningMode.GGA, 0.01, 1, Ranking.PER_CLASS, false, true, true, true, 2,
-          true, IsolationSignal.LOSS, SuspectTreatment.PSEUDO_LABEL);
+          true, IsolationSignal.LOSS, SuspectTreatment.PSEUDO_LABEL, true);
 
   public AblConfig {
     requireNonNull(isolationLoss, "isolationLoss");
@@ -151,6 +152,7 @@ public record AblConfig(
     private boolean triggerProbe;
     private IsolationSignal isolationSignal;
     private SuspectTreatment suspectTreatment;
+    private boolean retrainUnconfirmed;
 
     private Builder(AblConfig c) {
       epochs = c.epochs;
@@ -179,6 +181,7 @@ public record AblConfig(
       triggerProbe = c.triggerProbe;
       isolationSignal = c.isolationSignal;
       suspectTreatment = c.suspectTreatment;
+      retrainUnconfirmed = c.retrainUnconfirmed;
     }
 
     public Builder epochs(int v) { epochs = v; return this; }
@@ -207,6 +210,7 @@ public record AblConfig(
     public Builder triggerProbe(boolean v) { triggerProbe = v; return this; }
     public Builder isolationSignal(IsolationSignal v) { isolationSignal = v; return this; }
     public Builder suspectTreatment(SuspectTreatment v) { suspectTreatment = v; return this; }
+    public Builder retrainUnconfirmed(boolean v) { retrainUnconfirmed = v; return this; }
 
     public AblConfig build() {
       return new AblConfig(
@@ -214,7 +218,7 @@ public record AblConfig(
           learningRate, unlearningWeight, batchSize, momentum, weightDecay, stepReportInterval, defense,
           unlearningMode, unlearningLearningRate, ascentEpochs, ranking, suspectFiltering, augmentation,
           isolationExpansion, isolateEarly, finalDecayEpochs, triggerProbe, isolationSignal,
-          suspectTreatment);
+          suspectTreatment, retrainUnconfirmed);
     }
   }
 }

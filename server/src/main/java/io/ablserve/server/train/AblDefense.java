@@ -22,7 +22,10 @@ import java.util.stream.IntStream;
  * </ol>
  *
  * With the backdoor check ({@link AblConfig#isolationExpansion}) D_b is the cluster {@link BackdoorCheck}
- * confirms, and early isolation may confirm it before {@code T_te} and follow it to the turn.
+ * confirms, and early isolation may confirm it before {@code T_te} and follow it to the turn. When it confirms
+ * nothing, the model goes back to its initial weights and trains as {@link PlainTraining} does, epoch for
+ * epoch, numbered on from the turn ({@link Phase#RETRAINING}, {@link AblConfig#retrainUnconfirmed}): the
+ * session ends as {@link Defense#NONE} would, with no trace of the unaugmented isolation epochs.
  */
 public final class AblDefense implements DefenseStrategy {
   private static final Logger logger = Logger.getLogger(AblDefense.class.getName());
@@ -45,7 +48,10 @@ public final class AblDefense implements DefenseStrategy {
     }
     run.learningRate(config.learningRate());
     if (progress.ranked()) {
-      // Resumed after the ranking, which may have come early: unlearning goes on from here.
+      // Resumed after the ranking, which may have come early: unlearning (or retraining) goes on from here.
+      if (retraining(config, progress.isolated())) {
+        progress.totalEpochs(retrainedEpochs(config));
+      }
       return unlearn(run, next);
     }
     Turn turn = isolate(run, next);
@@ -136,16 +142,48 @@ public final class AblDefense implements DefenseStrategy {
         listener.onFilter(FilterReport.of(turning, decision.suspects(), kept.length, data.poisoned(), false));
       }
     }
-    listener.onPhase(isolated.length == 0 ? Phase.TRAINING : Phase.UNLEARNING, turning);
-    run.progress().ranked(isolated, kept, isolation.verdict(), precision, recall);
+    Phase next = isolated.length == 0 ? Phase.TRAINING : Phase.UNLEARNING;
+    if (retraining(config, isolated)) {
+      // Nothing confirmed: the isolation epochs (unaugmented, LGA) would stay in the model, so it starts
+      // again from its initial weights and trains as plain training does, on every sample.
+      run.restartFromInitialWeights();
+      run.progress().totalEpochs(retrainedEpochs(config));
+      kept = run.all();
+      next = Phase.RETRAINING;
+    }
+    listener.onPhase(next, turning);
+    run.progress().ranked(isolated, kept, isolation.verdict(), precision, recall, next);
     run.progress().aside(new byte[0]); // the loss curve has served
+  }
+
+  /**
+   * Whether a run with D_b {@code isolated} trains afresh after the turn: with the backdoor check, nothing
+   * confirmed and {@link AblConfig#retrainUnconfirmed}. The turn is then at {@code isolation_epochs}.
+   */
+  private static boolean retraining(AblConfig config, int[] isolated) {
+    return isolated.length == 0 && config.isolationExpansion() && config.retrainUnconfirmed();
+  }
+
+  /** The epochs of a run that retrains: the isolation epochs, then {@code epochs} plain ones. */
+  private static int retrainedEpochs(AblConfig config) {
+    return config.isolationEpochs() + config.epochs();
   }
 
   /** The epochs from {@code from} after the turn: unlearning D_b, or plain training when D_b is empty. */
   private TrainingOutcome unlearn(TrainingRun run, int from) {
     AblConfig config = run.config();
     Progress progress = run.progress();
-    if (progress.isolated().length == 0) {
+    if (retraining(config, progress.isolated())) {
+      // Plain training afresh, each epoch drawn and scheduled as plain training's epoch of the same rank,
+      // so the run ends as Defense.NONE's would.
+      int turning = config.isolationEpochs();
+      for (int epoch = from; epoch < turning + config.epochs(); epoch++) {
+        run.beginEpoch(epoch, epoch - turning);
+        run.learningRate(config.decayed(config.learningRate(), epoch - turning));
+        run.run(Phase.RETRAINING, epoch, run.shuffled(run.all()), new int[0], Objective.DESCENT);
+        run.endEpoch(Phase.RETRAINING);
+      }
+    } else if (progress.isolated().length == 0) {
       // Nothing confirmed to unlearn: the rest of the run is plain training on every kept sample.
       for (int epoch = from; epoch < config.epochs(); epoch++) {
         run.beginEpoch(epoch);

@@ -53,7 +53,8 @@ public final class AblTrainer {
    * sets restored rather than computed again. Each epoch's shuffling and augmentation draw from a generator
    * seeded with ({@code seed}, epoch), so a resumed run shuffles as an uninterrupted one would. {@code
    * clean} is the trusted clean subset a fine-tuning defence trains on (empty for the others); it joins the
-   * loaders after the training samples, normalised with the training set's statistics.
+   * loaders after the training samples, normalised with the training set's statistics. {@code
+   * initialWeights} draws the model's starting weights again, for a defence that trains afresh.
    */
   public TrainingOutcome train(
       Trainer trainer,
@@ -64,6 +65,7 @@ public final class AblTrainer {
       ImageSet triggeredTest,
       AugmentationPolicy augmentation,
       long seed,
+      InitialWeights initialWeights,
       Optional<TrainingState> from,
       Checkpoints checkpoints) {
     long start = System.nanoTime();
@@ -109,8 +111,8 @@ public final class AblTrainer {
     }
     return defense.train(
         new TrainingRun(
-            config, fineTuning, data, cleanIndices, evaluator, epochs, learningRate, progress, rng, listener,
-            start));
+            config, fineTuning, data, cleanIndices, evaluator, epochs, learningRate, progress, rng,
+            initialWeights, listener, start));
   }
 
   /** {@code a}'s samples followed by {@code b}'s, images of the same shape and classes. */

@@ -6,6 +6,8 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.DefaultTrainingConfig;
@@ -148,11 +150,13 @@ public final class ExperimentRunner {
             abl.augmentation()
                 ? AugmentationPolicy.forDataset(experiment.dataset().name(), shape)
                 : AugmentationPolicy.NONE;
+        InitialWeights initialWeights =
+            parent -> initialWeights(experiment, shape, trainingConfig, parent);
         TrainingOutcome trained =
             new AblTrainer(abl, experiment.fineTuning(), defense, listener, cancelled)
                 .train(
                     trainer, sgd, train, clean, split.test(), triggered, augmentation, experiment.seed(),
-                    from, checkpoints);
+                    initialWeights, from, checkpoints);
         // The trainer normalised with these statistics; they are a pure function of the training set.
         BatchLoader.ChannelStats stats = BatchLoader.ChannelStats.of(train.images());
         NetworkSpec network =
@@ -166,6 +170,24 @@ public final class ExperimentRunner {
         sink.accept(model, network, outcome);
         return outcome;
       }
+    }
+  }
+
+  /**
+   * The weights the experiment's model started from, drawn again as the trainer drew them: a fresh network of
+   * the same kind, the same initialisers, initialised from the same seed on {@code parent}'s device.
+   */
+  private static NetworkWeights initialWeights(
+      Experiment experiment, ImageSet shape, DefaultTrainingConfig trainingConfig, NDManager parent) {
+    Block fresh =
+        Models.create(
+            experiment.model(), shape.channels(), shape.height(), shape.width(), shape.numClasses());
+    trainingConfig.getInitializers().forEach(p -> fresh.setInitializer(p.getKey(), p.getValue()));
+    try (NDManager scope = parent.newSubManager()) {
+      Engine.getInstance().setRandomSeed((int) experiment.seed());
+      fresh.initialize(
+          scope, DataType.FLOAT32, new Shape(1, shape.channels(), shape.height(), shape.width()));
+      return NetworkWeights.copyOf(fresh, parent);
     }
   }
 

@@ -15,5 +15,10 @@ public enum Phase {
    * under {@link Defense#NAD} the teacher's epochs, then the student's; under {@link Defense#MCR} the two
    * endpoints' epochs, then the curve's.
    */
-  FINETUNING
+  FINETUNING,
+  /**
+   * ABL after the backdoor check confirmed nothing ({@link AblConfig#retrainUnconfirmed}): plain training
+   * afresh from the initial weights, {@code epochs} epochs numbered on from the turn.
+   */
+  RETRAINING
 }

@@ -25,7 +25,7 @@ final class Progress {
   private final Checkpoints checkpoints;
   private final Random rng;
   private final long seed;
-  private final int totalEpochs;
+  private int totalEpochs;
   private int epoch = -1;
   private int running;
   private boolean ranked;
@@ -76,10 +76,18 @@ final class Progress {
     return epoch + 1;
   }
 
-  /** Reseeds shuffling and augmentation for epoch {@code next}, which the next {@link #endEpoch} closes. */
-  void beginEpoch(int next) {
+  /**
+   * Starts epoch {@code next}, which the next {@link #endEpoch} closes, with shuffling and augmentation
+   * reseeded as for epoch {@code drawnAs} (the same epoch, except where a stage trains afresh).
+   */
+  void beginEpoch(int next, int drawnAs) {
     running = next;
-    rng.setSeed(AblTrainer.epochSeed(seed, next));
+    rng.setSeed(AblTrainer.epochSeed(seed, drawnAs));
+  }
+
+  /** Sets the epochs the run trains in all, for a defence whose count the data decides. */
+  void totalEpochs(int total) {
+    this.totalEpochs = total;
   }
 
   /** Records the epoch begun last as finished, with the metrics of its evaluation, and saves. */
@@ -125,8 +133,12 @@ final class Progress {
     save(Phase.ISOLATION);
   }
 
-  /** Fixes the ranking's sets and figures and saves them, so a resumed run does not rank again. */
-  void ranked(int[] isolated, int[] kept, Verdict verdict, double precision, double recall) {
+  /**
+   * Fixes the ranking's sets and figures and saves them, with the phase that follows, so a resumed run does
+   * not rank again.
+   */
+  void ranked(
+      int[] isolated, int[] kept, Verdict verdict, double precision, double recall, Phase next) {
     this.ranked = true;
     this.isolated = isolated;
     this.kept = kept;
@@ -134,7 +146,7 @@ final class Progress {
     this.precision = precision;
     this.recall = recall;
     this.verdict = verdict;
-    save(isolated.length == 0 ? Phase.TRAINING : Phase.UNLEARNING);
+    save(next);
   }
 
   /** The channels a pruning defence masked, ascending; empty if none. */

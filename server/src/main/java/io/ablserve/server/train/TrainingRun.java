@@ -23,6 +23,7 @@ public final class TrainingRun {
   private final LearningRate learningRate;
   private final Progress progress;
   private final Random rng;
+  private final InitialWeights initialWeights;
   private final TrainingListener listener;
   private final long start;
   private final int[] all;
@@ -37,6 +38,7 @@ public final class TrainingRun {
       LearningRate learningRate,
       Progress progress,
       Random rng,
+      InitialWeights initialWeights,
       TrainingListener listener,
       long start) {
     this.config = requireNonNull(config, "config");
@@ -48,6 +50,7 @@ public final class TrainingRun {
     this.learningRate = requireNonNull(learningRate, "learningRate");
     this.progress = requireNonNull(progress, "progress");
     this.rng = requireNonNull(rng, "rng");
+    this.initialWeights = requireNonNull(initialWeights, "initialWeights");
     this.listener = requireNonNull(listener, "listener");
     this.start = start;
     this.all = AblTrainer.identity(data.images().size());
@@ -117,7 +120,27 @@ public final class TrainingRun {
 
   /** Starts epoch {@code epoch}: reseeds the generator {@link #shuffled} and augmentation draw from. */
   void beginEpoch(int epoch) {
-    progress.beginEpoch(epoch);
+    progress.beginEpoch(epoch, epoch);
+  }
+
+  /**
+   * Starts epoch {@code epoch}, shuffling and augmenting as epoch {@code drawnAs} of a run would: a stage that
+   * trains afresh from the initial weights draws as that run from its first epoch.
+   */
+  void beginEpoch(int epoch, int drawnAs) {
+    progress.beginEpoch(epoch, drawnAs);
+  }
+
+  /**
+   * Sends the model back to its initial weights ({@link InitialWeights}), written into its own arrays, and
+   * starts the optimizer's momentum afresh: from here it trains as a fresh model would.
+   */
+  void restartFromInitialWeights() {
+    Trainer trainer = evaluator.trainer();
+    try (NetworkWeights initial = initialWeights.draw(trainer.getManager())) {
+      initial.copyInto(trainer.getModel().getBlock());
+    }
+    epochs.restartMomentum();
   }
 
   /** One epoch of {@code objective} over {@code order}, ascending {@code isolated} alongside (GGA). */

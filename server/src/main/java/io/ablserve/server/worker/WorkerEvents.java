@@ -78,6 +78,7 @@ final class WorkerEvents {
       case PHASE_UNLEARNING -> Phase.UNLEARNING;
       case PHASE_TRAINING -> Phase.TRAINING;
       case PHASE_FINETUNING -> Phase.FINETUNING;
+      case PHASE_RETRAINING -> Phase.RETRAINING;
       default -> throw new IllegalArgumentException("unknown phase " + phase);
     };
   }

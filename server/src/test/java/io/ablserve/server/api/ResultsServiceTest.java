@@ -111,7 +111,9 @@ class ResultsServiceTest {
                         .setIsolationEpochs(isolationEpochs)
                         .setIsolationRatio(0.02)
                         .setBatchSize(64)
-                        .setStepReportInterval(5))
+                        .setStepReportInterval(5)
+                        // `epochs` epochs whatever the check finds: the export is under test.
+                        .setRetrainUnconfirmed(false))
                 .setSeed(3))
         .build();
   }

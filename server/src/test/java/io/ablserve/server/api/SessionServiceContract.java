@@ -76,6 +76,8 @@ abstract class SessionServiceContract extends ServiceTestBase {
     assertThat(abl.getFinalDecayEpochs()).isEqualTo(2);
     assertThat(abl.hasTriggerProbe()).isTrue();
     assertThat(abl.getTriggerProbe()).isTrue();
+    assertThat(abl.hasRetrainUnconfirmed()).isTrue();
+    assertThat(abl.getRetrainUnconfirmed()).isTrue();
     assertThat(abl.getBatchSize()).isEqualTo(128);
     assertThat(abl.hasMomentum()).isTrue();
     assertThat(resolved.hasSeed()).isTrue();

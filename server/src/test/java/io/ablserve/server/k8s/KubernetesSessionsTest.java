@@ -450,7 +450,7 @@ class KubernetesSessionsTest {
     return SessionConfig.newBuilder()
         .setDataset(DatasetSpec.newBuilder().setTrainLimit(trainLimit).setTestLimit(200))
         .setAbl(AblConfig.newBuilder().setEpochs(epochs).setIsolationEpochs(1).setBatchSize(64)
-            .setStepReportInterval(2))
+            .setStepReportInterval(2).setRetrainUnconfirmed(false)) // the hop is under test, not ABL
         .setSeed(7)
         .build();
   }

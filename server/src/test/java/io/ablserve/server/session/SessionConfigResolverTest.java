@@ -63,6 +63,21 @@ class SessionConfigResolverTest {
   }
 
   @Test
+  void retrainUnconfirmed_isOnUnlessTurnedOff_andEchoed() throws Exception {
+    assertThat(resolver.resolve(SessionConfig.getDefaultInstance()).experiment().abl().retrainUnconfirmed())
+        .isTrue();
+    ResolvedSession off =
+        resolver.resolve(
+            SessionConfig.newBuilder()
+                .setAbl(io.ablserve.v1.AblConfig.newBuilder().setRetrainUnconfirmed(false))
+                .build());
+
+    assertThat(off.experiment().abl().retrainUnconfirmed()).isFalse();
+    assertThat(off.config().getAbl().hasRetrainUnconfirmed()).isTrue();
+    assertThat(off.config().getAbl().getRetrainUnconfirmed()).isFalse();
+  }
+
+  @Test
   void fineTuning_unsetFieldsResolveToTheDefaults_andAreEchoed() throws Exception {
     ResolvedSession resolved = resolver.resolve(config(io.ablserve.v1.Defense.DEFENSE_FP, b -> b));
 

@@ -38,6 +38,7 @@ class AblConfigTest {
     assertThat(d.isolateEarly()).isTrue();
     assertThat(d.finalDecayEpochs()).isEqualTo(2);
     assertThat(d.triggerProbe()).isTrue();
+    assertThat(d.retrainUnconfirmed()).isTrue();
     assertThat(d.isolationSignal()).isEqualTo(IsolationSignal.LOSS);
     assertThat(d.suspectTreatment()).isEqualTo(SuspectTreatment.PSEUDO_LABEL);
     assertThat(AblConfig.defaultUnlearningLearningRate(UnlearningMode.GGA, 0.05)).isEqualTo(0.05);

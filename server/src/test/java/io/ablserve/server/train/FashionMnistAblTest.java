@@ -130,14 +130,15 @@ class FashionMnistAblTest {
   }
 
   @Test
-  void backdoorCheck_onCleanData_confirmsNothing_andTrainsPlainlyFromTheTurn() throws Exception {
+  void backdoorCheck_onCleanData_confirmsNothing_andWithoutRetrainingTrainsPlainlyFromTheTurn()
+      throws Exception {
     RecordingListener listener = new RecordingListener();
     Experiment clean =
         new Experiment(
             new DatasetRef("fashion-mnist", 6000, 1000),
             new AttackConfig(AttackKind.NONE, 0, 0.1, 3),
             ModelArch.SMALL_CNN,
-            shortRun().epochs(5).isolationEpochs(3).build(),
+            shortRun().epochs(5).isolationEpochs(3).retrainUnconfirmed(false).build(),
             7);
 
     TrainingOutcome outcome = runner.run(clean, Device.cpu(), listener, () -> false);
@@ -154,6 +155,7 @@ class FashionMnistAblTest {
         .containsExactly(Phase.ISOLATION, Phase.ISOLATED, Phase.TRAINING);
     assertThat(listener.epochs).extracting(EpochReport::phase)
         .containsExactly(Phase.ISOLATION, Phase.ISOLATION, Phase.ISOLATION, Phase.TRAINING, Phase.TRAINING);
+    assertThat(outcome.epochs()).isEqualTo(5);
     assertThat(outcome.classAccuracy()).hasSize(10);
     assertThat(outcome.cleanAccuracy()).isGreaterThan(0.6); // chance is 0.1
   }

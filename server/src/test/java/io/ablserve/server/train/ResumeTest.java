@@ -234,17 +234,21 @@ class ResumeTest {
   }
 
   @Test
-  void resumedAfterAnUnconfirmedCheck_goesOnTrainingPlainly_andKeepsTheVerdict() throws Exception {
+  void resumedWhileRetrainingAfterAnUnconfirmedCheck_endsLikeAnUninterruptedRun_andKeepsTheVerdict()
+      throws Exception {
     ExperimentRunner runner = runner();
     Experiment experiment = small(AttackKind.NONE, AblConfig.builder().epochs(5).isolationEpochs(2));
     RecordingListener straight = new RecordingListener();
-    TrainingOutcome expected = runner.run(experiment, Device.cpu(), straight, () -> false);
+    MemoryCheckpoints straightCheckpoints = new MemoryCheckpoints();
+    TrainingOutcome expected =
+        runner.run(experiment, Device.cpu(), straight, () -> false, straightCheckpoints, ModelSink.NONE);
     assertThat(expected.verdict().tested()).isTrue();
     assertThat(expected.verdict().confirmed()).isFalse();
+    assertThat(expected.epochs()).isEqualTo(7); // 2 isolation epochs, then 5 afresh
 
-    MemoryCheckpoints checkpoints = stoppedAfterEpoch(runner, experiment, 2);
+    MemoryCheckpoints checkpoints = stoppedAfterEpoch(runner, experiment, 3);
     TrainingState at = checkpoints.latest().orElseThrow();
-    assertThat(at.phase()).isEqualTo(Phase.TRAINING);
+    assertThat(at.phase()).isEqualTo(Phase.RETRAINING);
     assertThat(at.ranked()).isTrue();
     assertThat(at.isolated()).isEmpty();
     assertThat(at.kept()).hasSize(1200); // every sample trains
@@ -252,14 +256,20 @@ class ResumeTest {
     TrainingOutcome outcome = runner.run(experiment, Device.cpu(), resumed, () -> false, checkpoints, ModelSink.NONE);
 
     assertThat(resumed.isolation).isNull();
-    assertThat(resumed.epochs).extracting(EpochReport::phase).containsOnly(Phase.TRAINING);
-    assertThat(resumed.epochs).extracting(EpochReport::epoch).containsExactly(3, 4);
+    assertThat(resumed.epochs).extracting(EpochReport::phase).containsOnly(Phase.RETRAINING);
+    assertThat(resumed.epochs).extracting(EpochReport::epoch).containsExactly(4, 5, 6);
+    assertThat(outcome.epochs()).isEqualTo(7);
     // The verdict is restored from the checkpoint, not lost with the process.
     assertThat(outcome.verdict().tested()).isTrue();
     assertThat(outcome.verdict().confirmed()).isFalse();
     assertThat(outcome.verdict().evidence()).isEqualTo(expected.verdict().evidence());
     assertThat(outcome.classAccuracy()).hasSize(10);
-    assertThat(outcome.cleanAccuracy()).isCloseTo(expected.cleanAccuracy(), within(0.01));
+    TrainingState last = checkpoints.latest().orElseThrow();
+    TrainingState straightLast = straightCheckpoints.latest().orElseThrow();
+    assertThat(last.epoch()).isEqualTo(6);
+    assertThat(last.parameters()).isEqualTo(straightLast.parameters());
+    assertThat(last.optimizer()).isEqualTo(straightLast.optimizer());
+    assertThat(outcome.cleanAccuracy()).isEqualTo(expected.cleanAccuracy());
   }
 
   /** How many suspects epoch 5's log line says trained under the model's labels. */

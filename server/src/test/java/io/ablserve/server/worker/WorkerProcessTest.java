@@ -72,7 +72,9 @@ class WorkerProcessTest {
                 .setEpochs(epochs)
                 .setIsolationEpochs(1)
                 .setBatchSize(64)
-                .setStepReportInterval(5))
+                .setStepReportInterval(5)
+                // The worker hop is under test, not ABL: `epochs` epochs whatever the check finds.
+                .setRetrainUnconfirmed(false))
         .setSeed(seed)
         .build();
   }
