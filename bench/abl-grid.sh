@@ -8,8 +8,10 @@
 # each split runs a fixed sample of it, listed below and in bench/RESULTS.md: BadNets, Blend and Trojan at 5,
 # 10 and 20% on rotating targets, SIG, WaNet, 1% and 50% on one target each, and clean data.
 # Rows go to bench/results/abl-grid-$SPLIT.jsonl; bench/abl_grid_table.py prints the paired table, worst case
-# first. Size: TRAIN_LIMIT (10000) / TEST_LIMIT (2000) images, the default 10 epochs; JOBS runs at once (one per
-# core), each on one intra-op thread. EPOCHS overrides the epochs (the tuning runs of RESULTS.md used 6).
+# first. CELLS (lines "ATTACK RATE TARGET SEED") replaces the split's sample, e.g. to rerun cells on other
+# seeds (SPLIT then only names the rows file). Size: TRAIN_LIMIT (10000) / TEST_LIMIT (2000) images, the
+# default 10 epochs; JOBS runs at once (one per core), each on one intra-op thread. EPOCHS overrides the
+# epochs (the tuning runs of RESULTS.md used 6).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 split="${SPLIT:-heldout}"
@@ -21,7 +23,9 @@ export ABLSERVE_THREADS="${ABLSERVE_THREADS:-1}" EPOCH_ARGS="${EPOCHS:+--epochs 
 bench/run-eval.sh --help > /dev/null # compiles once, before the parallel runs
 cells() {
   # attack rate target seed
-  if [ "$split" = tuning ]; then
+  if [ -n "${CELLS:-}" ]; then
+    printf '%s\n' "$CELLS"
+  elif [ "$split" = tuning ]; then
     printf '%s\n' "NONE 0.1 0 1" "NONE 0.1 0 2" \
       "BADNETS 0.1 0 1" "BLEND 0.1 2 1" "TROJAN 0.1 4 2" "BLEND 0.1 4 2" "BLEND 0.05 3 2" "BLEND 0.2 1 1" \
       "SIG 0.08 0 1" "WANET 0.1 3 1" "BADNETS 0.01 2 1" "BADNETS 0.5 3 2"

@@ -3,7 +3,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../bin/env.sh"
 cd "$ABLSERVE_ROOT"
 if [ ! -f bench/target/classpath.txt ] || [ -n "$(find proto/src server/src/main bench/src bench/pom.xml -newer bench/target/classpath.txt -type f -print -quit)" ]; then
-  mvn -B -q -o -pl proto,server,bench compile dependency:build-classpath \
+  mvn -B -q -pl proto,server,bench compile dependency:build-classpath \
     -Dmdep.outputFile="$ABLSERVE_ROOT/bench/target/classpath.txt" >&2
 fi
 bench_java() {
