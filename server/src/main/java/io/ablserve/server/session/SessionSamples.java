@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
 import io.ablserve.server.auth.Principal;
+import io.ablserve.server.data.Attack;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.DatasetCatalog;
@@ -293,7 +294,8 @@ public final class SessionSamples {
      * that poisoning the training set trains.
      */
     Trigger testTrigger() {
-      return attack.kind().fixedTrigger() ? Trigger.of(attack) : train().trigger().orElseThrow();
+      Attack own = attack.kind().standardAttack();
+      return own.fixedTrigger() ? own.trigger(attack) : train().trigger().orElseThrow();
     }
 
     synchronized PoisonedSet train() {

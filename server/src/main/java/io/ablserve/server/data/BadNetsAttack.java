@@ -1,0 +1,10 @@
+package io.ablserve.server.data;
+
+/** {@link AttackKind#BADNETS}: the {@link BadNetsTrigger} patch, labels flipped. */
+public final class BadNetsAttack implements Attack {
+
+  @Override
+  public Trigger trigger(AttackConfig config) {
+    return new BadNetsTrigger(config.patchSizePx(), config.patchCorner(), config.patchMarginPx());
+  }
+}
