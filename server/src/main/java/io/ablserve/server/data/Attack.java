@@ -24,6 +24,14 @@ public interface Attack {
   }
 
   /**
+   * Checks that the trigger {@code config} asks for fits images of {@code height} x {@code width}: a patch
+   * inside the image, a WaNet grid no finer than the pixels, a SIG sinusoid of at most one period per
+   * pixel column. IllegalArgumentException names the field and its range for these images. Nothing to
+   * check by default.
+   */
+  default void checkFits(AttackConfig config, int height, int width) {}
+
+  /**
    * The trigger {@code config} fixes. IllegalArgumentException, saying why, for an attack without a
    * {@link #fixedTrigger}.
    */

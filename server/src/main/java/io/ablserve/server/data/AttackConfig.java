@@ -125,31 +125,12 @@ public record AttackConfig(
   }
 
   /**
-   * Checks that the chosen trigger fits images of {@code height} x {@code width}: a BadNets patch one pixel
-   * in from the edges, a WaNet grid no finer than the pixels, a SIG sinusoid of at most one period per
-   * pixel column. IllegalArgumentException names the field and its range for these images.
+   * Checks that the chosen trigger fits images of {@code height} x {@code width}, as the server's own
+   * attack of the kind sees it ({@link Attack#checkFits}). IllegalArgumentException names the field and
+   * its range for these images.
    */
   public void checkFits(int height, int width) {
-    int side = Math.min(height, width);
-    String images = " for " + height + "x" + width + " images";
-    if (stampsPatch() && patchMarginPx > side - 1) {
-      throw new IllegalArgumentException(
-          "attack.patch_margin_px must be in [0, " + (side - 1) + "]" + images + ", got " + patchMarginPx);
-    }
-    if (stampsPatch() && patchSizePx > side - patchMarginPx) {
-      throw new IllegalArgumentException(
-          "attack.patch_size_px must be in [1, " + (side - patchMarginPx) + "]" + images
-              + " (the patch sits attack.patch_margin_px = " + patchMarginPx + " in from the edges), got "
-              + patchSizePx);
-    }
-    if (kind == AttackKind.WANET && wanetGridSize > side) {
-      throw new IllegalArgumentException(
-          "attack.wanet_grid_size must be in [2, " + side + "]" + images + ", got " + wanetGridSize);
-    }
-    if (kind == AttackKind.SIG && sigFrequency > width) {
-      throw new IllegalArgumentException(
-          "attack.sig_frequency must be in [1, " + width + "]" + images + ", got " + sigFrequency);
-    }
+    kind.standardAttack().checkFits(this, height, width);
   }
 
   /** An all-to-one attack. */
@@ -196,11 +177,6 @@ public record AttackConfig(
         kind, targetLabel, poisonRate, patchSizePx, blendAlpha, sigAmplitude, sigFrequency, wanetGridSize,
         wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed, labelMode, cl,
         params);
-  }
-
-  /** Whether the attack stamps the BadNets patch: BadNets itself and the label-consistent attack. */
-  public boolean stampsPatch() {
-    return kind == AttackKind.BADNETS || kind == AttackKind.CL;
   }
 
   /** The label a poisoned or triggered image of true class {@code label} carries. */

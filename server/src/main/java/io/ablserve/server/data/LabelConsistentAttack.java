@@ -10,6 +10,11 @@ import java.util.Random;
 public final class LabelConsistentAttack implements Attack {
 
   @Override
+  public void checkFits(AttackConfig config, int height, int width) {
+    BadNetsTrigger.checkFits(config.patchSizePx(), config.patchMarginPx(), height, width);
+  }
+
+  @Override
   public Trigger trigger(AttackConfig config) {
     return config.cl().allCorners()
         ? Trigger.allCorners(config.patchSizePx(), config.patchMarginPx())

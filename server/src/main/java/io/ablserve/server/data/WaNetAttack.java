@@ -14,6 +14,16 @@ public final class WaNetAttack implements Attack {
   }
 
   @Override
+  public void checkFits(AttackConfig config, int height, int width) {
+    int side = Math.min(height, width);
+    if (config.wanetGridSize() > side) {
+      throw new IllegalArgumentException(
+          "attack.wanet_grid_size must be in [2, " + side + "] for " + height + "x" + width + " images, got "
+              + config.wanetGridSize());
+    }
+  }
+
+  @Override
   public double noiseRatio(AttackConfig config) {
     return config.wanetCrossRatio();
   }
