@@ -7,6 +7,7 @@ import io.ablserve.server.auth.Principal;
 import io.ablserve.server.data.Attack;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
+import io.ablserve.server.data.Attacks;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetRef;
 import io.ablserve.server.data.DatasetSplit;
@@ -51,6 +52,7 @@ public final class SessionSamples {
   private final SessionResults results;
   private final DatasetAccess datasets;
   private final DatasetCatalog catalog;
+  private final Attacks attacks;
   private final Path dataDir;
   private Rebuilt last; // guarded by this: the last session's data, as a notebook asks page after page
 
@@ -59,7 +61,9 @@ public final class SessionSamples {
       SessionResults results,
       DatasetAccess datasets,
       DatasetCatalog catalog,
+      Attacks attacks,
       Path dataDir) {
+    this.attacks = requireNonNull(attacks, "attacks");
     this.sessions = requireNonNull(sessions, "sessions");
     this.results = requireNonNull(results, "results");
     this.datasets = requireNonNull(datasets, "datasets");
@@ -264,7 +268,10 @@ public final class SessionSamples {
         catalog.load(
             new DatasetRef(name, config.getDataset().getTrainLimit(), config.getDataset().getTestLimit()));
     AttackConfig attack = SessionConfigResolver.attack(config.getAttack());
-    last = new Rebuilt(session.getId(), split.train(), split.test(), attack, config.getSeed());
+    last =
+        new Rebuilt(
+            session.getId(), split.train(), split.test(), attack, attacks.of(attack.kind()),
+            config.getSeed());
     return last;
   }
 
@@ -278,14 +285,17 @@ public final class SessionSamples {
     final ImageSet clean;
     final ImageSet test;
     final AttackConfig attack;
+    private final Attack poisoner;
     private final long seed;
     private PoisonedSet train; // guarded by this
 
-    Rebuilt(String sessionId, ImageSet clean, ImageSet test, AttackConfig attack, long seed) {
+    Rebuilt(
+        String sessionId, ImageSet clean, ImageSet test, AttackConfig attack, Attack poisoner, long seed) {
       this.sessionId = sessionId;
       this.clean = clean;
       this.test = test;
       this.attack = attack;
+      this.poisoner = poisoner;
       this.seed = seed;
     }
 
@@ -294,13 +304,12 @@ public final class SessionSamples {
      * that poisoning the training set trains.
      */
     Trigger testTrigger() {
-      Attack own = attack.kind().standardAttack();
-      return own.fixedTrigger() ? own.trigger(attack) : train().trigger().orElseThrow();
+      return poisoner.fixedTrigger() ? poisoner.trigger(attack) : train().trigger().orElseThrow();
     }
 
     synchronized PoisonedSet train() {
       if (train == null) {
-        train = Poisoning.poisonTrain(clean, attack, new Random(seed ^ POISON_SEED_MIX));
+        train = Poisoning.poisonTrain(clean, poisoner, attack, new Random(seed ^ POISON_SEED_MIX));
       }
       return train;
     }

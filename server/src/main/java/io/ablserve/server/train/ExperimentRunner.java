@@ -16,6 +16,7 @@ import ai.djl.training.loss.Loss;
 import io.ablserve.server.data.Attack;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
+import io.ablserve.server.data.Attacks;
 import io.ablserve.server.data.AugmentationPolicy;
 import io.ablserve.server.data.CleanData;
 import io.ablserve.server.data.DatasetCatalog;
@@ -41,7 +42,7 @@ import java.util.function.BooleanSupplier;
 public final class ExperimentRunner {
   private final DatasetCatalog catalog;
   private final Map<Defense, DefenseStrategy> defenses;
-  private final Map<AttackKind, Attack> attacks;
+  private final Attacks attacks;
 
   /** With the server's own attacks ({@link AttackKind#standardAttacks}). */
   public ExperimentRunner(DatasetCatalog catalog, Map<Defense, DefenseStrategy> defenses) {
@@ -56,7 +57,7 @@ public final class ExperimentRunner {
       DatasetCatalog catalog, Map<Defense, DefenseStrategy> defenses, Map<AttackKind, Attack> attacks) {
     this.catalog = requireNonNull(catalog, "catalog");
     this.defenses = Map.copyOf(requireNonNull(defenses, "defenses"));
-    this.attacks = Map.copyOf(requireNonNull(attacks, "attacks"));
+    this.attacks = new Attacks(requireNonNull(attacks, "attacks"));
   }
 
   /**
@@ -66,7 +67,7 @@ public final class ExperimentRunner {
    */
   public void validate(Experiment experiment) throws IOException {
     strategy(experiment.abl().defense());
-    attack(experiment.attack().kind());
+    attacks.of(experiment.attack().kind());
     DatasetInfo info = catalog.describe(experiment.dataset().name());
     int target = experiment.attack().targetLabel();
     if (target >= info.numClasses()) {
@@ -81,7 +82,7 @@ public final class ExperimentRunner {
     // Separate seeded streams: the poisoned set does not depend on how training shuffles.
     Random poisonRng = new Random(experiment.seed() ^ 0x5DEECE66DL);
     AttackConfig config = experiment.attack();
-    return Poisoning.poisonTrain(split.train(), attack(config.kind()), config, poisonRng);
+    return Poisoning.poisonTrain(split.train(), attacks.of(config.kind()), config, poisonRng);
   }
 
   /** The poisoned training set and the clean subset a run of {@code experiment} trains on. */
@@ -215,15 +216,6 @@ public final class ExperimentRunner {
           "abl.defense must be one of " + new TreeSet<>(defenses.keySet()) + ", got " + defense);
     }
     return strategy;
-  }
-
-  private Attack attack(AttackKind kind) {
-    Attack attack = attacks.get(kind);
-    if (attack == null) {
-      throw new IllegalArgumentException(
-          "attack.kind must be one of " + new TreeSet<>(attacks.keySet()) + ", got " + kind);
-    }
-    return attack;
   }
 
   private static void loadParameters(Block block, Model model, TrainingState state) throws IOException {
