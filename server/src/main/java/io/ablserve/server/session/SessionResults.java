@@ -121,9 +121,9 @@ public final class SessionResults {
           .setCleanAccuracy(test.size() == 0 ? Double.NaN : (double) correct / test.size())
           .setConfusionMatrix(TelemetryEvents.confusionMatrix(confusion))
           .setAttackSuccessRate(
-              attackConfig.kind() == AttackKind.NONE
-                  ? Double.NaN
-                  : ModelEvaluation.accuracy(model, network, triggered, cancelled))
+              poisoner.poisons()
+                  ? ModelEvaluation.accuracy(model, network, triggered, cancelled)
+                  : Double.NaN)
           .setTestSize(test.size())
           .setTriggeredSize(triggered.size())
           .setDataset(name)

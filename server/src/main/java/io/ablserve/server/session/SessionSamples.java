@@ -6,7 +6,6 @@ import com.google.protobuf.ByteString;
 import io.ablserve.server.auth.Principal;
 import io.ablserve.server.data.Attack;
 import io.ablserve.server.data.AttackConfig;
-import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.Attacks;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetRef;
@@ -148,7 +147,7 @@ public final class SessionSamples {
         if (request.getIndicesCount() > 0) {
           yield checked(request, data.test.size(), "test");
         }
-        yield data.attack.kind() == AttackKind.NONE
+        yield !data.poisoner.poisons()
             ? IntStream.range(0, data.test.size()).toArray()
             : Poisoning.triggeredIndices(data.test, data.attack);
       }
@@ -242,7 +241,7 @@ public final class SessionSamples {
             .setIndex(index)
             .setLabel(test.labels()[index])
             .setTrueLabel(test.labels()[index]);
-    if (data.attack.kind() == AttackKind.NONE) {
+    if (!data.poisoner.poisons()) {
       return image.setPng(ByteString.copyFrom(clean)).build();
     }
     byte[] pixels = Arrays.copyOfRange(
@@ -285,7 +284,7 @@ public final class SessionSamples {
     final ImageSet clean;
     final ImageSet test;
     final AttackConfig attack;
-    private final Attack poisoner;
+    final Attack poisoner;
     private final long seed;
     private PoisonedSet train; // guarded by this
 
