@@ -2,6 +2,9 @@ package io.ablserve.server.data;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * An attack: which trigger, which target class (all-to-one) or the shift of every class (all-to-all), what
  * share of the training set, and the parameters of each trigger (only the chosen kind's are used). Pixel
@@ -75,10 +78,8 @@ public record AttackConfig(
     requireNonNull(dynamic, "dynamic");
     if (labelMode == LabelMode.ALL_TO_ALL && !kind.allowsAllToAll()) {
       throw new IllegalArgumentException(
-          "attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN, WANET and DYNAMIC, which relabel"
-              + " their poisons; " + kind + (kind.cleanLabel()
-                  ? " is clean-label and keeps every label"
-                  : " poisons nothing"));
+          "attack.label_mode ALL_TO_ALL applies to " + allToAllKinds() + ", which relabel their poisons; "
+              + kind + (kind.cleanLabel() ? " is clean-label and keeps every label" : " poisons nothing"));
     }
     if (targetLabel < 0) {
       throw new IllegalArgumentException("attack.target_label must be >= 0, got " + targetLabel);
@@ -115,6 +116,13 @@ public record AttackConfig(
       throw new IllegalArgumentException(
           "attack.wanet_cross_ratio must be in [0, 10], got " + wanetCrossRatio);
     }
+  }
+
+  /** The kinds that can run all-to-all, as a message lists them: "A, B and C". */
+  private static String allToAllKinds() {
+    List<String> names =
+        Arrays.stream(AttackKind.values()).filter(AttackKind::allowsAllToAll).map(Enum::name).toList();
+    return String.join(", ", names.subList(0, names.size() - 1)) + " and " + names.get(names.size() - 1);
   }
 
   private static void atMost(String field, int value, int min) {
