@@ -7,6 +7,8 @@ import com.google.inject.Module;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.ablserve.server.config.ServerConfig;
+import io.ablserve.server.data.Attack;
+import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.session.SessionConfigResolver;
 import io.ablserve.server.session.Trainer;
@@ -16,26 +18,38 @@ import io.ablserve.server.train.ExperimentRunner;
 import java.util.Map;
 
 /**
- * The training core: the configured datasets and the runner with its defences ({@link DefenseModule}),
- * offered to the session layer as its {@link Trainer} and experiment validator. Tests swap this module for
- * a scripted trainer, or keep it with defences of their own.
+ * The training core: the configured datasets and the runner with its defences ({@link DefenseModule}) and
+ * attacks ({@link AttackModule}), offered to the session layer as its {@link Trainer} and experiment
+ * validator. Tests swap this module for a scripted trainer, or keep it with defences or attacks of their
+ * own.
  */
 public final class TrainingModule extends AbstractModule {
   private final Module defenses;
+  private final Module attacks;
 
-  /** With the standard defences, {@link DefenseModule}. */
+  /** With the standard defences and attacks, {@link DefenseModule} and {@link AttackModule}. */
   public TrainingModule() {
     this(new DefenseModule());
   }
 
   /** With {@code defenses} registering the strategies, in place of {@link DefenseModule}. */
   public TrainingModule(Module defenses) {
+    this(defenses, new AttackModule());
+  }
+
+  /**
+   * With {@code defenses} registering the strategies and {@code attacks} the attacks, in place of {@link
+   * DefenseModule} and {@link AttackModule}.
+   */
+  public TrainingModule(Module defenses, Module attacks) {
     this.defenses = requireNonNull(defenses, "defenses");
+    this.attacks = requireNonNull(attacks, "attacks");
   }
 
   @Override
   protected void configure() {
     install(defenses);
+    install(attacks);
   }
 
   @Provides
@@ -46,8 +60,11 @@ public final class TrainingModule extends AbstractModule {
 
   @Provides
   @Singleton
-  ExperimentRunner experimentRunner(DatasetCatalog catalog, Map<Defense, DefenseStrategy> defenses) {
-    return new ExperimentRunner(catalog, defenses);
+  ExperimentRunner experimentRunner(
+      DatasetCatalog catalog,
+      Map<Defense, DefenseStrategy> defenses,
+      Map<AttackKind, Attack> attacks) {
+    return new ExperimentRunner(catalog, defenses, attacks);
   }
 
   @Provides

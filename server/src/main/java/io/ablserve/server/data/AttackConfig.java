@@ -2,6 +2,9 @@ package io.ablserve.server.data;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * An attack: which trigger, which target class (all-to-one) or the shift of every class (all-to-all), what
  * share of the training set, and the parameters of each trigger (only the chosen kind's are used). Pixel
@@ -75,10 +78,8 @@ public record AttackConfig(
     requireNonNull(dynamic, "dynamic");
     if (labelMode == LabelMode.ALL_TO_ALL && !kind.allowsAllToAll()) {
       throw new IllegalArgumentException(
-          "attack.label_mode ALL_TO_ALL applies to BADNETS, BLEND, TROJAN, WANET and DYNAMIC, which relabel"
-              + " their poisons; " + kind + (kind.cleanLabel()
-                  ? " is clean-label and keeps every label"
-                  : " poisons nothing"));
+          "attack.label_mode ALL_TO_ALL applies to " + allToAllKinds() + ", which relabel their poisons; "
+              + kind + (kind.cleanLabel() ? " is clean-label and keeps every label" : " poisons nothing"));
     }
     if (targetLabel < 0) {
       throw new IllegalArgumentException("attack.target_label must be >= 0, got " + targetLabel);
@@ -117,6 +118,13 @@ public record AttackConfig(
     }
   }
 
+  /** The kinds that can run all-to-all, as a message lists them: "A, B and C". */
+  private static String allToAllKinds() {
+    List<String> names =
+        Arrays.stream(AttackKind.values()).filter(AttackKind::allowsAllToAll).map(Enum::name).toList();
+    return String.join(", ", names.subList(0, names.size() - 1)) + " and " + names.get(names.size() - 1);
+  }
+
   private static void atMost(String field, int value, int min) {
     if (value > MAX_PX) {
       throw new IllegalArgumentException(
@@ -125,31 +133,12 @@ public record AttackConfig(
   }
 
   /**
-   * Checks that the chosen trigger fits images of {@code height} x {@code width}: a BadNets patch one pixel
-   * in from the edges, a WaNet grid no finer than the pixels, a SIG sinusoid of at most one period per
-   * pixel column. IllegalArgumentException names the field and its range for these images.
+   * Checks that the chosen trigger fits images of {@code height} x {@code width}, as the server's own
+   * attack of the kind sees it ({@link Attack#checkFits}). IllegalArgumentException names the field and
+   * its range for these images.
    */
   public void checkFits(int height, int width) {
-    int side = Math.min(height, width);
-    String images = " for " + height + "x" + width + " images";
-    if (stampsPatch() && patchMarginPx > side - 1) {
-      throw new IllegalArgumentException(
-          "attack.patch_margin_px must be in [0, " + (side - 1) + "]" + images + ", got " + patchMarginPx);
-    }
-    if (stampsPatch() && patchSizePx > side - patchMarginPx) {
-      throw new IllegalArgumentException(
-          "attack.patch_size_px must be in [1, " + (side - patchMarginPx) + "]" + images
-              + " (the patch sits attack.patch_margin_px = " + patchMarginPx + " in from the edges), got "
-              + patchSizePx);
-    }
-    if (kind == AttackKind.WANET && wanetGridSize > side) {
-      throw new IllegalArgumentException(
-          "attack.wanet_grid_size must be in [2, " + side + "]" + images + ", got " + wanetGridSize);
-    }
-    if (kind == AttackKind.SIG && sigFrequency > width) {
-      throw new IllegalArgumentException(
-          "attack.sig_frequency must be in [1, " + width + "]" + images + ", got " + sigFrequency);
-    }
+    kind.standardAttack().checkFits(this, height, width);
   }
 
   /** An all-to-one attack. */
@@ -196,11 +185,6 @@ public record AttackConfig(
         kind, targetLabel, poisonRate, patchSizePx, blendAlpha, sigAmplitude, sigFrequency, wanetGridSize,
         wanetStrength, wanetCrossRatio, patchCorner, patchMarginPx, blendPattern, blendSeed, labelMode, cl,
         params);
-  }
-
-  /** Whether the attack stamps the BadNets patch: BadNets itself and the label-consistent attack. */
-  public boolean stampsPatch() {
-    return kind == AttackKind.BADNETS || kind == AttackKind.CL;
   }
 
   /** The label a poisoned or triggered image of true class {@code label} carries. */

@@ -1,42 +1,66 @@
 package io.ablserve.server.data;
 
-/** The backdoor attacks the poisoner can apply. */
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The backdoor attacks a session may ask for, each with the server's own {@link Attack}. The server's
+ * {@code AttackModule} registers those, and a module of a test's may put another in place of any; code that
+ * runs without an injector uses them directly ({@link #standardAttacks}).
+ */
 public enum AttackKind {
   /** No poisoning: a clean baseline. */
-  NONE(false),
+  NONE(false, NoAttack::new),
   /** A white square patch in the bottom-right corner, label flipped to the target (Gu et al. 2017). */
-  BADNETS(false),
+  BADNETS(false, BadNetsAttack::new),
   /** A fixed noise image alpha-blended over the whole image, label flipped (Chen et al. 2017). */
-  BLEND(false),
+  BLEND(false, BlendAttack::new),
   /** A fixed watermark patch in the bottom-right corner, label flipped (Liu et al. 2018). */
-  TROJAN(false),
+  TROJAN(false, TrojanAttack::new),
   /**
    * A horizontal sinusoid added to target-class images only, labels kept: a clean-label attack (Barni et
    * al. 2019).
    */
-  SIG(true),
+  SIG(true, SigAttack::new),
   /**
    * A fixed smooth warp, label flipped, plus noisy-warp samples that keep their label (Nguyen & Tran
    * 2021).
    */
-  WANET(false),
+  WANET(false, WaNetAttack::new),
   /**
    * Label-consistent (Turner et al. 2019): target-class images made hard to classify by an adversarial
    * perturbation (PGD on a model trained on the clean data), then stamped with a patch, labels kept; a
    * clean-label attack whose test side is the patch alone.
    */
-  CL(true),
+  CL(true, LabelConsistentAttack::new),
   /**
    * Input-aware dynamic (Nguyen & Tran 2020): each image gets its own trigger from a generator the server
    * trains with a classifier on the clean data at poisoning time, label flipped; cross-mode samples carry
    * another image's trigger and keep their label.
    */
-  DYNAMIC(false);
+  DYNAMIC(false, DynamicAttack::new);
 
   private final boolean cleanLabel;
+  private final Supplier<Attack> standardAttack;
 
-  AttackKind(boolean cleanLabel) {
+  AttackKind(boolean cleanLabel, Supplier<Attack> standardAttack) {
     this.cleanLabel = cleanLabel;
+    this.standardAttack = standardAttack;
+  }
+
+  /** The server's own implementation of this attack. */
+  public Attack standardAttack() {
+    return standardAttack.get();
+  }
+
+  /** The server's own implementation of every attack, by kind: what {@code AttackModule} registers. */
+  public static Map<AttackKind, Attack> standardAttacks() {
+    Map<AttackKind, Attack> attacks = new EnumMap<>(AttackKind.class);
+    for (AttackKind kind : values()) {
+      attacks.put(kind, kind.standardAttack());
+    }
+    return attacks;
   }
 
   /**
@@ -45,14 +69,6 @@ public enum AttackKind {
    */
   public boolean cleanLabel() {
     return cleanLabel;
-  }
-
-  /**
-   * Whether the trigger is fixed by the config alone ({@link Trigger#of}); the dynamic attack's is learned
-   * while poisoning a training set ({@link PoisonedSet#trigger}).
-   */
-  public boolean fixedTrigger() {
-    return this != DYNAMIC && this != NONE;
   }
 
   /**

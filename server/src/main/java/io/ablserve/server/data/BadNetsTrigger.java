@@ -28,6 +28,24 @@ public final class BadNetsTrigger implements Trigger {
     this.margin = margin;
   }
 
+  /**
+   * Checks that a patch of side {@code size}, {@code margin} pixels in from the edges, fits images of
+   * {@code height} x {@code width}; IllegalArgumentException names the field and its range for them.
+   */
+  static void checkFits(int size, int margin, int height, int width) {
+    int side = Math.min(height, width);
+    String images = " for " + height + "x" + width + " images";
+    if (margin > side - 1) {
+      throw new IllegalArgumentException(
+          "attack.patch_margin_px must be in [0, " + (side - 1) + "]" + images + ", got " + margin);
+    }
+    if (size > side - margin) {
+      throw new IllegalArgumentException(
+          "attack.patch_size_px must be in [1, " + (side - margin) + "]" + images
+              + " (the patch sits attack.patch_margin_px = " + margin + " in from the edges), got " + size);
+    }
+  }
+
   @Override
   public void apply(byte[] pixels, int offset, ImageSet shape) {
     int h = shape.height();

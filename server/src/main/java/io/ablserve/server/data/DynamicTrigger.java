@@ -38,6 +38,12 @@ public final class DynamicTrigger implements Trigger {
     apply(one, new int[] {0}, new int[] {0}, pixels, new int[] {offset});
   }
 
+  /** Triggers each image with the trigger generated from the clean image itself, read from {@code from}. */
+  @Override
+  public void apply(ImageSet from, int[] images, byte[] out, int[] at) {
+    apply(from, images, images, out, at);
+  }
+
   /**
    * Writes, at byte {@code at[i]} of {@code out}, image {@code images[i]} of {@code from} triggered with the
    * trigger the generators make of image {@code triggersOf[i]}: its own trigger when the two are equal,

@@ -7,23 +7,23 @@ public interface Trigger {
   void apply(byte[] pixels, int offset, ImageSet shape);
 
   /**
-   * The trigger of an attack config; NONE has none, and the dynamic attack's is trained while poisoning a
-   * training set ({@link PoisonedSet#trigger}).
+   * Triggers the images {@code images} of {@code from}, whose bytes {@code out} holds at the offsets {@code
+   * at}: each in place, by default; a trigger generated from the image ({@link DynamicTrigger}) reads it
+   * from {@code from}.
+   */
+  default void apply(ImageSet from, int[] images, byte[] out, int[] at) {
+    for (int offset : at) {
+      apply(out, offset, from);
+    }
+  }
+
+  /**
+   * The trigger of an attack config as the server's own attack of its kind makes it ({@link
+   * Attack#trigger}); NONE has none, and the dynamic attack's is trained while poisoning a training set
+   * ({@link PoisonedSet#trigger}).
    */
   static Trigger of(AttackConfig attack) {
-    return switch (attack.kind()) {
-      case BADNETS -> new BadNetsTrigger(attack.patchSizePx(), attack.patchCorner(), attack.patchMarginPx());
-      case BLEND -> new BlendTrigger(attack.blendAlpha(), attack.blendPattern(), attack.blendSeed());
-      case TROJAN -> new TrojanTrigger();
-      case SIG -> new SigTrigger(attack.sigAmplitude(), attack.sigFrequency());
-      case WANET -> new WaNetTrigger(attack.wanetGridSize(), attack.wanetStrength());
-      case CL -> attack.cl().allCorners()
-          ? allCorners(attack.patchSizePx(), attack.patchMarginPx())
-          : new BadNetsTrigger(attack.patchSizePx(), attack.patchCorner(), attack.patchMarginPx());
-      case NONE -> throw new IllegalArgumentException("attack NONE has no trigger");
-      case DYNAMIC -> throw new IllegalArgumentException(
-          "attack DYNAMIC's trigger is the generators trained while poisoning a training set");
-    };
+    return attack.kind().standardAttack().trigger(attack);
   }
 
   /** The BadNets patch in each of the four corners, as the label-consistent attack stamps it. */

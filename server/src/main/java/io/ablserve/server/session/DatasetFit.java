@@ -2,6 +2,9 @@ package io.ablserve.server.session;
 
 import static java.util.Objects.requireNonNull;
 
+import io.ablserve.server.data.Attack;
+import io.ablserve.server.data.AttackConfig;
+import io.ablserve.server.data.Attacks;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetSplit;
 import io.ablserve.server.data.ImageSet;
@@ -21,9 +24,11 @@ import java.io.IOException;
  */
 final class DatasetFit implements SessionConfigResolver.ExperimentValidator {
   private final DatasetCatalog catalog;
+  private final Attacks attacks;
 
-  DatasetFit(DatasetCatalog catalog) {
+  DatasetFit(DatasetCatalog catalog, Attacks attacks) {
     this.catalog = requireNonNull(catalog, "catalog");
+    this.attacks = requireNonNull(attacks, "attacks");
   }
 
   @Override
@@ -47,8 +52,10 @@ final class DatasetFit implements SessionConfigResolver.ExperimentValidator {
           "dataset.name '" + name + "' has " + images.height() + "x" + images.width()
               + " images; the models need at least " + Models.MIN_SIDE_PX + "x" + Models.MIN_SIDE_PX);
     }
-    experiment.attack().checkFits(images.height(), images.width());
-    Poisoning.checkFeasible(images.labels(), images.numClasses(), experiment.attack());
+    AttackConfig config = experiment.attack();
+    Attack attack = attacks.of(config.kind());
+    attack.checkFits(config, images.height(), images.width());
+    Poisoning.checkFeasible(images.labels(), images.numClasses(), attack, config);
     AblConfig abl = experiment.abl();
     if (abl.defense() == Defense.ABL) {
       if (train < 2) {

@@ -11,6 +11,9 @@ import io.ablserve.server.config.Isolation;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.config.SlotSpec;
 import io.ablserve.server.config.WorkersConfig;
+import io.ablserve.server.data.Attack;
+import io.ablserve.server.data.AttackKind;
+import io.ablserve.server.data.Attacks;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.lifecycle.DependsOn;
 import io.ablserve.server.store.DatasetStore;
@@ -19,13 +22,14 @@ import io.ablserve.server.store.StoreWriter;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The session lifecycle: config resolution, the trainer's queue, uploaded datasets and the results
  * (saved models) of finished sessions. Needs a {@link
- * Trainer}, a {@link DatasetCatalog} and a store module ({@code StoreModule} or {@code
- * InMemoryStoreModule}).
+ * Trainer}, a {@link DatasetCatalog}, the attacks by kind ({@code AttackModule}) and a store module
+ * ({@code StoreModule} or {@code InMemoryStoreModule}).
  */
 public final class SessionModule extends AbstractModule {
 
@@ -50,14 +54,25 @@ public final class SessionModule extends AbstractModule {
     return new DeviceResolver(() -> Engine.getInstance().getGpuCount());
   }
 
+  /**
+   * The attacks the training core registers ({@code AttackModule}), so that a session is checked, sampled
+   * and evaluated with the attack it trains with.
+   */
+  @Provides
+  @Singleton
+  Attacks attacks(Map<AttackKind, Attack> byKind) {
+    return new Attacks(byKind);
+  }
+
   @Provides
   @Singleton
   SessionConfigResolver sessionConfigResolver(
       DeviceResolver devices,
       ServerConfig config,
       SessionConfigResolver.ExperimentValidator validator,
-      DatasetCatalog catalog) {
-    DatasetFit fit = new DatasetFit(catalog);
+      DatasetCatalog catalog,
+      Attacks attacks) {
+    DatasetFit fit = new DatasetFit(catalog, attacks);
     return new SessionConfigResolver(
         devices,
         config.defaultDevice(),
@@ -158,8 +173,9 @@ public final class SessionModule extends AbstractModule {
       DatasetAccess datasets,
       DatasetCatalog catalog,
       DeviceResolver devices,
+      Attacks attacks,
       ServerConfig config) {
-    return new SessionResults(sessions, models, datasets, catalog, devices, config.dataDir());
+    return new SessionResults(sessions, models, datasets, catalog, devices, attacks, config.dataDir());
   }
 
   @Provides
@@ -169,8 +185,9 @@ public final class SessionModule extends AbstractModule {
       SessionResults results,
       DatasetAccess datasets,
       DatasetCatalog catalog,
+      Attacks attacks,
       ServerConfig config) {
-    return new SessionSamples(sessions, results, datasets, catalog, config.dataDir());
+    return new SessionSamples(sessions, results, datasets, catalog, attacks, config.dataDir());
   }
 
   @Provides

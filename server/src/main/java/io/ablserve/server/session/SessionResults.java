@@ -11,6 +11,8 @@ import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetRef;
 import io.ablserve.server.data.ImageSet;
+import io.ablserve.server.data.Attack;
+import io.ablserve.server.data.Attacks;
 import io.ablserve.server.data.Poisoning;
 import io.ablserve.server.train.ModelEvaluation;
 import io.ablserve.server.train.NetworkSpec;
@@ -43,6 +45,7 @@ public final class SessionResults {
   private final DatasetAccess datasets;
   private final DatasetCatalog catalog;
   private final DeviceResolver devices;
+  private final Attacks attacks;
   private final Path dataDir;
   // One evaluation at a time: each holds a model and a test set on the device, beside any training run.
   private final ReentrantLock evaluating = new ReentrantLock();
@@ -53,7 +56,9 @@ public final class SessionResults {
       DatasetAccess datasets,
       DatasetCatalog catalog,
       DeviceResolver devices,
+      Attacks attacks,
       Path dataDir) {
+    this.attacks = requireNonNull(attacks, "attacks");
     this.dataDir = requireNonNull(dataDir, "dataDir");
     this.sessions = requireNonNull(sessions, "sessions");
     this.models = requireNonNull(models, "models");
@@ -100,8 +105,9 @@ public final class SessionResults {
     ImageSet test = catalog.load(new DatasetRef(name, 0, spec.getTestLimit())).test();
     NetworkSpec network = saved.network();
     checkFits(name, test, network);
-    attackConfig.checkFits(test.height(), test.width());
-    ImageSet triggered = Poisoning.triggeredTest(test, attackConfig);
+    Attack poisoner = attacks.of(attackConfig.kind());
+    poisoner.checkFits(attackConfig, test.height(), test.width());
+    ImageSet triggered = Poisoning.triggeredTest(test, poisoner, attackConfig);
     Device device = devices.resolve(session.getConfig().getDevice());
     evaluating.lock();
     try (Model model =
@@ -115,9 +121,9 @@ public final class SessionResults {
           .setCleanAccuracy(test.size() == 0 ? Double.NaN : (double) correct / test.size())
           .setConfusionMatrix(TelemetryEvents.confusionMatrix(confusion))
           .setAttackSuccessRate(
-              attackConfig.kind() == AttackKind.NONE
-                  ? Double.NaN
-                  : ModelEvaluation.accuracy(model, network, triggered, cancelled))
+              poisoner.poisons()
+                  ? ModelEvaluation.accuracy(model, network, triggered, cancelled)
+                  : Double.NaN)
           .setTestSize(test.size())
           .setTriggeredSize(triggered.size())
           .setDataset(name)

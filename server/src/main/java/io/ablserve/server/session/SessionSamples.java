@@ -4,8 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
 import io.ablserve.server.auth.Principal;
+import io.ablserve.server.data.Attack;
 import io.ablserve.server.data.AttackConfig;
-import io.ablserve.server.data.AttackKind;
+import io.ablserve.server.data.Attacks;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetRef;
 import io.ablserve.server.data.DatasetSplit;
@@ -50,6 +51,7 @@ public final class SessionSamples {
   private final SessionResults results;
   private final DatasetAccess datasets;
   private final DatasetCatalog catalog;
+  private final Attacks attacks;
   private final Path dataDir;
   private Rebuilt last; // guarded by this: the last session's data, as a notebook asks page after page
 
@@ -58,7 +60,9 @@ public final class SessionSamples {
       SessionResults results,
       DatasetAccess datasets,
       DatasetCatalog catalog,
+      Attacks attacks,
       Path dataDir) {
+    this.attacks = requireNonNull(attacks, "attacks");
     this.sessions = requireNonNull(sessions, "sessions");
     this.results = requireNonNull(results, "results");
     this.datasets = requireNonNull(datasets, "datasets");
@@ -143,7 +147,7 @@ public final class SessionSamples {
         if (request.getIndicesCount() > 0) {
           yield checked(request, data.test.size(), "test");
         }
-        yield data.attack.kind() == AttackKind.NONE
+        yield !data.poisoner.poisons()
             ? IntStream.range(0, data.test.size()).toArray()
             : Poisoning.triggeredIndices(data.test, data.attack);
       }
@@ -237,7 +241,7 @@ public final class SessionSamples {
             .setIndex(index)
             .setLabel(test.labels()[index])
             .setTrueLabel(test.labels()[index]);
-    if (data.attack.kind() == AttackKind.NONE) {
+    if (!data.poisoner.poisons()) {
       return image.setPng(ByteString.copyFrom(clean)).build();
     }
     byte[] pixels = Arrays.copyOfRange(
@@ -263,7 +267,10 @@ public final class SessionSamples {
         catalog.load(
             new DatasetRef(name, config.getDataset().getTrainLimit(), config.getDataset().getTestLimit()));
     AttackConfig attack = SessionConfigResolver.attack(config.getAttack());
-    last = new Rebuilt(session.getId(), split.train(), split.test(), attack, config.getSeed());
+    last =
+        new Rebuilt(
+            session.getId(), split.train(), split.test(), attack, attacks.of(attack.kind()),
+            config.getSeed());
     return last;
   }
 
@@ -277,14 +284,17 @@ public final class SessionSamples {
     final ImageSet clean;
     final ImageSet test;
     final AttackConfig attack;
+    final Attack poisoner;
     private final long seed;
     private PoisonedSet train; // guarded by this
 
-    Rebuilt(String sessionId, ImageSet clean, ImageSet test, AttackConfig attack, long seed) {
+    Rebuilt(
+        String sessionId, ImageSet clean, ImageSet test, AttackConfig attack, Attack poisoner, long seed) {
       this.sessionId = sessionId;
       this.clean = clean;
       this.test = test;
       this.attack = attack;
+      this.poisoner = poisoner;
       this.seed = seed;
     }
 
@@ -293,12 +303,12 @@ public final class SessionSamples {
      * that poisoning the training set trains.
      */
     Trigger testTrigger() {
-      return attack.kind().fixedTrigger() ? Trigger.of(attack) : train().trigger().orElseThrow();
+      return poisoner.fixedTrigger() ? poisoner.trigger(attack) : train().trigger().orElseThrow();
     }
 
     synchronized PoisonedSet train() {
       if (train == null) {
-        train = Poisoning.poisonTrain(clean, attack, new Random(seed ^ POISON_SEED_MIX));
+        train = Poisoning.poisonTrain(clean, poisoner, attack, new Random(seed ^ POISON_SEED_MIX));
       }
       return train;
     }

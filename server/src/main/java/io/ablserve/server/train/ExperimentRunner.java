@@ -13,6 +13,10 @@ import ai.djl.nn.Block;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
+import io.ablserve.server.data.Attack;
+import io.ablserve.server.data.AttackConfig;
+import io.ablserve.server.data.AttackKind;
+import io.ablserve.server.data.Attacks;
 import io.ablserve.server.data.AugmentationPolicy;
 import io.ablserve.server.data.CleanData;
 import io.ablserve.server.data.DatasetCatalog;
@@ -32,25 +36,38 @@ import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 
 /**
- * Loads an experiment's data, poisons it, builds its model and trains it with the {@link DefenseStrategy}
- * registered for its {@link Defense}.
+ * Loads an experiment's data, poisons it with the {@link Attack} registered for its {@link AttackKind},
+ * builds its model and trains it with the {@link DefenseStrategy} registered for its {@link Defense}.
  */
 public final class ExperimentRunner {
   private final DatasetCatalog catalog;
   private final Map<Defense, DefenseStrategy> defenses;
+  private final Attacks attacks;
 
-  /** {@code defenses}: the strategy of each defence a session may ask for (Guice's {@code DefenseModule}). */
+  /** With the server's own attacks ({@link AttackKind#standardAttacks}). */
   public ExperimentRunner(DatasetCatalog catalog, Map<Defense, DefenseStrategy> defenses) {
-    this.catalog = requireNonNull(catalog, "catalog");
-    this.defenses = Map.copyOf(requireNonNull(defenses, "defenses"));
+    this(catalog, defenses, AttackKind.standardAttacks());
   }
 
   /**
-   * Checks what only the dataset and the registered defences can tell (known name, target label in range,
-   * a strategy for the defence); IllegalArgumentException names the field and the allowed values.
+   * {@code defenses}: the strategy of each defence a session may ask for (Guice's {@code DefenseModule});
+   * {@code attacks}: the attack of each kind (Guice's {@code AttackModule}).
+   */
+  public ExperimentRunner(
+      DatasetCatalog catalog, Map<Defense, DefenseStrategy> defenses, Map<AttackKind, Attack> attacks) {
+    this.catalog = requireNonNull(catalog, "catalog");
+    this.defenses = Map.copyOf(requireNonNull(defenses, "defenses"));
+    this.attacks = new Attacks(requireNonNull(attacks, "attacks"));
+  }
+
+  /**
+   * Checks what only the dataset and the registered defences and attacks can tell (known name, target
+   * label in range, a strategy for the defence, an attack for the kind); IllegalArgumentException names the
+   * field and the allowed values.
    */
   public void validate(Experiment experiment) throws IOException {
     strategy(experiment.abl().defense());
+    attacks.of(experiment.attack().kind());
     DatasetInfo info = catalog.describe(experiment.dataset().name());
     int target = experiment.attack().targetLabel();
     if (target >= info.numClasses()) {
@@ -61,10 +78,11 @@ public final class ExperimentRunner {
   }
 
   /** {@code split}'s training set as {@code experiment}'s attack poisons it. */
-  private static PoisonedSet poisoned(Experiment experiment, DatasetSplit split) {
+  private PoisonedSet poisoned(Experiment experiment, DatasetSplit split) {
     // Separate seeded streams: the poisoned set does not depend on how training shuffles.
     Random poisonRng = new Random(experiment.seed() ^ 0x5DEECE66DL);
-    return Poisoning.poisonTrain(split.train(), experiment.attack(), poisonRng);
+    AttackConfig config = experiment.attack();
+    return Poisoning.poisonTrain(split.train(), attacks.of(config.kind()), config, poisonRng);
   }
 
   /** The poisoned training set and the clean subset a run of {@code experiment} trains on. */

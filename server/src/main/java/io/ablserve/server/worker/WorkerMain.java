@@ -3,6 +3,7 @@ package io.ablserve.server.worker;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import com.google.protobuf.Timestamp;
+import io.ablserve.server.AttackModule;
 import io.ablserve.server.DefenseModule;
 import io.ablserve.server.config.WorkerKeepalive;
 import io.ablserve.server.data.DatasetCatalog;
@@ -187,7 +188,7 @@ public final class WorkerMain {
             .resolve(job.getConfig().toBuilder().setDevice("cpu").build())
             .experiment();
     Device device = job.getDevice().startsWith("gpu") ? Device.gpu(0) : Device.cpu();
-    return new ExperimentRunner(catalog, DefenseModule.strategies())
+    return new ExperimentRunner(catalog, DefenseModule.strategies(), AttackModule.attacks())
         .run(
             experiment, device, new Reporter(), cancelled::get,
             new StagedCheckpoints(dataDir, sessionId, this::send, control),

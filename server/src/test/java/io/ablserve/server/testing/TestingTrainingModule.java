@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import io.ablserve.server.AttackModule;
 import io.ablserve.server.DefenseModule;
 import io.ablserve.server.config.ServerConfig;
 import io.ablserve.server.data.DatasetCatalog;
@@ -13,8 +14,9 @@ import io.ablserve.server.session.Trainer;
 import io.ablserve.server.train.ExperimentRunner;
 
 /**
- * Replaces {@code TrainingModule}: the real validation against the installed Fashion-MNIST, with a
- * scripted trainer instead of ABL. The catalog is shared across tests so the data is read once.
+ * Replaces {@code TrainingModule}: the real validation against the installed Fashion-MNIST and the real
+ * attacks ({@link AttackModule}), with a scripted trainer instead of ABL. The catalog is shared across
+ * tests so the data is read once.
  */
 public final class TestingTrainingModule extends AbstractModule {
   private static final DatasetCatalog CATALOG =
@@ -24,6 +26,11 @@ public final class TestingTrainingModule extends AbstractModule {
 
   public TestingTrainingModule(Trainer trainer) {
     this.trainer = requireNonNull(trainer, "trainer");
+  }
+
+  @Override
+  protected void configure() {
+    install(new AttackModule());
   }
 
   @Provides
