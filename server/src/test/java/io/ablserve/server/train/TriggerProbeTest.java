@@ -50,6 +50,33 @@ class TriggerProbeTest {
   }
 
   @Test
+  void aFewOtherImagesCarryingTheTrigger_doNotDemoteTheConfirmedSet() {
+    Trigger patch = (pixels, base, rng) -> {
+      for (int y = 24; y < 27; y++) {
+        for (int x = 24; x < 27; x++) {
+          pixels[base + y * SIDE + x] = (byte) 255;
+        }
+      }
+    };
+    ImageSet set = images(new Random(1), patch);
+    // Four of the 900 other-label images carry the patch too: above the 99.9% quantile of their label's
+    // scores (the highest one), below the 99.5% one (the fifth). The ascent threshold then lies among the
+    // poisons' own scores, as in FashionMnistAblTest's BadNets run on an AMD EPYC (583 of 608 demoted).
+    Random planted = new Random(8);
+    for (int i : new int[] {PER_CLASS + 5, 2 * PER_CLASS + 5, 3 * PER_CLASS + 5, PER_CLASS + 6}) {
+      patch.stamp(set.pixels(), i * SIDE * SIDE, planted);
+    }
+
+    TriggerProbe.Result result = TriggerProbe.flag(set, 0, core(), 7);
+
+    assertThat(result.trusted()).isTrue();
+    assertThat(result.ascendThreshold()).isGreaterThan(result.suspectThreshold());
+    // The confirmed poisons stay in D_b; the clean images the split took in still leave it.
+    assertThat(result.demoted()).contains(IntStream.range(0, CLEAN_IN_CORE).toArray());
+    assertThat(result.demoted().length).isLessThan(CLEAN_IN_CORE + 10);
+  }
+
+  @Test
   void refine_ascendsWhatBothSignalsBack_andSuspectsTheRest() {
     ImageSet set = images(new Random(1), (pixels, base, rng) -> {
       for (int y = 24; y < 27; y++) {
