@@ -1,6 +1,7 @@
 package io.ablserve.bench;
 
 import ai.djl.Device;
+import io.ablserve.server.IsolationModule;
 import io.ablserve.server.train.AblConfig;
 import io.ablserve.server.train.Defense;
 import io.ablserve.server.train.Experiment;
@@ -28,7 +29,9 @@ public final class SignalEval implements Callable<Integer> {
     Experiment experiment = cell.experiment(abl);
     String[] row = new String[1];
     ExperimentRunner runner =
-        new ExperimentRunner(cell.catalog(), Map.of(Defense.ABL, new SignalMeasurement(s -> row[0] = s)));
+        new ExperimentRunner(
+            cell.catalog(),
+            Map.of(Defense.ABL, new SignalMeasurement(IsolationModule.scorers(), s -> row[0] = s)));
     runner.run(experiment, Device.cpu(), new AblEval.Curves(System.out), () -> false);
     cell.emit(
         String.format(

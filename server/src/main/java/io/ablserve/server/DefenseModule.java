@@ -17,7 +17,8 @@ import java.util.Map;
 
 /**
  * The defences a session may ask for, each a {@link DefenseStrategy} registered under its {@link Defense}:
- * the one list of them. {@link TrainingModule} installs it; a test installs its own in its place.
+ * the one list of them. {@link TrainingModule} installs it; a test installs its own in its place. ABL's
+ * strategy ranks by the scorers of an {@link IsolationModule} installed beside it.
  */
 public final class DefenseModule extends AbstractModule {
   /** The strategies registered with {@link #defenses}, by defence, as the runner receives them. */
@@ -30,11 +31,11 @@ public final class DefenseModule extends AbstractModule {
   }
 
   /**
-   * The strategies this module registers, for the processes that train without an injector: a worker, the
-   * bench mains, the training tests.
+   * The strategies this module registers, ABL's ranking by {@link IsolationModule}'s scorers, for the
+   * processes that train without an injector: a worker, the bench mains, the training tests.
    */
   public static Map<Defense, DefenseStrategy> strategies() {
-    return Guice.createInjector(new DefenseModule()).getInstance(STRATEGIES);
+    return Guice.createInjector(new DefenseModule(), new IsolationModule()).getInstance(STRATEGIES);
   }
 
   @Override

@@ -18,16 +18,20 @@ import io.ablserve.server.train.ExperimentRunner;
 import java.util.Map;
 
 /**
- * The training core: the configured datasets and the runner with its defences ({@link DefenseModule}) and
- * attacks ({@link AttackModule}), offered to the session layer as its {@link Trainer} and experiment
- * validator. Tests swap this module for a scripted trainer, or keep it with defences or attacks of their
- * own.
+ * The training core: the configured datasets and the runner with its defences ({@link DefenseModule}),
+ * attacks ({@link AttackModule}) and ABL's isolation signals ({@link IsolationModule}), offered to the
+ * session layer as its {@link Trainer} and experiment validator. Tests swap this module for a scripted
+ * trainer, or keep it with defences, attacks or signals of their own.
  */
 public final class TrainingModule extends AbstractModule {
   private final Module defenses;
   private final Module attacks;
+  private final Module isolation;
 
-  /** With the standard defences and attacks, {@link DefenseModule} and {@link AttackModule}. */
+  /**
+   * With the standard defences, attacks and isolation signals, {@link DefenseModule}, {@link AttackModule}
+   * and {@link IsolationModule}.
+   */
   public TrainingModule() {
     this(new DefenseModule());
   }
@@ -42,14 +46,25 @@ public final class TrainingModule extends AbstractModule {
    * DefenseModule} and {@link AttackModule}.
    */
   public TrainingModule(Module defenses, Module attacks) {
+    this(defenses, attacks, new IsolationModule());
+  }
+
+  /**
+   * With {@code defenses} registering the strategies, {@code attacks} the attacks and {@code isolation}
+   * the isolation signals' scorers, in place of {@link DefenseModule}, {@link AttackModule} and {@link
+   * IsolationModule}.
+   */
+  public TrainingModule(Module defenses, Module attacks, Module isolation) {
     this.defenses = requireNonNull(defenses, "defenses");
     this.attacks = requireNonNull(attacks, "attacks");
+    this.isolation = requireNonNull(isolation, "isolation");
   }
 
   @Override
   protected void configure() {
     install(defenses);
     install(attacks);
+    install(isolation);
   }
 
   @Provides

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -18,9 +19,12 @@ import java.util.stream.IntStream;
  * object per run; trains no further.
  */
 public final class SignalMeasurement implements DefenseStrategy {
+  private final Map<IsolationSignal, SignalScorer> scorers;
   private final Consumer<String> sink;
 
-  public SignalMeasurement(Consumer<String> sink) {
+  /** {@code scorers}: the scorer of every signal (Guice's {@code IsolationModule}); {@code sink} takes the row. */
+  public SignalMeasurement(Map<IsolationSignal, SignalScorer> scorers, Consumer<String> sink) {
+    this.scorers = Map.copyOf(scorers);
     this.sink = sink;
   }
 
@@ -51,7 +55,7 @@ public final class SignalMeasurement implements DefenseStrategy {
     float[] losses = evaluator.sampleLosses(all);
     IsolationSignals signals =
         new IsolationSignals(
-            losses, mean, train.labels(), train.numClasses(), config.ranking(),
+            scorers, losses, mean, train.labels(), train.numClasses(), config.ranking(),
             t -> evaluator.sampleFeatures(all, t));
     List<String> rows = new ArrayList<>();
     for (IsolationSignal signal : IsolationSignal.values()) {

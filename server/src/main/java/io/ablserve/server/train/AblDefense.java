@@ -1,9 +1,13 @@
 package io.ablserve.server.train;
 
+import static java.util.Objects.requireNonNull;
+
 import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.data.PoisonedSet;
+import jakarta.inject.Inject;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Logger;
 import java.util.stream.IntStream;
 
@@ -37,6 +41,17 @@ public final class AblDefense implements DefenseStrategy {
    * bottom of the ranking; before that, the lowest losses spread over the easy classes.
    */
   static final double EARLY_ISOLATION_LABEL_SHARE = 0.6;
+
+  private final Map<IsolationSignal, SignalScorer> scorers;
+
+  /**
+   * {@code scorers}: the scorer of each isolation signal a session may rank by at the turn (Guice's {@code
+   * IsolationModule}).
+   */
+  @Inject
+  public AblDefense(Map<IsolationSignal, SignalScorer> scorers) {
+    this.scorers = Map.copyOf(requireNonNull(scorers, "scorers"));
+  }
 
   @Override
   public TrainingOutcome train(TrainingRun run) {
@@ -74,13 +89,16 @@ public final class AblDefense implements DefenseStrategy {
         progress.isolated().length == 0
             ? null
             : new BackdoorCheck.Decision(progress.verdict(), progress.isolated(), progress.suspects());
+    // Looked up before the first epoch, so a signal no module registered fails the run at once.
+    boolean keepsLossCurve =
+        IsolationSignals.scorer(scorers, config.isolationSignal()).needsTrainingLosses();
     for (int epoch = next; epoch < config.isolationEpochs(); epoch++) {
       run.beginEpoch(epoch);
       // Once a backdoor is confirmed, the epochs left before the turn train plainly: the loss gap has done
       // its work, and LGA's trapped loss only costs accuracy while the missed poisons are learned.
       Objective objective = tracked != null ? Objective.DESCENT : Objective.ISOLATION;
       run.run(Phase.ISOLATION, epoch, run.shuffled(run.all()), new int[0], objective);
-      if (IsolationSignals.needsTrainingLosses(config.isolationSignal())) {
+      if (keepsLossCurve) {
         progress.aside(IsolationSignals.addLosses(progress.aside(), run.epochs().lastLosses()));
       }
       run.endEpoch(Phase.ISOLATION);
@@ -294,14 +312,16 @@ public final class AblDefense implements DefenseStrategy {
     ImageSet train = data.images();
     float[] losses = evaluator.sampleLosses(run.all());
     IsolationSignal signal = config.isolationSignal();
-    float[] scores =
+    SignalScorer scorer = IsolationSignals.scorer(scorers, signal);
+    IsolationSignals signals =
         new IsolationSignals(
-                losses,
-                IsolationSignals.needsTrainingLosses(signal)
-                    ? IsolationSignals.meanLosses(run.progress().aside(), losses.length, turning)
-                    : null,
-                train.labels(), train.numClasses(), config.ranking(), t -> evaluator.sampleFeatures(run.all(), t))
-            .scores(signal);
+            scorers,
+            losses,
+            scorer.needsTrainingLosses()
+                ? IsolationSignals.meanLosses(run.progress().aside(), losses.length, turning)
+                : null,
+            train.labels(), train.numClasses(), config.ranking(), t -> evaluator.sampleFeatures(run.all(), t));
+    float[] scores = signals.scores(signal);
     IsolationReport ranking =
         Isolation.isolate(scores, losses, data.poisoned(), config.isolationRatio(), turning);
     if (!config.isolationExpansion()) {
@@ -319,11 +339,9 @@ public final class AblDefense implements DefenseStrategy {
               probed.decision().verdict(), probed.report()));
       return new Ranked(ranking.withVerdict(probed.decision().verdict()), probed.decision());
     }
-    // The loss signal starts each label's split from its lowest losses as it always has; another signal
-    // starts it from its own most suspect samples.
     List<BackdoorCheck.Candidate> candidates =
         BackdoorCheck.candidates(
-            losses, signal == IsolationSignal.LOSS ? losses : scores, train.labels(), train.numClasses(),
+            losses, scorer.splitSeeds(signals, scores), train.labels(), train.numClasses(),
             evaluator::sampleFeatures, evaluator::trainPredictions);
     BackdoorCheck.Decision decision = BackdoorCheck.decide(candidates, train.numClasses());
     // An early check only decides whether to follow; the probe checks what is ascended, at the turn.

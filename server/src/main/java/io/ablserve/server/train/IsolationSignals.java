@@ -1,5 +1,7 @@
 package io.ablserve.server.train;
 
+import static java.util.Objects.requireNonNull;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -7,20 +9,25 @@ import ai.djl.ndarray.index.NDIndex;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
 /**
- * The scores of each {@link IsolationSignal} for every training sample at the turn, lower meaning more
- * suspect (the convention of {@link Isolation#lowest}). Loss signals are normalised per {@link Ranking};
- * the activation signals measure a suspicion (higher is more suspect), scored as minus its ratio to a
- * quantile of its label's: the lower quartile for transform sensitivity, the median for spectral signatures.
- * Features are computed once per transform, on demand.
+ * The training samples at the turn as the {@link SignalScorer}s see them, and the scores of each {@link
+ * IsolationSignal}, lower meaning more suspect (the convention of {@link Isolation#lowest}): each signal is
+ * scored once, by the scorer registered for it. Loss signals are normalised per {@link Ranking}; the
+ * activation signals measure a suspicion (higher is more suspect), scored as minus its ratio to a quantile of
+ * its label's: the lower quartile for transform sensitivity, the median for spectral signatures. Features
+ * are computed on demand, the untransformed ones once. The arrays it hands out are shared, not copied: no
+ * scorer may write to them.
  */
-final class IsolationSignals {
+public final class IsolationSignals {
   /**
    * The quantile of its label's transform sensitivities each is compared with: the lower quartile, a clean
    * sample's while poisons are under three quarters of their label. Compared across labels as they are, the
@@ -34,77 +41,114 @@ final class IsolationSignals {
   /** Power iterations for each label's top singular vector: the ratio of the top two converges long before. */
   static final int POWER_ITERATIONS = 50;
 
+  private final Map<IsolationSignal, SignalScorer> scorers;
   private final float[] losses;
   private final float[] trainingLosses;
   private final int[] labels;
   private final int numClasses;
   private final Ranking ranking;
   private final Function<UnaryOperator<NDArray>, float[][]> features;
+  private final Map<IsolationSignal, float[]> scored = new EnumMap<>(IsolationSignal.class);
   private float[][] plain;
-  private float[] sensitivity;
-  private float[] spectral;
 
   /**
-   * Signals over the samples of {@code labels}: {@code losses} their eval-mode losses at the turn, {@code
-   * trainingLosses} their mean training loss over the isolation epochs (null where the run did not keep
-   * it), and {@code features} the penultimate activations of every sample with a transform applied to its
-   * normalised image batch (NCHW) first.
+   * Signals over the samples of {@code labels}, each scored by the scorer {@code scorers} registers for it:
+   * {@code losses} their eval-mode losses at the turn, {@code trainingLosses} their mean training loss over
+   * the isolation epochs (null where the run did not keep it), and {@code features} the penultimate
+   * activations of every sample with a transform applied to its normalised image batch (NCHW) first.
+   */
+  public IsolationSignals(
+      Map<IsolationSignal, SignalScorer> scorers, float[] losses, float[] trainingLosses, int[] labels,
+      int numClasses, Ranking ranking, Function<UnaryOperator<NDArray>, float[][]> features) {
+    this.scorers = requireNonNull(scorers, "scorers");
+    this.losses = requireNonNull(losses, "losses");
+    this.trainingLosses = trainingLosses;
+    this.labels = requireNonNull(labels, "labels");
+    this.numClasses = numClasses;
+    this.ranking = requireNonNull(ranking, "ranking");
+    this.features = requireNonNull(features, "features");
+  }
+
+  /**
+   * As the full constructor, each signal scored by the server's own scorer ({@link
+   * IsolationSignal#standardScorers}).
    */
   IsolationSignals(
       float[] losses, float[] trainingLosses, int[] labels, int numClasses, Ranking ranking,
       Function<UnaryOperator<NDArray>, float[][]> features) {
-    this.losses = losses;
-    this.trainingLosses = trainingLosses;
-    this.labels = labels;
-    this.numClasses = numClasses;
-    this.ranking = ranking;
-    this.features = features;
+    this(IsolationSignal.standardScorers(), losses, trainingLosses, labels, numClasses, ranking, features);
   }
 
-  float[] scores(IsolationSignal signal) {
-    return switch (signal) {
-      case LOSS -> Isolation.scores(losses, labels, numClasses, ranking);
-      case LOSS_DROP -> {
-        if (trainingLosses == null) {
-          throw new IllegalStateException("LOSS_DROP needs the isolation epochs' training losses");
-        }
-        yield Isolation.scores(trainingLosses, labels, numClasses, ranking);
-      }
-      case TRANSFORM_SENSITIVITY -> {
-        if (sensitivity == null) {
-          sensitivity =
-              perLabel(transformSensitivity(plain(), transformed()), labels, numClasses, CLEAN_QUANTILE);
-        }
-        yield sensitivity;
-      }
-      case SPECTRAL -> {
-        if (spectral == null) {
-          spectral = perLabel(spectral(plain(), labels, numClasses), labels, numClasses);
-        }
-        yield spectral;
-      }
-      case COMBINED ->
-          combined(
-              List.of(
-                  scores(IsolationSignal.LOSS), scores(IsolationSignal.LOSS_DROP),
-                  scores(IsolationSignal.TRANSFORM_SENSITIVITY), scores(IsolationSignal.SPECTRAL)));
-    };
+  /**
+   * The scorer {@code scorers} registers for {@code signal}; IllegalArgumentException names the registered
+   * signals when there is none.
+   */
+  static SignalScorer scorer(Map<IsolationSignal, SignalScorer> scorers, IsolationSignal signal) {
+    SignalScorer scorer = scorers.get(signal);
+    if (scorer == null) {
+      throw new IllegalArgumentException(
+          "abl.isolation_signal must be one of " + new TreeSet<>(scorers.keySet()) + ", got " + signal);
+    }
+    return scorer;
   }
 
-  private float[][] plain() {
+  /** Every sample's scores by {@code signal}, from its registered scorer; computed once. */
+  public float[] scores(IsolationSignal signal) {
+    float[] scores = scored.get(signal);
+    if (scores == null) {
+      scores = scorer(scorers, signal).scores(this);
+      scored.put(signal, scores);
+    }
+    return scores;
+  }
+
+  /** Each sample's eval-mode loss at the turn. */
+  public float[] losses() {
+    return losses;
+  }
+
+  /**
+   * Each sample's mean training loss over the isolation epochs; IllegalStateException where the run did not
+   * keep them, its signal's scorer not having said it needs them ({@link SignalScorer#needsTrainingLosses}).
+   */
+  public float[] trainingLosses() {
+    if (trainingLosses == null) {
+      throw new IllegalStateException(
+          "the isolation epochs' training losses were not kept: a signal that reads them must say so"
+              + " (SignalScorer.needsTrainingLosses)");
+    }
+    return trainingLosses;
+  }
+
+  /** Each sample's label. */
+  public int[] labels() {
+    return labels;
+  }
+
+  /** How many labels there are. */
+  public int numClasses() {
+    return numClasses;
+  }
+
+  /** How the loss signals compare losses across labels. */
+  public Ranking ranking() {
+    return ranking;
+  }
+
+  /** Each sample's penultimate activations; computed once. */
+  public float[][] features() {
     if (plain == null) {
       plain = features.apply(UnaryOperator.identity());
     }
     return plain;
   }
 
-  private List<float[][]> transformed() {
-    return List.of(features.apply(IsolationSignals::flip), features.apply(IsolationSignals::shift));
-  }
-
-  /** Whether {@code signal} reads the isolation epochs' training losses ({@link #addLosses}). */
-  static boolean needsTrainingLosses(IsolationSignal signal) {
-    return signal == IsolationSignal.LOSS_DROP || signal == IsolationSignal.COMBINED;
+  /**
+   * Each sample's penultimate activations with {@code transform} applied to its normalised image batch
+   * (NCHW) first.
+   */
+  public float[][] features(UnaryOperator<NDArray> transform) {
+    return features.apply(transform);
   }
 
   /**

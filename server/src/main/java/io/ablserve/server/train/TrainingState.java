@@ -27,7 +27,7 @@ import static java.util.Objects.requireNonNull;
  * @param aside what a defence keeps beside the model's parameters: for NAD a second copy of the network
  *     ({@link NetworkWeights#encode} format), its backdoored student while its teacher trains in the
  *     model's place, then its teacher while the student is distilled; for ABL ranking by a signal that
- *     reads the loss curve ({@link IsolationSignals#needsTrainingLosses}), each sample's summed training
+ *     reads the loss curve ({@link SignalScorer#needsTrainingLosses}), each sample's summed training
  *     loss over the isolation epochs so far ({@link IsolationSignals#addLosses}); empty otherwise
  */
 public record TrainingState(
