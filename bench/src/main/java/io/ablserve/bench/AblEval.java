@@ -45,7 +45,7 @@ public final class AblEval implements Callable<Integer> {
   @Option(names = "--ranking")
   Ranking ranking;
 
-  @Option(names = "--isolation-signal", description = "LOSS, LOSS_DROP, TRANSFORM_SENSITIVITY, SPECTRAL, COMBINED")
+  @Option(names = "--isolation-signal", description = "${COMPLETION-CANDIDATES}; unset: the default")
   IsolationSignal isolationSignal;
 
   @Option(names = "--suspect-treatment", description = "DROP or PSEUDO_LABEL; unset: the default")
