@@ -47,10 +47,14 @@ public final class SessionConfigResolver {
   public static final int MAX_DATASET_NAME_CHARS = 128;
   /** The longest device name ({@code cpu}, {@code gpu}, {@code gpu:N}). */
   public static final int MAX_DEVICE_CHARS = 32;
-  /** The prefix of every {@code io.ablserve.v1.IsolationSignal} value before the training enum's name. */
+  // The prefix of each API enum's values before the training enum's name: ISOLATION_SIGNAL_LOSS is LOSS.
   private static final String SIGNAL_PREFIX = "ISOLATION_SIGNAL_";
-  /** The prefix of every {@code io.ablserve.v1.SuspectTreatment} value before the training enum's name. */
   private static final String TREATMENT_PREFIX = "SUSPECT_TREATMENT_";
+  private static final String LOSS_PREFIX = "ISOLATION_LOSS_";
+  private static final String REDUCTION_PREFIX = "LOSS_REDUCTION_";
+  private static final String DEFENSE_PREFIX = "DEFENSE_";
+  private static final String MODE_PREFIX = "UNLEARNING_MODE_";
+  private static final String RANKING_PREFIX = "RANKING_";
 
   private final DeviceResolver devices;
   private final String defaultDevice;
@@ -250,47 +254,22 @@ public final class SessionConfigResolver {
     if (spec.hasTriggerProbe()) b.triggerProbe(spec.getTriggerProbe());
     if (spec.hasRetrainUnconfirmed()) b.retrainUnconfirmed(spec.getRetrainUnconfirmed());
     b.isolationLoss(
-        switch (spec.getIsolationLoss()) {
-          case ISOLATION_LOSS_UNSPECIFIED -> d.isolationLoss();
-          case ISOLATION_LOSS_LGA -> IsolationLossKind.LGA;
-          case ISOLATION_LOSS_FLOODING -> IsolationLossKind.FLOODING;
-          case UNRECOGNIZED -> throw unknown("abl.isolation_loss", "LGA, FLOODING", spec.getIsolationLossValue());
-        });
+        byName(
+            "abl.isolation_loss", spec.getIsolationLoss(), spec.getIsolationLossValue(), LOSS_PREFIX,
+            IsolationLossKind.class, d.isolationLoss()));
     b.lossReduction(
-        switch (spec.getLossReduction()) {
-          case LOSS_REDUCTION_UNSPECIFIED -> d.lossReduction();
-          case LOSS_REDUCTION_PER_SAMPLE -> LossReduction.PER_SAMPLE;
-          case LOSS_REDUCTION_BATCH_MEAN -> LossReduction.BATCH_MEAN;
-          case UNRECOGNIZED -> throw unknown("abl.loss_reduction", "PER_SAMPLE, BATCH_MEAN", spec.getLossReductionValue());
-        });
+        byName(
+            "abl.loss_reduction", spec.getLossReduction(), spec.getLossReductionValue(), REDUCTION_PREFIX,
+            LossReduction.class, d.lossReduction()));
     b.defense(
-        switch (spec.getDefense()) {
-          case DEFENSE_UNSPECIFIED -> d.defense();
-          case DEFENSE_ABL -> Defense.ABL;
-          case DEFENSE_NONE -> Defense.NONE;
-          case DEFENSE_FT -> Defense.FT;
-          case DEFENSE_FP -> Defense.FP;
-          case DEFENSE_NAD -> Defense.NAD;
-          case DEFENSE_MCR -> Defense.MCR;
-          case UNRECOGNIZED ->
-              throw unknown("abl.defense", "ABL, NONE, FT, FP, NAD, MCR", spec.getDefenseValue());
-        });
+        byName("abl.defense", spec.getDefense(), spec.getDefenseValue(), DEFENSE_PREFIX, Defense.class, d.defense()));
     UnlearningMode mode =
-        switch (spec.getUnlearningMode()) {
-          case UNLEARNING_MODE_UNSPECIFIED -> d.unlearningMode();
-          case UNLEARNING_MODE_GGA -> UnlearningMode.GGA;
-          case UNLEARNING_MODE_FINETUNE_THEN_ASCENT -> UnlearningMode.FINETUNE_THEN_ASCENT;
-          case UNRECOGNIZED -> throw unknown(
-              "abl.unlearning_mode", "GGA, FINETUNE_THEN_ASCENT", spec.getUnlearningModeValue());
-        };
+        byName(
+            "abl.unlearning_mode", spec.getUnlearningMode(), spec.getUnlearningModeValue(), MODE_PREFIX,
+            UnlearningMode.class, d.unlearningMode());
     b.unlearningMode(mode);
     b.ranking(
-        switch (spec.getRanking()) {
-          case RANKING_UNSPECIFIED -> d.ranking();
-          case RANKING_GLOBAL -> Ranking.GLOBAL;
-          case RANKING_PER_CLASS -> Ranking.PER_CLASS;
-          case UNRECOGNIZED -> throw unknown("abl.ranking", "GLOBAL, PER_CLASS", spec.getRankingValue());
-        });
+        byName("abl.ranking", spec.getRanking(), spec.getRankingValue(), RANKING_PREFIX, Ranking.class, d.ranking()));
     b.isolationSignal(
         byName(
             "abl.isolation_signal", spec.getIsolationSignal(), spec.getIsolationSignalValue(), SIGNAL_PREFIX,
@@ -332,6 +311,11 @@ public final class SessionConfigResolver {
           number);
     }
     return Enum.valueOf(type, api.name().substring(prefix.length()));
+  }
+
+  /** The API value of {@code type} that names training enum value {@code value} after {@code prefix}. */
+  private static <A extends Enum<A>> A api(Class<A> type, String prefix, Enum<?> value) {
+    return Enum.valueOf(type, prefix + value.name());
   }
 
   private static IllegalArgumentException unknown(String field, String allowed, int value) {
@@ -403,46 +387,21 @@ public final class SessionConfigResolver {
                 .setEpochs(abl.epochs())
                 .setIsolationEpochs(abl.isolationEpochs())
                 .setIsolationRatio(abl.isolationRatio())
-                .setIsolationLoss(
-                    switch (abl.isolationLoss()) {
-                      case LGA -> IsolationLoss.ISOLATION_LOSS_LGA;
-                      case FLOODING -> IsolationLoss.ISOLATION_LOSS_FLOODING;
-                    })
+                .setIsolationLoss(api(io.ablserve.v1.IsolationLoss.class, LOSS_PREFIX, abl.isolationLoss()))
                 .setLgaGamma(abl.lgaGamma())
                 .setFloodingLevel(abl.floodingLevel())
-                .setLossReduction(
-                    switch (abl.lossReduction()) {
-                      case PER_SAMPLE -> io.ablserve.v1.LossReduction.LOSS_REDUCTION_PER_SAMPLE;
-                      case BATCH_MEAN -> io.ablserve.v1.LossReduction.LOSS_REDUCTION_BATCH_MEAN;
-                    })
+                .setLossReduction(api(io.ablserve.v1.LossReduction.class, REDUCTION_PREFIX, abl.lossReduction()))
                 .setLearningRate(abl.learningRate())
                 .setUnlearningWeight(abl.unlearningWeight())
                 .setBatchSize(abl.batchSize())
                 .setMomentum(abl.momentum())
                 .setWeightDecay(abl.weightDecay())
                 .setStepReportInterval(abl.stepReportInterval())
-                .setDefense(
-                    switch (abl.defense()) {
-                      case ABL -> io.ablserve.v1.Defense.DEFENSE_ABL;
-                      case NONE -> io.ablserve.v1.Defense.DEFENSE_NONE;
-                      case FT -> io.ablserve.v1.Defense.DEFENSE_FT;
-                      case FP -> io.ablserve.v1.Defense.DEFENSE_FP;
-                      case NAD -> io.ablserve.v1.Defense.DEFENSE_NAD;
-                      case MCR -> io.ablserve.v1.Defense.DEFENSE_MCR;
-                    })
-                .setUnlearningMode(
-                    switch (abl.unlearningMode()) {
-                      case GGA -> io.ablserve.v1.UnlearningMode.UNLEARNING_MODE_GGA;
-                      case FINETUNE_THEN_ASCENT ->
-                          io.ablserve.v1.UnlearningMode.UNLEARNING_MODE_FINETUNE_THEN_ASCENT;
-                    })
+                .setDefense(api(io.ablserve.v1.Defense.class, DEFENSE_PREFIX, abl.defense()))
+                .setUnlearningMode(api(io.ablserve.v1.UnlearningMode.class, MODE_PREFIX, abl.unlearningMode()))
                 .setUnlearningLearningRate(abl.unlearningLearningRate())
                 .setAscentEpochs(abl.ascentEpochs())
-                .setRanking(
-                    switch (abl.ranking()) {
-                      case GLOBAL -> io.ablserve.v1.Ranking.RANKING_GLOBAL;
-                      case PER_CLASS -> io.ablserve.v1.Ranking.RANKING_PER_CLASS;
-                    })
+                .setRanking(api(io.ablserve.v1.Ranking.class, RANKING_PREFIX, abl.ranking()))
                 .setSuspectFiltering(abl.suspectFiltering())
                 .setAugmentation(abl.augmentation())
                 .setIsolationExpansion(abl.isolationExpansion())
@@ -450,11 +409,9 @@ public final class SessionConfigResolver {
                 .setFinalDecayEpochs(abl.finalDecayEpochs())
                 .setTriggerProbe(abl.triggerProbe())
                 .setRetrainUnconfirmed(abl.retrainUnconfirmed())
-                .setIsolationSignal(
-                    io.ablserve.v1.IsolationSignal.valueOf(SIGNAL_PREFIX + abl.isolationSignal().name()))
+                .setIsolationSignal(api(io.ablserve.v1.IsolationSignal.class, SIGNAL_PREFIX, abl.isolationSignal()))
                 .setSuspectTreatment(
-                    io.ablserve.v1.SuspectTreatment.valueOf(
-                        TREATMENT_PREFIX + abl.suspectTreatment().name())))
+                    api(io.ablserve.v1.SuspectTreatment.class, TREATMENT_PREFIX, abl.suspectTreatment())))
         .setDevice(DeviceResolver.apiName(device))
         .setSeed(e.seed());
   }
