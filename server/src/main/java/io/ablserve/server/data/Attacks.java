@@ -6,19 +6,13 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The attacks a server poisons with, by kind, as its {@code AttackModule} registers them; the standard set
- * ({@link AttackKind#standardAttacks}) for code that runs without an injector.
+ * The attacks a server poisons with, by kind, as its {@code AttackModule} registers them.
  */
 public final class Attacks {
   private final Map<AttackKind, Attack> byKind;
 
   public Attacks(Map<AttackKind, Attack> byKind) {
     this.byKind = Map.copyOf(requireNonNull(byKind, "byKind"));
-  }
-
-  /** The server's own attack of every kind. */
-  public static Attacks standard() {
-    return new Attacks(AttackKind.standardAttacks());
   }
 
   /** The attack registered for {@code kind}; IllegalArgumentException, naming the kinds there are, if none. */
