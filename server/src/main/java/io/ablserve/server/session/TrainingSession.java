@@ -416,41 +416,30 @@ final class TrainingSession implements TrainingListener {
 
   @Override
   public void onEpoch(EpochReport report) {
-    synchronized (transitions) {
-      if (isFinished()) {
-        return; // a run still reporting after the server interrupted its session
-      }
-      events.append(TelemetryEvents.epoch(report), false);
-    }
+    appendUnlessFinished(TelemetryEvents.epoch(report));
   }
 
   @Override
   public void onIsolation(IsolationReport report) {
-    synchronized (transitions) {
-      if (isFinished()) {
-        return; // a run still reporting after the server interrupted its session
-      }
-      events.append(TelemetryEvents.isolation(report), false);
-    }
+    appendUnlessFinished(TelemetryEvents.isolation(report));
   }
 
   @Override
   public void onFilter(FilterReport report) {
-    synchronized (transitions) {
-      if (isFinished()) {
-        return; // a run still reporting after the server interrupted its session
-      }
-      events.append(TelemetryEvents.filter(report), false);
-    }
+    appendUnlessFinished(TelemetryEvents.filter(report));
   }
 
   @Override
   public void onBackdoorCheck(BackdoorCheckReport report) {
+    appendUnlessFinished(TelemetryEvents.check(report));
+  }
+
+  /** Logs a run's report, unless the run still reports after the server interrupted its session. */
+  private void appendUnlessFinished(io.ablserve.v1.SessionEvent.Builder event) {
     synchronized (transitions) {
-      if (isFinished()) {
-        return; // a run still reporting after the server interrupted its session
+      if (!isFinished()) {
+        events.append(event, false);
       }
-      events.append(TelemetryEvents.check(report), false);
     }
   }
 
