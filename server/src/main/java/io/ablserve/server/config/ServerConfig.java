@@ -3,6 +3,7 @@ package io.ablserve.server.config;
 import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.data.DatasetLimits;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
@@ -63,7 +64,11 @@ import java.util.TreeMap;
  *     ServiceLimits}. Default {@link ServiceLimits#DEFAULTS}.
  * @param api page sizes of the List calls and the retention of finished sessions; see {@link
  *     ApiPolicy}. Default {@link ApiPolicy#DEFAULTS}: pages of 100 (at most 1000), sessions kept for ever.
+ *
+ * <p>A copy with one setting changed is {@code withX} of the generated {@code ServerConfigBuilder.With}
+ * (record-builder), so a new setting is one component here and its check in the constructor.
  */
+@RecordBuilder
 public record ServerConfig(
     int port,
     String bindAddress,
@@ -82,7 +87,7 @@ public record ServerConfig(
     DatasetLimits datasetLimits,
     long minFreeBytes,
     ServiceLimits limits,
-    ApiPolicy api) {
+    ApiPolicy api) implements ServerConfigBuilder.With {
 
   public static final ServerConfig DEFAULTS =
       new ServerConfig(
@@ -188,50 +193,12 @@ public record ServerConfig(
         DEFAULTS.datasetLimits(), DEFAULTS.minFreeBytes(), DEFAULTS.limits(), DEFAULTS.api());
   }
 
-  public ServerConfig withDataDir(Path dir) {
-    return new ServerConfig(port, bindAddress, dir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress,
-        resumeInterrupted, datasetLimits,
-        minFreeBytes, limits, api);
-  }
-
   public ServerConfig withTokenFile(Path file) {
-    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, Optional.of(file), tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress,
-        resumeInterrupted, datasetLimits,
-        minFreeBytes, limits, api);
+    return withTokenFile(Optional.of(file));
   }
 
   public ServerConfig withTls(Path cert, Path key) {
-    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, Optional.of(cert), Optional.of(key), maxUploadBytes, metricsPort, metricsBindAddress,
-        resumeInterrupted, datasetLimits,
-        minFreeBytes, limits, api);
-  }
-
-  public ServerConfig withMaxUploadBytes(long bytes) {
-    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, bytes, metricsPort, metricsBindAddress, resumeInterrupted, datasetLimits,
-        minFreeBytes, limits, api);
-  }
-
-  public ServerConfig withMetricsPort(int metricsPort) {
-    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress,
-        resumeInterrupted, datasetLimits,
-        minFreeBytes, limits, api);
-  }
-
-  public ServerConfig withMetricsBindAddress(String address) {
-    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, address,
-        resumeInterrupted, datasetLimits, minFreeBytes, limits, api);
-  }
-
-  public ServerConfig withMaxQueuedPerUser(int limit) {
-    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        limit, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress, resumeInterrupted, datasetLimits,
-        minFreeBytes, limits, api);
+    return with(b -> b.tlsCert(Optional.of(cert)).tlsKey(Optional.of(key))); // one check of the pair
   }
 
   /**
@@ -240,36 +207,6 @@ public record ServerConfig(
    */
   public OptionalInt queuedPerUserLimit() {
     return tokenFile.isPresent() ? OptionalInt.of(maxQueuedPerUser) : OptionalInt.empty();
-  }
-
-  public ServerConfig withResumeInterrupted(ResumeInterrupted mode) {
-    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress, mode, datasetLimits,
-        minFreeBytes, limits, api);
-  }
-
-  public ServerConfig withDatasetLimits(DatasetLimits newDatasetLimits) {
-    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress, resumeInterrupted,
-        newDatasetLimits, minFreeBytes, limits, api);
-  }
-
-  public ServerConfig withMinFreeBytes(long bytes) {
-    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress, resumeInterrupted,
-        datasetLimits, bytes, limits, api);
-  }
-
-  public ServerConfig withLimits(ServiceLimits newLimits) {
-    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress, resumeInterrupted,
-        datasetLimits, minFreeBytes, newLimits, api);
-  }
-
-  public ServerConfig withApi(ApiPolicy newApi) {
-    return new ServerConfig(port, bindAddress, dataDir, defaultDevice, datasetRoots, maxQueuedSessions,
-        maxQueuedPerUser, tokenFile, tlsCert, tlsKey, maxUploadBytes, metricsPort, metricsBindAddress,
-        resumeInterrupted, datasetLimits, minFreeBytes, limits, newApi);
   }
 
   /**

@@ -115,6 +115,20 @@ class ServerConfigTest {
     assertThat(d.withTokenFile(Path.of("tokens")).queuedPerUserLimit()).hasValue(2);
   }
 
+  @Test
+  void eachCopy_changesOnlyItsSetting_andIsCheckedAsANewConfig() {
+    ServerConfig d = ServerConfig.DEFAULTS.withTls(Path.of("cert.pem"), Path.of("key.pem"));
+    ServerConfig changed = d.withMetricsPort(9464);
+
+    assertThat(changed.metricsPort()).isEqualTo(9464);
+    assertThat(changed.withMetricsPort(d.metricsPort())).isEqualTo(d);
+    assertThat(d.tlsCert()).contains(Path.of("cert.pem"));
+    assertThat(d.tlsKey()).contains(Path.of("key.pem"));
+    assertThatThrownBy(() -> d.withTlsKey(java.util.Optional.empty()))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> d.withPort(-1)).hasMessageContaining("port must be in [0, 65535]");
+  }
+
   private static ServerConfig withPort(int port) {
     ServerConfig d = ServerConfig.DEFAULTS;
     return new ServerConfig(
