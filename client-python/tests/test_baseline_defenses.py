@@ -52,6 +52,33 @@ def test_nadOptions_sendOnlyWhatIsSet_andRoundTrip():
     assert not ablserve.SessionConfig(abl=ablserve.AblConfig(defense="nad")).to_proto().HasField("nad")
 
 
+def test_nadLayers_areSentAsGiven_andRoundTrip():
+    config = ablserve.SessionConfig(
+        abl=ablserve.AblConfig(defense="nad"), nad=ablserve.NadConfig(layers=["last_conv_stage", "conv2"]))
+    msg = config.to_proto()
+    assert list(msg.nad.layers) == ["last_conv_stage", "conv2"]
+    assert not msg.nad.HasField("beta")
+    back = ablserve.SessionConfig.from_proto(msg)
+    assert back == config and type(back.nad.layers) is list
+
+
+def test_nad_resolvesUnsetLayersToTheModelsOwn_andRefusesAnotherModelsNames(client):
+    config = long_config("nad layers")
+    config.abl.defense = "nad"
+    config.model = "wrn_16_1"
+    session = client.create_session(config, priority=-100)
+    try:
+        assert session.config.nad.layers == ["group2", "last_conv_stage"]
+    finally:
+        session.cancel()
+    config.nad = ablserve.NadConfig(layers=["stage3"])
+    with pytest.raises(ablserve.AblError) as refused:
+        client.create_session(config)
+    assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert ("nad.layers must name convolutional taps of WRN_16_1, one of stem, group1, group2, group3,"
+            " last_conv_stage") in str(refused.value)
+
+
 def test_mcrOptions_sendOnlyWhatIsSet_andRoundTrip():
     config = ablserve.SessionConfig(
         abl=ablserve.AblConfig(defense="mcr"),

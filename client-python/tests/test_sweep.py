@@ -137,6 +137,18 @@ def test_requestIds_ofConfigsWithoutTheLaterAttackFields_areThoseOlderClientsGav
     assert _sweep.request_id("grid", ablserve.SessionConfig()) != "a8641bc9-c821-5dc8-8b59-9753dea935b9"
 
 
+def test_requestIds_ofNadConfigsNamingNoLayers_areThoseOlderClientsGave():
+    # What ablserve ebcd9fa, before nad.layers, gave for this config.
+    config = ablserve.SessionConfig(nad=ablserve.NadConfig(beta=5.0))
+    config.abl.defense = "nad"
+    older = "33155f55-9567-5f4d-89e7-322b5dae50e9"
+    assert _sweep.request_id("grid", config) == older
+    config.nad.layers = []
+    assert _sweep.request_id("grid", config) == older
+    config.nad.layers = ["conv1", "last_conv_stage"]
+    assert _sweep.request_id("grid", config) != older
+
+
 def _defaults(**abl) -> ablserve.SessionConfig:
     """Server defaults equal to what older clients sent, but for ``abl``."""
     sent = _sweep._SENT_BY_OLDER_CLIENTS

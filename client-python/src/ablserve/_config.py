@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import grpc
 from google.protobuf.descriptor import EnumDescriptor
@@ -245,7 +245,7 @@ class FinePruningConfig:
 @with_field_docs
 @dataclass
 class NadConfig:
-    """The "nad" defence's teacher and distillation weight."""
+    """The "nad" defence's teacher, distillation weight and distilled layers."""
 
     teacher_epochs: Optional[int] = None
     """Epochs of fine-tuning the teacher on the clean subset (at fine_tuning.learning_rate), in [1, 1000],
@@ -254,6 +254,12 @@ class NadConfig:
     """The attention term's weight beside the cross-entropy, in [0, 1e6]: beta times the sum, over the last
     conv stage and the one before, of the L2 distance between the model's and the teacher's unit-norm
     attention maps, averaged over the batch. Server default: 10."""
+    layers: Optional[List[str]] = None
+    """The layers distilled, by the model's tap names, in any order, each once: "small_cnn" conv1, conv2,
+    last_conv_stage; "wrn_16_1" stem, group1, group2, group3, last_conv_stage; "resnet_18" and "resnet_34" stem,
+    stage1 to stage4, last_conv_stage (the layer the "fp" defence prunes). None or empty: the model's last conv
+    stage and the stage before it (conv1, group2 or stage3 with last_conv_stage), which the resolved config
+    names. A name the model lacks is AblError INVALID_ARGUMENT, listing its taps."""
 
 
 @with_field_docs
@@ -296,7 +302,8 @@ class SessionConfig:
     fine_pruning: Optional[FinePruningConfig] = None
     """"fp" only: how far pruning goes; None means the server's defaults."""
     nad: Optional[NadConfig] = None
-    """"nad" only: the teacher and the distillation weight; None means the server's defaults."""
+    """"nad" only: the teacher, the distillation weight and the layers distilled; None means the server's
+    defaults."""
     mcr: Optional[McrConfig] = None
     """"mcr" only: the curve's epochs and the point picked on it; None means the server's defaults."""
 
@@ -416,9 +423,12 @@ def _dataclass(dc_type, m):
         if f.default is None and f.name not in present:
             values[f.name] = None
             continue
-        enum = m.DESCRIPTOR.fields_by_name[f.name].enum_type
+        descriptor = m.DESCRIPTOR.fields_by_name[f.name]
         value = getattr(m, f.name)
-        values[f.name] = value if enum is None else _enum_name(enum, value)
+        if descriptor.is_repeated:  # a plain list, not the message's container
+            values[f.name] = list(value)
+            continue
+        values[f.name] = value if descriptor.enum_type is None else _enum_name(descriptor.enum_type, value)
     return dc_type(**values)
 
 

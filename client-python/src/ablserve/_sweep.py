@@ -79,6 +79,9 @@ _LATER_FIELDS = {"attack": ("patch_corner", "patch_margin_px", "blend_pattern", 
 _OLDER_VALUES = {("abl", "trigger_probe"): False, ("abl", "suspect_treatment"): "drop"}
 # SessionConfig's own later fields (the baseline defences' settings): unset (None) is what older clients sent.
 _LATER_TOP_FIELDS = ("clean_data", "fine_tuning", "fine_pruning", "nad", "mcr")
+# Fields added to a baseline defence's section after it shipped: unset (None, or no layers) is what older clients
+# sent, the server's default.
+_LATER_SECTION_FIELDS = {"nad": ("layers",)}
 # What clients sent for a field the user left alone before they left it to the server (they sent every field,
 # filled with copies of the server's defaults of the time). Frozen: these values name the sessions the sweeps of
 # those clients created. In a request id an unset field counts as the value the server would train with (its
@@ -123,6 +126,10 @@ def request_id(name: str, config: SessionConfig, defaults: Optional[SessionConfi
     for field_name in _LATER_TOP_FIELDS:
         if fields.get(field_name, 0) is None:
             del fields[field_name]
+    for part, names in _LATER_SECTION_FIELDS.items():
+        for field_name in names:
+            if fields.get(part) is not None and not fields[part].get(field_name):
+                del fields[part][field_name]
     key = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return str(uuid.uuid5(_NAMESPACE, f"{name}\n{key}"))
 

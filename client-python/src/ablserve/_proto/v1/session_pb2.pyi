@@ -368,12 +368,14 @@ class FinePruning(_message.Message):
     def __init__(self, max_accuracy_drop: _Optional[float] = ..., max_prune_ratio: _Optional[float] = ...) -> None: ...
 
 class NeuralAttentionDistillation(_message.Message):
-    __slots__ = ("teacher_epochs", "beta")
+    __slots__ = ("teacher_epochs", "beta", "layers")
     TEACHER_EPOCHS_FIELD_NUMBER: _ClassVar[int]
     BETA_FIELD_NUMBER: _ClassVar[int]
+    LAYERS_FIELD_NUMBER: _ClassVar[int]
     teacher_epochs: int
     beta: float
-    def __init__(self, teacher_epochs: _Optional[int] = ..., beta: _Optional[float] = ...) -> None: ...
+    layers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, teacher_epochs: _Optional[int] = ..., beta: _Optional[float] = ..., layers: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ModeConnectivity(_message.Message):
     __slots__ = ("curve_epochs", "t")

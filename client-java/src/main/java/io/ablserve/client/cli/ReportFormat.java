@@ -144,7 +144,8 @@ final class ReportFormat {
     if (config.hasNad()) {
       NeuralAttentionDistillation nad = config.getNad();
       table.row("attention distillation", opt(nad.hasTeacherEpochs(), nad.getTeacherEpochs())
-          + " teacher epochs, beta " + opt(nad.hasBeta(), nad.getBeta()));
+          + " teacher epochs, beta " + opt(nad.hasBeta(), nad.getBeta())
+          + (nad.getLayersCount() == 0 ? "" : ", layers " + String.join(", ", nad.getLayersList())));
     }
     if (config.hasMcr()) {
       ModeConnectivity mcr = config.getMcr();

@@ -17,6 +17,7 @@ import io.ablserve.v1.Ranking;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SuspectTreatment;
 import io.ablserve.v1.UnlearningMode;
+import java.util.List;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
@@ -234,6 +235,13 @@ final class SessionConfigOptions {
       description = "nad: the attention distillation term's weight beside the cross-entropy, in [0, 1e6]"
           + " (server default: 10).")
   Double nadBeta;
+
+  @Option(names = "--nad-layers", paramLabel = "NAME[,NAME...]", split = ",",
+      description = "nad: the layers distilled, by the model's tap names: small-cnn conv1, conv2,"
+          + " last_conv_stage; wrn-16-1 stem, group1, group2, group3, last_conv_stage; resnet-18/34 stem,"
+          + " stage1 to stage4, last_conv_stage (server default: the last conv stage and the stage before it,"
+          + " conv1, group2 or stage3).")
+  List<String> nadLayers;
 
   @Option(names = "--mcr-curve-epochs", paramLabel = "N",
       description = "mcr: epochs of training the curve between the two endpoints on the clean subset, after"
@@ -465,6 +473,9 @@ final class SessionConfigOptions {
     }
     if (nadBeta != null) {
       config.getNadBuilder().setBeta(nadBeta);
+    }
+    if (nadLayers != null) {
+      config.getNadBuilder().addAllLayers(nadLayers);
     }
     if (mcrCurveEpochs != null) {
       config.getMcrBuilder().setCurveEpochs(mcrCurveEpochs);

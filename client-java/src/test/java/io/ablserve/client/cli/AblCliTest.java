@@ -185,6 +185,18 @@ class AblCliTest {
     assertThat(betaOnly.getNad().hasTeacherEpochs()).isFalse();
     assertThat(betaOnly.getNad().getBeta()).isEqualTo(50);
     assertThat(betaOnly.hasFineTuning()).isFalse();
+    assertThat(betaOnly.getNad().getLayersList()).isEmpty(); // the server's defaults for the model
+  }
+
+  @Test
+  void run_sendsTheNadLayers_commaSeparatedOrRepeated() {
+    execute("run", "--no-progress", "--defense", "nad", "--model", "wrn-16-1", "--nad-layers",
+        "group1,last_conv_stage");
+    execute("run", "--no-progress", "--defense", "nad", "--nad-layers", "conv2", "--nad-layers", "conv1");
+
+    assertThat(server.service.creates.get(0).getConfig().getNad())
+        .isEqualTo(NeuralAttentionDistillation.newBuilder().addLayers("group1").addLayers("last_conv_stage").build());
+    assertThat(server.service.creates.get(1).getConfig().getNad().getLayersList()).containsExactly("conv2", "conv1");
   }
 
   @Test

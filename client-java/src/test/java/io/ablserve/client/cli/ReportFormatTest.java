@@ -270,6 +270,17 @@ class ReportFormatTest {
   }
 
   @Test
+  void config_showsNadsLayers_whenNamed() {
+    SessionConfig nad = SessionConfig.newBuilder()
+        .setAbl(AblConfig.newBuilder().setDefense(Defense.DEFENSE_NAD))
+        .setNad(NeuralAttentionDistillation.newBuilder().setBeta(10).addLayers("group2").addLayers("last_conv_stage"))
+        .build();
+
+    assertThat(ReportFormat.config(nad))
+        .containsPattern("(?m)^attention distillation +default teacher epochs, beta 10, layers group2, last_conv_stage$");
+  }
+
+  @Test
   void totalEpochs_countsTheFineTuningAndTheNadTeachersEpochs() {
     SessionConfig nad = SessionConfig.newBuilder()
         .setAbl(AblConfig.newBuilder().setDefense(Defense.DEFENSE_NAD).setEpochs(20))

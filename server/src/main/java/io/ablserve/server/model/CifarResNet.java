@@ -24,12 +24,12 @@ final class CifarResNet {
 
   /** ResNet-18: two basic blocks per stage. */
   static Block resNet18(int numClasses) {
-    return create(RESNET_18_BLOCKS, numClasses);
+    return create(ModelArch.RESNET_18, RESNET_18_BLOCKS, numClasses);
   }
 
   /** ResNet-34: 3, 4, 6 and 3 basic blocks per stage. */
   static Block resNet34(int numClasses) {
-    return create(RESNET_34_BLOCKS, numClasses);
+    return create(ModelArch.RESNET_34, RESNET_34_BLOCKS, numClasses);
   }
 
   /** ResNet-18's or ResNet-34's parameters as named in kuangliu/pytorch-cifar's {@code ResNet}. */
@@ -55,12 +55,16 @@ final class CifarResNet {
     return inWidth != outWidth || stride != 1;
   }
 
-  /** The stem, the four stages, a {@link ChannelMask} on the last stage's output, pooling and the classifier. */
-  private static Block create(int[] blocksPerStage, int numClasses) {
-    SequentialBlock net = new SequentialBlock()
+  /**
+   * The stem, the four stages, a {@link ChannelMask} on the last stage's output, pooling and the classifier.
+   * Its {@link Taps} are the stem, each stage's last block ({@code layer1} to {@code layer4} in the reference
+   * code, named {@code stage1} to {@code stage4}), the mask, the pooled features and the logits.
+   */
+  private static Block create(ModelArch arch, int[] blocksPerStage, int numClasses) {
+    TappedNetwork net = new TappedNetwork(arch)
         .add(Residual.conv3x3(64, 1))
         .add(BatchNorm.builder().build())
-        .add(Activation.reluBlock());
+        .add(Activation.reluBlock()).tap(Taps.STEM);
     int inWidth = 64;
     for (int stage = 0; stage < WIDTHS.length; stage++) {
       for (int i = 0; i < blocksPerStage[stage]; i++) {
@@ -68,11 +72,12 @@ final class CifarResNet {
         net.add(basicBlock(inWidth, WIDTHS[stage], stride)).add(Activation.reluBlock());
         inWidth = WIDTHS[stage];
       }
+      net.tap("stage" + (stage + 1));
     }
-    return net.add(new ChannelMask())
+    return net.add(new ChannelMask()).tap(Taps.LAST_CONV_STAGE)
         .add(Pool.globalAvgPool2dBlock())
-        .add(Blocks.batchFlattenBlock())
-        .add(Linear.builder().setUnits(numClasses).build());
+        .add(Blocks.batchFlattenBlock()).tap(Taps.PENULTIMATE)
+        .add(Linear.builder().setUnits(numClasses).build()).tap(Taps.LOGITS);
   }
 
   /** conv3x3-BN-ReLU-conv3x3-BN plus identity, or a 1x1 conv + BN projection when the shape changes. */

@@ -1,6 +1,6 @@
 package io.ablserve.server.model;
 
-/** The networks a session can train. */
+/** The networks a session can train; {@link Taps} names the activations each exposes. */
 public enum ModelArch {
   /** Two conv blocks and two dense layers, sized for 28x28 images. */
   SMALL_CNN,

@@ -4,7 +4,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
-import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
@@ -27,7 +26,7 @@ public final class Models {
     }
     return switch (arch) {
       case SMALL_CNN -> smallCnn(numClasses);
-      case WRN_16_1 -> WideResNet.create(16, 1, numClasses);
+      case WRN_16_1 -> WideResNet.wrn16x1(numClasses);
       case RESNET_18 -> CifarResNet.resNet18(numClasses);
       case RESNET_34 -> CifarResNet.resNet34(numClasses);
     };
@@ -48,17 +47,18 @@ public final class Models {
   }
 
   /**
-   * conv(32)-BN-ReLU-pool, conv(64)-BN-ReLU-pool, {@link ChannelMask}, dense(128)-ReLU, dense(classes).
+   * conv(32)-BN-ReLU-pool, conv(64)-BN-ReLU-pool, {@link ChannelMask}, dense(128)-ReLU, dense(classes), with
+   * the {@link Taps} named after the PyTorch modules.
    */
   static Block smallCnn(int numClasses) {
-    return new SequentialBlock()
-        .addAll(convBlock(32))
-        .addAll(convBlock(64))
-        .add(new ChannelMask())
+    return new TappedNetwork(ModelArch.SMALL_CNN)
+        .addAll(convBlock(32)).tap("conv1")
+        .addAll(convBlock(64)).tap("conv2")
+        .add(new ChannelMask()).tap(Taps.LAST_CONV_STAGE)
         .add(Blocks.batchFlattenBlock())
         .add(Linear.builder().setUnits(128).build())
-        .add(Activation.reluBlock())
-        .add(Linear.builder().setUnits(numClasses).build());
+        .add(Activation.reluBlock()).tap(Taps.PENULTIMATE)
+        .add(Linear.builder().setUnits(numClasses).build()).tap(Taps.LOGITS);
   }
 
   private static Block[] convBlock(int filters) {

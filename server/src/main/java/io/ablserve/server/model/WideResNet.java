@@ -52,14 +52,21 @@ final class WideResNet {
     }
   }
 
+  /** WRN-16-1, the ABL paper's CIFAR-10 network. */
+  static Block wrn16x1(int numClasses) {
+    return create(ModelArch.WRN_16_1, 16, 1, numClasses);
+  }
+
   /**
-   * WRN-depth-widen: a 3x3 stem and three groups of (depth - 4) / 6 blocks of widths 16, 32, 64 x widen, the
-   * final BN-ReLU, then a {@link ChannelMask} before the pooled classifier.
+   * WRN-depth-widen as {@code arch}: a 3x3 stem and three groups of (depth - 4) / 6 blocks of widths 16, 32,
+   * 64 x widen, the final BN-ReLU, then a {@link ChannelMask} before the pooled classifier. Its {@link Taps}
+   * are the stem, each group's last block ({@code block1} to {@code block3} in the reference code, named
+   * {@code group1} to {@code group3} for what they are), the mask, the pooled features and the logits.
    */
-  static Block create(int depth, int widen, int numClasses) {
+  static Block create(ModelArch arch, int depth, int widen, int numClasses) {
     checkShape(depth, widen);
     int blocksPerGroup = (depth - 4) / 6;
-    SequentialBlock net = new SequentialBlock().add(Residual.conv3x3(16, 1));
+    TappedNetwork net = new TappedNetwork(arch).add(Residual.conv3x3(16, 1)).tap(Taps.STEM);
     int inWidth = 16;
     for (int group = 0; group < WIDTHS.length; group++) {
       for (int i = 0; i < blocksPerGroup; i++) {
@@ -67,13 +74,14 @@ final class WideResNet {
         net.add(block(inWidth, WIDTHS[group] * widen, stride));
         inWidth = WIDTHS[group] * widen;
       }
+      net.tap("group" + (group + 1));
     }
     return net.add(BatchNorm.builder().build())
         .add(Activation.reluBlock())
-        .add(new ChannelMask())
+        .add(new ChannelMask()).tap(Taps.LAST_CONV_STAGE)
         .add(Pool.globalAvgPool2dBlock())
-        .add(Blocks.batchFlattenBlock())
-        .add(Linear.builder().setUnits(numClasses).build());
+        .add(Blocks.batchFlattenBlock()).tap(Taps.PENULTIMATE)
+        .add(Linear.builder().setUnits(numClasses).build()).tap(Taps.LOGITS);
   }
 
   /**

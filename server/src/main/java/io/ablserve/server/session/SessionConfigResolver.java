@@ -47,6 +47,10 @@ public final class SessionConfigResolver {
   public static final int MAX_DATASET_NAME_CHARS = 128;
   /** The longest device name ({@code cpu}, {@code gpu}, {@code gpu:N}). */
   public static final int MAX_DEVICE_CHARS = 32;
+  /** The most layers NAD distils: more than any model has taps. */
+  public static final int MAX_DISTILLED_LAYERS = 16;
+  /** The longest layer name NAD takes: every tap's name is far shorter. */
+  public static final int MAX_LAYER_NAME_CHARS = 64;
   // The prefix of each API enum's values before the training enum's name: ISOLATION_SIGNAL_LOSS is LOSS.
   private static final String SIGNAL_PREFIX = "ISOLATION_SIGNAL_";
   private static final String TREATMENT_PREFIX = "SUSPECT_TREATMENT_";
@@ -96,15 +100,18 @@ public final class SessionConfigResolver {
     String datasetName = dataset.getName().isEmpty() ? DEFAULT_DATASET : dataset.getName();
     AblConfig abl = abl(request.getAbl());
     checkFineTuningFields(request, abl.defense());
+    DatasetRef data = new DatasetRef(datasetName, dataset.getTrainLimit(), dataset.getTestLimit());
+    AttackConfig attack = attack(request.getAttack());
+    ModelArch arch = model(request.getModel()); // NAD's layers are checked against its taps
     Experiment experiment =
         new Experiment(
-            new DatasetRef(datasetName, dataset.getTrainLimit(), dataset.getTestLimit()),
-            attack(request.getAttack()),
-            model(request.getModel()),
+            data,
+            attack,
+            arch,
             abl,
             request.hasSeed() ? request.getSeed() : DEFAULT_SEED,
             cleanData(request.getCleanData(), datasetName),
-            fineTuning(request, abl));
+            fineTuning(request, abl, arch));
     Device device =
         devices.resolve(request.getDevice().isEmpty() ? defaultDevice : request.getDevice());
     validator.validate(experiment);
@@ -120,15 +127,16 @@ public final class SessionConfigResolver {
    */
   public SessionConfig defaults() {
     AblConfig abl = abl(io.ablserve.v1.AblConfig.getDefaultInstance());
+    ModelArch arch = model(ModelSpec.getDefaultInstance());
     Experiment experiment =
         new Experiment(
             new DatasetRef(DEFAULT_DATASET, 0, 0),
             attack(AttackSpec.getDefaultInstance()),
-            model(ModelSpec.getDefaultInstance()),
+            arch,
             abl,
             DEFAULT_SEED,
             cleanData(io.ablserve.v1.CleanData.getDefaultInstance(), DEFAULT_DATASET),
-            fineTuning(SessionConfig.getDefaultInstance(), abl));
+            fineTuning(SessionConfig.getDefaultInstance(), abl, arch));
     SessionConfig.Builder defaults = echoCommon("", experiment, devices.resolve(defaultDevice));
     addSections(defaults, experiment, true, true, true, true);
     return defaults.build();
@@ -196,13 +204,23 @@ public final class SessionConfigResolver {
     };
   }
 
-  /** The fine-tuning, pruning, NAD and MCR fields with their unset ones at {@link FineTuning#defaultsFor}. */
-  static FineTuning fineTuning(SessionConfig request, AblConfig abl) {
+  /**
+   * The fine-tuning, pruning, NAD and MCR fields with their unset ones at {@link FineTuning#defaultsFor}, and
+   * NAD's layers, checked against {@code arch}'s taps, at {@code arch}'s defaults when none are given.
+   */
+  static FineTuning fineTuning(SessionConfig request, AblConfig abl, ModelArch arch) {
     FineTuning d = FineTuning.defaultsFor(abl);
     io.ablserve.v1.FineTuning ft = request.getFineTuning();
     io.ablserve.v1.FinePruning fp = request.getFinePruning();
     NeuralAttentionDistillation nad = request.getNad();
     ModeConnectivity mcr = request.getMcr();
+    if (nad.getLayersCount() > MAX_DISTILLED_LAYERS) {
+      throw new IllegalArgumentException(
+          "nad.layers must name at most " + MAX_DISTILLED_LAYERS + " layers, got " + nad.getLayersCount());
+    }
+    for (String layer : nad.getLayersList()) {
+      checkLength("nad.layers", layer, MAX_LAYER_NAME_CHARS);
+    }
     return new FineTuning(
         ft.hasEpochs() ? ft.getEpochs() : d.epochs(),
         ft.hasLearningRate() ? ft.getLearningRate() : d.learningRate(),
@@ -211,7 +229,9 @@ public final class SessionConfigResolver {
         nad.hasTeacherEpochs() ? nad.getTeacherEpochs() : d.teacherEpochs(),
         nad.hasBeta() ? nad.getBeta() : d.distillationWeight(),
         mcr.hasCurveEpochs() ? mcr.getCurveEpochs() : d.curveEpochs(),
-        mcr.hasT() ? mcr.getT() : d.curvePoint());
+        mcr.hasT() ? mcr.getT() : d.curvePoint(),
+        nad.getLayersList())
+        .forArch(arch);
   }
 
   /** {@code spec} with its unset fields at {@link AttackConfig#DEFAULTS}. */
@@ -360,7 +380,8 @@ public final class SessionConfigResolver {
       echo.setNad(
           NeuralAttentionDistillation.newBuilder()
               .setTeacherEpochs(e.fineTuning().teacherEpochs())
-              .setBeta(e.fineTuning().distillationWeight()));
+              .setBeta(e.fineTuning().distillationWeight())
+              .addAllLayers(e.fineTuning().distilledLayers()));
     }
     if (mcr) {
       echo.setMcr(

@@ -8,38 +8,53 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
-import io.ablserve.server.model.ChannelMask;
+import io.ablserve.server.model.TappedNetwork;
+import io.ablserve.server.model.Taps;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * NAD's training step (Li et al., ICLR 2021): the student's forward pass in training mode, and beside it
  * the frozen teacher's in eval mode without gradients, through the same block with the teacher's {@link
  * NetworkWeights}; the step adds beta times the batch's mean {@link #distance} between their {@link
- * #attention} maps at the distilled layers to its cross-entropy. The distilled layers are the last
- * convolutional stage's output (the {@link ChannelMask}'s) and the output of the stage before it: the last
- * block before the mask whose output differs from the mask's in both width and size (WRN's second group,
- * ResNet's third stage, the small CNN's first conv block), as the paper distils its WRN's last groups.
+ * #attention} maps at the distilled layers to its cross-entropy. The layers are named {@link Taps} of the
+ * network's architecture, by default {@link FineTuning#defaultDistilledLayers}: the last convolutional
+ * stage's output and the stage before it, as the paper distils its WRN's last groups.
  */
 final class AttentionDistillation implements Epochs.Forward {
   /** Keeps a map of all-zero activations finite when it is scaled to unit norm (the NAD code's 1e-6). */
   static final float EPSILON = 1e-6f;
 
-  private final List<Block> blocks;
-  private final int[] layers;
+  private final TappedNetwork network;
+  /** The distilled layers, shallowest first: the distances are summed in this order. */
+  private final List<String> layers;
+  /** The layers and the logits: what the student's pass returns. */
+  private final List<String> studentTaps;
   private final float beta;
   private final ParameterStore student;
   private final ParameterStore teacher;
 
-  /**
-   * The distillation of {@code trainer}'s model towards {@code teacher}'s weights with weight {@code beta};
-   * {@code input} is the shape of one input (batch axis first, any size).
-   */
+  /** The distillation at the architecture's default layers ({@link FineTuning#defaultDistilledLayers}). */
   AttentionDistillation(Trainer trainer, NetworkWeights teacher, double beta, Shape input) {
-    Block network = trainer.getModel().getBlock();
-    this.blocks = network.getChildren().values();
-    this.layers = layers(blocks, ChannelMask.indexIn(network), input);
+    this(trainer, teacher, beta, List.of(), input);
+  }
+
+  /**
+   * The distillation of {@code trainer}'s model towards {@code teacher}'s weights with weight {@code beta}
+   * at the named {@code layers} (empty for the architecture's default); {@code input} is the shape of one
+   * input (batch axis first, any size), at which every layer must have an NCHW output.
+   */
+  AttentionDistillation(
+      Trainer trainer, NetworkWeights teacher, double beta, List<String> layers, Shape input) {
+    this.network = TappedNetwork.of(trainer.getModel().getBlock());
+    List<String> named = layers.isEmpty() ? FineTuning.defaultDistilledLayers(network.arch()) : layers;
+    for (String layer : named) {
+      checkSpatial(layer, input);
+    }
+    this.layers = network.taps().stream().filter(named::contains).toList();
+    this.studentTaps = new ArrayList<>(this.layers);
+    studentTaps.add(Taps.LOGITS);
     this.beta = (float) beta;
     this.student = new ParameterStore(trainer.getManager(), false);
     this.teacher =
@@ -52,34 +67,25 @@ final class AttentionDistillation implements Epochs.Forward {
         };
   }
 
-  /** The distilled layers: indices of the blocks whose outputs are compared, earliest first. */
+  /** The distilled layers: indices of the top-level blocks whose outputs are compared, earliest first. */
   int[] layers() {
-    return layers.clone();
+    return layers.stream().mapToInt(network::indexOf).toArray();
   }
 
   @Override
   public NDList apply(NDArray x) {
     List<NDArray> teacherMaps = new ArrayList<>();
-    int deepest = layers[layers.length - 1];
     Evaluator.withoutGradients(
-        () -> {
-          NDList h = new NDList(x);
-          for (int i = 0; i <= deepest; i++) {
-            h = blocks.get(i).forward(teacher, h, false);
-            if (Arrays.binarySearch(layers, i) >= 0) {
-              teacherMaps.add(attention(h.singletonOrThrow()));
-            }
-          }
-        });
-    List<NDArray> studentMaps = new ArrayList<>();
-    NDList h = new NDList(x);
-    for (int i = 0; i < blocks.size(); i++) {
-      h = blocks.get(i).forward(student, h, true);
-      if (Arrays.binarySearch(layers, i) >= 0) {
-        studentMaps.add(attention(h.singletonOrThrow()));
-      }
-    }
-    return new NDList(h.singletonOrThrow(), distance(studentMaps, teacherMaps).mean().mul(beta));
+        () -> teacherMaps.addAll(
+            network.activations(teacher, x, false, layers, (l, a) -> attention(a)).values()));
+    // Each map is taken as the pass reaches its layer: where a layer has more than one reader after it
+    // (ResNet's stage3 feeds both paths of the next block), its gradients then sum in the order they did
+    // before the layers had names; maps taken after the pass changed ResNet's weights in the last bits.
+    Map<String, NDArray> out =
+        network.activations(
+            student, x, true, studentTaps, (l, a) -> l.equals(Taps.LOGITS) ? a : attention(a));
+    List<NDArray> studentMaps = layers.stream().map(out::get).toList();
+    return new NDList(out.get(Taps.LOGITS), distance(studentMaps, teacherMaps).mean().mul(beta));
   }
 
   /**
@@ -106,21 +112,17 @@ final class AttentionDistillation implements Epochs.Forward {
     return sum;
   }
 
-  /** The mask's index and the last block before it whose output differs from its in width and size. */
-  private static int[] layers(List<Block> blocks, int mask, Shape input) {
-    Shape[] shapes = new Shape[mask + 1];
+  /** IllegalArgumentException unless {@code layer} is a tap with an NCHW output at {@code input}. */
+  private void checkSpatial(String layer, Shape input) {
+    List<Block> blocks = network.getChildren().values();
     Shape[] current = {input};
-    for (int i = 0; i <= mask; i++) {
+    for (int i = 0; i <= network.indexOf(layer); i++) {
       current = blocks.get(i).getOutputShapes(current);
-      shapes[i] = current[0];
     }
-    Shape last = shapes[mask];
-    for (int i = mask - 1; i >= 0; i--) {
-      Shape s = shapes[i];
-      if (s.dimension() == 4 && s.get(1) != last.get(1) && s.get(2) != last.get(2)) {
-        return new int[] {i, mask};
-      }
+    if (current[0].dimension() != 4) {
+      throw new IllegalArgumentException(
+          "attention distillation compares NCHW activations; " + network.arch() + "'s '" + layer + "' is "
+              + current[0]);
     }
-    return new int[] {mask};
   }
 }

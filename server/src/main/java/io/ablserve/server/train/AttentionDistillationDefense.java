@@ -10,9 +10,10 @@ import io.ablserve.server.data.ImageSet;
  * epochs, exactly as {@link Defense#NONE}, gives the backdoored student; a copy of it, the teacher, is
  * fine-tuned on the trusted clean subset for {@code nad.teacher_epochs}; then the student is trained on the
  * subset for {@code fine_tuning.epochs} with cross-entropy plus {@code nad.beta} times the distance of its
- * attention maps from the frozen teacher's ({@link AttentionDistillation}). All at the fine-tuning rate, in
- * {@link Phase#FINETUNING}, numbered on from the training epochs; the teacher's epochs report the teacher's
- * figures. The model saved and exported is the student.
+ * attention maps from the frozen teacher's at the layers {@code nad.layers} names ({@link
+ * AttentionDistillation}). All at the fine-tuning rate, in {@link Phase#FINETUNING}, numbered on from the
+ * training epochs; the teacher's epochs report the teacher's figures. The model saved and exported is the
+ * student.
  *
  * <p>The teacher trains in the model's place, so its epochs run through the same loop, evaluation and
  * checkpoints as any other; the student waits beside it in {@link Progress#aside}. When the teacher is done
@@ -47,7 +48,8 @@ public final class AttentionDistillationDefense implements DefenseStrategy {
     Shape input = new Shape(1, images.channels(), images.height(), images.width());
     try (NetworkWeights teacher = teacher(run, network)) {
       AttentionDistillation distillation =
-          new AttentionDistillation(trainer, teacher, ft.distillationWeight(), input);
+          new AttentionDistillation(
+              trainer, teacher, ft.distillationWeight(), ft.distilledLayers(), input);
       for (int epoch = Math.max(distilled, run.nextEpoch()); epoch < last; epoch++) {
         run.beginEpoch(epoch);
         run.run(Phase.FINETUNING, epoch, run.shuffled(run.clean()), distillation);

@@ -3,11 +3,11 @@ package io.ablserve.server.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Block;
-import ai.djl.nn.SequentialBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
+import io.ablserve.server.model.TappedNetwork;
+import io.ablserve.server.model.Taps;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -15,6 +15,8 @@ import java.util.function.UnaryOperator;
 
 /** Eval-mode passes (BatchNorm running statistics, no augmentation, no gradients). */
 final class Evaluator {
+  private static final List<String> PENULTIMATE = List.of(Taps.PENULTIMATE);
+
   private final Trainer trainer;
   private final BatchLoader train;
   private final BatchLoader cleanTest;
@@ -56,9 +58,8 @@ final class Evaluator {
   }
 
   /**
-   * The penultimate activations of each of the training {@code samples} (the input of the model's last
-   * block, its classifier), in their order: eval mode, no augmentation. Every model of {@link
-   * io.ablserve.server.model.Models} is a sequence ending in a linear classifier.
+   * The penultimate activations of each of the training {@code samples} ({@link Taps#PENULTIMATE}, the input
+   * of the model's classifier), in their order: eval mode, no augmentation.
    */
   float[][] sampleFeatures(int[] samples) {
     return sampleFeatures(samples, UnaryOperator.identity());
@@ -69,18 +70,15 @@ final class Evaluator {
    * their normalised images (a batch, NCHW) first.
    */
   float[][] sampleFeatures(int[] samples, UnaryOperator<NDArray> transform) {
-    if (!(trainer.getModel().getBlock() instanceof SequentialBlock net) || net.getChildren().size() < 2) {
-      throw new IllegalStateException("features need a sequential model ending in its classifier");
-    }
-    List<Block> body = net.getChildren().values().subList(0, net.getChildren().size() - 1);
+    TappedNetwork network = TappedNetwork.of(trainer.getModel().getBlock());
     ParameterStore parameters = new ParameterStore(trainer.getManager(), false);
     float[][] out = new float[samples.length][];
-    withoutGradients(() -> features(body, parameters, samples, transform, out));
+    withoutGradients(() -> features(network, parameters, samples, transform, out));
     return out;
   }
 
   private void features(
-      List<Block> body, ParameterStore parameters, int[] samples, UnaryOperator<NDArray> transform,
+      TappedNetwork network, ParameterStore parameters, int[] samples, UnaryOperator<NDArray> transform,
       float[][] out) {
     for (int from = 0; from < samples.length; from += AblTrainer.EVAL_BATCH) {
       if (cancelled.getAsBoolean()) {
@@ -88,11 +86,10 @@ final class Evaluator {
       }
       int to = Math.min(samples.length, from + AblTrainer.EVAL_BATCH);
       try (NDManager batch = trainer.getManager().newSubManager()) {
-        NDList x = new NDList(transform.apply(train.images(batch, samples, from, to)));
-        for (Block block : body) {
-          x = block.forward(parameters, x, false);
-        }
-        NDArray features = x.singletonOrThrow();
+        NDArray features =
+            network.activations(
+                    parameters, transform.apply(train.images(batch, samples, from, to)), false, PENULTIMATE)
+                .get(Taps.PENULTIMATE);
         int dim = (int) (features.size() / (to - from));
         float[] flat = features.toFloatArray();
         for (int i = from; i < to; i++) {

@@ -1,9 +1,16 @@
 package io.ablserve.server.train;
 
+import static java.util.Objects.requireNonNull;
+
+import io.ablserve.server.model.ModelArch;
+import io.ablserve.server.model.Taps;
+import java.util.HashSet;
+import java.util.List;
+
 /**
  * The baseline defences' second stage ({@link Defense#FT}, {@link Defense#FP}, {@link Defense#NAD}, {@link
  * Defense#MCR}): fine-tuning on the trusted clean subset after plain training, fine-pruning's stopping rule,
- * attention distillation's teacher and weight, and mode connectivity's curve. Messages name the v1 API field
+ * attention distillation's teacher, weight and layers, and mode connectivity's curve. Messages name the v1 API field
  * ({@code fine_tuning.<field>}); {@link #DEFAULTS} is the one place the defaults live.
  *
  * @param epochs fine-tuning epochs on the clean subset, after the session's {@code abl.epochs}, in [1,
@@ -28,6 +35,9 @@ package io.ablserve.server.train;
  * @param curvePoint mode connectivity: the point t of the curve the model ends at, in [0, 1] (0 and 1 the
  *     endpoints); default 0.4, well inside the curve, where the MCR paper reports the backdoor fading while
  *     clean accuracy holds
+ * @param distilledLayers attention distillation: the {@link Taps} whose attention maps are compared, NCHW
+ *     ones of the session's architecture, in any order; empty for the architecture's {@link
+ *     #defaultDistilledLayers}, which {@link #forArch} fills in
  */
 public record FineTuning(
     int epochs,
@@ -37,10 +47,11 @@ public record FineTuning(
     int teacherEpochs,
     double distillationWeight,
     int curveEpochs,
-    double curvePoint) {
+    double curvePoint,
+    List<String> distilledLayers) {
   public static final FineTuning DEFAULTS =
       new FineTuning(
-          10, defaultLearningRate(AblConfig.DEFAULTS.learningRate()), 0.04, 0.9, 5, 10, 10, 0.4);
+          10, defaultLearningRate(AblConfig.DEFAULTS.learningRate()), 0.04, 0.9, 5, 10, 10, 0.4, List.of());
 
   public FineTuning {
     check(epochs >= 1 && epochs <= 1000, "fine_tuning.epochs must be in [1, 1000], got " + epochs);
@@ -63,6 +74,19 @@ public record FineTuning(
         curveEpochs >= 1 && curveEpochs <= 1000,
         "mcr.curve_epochs must be in [1, 1000], got " + curveEpochs);
     check(curvePoint >= 0 && curvePoint <= 1, "mcr.t must be in [0, 1], got " + curvePoint);
+    distilledLayers = List.copyOf(requireNonNull(distilledLayers, "distilledLayers"));
+    check(
+        new HashSet<>(distilledLayers).size() == distilledLayers.size(),
+        "nad.layers must name each layer once, got " + distilledLayers);
+  }
+
+  /** Everything as given, attention distillation at its architecture's default layers. */
+  public FineTuning(
+      int epochs, double learningRate, double maxAccuracyDrop, double maxPruneRatio, int teacherEpochs,
+      double distillationWeight, int curveEpochs, double curvePoint) {
+    this(
+        epochs, learningRate, maxAccuracyDrop, maxPruneRatio, teacherEpochs, distillationWeight, curveEpochs,
+        curvePoint, List.of());
   }
 
   /** Fine-tuning, pruning and attention distillation as given, mode connectivity at its defaults. */
@@ -86,7 +110,41 @@ public record FineTuning(
     return new FineTuning(
         DEFAULTS.epochs, defaultLearningRate(abl.learningRate()), DEFAULTS.maxAccuracyDrop,
         DEFAULTS.maxPruneRatio, DEFAULTS.teacherEpochs, DEFAULTS.distillationWeight, DEFAULTS.curveEpochs,
-        DEFAULTS.curvePoint);
+        DEFAULTS.curvePoint, DEFAULTS.distilledLayers);
+  }
+
+  /**
+   * The layers attention distillation compares on {@code arch} when none are given: the last convolutional
+   * stage's output and that of the stage before it, the last whose output differs from it in both width and
+   * size (WRN's second group, ResNet's third stage, the small CNN's first conv block), as the paper distils
+   * its WRN's last groups.
+   */
+  public static List<String> defaultDistilledLayers(ModelArch arch) {
+    return switch (arch) {
+      case SMALL_CNN -> List.of("conv1", Taps.LAST_CONV_STAGE);
+      case WRN_16_1 -> List.of("group2", Taps.LAST_CONV_STAGE);
+      case RESNET_18, RESNET_34 -> List.of("stage3", Taps.LAST_CONV_STAGE);
+    };
+  }
+
+  /**
+   * This stage on {@code arch}: its distilled layers, or {@code arch}'s defaults when it names none.
+   * IllegalArgumentException, listing {@code arch}'s NCHW taps, for a layer that is not one of them.
+   */
+  public FineTuning forArch(ModelArch arch) {
+    List<String> allowed = Taps.convolutional(arch);
+    for (String layer : distilledLayers) {
+      check(
+          allowed.contains(layer),
+          "nad.layers must name convolutional taps of " + arch + ", one of " + String.join(", ", allowed)
+              + " (its taps are " + String.join(", ", Taps.of(arch)) + "), got '" + layer + "'");
+    }
+    if (!distilledLayers.isEmpty()) {
+      return this;
+    }
+    return new FineTuning(
+        epochs, learningRate, maxAccuracyDrop, maxPruneRatio, teacherEpochs, distillationWeight, curveEpochs,
+        curvePoint, defaultDistilledLayers(arch));
   }
 
   /** The fine-tuning rate when none is given: a tenth of the session's training rate. */

@@ -9,6 +9,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import io.ablserve.server.model.ChannelMask;
+import io.ablserve.server.model.TappedNetwork;
+import io.ablserve.server.model.Taps;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -22,17 +24,16 @@ import java.util.stream.IntStream;
  * computed once, and each candidate mask re-runs only the classifier after it.
  */
 final class Pruning {
+  private static final List<String> STAGE = List.of(Taps.LAST_CONV_STAGE);
+
   private final Evaluator evaluator;
-  private final List<Block> blocks;
-  private final int at;
+  private final TappedNetwork network;
   private final ChannelMask mask;
 
   Pruning(Evaluator evaluator) {
     this.evaluator = evaluator;
-    Block network = evaluator.trainer().getModel().getBlock();
-    this.at = ChannelMask.indexIn(network);
-    this.blocks = network.getChildren().values();
-    this.mask = (ChannelMask) blocks.get(at);
+    this.network = TappedNetwork.of(evaluator.trainer().getModel().getBlock());
+    this.mask = (ChannelMask) network.blockOf(Taps.LAST_CONV_STAGE);
   }
 
   /** The model's mask. */
@@ -76,11 +77,10 @@ final class Pruning {
       for (int from = 0; from < samples.length; from += AblTrainer.EVAL_BATCH) {
         int to = Math.min(samples.length, from + AblTrainer.EVAL_BATCH);
         try (NDManager batch = scope.newSubManager()) {
-          NDList x = new NDList(loader.images(batch, samples, from, to));
-          for (int i = 0; i < at; i++) {
-            x = blocks.get(i).forward(parameters, x, false);
-          }
-          NDArray out = x.singletonOrThrow();
+          // The mask is all ones here: the stage's output is its unmasked input, which each candidate masks.
+          NDArray out =
+              network.activations(parameters, loader.images(batch, samples, from, to), false, STAGE)
+                  .get(Taps.LAST_CONV_STAGE);
           float[] sum = out.sum(new int[] {0, 2, 3}).toFloatArray();
           for (int c = 0; c < channels; c++) {
             sums[c] += sum[c];
@@ -127,11 +127,9 @@ final class Pruning {
     for (NDArray batchStage : stage) {
       try (NDManager pass = scope.newSubManager()) {
         batchStage.tempAttach(pass); // what the pass computes from it goes with the pass
-        NDList x = new NDList(batchStage);
-        for (int i = at; i < blocks.size(); i++) {
-          x = blocks.get(i).forward(parameters, x, false);
-        }
-        long[] predicted = x.singletonOrThrow().argMax(1).toLongArray();
+        NDArray masked = mask.forward(parameters, new NDList(batchStage), false).singletonOrThrow();
+        NDArray logits = network.forwardAfter(parameters, Taps.LAST_CONV_STAGE, masked, false);
+        long[] predicted = logits.argMax(1).toLongArray();
         for (long p : predicted) {
           correct += p == labels[offset++] ? 1 : 0;
         }
@@ -150,8 +148,10 @@ final class Pruning {
     if (pruned.length == 0) {
       return;
     }
+    List<Block> blocks = network.getChildren().values();
     Linear linear =
-        blocks.subList(at + 1, blocks.size()).stream().filter(Linear.class::isInstance).map(Linear.class::cast)
+        blocks.subList(network.indexOf(Taps.LAST_CONV_STAGE) + 1, blocks.size()).stream()
+            .filter(Linear.class::isInstance).map(Linear.class::cast)
             .findFirst().orElseThrow(() -> new IllegalStateException("no linear layer after the channel mask"));
     Parameter weight = linear.getDirectParameters().get("weight");
     NDArray w = weight.getArray();

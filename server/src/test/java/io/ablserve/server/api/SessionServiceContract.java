@@ -137,6 +137,15 @@ abstract class SessionServiceContract extends ServiceTestBase {
   }
 
   @Test
+  void createSession_rejectsANadLayerTheModelLacks_namingItsTaps() throws Exception {
+    start(new ScriptedTrainer(1, false));
+    assertInvalid(
+        b -> b.setAbl(AblConfig.newBuilder().setDefense(io.ablserve.v1.Defense.DEFENSE_NAD))
+            .setNad(io.ablserve.v1.NeuralAttentionDistillation.newBuilder().addLayers("group2")),
+        "nad.layers must name convolutional taps of SMALL_CNN, one of conv1, conv2, last_conv_stage");
+  }
+
+  @Test
   void createSession_rejectsNonPositiveLearningRate() throws Exception {
     start(new ScriptedTrainer(1, false));
     assertInvalid(b -> b.setAbl(AblConfig.newBuilder().setLearningRate(-0.1)), "abl.learning_rate");

@@ -51,7 +51,7 @@ class ModelsTest {
 
   @Test
   void wideResNet_rejectsDepthNotOfForm6nPlus4() {
-    assertThatThrownBy(() -> WideResNet.create(15, 1, 10))
+    assertThatThrownBy(() -> WideResNet.create(ModelArch.WRN_16_1, 15, 1, 10))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("6n + 4");
   }

@@ -1,5 +1,8 @@
 package io.ablserve.server.session;
 
+import static io.ablserve.v1.ModelArch.MODEL_ARCH_RESNET_18;
+import static io.ablserve.v1.ModelArch.MODEL_ARCH_RESNET_34;
+import static io.ablserve.v1.ModelArch.MODEL_ARCH_WRN_16_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
@@ -12,6 +15,7 @@ import io.ablserve.v1.AblConfig;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.FinePruning;
 import io.ablserve.v1.ModeConnectivity;
+import io.ablserve.v1.ModelSpec;
 import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.FineTuning.Builder;
 import io.ablserve.v1.SessionConfig;
@@ -237,6 +241,56 @@ class SessionConfigResolverTest {
     assertRefused(nad(n -> n.setTeacherEpochs(1001)), "nad.teacher_epochs must be in [1, 1000], got 1001");
     assertRefused(nad(n -> n.setBeta(-1)), "nad.beta must be in [0, 1e6], got -1.0");
     assertRefused(nad(n -> n.setBeta(Double.NaN)), "nad.beta must be in [0, 1e6], got NaN");
+  }
+
+  @Test
+  void nad_layersDefaultToTheModelsOwn_givenOnesAreKept_andBothAreEchoed() throws Exception {
+    ResolvedSession small = resolver.resolve(config(io.ablserve.v1.Defense.DEFENSE_NAD, b -> b));
+    assertThat(small.experiment().fineTuning().distilledLayers()).containsExactly("conv1", "last_conv_stage");
+    assertThat(small.config().getNad().getLayersList()).containsExactly("conv1", "last_conv_stage");
+    assertThat(resolver.defaults().getNad().getLayersList()).containsExactly("conv1", "last_conv_stage");
+
+    SessionConfig wrn =
+        resolver.resolve(config(io.ablserve.v1.Defense.DEFENSE_NAD, b -> b.setModel(arch(MODEL_ARCH_WRN_16_1))))
+            .config();
+    assertThat(wrn.getNad().getLayersList()).containsExactly("group2", "last_conv_stage");
+    assertThat(resolver.resolve(wrn).config()).isEqualTo(wrn);
+    SessionConfig resNet =
+        resolver.resolve(config(io.ablserve.v1.Defense.DEFENSE_NAD, b -> b.setModel(arch(MODEL_ARCH_RESNET_34))))
+            .config();
+    assertThat(resNet.getNad().getLayersList()).containsExactly("stage3", "last_conv_stage");
+
+    ResolvedSession given =
+        resolver.resolve(
+            config(io.ablserve.v1.Defense.DEFENSE_NAD,
+                b -> b.setModel(arch(MODEL_ARCH_RESNET_18))
+                    .setNad(NeuralAttentionDistillation.newBuilder().addLayers("stage4").addLayers("stem"))));
+    assertThat(given.experiment().fineTuning().distilledLayers()).containsExactly("stage4", "stem");
+    assertThat(given.config().getNad().getLayersList()).containsExactly("stage4", "stem");
+    assertThat(given.config().getNad().getBeta()).isEqualTo(FineTuning.DEFAULTS.distillationWeight());
+  }
+
+  @Test
+  void nad_refusesLayersTheModelLacks_namingItsTaps() {
+    assertRefused(
+        nad(n -> n.addLayers("conv1").addLayers("stage3")),
+        "nad.layers must name convolutional taps of SMALL_CNN, one of conv1, conv2, last_conv_stage (its taps are"
+            + " conv1, conv2, last_conv_stage, penultimate, logits), got 'stage3'");
+    assertRefused(nad(n -> n.addLayers("logits")), "got 'logits'");
+    assertRefused(
+        config(io.ablserve.v1.Defense.DEFENSE_NAD,
+            b -> b.setModel(arch(MODEL_ARCH_WRN_16_1))
+                .setNad(NeuralAttentionDistillation.newBuilder().addLayers("conv1"))),
+        "convolutional taps of WRN_16_1, one of stem, group1, group2, group3, last_conv_stage");
+    assertRefused(nad(n -> n.addLayers("conv1").addLayers("conv1")), "nad.layers must name each layer once");
+    assertRefused(nad(n -> n.addLayers("x".repeat(65))), "nad.layers must have at most 64 characters");
+    assertRefused(
+        nad(n -> n.addAllLayers(java.util.Collections.nCopies(17, "conv1"))),
+        "nad.layers must name at most 16 layers, got 17");
+  }
+
+  private static ModelSpec arch(io.ablserve.v1.ModelArch arch) {
+    return ModelSpec.newBuilder().setArch(arch).build();
   }
 
   private static SessionConfig nad(UnaryOperator<NeuralAttentionDistillation.Builder> edit) {
