@@ -18,14 +18,11 @@ import static java.util.Objects.requireNonNull;
  *     empty otherwise and once the ranking has read it
  */
 public record AblState(int[] isolated, int[] kept, int[] suspects, byte[] lossSums) {
-  static final String ISOLATED = "isolated";
-  static final String KEPT = "kept";
-  static final String SUSPECTS = "suspects";
+  private static final String ISOLATED = "isolated";
+  private static final String KEPT = "kept";
+  private static final String SUSPECTS = "suspects";
   /** Named for the generic slot the loss sums shared with NAD's network before each defence kept its own. */
-  static final String LOSS_SUMS = "aside";
-
-  /** Before the first epoch: no sets, no losses. */
-  static final AblState NONE = new AblState(new int[0], new int[0], new int[0], new byte[0]);
+  private static final String LOSS_SUMS = "aside";
 
   public AblState {
     requireNonNull(isolated, "isolated");
