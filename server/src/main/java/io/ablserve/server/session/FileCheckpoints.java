@@ -4,17 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.store.PrivateFiles;
 import io.ablserve.server.train.Checkpoints;
+import io.ablserve.server.train.DefenseState;
 import io.ablserve.server.train.Phase;
 import io.ablserve.server.train.TrainingState;
 import io.ablserve.server.train.Verdict;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -25,10 +22,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
@@ -41,15 +42,21 @@ import java.util.zip.CRC32;
  * and the older ones are deleted: a reader sees a whole checkpoint or none. {@code state.properties},
  * written last, holds the scalars, the last event sequence number the session had written, and a CRC-32
  * of every binary file; a checkpoint that fails those checks is skipped with a log line.
+ *
+ * <p>Besides {@code parameters.bin} and {@code optimizer.bin}, each entry of the defence's own state ({@link
+ * DefenseState}) is a file {@code <name>.bin}, and every other {@code .bin} file read back is one: this
+ * class knows no defence's names. Checkpoints written before the defences kept their own state hold
+ * {@code isolated.bin}, {@code kept.bin}, {@code suspects.bin}, {@code pruned.bin} and {@code aside.bin}
+ * for every defence, the names the defences still use, so they resume into the same state; a file a
+ * checkpoint predates ({@code suspects.bin}, ...) is an absent entry, which the defence reads as empty.
  */
 public final class FileCheckpoints implements Checkpoints {
   private static final Logger logger = Logger.getLogger(FileCheckpoints.class.getName());
   private static final String STATE = "state.properties";
-  private static final List<String> FILES =
-      List.of("parameters.bin", "optimizer.bin", "isolated.bin", "kept.bin", "suspects.bin", "pruned.bin",
-          "aside.bin");
-  /** Files a checkpoint saved before they existed may lack: read as empty. */
-  private static final Set<String> OPTIONAL_FILES = Set.of("suspects.bin", "pruned.bin", "aside.bin");
+  private static final String PARAMETERS = "parameters";
+  private static final String OPTIMIZER = "optimizer";
+  private static final String BINARY = ".bin";
+  private static final String CRC = "crc32.";
 
   private final Path folder;
   private final LongSupplier lastEventSequence;
@@ -67,20 +74,25 @@ public final class FileCheckpoints implements Checkpoints {
 
   @Override
   public void save(TrainingState state) throws IOException {
+    Map<String, byte[]> contents = new LinkedHashMap<>();
+    contents.put(PARAMETERS, state.parameters());
+    contents.put(OPTIMIZER, state.optimizer());
+    state.defenseState().entries().forEach((name, value) -> {
+      if (contents.putIfAbsent(name, value) != null) {
+        throw new IllegalArgumentException("a defence's state entry may not be named '" + name + "'");
+      }
+    });
     PrivateFiles.createDirectories(folder);
     List<Path> older = numbered();
     long number = older.isEmpty() ? 0 : number(older.get(older.size() - 1)) + 1;
     Path temporary = folder.resolve(".tmp-" + name(number));
     deleteRecursively(temporary);
     PrivateFiles.createDirectories(temporary);
-    byte[][] contents = {
-      state.parameters(), state.optimizer(), ints(state.isolated()), ints(state.kept()), ints(state.suspects()),
-      ints(state.pruned()), state.aside()
-    };
     Properties properties = new Properties();
-    for (int i = 0; i < FILES.size(); i++) {
-      write(temporary.resolve(FILES.get(i)), contents[i]);
-      properties.setProperty("crc32." + FILES.get(i), Long.toString(crc(contents[i])));
+    for (Map.Entry<String, byte[]> file : contents.entrySet()) {
+      String name = file.getKey() + BINARY;
+      write(temporary.resolve(name), file.getValue());
+      properties.setProperty(CRC + name, Long.toString(crc(file.getValue())));
     }
     properties.setProperty("epoch", Integer.toString(state.epoch()));
     properties.setProperty("phase", state.phase().name());
@@ -157,26 +169,20 @@ public final class FileCheckpoints implements Checkpoints {
 
   private TrainingState read(Path checkpoint) throws IOException {
     Properties properties = properties(checkpoint);
-    byte[][] contents = new byte[FILES.size()][];
-    for (int i = 0; i < FILES.size(); i++) {
-      Path file = checkpoint.resolve(FILES.get(i));
-      if (OPTIONAL_FILES.contains(FILES.get(i)) && !Files.exists(file)
-          && properties.getProperty("crc32." + FILES.get(i)) == null) {
-        contents[i] = FILES.get(i).equals("aside.bin") ? new byte[0] : ints(new int[0]);
-        continue;
+    Map<String, byte[]> contents = new TreeMap<>();
+    for (String name : binaryNames(checkpoint, properties)) {
+      byte[] content = Files.readAllBytes(checkpoint.resolve(name + BINARY));
+      String expected = properties.getProperty(CRC + name + BINARY);
+      if (expected == null || Long.parseLong(expected) != crc(content)) {
+        throw new IOException(name + BINARY + " does not match its checksum");
       }
-      contents[i] = Files.readAllBytes(file);
-      String expected = properties.getProperty("crc32." + FILES.get(i));
-      if (expected == null || Long.parseLong(expected) != crc(contents[i])) {
-        throw new IOException(FILES.get(i) + " does not match its checksum");
-      }
+      contents.put(name, content);
     }
+    byte[] parameters = contents.remove(PARAMETERS);
+    byte[] optimizer = contents.remove(OPTIMIZER);
     return new TrainingState(
         Integer.parseInt(required(properties, "epoch")),
         Phase.valueOf(required(properties, "phase")),
-        ints(contents[2]),
-        ints(contents[3]),
-        ints(contents[4]),
         Long.parseLong(required(properties, "step")),
         Double.parseDouble(required(properties, "isolation_precision")),
         Double.parseDouble(required(properties, "isolation_recall")),
@@ -184,10 +190,39 @@ public final class FileCheckpoints implements Checkpoints {
         Double.parseDouble(required(properties, "attack_success_rate")),
         doubles(properties.getProperty("class_accuracy", "")),
         verdict(properties),
-        contents[0],
-        contents[1],
-        ints(contents[5]),
-        contents[6]);
+        parameters,
+        optimizer,
+        DefenseState.of(contents));
+  }
+
+  /**
+   * The names of the binary files {@code checkpoint} holds or its checksums list, without {@code .bin}; the
+   * parameters and optimizer among them even where both lack them, so that a checkpoint without them is
+   * damaged, and a file without its checksum, or a checksum without its file, is too. A file whose name no
+   * entry could have is not the checkpoint's; a checksum of one is damage.
+   */
+  private static Set<String> binaryNames(Path checkpoint, Properties properties) throws IOException {
+    Set<String> names = new TreeSet<>(List.of(PARAMETERS, OPTIMIZER));
+    for (String key : properties.stringPropertyNames()) {
+      if (key.startsWith(CRC)) {
+        String name = key.substring(CRC.length());
+        if (!name.endsWith(BINARY) || !DefenseState.isEntryName(stem(name))) {
+          throw new IOException("state.properties has a checksum of '" + name + "'");
+        }
+        names.add(stem(name));
+      }
+    }
+    try (Stream<Path> files = Files.list(checkpoint)) {
+      files.map(p -> p.getFileName().toString())
+          .filter(f -> f.endsWith(BINARY) && DefenseState.isEntryName(stem(f)))
+          .forEach(f -> names.add(stem(f)));
+    }
+    return names;
+  }
+
+  /** {@code fileName} without its {@code .bin}. */
+  private static String stem(String fileName) {
+    return fileName.substring(0, fileName.length() - BINARY.length());
   }
 
   /** The verdict a checkpoint recorded; {@link Verdict#NOT_TESTED} for one saved before verdicts existed. */
@@ -274,29 +309,6 @@ public final class FileCheckpoints implements Checkpoints {
     CRC32 crc = new CRC32();
     crc.update(content);
     return crc.getValue();
-  }
-
-  private static byte[] ints(int[] values) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(4 + 4 * values.length);
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeInt(values.length);
-      for (int v : values) {
-        out.writeInt(v);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a byte array does not fail
-    }
-    return bytes.toByteArray();
-  }
-
-  private static int[] ints(byte[] bytes) throws IOException {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      int[] values = new int[in.readInt()];
-      for (int i = 0; i < values.length; i++) {
-        values[i] = in.readInt();
-      }
-      return values;
-    }
   }
 
   private static void deleteRecursively(Path path) throws IOException {

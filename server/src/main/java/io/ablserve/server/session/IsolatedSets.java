@@ -3,6 +3,7 @@ package io.ablserve.server.session;
 import static java.util.Objects.requireNonNull;
 
 import io.ablserve.server.store.PrivateFiles;
+import io.ablserve.server.train.AblState;
 import io.ablserve.server.train.Checkpoints;
 import io.ablserve.server.train.TrainingState;
 import java.io.ByteArrayInputStream;
@@ -20,8 +21,8 @@ import java.util.Optional;
  * The sets the turning epoch split the training set into, as training used them: D_b as ascended, the
  * kept set D_c, and between them the suspects left out. The event log carries only the ranking's pick and
  * the sets' sizes; these are taken from the first checkpoint that holds them (the one saved at the
- * ranking) and kept beside the session's model in {@code <dataDir>/sessions/<id>/isolation/sets.bin},
- * since checkpoints are deleted when a session ends.
+ * ranking, read through ABL's own {@link AblState}) and kept beside the session's model in {@code
+ * <dataDir>/sessions/<id>/isolation/sets.bin}, since checkpoints are deleted when a session ends.
  *
  * @param ascended D_b's training-set indices, sorted
  * @param kept D_c's training-set indices at the ranking, sorted
@@ -102,16 +103,19 @@ record IsolatedSets(int[] ascended, int[] kept) {
       @Override
       public void save(TrainingState state) throws IOException {
         checkpoints.save(state);
-        if (!recorded && state.ranked()) {
-          new IsolatedSets(state.isolated(), state.kept()).write(file);
-          recorded = true;
+        if (!recorded) {
+          AblState sets = AblState.of(state.defenseState());
+          if (sets.ranked()) {
+            new IsolatedSets(sets.isolated(), sets.kept()).write(file);
+            recorded = true;
+          }
         }
       }
 
       @Override
       public Optional<TrainingState> latest() {
         Optional<TrainingState> latest = checkpoints.latest();
-        recorded |= latest.map(TrainingState::ranked).orElse(false);
+        recorded |= latest.map(s -> AblState.of(s.defenseState()).ranked()).orElse(false);
         return latest;
       }
     };

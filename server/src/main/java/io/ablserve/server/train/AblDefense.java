@@ -62,9 +62,10 @@ public final class AblDefense implements DefenseStrategy {
       run.listener().onPhase(Phase.ISOLATION, 0);
     }
     run.learningRate(config.learningRate());
-    if (progress.ranked()) {
+    AblState sets = sets(progress);
+    if (sets.ranked()) {
       // Resumed after the ranking, which may have come early: unlearning (or retraining) goes on from here.
-      if (retraining(config, progress.isolated())) {
+      if (retraining(config, sets.isolated())) {
         progress.totalEpochs(retrainedEpochs(config));
       }
       return unlearn(run, next);
@@ -85,10 +86,11 @@ public final class AblDefense implements DefenseStrategy {
     ImageSet train = run.train();
     int previousLabel = -1; // the label that dominated last epoch's ranking, -1 for none
     // A backdoor confirmed early and followed to the last isolation epoch; a resumed run picks it up.
+    AblState restored = sets(progress);
     BackdoorCheck.Decision tracked =
-        progress.isolated().length == 0
+        restored.isolated().length == 0
             ? null
-            : new BackdoorCheck.Decision(progress.verdict(), progress.isolated(), progress.suspects());
+            : new BackdoorCheck.Decision(progress.verdict(), restored.isolated(), restored.suspects());
     // Looked up before the first epoch, so a signal no module registered fails the run at once.
     boolean keepsLossCurve =
         IsolationSignals.scorer(scorers, config.isolationSignal()).needsTrainingLosses();
@@ -99,7 +101,9 @@ public final class AblDefense implements DefenseStrategy {
       Objective objective = tracked != null ? Objective.DESCENT : Objective.ISOLATION;
       run.run(Phase.ISOLATION, epoch, run.shuffled(run.all()), new int[0], objective);
       if (keepsLossCurve) {
-        progress.aside(IsolationSignals.addLosses(progress.aside(), run.epochs().lastLosses()));
+        AblState sets = sets(progress);
+        progress.defenseState(
+            sets.withLossSums(IsolationSignals.addLosses(sets.lossSums(), run.epochs().lastLosses())).encode());
       }
       run.endEpoch(Phase.ISOLATION);
       if (tracked == null && config.isolateEarly() && epoch + 1 < config.isolationEpochs()) {
@@ -120,7 +124,9 @@ public final class AblDefense implements DefenseStrategy {
           Ranked early = rank(run, epoch + 1, null);
           if (early.decision().verdict().confirmed()) {
             tracked = early.decision();
-            progress.tracking(early.decision());
+            progress.verdict(tracked.verdict());
+            progress.defenseState(sets(progress).tracking(tracked).encode());
+            progress.checkpoint(Phase.ISOLATION);
           }
         }
         previousLabel = label;
@@ -170,8 +176,14 @@ public final class AblDefense implements DefenseStrategy {
       next = Phase.RETRAINING;
     }
     listener.onPhase(next, turning);
-    run.progress().ranked(isolated, kept, isolation.verdict(), precision, recall, next);
-    run.progress().aside(new byte[0]); // the loss curve has served
+    // Saved at once, so a resumed run does not rank again; the loss curve, which the ranking read, with them.
+    Progress progress = run.progress();
+    AblState sets = sets(progress).ranked(isolated, kept);
+    progress.verdict(isolation.verdict());
+    progress.isolationFigures(precision, recall);
+    progress.defenseState(sets.encode());
+    progress.checkpoint(next);
+    progress.defenseState(sets.withLossSums(new byte[0]).encode()); // the loss curve has served
   }
 
   /**
@@ -191,7 +203,8 @@ public final class AblDefense implements DefenseStrategy {
   private TrainingOutcome unlearn(TrainingRun run, int from) {
     AblConfig config = run.config();
     Progress progress = run.progress();
-    if (retraining(config, progress.isolated())) {
+    AblState sets = sets(progress);
+    if (retraining(config, sets.isolated())) {
       // Plain training afresh, each epoch drawn and scheduled as plain training's epoch of the same rank,
       // so the run ends as Defense.NONE's would.
       int turning = config.isolationEpochs();
@@ -201,25 +214,26 @@ public final class AblDefense implements DefenseStrategy {
         run.run(Phase.RETRAINING, epoch, run.shuffled(run.all()), new int[0], Objective.DESCENT);
         run.endEpoch(Phase.RETRAINING);
       }
-    } else if (progress.isolated().length == 0) {
+    } else if (sets.isolated().length == 0) {
       // Nothing confirmed to unlearn: the rest of the run is plain training on every kept sample.
       for (int epoch = from; epoch < config.epochs(); epoch++) {
         run.beginEpoch(epoch);
         run.learningRate(config.decayed(config.learningRate(), epoch));
-        run.run(Phase.TRAINING, epoch, run.shuffled(progress.kept()), new int[0], Objective.DESCENT);
+        run.run(Phase.TRAINING, epoch, run.shuffled(sets.kept()), new int[0], Objective.DESCENT);
         run.endEpoch(Phase.TRAINING);
       }
     } else if (config.unlearningMode() == UnlearningMode.GGA) {
       for (int epoch = from; epoch < config.epochs(); epoch++) {
         run.beginEpoch(epoch);
         run.learningRate(config.decayed(config.unlearningLearningRate(), epoch));
-        PseudoLabelled pseudo = pseudoLabelled(run, epoch);
-        int[] order = pseudo == null ? progress.kept() : concatSorted(progress.kept(), pseudo.samples());
+        PseudoLabelled pseudo = pseudoLabelled(run, sets, epoch);
+        int[] order = pseudo == null ? sets.kept() : concatSorted(sets.kept(), pseudo.samples());
         run.run(
-            Phase.UNLEARNING, epoch, run.shuffled(order), run.shuffled(progress.isolated()), Objective.GGA,
+            Phase.UNLEARNING, epoch, run.shuffled(order), run.shuffled(sets.isolated()), Objective.GGA,
             pseudo == null ? null : pseudo.labels());
         if (config.suspectFiltering() && epoch < config.epochs() - 1) {
-          progress.keep(filterSuspects(run, epoch, progress.kept(), progress.isolated()));
+          sets = sets.withKept(filterSuspects(run, epoch, sets.kept(), sets.isolated()));
+          progress.defenseState(sets.encode());
         }
         run.endEpoch(Phase.UNLEARNING);
       }
@@ -228,13 +242,13 @@ public final class AblDefense implements DefenseStrategy {
       for (int epoch = from; epoch < ascentFrom; epoch++) {
         run.beginEpoch(epoch);
         run.learningRate(config.decayed(config.learningRate(), epoch));
-        run.run(Phase.UNLEARNING, epoch, run.shuffled(progress.kept()), new int[0], Objective.DESCENT);
+        run.run(Phase.UNLEARNING, epoch, run.shuffled(sets.kept()), new int[0], Objective.DESCENT);
         run.endEpoch(Phase.UNLEARNING);
       }
       run.learningRate(config.unlearningLearningRate());
       for (int epoch = Math.max(from, ascentFrom); epoch < config.epochs(); epoch++) {
         run.beginEpoch(epoch);
-        run.run(Phase.UNLEARNING, epoch, run.shuffled(progress.isolated()), new int[0], Objective.ASCENT);
+        run.run(Phase.UNLEARNING, epoch, run.shuffled(sets.isolated()), new int[0], Objective.ASCENT);
         run.endEpoch(Phase.UNLEARNING);
       }
     }
@@ -247,9 +261,8 @@ public final class AblDefense implements DefenseStrategy {
    * every sample trains under this epoch (theirs the model's, the rest their own). Null when there are none
    * or the treatment drops them.
    */
-  private static PseudoLabelled pseudoLabelled(TrainingRun run, int epoch) {
+  private static PseudoLabelled pseudoLabelled(TrainingRun run, AblState sets, int epoch) {
     AblConfig config = run.config();
-    Progress progress = run.progress();
     // Only the check's suspects: without it, what is out of both sets was dropped by suspect filtering, which
     // drops for good. With the check the turn is at isolation_epochs.
     if (config.suspectTreatment() != SuspectTreatment.PSEUDO_LABEL || !config.isolationExpansion()
@@ -258,7 +271,7 @@ public final class AblDefense implements DefenseStrategy {
     }
     int[] labels = run.data().images().labels();
     int[] unlabelled =
-        Isolation.complement(concatSorted(progress.kept(), progress.isolated()), labels.length);
+        Isolation.complement(concatSorted(sets.kept(), sets.isolated()), labels.length);
     if (unlabelled.length == 0) {
       return null;
     }
@@ -318,7 +331,7 @@ public final class AblDefense implements DefenseStrategy {
             scorers,
             losses,
             scorer.needsTrainingLosses()
-                ? IsolationSignals.meanLosses(run.progress().aside(), losses.length, turning)
+                ? IsolationSignals.meanLosses(sets(run.progress()).lossSums(), losses.length, turning)
                 : null,
             train.labels(), train.numClasses(), config.ranking(), t -> evaluator.sampleFeatures(run.all(), t));
     float[] scores = signals.scores(signal);
@@ -367,6 +380,11 @@ public final class AblDefense implements DefenseStrategy {
 
   /** The ranking at a turning epoch and, with the backdoor check, its decision (null without). */
   private record Ranked(IsolationReport isolation, BackdoorCheck.Decision decision) {}
+
+  /** The sets as the run's checkpoints keep them. */
+  private static AblState sets(Progress progress) {
+    return AblState.of(progress.defenseState());
+  }
 
   private static int[] concatSorted(int[] a, int[] b) {
     return IntStream.concat(IntStream.of(a), IntStream.of(b)).sorted().toArray();

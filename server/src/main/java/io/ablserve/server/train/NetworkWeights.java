@@ -15,7 +15,8 @@ import java.util.Map;
  * A copy of a network's parameters, BatchNorm's running statistics included, held apart from its block on a
  * scope of its own that {@link #close} frees: the second network a defence keeps beside the model (NAD's
  * teacher), run through the same block by a parameter store that serves {@link #get}. Encoded as an {@link
- * NDList} of the arrays in the block's parameter order, the form {@link TrainingState#aside} keeps.
+ * NDList} of the arrays in the block's parameter order, the form a defence sets aside in its {@link
+ * DefenseState}.
  */
 final class NetworkWeights implements AutoCloseable {
   private final NDManager scope;

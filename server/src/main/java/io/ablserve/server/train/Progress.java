@@ -11,9 +11,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Where a run stands: the last finished epoch, the last test metrics and, for a defence that isolates, its
- * sets and their figures. Saved as a {@link TrainingState} after every epoch and whenever the sets change;
- * a resumed run starts from the one restored. Each epoch begins by reseeding the shuffling generator from
+ * Where a run stands: the last finished epoch, the last test metrics, the backdoor check's figures and
+ * what the defence keeps of its own ({@link DefenseState}), which this class holds without reading. Saved
+ * as a {@link TrainingState} after every epoch and whenever the defence asks; a resumed run starts from the
+ * one restored. Each epoch begins by reseeding the shuffling generator from
  * (seed, epoch), so a resumed run shuffles as an uninterrupted one would.
  */
 final class Progress {
@@ -28,18 +29,13 @@ final class Progress {
   private int totalEpochs;
   private int epoch = -1;
   private int running;
-  private boolean ranked;
-  private int[] isolated = new int[0];
-  private int[] kept = new int[0];
-  private int[] suspects = new int[0];
   private double precision = Double.NaN;
   private double recall = Double.NaN;
   private double cleanAccuracy = Double.NaN;
   private double attackSuccessRate = Double.NaN;
   private double[] classAccuracy = new double[0];
   private Verdict verdict = Verdict.NOT_TESTED;
-  private int[] pruned = new int[0];
-  private byte[] aside = new byte[0];
+  private DefenseState defenseState = DefenseState.EMPTY;
 
   Progress(
       Trainer trainer, MomentumSgd sgd, Epochs epochs, Checkpoints checkpoints, Random rng, long seed,
@@ -53,21 +49,16 @@ final class Progress {
     this.totalEpochs = totalEpochs;
   }
 
-  /** Takes up where {@code state} left off: its epoch, sets, figures and step counter. */
+  /** Takes up where {@code state} left off: its epoch, figures, step counter and the defence's state. */
   void restore(TrainingState state) {
     epoch = state.epoch();
-    ranked = state.ranked();
-    isolated = state.isolated();
-    kept = state.kept();
-    suspects = state.suspects();
     precision = state.isolationPrecision();
     recall = state.isolationRecall();
     cleanAccuracy = state.cleanAccuracy();
     attackSuccessRate = state.attackSuccessRate();
     classAccuracy = state.classAccuracy();
     verdict = state.verdict();
-    pruned = state.pruned();
-    aside = state.aside();
+    defenseState = state.defenseState();
     epochs.resumeAt(state.step());
   }
 
@@ -96,28 +87,8 @@ final class Progress {
     cleanAccuracy = epochs.last().cleanAccuracy();
     attackSuccessRate = epochs.last().attackSuccessRate();
     classAccuracy = epochs.last().classAccuracy();
-    save(phase);
+    checkpoint(phase);
     NativeMemory.trim(); // between epochs no batch is alive: the arenas' cache goes back to the system
-  }
-
-  /** Whether the isolated and kept sets are final: a resumed run restores them instead of ranking again. */
-  boolean ranked() {
-    return ranked;
-  }
-
-  /** The isolated set D_b, sorted; before the ranking, the core of a backdoor being followed (or empty). */
-  int[] isolated() {
-    return isolated;
-  }
-
-  /** The kept set D_c, sorted; empty before the ranking. */
-  int[] kept() {
-    return kept;
-  }
-
-  /** Before the ranking, the suspects of a backdoor being followed; empty otherwise. */
-  int[] suspects() {
-    return suspects;
   }
 
   /** The backdoor check's verdict so far. */
@@ -125,56 +96,25 @@ final class Progress {
     return verdict;
   }
 
-  /** Saves the core and suspects of a backdoor confirmed early, to be followed until the turn. */
-  void tracking(BackdoorCheck.Decision early) {
-    this.isolated = early.ascended();
-    this.suspects = early.suspects();
-    this.verdict = early.verdict();
-    save(Phase.ISOLATION);
+  /** Records the backdoor check's verdict; saved with the next checkpoint. */
+  void verdict(Verdict verdict) {
+    this.verdict = requireNonNull(verdict, "verdict");
   }
 
-  /**
-   * Fixes the ranking's sets and figures and saves them, with the phase that follows, so a resumed run does
-   * not rank again.
-   */
-  void ranked(
-      int[] isolated, int[] kept, Verdict verdict, double precision, double recall, Phase next) {
-    this.ranked = true;
-    this.isolated = isolated;
-    this.kept = kept;
-    this.suspects = new int[0];
+  /** Records the ranking's precision and recall; saved with the next checkpoint. */
+  void isolationFigures(double precision, double recall) {
     this.precision = precision;
     this.recall = recall;
-    this.verdict = verdict;
-    save(next);
   }
 
-  /** The channels a pruning defence masked, ascending; empty if none. */
-  int[] pruned() {
-    return pruned;
+  /** What the defence keeps beside the model, as it last set it; empty for a fresh run. */
+  DefenseState defenseState() {
+    return defenseState;
   }
 
-  /** Records the channels a pruning defence masked; saved with the epoch that ends next. */
-  void pruned(int[] channels) {
-    this.pruned = channels.clone();
-  }
-
-  /**
-   * What a defence keeps beside the model ({@link TrainingState#aside}): parameters set aside (NAD), or
-   * ABL's loss curve over the isolation epochs; empty if none.
-   */
-  byte[] aside() {
-    return aside;
-  }
-
-  /** Sets what a defence keeps beside the model; saved with the epoch that ends next. */
-  void aside(byte[] parameters) {
-    this.aside = parameters;
-  }
-
-  /** Replaces the kept set, after suspects left it; saved with the epoch that ends next. */
-  void keep(int[] kept) {
-    this.kept = kept;
+  /** Replaces what the defence keeps beside the model; saved with the next checkpoint. */
+  void defenseState(DefenseState state) {
+    this.defenseState = requireNonNull(state, "state");
   }
 
   /** The run's figures as of the last finished epoch; {@code start} is {@link System#nanoTime} at its start. */
@@ -188,11 +128,14 @@ final class Progress {
         verdict,
         totalEpochs,
         (System.nanoTime() - start) / 1_000_000,
-        new long[0],
-        pruned.length);
+        new long[0]);
   }
 
-  private void save(Phase phase) {
+  /**
+   * Saves a checkpoint with {@code phase}: at the end of every epoch and, between epochs, for a step a resumed
+   * run must not take again (ABL's ranking, a backdoor confirmed early).
+   */
+  void checkpoint(Phase phase) {
     try {
       ByteArrayOutputStream parameters = new ByteArrayOutputStream();
       try (DataOutputStream out = new DataOutputStream(parameters)) {
@@ -200,9 +143,8 @@ final class Progress {
       }
       checkpoints.save(
           new TrainingState(
-              epoch, phase, isolated, kept, suspects, epochs.step(), precision, recall, cleanAccuracy,
-              attackSuccessRate, classAccuracy, verdict, parameters.toByteArray(),
-              sgd.saveState(trainer.getModel().getBlock()), pruned, aside));
+              epoch, phase, epochs.step(), precision, recall, cleanAccuracy, attackSuccessRate, classAccuracy,
+              verdict, parameters.toByteArray(), sgd.saveState(trainer.getModel().getBlock()), defenseState));
     } catch (IOException e) {
       // Training goes on: a failed checkpoint costs a longer redo after a crash, not the run.
       logger.log(Level.WARNING, "checkpoint after epoch " + epoch + " not saved", e);

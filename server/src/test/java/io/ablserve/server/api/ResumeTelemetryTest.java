@@ -12,6 +12,7 @@ import io.ablserve.server.testing.ScriptedTrainer;
 import io.ablserve.server.testing.TestServer;
 import io.ablserve.server.testing.TestingTrainingModule;
 import io.ablserve.server.train.Checkpoints;
+import io.ablserve.server.train.DefenseState;
 import io.ablserve.server.train.EpochReport;
 import io.ablserve.server.train.Experiment;
 import io.ablserve.server.train.ModelSink;
@@ -93,8 +94,8 @@ class ResumeTelemetryTest {
         }
         checkpoints.save(
             new TrainingState(
-                epoch, Phase.TRAINING, new int[0], new int[0], new int[0], (epoch + 1) * STEPS_PER_EPOCH, 0, 0,
-                0.5, 0.5, new double[] {0.5}, Verdict.NOT_TESTED, new byte[] {1}, new byte[] {2}));
+                epoch, Phase.TRAINING, (epoch + 1) * STEPS_PER_EPOCH, 0, 0, 0.5, 0.5, new double[] {0.5},
+                Verdict.NOT_TESTED, new byte[] {1}, new byte[] {2}, DefenseState.EMPTY));
       }
       return ScriptedTrainer.OUTCOME;
     }

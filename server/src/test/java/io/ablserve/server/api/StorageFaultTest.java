@@ -12,6 +12,7 @@ import io.ablserve.server.testing.Poll;
 import io.ablserve.server.testing.ScriptedTrainer;
 import io.ablserve.server.testing.TestServer;
 import io.ablserve.server.testing.TestingTrainingModule;
+import io.ablserve.server.train.DefenseState;
 import io.ablserve.server.train.Phase;
 import io.ablserve.server.train.TrainingCancelledException;
 import io.ablserve.server.train.TrainingState;
@@ -187,8 +188,8 @@ class StorageFaultTest {
       listener.onPhase(Phase.ISOLATION, 0);
       try {
         checkpoints.save(new TrainingState(
-            0, Phase.ISOLATION, new int[0], new int[0], new int[0], 1, 0, 0, 0.5, 0.5, new double[0],
-            Verdict.NOT_TESTED, new byte[1], new byte[1]));
+            0, Phase.ISOLATION, 1, 0, 0, 0.5, 0.5, new double[0], Verdict.NOT_TESTED, new byte[1], new byte[1],
+            DefenseState.EMPTY));
       } catch (java.io.IOException e) {
         // as AblTrainer: a failed checkpoint is logged and training goes on, until cancelled
       }
@@ -258,8 +259,8 @@ class StorageFaultTest {
     Trainer checkpointing = (experiment, device, listener, cancelled, checkpoints, sink) -> {
       listener.onPhase(Phase.ISOLATION, 0);
       checkpoints.save(new TrainingState(
-          0, Phase.ISOLATION, new int[0], new int[0], new int[0], 1, 0, 0, 0.5, 0.5, new double[0],
-          Verdict.NOT_TESTED, new byte[1], new byte[1]));
+          0, Phase.ISOLATION, 1, 0, 0, 0.5, 0.5, new double[0], Verdict.NOT_TESTED, new byte[1], new byte[1],
+          DefenseState.EMPTY));
       saved.countDown();
       try {
         release.await(20, TimeUnit.SECONDS);

@@ -171,7 +171,7 @@ class FashionMnistAblTest {
     // BadNets is learned within the first epoch: the ranking settles on the target from then on and the
     // check confirms it before the latest turning epoch 4; the run keeps that core and follows it.
     TrainingState core =
-        checkpoints.saved.stream().filter(s -> !s.ranked() && s.isolated().length > 0).findFirst()
+        checkpoints.saved.stream().filter(s -> !sets(s).ranked() && sets(s).isolated().length > 0).findFirst()
             .orElseThrow(() -> new AssertionError("no backdoor confirmed before the turn"));
     assertThat(core.epoch()).isLessThan(3);
     assertThat(core.verdict().confirmed()).isTrue();
@@ -180,15 +180,15 @@ class FashionMnistAblTest {
     assertThat(listener.isolation.epoch()).isEqualTo(4);
     assertThat(listener.isolation.verdict().confirmed()).isTrue();
     assertThat(listener.epochs.get(4).phase()).isEqualTo(Phase.UNLEARNING);
-    TrainingState ranked = checkpoints.saved.stream().filter(TrainingState::ranked).findFirst().orElseThrow();
-    assertThat(ranked.kept()).doesNotContain(core.isolated());
-    assertThat(ranked.isolated().length).isGreaterThan(core.isolated().length / 2);
+    TrainingState ranked = checkpoints.saved.stream().filter(s -> sets(s).ranked()).findFirst().orElseThrow();
+    assertThat(sets(ranked).kept()).doesNotContain(sets(core).isolated());
+    assertThat(sets(ranked).isolated().length).isGreaterThan(sets(core).isolated().length / 2);
     // Both checks are reported: the early one that confirmed, and the split at the turn that followed it.
     assertThat(listener.checks).extracting(BackdoorCheckReport::epoch).contains(core.epoch() + 1).endsWith(4);
     BackdoorCheckReport followed = listener.checks.get(listener.checks.size() - 1);
     assertThat(followed.labels()).singleElement()
         .satisfies(l -> assertThat(l.label()).isEqualTo(followed.verdict().label()));
-    assertThat(followed.verdict().ascendedCount()).isEqualTo(ranked.isolated().length);
+    assertThat(followed.verdict().ascendedCount()).isEqualTo(sets(ranked).isolated().length);
     FilterReport ascended = listener.filters.stream().filter(FilterReport::expansion).findFirst().orElseThrow();
     assertThat(ascended.precision()).isGreaterThan(0.9);
   }
@@ -235,5 +235,10 @@ class FashionMnistAblTest {
         .isInstanceOf(TrainingCancelledException.class)
         .hasMessageContaining("step 11");
     assertThat(lastStep.get()).isEqualTo(10);
+  }
+
+  /** ABL's sets as checkpoint {@code state} keeps them. */
+  private static AblState sets(TrainingState state) {
+    return AblState.of(state.defenseState());
   }
 }

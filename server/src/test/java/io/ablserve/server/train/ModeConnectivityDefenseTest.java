@@ -99,12 +99,12 @@ class ModeConnectivityDefenseTest {
       float[][] first = weights(saved.get(3).parameters(), manager);
       float[][] second = weights(saved.get(5).parameters(), manager);
       // The backdoored model waits beside the first endpoint, which then waits beside the second.
-      assertThat(asideWeights(saved.get(2).aside(), manager)).isDeepEqualTo(plain);
-      assertThat(asideWeights(saved.get(4).aside(), manager)).isDeepEqualTo(first);
+      assertThat(asideWeights(aside(saved.get(2)), manager)).isDeepEqualTo(plain);
+      assertThat(asideWeights(aside(saved.get(4)), manager)).isDeepEqualTo(first);
       assertThat(java.util.Arrays.deepEquals(first, second)).as("the endpoints differ").isFalse();
 
-      float[][][] afterFirst = curve(saved.get(6).aside(), manager);
-      float[][][] afterLast = curve(saved.get(7).aside(), manager);
+      float[][][] afterFirst = curve(aside(saved.get(6)), manager);
+      float[][][] afterLast = curve(aside(saved.get(7)), manager);
       List<Parameter> parameters = parameters(manager);
       for (float[][][] curve : List.of(afterFirst, afterLast)) {
         assertThat(curve[0]).isDeepEqualTo(first);
@@ -141,11 +141,11 @@ class ModeConnectivityDefenseTest {
       try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()))) {
         trainer.initialize(new Shape(1, 1, 28, 28));
         NDManager manager = trainer.getManager();
-        float[][][] curve = curve(saved.get(7).aside(), manager);
+        float[][][] curve = curve(aside(saved.get(7)), manager);
         float[][] picked = weights(saved.get(7).parameters(), manager);
         List<Parameter> parameters = block.getParameters().values();
         BatchNormStatistics statistics = new BatchNormStatistics(trainer, loader, samples, 32);
-        try (BezierCurve bezier = BezierCurve.decode(trainer, saved.get(7).aside(), T, statistics)) {
+        try (BezierCurve bezier = BezierCurve.decode(trainer, aside(saved.get(7)), T, statistics)) {
           bezier.moveTo(0);
           assertThat(arrays(parameters)).isDeepEqualTo(curve[0]);
           bezier.moveTo(1);
@@ -287,5 +287,10 @@ class ModeConnectivityDefenseTest {
       }
       return sums;
     }
+  }
+
+  /** What MCR set aside for its next stage, as checkpoint {@code state} keeps it. */
+  private static byte[] aside(TrainingState state) {
+    return ModeConnectivityDefense.setAside(state.defenseState());
   }
 }

@@ -99,8 +99,8 @@ class ResumeTest {
     MemoryCheckpoints straightCheckpoints = new MemoryCheckpoints();
     runner.run(experiment, Device.cpu(), straight, () -> false, straightCheckpoints, ModelSink.NONE);
     // The loss curve travels with the isolation epochs' checkpoints and is dropped once ranked.
-    assertThat(straightCheckpoints.saved.get(0).aside()).hasSize(Float.BYTES * 1200);
-    assertThat(straightCheckpoints.saved.get(straightCheckpoints.saved.size() - 1).aside()).isEmpty();
+    assertThat(sets(straightCheckpoints.saved.get(0)).lossSums()).hasSize(Float.BYTES * 1200);
+    assertThat(sets(straightCheckpoints.saved.get(straightCheckpoints.saved.size() - 1)).lossSums()).isEmpty();
 
     MemoryCheckpoints checkpoints = stoppedAfterEpoch(runner, experiment, 0);
     RecordingListener resumed = new RecordingListener();
@@ -148,26 +148,26 @@ class ResumeTest {
             ModelSink.NONE);
     // The check confirmed the backdoor before the turn and saved the core it follows.
     TrainingState core =
-        straightCheckpoints.saved.stream().filter(s -> !s.ranked() && s.isolated().length > 0).findFirst()
+        straightCheckpoints.saved.stream().filter(ResumeTest::followsCore).findFirst()
             .orElseThrow(() -> new AssertionError("no backdoor confirmed before the turn"));
     assertThat(core.epoch()).isLessThan(3);
     assertThat(core.verdict().confirmed()).isTrue();
     TrainingState straightRanked =
-        straightCheckpoints.saved.stream().filter(TrainingState::ranked).findFirst().orElseThrow();
+        straightCheckpoints.saved.stream().filter(s -> sets(s).ranked()).findFirst().orElseThrow();
     assertThat(straightRanked.epoch()).isEqualTo(3); // followed to isolation_epochs, not turned early
     // Followed, the turn takes at least the core out of D_c: ascended, or a suspect where the trigger probe
     // does not back a member.
-    assertThat(3000 - straightRanked.kept().length).isGreaterThanOrEqualTo(core.isolated().length);
+    assertThat(3000 - sets(straightRanked).kept().length).isGreaterThanOrEqualTo(sets(core).isolated().length);
 
     // Stop at the first step after the core's checkpoint.
-    MemoryCheckpoints checkpoints = stoppedAfter(runner, experiment, s -> !s.ranked() && s.isolated().length > 0);
-    assertThat(checkpoints.latest().orElseThrow().isolated()).isEqualTo(core.isolated());
+    MemoryCheckpoints checkpoints = stoppedAfter(runner, experiment, ResumeTest::followsCore);
+    assertThat(sets(checkpoints.latest().orElseThrow()).isolated()).isEqualTo(sets(core).isolated());
     RecordingListener resumed = new RecordingListener();
     TrainingOutcome outcome = runner.run(experiment, Device.cpu(), resumed, () -> false, checkpoints, ModelSink.NONE);
 
-    TrainingState resumedRanked = checkpoints.saved.stream().filter(TrainingState::ranked).findFirst().orElseThrow();
-    assertThat(resumedRanked.isolated()).isEqualTo(straightRanked.isolated());
-    assertThat(resumedRanked.kept()).isEqualTo(straightRanked.kept());
+    TrainingState resumedRanked = checkpoints.saved.stream().filter(s -> sets(s).ranked()).findFirst().orElseThrow();
+    assertThat(sets(resumedRanked).isolated()).isEqualTo(sets(straightRanked).isolated());
+    assertThat(sets(resumedRanked).kept()).isEqualTo(sets(straightRanked).kept());
     assertThat(resumed.epochs).extracting(EpochReport::epoch)
         .containsExactlyElementsOf(java.util.stream.IntStream.range(core.epoch() + 1, 6).boxed().toList());
     assertThat(outcome.isolationPrecision()).isEqualTo(expected.isolationPrecision());
@@ -206,9 +206,9 @@ class ResumeTest {
       TrainingOutcome expected =
           runner.run(experiment, Device.cpu(), new RecordingListener(), () -> false, straightCheckpoints,
               ModelSink.NONE);
-      TrainingState ranked = straightCheckpoints.saved.stream().filter(TrainingState::ranked).findFirst().orElseThrow();
+      TrainingState ranked = straightCheckpoints.saved.stream().filter(s -> sets(s).ranked()).findFirst().orElseThrow();
       assertThat(ranked.verdict().confirmed()).isTrue();
-      int suspects = 3000 - ranked.kept().length - ranked.isolated().length;
+      int suspects = 3000 - sets(ranked).kept().length - sets(ranked).isolated().length;
       assertThat(suspects).isPositive();
       // Epoch 5 labels the suspects; the first unlearning epoch, 4, leaves them out.
       assertThat(log).filteredOn(m -> m.contains("suspects train under the model's labels"))
@@ -249,9 +249,9 @@ class ResumeTest {
     MemoryCheckpoints checkpoints = stoppedAfterEpoch(runner, experiment, 3);
     TrainingState at = checkpoints.latest().orElseThrow();
     assertThat(at.phase()).isEqualTo(Phase.RETRAINING);
-    assertThat(at.ranked()).isTrue();
-    assertThat(at.isolated()).isEmpty();
-    assertThat(at.kept()).hasSize(1200); // every sample trains
+    assertThat(sets(at).ranked()).isTrue();
+    assertThat(sets(at).isolated()).isEmpty();
+    assertThat(sets(at).kept()).hasSize(1200); // every sample trains
     RecordingListener resumed = new RecordingListener();
     TrainingOutcome outcome = runner.run(experiment, Device.cpu(), resumed, () -> false, checkpoints, ModelSink.NONE);
 
@@ -336,5 +336,15 @@ class ResumeTest {
 
   private static org.assertj.core.data.Offset<Double> within(double offset) {
     return org.assertj.core.data.Offset.offset(offset);
+  }
+
+  /** Whether {@code state} was saved after a backdoor was confirmed early, before the ranking. */
+  private static boolean followsCore(TrainingState state) {
+    return !sets(state).ranked() && sets(state).isolated().length > 0;
+  }
+
+  /** ABL's sets as checkpoint {@code state} keeps them. */
+  private static AblState sets(TrainingState state) {
+    return AblState.of(state.defenseState());
   }
 }
