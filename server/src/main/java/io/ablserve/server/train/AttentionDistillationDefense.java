@@ -16,16 +16,13 @@ import io.ablserve.server.data.ImageSet;
  * student.
  *
  * <p>The teacher trains in the model's place, so its epochs run through the same loop, evaluation and
- * checkpoints as any other; the student waits beside it, set aside in the run's {@link DefenseState}. When
+ * checkpoints as any other; the student waits beside it, set aside ({@link SetAside}). When
  * the teacher is done they trade places: the student's weights go back into the model and the teacher's are
  * set aside, where every later checkpoint keeps them. A run resumed at any epoch thus finds both networks in
  * its checkpoint; the teacher is saved rather than recomputed, since the plain-trained model it starts from
  * is gone once the student has been distilled for an epoch.
  */
 public final class AttentionDistillationDefense implements DefenseStrategy {
-  /** The network set aside, {@link NetworkWeights#encode} format; the name checkpoints have always used. */
-  private static final String ASIDE = "aside";
-
   @Override
   public TrainingOutcome train(TrainingRun run) {
     PlainTraining.trainPlainly(run);
@@ -37,7 +34,7 @@ public final class AttentionDistillationDefense implements DefenseStrategy {
     int distilled = first + ft.teacherEpochs();
     int last = distilled + ft.epochs();
     if (run.nextEpoch() == first) {
-      progress.defenseState(setAside(NetworkWeights.encode(network)));
+      progress.defenseState(SetAside.of(NetworkWeights.encode(network)));
       run.listener().onPhase(Phase.FINETUNING, first);
     }
     run.learningRate(ft.learningRate());
@@ -66,16 +63,6 @@ public final class AttentionDistillationDefense implements DefenseStrategy {
     return config.epochs() + fineTuning.teacherEpochs() + fineTuning.epochs();
   }
 
-  /** The network a run set aside, as its checkpoint {@code state} keeps it; empty before the teacher trains. */
-  static byte[] setAside(DefenseState state) {
-    return state.bytes(ASIDE);
-  }
-
-  /** The state that sets {@code encoded} aside. */
-  private static DefenseState setAside(byte[] encoded) {
-    return DefenseState.EMPTY.with(ASIDE, encoded);
-  }
-
   /**
    * The frozen teacher: taken from the model, where it was trained, with the student put back in its place
    * and the teacher set aside; or, in a run resumed while distilling, read back from where it was set aside.
@@ -84,14 +71,14 @@ public final class AttentionDistillationDefense implements DefenseStrategy {
     Progress progress = run.progress();
     Trainer trainer = run.evaluator().trainer();
     if (run.nextEpoch() > run.config().epochs() + run.fineTuning().teacherEpochs()) {
-      return NetworkWeights.decode(network, setAside(progress.defenseState()), trainer.getManager());
+      return NetworkWeights.decode(network, SetAside.in(progress.defenseState()), trainer.getManager());
     }
     NetworkWeights teacher = NetworkWeights.copyOf(network, trainer.getManager());
     try (NetworkWeights student =
-        NetworkWeights.decode(network, setAside(progress.defenseState()), trainer.getManager())) {
+        NetworkWeights.decode(network, SetAside.in(progress.defenseState()), trainer.getManager())) {
       student.copyInto(network);
     }
-    progress.defenseState(setAside(teacher.encode()));
+    progress.defenseState(SetAside.of(teacher.encode()));
     run.restartMomentum();
     return teacher;
   }

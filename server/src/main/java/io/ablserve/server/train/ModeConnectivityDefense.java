@@ -14,19 +14,13 @@ import ai.djl.training.Trainer;
  * fine-tuned, the curve's report the picked point. The model saved and exported is that point.
  *
  * <p>Each endpoint trains in the model's place, so its epochs run through the same loop, evaluation and
- * checkpoints as any other. What the next stage needs waits set aside in the run's {@link DefenseState},
+ * checkpoints as any other. What the next stage needs waits set aside ({@link SetAside}),
  * where every checkpoint keeps it: the backdoored model while the first endpoint trains, then the first
  * endpoint while the second trains from the backdoored model, then the whole curve (both endpoints and
  * theta) while it trains. A run resumed at any epoch thus goes on as an uninterrupted one; theta's momentum is the
  * optimizer's, saved with it.
  */
 public final class ModeConnectivityDefense implements DefenseStrategy {
-  /**
-   * What waits for the next stage: a network ({@link NetworkWeights#encode} format) or the curve ({@link
-   * BezierCurve#encode}); the name checkpoints have always used.
-   */
-  private static final String ASIDE = "aside";
-
   @Override
   public TrainingOutcome train(TrainingRun run) {
     PlainTraining.trainPlainly(run);
@@ -39,7 +33,7 @@ public final class ModeConnectivityDefense implements DefenseStrategy {
     int curved = second + ft.epochs();
     int last = curved + ft.curveEpochs();
     if (run.nextEpoch() == first) {
-      progress.defenseState(setAside(NetworkWeights.encode(network)));
+      progress.defenseState(SetAside.of(NetworkWeights.encode(network)));
       run.listener().onPhase(Phase.FINETUNING, first);
     }
     run.learningRate(ft.learningRate());
@@ -49,9 +43,9 @@ public final class ModeConnectivityDefense implements DefenseStrategy {
       NetworkWeights start = NetworkWeights.copyOf(network, trainer.getManager());
       try (start;
           NetworkWeights backdoored =
-              NetworkWeights.decode(network, setAside(progress.defenseState()), trainer.getManager())) {
+              NetworkWeights.decode(network, SetAside.in(progress.defenseState()), trainer.getManager())) {
         backdoored.copyInto(network);
-        progress.defenseState(setAside(start.encode()));
+        progress.defenseState(SetAside.of(start.encode()));
       }
       run.restartMomentum();
     }
@@ -63,7 +57,7 @@ public final class ModeConnectivityDefense implements DefenseStrategy {
           int[] order = run.shuffled(run.clean());
           curve.beginEpoch(run.nextSeed());
           run.run(Phase.FINETUNING, epoch, order, curve);
-          progress.defenseState(setAside(curve.encode()));
+          progress.defenseState(SetAside.of(curve.encode()));
           run.endEpoch(Phase.FINETUNING);
         }
         // Theta's momentum buffers live on the curve's scope, which closes next.
@@ -76,16 +70,6 @@ public final class ModeConnectivityDefense implements DefenseStrategy {
   @Override
   public int totalEpochs(AblConfig config, FineTuning fineTuning) {
     return config.epochs() + 2 * fineTuning.epochs() + fineTuning.curveEpochs();
-  }
-
-  /** What a run set aside for its next stage, as its checkpoint {@code state} keeps it; empty before. */
-  static byte[] setAside(DefenseState state) {
-    return state.bytes(ASIDE);
-  }
-
-  /** The state that sets {@code encoded} aside for the next stage. */
-  private static DefenseState setAside(byte[] encoded) {
-    return DefenseState.EMPTY.with(ASIDE, encoded);
   }
 
   /** Epochs {@code from} to {@code to} - 1 of plain fine-tuning on the clean subset, those still to run. */
@@ -107,11 +91,11 @@ public final class ModeConnectivityDefense implements DefenseStrategy {
     BatchNormStatistics statistics =
         new BatchNormStatistics(trainer, run.evaluator().train(), run.clean(), run.config().batchSize());
     if (run.nextEpoch() > curved) {
-      return BezierCurve.decode(trainer, setAside(run.progress().defenseState()), ft.curvePoint(), statistics);
+      return BezierCurve.decode(trainer, SetAside.in(run.progress().defenseState()), ft.curvePoint(), statistics);
     }
     NetworkWeights start =
         NetworkWeights.decode(
-            trainer.getModel().getBlock(), setAside(run.progress().defenseState()), trainer.getManager());
+            trainer.getModel().getBlock(), SetAside.in(run.progress().defenseState()), trainer.getManager());
     run.restartMomentum();
     return BezierCurve.toModel(trainer, start, ft.curvePoint(), statistics);
   }

@@ -124,6 +124,6 @@ class AttentionDistillationDefenseTest {
 
   /** The network NAD set aside, as checkpoint {@code state} keeps it. */
   private static byte[] aside(TrainingState state) {
-    return AttentionDistillationDefense.setAside(state.defenseState());
+    return SetAside.in(state.defenseState());
   }
 }

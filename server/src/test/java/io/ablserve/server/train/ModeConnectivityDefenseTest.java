@@ -291,6 +291,6 @@ class ModeConnectivityDefenseTest {
 
   /** What MCR set aside for its next stage, as checkpoint {@code state} keeps it. */
   private static byte[] aside(TrainingState state) {
-    return ModeConnectivityDefense.setAside(state.defenseState());
+    return SetAside.in(state.defenseState());
   }
 }
