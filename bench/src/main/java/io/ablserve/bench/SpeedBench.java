@@ -1,6 +1,7 @@
 package io.ablserve.bench;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import io.ablserve.server.DefenseModule;
 import io.ablserve.server.data.AttackConfig;
@@ -9,6 +10,7 @@ import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetRef;
 import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.model.ModelArch;
+import io.ablserve.server.session.DeviceResolver;
 import io.ablserve.server.train.AblConfig;
 import io.ablserve.server.train.Checkpoints;
 import io.ablserve.server.train.Defense;
@@ -332,8 +334,12 @@ public final class SpeedBench implements Callable<Integer> {
     return new Direct((System.nanoTime() - t) / 1_000_000, processCpuMs() - cpu, timed, outcome);
   }
 
+  /**
+   * The device as the server resolves it: DJL's own {@code Device.fromName} reads "gpu" as GPU -1 (no
+   * array is ever there, so the trainer finds no parameters for its input) and refuses "gpu:N".
+   */
   private Device device() {
-    return Device.fromName(device);
+    return new DeviceResolver(() -> Engine.getInstance().getGpuCount()).resolve(device);
   }
 
   private ExperimentRunner runner() {

@@ -77,6 +77,31 @@ class TriggerProbeTest {
   }
 
   @Test
+  void refine_decidesTheSameToTheBit_onOneThreadAndOnSeveral() {
+    ImageSet set = images(new Random(3), (pixels, base, rng) -> {
+      for (int y = 24; y < 27; y++) {
+        for (int x = 24; x < 27; x++) {
+          pixels[base + y * SIDE + x] = (byte) 255;
+        }
+      }
+    });
+    int[] core = core();
+    Verdict confirmed =
+        new Verdict(true, true, 0, 20, BackdoorCheck.CONFIRM_EVIDENCE, core.length, 1, new double[CLASSES]);
+    BackdoorCheck.Decision decision = new BackdoorCheck.Decision(confirmed, core, new int[] {CLEAN_IN_CORE});
+
+    TriggerProbe.Outcome one = TriggerProbe.refine(decision, set, 1);
+    TriggerProbe.Outcome several = TriggerProbe.refine(decision, set, 3);
+
+    // The folds, scores and content checks run side by side on several threads, each computed alone: the
+    // same sets and the same figures, not merely close ones.
+    assertThat(several.decision().ascended()).containsExactly(one.decision().ascended());
+    assertThat(several.decision().suspects()).containsExactly(one.decision().suspects());
+    assertThat(several.report()).isEqualTo(one.report());
+    assertThat(one.decision().ascended()).isNotEmpty();
+  }
+
+  @Test
   void refine_ascendsWhatBothSignalsBack_andSuspectsTheRest() {
     ImageSet set = images(new Random(1), (pixels, base, rng) -> {
       for (int y = 24; y < 27; y++) {
