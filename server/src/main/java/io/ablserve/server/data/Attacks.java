@@ -3,7 +3,7 @@ package io.ablserve.server.data;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Map;
-import java.util.TreeSet;
+import io.ablserve.server.plugin.Plugins;
 
 /**
  * The attacks a server poisons with, by kind, as its {@code AttackModule} registers them.
@@ -17,11 +17,6 @@ public final class Attacks {
 
   /** The attack registered for {@code kind}; IllegalArgumentException, naming the kinds there are, if none. */
   public Attack of(AttackKind kind) {
-    Attack attack = byKind.get(kind);
-    if (attack == null) {
-      throw new IllegalArgumentException(
-          "attack.kind must be one of " + new TreeSet<>(byKind.keySet()) + ", got " + kind);
-    }
-    return attack;
+    return Plugins.lookup("attack.kind", byKind, kind);
   }
 }

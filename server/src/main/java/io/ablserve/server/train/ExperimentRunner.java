@@ -26,13 +26,13 @@ import io.ablserve.server.data.ImageSet;
 import io.ablserve.server.data.PoisonedSet;
 import io.ablserve.server.data.Poisoning;
 import io.ablserve.server.model.Models;
+import io.ablserve.server.plugin.Plugins;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -210,12 +210,7 @@ public final class ExperimentRunner {
   }
 
   private DefenseStrategy strategy(Defense defense) {
-    DefenseStrategy strategy = defenses.get(defense);
-    if (strategy == null) {
-      throw new IllegalArgumentException(
-          "abl.defense must be one of " + new TreeSet<>(defenses.keySet()) + ", got " + defense);
-    }
-    return strategy;
+    return Plugins.lookup("abl.defense", defenses, defense);
   }
 
   private static void loadParameters(Block block, Model model, TrainingState state) throws IOException {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import io.ablserve.server.plugin.Plugins;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -13,7 +14,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
@@ -84,12 +84,7 @@ public final class IsolationSignals {
    * signals when there is none.
    */
   static SignalScorer scorer(Map<IsolationSignal, SignalScorer> scorers, IsolationSignal signal) {
-    SignalScorer scorer = scorers.get(signal);
-    if (scorer == null) {
-      throw new IllegalArgumentException(
-          "abl.isolation_signal must be one of " + new TreeSet<>(scorers.keySet()) + ", got " + signal);
-    }
-    return scorer;
+    return Plugins.lookup("abl.isolation_signal", scorers, signal);
   }
 
   /** Every sample's scores by {@code signal}, from its registered scorer; computed once. */
