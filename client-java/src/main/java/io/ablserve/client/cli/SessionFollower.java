@@ -23,6 +23,7 @@ final class SessionFollower {
 
   private SessionState lastState = SessionState.SESSION_STATE_UNSPECIFIED;
   private FinalResult result;
+  private String sessionId;
 
   /** {@code targetLabel}: the attack's, marked in the per-class accuracy; -1 when unknown. */
   SessionFollower(
@@ -35,6 +36,7 @@ final class SessionFollower {
   }
 
   int follow(String sessionId, SessionEventStream events) {
+    this.sessionId = sessionId;
     try (progress) {
       while (events.hasNext()) {
         render(events.next());
@@ -85,11 +87,29 @@ final class SessionFollower {
       case STATE -> {
         lastState = event.getState().getState();
         String reason = event.getState().getReason();
-        print("state " + ReportFormat.state(lastState) + (reason.isEmpty() ? "" : ": " + reason));
+        print("state " + ReportFormat.state(lastState) + (reason.isEmpty() ? "" : ": " + reason)
+            + (lastState == SessionState.SESSION_STATE_RUNNING ? where() : ""));
         progress.onState(lastState);
       }
       case RESULT -> result = event.getResult();
       case EVENT_NOT_SET -> { }
+    }
+  }
+
+  /**
+   * Where a session that just started trains, " on slot gpu-0 (gpu(0))": with slots the slot, not the
+   * config's device, decides. Empty where the server names no slot or cannot be asked.
+   */
+  private String where() {
+    try {
+      Session session = client.getSession(sessionId);
+      if (session.getSlot().isEmpty()) {
+        return "";
+      }
+      return " on slot " + session.getSlot()
+          + (session.getDevice().isEmpty() ? "" : " (" + session.getDevice() + ")");
+    } catch (RuntimeException e) {
+      return ""; // the stream goes on; the line is only a courtesy
     }
   }
 

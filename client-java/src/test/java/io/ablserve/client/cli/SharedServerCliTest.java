@@ -103,6 +103,8 @@ class SharedServerCliTest {
     assertThat(run.out())
         .containsPattern("(?m)^session id=\\S+ state=(QUEUED|RUNNING) queue_position=-?\\d priority=7$");
     assertThat(run.out()).contains("final state=SUCCEEDED");
+    // Where it trained: the slot decides the device, whatever the config says.
+    assertThat(run.out()).containsPattern("(?m)^state RUNNING on slot cpu-0 \\(cpu\\(\\)\\)$");
 
     Result deleted = execute(Map.of(), tls("datasets", "delete", datasetId, "--token-file", tokenFile));
     assertThat(deleted.exit()).as(deleted.err()).isZero();
