@@ -114,6 +114,13 @@ def test_session_phase_isEmptyUnlessRunning():
     assert _session(pb.SESSION_STATE_FAILED).phase == ""
 
 
+def test_session_namesTheSlotItTrainsOn():
+    placed = _session(pb.SESSION_STATE_RUNNING, slot="gpu-0", device="gpu(0)")
+    assert placed.slot == "gpu-0" and placed.device == "gpu(0)"
+    assert "gpu-0" in placed._repr_html_()
+    assert _session(pb.SESSION_STATE_QUEUED).slot == ""
+
+
 def test_reprHtml_ofSessionAndResults_isATableWithTheirFigures():
     running = _session(pb.SESSION_STATE_RUNNING, epoch=3)._repr_html_()
     assert running.startswith("<table>") and "5f3c-id" in running and "running" in running

@@ -77,6 +77,9 @@ class Session:
         self.finished_at = _events.timestamp(m.finished_at)
         self.result: Optional[FinalResult] = _events.final_result(m.result) if m.HasField("result") else None
         self.device: str = m.device
+        # The device slot it trains (or last trained) on, e.g. "gpu-0": with slots the slot, not
+        # config.device, decides where a session trains. Empty before it first starts.
+        self.slot: str = m.slot
         self.owner: str = m.owner
 
     @property
@@ -419,7 +422,8 @@ class Session:
                      ("attack success rate", self.result.attack_success_rate)]
         if self.failure_reason:
             rows.append(("failure", self.failure_reason))
-        rows += [("created", self.created_at or "-"), ("device", self.device or "-"), ("owner", self.owner or "-")]
+        rows += [("created", self.created_at or "-"), ("device", self.device or "-"), ("slot", self.slot or "-"),
+                 ("owner", self.owner or "-")]
         return html_table(f"ablserve session {self.id}", rows)
 
 
