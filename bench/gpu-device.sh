@@ -9,7 +9,8 @@
 #   bench/gpu-device.sh run [DIR]
 #       there: unpacks DIR, points DJL at the Python torch's libtorch and runs on gpu:0 (1) bench/speed.sh's
 #       micro figures, (2) the PyTorch eager reference, (3) its session figures (ABL vs plain, server vs in
-#       process), (4) the demo session end to end: server in process isolation with slot gpu:0, the CLI.
+#       process), (4) the demo session end to end: server in process isolation with slot gpu:0, the CLI;
+#       with STEPS=5, (5) SHARE_SESSIONS (4) demo sessions queued on gpu:0*1 and on gpu:0*2 (sharing the GPU).
 #       Rows go to $OUT/speed-gpu.jsonl, the log to $OUT/gpu.log.
 # A bench harness for one machine, not a deployment: docker/Dockerfile.cuda installs DJL's own natives.
 set -euo pipefail
@@ -91,6 +92,41 @@ demo() {
   return "$result"
 }
 
+# SESSIONS sessions of the demo (seeds 1..SESSIONS) queued at once on a server with --slots gpu:0*SLOTS (SLOTS
+# sessions sharing the GPU): makespan and each session's result line: share SLOTS SESSIONS.
+share() {
+  local k="$1" n="$2" log="$out/server-share$1.log" data address="" pid start end i slots="gpu:0*$1"
+  local clients=()
+  # SHARE_CPU=1: K one-thread CPU slots instead, to try the harness where there is no GPU.
+  if [ "${SHARE_CPU:-0}" = 1 ]; then slots="$(yes cpu:1 | head -n "$k" | paste -sd,)"; fi
+  data="$(mktemp -d)"
+  "${java[@]}" io.ablserve.server.Main --port 0 --data-dir "$data" --isolation process --slots "$slots" \
+    >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do
+    address="$(sed -n 's/^ablserve listening on \([^ ]*\).*/\1/p' "$log" | head -n 1)"
+    [ -n "$address" ] && break
+    sleep 0.1
+  done
+  [ -n "$address" ] || { echo "server did not start"; kill "$pid"; return 1; }
+  start="$(date +%s%N)"
+  for i in $(seq 1 "$n"); do
+    timeout "${SHARE_TIMEOUT:-150}" "${java[@]}" io.ablserve.client.cli.AblCli run --no-progress \
+      --address "$address" --name "share$k-$i" --dataset fashion-mnist --train-limit "${SHARE_TRAIN:-12000}" --test-limit 2000 \
+      --attack badnets --poison-rate 0.1 --target 0 --epochs 6 --isolation-epochs 3 --isolation-ratio 0.01 \
+      --seed "$i" >"$ab/share$k-$i.out" 2>&1 &
+    clients+=($!)
+  done
+  wait "${clients[@]}" || true
+  end="$(date +%s%N)"
+  echo "share: $n sessions on $slots, makespan $(( (end - start) / 1000000 )) ms"
+  for i in $(seq 1 "$n"); do
+    echo "  share$k-$i $(grep -h '^state RUNNING' "$ab/share$k-$i.out" | head -1): $(grep -h '^final ' "$ab/share$k-$i.out")"
+  done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
 run() {
   local out="${OUT:-$root/bench/target/gpu-out}" ab=/tmp/ab-gpu
   mkdir -p "$out"
@@ -128,7 +164,7 @@ run() {
     -cp "$ab/bench-classes:$ab/server-classes:$ab/proto-classes:$ab/client-classes:$ab/lib/*")
   local device="${DEVICE:-gpu}" rows="$out/speed-gpu.jsonl" cifar="$ab/synthetic-cifar" status=0
   : > "$rows"
-  # STEPS: which of the four parts run (default all).
+  # STEPS: which parts run (default 1-4; 5, sharing the GPU between sessions, on request).
   local steps="${STEPS:-1234}"
   if [[ "$steps" == *1* ]]; then
     echo "== 1/4 ablserve (DJL) micro on $device"
@@ -155,6 +191,11 @@ run() {
     echo "== 4/4 the demo session through the CLI: server inline on gpu, then in process isolation on slot gpu:0"
     demo "$out/server-inline.log" --isolation inline --device gpu || status=$?
     demo "$out/server-process.log" --isolation process --slots gpu:0 || status=$?
+  fi
+  if [[ "$steps" == *5* ]]; then
+    echo "== 5 sharing the GPU: ${SHARE_SESSIONS:-4} sessions queued on gpu:0*1, then on gpu:0*2"
+    share 1 "${SHARE_SESSIONS:-4}" || status=$?
+    share 2 "${SHARE_SESSIONS:-4}" || status=$?
   fi
   "$py" bench/speed_table.py "$rows" || true
   return "$status"

@@ -328,7 +328,8 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:ABLSERVE_SLOTS}",
       description =
           "Device slots, one session training on each at a time: comma-separated cpu (all cores),"
-              + " cpu:THREADS or gpu:INDEX, e.g. cpu:1,cpu:1 or gpu:0,gpu:1. More than one needs"
+              + " cpu:THREADS, gpu:INDEX or gpu:INDEX*K (K slots sharing one GPU), e.g. cpu:1,cpu:1,"
+              + " gpu:0,gpu:1 or gpu:0*2. More than one needs"
               + " --isolation process. Env ABLSERVE_SLOTS. Default: one slot per GPU, else one CPU slot"
               + " with all cores (inline: one slot on --device).")
   String slots;

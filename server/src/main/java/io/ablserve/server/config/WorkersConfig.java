@@ -77,14 +77,19 @@ public record WorkersConfig(
     Set<String> names = new HashSet<>();
     for (SlotSpec slot : slots) {
       if (!names.add(slot.name())) {
-        throw new IllegalArgumentException("--slots names " + slot.device() + " twice");
+        String share =
+            slot.isGpu() ? "; to train several sessions on it at once, say " + slot.device() + "*2" : "";
+        throw new IllegalArgumentException("--slots names " + slot.device() + " twice" + share);
       }
     }
   }
 
   /**
-   * Parses {@code --slots}: comma-separated {@code cpu} (all cores), {@code cpu:T} (T intra-op threads)
-   * and {@code gpu:N} (GPU N) entries, e.g. {@code cpu:1,cpu:1} or {@code gpu:0,gpu:1}.
+   * Parses {@code --slots}: comma-separated {@code cpu} (all cores), {@code cpu:T} (T intra-op threads),
+   * {@code gpu:N} (GPU N) and {@code gpu:N*K} (K slots sharing GPU N, named gpu-N, gpu-N.1, ...) entries,
+   * e.g. {@code cpu:1,cpu:1}, {@code gpu:0,gpu:1} or {@code gpu:0*2}. Sharing pays where a session keeps
+   * its GPU idle: on an H200 the small models' ABL sessions spent most of their time in CPU work
+   * (bench/RESULTS.md, "GPU").
    */
   public static List<SlotSpec> parseSlots(String text) {
     List<SlotSpec> slots = new ArrayList<>();
@@ -101,14 +106,22 @@ public record WorkersConfig(
           }
           slots.add(new SlotSpec("cpu-" + cpus++, "cpu", threads));
         } else if (entry.startsWith("gpu:")) {
-          int index = Integer.parseInt(entry.substring(4));
-          slots.add(new SlotSpec("gpu-" + index, "gpu:" + index, 0));
+          String[] shared = entry.substring(4).split("\\*", -1);
+          int index = Integer.parseInt(shared[0]);
+          int count = shared.length == 1 ? 1 : Integer.parseInt(shared[1]);
+          if (index < 0 || count < 1 || shared.length > 2) {
+            throw new NumberFormatException();
+          }
+          for (int k = 0; k < count; k++) {
+            slots.add(new SlotSpec("gpu-" + index + (k == 0 ? "" : "." + k), "gpu:" + index, 0));
+          }
         } else {
           throw new NumberFormatException();
         }
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(
-            "--slots entries must be cpu, cpu:THREADS (>= 1) or gpu:INDEX, comma-separated, got '"
+            "--slots entries must be cpu, cpu:THREADS (>= 1), gpu:INDEX or gpu:INDEX*SLOTS (>= 1),"
+                + " comma-separated, got '"
                 + raw.trim() + "'");
       }
     }

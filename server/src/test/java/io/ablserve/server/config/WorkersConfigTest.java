@@ -46,7 +46,7 @@ class WorkersConfigTest {
     for (String bad : List.of("cpu:0", "tpu", "gpu", "cpu:x", "")) {
       assertThatThrownBy(() -> WorkersConfig.parseSlots(bad))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("--slots entries must be cpu, cpu:THREADS (>= 1) or gpu:INDEX");
+          .hasMessageContaining("--slots entries must be cpu, cpu:THREADS (>= 1), gpu:INDEX or gpu:INDEX*SLOTS");
     }
   }
 
@@ -60,12 +60,23 @@ class WorkersConfigTest {
   }
 
   @Test
-  void slots_mayNotNameOneGpuTwice() {
+  void slots_mayNotNameOneGpuTwice_butMayShareItOnPurpose() {
     assertThatThrownBy(
             () -> new WorkersConfig(Isolation.PROCESS, WorkersConfig.parseSlots("gpu:0,gpu:0"),
                 Duration.ofSeconds(30), Duration.ofSeconds(120), List.of(), 3))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("twice");
+        .hasMessageContaining("twice; to train several sessions on it at once, say gpu:0*2");
+
+    List<SlotSpec> shared = WorkersConfig.parseSlots("gpu:0*3,gpu:1");
+    new WorkersConfig(Isolation.PROCESS, shared, Duration.ofSeconds(30), Duration.ofSeconds(120), List.of(), 3);
+    assertThat(shared).extracting(SlotSpec::name).containsExactly("gpu-0", "gpu-0.1", "gpu-0.2", "gpu-1");
+    assertThat(shared).extracting(SlotSpec::device).containsExactly("gpu:0", "gpu:0", "gpu:0", "gpu:1");
+    assertThat(shared).extracting(SlotSpec::gpuIndex).containsExactly(0, 0, 0, 1);
+    for (String bad : new String[] {"gpu:0*0", "gpu:0*", "gpu:0*2*2", "gpu:-1", "gpu:*2"}) {
+      assertThatThrownBy(() -> WorkersConfig.parseSlots(bad)).as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("gpu:INDEX*SLOTS");
+    }
   }
 
   @Test
