@@ -64,19 +64,28 @@ pack() {
   du -sh "$dir" >&2
 }
 
+# Starts the server with SERVER_ARGS on a fresh data directory and a free port, its log to LOG: sets
+# server_pid and server_address (empty when it did not start within a minute): start_server LOG SERVER_ARGS...
+start_server() {
+  local log="$1"
+  shift
+  "${java[@]}" io.ablserve.server.Main --port 0 --data-dir "$(mktemp -d)" "$@" >"$log" 2>&1 &
+  server_pid=$!
+  server_address=""
+  for _ in $(seq 1 600); do
+    server_address="$(sed -n 's/^ablserve listening on \([^ ]*\).*/\1/p' "$log" | head -n 1)"
+    [ -n "$server_address" ] && break
+    sleep 0.1
+  done
+}
+
 # The demo session (bin/demo's settings on the carried subset) through the CLI against a server started with
 # SERVER_ARGS, its log to LOG: demo LOG SERVER_ARGS... (uses run's java array and locals).
 demo() {
-  local log="$1" data address="" pid result=0
+  local log="$1" result=0
   shift
-  data="$(mktemp -d)"
-  "${java[@]}" io.ablserve.server.Main --port 0 --data-dir "$data" "$@" >"$log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 600); do
-    address="$(sed -n 's/^ablserve listening on \([^ ]*\).*/\1/p' "$log" | head -n 1)"
-    [ -n "$address" ] && break
-    sleep 0.1
-  done
+  start_server "$log" "$@"
+  local address="$server_address" pid="$server_pid"
   if [ -n "$address" ]; then
     timeout "${DEMO_TIMEOUT:-100}" "${java[@]}" io.ablserve.client.cli.AblCli run --address "$address" \
       --name "gpu-demo $*" --dataset fashion-mnist --train-limit 12000 --test-limit 2000 --attack badnets \
@@ -95,19 +104,13 @@ demo() {
 # SESSIONS sessions of the demo (seeds 1..SESSIONS) queued at once on a server with --slots gpu:0*SLOTS (SLOTS
 # sessions sharing the GPU): makespan and each session's result line: share SLOTS SESSIONS.
 share() {
-  local k="$1" n="$2" log="$out/server-share$1.log" data address="" pid start end i slots="gpu:0*$1"
+  local k="$1" n="$2" log="$out/server-share$1.log" address pid start end i slots="gpu:0*$1"
   local clients=()
   # SHARE_CPU=1: K one-thread CPU slots instead, to try the harness where there is no GPU.
   if [ "${SHARE_CPU:-0}" = 1 ]; then slots="$(yes cpu:1 | head -n "$k" | paste -sd,)"; fi
-  data="$(mktemp -d)"
-  "${java[@]}" io.ablserve.server.Main --port 0 --data-dir "$data" --isolation process --slots "$slots" \
-    >"$log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 600); do
-    address="$(sed -n 's/^ablserve listening on \([^ ]*\).*/\1/p' "$log" | head -n 1)"
-    [ -n "$address" ] && break
-    sleep 0.1
-  done
+  start_server "$log" --isolation process --slots "$slots"
+  address="$server_address"
+  pid="$server_pid"
   [ -n "$address" ] || { echo "server did not start"; kill "$pid"; return 1; }
   start="$(date +%s%N)"
   for i in $(seq 1 "$n"); do

@@ -19,16 +19,18 @@ class TriggerProbeTest {
   private static final int POISONS = 300;
   private static final int MISSED = 60;
   private static final int CLEAN_IN_CORE = 3;
+  /** A white 3x3 patch near the bottom-right corner. */
+  private static final Trigger PATCH = (pixels, base, rng) -> {
+    for (int y = 24; y < 27; y++) {
+      for (int x = 24; x < 27; x++) {
+        pixels[base + y * SIDE + x] = (byte) 255;
+      }
+    }
+  };
 
   @Test
   void flagsThePatchedImagesTheCoreMissed_andDemotesTheCleanImagesInIt() {
-    ImageSet set = images(new Random(1), (pixels, base, rng) -> {
-      for (int y = 24; y < 27; y++) {
-        for (int x = 24; x < 27; x++) {
-          pixels[base + y * SIDE + x] = (byte) 255;
-        }
-      }
-    });
+    ImageSet set = images(new Random(1), PATCH);
 
     TriggerProbe.Result result = TriggerProbe.flag(set, 0, core(), 7);
 
@@ -51,13 +53,7 @@ class TriggerProbeTest {
 
   @Test
   void aFewOtherImagesCarryingTheTrigger_doNotDemoteTheConfirmedSet() {
-    Trigger patch = (pixels, base, rng) -> {
-      for (int y = 24; y < 27; y++) {
-        for (int x = 24; x < 27; x++) {
-          pixels[base + y * SIDE + x] = (byte) 255;
-        }
-      }
-    };
+    Trigger patch = PATCH;
     ImageSet set = images(new Random(1), patch);
     // Four of the 900 other-label images carry the patch too: above the 99.9% quantile of their label's
     // scores (the highest one), below the 99.5% one (the fifth). The ascent threshold then lies among the
@@ -78,13 +74,7 @@ class TriggerProbeTest {
 
   @Test
   void refine_decidesTheSameToTheBit_onOneThreadAndOnSeveral() {
-    ImageSet set = images(new Random(3), (pixels, base, rng) -> {
-      for (int y = 24; y < 27; y++) {
-        for (int x = 24; x < 27; x++) {
-          pixels[base + y * SIDE + x] = (byte) 255;
-        }
-      }
-    });
+    ImageSet set = images(new Random(3), PATCH);
     int[] core = core();
     Verdict confirmed =
         new Verdict(true, true, 0, 20, BackdoorCheck.CONFIRM_EVIDENCE, core.length, 1, new double[CLASSES]);
@@ -103,13 +93,7 @@ class TriggerProbeTest {
 
   @Test
   void refine_ascendsWhatBothSignalsBack_andSuspectsTheRest() {
-    ImageSet set = images(new Random(1), (pixels, base, rng) -> {
-      for (int y = 24; y < 27; y++) {
-        for (int x = 24; x < 27; x++) {
-          pixels[base + y * SIDE + x] = (byte) 255;
-        }
-      }
-    });
+    ImageSet set = images(new Random(1), PATCH);
     int[] core = core();
     Verdict confirmed =
         new Verdict(true, true, 0, 20, BackdoorCheck.CONFIRM_EVIDENCE, core.length, 1, new double[CLASSES]);
@@ -147,13 +131,7 @@ class TriggerProbeTest {
     // other label's images, so the probe alone can score it above their thresholds (held-out bags and
     // boots, tuning trousers). Its nearest images are class 0's own, so the content check keeps it from
     // D_b: at most a suspect, never ascended, while the missed poisons (band content) still are.
-    ImageSet set = images(new Random(6), (pixels, base, rng) -> {
-      for (int y = 24; y < 27; y++) {
-        for (int x = 24; x < 27; x++) {
-          pixels[base + y * SIDE + x] = (byte) 255;
-        }
-      }
-    }, true);
+    ImageSet set = images(new Random(6), PATCH, true);
     int[] core = core();
     Verdict confirmed =
         new Verdict(true, true, 0, 20, BackdoorCheck.CONFIRM_EVIDENCE, core.length, 0, new double[CLASSES]);
