@@ -79,24 +79,35 @@ start_server() {
   done
 }
 
-# The demo session (bin/demo's settings on the carried subset) through the CLI against a server started with
-# SERVER_ARGS, its log to LOG: demo LOG SERVER_ARGS... (uses run's java array and locals).
+stop_server() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+}
+
+# One session of bin/demo's settings on the carried subset (DEMO_TRAIN images, 12000) through the CLI, for
+# TIMEOUT seconds: demo_session TIMEOUT NAME SEED [CLI_RUN_OPTIONS...], against server_address.
+demo_session() {
+  local timeout="$1" name="$2" seed="$3"
+  shift 3
+  timeout "$timeout" "${java[@]}" io.ablserve.client.cli.AblCli run "$@" --address "$server_address" \
+    --name "$name" --dataset fashion-mnist --train-limit "${DEMO_TRAIN:-12000}" --test-limit 2000 \
+    --attack badnets --poison-rate 0.1 --target 0 --epochs 6 --isolation-epochs 3 --isolation-ratio 0.01 \
+    --seed "$seed"
+}
+
+# The demo session against a server started with SERVER_ARGS, its log to LOG: demo LOG SERVER_ARGS...
 demo() {
   local log="$1" result=0
   shift
   start_server "$log" "$@"
-  local address="$server_address" pid="$server_pid"
-  if [ -n "$address" ]; then
-    timeout "${DEMO_TIMEOUT:-100}" "${java[@]}" io.ablserve.client.cli.AblCli run --address "$address" \
-      --name "gpu-demo $*" --dataset fashion-mnist --train-limit 12000 --test-limit 2000 --attack badnets \
-      --poison-rate 0.1 --target 0 --epochs 6 --isolation-epochs 3 --isolation-ratio 0.01 --seed 1 || result=$?
-    timeout 30 "${java[@]}" io.ablserve.client.cli.AblCli list --address "$address" || true
+  if [ -n "$server_address" ]; then
+    demo_session "${DEMO_TIMEOUT:-100}" "gpu-demo $*" 1 || result=$?
+    timeout 30 "${java[@]}" io.ablserve.client.cli.AblCli list --address "$server_address" || true
   else
     echo "server did not start: $*"
     result=1
   fi
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  stop_server
   grep -E "^ablserve |trains in worker" "$log" || true
   return "$result"
 }
@@ -104,20 +115,15 @@ demo() {
 # SESSIONS sessions of the demo (seeds 1..SESSIONS) queued at once on a server with --slots gpu:0*SLOTS (SLOTS
 # sessions sharing the GPU): makespan and each session's result line: share SLOTS SESSIONS.
 share() {
-  local k="$1" n="$2" log="$out/server-share$1.log" address pid start end i slots="gpu:0*$1"
+  local k="$1" n="$2" log="$out/server-share$1.log" start end i slots="gpu:0*$1"
   local clients=()
   # SHARE_CPU=1: K one-thread CPU slots instead, to try the harness where there is no GPU.
   if [ "${SHARE_CPU:-0}" = 1 ]; then slots="$(yes cpu:1 | head -n "$k" | paste -sd,)"; fi
   start_server "$log" --isolation process --slots "$slots"
-  address="$server_address"
-  pid="$server_pid"
-  [ -n "$address" ] || { echo "server did not start"; kill "$pid"; return 1; }
+  [ -n "$server_address" ] || { echo "server did not start"; stop_server; return 1; }
   start="$(date +%s%N)"
   for i in $(seq 1 "$n"); do
-    timeout "${SHARE_TIMEOUT:-150}" "${java[@]}" io.ablserve.client.cli.AblCli run --no-progress \
-      --address "$address" --name "share$k-$i" --dataset fashion-mnist --train-limit "${SHARE_TRAIN:-12000}" --test-limit 2000 \
-      --attack badnets --poison-rate 0.1 --target 0 --epochs 6 --isolation-epochs 3 --isolation-ratio 0.01 \
-      --seed "$i" >"$ab/share$k-$i.out" 2>&1 &
+    demo_session "${SHARE_TIMEOUT:-150}" "share$k-$i" "$i" --no-progress >"$ab/share$k-$i.out" 2>&1 &
     clients+=($!)
   done
   wait "${clients[@]}" || true
@@ -126,8 +132,7 @@ share() {
   for i in $(seq 1 "$n"); do
     echo "  share$k-$i $(grep -h '^state RUNNING' "$ab/share$k-$i.out" | head -1): $(grep -h '^final ' "$ab/share$k-$i.out")"
   done
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  stop_server
 }
 
 run() {
