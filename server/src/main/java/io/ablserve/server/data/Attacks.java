@@ -2,8 +2,8 @@ package io.ablserve.server.data;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.Map;
 import io.ablserve.server.plugin.Plugins;
+import java.util.Map;
 
 /**
  * The attacks a server poisons with, by kind, as its {@code AttackModule} registers them.

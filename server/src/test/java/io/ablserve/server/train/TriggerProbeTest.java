@@ -53,14 +53,13 @@ class TriggerProbeTest {
 
   @Test
   void aFewOtherImagesCarryingTheTrigger_doNotDemoteTheConfirmedSet() {
-    Trigger patch = PATCH;
-    ImageSet set = images(new Random(1), patch);
+    ImageSet set = images(new Random(1), PATCH);
     // Four of the 900 other-label images carry the patch too: above the 99.9% quantile of their label's
     // scores (the highest one), below the 99.5% one (the fifth). The ascent threshold then lies among the
     // poisons' own scores, as in FashionMnistAblTest's BadNets run on an AMD EPYC (583 of 608 demoted).
     Random planted = new Random(8);
     for (int i : new int[] {PER_CLASS + 5, 2 * PER_CLASS + 5, 3 * PER_CLASS + 5, PER_CLASS + 6}) {
-      patch.stamp(set.pixels(), i * SIDE * SIDE, planted);
+      PATCH.stamp(set.pixels(), i * SIDE * SIDE, planted);
     }
 
     TriggerProbe.Result result = TriggerProbe.flag(set, 0, core(), 7);
@@ -75,10 +74,7 @@ class TriggerProbeTest {
   @Test
   void refine_decidesTheSameToTheBit_onOneThreadAndOnSeveral() {
     ImageSet set = images(new Random(3), PATCH);
-    int[] core = core();
-    Verdict confirmed =
-        new Verdict(true, true, 0, 20, BackdoorCheck.CONFIRM_EVIDENCE, core.length, 1, new double[CLASSES]);
-    BackdoorCheck.Decision decision = new BackdoorCheck.Decision(confirmed, core, new int[] {CLEAN_IN_CORE});
+    BackdoorCheck.Decision decision = confirmedAtLabel0(core(), CLEAN_IN_CORE);
 
     TriggerProbe.Outcome one = TriggerProbe.refine(decision, set, 1);
     TriggerProbe.Outcome several = TriggerProbe.refine(decision, set, 3);
@@ -94,12 +90,7 @@ class TriggerProbeTest {
   @Test
   void refine_ascendsWhatBothSignalsBack_andSuspectsTheRest() {
     ImageSet set = images(new Random(1), PATCH);
-    int[] core = core();
-    Verdict confirmed =
-        new Verdict(true, true, 0, 20, BackdoorCheck.CONFIRM_EVIDENCE, core.length, 1, new double[CLASSES]);
-
-    TriggerProbe.Outcome outcome =
-        TriggerProbe.refine(new BackdoorCheck.Decision(confirmed, core, new int[] {CLEAN_IN_CORE}), set);
+    TriggerProbe.Outcome outcome = TriggerProbe.refine(confirmedAtLabel0(core(), CLEAN_IN_CORE), set);
 
     int[] ascended = outcome.decision().ascended();
     // D_b: the poisons, the confirmed and the missed ones alike; of the clean images, none of the
@@ -133,12 +124,9 @@ class TriggerProbeTest {
     // D_b: at most a suspect, never ascended, while the missed poisons (band content) still are.
     ImageSet set = images(new Random(6), PATCH, true);
     int[] core = core();
-    Verdict confirmed =
-        new Verdict(true, true, 0, 20, BackdoorCheck.CONFIRM_EVIDENCE, core.length, 0, new double[CLASSES]);
 
     TriggerProbe.Result first = TriggerProbe.flag(set, 0, core, 7);
-    TriggerProbe.Outcome outcome =
-        TriggerProbe.refine(new BackdoorCheck.Decision(confirmed, core, new int[0]), set);
+    TriggerProbe.Outcome outcome = TriggerProbe.refine(confirmedAtLabel0(core), set);
 
     // The pixels alone take a third of the bar class for triggered (104 here): the case to guard against.
     assertThat(cleanIn(first.suspected())).isGreaterThan(PER_CLASS / 10);
@@ -254,6 +242,13 @@ class TriggerProbeTest {
   }
 
   /** The core: all poisons but the last MISSED, and the first CLEAN_IN_CORE clean images of class 0. */
+  /** The backdoor check's confirmed decision at label 0: D_b {@code core}, {@code suspects} set apart. */
+  private static BackdoorCheck.Decision confirmedAtLabel0(int[] core, int... suspects) {
+    Verdict confirmed = new Verdict(
+        true, true, 0, 20, BackdoorCheck.CONFIRM_EVIDENCE, core.length, suspects.length, new double[CLASSES]);
+    return new BackdoorCheck.Decision(confirmed, core, suspects);
+  }
+
   private static int[] core() {
     int first = CLASSES * PER_CLASS;
     return IntStream.concat(
