@@ -291,7 +291,8 @@ class SessionConfig:
     seed: Optional[int] = None
     """Seed for poisoning, initialisation and shuffling. Server default: 0 (a fixed seed, not a random one)."""
     device: str = ""
-    """"cpu", "gpu" or "gpu:N"; "" means the server's configured device."""
+    """"cpu", "gpu" or "gpu:N"; "" means the server's configured device. On a server with worker
+    slots, the slots the session may take: "gpu" any GPU slot, "gpu:N" GPU N's, "" any slot."""
     display_name: str = ""
     """Free text shown in listings."""
     clean_data: Optional[CleanDataConfig] = None

@@ -70,7 +70,9 @@ public final class Main implements Callable<Integer> {
   @Option(
       names = "--device",
       defaultValue = "${env:ABLSERVE_DEVICE}",
-      description = "Default device: cpu, gpu or gpu:N. Env ABLSERVE_DEVICE. Default cpu.")
+      description = "Default device: cpu, gpu or gpu:N. Env ABLSERVE_DEVICE. Default cpu. With"
+          + " --isolation process or kubernetes, sessions train on --slots (a session's device"
+          + " picks among them) and this device only evaluates saved models.")
   String device;
 
   @Option(

@@ -99,7 +99,8 @@ final class ReportFormat {
   static String config(SessionConfig config) {
     DatasetSpec dataset = config.getDataset();
     AblConfig abl = config.getAbl();
-    String device = config.getDevice().isEmpty() ? "default" : config.getDevice();
+    // An echo without a device: a server whose slots decide, where the session took any slot.
+    String device = config.getDevice().isEmpty() ? "any slot" : config.getDevice();
     TextTable table = new TextTable("config", "");
     table.row("name", config.getDisplayName().isEmpty() ? NONE : config.getDisplayName());
     table.row("dataset", dataset.getName() + " (train " + limit(dataset.getTrainLimit())

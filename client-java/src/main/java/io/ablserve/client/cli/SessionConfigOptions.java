@@ -409,8 +409,8 @@ final class SessionConfigOptions {
   Long seed;
 
   @Option(names = "--device", paramLabel = "DEVICE",
-      description = "cpu, gpu or gpu:N"
-          + " (server default: the server's --device).")
+      description = "cpu, gpu or gpu:N (server default: the server's --device). On a server with"
+          + " worker slots: the slots the session may take (gpu: any GPU slot; default any slot).")
   String device;
 
   SessionConfig toConfig() {

@@ -5,9 +5,14 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.Device;
 import io.ablserve.server.train.Experiment;
 import io.ablserve.v1.SessionConfig;
+import java.util.Optional;
 
-/** A validated request: what to train, where, and the fully-resolved config echoed to clients. */
-public record ResolvedSession(Experiment experiment, Device device, SessionConfig config) {
+/**
+ * A validated request: what to train, where, and the fully-resolved config echoed to clients. The device
+ * is empty on a server whose sessions train in worker processes: there the slot a session is given
+ * decides it, among the slots its config's device serves.
+ */
+public record ResolvedSession(Experiment experiment, Optional<Device> device, SessionConfig config) {
   public ResolvedSession {
     requireNonNull(experiment, "experiment");
     requireNonNull(device, "device");

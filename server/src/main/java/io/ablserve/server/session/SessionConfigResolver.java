@@ -3,6 +3,7 @@ package io.ablserve.server.session;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.Device;
+import io.ablserve.server.config.SlotSpec;
 import io.ablserve.server.data.AttackConfig;
 import io.ablserve.server.data.AttackKind;
 import io.ablserve.server.data.CleanData;
@@ -28,6 +29,8 @@ import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.SessionConfig;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -62,6 +65,7 @@ public final class SessionConfigResolver {
 
   private final DeviceResolver devices;
   private final String defaultDevice;
+  private final List<SlotSpec> deciding;
   private final ExperimentValidator validator;
   private final DatasetShapes shapes;
 
@@ -77,13 +81,32 @@ public final class SessionConfigResolver {
     DatasetInfo describe(String name) throws IOException;
   }
 
+  /** A resolver for a server that trains sessions in its own process, on the device each config names. */
   public SessionConfigResolver(
       DeviceResolver devices, String defaultDevice, ExperimentValidator validator, DatasetShapes shapes) {
+    this(devices, defaultDevice, List.of(), validator, shapes);
+  }
+
+  /**
+   * A resolver for a server whose {@code slots} decide each session's device (sessions in worker
+   * processes or Jobs): a config's device then picks among the slots ({@link SlotSpec#serves}), empty
+   * meaning any, and one no slot serves is refused. With no slots, as the other constructor: {@code
+   * devices} resolves the device, {@code defaultDevice} when the config names none.
+   */
+  public SessionConfigResolver(
+      DeviceResolver devices,
+      String defaultDevice,
+      List<SlotSpec> slots,
+      ExperimentValidator validator,
+      DatasetShapes shapes) {
     this.devices = requireNonNull(devices, "devices");
     this.defaultDevice = requireNonNull(defaultDevice, "defaultDevice");
+    this.deciding = List.copyOf(slots);
     this.validator = requireNonNull(validator, "validator");
     this.shapes = requireNonNull(shapes, "shapes");
-    devices.resolve(defaultDevice); // a bad server default fails at startup, not in every request
+    if (deciding.isEmpty()) {
+      devices.resolve(defaultDevice); // a bad server default fails at startup, not in every request
+    }
   }
 
   /**
@@ -112,12 +135,17 @@ public final class SessionConfigResolver {
             request.hasSeed() ? request.getSeed() : DEFAULT_SEED,
             cleanData(request.getCleanData(), datasetName),
             fineTuning(request, abl, arch));
-    Device device =
-        devices.resolve(request.getDevice().isEmpty() ? defaultDevice : request.getDevice());
+    String slots = deciding.isEmpty() ? "" : slotRequest(request.getDevice());
+    Optional<Device> device =
+        deciding.isEmpty()
+            ? Optional.of(
+                devices.resolve(request.getDevice().isEmpty() ? defaultDevice : request.getDevice()))
+            : Optional.empty();
     validator.validate(experiment);
     experiment = withImageDefaults(experiment);
     return new ResolvedSession(
-        experiment, device, echo(request.getDisplayName(), experiment, device));
+        experiment, device,
+        echo(request.getDisplayName(), experiment, device.map(DeviceResolver::apiName).orElse(slots)));
   }
 
   /**
@@ -137,7 +165,10 @@ public final class SessionConfigResolver {
             DEFAULT_SEED,
             cleanData(io.ablserve.v1.CleanData.getDefaultInstance(), DEFAULT_DATASET),
             fineTuning(SessionConfig.getDefaultInstance(), abl, arch));
-    SessionConfig.Builder defaults = echoCommon("", experiment, devices.resolve(defaultDevice));
+    SessionConfig.Builder defaults =
+        echoCommon(
+            "", experiment,
+            deciding.isEmpty() ? DeviceResolver.apiName(devices.resolve(defaultDevice)) : "");
     addSections(defaults, experiment, true, true, true, true);
     return defaults.build();
   }
@@ -342,7 +373,24 @@ public final class SessionConfigResolver {
     return new IllegalArgumentException(field + " must be one of " + allowed + ", got " + value);
   }
 
-  private static SessionConfig echo(String displayName, Experiment e, Device device) {
+  /**
+   * {@code spec} as the slots it asks for ({@link SlotSpec#request}); IllegalArgumentException when no
+   * slot of this server serves it.
+   */
+  private String slotRequest(String spec) {
+    String request = SlotSpec.request(spec);
+    if (deciding.stream().noneMatch(slot -> slot.serves(request))) {
+      throw new IllegalArgumentException(
+          "device '" + spec + "' matches none of this server's slots ("
+              + deciding.stream()
+                  .map(slot -> slot.name() + " " + slot.device())
+                  .collect(Collectors.joining(", "))
+              + "): name one of their devices, 'gpu' for any GPU slot, or leave it empty for any slot");
+    }
+    return request;
+  }
+
+  private static SessionConfig echo(String displayName, Experiment e, String device) {
     SessionConfig.Builder echo = echoCommon(displayName, e, device);
     Defense defense = e.abl().defense();
     addSections(echo, e, defense.usesCleanData(), defense == Defense.FP, defense == Defense.NAD,
@@ -391,7 +439,7 @@ public final class SessionConfigResolver {
     }
   }
 
-  private static SessionConfig.Builder echoCommon(String displayName, Experiment e, Device device) {
+  private static SessionConfig.Builder echoCommon(String displayName, Experiment e, String device) {
     AttackConfig attack = e.attack();
     AblConfig abl = e.abl();
     return SessionConfig.newBuilder()
@@ -433,7 +481,7 @@ public final class SessionConfigResolver {
                 .setIsolationSignal(api(io.ablserve.v1.IsolationSignal.class, SIGNAL_PREFIX, abl.isolationSignal()))
                 .setSuspectTreatment(
                     api(io.ablserve.v1.SuspectTreatment.class, TREATMENT_PREFIX, abl.suspectTreatment())))
-        .setDevice(DeviceResolver.apiName(device))
+        .setDevice(device)
         .setSeed(e.seed());
   }
 

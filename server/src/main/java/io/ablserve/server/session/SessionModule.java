@@ -1,5 +1,6 @@
 package io.ablserve.server.session;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import com.google.common.util.concurrent.Service;
 import com.google.inject.AbstractModule;
@@ -19,11 +20,13 @@ import io.ablserve.server.lifecycle.DependsOn;
 import io.ablserve.server.store.DatasetStore;
 import io.ablserve.server.store.SessionStore;
 import io.ablserve.server.store.StoreWriter;
+import io.ablserve.v1.SessionConfig;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The session lifecycle: config resolution, the trainer's queue, uploaded datasets and the results
@@ -69,6 +72,8 @@ public final class SessionModule extends AbstractModule {
   SessionConfigResolver sessionConfigResolver(
       DeviceResolver devices,
       ServerConfig config,
+      WorkersConfig workers,
+      List<SlotSpec> slots,
       SessionConfigResolver.ExperimentValidator validator,
       DatasetCatalog catalog,
       Attacks attacks) {
@@ -76,6 +81,7 @@ public final class SessionModule extends AbstractModule {
     return new SessionConfigResolver(
         devices,
         config.defaultDevice(),
+        workers.isolation() == Isolation.INLINE ? List.of() : slots, // else the slot decides
         experiment -> {
           validator.validate(experiment);
           fit.validate(experiment);
@@ -130,10 +136,23 @@ public final class SessionModule extends AbstractModule {
     return new SavedModels(config.dataDir());
   }
 
+  /** The device slots sessions train on: {@code --slots}, or the defaults for the isolation. */
+  @Provides
+  @Singleton
+  List<SlotSpec> slots(WorkersConfig workers, ServerConfig config) {
+    // GPUs are counted only for a process server with default slots: counting loads the engine.
+    return workers.resolveSlots(
+        workers.isolation() == Isolation.PROCESS && workers.slots().isEmpty()
+            ? Engine.getInstance().getGpuCount()
+            : 0,
+        config.defaultDevice());
+  }
+
   @Provides
   @Singleton
   SessionManager sessionManager(
       SessionConfigResolver resolver,
+      List<SlotSpec> slots,
       SessionStore store,
       DatasetAccess datasets,
       UploadedDatasets uploads,
@@ -151,13 +170,6 @@ public final class SessionModule extends AbstractModule {
                 "--isolation " + workers.isolation().name().toLowerCase(java.util.Locale.ROOT)
                     + " needs its module installed (WorkerModule, KubernetesModule)"))
             : SlotTrainers.inline(trainer);
-    // GPUs are counted only for a process server with default slots: counting loads the engine.
-    List<SlotSpec> slots =
-        workers.resolveSlots(
-            workers.isolation() == Isolation.PROCESS && workers.slots().isEmpty()
-                ? Engine.getInstance().getGpuCount()
-                : 0,
-            config.defaultDevice());
     return new SessionManager(
         resolver, store, datasets, uploads, trainers, slots, workers.maxCrashResumes(), models,
         config.maxQueuedSessions(),
@@ -174,8 +186,15 @@ public final class SessionModule extends AbstractModule {
       DatasetCatalog catalog,
       DeviceResolver devices,
       Attacks attacks,
-      ServerConfig config) {
-    return new SessionResults(sessions, models, datasets, catalog, devices, attacks, config.dataDir());
+      ServerConfig config,
+      WorkersConfig workers) {
+    // Models are evaluated in this process: on the device a session trained on here, or on this
+    // server's --device where the sessions trained on slots of their own (maybe GPUs this host lacks).
+    Function<SessionConfig, Device> device =
+        workers.isolation() == Isolation.INLINE
+            ? session -> devices.resolve(session.getDevice())
+            : session -> devices.resolve(config.defaultDevice());
+    return new SessionResults(sessions, models, datasets, catalog, device, attacks, config.dataDir());
   }
 
   @Provides

@@ -22,6 +22,7 @@ import io.ablserve.v1.EvaluateResponse;
 import io.ablserve.v1.IsolationResult;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
+import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionState;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * What finished sessions leave behind, for the callers who can see them: the saved model, its evaluation
@@ -44,7 +46,7 @@ public final class SessionResults {
   private final SavedModels models;
   private final DatasetAccess datasets;
   private final DatasetCatalog catalog;
-  private final DeviceResolver devices;
+  private final Function<SessionConfig, Device> devices;
   private final Attacks attacks;
   private final Path dataDir;
   // One evaluation at a time: each holds a model and a test set on the device, beside any training run.
@@ -55,7 +57,7 @@ public final class SessionResults {
       SavedModels models,
       DatasetAccess datasets,
       DatasetCatalog catalog,
-      DeviceResolver devices,
+      Function<SessionConfig, Device> devices,
       Attacks attacks,
       Path dataDir) {
     this.attacks = requireNonNull(attacks, "attacks");
@@ -108,7 +110,7 @@ public final class SessionResults {
     Attack poisoner = attacks.of(attackConfig.kind());
     poisoner.checkFits(attackConfig, test.height(), test.width());
     ImageSet triggered = Poisoning.triggeredTest(test, poisoner, attackConfig);
-    Device device = devices.resolve(session.getConfig().getDevice());
+    Device device = devices.apply(session.getConfig());
     evaluating.lock();
     try (Model model =
         ModelEvaluation.load(saved.dir(), saved.metadata().getModelName(), network, device)) {

@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -28,7 +29,7 @@ final class TrainingQueue<T> {
           .thenComparingLong(Entry::arrival);
 
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition notEmpty = lock.newCondition();
+  private final Condition added = lock.newCondition();
   private final TreeSet<Entry<T>> order = new TreeSet<>(ORDER); // guarded by lock
   private final Map<T, Entry<T>> entries = new HashMap<>(); // guarded by lock
   private long arrivals; // guarded by lock
@@ -63,7 +64,7 @@ final class TrainingQueue<T> {
       Entry<T> entry = new Entry<>(item, owner, priority, round, arrivals++);
       order.add(entry);
       entries.put(item, entry);
-      notEmpty.signal();
+      added.signalAll(); // takers differ in what they accept: each looks
     } finally {
       lock.unlock();
     }
@@ -71,22 +72,39 @@ final class TrainingQueue<T> {
 
   /** Takes the next item to train, waiting for one. */
   T take() throws InterruptedException {
+    return take(item -> true);
+  }
+
+  /** Takes the first item, in the queue's order, that {@code accepts}, waiting for one. */
+  T take(Predicate<? super T> accepts) throws InterruptedException {
+    requireNonNull(accepts, "accepts");
     lock.lockInterruptibly();
     try {
-      while (order.isEmpty()) {
-        notEmpty.await();
+      Entry<T> next;
+      while ((next = first(accepts)) == null) {
+        added.await();
       }
-      Entry<T> next = order.pollFirst();
+      order.remove(next);
       entries.remove(next.item());
       long round = Math.max(next.round(), taken.getOrDefault(next.priority(), 0L));
       taken.put(next.priority(), round);
       // A next round not ahead of the one taken adds nothing to the max in add(): forget it.
+      int priority = next.priority();
       nextRound.entrySet().removeIf(
-          e -> e.getKey().priority() == next.priority() && e.getValue() <= round);
+          e -> e.getKey().priority() == priority && e.getValue() <= round);
       return next.item();
     } finally {
       lock.unlock();
     }
+  }
+
+  private Entry<T> first(Predicate<? super T> accepts) {
+    for (Entry<T> entry : order) {
+      if (accepts.test(entry.item())) {
+        return entry;
+      }
+    }
+    return null;
   }
 
   /** Removes {@code item}; false when it was not queued (taken already, or never added). */
@@ -102,10 +120,27 @@ final class TrainingQueue<T> {
 
   /** Items that will be taken before {@code item} (0 = next), or -1 when it is not queued. */
   int positionOf(T item) {
+    return positionOf(item, other -> true);
+  }
+
+  /**
+   * Items ahead of {@code item} that {@code competes} with it (may be taken by a taker that would take it),
+   * or -1 when it is not queued.
+   */
+  int positionOf(T item, Predicate<? super T> competes) {
     lock.lock();
     try {
       Entry<T> entry = entries.get(item);
-      return entry == null ? -1 : order.headSet(entry).size();
+      if (entry == null) {
+        return -1;
+      }
+      int ahead = 0;
+      for (Entry<T> other : order.headSet(entry)) {
+        if (competes.test(other.item())) {
+          ahead++;
+        }
+      }
+      return ahead;
     } finally {
       lock.unlock();
     }

@@ -26,7 +26,8 @@ import java.util.logging.Logger;
 
 /**
  * Runs queued sessions on device slots, one thread per slot, each taking the next session when its slot
- * is free: highest priority first, users in turn within a priority ({@link TrainingQueue}). Inline (sessions training in this
+ * is free: highest priority first, users in turn within a priority ({@link TrainingQueue}), passing over
+ * the sessions whose device request the slot does not serve ({@link SlotSpec#serves}). Inline (sessions training in this
  * process) there is exactly one slot, and that is not a tuning choice: DJL's PyTorch GradientCollector is
  * process-global (a second one open at once throws IllegalStateException) and so is the engine's random
  * seed, so two trainings in one JVM cannot run side by side. Several slots need sessions in worker
@@ -179,11 +180,13 @@ final class TrainingScheduler implements AutoCloseable {
   }
 
   /**
-   * Sessions that will train before {@code session} (0 = next), or -1 when it is not queued. A session
-   * a slot has taken is next (0): while it is still QUEUED, only a cluster queue holds its worker back.
+   * Sessions that will train before {@code session} (0 = next), or -1 when it is not queued: those ahead
+   * of it that a slot serving it may take first. A session a slot has taken is next (0): while it is still QUEUED, only a cluster queue holds its worker back.
    */
   int positionOf(TrainingSession session) {
-    int position = queue.positionOf(session);
+    int position =
+        queue.positionOf(
+            session, other -> slots.stream().anyMatch(s -> serves(s, other) && serves(s, session)));
     if (position < 0) {
       synchronized (this) {
         return running.containsValue(session) ? 0 : -1;
@@ -208,7 +211,7 @@ final class TrainingScheduler implements AutoCloseable {
       TrainingSession session;
       try {
         awaitWritableStore();
-        session = queue.take();
+        session = queue.take(s -> serves(slot, s));
       } catch (InterruptedException e) {
         break; // close() wakes an idle trainer this way
       }
@@ -219,7 +222,8 @@ final class TrainingScheduler implements AutoCloseable {
         running.put(slot, session);
       }
       try (SessionLogContext.Scope scope = SessionLogContext.enter(session.id())) {
-        Device device = trainers.isolated() ? device(slot) : session.resolved().device();
+        Device device =
+            trainers.isolated() ? device(slot) : session.resolved().device().orElseThrow();
         if (trainers.startsWhenAdmitted()) {
           // QUEUED while a cluster queue (Kueue) holds its worker back; RUNNING once admitted.
           train(session, slot, device, () -> session.start(slot.name(), device.toString()));
@@ -359,6 +363,15 @@ final class TrainingScheduler implements AutoCloseable {
       return false;
     }
     return true;
+  }
+
+  /**
+   * True when {@code session} may train on {@code slot}: the slot serves its device request where slots
+   * decide the device ({@link SlotTrainers#isolated}); the one slot of an inline server trains every
+   * session, on the device its config names.
+   */
+  private boolean serves(SlotSpec slot, TrainingSession session) {
+    return !trainers.isolated() || slot.serves(session.resolved().config().getDevice());
   }
 
   private static Device device(SlotSpec slot) {

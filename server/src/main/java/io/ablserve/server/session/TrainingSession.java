@@ -2,6 +2,7 @@ package io.ablserve.server.session;
 
 import static java.util.Objects.requireNonNull;
 
+import ai.djl.Device;
 import io.ablserve.server.store.SessionStore;
 import io.ablserve.server.store.StoreException;
 import io.ablserve.server.train.BackdoorCheckReport;
@@ -82,7 +83,7 @@ final class TrainingSession implements TrainingListener {
             .setState(SessionState.SESSION_STATE_QUEUED)
             .setQueuePosition(-1)
             .setCreatedAt(EventLog.timestamp(clock.instant()))
-            .setDevice(resolved.device().toString());
+            .setDevice(resolved.device().map(Device::toString).orElse(""));
     TrainingSession session =
         new TrainingSession(state, resolved, store, clock, new EventLog(id, store, clock));
     session.events.append(
@@ -166,7 +167,7 @@ final class TrainingSession implements TrainingListener {
             .clearFailureReason()
             .clearResult()
             .setConfig(resolved.config())
-            .setDevice(resolved.device().toString());
+            .setDevice(resolved.device().map(Device::toString).orElse(""));
     String from;
     String startReason;
     if (checkpointEpoch.isPresent()) {
@@ -278,13 +279,6 @@ final class TrainingSession implements TrainingListener {
       expect(SessionState.SESSION_STATE_QUEUED);
       cancelRequested.set(true);
       finish(SessionState.SESSION_STATE_CANCELLED, "cancelled while queued");
-    }
-  }
-
-  /** QUEUED -> RUNNING; false (and CANCELLED) when a cancel arrived as the trainer took the session. */
-  boolean start() {
-    synchronized (transitions) {
-      return start(state.getSlot(), state.getDevice());
     }
   }
 

@@ -1,6 +1,7 @@
 package io.ablserve.server.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.inject.Module;
@@ -35,6 +36,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -383,6 +386,51 @@ class KubernetesSessionsTest {
     }
 
     /**
+     * A session's device picks among the slots: a GPU request waits for the GPU slot while the CPU slot
+     * is free, a CPU request takes the CPU slot, and a device no slot has is refused at once. The control
+     * plane's own engine sees no GPU here, as on a cluster whose GPUs are on the nodes.
+     */
+    @Test
+    void deviceRequest_steersSessionsToTheSlotsServingIt_andOneNoSlotServesIsRefused() throws Exception {
+      try (TestServer server = start(3, "cpu:1,gpu:0", 1)) {
+        String first = create(server, onDevice("gpu")).getId();
+        Poll.until("the GPU session's Job", WAIT, () -> jobs().size() == 1);
+        String second = create(server, onDevice("GPU:0")).getId();
+        String cpu = create(server, onDevice("cpu")).getId();
+        Poll.until("the CPU session's Job", WAIT, () -> jobs().size() == 2);
+
+        assertThat(jobs())
+            .extracting(j -> j.getMetadata().getLabels().get(JobTemplate.SESSION_LABEL),
+                j -> j.getMetadata().getLabels().get(JobTemplate.SLOT_LABEL))
+            .containsExactlyInAnyOrder(tuple(first, "gpu-0"), tuple(cpu, "cpu-0"));
+        assertThat(jobOf(first).getSpec().getTemplate().getSpec().getContainers().get(0).getResources()
+                .getLimits())
+            .containsKey("nvidia.com/gpu");
+        Session waiting = get(server, second);
+        assertThat(waiting.getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
+        assertThat(waiting.getConfig().getDevice()).isEqualTo("gpu:0");
+        assertThat(waiting.getQueuePosition()).as("nothing queued ahead wants its slot").isZero();
+        assertThat(get(server, first).getConfig().getDevice()).isEqualTo("gpu");
+
+        assertThatThrownBy(() -> create(server, onDevice("gpu:1")))
+            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription())
+                  .contains("device 'gpu:1' matches none of this server's slots (cpu-0 cpu, gpu-0 gpu:0)");
+            });
+
+        cancel(server, first);
+        Poll.until("the second GPU session's Job", WAIT,
+            () -> jobs().stream().anyMatch(
+                j -> second.equals(j.getMetadata().getLabels().get(JobTemplate.SESSION_LABEL))));
+        assertThat(jobOf(second).getMetadata().getLabels()).containsEntry(JobTemplate.SLOT_LABEL, "gpu-0");
+        cancel(server, second);
+        cancel(server, cpu);
+        Poll.until("the Jobs deleted", WAIT, () -> jobs().isEmpty());
+      }
+    }
+
+    /**
      * The whole hop: the server creates the Job, the test admits it and runs its container's command
      * with its env (the token read from its Secret), the worker trains and streams back, the session
      * succeeds and its Job is deleted. Not a pod: no image, no cgroup limits, no shared volume.
@@ -453,6 +501,15 @@ class KubernetesSessionsTest {
             .setStepReportInterval(2).setRetrainUnconfirmed(false)) // the hop is under test, not ABL
         .setSeed(7)
         .build();
+  }
+
+  private static SessionConfig onDevice(String device) {
+    return config(200, 2).toBuilder().setDevice(device).build();
+  }
+
+  private static void cancel(TestServer server, String id) throws InterruptedException {
+    server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
+    awaitEnd(server, id);
   }
 
   private static Session create(TestServer server, SessionConfig config) {

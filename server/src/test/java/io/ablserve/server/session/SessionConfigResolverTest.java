@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
+import io.ablserve.server.config.SlotSpec;
 import io.ablserve.server.data.CleanData;
 import io.ablserve.server.data.DatasetInfo;
 import io.ablserve.server.train.Defense;
@@ -19,6 +20,7 @@ import io.ablserve.v1.ModelSpec;
 import io.ablserve.v1.NeuralAttentionDistillation;
 import io.ablserve.v1.FineTuning.Builder;
 import io.ablserve.v1.SessionConfig;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -64,6 +66,45 @@ class SessionConfigResolverTest {
       }
     }
     assertThat(defaults.hasFinePruning() && defaults.hasNad() && defaults.hasMcr()).isTrue();
+  }
+
+  @Test
+  void device_onAServerWhoseSlotsDecide_picksAmongTheSlots_evenGpusThisProcessCannotSee() throws Exception {
+    // The engine here sees no GPU (a control plane whose GPUs are its workers' or its Jobs').
+    SessionConfigResolver slots =
+        new SessionConfigResolver(
+            new DeviceResolver(() -> 0), "cpu",
+            List.of(new SlotSpec("cpu-0", "cpu", 1), new SlotSpec("gpu-1", "gpu:1", 0)),
+            e -> {}, name -> new DatasetInfo(name, 1, 28, 28, 10));
+
+    ResolvedSession any = slots.resolve(SessionConfig.getDefaultInstance());
+    assertThat(any.device()).isEmpty(); // the slot decides
+    assertThat(any.config().getDevice()).isEmpty();
+    assertThat(slots.defaults().getDevice()).isEmpty();
+    assertThat(slots.resolve(SessionConfig.newBuilder().setDevice(" GPU ").build()).config().getDevice())
+        .isEqualTo("gpu");
+    assertThat(slots.resolve(SessionConfig.newBuilder().setDevice("gpu:01").build()).config().getDevice())
+        .isEqualTo("gpu:1");
+    assertThat(slots.resolve(SessionConfig.newBuilder().setDevice("cpu").build()).config().getDevice())
+        .isEqualTo("cpu");
+
+    assertThatThrownBy(() -> slots.resolve(SessionConfig.newBuilder().setDevice("gpu:0").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("device 'gpu:0' matches none of this server's slots (cpu-0 cpu, gpu-1 gpu:1)");
+    assertThatThrownBy(() -> slots.resolve(SessionConfig.newBuilder().setDevice("tpu").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("device must be empty (any slot), 'cpu', 'gpu' or 'gpu:N'");
+  }
+
+  @Test
+  void device_onAnInlineServer_isTheEnginesDevice_theServerDefaultWhenUnset() throws Exception {
+    ResolvedSession unset = resolver.resolve(SessionConfig.getDefaultInstance());
+
+    assertThat(unset.device()).contains(ai.djl.Device.cpu());
+    assertThat(unset.config().getDevice()).isEqualTo("cpu");
+    assertThatThrownBy(() -> resolver.resolve(SessionConfig.newBuilder().setDevice("gpu").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("needs a GPU but the engine sees none");
   }
 
   @Test

@@ -126,4 +126,50 @@ class TrainingQueueTest {
     queue.add("b2", "bob", 0);
     assertThat(drain()).containsExactly("b2", "a4");
   }
+
+  @Test
+  void take_withAPredicate_passesOverWhatItDoesNotAccept_andLeavesItInPlace() throws Exception {
+    queue.add("cpu-a1", "alice", 0);
+    queue.add("gpu-b1", "bob", 0);
+    queue.add("cpu-a2", "alice", 0);
+    queue.add("gpu-a3", "alice", 5);
+
+    assertThat(queue.take(item -> item.startsWith("gpu"))).isEqualTo("gpu-a3");
+    assertThat(queue.take(item -> item.startsWith("gpu"))).isEqualTo("gpu-b1");
+
+    assertThat(queue.positionOf("cpu-a1")).isZero();
+    assertThat(drain()).containsExactly("cpu-a1", "cpu-a2");
+  }
+
+  @Test
+  void take_withAPredicate_waitsForAnItemItAccepts_whileOthersArrive() throws Exception {
+    CompletableFuture<String> taken = new CompletableFuture<>();
+    Thread taker = new Thread(() -> {
+      try {
+        taken.complete(queue.take(item -> item.startsWith("gpu")));
+      } catch (InterruptedException e) {
+        taken.completeExceptionally(e);
+      }
+    });
+    taker.start();
+
+    queue.add("cpu-1", "alice", 0);
+    queue.add("gpu-1", "bob", 0);
+
+    assertThat(taken.get(10, TimeUnit.SECONDS)).isEqualTo("gpu-1");
+    assertThat(drain()).containsExactly("cpu-1");
+  }
+
+  @Test
+  void positionOf_withCompetition_countsOnlyTheItemsAheadThatCompete() {
+    queue.add("gpu-1", "alice", 0);
+    queue.add("cpu-1", "bob", 0);
+    queue.add("gpu-2", "carol", 0);
+    queue.add("cpu-2", "dave", 0);
+
+    assertThat(queue.positionOf("cpu-2", other -> other.startsWith("cpu"))).isEqualTo(1);
+    assertThat(queue.positionOf("gpu-2", other -> other.startsWith("gpu"))).isEqualTo(1);
+    assertThat(queue.positionOf("cpu-2")).isEqualTo(3);
+    assertThat(queue.positionOf("absent", other -> true)).isEqualTo(-1);
+  }
 }

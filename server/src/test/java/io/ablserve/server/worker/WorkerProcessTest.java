@@ -3,6 +3,7 @@ package io.ablserve.server.worker;
 import static io.ablserve.server.testing.PrometheusScrape.scrape;
 import static io.ablserve.server.testing.PrometheusScrape.value;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.google.inject.Module;
 import com.google.inject.util.Modules;
@@ -16,9 +17,12 @@ import io.ablserve.v1.CancelSessionRequest;
 import io.ablserve.v1.CreateSessionRequest;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.DeviceSlot;
+import io.ablserve.v1.EvaluateRequest;
+import io.ablserve.v1.EvaluateResponse;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.ListDevicesRequest;
 import io.ablserve.v1.ListDevicesResponse;
+import io.ablserve.v1.ResultsServiceGrpc;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionEvent;
@@ -186,6 +190,16 @@ class WorkerProcessTest {
                 Duration.ofSeconds(120), List.of(), 3),
             dataDir.resolve("process"))) {
       viaWorker = awaitEnd(process, create(process, config).getId());
+      // The slot decided the device: the echo keeps the request (none: any slot), and the server
+      // evaluates the saved model on its own --device.
+      assertThat(viaWorker.getConfig().getDevice()).isEmpty();
+      assertThat(viaWorker.getDevice()).isEqualTo("cpu()");
+      EvaluateResponse evaluated =
+          ResultsServiceGrpc.newBlockingStub(process.channel())
+              .evaluate(EvaluateRequest.newBuilder().setSessionId(viaWorker.getId()).build());
+      assertThat(evaluated.getTestSize()).isEqualTo(300);
+      assertThat(evaluated.getCleanAccuracy())
+          .isCloseTo(viaWorker.getResult().getCleanAccuracy(), within(2.5 / 300));
     }
     try (TestServer inline =
         TestServer.start(
