@@ -48,6 +48,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
+import io.grpc.stub.AbstractStub;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,6 +84,7 @@ public final class AblClient implements AutoCloseable {
   public static final String METADATA_FILE = "metadata.json";
 
   private final SessionServiceBlockingStub stub;
+  private final io.ablserve.v2.SessionServiceGrpc.SessionServiceBlockingStub v2;
   private final ResultsServiceBlockingStub results;
   private final DatasetServiceBlockingStub datasets;
   private final DatasetServiceStub uploads;
@@ -103,6 +105,7 @@ public final class AblClient implements AutoCloseable {
       throw new IllegalArgumentException("deadline must be positive, got " + deadline);
     }
     this.stub = SessionServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
+    this.v2 = io.ablserve.v2.SessionServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
     this.results = ResultsServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
     this.datasets = DatasetServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
     this.uploads = DatasetServiceGrpc.newStub(channel).withCallCredentials(token);
@@ -252,6 +255,34 @@ public final class AblClient implements AutoCloseable {
     CreateSessionRequest request =
         CreateSessionRequest.newBuilder().setConfig(config).setPriority(priority).build();
     return unary(s -> s.createSession(request));
+  }
+
+  /**
+   * Queues a new session from a v2 config (the defence and the attack each one message, in oneofs, the
+   * training options apart); it comes back in v2's form with every default resolved. The session is the
+   * same through v1: {@link #getSession} reads it.
+   */
+  public io.ablserve.v2.Session createSession(io.ablserve.v2.SessionConfig config, int priority) {
+    io.ablserve.v2.CreateSessionRequest request =
+        io.ablserve.v2.CreateSessionRequest.newBuilder().setConfig(config).setPriority(priority).build();
+    return call(v2, s -> s.createSession(request));
+  }
+
+  /** A session, created through either API version, with its config in v2's form. */
+  public io.ablserve.v2.Session getSessionV2(String sessionId) {
+    io.ablserve.v2.GetSessionRequest request =
+        io.ablserve.v2.GetSessionRequest.newBuilder().setSessionId(sessionId).build();
+    return call(v2, s -> s.getSession(request));
+  }
+
+  /**
+   * The server's defaults for a session with defence {@code defense} (a v2 oneof case: "none", "abl",
+   * "ft", "fp", "nad", "mcr"; empty for the server's default defence), in v2's form.
+   */
+  public io.ablserve.v2.SessionConfig sessionDefaults(String defense) {
+    io.ablserve.v2.GetSessionDefaultsRequest request =
+        io.ablserve.v2.GetSessionDefaultsRequest.newBuilder().setDefense(defense).build();
+    return call(v2, s -> s.getSessionDefaults(request));
   }
 
   public Session getSession(String sessionId) {
@@ -526,16 +557,17 @@ public final class AblClient implements AutoCloseable {
   }
 
   private <T> T results(Function<ResultsServiceBlockingStub, T> call) {
-    try {
-      return call.apply(results.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
-    } catch (StatusRuntimeException e) {
-      throw failure(e);
-    }
+    return call(results, call);
   }
 
   private <T> T datasetCall(Function<DatasetServiceBlockingStub, T> call) {
+    return call(datasets, call);
+  }
+
+  /** {@code call} on {@code stub} with the client's deadline, a failure as AblClientException. */
+  private <S extends AbstractStub<S>, T> T call(S stub, Function<S, T> call) {
     try {
-      return call.apply(datasets.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
+      return call.apply(stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
     } catch (StatusRuntimeException e) {
       throw failure(e);
     }
@@ -546,10 +578,6 @@ public final class AblClient implements AutoCloseable {
   }
 
   private <T> T unary(Function<SessionServiceBlockingStub, T> call) {
-    try {
-      return call.apply(stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
-    } catch (StatusRuntimeException e) {
-      throw failure(e);
-    }
+    return call(stub, call);
   }
 }

@@ -154,4 +154,38 @@ class AblClientSharedServerTest {
         .isInstanceOfSatisfying(AblClientException.class,
             e -> assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND));
   }
+
+  @Test
+  void v2Config_roundTripsThroughTheServersEcho_andTheSessionReadsThroughV1_unsetLeftToTheServer()
+      throws Exception {
+    io.ablserve.v2.SessionConfig request =
+        io.ablserve.v2.SessionConfig.newBuilder()
+            .setTraining(io.ablserve.v2.Training.newBuilder().setEpochs(200))
+            .setNad(io.ablserve.v2.AttentionDistillationDefense.getDefaultInstance())
+            .setAttack(io.ablserve.v2.AttackSpec.newBuilder()
+                .setWanet(io.ablserve.v2.WaNet.newBuilder().setGridSize(6)))
+            .build();
+
+    io.ablserve.v2.Session created = alice.createSession(request, 0);
+    try {
+      io.ablserve.v2.SessionConfig echo = created.getConfig();
+      io.ablserve.v2.SessionConfig defaults = alice.sessionDefaults("nad");
+      assertThat(echo.getNad()).isEqualTo(defaults.getNad()); // nothing set: all the server's defaults
+      assertThat(echo.getTraining().getEpochs()).isEqualTo(200);
+      assertThat(echo.getTraining().getBatchSize()).isEqualTo(defaults.getTraining().getBatchSize());
+      assertThat(echo.getAttack().getWanet().getGridSize()).isEqualTo(6);
+      assertThat(echo.getAttack().getWanet().hasStrength()).isTrue();
+      assertThat(alice.getSessionV2(created.getId()).getConfig()).isEqualTo(echo);
+
+      Session v1 = alice.getSession(created.getId());
+      assertThat(v1.getConfig().getAbl().getDefense()).isEqualTo(io.ablserve.v1.Defense.DEFENSE_NAD);
+      assertThat(v1.getConfig().getAttack().getWanetGridSize()).isEqualTo(6);
+      assertThat(v1.getConfig().getNad()).isEqualTo(echo.getNad().getNad());
+    } finally {
+      alice.cancelSession(created.getId(), true);
+    }
+    assertThatThrownBy(() -> alice.sessionDefaults("plain"))
+        .isInstanceOfSatisfying(AblClientException.class,
+            e -> assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
 }

@@ -98,6 +98,7 @@ public final class GrpcServerModule extends AbstractModule {
     Multibinder<BindableService> services =
         Multibinder.newSetBinder(binder(), BindableService.class);
     services.addBinding().to(SessionServiceImpl.class);
+    services.addBinding().to(SessionServiceV2Impl.class);
     services.addBinding().to(DatasetServiceImpl.class);
     services.addBinding().to(ResultsServiceImpl.class);
     Multibinder.newSetBinder(binder(), AutoCloseable.class);

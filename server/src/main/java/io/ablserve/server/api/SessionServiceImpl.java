@@ -96,16 +96,21 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
     ApiCalls.unary(
         observer,
         () -> {
-          Principal caller = caller();
           Paging.Page<Session> page =
-              Paging.page(
-                  policy, request.getPageSize(), request.getPageToken(),
-                  (beforeKey, limit) -> sessions.listPage(caller, beforeKey, limit));
+              page(sessions, policy, request.getPageSize(), request.getPageToken());
           return ListSessionsResponse.newBuilder()
               .addAllSessions(page.items())
               .setNextPageToken(page.nextPageToken())
               .build();
         });
+  }
+
+  /** A page of the sessions the caller sees, newest first: ListSessions in either API version. */
+  static Paging.Page<Session> page(
+      SessionManager sessions, ApiPolicy policy, int pageSize, String pageToken) {
+    Principal caller = caller();
+    return Paging.page(
+        policy, pageSize, pageToken, (beforeKey, limit) -> sessions.listPage(caller, beforeKey, limit));
   }
 
   @Override

@@ -525,6 +525,14 @@ public final class SessionManager implements AutoCloseable {
   }
 
   /**
+   * {@code config} resolved as CreateSession would resolve it, nothing queued: the server's defaults for
+   * what it leaves unset. INVALID_ARGUMENT's IllegalArgumentException as CreateSession's.
+   */
+  public SessionConfig resolve(SessionConfig config) throws IOException {
+    return resolver.resolve(config).config();
+  }
+
+  /**
    * The device slots, each with the session training on it as far as {@code caller} may see it, and the
    * server's session defaults.
    */

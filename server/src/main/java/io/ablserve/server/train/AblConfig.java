@@ -54,8 +54,10 @@ public record AblConfig(
     requireNonNull(isolationSignal, "isolationSignal");
     requireNonNull(suspectTreatment, "suspectTreatment");
     check(epochs >= 2 && epochs <= 10_000, "abl.epochs must be in [2, 10000], got " + epochs);
+    // Isolation and its ascent epochs are ABL's alone: another defence's epochs need not leave room.
+    boolean abl = defense == Defense.ABL;
     check(
-        isolationEpochs >= 1 && isolationEpochs < epochs,
+        isolationEpochs >= 1 && (!abl || isolationEpochs < epochs),
         "abl.isolation_epochs must be in [1, epochs) = [1, " + epochs + "), got " + isolationEpochs);
     check(
         isolationRatio > 0 && isolationRatio < 1,
@@ -81,7 +83,7 @@ public record AblConfig(
         unlearningLearningRate > 0 && unlearningLearningRate <= 10,
         "abl.unlearning_learning_rate must be in (0, 10], got " + unlearningLearningRate);
     check(
-        ascentEpochs >= 1 && ascentEpochs <= epochs - isolationEpochs,
+        ascentEpochs >= 1 && (!abl || ascentEpochs <= epochs - isolationEpochs),
         "abl.ascent_epochs must be in [1, epochs - isolation_epochs] = [1, " + (epochs - isolationEpochs)
             + "], got " + ascentEpochs);
     check(

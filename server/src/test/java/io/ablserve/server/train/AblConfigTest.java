@@ -62,6 +62,17 @@ class AblConfigTest {
   }
 
   @Test
+  void isolationAndAscentEpochs_bindOnlyAbl_anotherDefencesEpochsNeedNotLeaveRoom() {
+    AblConfig fineTuned = AblConfig.builder().defense(Defense.FT).epochs(3).build(); // isolation 5 unset
+
+    assertThat(fineTuned.epochs()).isEqualTo(3);
+    assertThatThrownBy(() -> AblConfig.builder().defense(Defense.NONE).epochs(3).isolationEpochs(0).build())
+        .hasMessage("abl.isolation_epochs must be in [1, epochs) = [1, 3), got 0");
+    assertThatThrownBy(() -> AblConfig.builder().defense(Defense.ABL).epochs(3).build())
+        .hasMessageStartingWith("abl.isolation_epochs must be in [1, epochs) = [1, 3)");
+  }
+
+  @Test
   void rejectsAscentEpochsBeyondTheUnlearningEpochs() {
     assertThatThrownBy(() -> AblConfig.builder().epochs(6).isolationEpochs(4).ascentEpochs(3).build())
         .hasMessage("abl.ascent_epochs must be in [1, epochs - isolation_epochs] = [1, 2], got 3");

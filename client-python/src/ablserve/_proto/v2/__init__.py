@@ -1,0 +1,1 @@
+"""Generated from proto/src/main/proto/ablserve/v2; private."""
