@@ -207,4 +207,23 @@ class SharedServerCliTest {
 
     assertThat(execute(bob, tls("list")).exit()).isZero();
   }
+
+  @Test
+  void defaults_printsADefencesOwnOptionsAsV2Json_andRefusesAnUnknownDefence() {
+    String tokenFile = server.tokens.toString();
+    Result fp = execute(Map.of(), tls("defaults", "--defense", "fp", "--token-file", tokenFile));
+    assertThat(fp.exit()).as(fp.err()).isZero();
+    assertThat(fp.out())
+        .contains("\"fp\": {", "\"finePruning\": {", "\"maxPruneRatio\": 0.9", "\"training\": {")
+        .doesNotContain("\"abl\": {", "isolationEpochs");
+
+    Result abl = execute(Map.of(), tls("defaults", "--token-file", tokenFile));
+    assertThat(abl.exit()).as(abl.err()).isZero();
+    assertThat(abl.out()).contains("\"abl\": {", "\"isolationEpochs\": 5");
+
+    Result bad = execute(Map.of(), tls("defaults", "--defense", "pruning", "--token-file", tokenFile));
+    assertThat(bad.exit()).isEqualTo(AblCli.EXIT_RPC_ERROR);
+    assertThat(bad.err())
+        .contains("INVALID_ARGUMENT", "defense must be one of [none, abl, ft, fp, nad, mcr] or empty");
+  }
 }
