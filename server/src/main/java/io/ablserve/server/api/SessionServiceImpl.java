@@ -81,8 +81,11 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
   public void createSession(CreateSessionRequest request, StreamObserver<Session> observer) {
     ApiCalls.unary(
         observer,
-        () -> sessions.create(
-            request.getConfig(), request.getPriority(), request.getRequestId(), caller()));
+        () -> {
+          UnknownFields.reject(request.getConfig(), "config");
+          return sessions.create(
+              request.getConfig(), request.getPriority(), request.getRequestId(), caller());
+        });
   }
 
   @Override

@@ -38,10 +38,13 @@ public final class SessionServiceV2Impl extends SessionServiceGrpc.SessionServic
   public void createSession(CreateSessionRequest request, StreamObserver<Session> observer) {
     ApiCalls.unary(
         observer,
-        () -> V2Translation.fromV1(
-            sessions.create(
-                V2Translation.toV1(request.getConfig()), request.getPriority(), request.getRequestId(),
-                caller())));
+        () -> {
+          UnknownFields.reject(request.getConfig(), "config");
+          return V2Translation.fromV1(
+              sessions.create(
+                  V2Translation.toV1(request.getConfig()), request.getPriority(),
+                  request.getRequestId(), caller()));
+        });
   }
 
   @Override

@@ -3,6 +3,8 @@ package io.ablserve.server.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
 import io.ablserve.server.testing.ScriptedTrainer;
 import io.ablserve.server.testing.TestServer;
 import io.ablserve.server.testing.TestingTrainingModule;
@@ -14,6 +16,7 @@ import io.ablserve.v1.ListDevicesRequest;
 import io.ablserve.v1.SessionState;
 import io.ablserve.v2.AntiBackdoorLearning;
 import io.ablserve.v2.AttackSpec;
+import io.ablserve.v2.BadNets;
 import io.ablserve.v2.Blend;
 import io.ablserve.v2.CancelSessionRequest;
 import io.ablserve.v2.CreateSessionRequest;
@@ -173,5 +176,58 @@ class SessionServiceV2Test {
           assertThat(e.getStatus().getDescription()).contains("isolation_epochs");
         });
     assertThat(v2().listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList()).isEmpty();
+  }
+
+  @Test
+  void aDefenceOrOptionThisServerDoesNotKnow_isRefused_notTrainedAsTheDefault() {
+    // A client built from a newer proto: a defence case numbered past this server's, and an option of ABL's.
+    SessionConfig newerDefence =
+        SessionConfig.newBuilder()
+            .setUnknownFields(UnknownFieldSet.newBuilder()
+                .addField(16, UnknownFieldSet.Field.newBuilder().addLengthDelimited(ByteString.EMPTY).build())
+                .build())
+            .build();
+    SessionConfig newerOption =
+        SessionConfig.newBuilder()
+            .setAbl(AntiBackdoorLearning.newBuilder().setUnknownFields(UnknownFieldSet.newBuilder()
+                .addField(40, UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build()))
+            .build();
+
+    assertThatThrownBy(() -> create(newerDefence))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).contains(
+              "config has field number 16, which this server's ablserve.v2.SessionConfig does not have");
+        });
+    assertThatThrownBy(() -> create(newerOption))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+            assertThat(e.getStatus().getDescription()).contains("config.abl has field number 40"));
+    io.ablserve.v1.SessionConfig newerV1 =
+        io.ablserve.v1.SessionConfig.newBuilder()
+            .setAttack(io.ablserve.v1.AttackSpec.newBuilder().setUnknownFields(UnknownFieldSet.newBuilder()
+                .addField(99, UnknownFieldSet.Field.newBuilder().addFixed64(7).build()).build()))
+            .build();
+    assertThatThrownBy(() -> server.blocking().createSession(
+            io.ablserve.v1.CreateSessionRequest.newBuilder().setConfig(newerV1).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).contains(
+              "config.attack has field number 99, which this server's ablserve.v1.AttackSpec does not have");
+        });
+    assertThat(v2().listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList()).isEmpty();
+  }
+
+  @Test
+  void aTriggerOptionOutOfItsEnum_isInvalidArgument_namingTheV1Field() {
+    SessionConfig config =
+        SessionConfig.newBuilder()
+            .setAttack(AttackSpec.newBuilder().setBadnets(BadNets.newBuilder().setPatchCornerValue(99)))
+            .build();
+
+    assertThatThrownBy(() -> create(config))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).contains("patch_corner").contains("99");
+        });
   }
 }
