@@ -21,6 +21,9 @@ start plus the step's delay; its excess over the epoch's smallest delay is the l
 batch_size images (unlearning adds isolated samples per step). Step to watcher = the two legs added per event.
 Target: p99 < 50 ms.
 
+DEVICE=gpu (a host with a CUDA GPU 0 and the server's CUDA natives): throughput compares --slots gpu:0 with
+--slots gpu:0*2 (two sessions sharing GPU 0), and hop --device gpu inline with --slots gpu:0.
+
 Appends a JSON line per configuration to bench/results/slots.jsonl (SLOTS_RESULTS: another file). Run through bench/slots.sh.
 """
 from __future__ import annotations
@@ -55,6 +58,13 @@ HOP_REPEATS = int(os.environ.get("SLOTS_HOP_REPEATS", "2"))
 # A step event every step, as bench/watchers.sh; the step-to-log rebuild needs it (null otherwise).
 HOP_REPORT_INTERVAL = int(os.environ.get("SLOTS_HOP_REPORT_INTERVAL", "1"))
 THREADS = int(os.environ.get("ABLSERVE_THREADS", str(os.cpu_count() or 2)))
+DEVICE = os.environ.get("DEVICE", "cpu")
+if DEVICE not in ("cpu", "gpu"):
+    raise SystemExit(f"DEVICE must be cpu or gpu, got {DEVICE!r}")
+# One slot against two: of CPU threads, or sessions sharing GPU 0.
+THROUGHPUT_SLOTS = ("cpu:2", "cpu:1,cpu:1") if DEVICE == "cpu" else ("gpu:0", "gpu:0*2")
+HOP_FLAGS = {"inline": ["--device", DEVICE],
+             "process": ["--slots", f"cpu:{THREADS}" if DEVICE == "cpu" else "gpu:0"]}
 TIMEOUT_SECONDS = float(os.environ.get("SLOTS_TIMEOUT_SECONDS", "1800"))
 S = pb.SessionState
 FINAL = {S.SESSION_STATE_SUCCEEDED, S.SESSION_STATE_FAILED, S.SESSION_STATE_CANCELLED}
@@ -220,7 +230,7 @@ def step_to_log_excess(events) -> dict[int, float]:
 
 def hop_run(isolation: str, repeat: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"ablserve-hop-{isolation}-"))
-    flags = ["--isolation", isolation] + (["--slots", f"cpu:{THREADS}"] if isolation == "process" else [])
+    flags = ["--isolation", isolation] + HOP_FLAGS[isolation]
     server = Server(work, flags)
     try:
         session_id = server.stub.CreateSession(
@@ -270,7 +280,7 @@ def main() -> int:
     benches = parser.parse_args().bench or ["throughput", "hop"]
     if not set(benches) <= {"throughput", "hop"}:
         parser.error(f"unknown bench in {benches}: throughput or hop")
-    sizes = {"train_limit": TRAIN_LIMIT, "test_limit": TEST_LIMIT, "epochs": EPOCHS,
+    sizes = {"device": DEVICE, "train_limit": TRAIN_LIMIT, "test_limit": TEST_LIMIT, "epochs": EPOCHS,
              "isolation_epochs": ISOLATION_EPOCHS, "batch_size": BATCH_SIZE, "nproc": os.cpu_count()}
     results = Path(os.environ.get("SLOTS_RESULTS", ROOT / "bench" / "results" / "slots.jsonl"))
     results.parent.mkdir(exist_ok=True)
@@ -285,13 +295,13 @@ def main() -> int:
         print(json.dumps({k: v for k, v in row.items() if k != "rows"}), flush=True)
 
     if "throughput" in benches:
-        for slots in ("cpu:2", "cpu:1,cpu:1"):
+        for slots in THROUGHPUT_SLOTS:
             load = os.getloadavg()[0]
             record(throughput(slots), load)
         one, two = (r for r in rows if r["bench"] == "throughput")
         ratio = two["sessions_per_hour"] / one["sessions_per_hour"]
-        print(f"throughput: 1 slot x 2 threads {one['sessions_per_hour']} sessions/h "
-              f"{one['images_per_second']} img/s; 2 slots x 1 thread {two['sessions_per_hour']} sessions/h "
+        print(f"throughput: --slots {one['slots']} {one['sessions_per_hour']} sessions/h "
+              f"{one['images_per_second']} img/s; --slots {two['slots']} {two['sessions_per_hour']} sessions/h "
               f"{two['images_per_second']} img/s; ratio {ratio:.2f} (target >= 1.3: "
               f"{'met' if ratio >= 1.3 else 'NOT met'})")
     if "hop" in benches:

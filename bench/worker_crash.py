@@ -37,6 +37,9 @@ TRAIN_LIMIT = int(os.environ.get("CRASH_TRAIN_LIMIT", "600"))
 EPOCHS = int(os.environ.get("CRASH_EPOCHS", "3"))
 TIMEOUT_SECONDS = float(os.environ.get("CRASH_TIMEOUT_SECONDS", "1200"))
 SEED = int(os.environ.get("CRASH_SEED", "1"))
+# DEVICE=gpu: two slots sharing GPU 0 (a host with a CUDA GPU and the server's CUDA natives) in place of two
+# 1-thread CPU slots; CRASH_SLOTS names any other --slots.
+SLOTS = os.environ.get("CRASH_SLOTS", "gpu:0*2" if os.environ.get("DEVICE", "cpu") == "gpu" else "cpu:1,cpu:1")
 S = pb.SessionState
 FINAL = {S.SESSION_STATE_SUCCEEDED, S.SESSION_STATE_FAILED, S.SESSION_STATE_CANCELLED}
 
@@ -53,7 +56,7 @@ def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen:
     jar = os.environ.get("ABLSERVE_SERVER_JAR", str(ROOT / "server" / "target" / "ablserve-server.jar"))
     command = ["bash", "-c", 'source "$1" && shift && exec java $ABLSERVE_JVM_OPTS -jar "$@"', "ablserve-server",
                str(ROOT / "bin" / "env.sh"), jar, "--port", str(port), "--data-dir", str(data_dir),
-               "--slots", "cpu:1,cpu:1", "--isolation", "process", "--resume-interrupted", "auto"]
+               "--slots", SLOTS, "--isolation", "process", "--resume-interrupted", "auto"]
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
     began = time.monotonic()
@@ -146,7 +149,7 @@ def main() -> int:
                   f"CA={session.result.clean_accuracy:.4f} ASR={session.result.attack_success_rate:.4f} "
                   f"{'OK' if not problems else problems}")
         report = {"at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                  "sessions": SESSIONS, "kill_every_s": KILL_SECONDS, "train_limit": TRAIN_LIMIT,
+                  "slots": SLOTS, "sessions": SESSIONS, "kill_every_s": KILL_SECONDS, "train_limit": TRAIN_LIMIT,
                   "epochs": EPOCHS, "kills": len(kills), "wall_s": round(wall, 1),
                   "succeeded_gap_free": SESSIONS - failures, "rows": rows, "kill_log": kills}
         print(f"{SESSIONS} sessions, {len(kills)} workers killed, {SESSIONS - failures} SUCCEEDED with "
