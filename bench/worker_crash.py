@@ -83,12 +83,15 @@ def check_log(events) -> list[str]:
     resumes = sum(1 for e in events if e.HasField("state") and e.state.state == S.SESSION_STATE_INTERRUPTED)
     if holes > resumes:
         problems.append(f"{holes} holes in the sequences but {resumes} resumes")
+    results = [e.result for e in events if e.HasField("result")]
+    if len(results) != 1:
+        problems.append(f"{len(results)} results")
+    # Every epoch the run went through, once: EPOCHS, or more where ABL retrained after a check that
+    # confirmed nothing (its epochs numbered on from the turn); the result counts them.
     epochs = [e.epoch.epoch for e in events if e.HasField("epoch")]
-    if epochs != list(range(EPOCHS)):
-        problems.append(f"epoch summaries {epochs}")
-    results = sum(1 for e in events if e.HasField("result"))
-    if results != 1:
-        problems.append(f"{results} results")
+    ran = results[0].epochs if results else EPOCHS
+    if ran < EPOCHS or epochs != list(range(ran)):
+        problems.append(f"epoch summaries {epochs} for a run of {ran} epochs")
     return problems
 
 
