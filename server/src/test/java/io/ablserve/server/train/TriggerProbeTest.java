@@ -265,4 +265,52 @@ class TriggerProbeTest {
   private interface Trigger {
     void stamp(byte[] pixels, int base, Random rng);
   }
+
+  @Test
+  void fit_isTheStraightforwardGradientDescent_toTheBit() {
+    // 403 rows: the four-row blocks and the rows after them. Weighted, as the probe's folds weigh them.
+    Random rng = new Random(5);
+    float[][] x = new float[403][97];
+    float[] y = new float[x.length];
+    float[] weight = new float[x.length];
+    for (int i = 0; i < x.length; i++) {
+      for (int d = 0; d < x[i].length; d++) {
+        x[i][d] = (float) rng.nextGaussian();
+      }
+      y[i] = rng.nextBoolean() ? 1 : 0;
+      weight[i] = 0.5f + rng.nextFloat();
+    }
+    double[] fitted = new double[98];
+    double[] reference = new double[98];
+
+    TriggerProbe.fit(x, y, weight, fitted);
+    straightforwardFit(x, y, weight, reference);
+
+    assertThat(fitted).containsExactly(reference);
+    assertThat(fitted).as("it learned something").isNotEqualTo(new double[98]);
+  }
+
+  /** The probe's logistic regression as first written: one row's logit, then its gradient, row by row. */
+  private static void straightforwardFit(float[][] x, float[] y, float[] weight, double[] w) {
+    int dim = w.length - 1;
+    double[] gradient = new double[dim + 1];
+    for (int it = 0; it < TriggerProbe.ITERATIONS; it++) {
+      java.util.Arrays.fill(gradient, 0);
+      for (int i = 0; i < x.length; i++) {
+        double z = w[dim];
+        for (int d = 0; d < dim; d++) {
+          z += w[d] * x[i][d];
+        }
+        double g = (1 / (1 + StrictMath.exp(-z)) - y[i]) * weight[i];
+        for (int d = 0; d < dim; d++) {
+          gradient[d] += g * x[i][d];
+        }
+        gradient[dim] += g;
+      }
+      for (int d = 0; d < dim; d++) {
+        w[d] -= TriggerProbe.STEP * (gradient[d] + TriggerProbe.L2 * w[d]);
+      }
+      w[dim] -= TriggerProbe.STEP * gradient[dim];
+    }
+  }
 }
