@@ -304,7 +304,7 @@ final class TriggerProbe {
    * reference set the probe has not flagged. A poison's content is its source class's, so most of its
    * neighbours carry other labels; a clean image of the target has its own class for neighbours.
    */
-  private record Neighbours(ImageSet train, int[] reference, float[][] rows) {
+  record Neighbours(ImageSet train, int[] reference, float[][] rows) {
     static Neighbours of(ImageSet train, int[] reference) {
       float[][] rows = new float[reference.length][];
       for (int r = 0; r < reference.length; r++) {
@@ -315,41 +315,87 @@ final class TriggerProbe {
 
     /** Whether at least half of {@code index}'s nearest reference images carry a label other than {@code label}. */
     boolean looksLikeAnother(int index, int label) {
+      int[] near = nearest(index);
+      int others = 0;
+      for (int r : near) {
+        others += train.labels()[reference[r]] != label ? 1 : 0;
+      }
+      return near.length > 0 && 2 * others >= near.length;
+    }
+
+    /**
+     * The positions in the reference set of {@code index}'s {@link #NEIGHBOURS} nearest images (itself
+     * left out), nearest first, ties to the earlier; fewer when the reference set is smaller.
+     */
+    int[] nearest(int index) {
       float[] row = pooled(train, index);
       double[] nearest = new double[NEIGHBOURS];
-      int[] nearestLabel = new int[NEIGHBOURS];
+      int[] position = new int[NEIGHBOURS];
       Arrays.fill(nearest, Double.POSITIVE_INFINITY);
-      for (int r = 0; r < reference.length; r++) {
-        if (reference[r] == index) {
-          continue;
-        }
-        float[] other = rows[r];
-        double d = 0;
-        for (int j = 0; j < row.length; j++) {
-          double t = row[j] - other[j];
-          d += t * t;
-        }
-        // Ties go to the earlier reference image: the same data give the same neighbours everywhere.
-        if (d < nearest[NEIGHBOURS - 1]) {
-          int p = NEIGHBOURS - 1;
-          for (; p > 0 && nearest[p - 1] > d; p--) {
-            nearest[p] = nearest[p - 1];
-            nearestLabel[p] = nearestLabel[p - 1];
-          }
-          nearest[p] = d;
-          nearestLabel[p] = train.labels()[reference[r]];
-        }
-      }
-      // A reference set smaller than NEIGHBOURS leaves slots empty: they count for neither side.
       int found = 0;
-      int others = 0;
-      for (int k = 0; k < NEIGHBOURS; k++) {
-        if (nearest[k] < Double.POSITIVE_INFINITY) {
-          found++;
-          others += nearestLabel[k] != label ? 1 : 0;
+      double[] distances = new double[4];
+      for (int from = 0; from < reference.length; from += distances.length) {
+        int block = Math.min(distances.length, reference.length - from);
+        distances(row, from, block, distances);
+        for (int k = 0; k < block; k++) {
+          int r = from + k;
+          double d = distances[k];
+          // Ties go to the earlier reference image: the same data give the same neighbours everywhere.
+          if (reference[r] != index && d < nearest[NEIGHBOURS - 1]) {
+            int p = NEIGHBOURS - 1;
+            for (; p > 0 && nearest[p - 1] > d; p--) {
+              nearest[p] = nearest[p - 1];
+              position[p] = position[p - 1];
+            }
+            nearest[p] = d;
+            position[p] = r;
+            found = Math.min(NEIGHBOURS, found + 1);
+          }
         }
       }
-      return found > 0 && 2 * others >= found;
+      return Arrays.copyOf(position, found);
+    }
+
+    /**
+     * The squared distances from {@code row} to the {@code count} (at most 4) reference rows from {@code
+     * from}: four at a time when there are four, each summed in dimension order as one alone would be, so
+     * the same to the bit, with four chains of additions in flight instead of one (as {@link #logits}).
+     */
+    private void distances(float[] row, int from, int count, double[] out) {
+      if (count < 4) {
+        for (int k = 0; k < count; k++) {
+          float[] other = rows[from + k];
+          double d = 0;
+          for (int j = 0; j < row.length; j++) {
+            double t = row[j] - other[j];
+            d += t * t;
+          }
+          out[k] = d;
+        }
+        return;
+      }
+      float[] a = rows[from];
+      float[] b = rows[from + 1];
+      float[] c = rows[from + 2];
+      float[] e = rows[from + 3];
+      double da = 0;
+      double db = 0;
+      double dc = 0;
+      double de = 0;
+      for (int j = 0; j < row.length; j++) {
+        double ta = row[j] - a[j];
+        double tb = row[j] - b[j];
+        double tc = row[j] - c[j];
+        double te = row[j] - e[j];
+        da += ta * ta;
+        db += tb * tb;
+        dc += tc * tc;
+        de += te * te;
+      }
+      out[0] = da;
+      out[1] = db;
+      out[2] = dc;
+      out[3] = de;
     }
 
     private static float[] pooled(ImageSet set, int index) {

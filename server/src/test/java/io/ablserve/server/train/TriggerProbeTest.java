@@ -313,4 +313,34 @@ class TriggerProbeTest {
       w[dim] -= TriggerProbe.STEP * gradient[dim];
     }
   }
+
+  @Test
+  void neighbours_areTheStraightforwardNearest_toTheBit() {
+    ImageSet set = images(new Random(3), PATCH);
+    // 1001 reference images: the blocks of four and the one after them.
+    int[] reference = IntStream.range(0, 1001).map(i -> 7 * i % set.size()).distinct().toArray();
+    assertThat(reference).hasSize(1001);
+    TriggerProbe.Neighbours neighbours = TriggerProbe.Neighbours.of(set, reference);
+
+    for (int position : new int[] {0, 1, 500, reference.length - 1}) {
+      float[] row = neighbours.rows()[position];
+      Integer[] order = IntStream.range(0, reference.length).filter(r -> r != position).boxed()
+          .toArray(Integer[]::new);
+      double[] distance = new double[reference.length];
+      for (int r = 0; r < reference.length; r++) {
+        double d = 0;
+        for (int j = 0; j < row.length; j++) {
+          double t = row[j] - neighbours.rows()[r][j];
+          d += t * t;
+        }
+        distance[r] = d;
+      }
+      java.util.Arrays.sort(order, java.util.Comparator.<Integer>comparingDouble(r -> distance[r])
+          .thenComparingInt(r -> r));
+      int[] expected = java.util.Arrays.stream(order).limit(TriggerProbe.NEIGHBOURS)
+          .mapToInt(Integer::intValue).toArray();
+
+      assertThat(neighbours.nearest(reference[position])).as("position %d", position).containsExactly(expected);
+    }
+  }
 }
