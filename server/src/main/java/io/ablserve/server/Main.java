@@ -1,6 +1,7 @@
 package io.ablserve.server;
 
 import ai.djl.engine.Engine;
+import com.google.inject.CreationException;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Stage;
@@ -29,7 +30,9 @@ import io.ablserve.server.k8s.KubernetesModule;
 import com.google.inject.util.Modules;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -575,6 +578,23 @@ public final class Main implements Callable<Integer> {
     };
   }
 
+  /**
+   * The messages of {@code e}'s errors when every one is a setting refused (an IllegalArgumentException
+   * from a provider); empty when any is something else, which keeps Guice's full report.
+   */
+  static List<String> configurationErrors(CreationException e) {
+    // Guice reports one error once per path that needed the failed binding: say each once.
+    java.util.Set<String> messages = new java.util.LinkedHashSet<>();
+    for (com.google.inject.spi.Message error : e.getErrorMessages()) {
+      Throwable cause = error.getCause();
+      if (!(cause instanceof IllegalArgumentException) || cause.getMessage() == null) {
+        return List.of();
+      }
+      messages.add(cause.getMessage());
+    }
+    return List.copyOf(messages);
+  }
+
   @Override
   public Integer call() throws Exception {
     ServerConfig config;
@@ -594,20 +614,32 @@ public final class Main implements Callable<Integer> {
     }
     // The training core logs without session ids; the trainer's thread adds the one it runs.
     SessionLogContext.install(Logger.getLogger(""));
-    Injector injector =
-        Guice.createInjector(
-            Stage.PRODUCTION,
-            new ConfigModule(config, workers),
-            new GrpcServerModule(),
-            new SessionModule(),
-            new StoreModule(),
-            new MetricsModule(),
-            new TrainingModule(),
-            switch (workers.isolation()) {
-              case INLINE -> Modules.EMPTY_MODULE;
-              case PROCESS -> new WorkerModule();
-              case KUBERNETES -> new KubernetesModule(kubernetes);
-            });
+    Injector injector;
+    try {
+      injector =
+          Guice.createInjector(
+              Stage.PRODUCTION,
+              new ConfigModule(config, workers),
+              new GrpcServerModule(),
+              new SessionModule(),
+              new StoreModule(),
+              new MetricsModule(),
+              new TrainingModule(),
+              switch (workers.isolation()) {
+                case INLINE -> Modules.EMPTY_MODULE;
+                case PROCESS -> new WorkerModule();
+                case KUBERNETES -> new KubernetesModule(kubernetes);
+              });
+    } catch (CreationException e) {
+      // A setting only the engine can judge (a GPU it does not see) fails as the options above do: one
+      // line naming it, not Guice's report of where in the wiring it was found.
+      List<String> settings = configurationErrors(e);
+      if (settings.isEmpty()) {
+        throw e;
+      }
+      settings.forEach(message -> System.err.println("ablserve: " + message));
+      return 2;
+    }
     AblServer server;
     try {
       server = injector.getInstance(AblServer.class).start();

@@ -123,6 +123,40 @@ class MainTest {
         .contains("Address already in use");
   }
 
+  /** Exit code and stderr of the server started with {@code args}. */
+  private static Map.Entry<Integer, String> run(String... args) {
+    java.io.PrintStream saved = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true));
+    try {
+      return Map.entry(new CommandLine(new Main()).execute(args), captured.toString());
+    } finally {
+      System.setErr(saved);
+    }
+  }
+
+  @Test
+  void call_aGpuTheEngineDoesNotSee_exitsTwoWithOneLine_forADeviceAndForASlot(@TempDir Path dataDir) {
+    // No host has GPU 999: on a CPU host "sees none", on a GPU host the index is out of range.
+    Map.Entry<Integer, String> device =
+        run("--port", "0", "--data-dir", dataDir.toString(), "--device", "gpu:999");
+    assertThat(device.getKey()).isEqualTo(2);
+    // The engine's own INFO lines (DJL logs to stderr) may come first; ours is one line, said once.
+    assertThat(device.getValue().lines().filter(line -> line.startsWith("ablserve: ")).toList())
+        .singleElement().asString().startsWith("ablserve: device ").contains("999");
+    assertThat(device.getValue()).doesNotContain("Guice", "CreationException", "\tat ");
+
+    Map.Entry<Integer, String> slot =
+        run("--port", "0", "--data-dir", dataDir.resolve("slots").toString(), "--isolation", "process",
+            "--slots", "cpu:1,gpu:999");
+    assertThat(slot.getKey()).isEqualTo(2);
+    assertThat(slot.getValue().lines().filter(line -> line.startsWith("ablserve: ")).toList())
+        .singleElement().asString()
+        .startsWith("ablserve: --slots names gpu:999 but the engine sees ")
+        .contains("GPU(s) on this host");
+    assertThat(slot.getValue()).doesNotContain("Guice", "\tat ");
+  }
+
   @Test
   void call_refusesNonLoopbackMetricsWithoutATokenFile() throws Exception {
     java.io.PrintStream saved = System.err;

@@ -140,12 +140,25 @@ public final class SessionModule extends AbstractModule {
   @Provides
   @Singleton
   List<SlotSpec> slots(WorkersConfig workers, ServerConfig config) {
-    // GPUs are counted only for a process server with default slots: counting loads the engine.
-    return workers.resolveSlots(
-        workers.isolation() == Isolation.PROCESS && workers.slots().isEmpty()
-            ? Engine.getInstance().getGpuCount()
-            : 0,
-        config.defaultDevice());
+    // GPUs are counted only for a process server with default slots or GPU slots: counting loads the
+    // engine. A Kubernetes server's GPUs are its nodes', not this host's.
+    boolean process = workers.isolation() == Isolation.PROCESS;
+    boolean gpuSlots = workers.slots().stream().anyMatch(SlotSpec::isGpu);
+    int gpus = process && (workers.slots().isEmpty() || gpuSlots) ? Engine.getInstance().getGpuCount() : 0;
+    List<SlotSpec> slots = workers.resolveSlots(gpus, config.defaultDevice());
+    if (process && gpuSlots) {
+      // Its workers share this host's engine: a GPU it does not see would fail every session on the
+      // slot with the engine's own error, deep in its first step.
+      for (SlotSpec slot : slots) {
+        if (slot.isGpu() && slot.gpuIndex() >= gpus) {
+          throw new IllegalArgumentException(
+              "--slots names " + slot.device() + " but the engine sees " + gpus + " GPU(s) on this host"
+                  + (gpus == 0 ? " (CPU-only natives, or no CUDA device visible)" : "")
+                  + ": name the GPUs it sees, or cpu slots");
+        }
+      }
+    }
+    return slots;
   }
 
   @Provides
