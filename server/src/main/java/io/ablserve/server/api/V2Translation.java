@@ -104,10 +104,9 @@ final class V2Translation {
 
   /** The defence oneof's case named {@code name} ("abl", "fp", ...); IllegalArgumentException if none. */
   static FieldDescriptor defenseCase(String name) {
-    for (FieldDescriptor field : DEFENSE.getFields()) {
-      if (field.getName().equals(name)) {
-        return field;
-      }
+    FieldDescriptor field = oneofCase(DEFENSE, name);
+    if (field != null) {
+      return field;
     }
     throw new IllegalArgumentException(
         "defense must be one of "
@@ -207,14 +206,19 @@ final class V2Translation {
   }
 
   private static FieldDescriptor caseOf(OneofDescriptor oneof, String prefix, int number, String name) {
-    if (name.startsWith(prefix)) {
-      String option = name.substring(prefix.length()).toLowerCase(Locale.ROOT);
-      for (FieldDescriptor field : oneof.getFields()) {
-        if (field.getName().equals(option)) {
-          return field;
-        }
-      }
+    FieldDescriptor field =
+        name.startsWith(prefix)
+            ? oneofCase(oneof, name.substring(prefix.length()).toLowerCase(Locale.ROOT))
+            : null;
+    if (field == null) {
+      throw new IllegalStateException("v1 value " + name + " (" + number + ") has no v2 " + oneof.getName());
     }
-    throw new IllegalStateException("v1 value " + name + " (" + number + ") has no v2 " + oneof.getName());
+    return field;
+  }
+
+  /** The case of {@code oneof} named {@code name}; null when it has none. */
+  private static FieldDescriptor oneofCase(OneofDescriptor oneof, String name) {
+    FieldDescriptor field = oneof.getContainingType().findFieldByName(name);
+    return field != null && field.getContainingOneof() == oneof ? field : null;
   }
 }

@@ -135,17 +135,20 @@ public final class SessionConfigResolver {
             request.hasSeed() ? request.getSeed() : DEFAULT_SEED,
             cleanData(request.getCleanData(), datasetName),
             fineTuning(request, abl, arch));
-    String slots = deciding.isEmpty() ? "" : slotRequest(request.getDevice());
-    Optional<Device> device =
-        deciding.isEmpty()
-            ? Optional.of(
-                devices.resolve(request.getDevice().isEmpty() ? defaultDevice : request.getDevice()))
-            : Optional.empty();
+    // Inline, the engine's device, echoed by its API name; with slots, the slots it asks for, as asked.
+    Optional<Device> device = Optional.empty();
+    String echoedDevice;
+    if (deciding.isEmpty()) {
+      device = Optional.of(
+          devices.resolve(request.getDevice().isEmpty() ? defaultDevice : request.getDevice()));
+      echoedDevice = DeviceResolver.apiName(device.get());
+    } else {
+      echoedDevice = slotRequest(request.getDevice());
+    }
     validator.validate(experiment);
     experiment = withImageDefaults(experiment);
     return new ResolvedSession(
-        experiment, device,
-        echo(request.getDisplayName(), experiment, device.map(DeviceResolver::apiName).orElse(slots)));
+        experiment, device, echo(request.getDisplayName(), experiment, echoedDevice));
   }
 
   /**

@@ -364,13 +364,7 @@ final class TriggerProbe {
     private void distances(float[] row, int from, int count, double[] out) {
       if (count < 4) {
         for (int k = 0; k < count; k++) {
-          float[] other = rows[from + k];
-          double d = 0;
-          for (int j = 0; j < row.length; j++) {
-            double t = row[j] - other[j];
-            d += t * t;
-          }
-          out[k] = d;
+          out[k] = distance(row, rows[from + k]);
         }
         return;
       }
@@ -396,6 +390,16 @@ final class TriggerProbe {
       out[1] = db;
       out[2] = dc;
       out[3] = de;
+    }
+
+    /** The squared distance from {@code row} to {@code other}, summed in dimension order. */
+    private static double distance(float[] row, float[] other) {
+      double d = 0;
+      for (int j = 0; j < row.length; j++) {
+        double t = row[j] - other[j];
+        d += t * t;
+      }
+      return d;
     }
 
     private static float[] pooled(ImageSet set, int index) {
