@@ -10,7 +10,8 @@
 #       there: unpacks DIR, points DJL at the Python torch's libtorch and runs on gpu:0 (1) bench/speed.sh's
 #       micro figures, (2) the PyTorch eager reference, (3) its session figures (ABL vs plain, server vs in
 #       process), (4) the demo session end to end: server in process isolation with slot gpu:0, the CLI;
-#       with STEPS=5, (5) SHARE_SESSIONS (4) demo sessions queued on gpu:0*1 and on gpu:0*2 (sharing the GPU).
+#       with STEPS=5, (5) SHARE_SESSIONS (4) demo sessions queued on gpu:0*1 and on gpu:0*2 (sharing the GPU);
+#       with STEPS=6, (6) the crash bench (WorkerCrashBench) on gpu:0*2: workers killed with SIGKILL mid-session.
 #       Rows go to $OUT/speed-gpu.jsonl, the log to $OUT/gpu.log.
 # A bench harness for one machine, not a deployment: docker/Dockerfile.cuda installs DJL's own natives.
 set -euo pipefail
@@ -172,7 +173,7 @@ run() {
     -cp "$ab/bench-classes:$ab/server-classes:$ab/proto-classes:$ab/client-classes:$ab/lib/*")
   local device="${DEVICE:-gpu}" rows="$out/speed-gpu.jsonl" cifar="$ab/synthetic-cifar" status=0
   : > "$rows"
-  # STEPS: which parts run (default 1-4; 5, sharing the GPU between sessions, on request).
+  # STEPS: which parts run (default 1-4; on request 5, sharing the GPU between sessions, and 6, the crash bench).
   local steps="${STEPS:-1234}"
   if [[ "$steps" == *1* ]]; then
     echo "== 1/4 ablserve (DJL) micro on $device"
@@ -204,6 +205,17 @@ run() {
     echo "== 5 sharing the GPU: ${SHARE_SESSIONS:-4} sessions queued on gpu:0*1, then on gpu:0*2"
     share 1 "${SHARE_SESSIONS:-4}" || status=$?
     share 2 "${SHARE_SESSIONS:-4}" || status=$?
+  fi
+  if [[ "$steps" == *6* ]]; then
+    # The crash bench on the GPU: two sessions sharing gpu:0, a worker killed every CRASH_KILL_SECONDS; every
+    # session must end SUCCEEDED, gap-free, and is set beside its unkilled run (CRASH_CPU=1: cpu:1,cpu:1).
+    local crash_slots='gpu:0*2'
+    if [ "${CRASH_CPU:-0}" = 1 ]; then crash_slots=cpu:1,cpu:1; fi
+    echo "== 6 crash: ${CRASH_SESSIONS:-4} sessions on $crash_slots, a worker killed every ${CRASH_KILL_SECONDS:-8} s"
+    timeout "${CRASH_TIMEOUT:-240}" "${java[@]}" io.ablserve.bench.WorkerCrashBench --slots "$crash_slots" \
+      --sessions "${CRASH_SESSIONS:-4}" --kill-seconds "${CRASH_KILL_SECONDS:-8}" \
+      --train-limit "${CRASH_TRAIN:-6000}" --test-limit 1000 --epochs "${CRASH_EPOCHS:-4}" \
+      --timeout-seconds 100 --results "$out/worker-crash-gpu.jsonl" || status=$?
   fi
   "$py" bench/speed_table.py "$rows" || true
   return "$status"
