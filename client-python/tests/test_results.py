@@ -3,6 +3,7 @@ import json
 import math
 import socket
 from concurrent import futures
+from typing import Optional
 
 import grpc
 import pytest
@@ -138,15 +139,27 @@ def test_load_countsQueuedAndRunningSessions(client):
 
 
 class _FakeServer(pb_grpc.SessionServiceServicer):
-    """A SessionService whose ListSessions reports a fixed queue."""
+    """A SessionService with a fixed load: ``queued`` sessions waiting and ``running`` training on ``slots``
+    slots, of which ListSessions shows ``visible`` (default all, as to an admin). ``counts=False``: a server
+    older than ListDevicesResponse.queued_sessions."""
 
-    def __init__(self, queued: int, running: int):
-        self.sessions = [pb.Session(id=f"q{i}", state=pb.SESSION_STATE_QUEUED) for i in range(queued)]
-        self.sessions += [pb.Session(id=f"r{i}", state=pb.SESSION_STATE_RUNNING) for i in range(running)]
-        self.sessions.append(pb.Session(id="done", state=pb.SESSION_STATE_SUCCEEDED))
+    def __init__(self, queued: int, running: int, slots: int = 1, visible: Optional[int] = None,
+                 counts: bool = True):
+        self.queued, self.running, self.slots, self.counts = queued, running, slots, counts
+        sessions = [pb.Session(id=f"q{i}", state=pb.SESSION_STATE_QUEUED) for i in range(queued)]
+        sessions += [pb.Session(id=f"r{i}", state=pb.SESSION_STATE_RUNNING) for i in range(running)]
+        sessions.append(pb.Session(id="done", state=pb.SESSION_STATE_SUCCEEDED))
+        self.sessions = sessions if visible is None else sessions[:visible]
 
     def ListSessions(self, request, context):
         return pb.ListSessionsResponse(sessions=self.sessions)
+
+    def ListDevices(self, request, context):
+        slots = [pb.DeviceSlot(name=f"cpu-{i}", device="cpu", busy=i < self.running) for i in range(self.slots)]
+        response = pb.ListDevicesResponse(slots=slots, isolation="process")
+        if self.counts:
+            response.queued_sessions = self.queued
+        return response
 
     def GetSession(self, request, context):
         for session in self.sessions:
@@ -157,14 +170,15 @@ class _FakeServer(pb_grpc.SessionServiceServicer):
 
 @pytest.fixture
 def fake_servers():
-    """Starts fake servers with the given (queued, running) loads; returns their addresses."""
+    """Starts fake servers with the given loads, (queued, running) or a _FakeServer; returns their addresses."""
     started = []
 
     def start(*loads):
         addresses = []
-        for queued, running in loads:
+        for load in loads:
             server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-            pb_grpc.add_SessionServiceServicer_to_server(_FakeServer(queued, running), server)
+            fake = load if isinstance(load, _FakeServer) else _FakeServer(*load)
+            pb_grpc.add_SessionServiceServicer_to_server(fake, server)
             port = server.add_insecure_port("127.0.0.1:0")
             server.start()
             started.append(server)
@@ -188,6 +202,29 @@ def test_leastLoaded_picksTheServerWithFewestQueuedPlusRunning(fake_servers):
     assert ablserve.least_loaded([busy, idle]) == idle
     with ablserve.Client(busy) as client:
         assert client.load() == (3, 1)
+
+
+def test_load_countsEveryUsersSessions_notOnlyThoseTheTokenSees(fake_servers):
+    (server,) = fake_servers(_FakeServer(queued=5, running=1, visible=0))
+
+    with ablserve.Client(server) as client:
+        assert client.sessions() == []
+        assert client.load() == (5, 1)
+
+
+def test_load_fromAnOlderServer_countsTheSessionsItLists(fake_servers):
+    (older,) = fake_servers(_FakeServer(queued=5, running=1, visible=3, counts=False))
+
+    with ablserve.Client(older) as client:
+        assert client.load() == (3, 0)
+
+
+def test_leastLoaded_weighsEachServersSlots(fake_servers):
+    one_slot = _FakeServer(queued=0, running=1, slots=1)
+    eight_slots = _FakeServer(queued=0, running=4, slots=8)
+    small, large = fake_servers(one_slot, eight_slots)
+
+    assert ablserve.least_loaded([small, large]) == large
 
 
 def test_leastLoaded_onATie_picksTheFirst(fake_servers):

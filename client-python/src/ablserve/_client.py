@@ -174,13 +174,20 @@ class Client:
         return SessionConfig.from_proto(response.session_defaults) if response.HasField("session_defaults") else None
 
     def load(self, *, timeout: Optional[float] = None) -> Tuple[int, int]:
-        """``(queued, running)``: how many sessions wait for this server's trainer and how many train.
-
-        Counted over the sessions this client's token can see: all of them on a server without a token file
-        or for an admin token, only this user's otherwise.
+        """``(queued, running)``: how many sessions wait for this server's slots and how many train, every
+        user's whatever the token (counts only). From a server older than that count, only the sessions this
+        client's token can see: all of them without a token file or for an admin token, this user's otherwise.
         """
+        return self._load(timeout)[:2]
+
+    def _load(self, timeout: Optional[float]) -> Tuple[int, int, int]:
+        """``(queued, running, slots)``, as :meth:`load` counts them."""
+        response = self._unary(self._sessions.ListDevices, pb.ListDevicesRequest(), timeout)
+        slots = max(1, len(response.slots))
+        if response.HasField("queued_sessions"):
+            return response.queued_sessions, sum(1 for slot in response.slots if slot.busy), slots
         states = [s.state for s in self.sessions(timeout=timeout)]
-        return states.count("queued"), states.count("running")
+        return states.count("queued"), states.count("running"), slots
 
     def close(self) -> None:
         """Closes the channel; open streams end."""

@@ -11,13 +11,12 @@ from ._errors import AblError
 
 
 def least_loaded(addresses: Sequence[str], token: Optional[str] = None, timeout: float = 5.0) -> str:
-    """The address whose server has the fewest queued plus running sessions (:meth:`Client.load`); on a tie,
-    the first in ``addresses``. Servers are asked in parallel, each within ``timeout`` seconds; those that do
-    not answer (down, unreachable, refusing the token) are skipped. AblError UNAVAILABLE, naming each
-    server's failure, when none answers.
-
-    With a non-admin ``token`` on servers that have a token file, each count covers only this user's
-    sessions (see :meth:`Client.load`).
+    """The address whose server has the fewest queued plus running sessions per slot (:meth:`Client.load`,
+    every user's; a server's slots from ListDevices), so a server with free slots comes before a busy one
+    and an 8-slot server with 4 sessions before a 1-slot server with 1; on a tie, the first in ``addresses``.
+    Servers are asked in parallel, each within ``timeout`` seconds; those that do not answer (down,
+    unreachable, refusing the token) are skipped. AblError UNAVAILABLE, naming each server's failure, when
+    none answers.
     """
     addresses = list(addresses)
     if not addresses:
@@ -26,7 +25,8 @@ def least_loaded(addresses: Sequence[str], token: Optional[str] = None, timeout:
     def ask(address: str):
         with Client(address, token=token, timeout=timeout) as client:
             try:
-                return sum(client.load())
+                queued, running, slots = client._load(None)
+                return (queued + running) / slots
             except AblError as e:
                 return e
 

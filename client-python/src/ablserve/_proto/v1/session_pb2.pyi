@@ -724,14 +724,16 @@ class ListDevicesRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ListDevicesResponse(_message.Message):
-    __slots__ = ("slots", "isolation", "session_defaults")
+    __slots__ = ("slots", "isolation", "session_defaults", "queued_sessions")
     SLOTS_FIELD_NUMBER: _ClassVar[int]
     ISOLATION_FIELD_NUMBER: _ClassVar[int]
     SESSION_DEFAULTS_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_SESSIONS_FIELD_NUMBER: _ClassVar[int]
     slots: _containers.RepeatedCompositeFieldContainer[DeviceSlot]
     isolation: str
     session_defaults: SessionConfig
-    def __init__(self, slots: _Optional[_Iterable[_Union[DeviceSlot, _Mapping]]] = ..., isolation: _Optional[str] = ..., session_defaults: _Optional[_Union[SessionConfig, _Mapping]] = ...) -> None: ...
+    queued_sessions: int
+    def __init__(self, slots: _Optional[_Iterable[_Union[DeviceSlot, _Mapping]]] = ..., isolation: _Optional[str] = ..., session_defaults: _Optional[_Union[SessionConfig, _Mapping]] = ..., queued_sessions: _Optional[int] = ...) -> None: ...
 
 class DeviceSlot(_message.Message):
     __slots__ = ("name", "device", "threads", "busy", "session_id", "worker_pid")

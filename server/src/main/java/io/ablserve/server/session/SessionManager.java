@@ -533,14 +533,15 @@ public final class SessionManager implements AutoCloseable {
   }
 
   /**
-   * The device slots, each with the session training on it as far as {@code caller} may see it, and the
-   * server's session defaults.
+   * The device slots, each with the session training on it as far as {@code caller} may see it, how many
+   * sessions wait for them (every user's), and the server's session defaults.
    */
   public ListDevicesResponse listDevices(Principal caller) {
     ListDevicesResponse.Builder response =
         ListDevicesResponse.newBuilder()
             .setIsolation(scheduler.isolation())
-            .setSessionDefaults(resolver.defaults());
+            .setSessionDefaults(resolver.defaults())
+            .setQueuedSessions(scheduler.queueLength());
     for (SlotSpec slot : scheduler.slots()) {
       TrainingSession session = scheduler.runningOn(slot);
       SlotSpec asRun = scheduler.asRun(slot);

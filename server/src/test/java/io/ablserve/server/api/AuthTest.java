@@ -12,6 +12,7 @@ import io.ablserve.v1.CreateSessionRequest;
 import io.ablserve.v1.DeviceSlot;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.ListDevicesRequest;
+import io.ablserve.v1.ListDevicesResponse;
 import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.ResumeSessionRequest;
 import io.ablserve.v1.Session;
@@ -143,6 +144,24 @@ class AuthTest {
     assertThat(seenByBob.getSessionId()).isEmpty();
     assertThat(slot(ALICE).getSessionId()).isEqualTo(id);
     assertThat(slot(ROOT).getSessionId()).isEqualTo(id);
+  }
+
+  @Test
+  void listDevices_countsEveryUsersQueuedSessionsForAnyCaller() throws Exception {
+    start(config());
+    SessionServiceBlockingStub alice = as(server.channel(), ALICE);
+    create(alice);
+    trainer.awaitStarted();
+    create(alice);
+    create(alice);
+
+    // Bob sees none of Alice's sessions, but the server's load: two waiting, one slot busy.
+    ListDevicesResponse seenByBob = as(server.channel(), BOB).listDevices(ListDevicesRequest.getDefaultInstance());
+    assertThat(seenByBob.hasQueuedSessions()).isTrue();
+    assertThat(seenByBob.getQueuedSessions()).isEqualTo(2);
+    assertThat(seenByBob.getSlotsList()).extracting(DeviceSlot::getBusy).containsExactly(true);
+    assertThat(as(server.channel(), BOB).listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList())
+        .isEmpty();
   }
 
   private DeviceSlot slot(String token) {
