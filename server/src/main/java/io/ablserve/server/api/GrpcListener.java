@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The gRPC port as a service: the bound services on whatever transport the {@link ServerBuilder} gives
@@ -28,6 +29,7 @@ public final class GrpcListener extends AbstractIdleService {
   private final HealthStatusManager health;
   private final StoreHealth storeHealth;
   private final List<String> serviceNames;
+  private final AtomicBoolean terminal = new AtomicBoolean();
 
   @Inject
   GrpcListener(
@@ -72,9 +74,14 @@ public final class GrpcListener extends AbstractIdleService {
     }
   }
 
-  /** Health NOT_SERVING for good: the first step of a shutdown, before anything stops. */
+  /**
+   * Health NOT_SERVING for good: the first step of a shutdown, before anything stops. Once: grpc's health
+   * manager logs a warning with a stack trace when told twice.
+   */
   void notServing() {
-    health.enterTerminalState();
+    if (terminal.compareAndSet(false, true)) {
+      health.enterTerminalState();
+    }
   }
 
   @Override
