@@ -2,6 +2,7 @@
 import json
 import math
 import socket
+import time
 from concurrent import futures
 from typing import Optional
 
@@ -136,6 +137,28 @@ def test_noServerAtTheAddress_saysSoAndWhatToDo():
 def test_load_countsQueuedAndRunningSessions(client):
     queued, running = client.load()
     assert queued >= 0 and running in (0, 1)
+
+
+def test_devices_aFrameOfTheSlots_withTheMemoryOfTheProcessTrainingThere(client):
+    session = client.create_session(long_config("devices"))
+    try:
+        deadline = time.monotonic() + 120
+        while session.refresh().state != "running":
+            assert time.monotonic() < deadline and session.state == "queued", session.state
+            time.sleep(0.2)
+        devices = client.devices()
+    finally:
+        session.cancel()
+
+    assert list(devices.columns) == ["slot", "device", "threads", "busy", "session_id", "worker_pid",
+                                     "resident_bytes", "gpu_memory_used_bytes", "gpu_memory_total_bytes"]
+    assert devices.attrs["isolation"] == "inline" and devices.attrs["queued"] >= 0
+    (slot,) = devices.itertuples()  # an inline server: one slot, the server's device
+    assert slot.device == "cpu" and slot.busy and slot.session_id == session.id
+    assert 64 << 20 < slot.resident_bytes < 64 << 30  # the server's own memory, training the session
+    assert slot.gpu_memory_total_bytes == 0
+    idle = client.devices()
+    assert idle.loc[0, "resident_bytes"] == 0 or idle.loc[0, "busy"]  # another test's session may be next
 
 
 class _FakeServer(pb_grpc.SessionServiceServicer):

@@ -4,6 +4,7 @@ import os
 from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import grpc
+import pandas as pd
 
 from . import _datasets, _sweep
 from ._config import SessionConfig
@@ -172,6 +173,24 @@ class Client:
         ``config`` says what it used. None from a server older than the field."""
         response = self._unary(self._sessions.ListDevices, pb.ListDevicesRequest(), timeout)
         return SessionConfig.from_proto(response.session_defaults) if response.HasField("session_defaults") else None
+
+    def devices(self, *, timeout: Optional[float] = None) -> pd.DataFrame:
+        """The server's device slots, one row each in configuration order: ``slot``, ``device`` (``cpu`` or
+        ``gpu:N``), ``threads`` (a CPU slot's; 0: all cores), ``busy``, ``session_id`` (the session training
+        there, for its owner and admins; empty otherwise), ``worker_pid``, and while a session trains (0
+        otherwise) ``resident_bytes`` (the memory of the process training it), ``gpu_memory_used_bytes`` and
+        ``gpu_memory_total_bytes`` (a GPU's, every process's). ``df.attrs``: ``isolation`` (``inline``,
+        ``process`` or ``kubernetes``) and ``queued`` (sessions waiting for a slot, every user's; None from an
+        older server)."""
+        response = self._unary(self._sessions.ListDevices, pb.ListDevicesRequest(), timeout)
+        frame = pd.DataFrame(
+            [(s.name, s.device, s.threads, s.busy, s.session_id, s.worker_pid, s.resident_bytes,
+              s.gpu_memory_used_bytes, s.gpu_memory_total_bytes) for s in response.slots],
+            columns=["slot", "device", "threads", "busy", "session_id", "worker_pid", "resident_bytes",
+                     "gpu_memory_used_bytes", "gpu_memory_total_bytes"])
+        frame.attrs["isolation"] = response.isolation
+        frame.attrs["queued"] = response.queued_sessions if response.HasField("queued_sessions") else None
+        return frame
 
     def load(self, *, timeout: Optional[float] = None) -> Tuple[int, int]:
         """``(queued, running)``: how many sessions wait for this server's slots and how many train, every

@@ -736,17 +736,23 @@ class ListDevicesResponse(_message.Message):
     def __init__(self, slots: _Optional[_Iterable[_Union[DeviceSlot, _Mapping]]] = ..., isolation: _Optional[str] = ..., session_defaults: _Optional[_Union[SessionConfig, _Mapping]] = ..., queued_sessions: _Optional[int] = ...) -> None: ...
 
 class DeviceSlot(_message.Message):
-    __slots__ = ("name", "device", "threads", "busy", "session_id", "worker_pid")
+    __slots__ = ("name", "device", "threads", "busy", "session_id", "worker_pid", "resident_bytes", "gpu_memory_used_bytes", "gpu_memory_total_bytes")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DEVICE_FIELD_NUMBER: _ClassVar[int]
     THREADS_FIELD_NUMBER: _ClassVar[int]
     BUSY_FIELD_NUMBER: _ClassVar[int]
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_PID_FIELD_NUMBER: _ClassVar[int]
+    RESIDENT_BYTES_FIELD_NUMBER: _ClassVar[int]
+    GPU_MEMORY_USED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    GPU_MEMORY_TOTAL_BYTES_FIELD_NUMBER: _ClassVar[int]
     name: str
     device: str
     threads: int
     busy: bool
     session_id: str
     worker_pid: int
-    def __init__(self, name: _Optional[str] = ..., device: _Optional[str] = ..., threads: _Optional[int] = ..., busy: bool = ..., session_id: _Optional[str] = ..., worker_pid: _Optional[int] = ...) -> None: ...
+    resident_bytes: int
+    gpu_memory_used_bytes: int
+    gpu_memory_total_bytes: int
+    def __init__(self, name: _Optional[str] = ..., device: _Optional[str] = ..., threads: _Optional[int] = ..., busy: bool = ..., session_id: _Optional[str] = ..., worker_pid: _Optional[int] = ..., resident_bytes: _Optional[int] = ..., gpu_memory_used_bytes: _Optional[int] = ..., gpu_memory_total_bytes: _Optional[int] = ...) -> None: ...

@@ -25,6 +25,8 @@ import io.ablserve.v1.ListConfiguredDatasetsRequest;
 import io.ablserve.v1.ListConfiguredDatasetsResponse;
 import io.ablserve.v1.ListDatasetsRequest;
 import io.ablserve.v1.ListDatasetsResponse;
+import io.ablserve.v1.ListDevicesRequest;
+import io.ablserve.v1.ListDevicesResponse;
 import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.ListSessionsResponse;
 import io.ablserve.v1.ModelMetadata;
@@ -283,6 +285,14 @@ public final class AblClient implements AutoCloseable {
     io.ablserve.v2.GetSessionDefaultsRequest request =
         io.ablserve.v2.GetSessionDefaultsRequest.newBuilder().setDefense(defense).build();
     return call(v2, s -> s.getSessionDefaults(request));
+  }
+
+  /**
+   * The server's device slots (each busy or not, the session on it for its owner and admins, the memory
+   * of the process training there), how sessions train, how many wait (every user's), and its defaults.
+   */
+  public ListDevicesResponse listDevices() {
+    return unary(s -> s.listDevices(ListDevicesRequest.getDefaultInstance()));
   }
 
   public Session getSession(String sessionId) {

@@ -7,6 +7,8 @@ import io.ablserve.v1.BackdoorVerdict;
 import io.ablserve.v1.BlendPattern;
 import io.ablserve.v1.CleanData;
 import io.ablserve.v1.Dataset;
+import io.ablserve.v1.DeviceSlot;
+import io.ablserve.v1.ListDevicesResponse;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.EpochSummary;
 import io.ablserve.v1.FilterResult;
@@ -388,6 +390,30 @@ final class ReportFormat {
           timestamp(s.getCreatedAt()));
     }
     return table.render();
+  }
+
+  /**
+   * The slots, one row each (the session on a busy slot, or "busy" where it is another user's; the memory
+   * of the process training there in MiB, a GPU's in use / total), then a line: how sessions train and
+   * how many wait.
+   */
+  static String devicesTable(ListDevicesResponse devices) {
+    TextTable table = new TextTable("SLOT", "DEVICE", "THREADS", "SESSION", "PID", "MEM MiB", "GPU MiB")
+        .alignRight(2, 4, 5);
+    for (DeviceSlot s : devices.getSlotsList()) {
+      table.row(
+          s.getName(),
+          s.getDevice(),
+          s.getThreads() > 0 ? Integer.toString(s.getThreads()) : "all",
+          !s.getBusy() ? "idle" : s.getSessionId().isEmpty() ? "busy" : s.getSessionId(),
+          s.getWorkerPid() > 0 ? Long.toString(s.getWorkerPid()) : NONE,
+          s.getResidentBytes() > 0 ? Long.toString(s.getResidentBytes() >> 20) : NONE,
+          s.getGpuMemoryTotalBytes() > 0
+              ? (s.getGpuMemoryUsedBytes() >> 20) + " / " + (s.getGpuMemoryTotalBytes() >> 20)
+              : NONE);
+    }
+    return table.render() + "isolation " + devices.getIsolation()
+        + (devices.hasQueuedSessions() ? ", " + devices.getQueuedSessions() + " queued" : "") + "\n";
   }
 
   /** One line per dataset for scripts: {@code dataset id=... name=... layout=... train=... ...}. */

@@ -10,11 +10,13 @@ import io.ablserve.v1.BackdoorVerdict;
 import io.ablserve.v1.BlendPattern;
 import io.ablserve.v1.DatasetSpec;
 import io.ablserve.v1.Defense;
+import io.ablserve.v1.DeviceSlot;
 import io.ablserve.v1.EpochSummary;
 import io.ablserve.v1.FilterResult;
 import io.ablserve.v1.FinalResult;
 import io.ablserve.v1.IsolationLoss;
 import io.ablserve.v1.LabelMode;
+import io.ablserve.v1.ListDevicesResponse;
 import io.ablserve.v1.LossReduction;
 import io.ablserve.v1.ModelArch;
 import io.ablserve.v1.ModelSpec;
@@ -391,6 +393,30 @@ class ReportFormatTest {
 
     assertThat(ReportFormat.sessionsTable(List.of(retraining)))
         .contains("RETRAINING   7/15");
+  }
+
+  @Test
+  void devicesTable_showsEachSlotsSessionAndMemory_thenTheQueue() {
+    ListDevicesResponse devices = ListDevicesResponse.newBuilder()
+        .setIsolation("process")
+        .setQueuedSessions(3)
+        .addSlots(DeviceSlot.newBuilder().setName("cpu-0").setDevice("cpu").setThreads(1))
+        .addSlots(DeviceSlot.newBuilder().setName("gpu-0").setDevice("gpu:0").setBusy(true)
+            .setSessionId("5f3c").setWorkerPid(4242).setResidentBytes(1536L << 20)
+            .setGpuMemoryUsedBytes(2048L << 20).setGpuMemoryTotalBytes(143_771L << 20))
+        .addSlots(DeviceSlot.newBuilder().setName("gpu-1").setDevice("gpu:1").setBusy(true)
+            .setWorkerPid(4243).setResidentBytes(1024L << 20))
+        .build();
+
+    assertThat(ReportFormat.devicesTable(devices)).isEqualTo("""
+        SLOT   DEVICE  THREADS  SESSION   PID  MEM MiB  GPU MiB
+        cpu-0  cpu           1  idle        -        -  -
+        gpu-0  gpu:0       all  5f3c     4242     1536  2048 / 143771
+        gpu-1  gpu:1       all  busy     4243     1024  -
+        isolation process, 3 queued
+        """);
+    assertThat(ReportFormat.devicesTable(devices.toBuilder().clearQueuedSessions().build()))
+        .as("an older server: no count").endsWith("isolation process\n");
   }
 
   @Test

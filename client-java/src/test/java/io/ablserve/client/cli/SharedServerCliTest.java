@@ -209,6 +209,14 @@ class SharedServerCliTest {
   }
 
   @Test
+  void devices_listsTheSlotsAndTheQueue() {
+    Result devices = execute(Map.of(), tls("devices", "--token-file", server.tokens.toString()));
+
+    assertThat(devices.exit()).as(devices.err()).isZero();
+    assertThat(devices.out()).startsWith("SLOT ").contains("cpu-0", "cpu ").containsPattern("isolation inline, \\d+ queued\n$");
+  }
+
+  @Test
   void defaults_printsADefencesOwnOptionsAsV2Json_andRefusesAnUnknownDefence() {
     String tokenFile = server.tokens.toString();
     Result fp = execute(Map.of(), tls("defaults", "--defense", "fp", "--token-file", tokenFile));

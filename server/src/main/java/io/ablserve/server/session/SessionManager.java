@@ -555,6 +555,12 @@ public final class SessionManager implements AutoCloseable {
       if (session != null && (caller.admin() || caller.user().equals(session.owner()))) {
         listed.setSessionId(session.id());
       }
+      if (session != null) {
+        SlotMemory memory = scheduler.memory(slot, session);
+        listed.setResidentBytes(memory.residentBytes())
+            .setGpuMemoryUsedBytes(memory.gpuUsedBytes())
+            .setGpuMemoryTotalBytes(memory.gpuTotalBytes());
+      }
       response.addSlots(listed);
     }
     return response.build();

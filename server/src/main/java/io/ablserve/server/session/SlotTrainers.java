@@ -61,6 +61,14 @@ public interface SlotTrainers {
     return 0;
   }
 
+  /**
+   * The memory of the process training on {@code slot} while a session does; {@link SlotMemory#NONE}
+   * when none does. Inline: this process's, on the device the session trains on.
+   */
+  default SlotMemory memory(SlotSpec slot, ai.djl.Device device) {
+    return SlotMemory.sample(device);
+  }
+
   /** Stops what the trainers hold open (worker processes, their channel); called once, at shutdown. */
   default void close() {}
 

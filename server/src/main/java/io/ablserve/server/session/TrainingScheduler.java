@@ -124,6 +124,16 @@ final class TrainingScheduler implements AutoCloseable {
     return trainers.workerPid(slot);
   }
 
+  /**
+   * The memory of the process training {@code session} on {@code slot}, as its trainers know it: on the
+   * device the session resolved to (inline), else the slot's.
+   */
+  SlotMemory memory(SlotSpec slot, TrainingSession session) {
+    Device device = session.resolved().device()
+        .orElseGet(() -> slot.isGpu() ? Device.gpu(slot.gpuIndex()) : Device.cpu());
+    return trainers.memory(slot, device);
+  }
+
   boolean isolated() {
     return trainers.isolated();
   }

@@ -11,6 +11,7 @@ import io.ablserve.server.data.DatasetLimits;
 import io.ablserve.server.session.DeviceResolver;
 import io.ablserve.server.session.SavedModels;
 import io.ablserve.server.session.SessionConfigResolver;
+import io.ablserve.server.session.SlotMemory;
 import io.ablserve.server.session.TelemetryEvents;
 import io.ablserve.server.train.EpochReport;
 import io.ablserve.server.train.ExperimentRunner;
@@ -148,9 +149,16 @@ public final class WorkerMain {
           thread.setDaemon(true);
           return thread;
         });
-    heartbeat.scheduleAtFixedRate(
-        () -> send(AttachRequest.newBuilder().setHeartbeat(Heartbeat.getDefaultInstance()).build()),
-        1, 1, TimeUnit.SECONDS);
+    Device device = device(first.getAssignment());
+    heartbeat.scheduleAtFixedRate(() -> {
+      SlotMemory memory = SlotMemory.sample(device);
+      send(AttachRequest.newBuilder()
+          .setHeartbeat(Heartbeat.newBuilder()
+              .setResidentBytes(memory.residentBytes())
+              .setGpuMemoryUsedBytes(memory.gpuUsedBytes())
+              .setGpuMemoryTotalBytes(memory.gpuTotalBytes()))
+          .build());
+    }, 1, 1, TimeUnit.SECONDS);
     Finished.Builder end = Finished.newBuilder();
     try {
       end.setResult(TelemetryEvents.result(train(first.getAssignment())));
@@ -187,12 +195,16 @@ public final class WorkerMain {
                 catalog::describe)
             .resolve(job.getConfig().toBuilder().setDevice("cpu").build())
             .experiment();
-    Device device = job.getDevice().startsWith("gpu") ? Device.gpu(0) : Device.cpu();
     return new ExperimentRunner(catalog, DefenseModule.strategies(), AttackModule.attacks())
         .run(
-            experiment, device, new Reporter(), cancelled::get,
+            experiment, device(job), new Reporter(), cancelled::get,
             new StagedCheckpoints(dataDir, sessionId, this::send, control),
             new SavedModels(dataDir).sinkFor(sessionId, job.getConfig()));
+  }
+
+  /** The slot's device: a GPU slot's worker sees only its GPU, as gpu:0. */
+  private static Device device(Assignment job) {
+    return job.getDevice().startsWith("gpu") ? Device.gpu(0) : Device.cpu();
   }
 
   /** Sends the training core's reports in their event form, in order. */

@@ -7,6 +7,7 @@ import io.ablserve.server.config.SlotSpec;
 import io.ablserve.server.config.WorkersConfig;
 import io.ablserve.server.data.DatasetCatalog;
 import io.ablserve.server.data.DatasetLimits;
+import io.ablserve.server.session.SlotMemory;
 import io.ablserve.server.session.SlotTrainers;
 import io.ablserve.server.session.Trainer;
 import io.ablserve.v1.SessionConfig;
@@ -38,6 +39,7 @@ public final class WorkerPool extends AbstractIdleService implements SlotTrainer
   private final WorkerChannel channel = new WorkerChannel();
   private final Server server;
   private final Map<SlotSpec, LaunchedWorker> running = new ConcurrentHashMap<>();
+  private final Map<SlotSpec, SlotMemory> memory = new ConcurrentHashMap<>();
   private final InetSocketAddress channelAddress;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final HopLatency hopLatency = new HopLatency();
@@ -137,6 +139,12 @@ public final class WorkerPool extends AbstractIdleService implements SlotTrainer
     return worker == null ? 0 : worker.pid();
   }
 
+  /** As its worker's last heartbeat told it. */
+  @Override
+  public SlotMemory memory(SlotSpec slot, ai.djl.Device device) {
+    return memory.getOrDefault(slot, SlotMemory.NONE);
+  }
+
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -185,6 +193,13 @@ public final class WorkerPool extends AbstractIdleService implements SlotTrainer
   }
 
   void ended(SlotSpec slot, LaunchedWorker worker) {
-    running.remove(slot, worker);
+    if (running.remove(slot, worker)) {
+      memory.remove(slot);
+    }
+  }
+
+  /** What the worker on {@code slot} said of its memory in its latest heartbeat. */
+  void heard(SlotSpec slot, SlotMemory reported) {
+    memory.put(slot, reported);
   }
 }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.Device;
 import io.ablserve.server.config.SlotSpec;
 import io.ablserve.server.session.FileCheckpoints;
+import io.ablserve.server.session.SlotMemory;
 import io.ablserve.server.session.Trainer;
 import io.ablserve.server.session.WorkerLostException;
 import io.ablserve.server.train.Checkpoints;
@@ -215,7 +216,10 @@ final class WorkerRun implements Trainer {
           case FINISHED -> {
             return finished(message.getFinished());
           }
-          default -> {} // heartbeats only prove it alive
+          case HEARTBEAT -> pool.heard(slot, new SlotMemory(
+              message.getHeartbeat().getResidentBytes(), message.getHeartbeat().getGpuMemoryUsedBytes(),
+              message.getHeartbeat().getGpuMemoryTotalBytes()));
+          default -> {} // a hello again: proves it alive
         }
         continue; // drain what it sent before looking at its health
       }

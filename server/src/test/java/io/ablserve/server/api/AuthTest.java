@@ -160,6 +160,8 @@ class AuthTest {
     assertThat(seenByBob.hasQueuedSessions()).isTrue();
     assertThat(seenByBob.getQueuedSessions()).isEqualTo(2);
     assertThat(seenByBob.getSlotsList()).extracting(DeviceSlot::getBusy).containsExactly(true);
+    assertThat(seenByBob.getSlots(0).getResidentBytes())
+        .as("inline: the server's own memory, training the session").isGreaterThan(16L << 20);
     assertThat(as(server.channel(), BOB).listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList())
         .isEmpty();
   }

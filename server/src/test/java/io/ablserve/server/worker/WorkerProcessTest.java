@@ -157,8 +157,17 @@ class WorkerProcessTest {
       until("both slots busy", WAIT, () -> devices(server).getSlotsList().stream()
           .allMatch(s -> s.getBusy() && s.getWorkerPid() > 0));
       busy = devices(server);
+      // Each worker's heartbeat (every second) carries its memory; ListDevices shows it while it trains.
+      java.util.concurrent.atomic.AtomicReference<DeviceSlot> reporting = new java.util.concurrent.atomic.AtomicReference<>();
+      until("a busy worker's memory", WAIT, () -> devices(server).getSlotsList().stream()
+          .filter(s -> s.getBusy() && s.getResidentBytes() > 0).peek(reporting::set).findAny().isPresent());
       a = awaitEnd(server, first);
       b = awaitEnd(server, second);
+      assertThat(reporting.get().getResidentBytes())
+          .as("a worker JVM with DJL's engine loaded").isBetween(64L << 20, 16L << 30);
+      assertThat(reporting.get().getGpuMemoryTotalBytes()).isZero();
+      assertThat(devices(server).getSlotsList()).extracting(DeviceSlot::getResidentBytes)
+          .as("idle slots: no process, no memory").containsOnly(0L);
       assertOneRunsTelemetry(log(server, first), 3);
       List<SessionEvent> secondLog = log(server, second);
       assertOneRunsTelemetry(secondLog, 3);
