@@ -127,6 +127,9 @@ share() {
     demo_session "${SHARE_TIMEOUT:-150}" "share$k-$i" "$i" --no-progress >"$ab/share$k-$i.out" 2>&1 &
     clients+=($!)
   done
+  # The slots mid-run: each worker's memory and the GPU's, as ListDevices reports them.
+  sleep "${SHARE_DEVICES_AFTER:-10}"
+  timeout 30 "${java[@]}" io.ablserve.client.cli.AblCli devices --address "$server_address" || true
   wait "${clients[@]}" || true
   end="$(date +%s%N)"
   echo "share: $n sessions on $slots, makespan $(( (end - start) / 1000000 )) ms"
