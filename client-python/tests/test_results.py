@@ -169,6 +169,7 @@ class _FakeServer(pb_grpc.SessionServiceServicer):
     def __init__(self, queued: int, running: int, slots: int = 1, visible: Optional[int] = None,
                  counts: bool = True):
         self.queued, self.running, self.slots, self.counts = queued, running, slots, counts
+        self.resumes = []
         sessions = [pb.Session(id=f"q{i}", state=pb.SESSION_STATE_QUEUED) for i in range(queued)]
         sessions += [pb.Session(id=f"r{i}", state=pb.SESSION_STATE_RUNNING) for i in range(running)]
         sessions.append(pb.Session(id="done", state=pb.SESSION_STATE_SUCCEEDED))
@@ -176,6 +177,13 @@ class _FakeServer(pb_grpc.SessionServiceServicer):
 
     def ListSessions(self, request, context):
         return pb.ListSessionsResponse(sessions=self.sessions)
+
+    def ResumeSession(self, request, context):
+        self.resumes.append(request)
+        session = pb.Session(id=request.session_id, state=pb.SESSION_STATE_QUEUED)
+        if request.HasField("device"):
+            session.config.device = request.device
+        return session
 
     def ListDevices(self, request, context):
         slots = [pb.DeviceSlot(name=f"cpu-{i}", device="cpu", busy=i < self.running) for i in range(self.slots)]
@@ -240,6 +248,19 @@ def test_load_fromAnOlderServer_countsTheSessionsItLists(fake_servers):
 
     with ablserve.Client(older) as client:
         assert client.load() == (3, 0)
+
+
+def test_resume_sendsTheDeviceOnlyWhenGiven(fake_servers):
+    fake = _FakeServer(queued=1, running=0)
+    (address,) = fake_servers(fake)
+
+    with ablserve.Client(address) as client:
+        session = client.session("q0")
+        assert session.resume(device="gpu").config.device == "gpu"
+        session.resume()
+
+    assert [(r.session_id, r.HasField("device"), r.device) for r in fake.resumes] == [
+        ("q0", True, "gpu"), ("q0", False, "")]
 
 
 def test_leastLoaded_weighsEachServersSlots(fake_servers):

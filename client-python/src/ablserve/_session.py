@@ -116,13 +116,20 @@ class Session:
             self.refresh(timeout=max(left, 0.001))
         return self
 
-    def resume(self, *, timeout: Optional[float] = None) -> Session:
+    def resume(self, device: Optional[str] = None, *, timeout: Optional[float] = None) -> Session:
         """Queues an "interrupted" session (the server stopped while it trained) again; returns self. It goes on
         from the checkpoint saved after its last finished epoch, or from epoch 0 when there is none; its events
         go on after the "interrupted" state. A server started with ``--resume-interrupted auto`` (the default)
-        does this by itself at startup. AblError FAILED_PRECONDITION in any other state."""
+        does this by itself at startup. AblError FAILED_PRECONDITION in any other state.
+
+        ``device`` (``"cpu"``, ``"gpu"``, ``"gpu:N"``; ``""``: any slot) resumes it there, its config keeping
+        it: for a session whose device no slot of the server serves any more (its failure_reason says so).
+        AblError INVALID_ARGUMENT, naming the slots, when none serves it either."""
         c = self._client
-        self._update(c._unary(c._sessions.ResumeSession, pb.ResumeSessionRequest(session_id=self.id), timeout))
+        request = pb.ResumeSessionRequest(session_id=self.id)
+        if device is not None:
+            request.device = device
+        self._update(c._unary(c._sessions.ResumeSession, request, timeout))
         return self
 
     def delete(self, *, timeout: Optional[float] = None) -> None:

@@ -478,10 +478,12 @@ class WatchSessionRequest(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., from_sequence: _Optional[int] = ..., follow: bool = ...) -> None: ...
 
 class ResumeSessionRequest(_message.Message):
-    __slots__ = ("session_id",)
+    __slots__ = ("session_id", "device")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
     session_id: str
-    def __init__(self, session_id: _Optional[str] = ...) -> None: ...
+    device: str
+    def __init__(self, session_id: _Optional[str] = ..., device: _Optional[str] = ...) -> None: ...
 
 class StepMetrics(_message.Message):
     __slots__ = ("phase", "epoch", "step", "batch_loss", "objective", "learning_rate", "images_per_second")

@@ -320,10 +320,12 @@ class CancelSessionRequest(_message.Message):
     def __init__(self, session_id: _Optional[str] = ...) -> None: ...
 
 class ResumeSessionRequest(_message.Message):
-    __slots__ = ("session_id",)
+    __slots__ = ("session_id", "device")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
     session_id: str
-    def __init__(self, session_id: _Optional[str] = ...) -> None: ...
+    device: str
+    def __init__(self, session_id: _Optional[str] = ..., device: _Optional[str] = ...) -> None: ...
 
 class GetSessionDefaultsRequest(_message.Message):
     __slots__ = ("defense",)

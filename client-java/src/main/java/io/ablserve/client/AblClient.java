@@ -31,6 +31,7 @@ import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.ListSessionsResponse;
 import io.ablserve.v1.ModelMetadata;
 import io.ablserve.v1.ResultsServiceGrpc;
+import io.ablserve.v1.ResumeSessionRequest;
 import io.ablserve.v1.ResultsServiceGrpc.ResultsServiceBlockingStub;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
@@ -343,6 +344,26 @@ public final class AblClient implements AutoCloseable {
       pageToken = page.getNextPageToken();
     } while (!pageToken.isEmpty());
     return sessions;
+  }
+
+  /**
+   * Queues an INTERRUPTED session again (the server stopped while it trained, or lost its worker); it goes
+   * on from its last epoch's checkpoint. {@code FAILED_PRECONDITION} in any other state.
+   */
+  public Session resumeSession(String sessionId) {
+    ResumeSessionRequest request = ResumeSessionRequest.newBuilder().setSessionId(sessionId).build();
+    return unary(s -> s.resumeSession(request));
+  }
+
+  /**
+   * As {@link #resumeSession(String)}, on {@code device} ("cpu", "gpu", "gpu:N"; empty: any slot), which
+   * its config keeps: for a session whose device no slot serves any more. {@code INVALID_ARGUMENT},
+   * naming the slots, when none serves it either.
+   */
+  public Session resumeSession(String sessionId, String device) {
+    ResumeSessionRequest request =
+        ResumeSessionRequest.newBuilder().setSessionId(sessionId).setDevice(device).build();
+    return unary(s -> s.resumeSession(request));
   }
 
   /**

@@ -11,6 +11,7 @@ import io.ablserve.v1.ListSessionsRequest;
 import io.ablserve.v1.ListSessionsResponse;
 import io.ablserve.v1.Phase;
 import io.ablserve.v1.PhaseChange;
+import io.ablserve.v1.ResumeSessionRequest;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionEvent;
 import io.ablserve.v1.SessionServiceGrpc;
@@ -52,6 +53,7 @@ public final class ScriptedSessionService extends SessionServiceGrpc.SessionServ
   public final List<CreateSessionRequest> creates = new CopyOnWriteArrayList<>();
   public final List<WatchSessionRequest> watches = new CopyOnWriteArrayList<>();
   public final List<CancelSessionRequest> cancels = new CopyOnWriteArrayList<>();
+  public final List<ResumeSessionRequest> resumes = new CopyOnWriteArrayList<>();
   /** The deadline each call arrived with, by method name; an absent deadline is recorded as null. */
   public final List<Map.Entry<String, Deadline>> deadlines = new CopyOnWriteArrayList<>();
   public final CountDownLatch liveWatchOpened = new CountDownLatch(1);
@@ -147,6 +149,33 @@ public final class ScriptedSessionService extends SessionServiceGrpc.SessionServ
       sessions.put(session.getId(), cancelled);
     }
     response.onNext(session.getState() == SessionState.SESSION_STATE_RUNNING ? session : cancelled);
+    response.onCompleted();
+  }
+
+  /** As the real server: an INTERRUPTED session is QUEUED again, on the request's device where it names one. */
+  @Override
+  public void resumeSession(ResumeSessionRequest request, StreamObserver<Session> response) {
+    record("ResumeSession");
+    resumes.add(request);
+    Session session = find(request.getSessionId(), response);
+    if (session == null) {
+      return;
+    }
+    if (session.getState() != SessionState.SESSION_STATE_INTERRUPTED) {
+      response.onError(Status.FAILED_PRECONDITION
+          .withDescription("session '" + session.getId() + "' is " + session.getState().name().substring(14)
+              + "; only INTERRUPTED sessions can be resumed")
+          .asRuntimeException());
+      return;
+    }
+    Session.Builder queued = session.toBuilder().setState(SessionState.SESSION_STATE_QUEUED).setQueuePosition(0);
+    if (request.hasDevice()) {
+      queued.getConfigBuilder().setDevice(request.getDevice());
+    }
+    synchronized (this) {
+      sessions.put(session.getId(), queued.build());
+    }
+    response.onNext(queued.build());
     response.onCompleted();
   }
 

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       RunCommand.class, WatchCommand.class, ListCommand.class, CancelCommand.class,
       ExportCommand.class, EvaluateCommand.class, UploadCommand.class, DatasetsCommand.class,
-      ThumbnailsCommand.class, DefaultsCommand.class, DevicesCommand.class,
+      ThumbnailsCommand.class, DefaultsCommand.class, DevicesCommand.class, ResumeCommand.class,
       HelpCommand.class
     })
 public final class AblCli implements Runnable {

@@ -581,6 +581,28 @@ class AblCliTest {
   }
 
   @Test
+  void resume_queuesAnInterruptedSessionAgain_onTheDeviceGivenIfAny() {
+    server.service.endCreatedSessionsAs(SessionState.SESSION_STATE_INTERRUPTED);
+    execute("run", "--no-progress");
+    execute("run", "--no-progress");
+    out.getBuffer().setLength(0);
+
+    assertThat(execute("resume", "s-1")).isZero();
+    assertThat(execute("resume", "s-2", "--device", "gpu")).isZero();
+    int again = execute("resume", "s-2");
+
+    assertThat(server.service.resumes).extracting(r -> r.getSessionId(), r -> r.hasDevice(), r -> r.getDevice())
+        .containsExactly(tuple("s-1", false, ""), tuple("s-2", true, "gpu"), tuple("s-2", false, ""));
+    assertThat(out.toString()).isEqualTo("""
+        session id=s-1 state=QUEUED queue_position=0 priority=0
+        session id=s-2 state=QUEUED queue_position=0 priority=0
+        """);
+    assertThat(again).isEqualTo(AblCli.EXIT_RPC_ERROR);
+    assertThat(err.toString()).endsWith(
+        "error: FAILED_PRECONDITION: session 's-2' is QUEUED; only INTERRUPTED sessions can be resumed\n");
+  }
+
+  @Test
   void noSubcommand_isAUsageError() {
     assertThat(execute()).isEqualTo(AblCli.EXIT_USAGE);
     assertThat(err.toString()).contains("Missing subcommand");

@@ -29,6 +29,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -140,7 +141,9 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
 
   @Override
   public void resumeSession(ResumeSessionRequest request, StreamObserver<Session> observer) {
-    ApiCalls.unary(observer, () -> sessions.resume(sessionId(request.getSessionId()), caller()));
+    ApiCalls.unary(observer, () -> sessions.resume(
+        sessionId(request.getSessionId()),
+        request.hasDevice() ? Optional.of(request.getDevice()) : Optional.empty(), caller()));
   }
 
   @Override

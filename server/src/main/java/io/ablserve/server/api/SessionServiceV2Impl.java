@@ -19,6 +19,7 @@ import io.ablserve.v2.SessionConfig;
 import io.ablserve.v2.SessionServiceGrpc;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
+import java.util.Optional;
 
 /**
  * The v2 SessionService: the v1 calls that carry a config, over the same {@link SessionManager}, their
@@ -80,7 +81,9 @@ public final class SessionServiceV2Impl extends SessionServiceGrpc.SessionServic
   public void resumeSession(ResumeSessionRequest request, StreamObserver<Session> observer) {
     ApiCalls.unary(
         observer,
-        () -> V2Translation.fromV1(sessions.resume(sessionId(request.getSessionId()), caller())));
+        () -> V2Translation.fromV1(sessions.resume(
+            sessionId(request.getSessionId()),
+            request.hasDevice() ? Optional.of(request.getDevice()) : Optional.empty(), caller())));
   }
 
   @Override

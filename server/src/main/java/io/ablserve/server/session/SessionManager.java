@@ -457,6 +457,14 @@ public final class SessionManager implements AutoCloseable {
    * without one. IllegalTransitionException in any other state.
    */
   public Session resume(String sessionId, Principal caller) throws IOException {
+    return resume(sessionId, Optional.empty(), caller);
+  }
+
+  /**
+   * As {@link #resume(String, Principal)}, on {@code device} (a device request, as SessionConfig.device
+   * takes it) where present: the session's config keeps it. IllegalArgumentException when no slot serves it.
+   */
+  public Session resume(String sessionId, Optional<String> device, Principal caller) throws IOException {
     Session stored = get(sessionId, caller);
     TrainingSession ended = live.get(sessionId);
     if (ended != null && ended.hasUnstoredState()) {
@@ -469,7 +477,8 @@ public final class SessionManager implements AutoCloseable {
               + "; only INTERRUPTED sessions can be resumed");
     }
     storage.check("resumed sessions", 0);
-    ResolvedSession resolved = resolver.resolve(stored.getConfig());
+    ResolvedSession resolved = resolver.resolve(
+        device.map(d -> stored.getConfig().toBuilder().setDevice(d).build()).orElse(stored.getConfig()));
     synchronized (this) { // two resumes of one session must not both queue it
       Session current = store.find(sessionId).orElseThrow();
       if (current.getState() != SessionState.SESSION_STATE_INTERRUPTED) {

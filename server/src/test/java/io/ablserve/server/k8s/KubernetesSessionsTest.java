@@ -22,6 +22,7 @@ import io.ablserve.v1.DeviceSlot;
 import io.ablserve.v1.GetSessionRequest;
 import io.ablserve.v1.ListDevicesRequest;
 import io.ablserve.v1.ListDevicesResponse;
+import io.ablserve.v1.ResumeSessionRequest;
 import io.ablserve.v1.Session;
 import io.ablserve.v1.SessionConfig;
 import io.ablserve.v1.SessionEvent;
@@ -198,6 +199,41 @@ class KubernetesSessionsTest {
             .containsOnly(SessionState.SESSION_STATE_QUEUED);
         server.blocking().cancelSession(CancelSessionRequest.newBuilder().setSessionId(id).build());
         assertThat(awaitEnd(server, id).getState()).isEqualTo(SessionState.SESSION_STATE_CANCELLED);
+      }
+    }
+
+    /**
+     * A server restarted without the GPU slot a queued session asked for leaves it INTERRUPTED, saying why;
+     * resuming it as it is is refused the same way, and resuming it on a device a slot serves queues it
+     * there, its config keeping that device.
+     */
+    @Test
+    void sessionWhoseDeviceNoSlotServesAfterARestart_resumesOnTheDeviceItIsGiven() throws Exception {
+      String id;
+      try (TestServer server = start(3, "cpu:1,gpu:0", 1)) {
+        id = create(server, onDevice("gpu")).getId();
+        awaitJob();
+      }
+
+      try (TestServer server = start(3, "cpu:1", 1)) {
+        Session stuck = get(server, id);
+        assertThat(stuck.getState()).isEqualTo(SessionState.SESSION_STATE_INTERRUPTED);
+        String noSlot = "device 'gpu' matches none of this server's slots (cpu-0 cpu)";
+        assertThat(log(server, id).get(log(server, id).size() - 1).getState().getReason()).contains(noSlot);
+        assertThatThrownBy(() -> resume(server, ResumeSessionRequest.newBuilder().setSessionId(id)))
+            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).contains(noSlot);
+            });
+        assertThat(get(server, id).getState()).as("nothing changed").isEqualTo(SessionState.SESSION_STATE_INTERRUPTED);
+
+        Session resumed = resume(server, ResumeSessionRequest.newBuilder().setSessionId(id).setDevice("CPU"));
+        assertThat(resumed.getState()).isEqualTo(SessionState.SESSION_STATE_QUEUED);
+        assertThat(resumed.getConfig().getDevice()).isEqualTo("cpu");
+        Job job = awaitJob();
+        assertThat(job.getMetadata().getLabels())
+            .containsEntry(JobTemplate.SESSION_LABEL, id).containsEntry(JobTemplate.SLOT_LABEL, "cpu-0");
+        cancel(server, id);
       }
     }
 
@@ -514,6 +550,10 @@ class KubernetesSessionsTest {
 
   private static Session create(TestServer server, SessionConfig config) {
     return server.blocking().createSession(CreateSessionRequest.newBuilder().setConfig(config).build());
+  }
+
+  private static Session resume(TestServer server, ResumeSessionRequest.Builder request) {
+    return server.blocking().resumeSession(request.build());
   }
 
   private static Session get(TestServer server, String id) {
