@@ -1,8 +1,10 @@
 package io.ablserve.server.metrics;
 
 import io.ablserve.server.api.WatchCounter;
+import io.ablserve.server.auth.Principal;
 import io.ablserve.server.session.SessionManager;
 import io.ablserve.server.worker.HopLatency;
+import io.ablserve.v1.DeviceSlot;
 import io.ablserve.v1.SessionState;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -10,13 +12,16 @@ import io.prometheus.metrics.core.metrics.SummaryWithCallback;
 import io.prometheus.metrics.model.snapshots.Quantiles;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The server's gauges, read from the session layer at scrape time, so nothing on the training path
  * updates a metric: sessions by state, queue length, the running session's images/s, open watches and
- * the events sent to them.
+ * the events sent to them, and each slot's session and memory.
  */
 public final class ServerMetrics {
+  private static final Principal METRICS = new Principal("metrics", true);
+
   private ServerMetrics() {}
 
   /** Registers the gauges with {@code registry}. */
@@ -54,6 +59,17 @@ public final class ServerMetrics {
         .help("Open WatchSession streams, stalled ones included, until the transport closes them")
         .callback(cb -> cb.call(watchers.open()))
         .register(registry);
+    slotGauge(registry, sessions, "ablserve_slot_busy", "1 while a session trains on the slot, else 0",
+        slot -> slot.getBusy() ? 1 : 0);
+    slotGauge(registry, sessions, "ablserve_slot_resident_bytes",
+        "Resident memory of the process training on the slot (inline: the server's); 0 when idle",
+        DeviceSlot::getResidentBytes);
+    slotGauge(registry, sessions, "ablserve_slot_gpu_memory_used_bytes",
+        "A GPU slot's device memory in use, every process's, while a session trains there; else 0",
+        DeviceSlot::getGpuMemoryUsedBytes);
+    slotGauge(registry, sessions, "ablserve_slot_gpu_memory_total_bytes",
+        "A GPU slot's device memory, while a session trains there; else 0",
+        DeviceSlot::getGpuMemoryTotalBytes);
     CounterWithCallback.builder()
         .name("ablserve_watch_events_sent")
         .help("Events handed to WatchSession streams; flow control holds back a client that stops reading")
@@ -63,6 +79,22 @@ public final class ServerMetrics {
         .name("ablserve_watch_stall_drops")
         .help("WatchSession streams ended because their client did not read for the stall timeout")
         .callback(cb -> cb.call(watchers.stallDrops()))
+        .register(registry);
+  }
+
+  /** A gauge of each slot, labelled with its name and device, as ListDevices shows it to an admin. */
+  private static void slotGauge(
+      PrometheusRegistry registry, SessionManager sessions, String name, String help,
+      ToDoubleFunction<DeviceSlot> value) {
+    GaugeWithCallback.builder()
+        .name(name)
+        .help(help)
+        .labelNames("slot", "device")
+        .callback(cb -> {
+          for (DeviceSlot slot : sessions.listDevices(METRICS).getSlotsList()) {
+            cb.call(value.applyAsDouble(slot), slot.getName(), slot.getDevice());
+          }
+        })
         .register(registry);
   }
 

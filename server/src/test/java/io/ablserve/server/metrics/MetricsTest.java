@@ -37,6 +37,8 @@ class MetricsTest {
       assertThat(value(before, "ablserve_training_images_per_second")).isZero();
       assertThat(value(before, "ablserve_active_watchers")).isZero();
       assertThat(value(before, "ablserve_watch_events_sent_total")).isZero();
+      assertThat(value(before, "ablserve_slot_busy{device=\"cpu\",slot=\"cpu-0\"}")).isZero();
+      assertThat(value(before, "ablserve_slot_resident_bytes{device=\"cpu\",slot=\"cpu-0\"}")).isZero();
 
       CreateSessionRequest create =
           CreateSessionRequest.newBuilder().setConfig(SessionConfig.getDefaultInstance()).build();
@@ -69,6 +71,10 @@ class MetricsTest {
       assertThat(value(during, "ablserve_sessions{state=\"queued\"}")).isEqualTo(1);
       assertThat(value(during, "ablserve_queue_length")).isEqualTo(1);
       assertThat(value(during, "ablserve_training_images_per_second")).isEqualTo(1000);
+      assertThat(value(during, "ablserve_slot_busy{device=\"cpu\",slot=\"cpu-0\"}")).isEqualTo(1);
+      assertThat(value(during, "ablserve_slot_resident_bytes{device=\"cpu\",slot=\"cpu-0\"}"))
+          .as("inline: the server's own memory").isGreaterThan(16 << 20);
+      assertThat(value(during, "ablserve_slot_gpu_memory_total_bytes{device=\"cpu\",slot=\"cpu-0\"}")).isZero();
 
       watching.cancel(null);
       Poll.until("the cancelled watch to be forgotten", WAIT,
