@@ -1,4 +1,4 @@
-"""Choosing among several ablserve servers, as in a lab that runs one server per GPU."""
+"""Choosing among several ablserve servers (one per host, say), by their load per slot."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
