@@ -123,7 +123,8 @@ class Session:
         does this by itself at startup. AblError FAILED_PRECONDITION in any other state.
 
         ``device`` (``"cpu"``, ``"gpu"``, ``"gpu:N"``; ``""``: any slot) resumes it there, its config keeping
-        it: for a session whose device no slot of the server serves any more (its failure_reason says so).
+        it: for a session whose device no slot of the server serves any more (the reason of its "interrupted"
+        state event, the last in :meth:`watch`, says so and names the slots).
         AblError INVALID_ARGUMENT, naming the slots, when none serves it either."""
         c = self._client
         request = pb.ResumeSessionRequest(session_id=self.id)

@@ -377,13 +377,13 @@ public final class SessionConfigResolver {
   }
 
   /**
-   * {@code spec} as the slots it asks for ({@link SlotSpec#request}); IllegalArgumentException when no
-   * slot of this server serves it.
+   * {@code spec} as the slots it asks for ({@link SlotSpec#request}); NoSlotServesException when no slot
+   * of this server serves it.
    */
   private String slotRequest(String spec) {
     String request = SlotSpec.request(spec);
     if (deciding.stream().noneMatch(slot -> slot.serves(request))) {
-      throw new IllegalArgumentException(
+      throw new NoSlotServesException(
           "device '" + spec + "' matches none of this server's slots ("
               + deciding.stream()
                   .map(slot -> slot.name() + " " + slot.device())

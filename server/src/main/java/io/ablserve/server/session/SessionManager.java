@@ -217,7 +217,7 @@ public final class SessionManager implements AutoCloseable {
       logger.warning("session " + stored.getId() + " cannot be resumed after a restart: " + e.getMessage());
       TrainingSession.interruptStored(
           stored, eventCount,
-          "server stopped while the session was running; could not be queued again: " + e.getMessage(),
+          "server stopped while the session was running; could not be queued again: " + whyNotQueued(e),
           store, clock);
     }
   }
@@ -254,9 +254,17 @@ public final class SessionManager implements AutoCloseable {
       // A dataset gone since, or a queue now smaller: kept as INTERRUPTED so its owner can resume it.
       logger.warning("session " + stored.getId() + " cannot be queued again: " + e.getMessage());
       TrainingSession.interruptStored(
-          stored, eventCount, "could not be queued again after a restart: " + e.getMessage(), store,
+          stored, eventCount, "could not be queued again after a restart: " + whyNotQueued(e), store,
           clock);
     }
+  }
+
+  /** Why a stored session could not be queued again, with the way on where there is one. */
+  private static String whyNotQueued(Exception e) {
+    return e instanceof NoSlotServesException
+        ? e.getMessage() + "; to resume it on one of them: ResumeSession with device (CLI: ablserve resume ID"
+            + " --device DEVICE)"
+        : e.getMessage();
   }
 
   /**

@@ -219,7 +219,8 @@ class KubernetesSessionsTest {
         Session stuck = get(server, id);
         assertThat(stuck.getState()).isEqualTo(SessionState.SESSION_STATE_INTERRUPTED);
         String noSlot = "device 'gpu' matches none of this server's slots (cpu-0 cpu)";
-        assertThat(log(server, id).get(log(server, id).size() - 1).getState().getReason()).contains(noSlot);
+        assertThat(log(server, id).get(log(server, id).size() - 1).getState().getReason())
+            .contains(noSlot, "to resume it on one of them: ResumeSession with device");
         assertThatThrownBy(() -> resume(server, ResumeSessionRequest.newBuilder().setSessionId(id)))
             .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
