@@ -679,7 +679,7 @@ public final class Main implements Callable<Integer> {
             + " GPUs visible)");
     StringBuilder slots = new StringBuilder();
     for (DeviceSlot slot :
-        injector.getInstance(SessionManager.class).listDevices(Principal.LOCAL).getSlotsList()) {
+        injector.getInstance(SessionManager.class).slots(Principal.LOCAL)) {
       slots.append(slots.length() == 0 ? "" : ", ").append(slot.getName()).append('=')
           .append(slot.getDevice())
           .append(slot.getThreads() > 0 ? " (" + slot.getThreads() + " threads)" : "");

@@ -9,8 +9,13 @@ import io.ablserve.v1.SessionState;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.SummaryWithCallback;
-import io.prometheus.metrics.model.snapshots.Quantiles;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Quantiles;
+import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
@@ -59,17 +64,7 @@ public final class ServerMetrics {
         .help("Open WatchSession streams, stalled ones included, until the transport closes them")
         .callback(cb -> cb.call(watchers.open()))
         .register(registry);
-    slotGauge(registry, sessions, "ablserve_slot_busy", "1 while a session trains on the slot, else 0",
-        slot -> slot.getBusy() ? 1 : 0);
-    slotGauge(registry, sessions, "ablserve_slot_resident_bytes",
-        "Resident memory of the process training on the slot (inline: the server's); 0 when idle",
-        DeviceSlot::getResidentBytes);
-    slotGauge(registry, sessions, "ablserve_slot_gpu_memory_used_bytes",
-        "A GPU slot's device memory in use, every process's, while a session trains there; else 0",
-        DeviceSlot::getGpuMemoryUsedBytes);
-    slotGauge(registry, sessions, "ablserve_slot_gpu_memory_total_bytes",
-        "A GPU slot's device memory, while a session trains there; else 0",
-        DeviceSlot::getGpuMemoryTotalBytes);
+    registry.register(slotGauges(sessions));
     CounterWithCallback.builder()
         .name("ablserve_watch_events_sent")
         .help("Events handed to WatchSession streams; flow control holds back a client that stops reading")
@@ -82,20 +77,42 @@ public final class ServerMetrics {
         .register(registry);
   }
 
-  /** A gauge of each slot, labelled with its name and device, as ListDevices shows it to an admin. */
-  private static void slotGauge(
-      PrometheusRegistry registry, SessionManager sessions, String name, String help,
-      ToDoubleFunction<DeviceSlot> value) {
-    GaugeWithCallback.builder()
-        .name(name)
-        .help(help)
-        .labelNames("slot", "device")
-        .callback(cb -> {
-          for (DeviceSlot slot : sessions.listDevices(METRICS).getSlotsList()) {
-            cb.call(value.applyAsDouble(slot), slot.getName(), slot.getDevice());
-          }
-        })
-        .register(registry);
+  /** A slot's figure: its Prometheus name, help, and how it is read from the slot as ListDevices shows it. */
+  private record SlotFigure(String name, String help, ToDoubleFunction<DeviceSlot> value) {}
+
+  private static final List<SlotFigure> SLOT_FIGURES = List.of(
+      new SlotFigure("ablserve_slot_busy", "1 while a session trains on the slot, else 0",
+          slot -> slot.getBusy() ? 1 : 0),
+      new SlotFigure("ablserve_slot_resident_bytes",
+          "Resident memory of the process training on the slot (inline: the server's); 0 when idle",
+          DeviceSlot::getResidentBytes),
+      new SlotFigure("ablserve_slot_gpu_memory_used_bytes",
+          "A GPU slot's device memory in use, every process's, while a session trains there; else 0",
+          DeviceSlot::getGpuMemoryUsedBytes),
+      new SlotFigure("ablserve_slot_gpu_memory_total_bytes",
+          "A GPU slot's device memory, while a session trains there; else 0",
+          DeviceSlot::getGpuMemoryTotalBytes));
+
+  /**
+   * Each slot's {@link #SLOT_FIGURES}, labelled with its name and device, from one reading of the slots
+   * per scrape (as ListDevices shows them to an admin).
+   */
+  private static MultiCollector slotGauges(SessionManager sessions) {
+    return () -> {
+      List<DeviceSlot> slots = sessions.slots(METRICS);
+      MetricSnapshots.Builder snapshots = MetricSnapshots.builder();
+      for (SlotFigure figure : SLOT_FIGURES) {
+        GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(figure.name()).help(figure.help());
+        for (DeviceSlot slot : slots) {
+          gauge.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+              .value(figure.value().applyAsDouble(slot))
+              .labels(Labels.of("slot", slot.getName(), "device", slot.getDevice()))
+              .build());
+        }
+        snapshots.metricSnapshot(gauge.build());
+      }
+      return snapshots.build();
+    };
   }
 
   /**

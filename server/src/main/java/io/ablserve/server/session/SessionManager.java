@@ -558,7 +558,17 @@ public final class SessionManager implements AutoCloseable {
         ListDevicesResponse.newBuilder()
             .setIsolation(scheduler.isolation())
             .setSessionDefaults(resolver.defaults())
-            .setQueuedSessions(scheduler.queueLength());
+            .setQueuedSessions(scheduler.queueLength())
+            .addAllSlots(slots(caller));
+    return response.build();
+  }
+
+  /**
+   * The device slots, in configuration order, each with the session training on it as far as {@code
+   * caller} may see it and the memory of the process training there.
+   */
+  public List<DeviceSlot> slots(Principal caller) {
+    List<DeviceSlot> slots = new ArrayList<>();
     for (SlotSpec slot : scheduler.slots()) {
       TrainingSession session = scheduler.runningOn(slot);
       SlotSpec asRun = scheduler.asRun(slot);
@@ -578,9 +588,9 @@ public final class SessionManager implements AutoCloseable {
             .setGpuMemoryUsedBytes(memory.gpuUsedBytes())
             .setGpuMemoryTotalBytes(memory.gpuTotalBytes());
       }
-      response.addSlots(listed);
+      slots.add(listed.build());
     }
-    return response.build();
+    return slots;
   }
 
   /**
