@@ -1,10 +1,8 @@
 package io.ablserve.bench;
 
 import ai.djl.ndarray.NDManager;
-import java.io.IOException;
+import io.ablserve.server.session.SlotMemory;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.ObjectName;
@@ -25,16 +23,8 @@ record ProcessMemory(
 
   /** VmRSS of /proc/self/status, in KiB; -1 where there is no procfs. */
   static long readRssKb() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      return -1;
-    }
-    return -1;
+    long bytes = SlotMemory.processResidentBytes();
+    return bytes > 0 ? bytes / 1024 : -1;
   }
 
   /**

@@ -36,7 +36,7 @@ public record SlotMemory(long residentBytes, long gpuUsedBytes, long gpuTotalByt
   }
 
   /** This process's resident set size (VmRSS), bytes; 0 without procfs. */
-  static long processResidentBytes() {
+  public static long processResidentBytes() {
     try {
       for (String line : Files.readAllLines(STATUS)) {
         if (line.startsWith("VmRSS:")) { // "VmRSS:	  123456 kB"
